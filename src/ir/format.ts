@@ -1,0 +1,127 @@
+/**
+ * Printing program nodes in mathjs syntax, for error messages, traces and reports. Iterative, and capped in
+ * length: a subterm whose text grows past the cap prints as `…`, so a shared DAG never prints exponentially.
+ */
+import { CONST, OP_ARITY, OP_DEFS, OP_NAMES, type OpName, VAR } from './ops.js';
+import type { Program } from './program.js';
+
+const INFIX: Partial<Record<OpName, { sym: string; prec: number }>> = {
+  add: { sym: '+', prec: 1 },
+  sub: { sym: '-', prec: 1 },
+  mul: { sym: '*', prec: 2 },
+  div: { sym: '/', prec: 2 },
+  pow: { sym: '^', prec: 4 },
+};
+const PREC_NEG = 3;
+const PREC_ATOM = 5;
+
+/** Prints a number so that mathjs reads it back as the same double. */
+export function formatNumber(c: number): string {
+  if (Number.isNaN(c)) return 'NaN';
+  if (c === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (c === Number.NEGATIVE_INFINITY) return '-Infinity';
+  if (Object.is(c, -0)) return '-0';
+  return String(c);
+}
+
+/** The name a function-call op prints under (its mathjs name, or difflab's own). */
+function callName(name: OpName): string {
+  if (name === 'logb') return 'log';
+  const def = OP_DEFS[OP_NAMES.indexOf(name)];
+  return def?.mathjs && !INFIX[name] && name !== 'neg' && name !== 'sum' ? def.mathjs : name;
+}
+
+/**
+ * Prints node `root` of program `p` in mathjs syntax. `names` may give some nodes a name to print instead of
+ * their expression (as a trace does: `a`, `b`, ...).
+ */
+export function formatNode(
+  p: Program,
+  root: number,
+  options: { maxLength?: number; names?: ReadonlyMap<number, string> } = {},
+): string {
+  const maxLength = options.maxLength ?? 200;
+  // Mark the cone of `root`: every argument has a smaller index, so one descending pass suffices.
+  const inCone = new Uint8Array(root + 1);
+  inCone[root] = 1;
+  for (let i = root; i >= p.opStart; i--) {
+    if ((inCone[i] === 1 && !options.names?.has(i)) || i === root)
+      p.forEachArg(i, (arg) => (inCone[arg] = 1));
+  }
+  const text = new Map<number, string>();
+  const prec = new Map<number, number>();
+  for (let i = 0; i <= root; i++) {
+    if (inCone[i] !== 1) continue;
+    const named = i !== root ? options.names?.get(i) : undefined;
+    if (named !== undefined) {
+      text.set(i, named);
+      prec.set(i, PREC_ATOM);
+      continue;
+    }
+    const [s, pr] = formatOne(p, i, text, prec);
+    text.set(i, s.length > maxLength ? '…' : s);
+    prec.set(i, s.length > maxLength ? PREC_ATOM : pr);
+  }
+  return text.get(root) ?? '…';
+}
+
+function formatOne(
+  p: Program,
+  i: number,
+  text: ReadonlyMap<number, string>,
+  prec: ReadonlyMap<number, number>,
+): [string, number] {
+  const code = p.op[i] as number;
+  if (code === CONST) {
+    const c = p.constants[p.a[i] as number] as number;
+    return [formatNumber(c), c < 0 || Object.is(c, -0) ? PREC_NEG : PREC_ATOM];
+  }
+  if (code === VAR) return [p.variables[p.a[i] as number] as string, PREC_ATOM];
+  const name = OP_NAMES[code] as OpName;
+  const arg = (k: number) => {
+    const j = argAt(p, i, k);
+    return { s: text.get(j) ?? '…', pr: prec.get(j) ?? PREC_ATOM };
+  };
+  const infix = INFIX[name];
+  if (infix) {
+    const x = arg(0);
+    const y = arg(1);
+    // Left-associative + − * /: the right operand needs parentheses at equal precedence for − and /.
+    // Right-associative ^: the left operand needs them at equal precedence.
+    const leftParen = name === 'pow' ? x.pr <= infix.prec : x.pr < infix.prec;
+    const rightParen =
+      name === 'pow'
+        ? y.pr < infix.prec
+        : y.pr < infix.prec || (y.pr === infix.prec && name !== 'add' && name !== 'mul');
+    const l = leftParen ? `(${x.s})` : x.s;
+    const r = rightParen ? `(${y.s})` : y.s;
+    return [name === 'pow' ? `${l}^${r}` : `${l} ${infix.sym} ${r}`, infix.prec];
+  }
+  if (name === 'neg') {
+    const x = arg(0);
+    return [x.pr < PREC_ATOM ? `-(${x.s})` : `-${x.s}`, PREC_NEG];
+  }
+  const count = OP_ARITY[code] === 0 ? (p.b[i] as number) : (OP_ARITY[code] as number);
+  const parts: string[] = [];
+  for (let k = 0; k < count; k++) parts.push(arg(k).s);
+  if (name === 'sum') return [parts.join(' + '), 1];
+  if (name === 'dot') {
+    // Printed as the sum of products it stands for, which parses back.
+    const half = count >> 1;
+    const terms: string[] = [];
+    for (let k = 0; k < half; k++) {
+      const x = arg(k);
+      const y = arg(k + half);
+      terms.push(`${x.pr < 2 ? `(${x.s})` : x.s}*${y.pr <= 2 ? `(${y.s})` : y.s}`);
+    }
+    return [terms.join(' + '), 1];
+  }
+  return [`${callName(name)}(${parts.join(', ')})`, PREC_ATOM];
+}
+
+/** The `k`-th argument index of op node `i`. */
+export function argAt(p: Program, i: number, k: number): number {
+  const arity = OP_ARITY[p.op[i] as number] as number;
+  if (arity === 0) return p.args[(p.a[i] as number) + k] as number;
+  return (k === 0 ? p.a[i] : p.b[i]) as number;
+}

@@ -1,0 +1,422 @@
+/**
+ * The expression graph: a hash-consed DAG stored in growable typed arrays, so building `x*y + x*y` creates
+ * the product once and a graph of ten million nodes costs tens of bytes per node.
+ *
+ * A node is an integer id into a {@link Graph}; an {@link Expr} is a cheap handle (graph, id) with the fluent
+ * builder methods. Leaves are constants and named variables; every other node is an op-table operation.
+ */
+import { DifflabError } from './errors.js';
+import {
+  type Algebra,
+  BINARY_OPS,
+  type BinaryOpName,
+  CONST,
+  NARY_OPS,
+  type NaryOpName,
+  OP_ARITY,
+  OP_CODE,
+  OP_NAMES,
+  type OpName,
+  UNARY_OPS,
+  type UnaryOpName,
+  VAR,
+} from './ops.js';
+
+const EMPTY = 0;
+
+/** Mixes integers into a 32-bit hash (a multiply–xorshift step per word). */
+function mix(h: number, v: number): number {
+  h = Math.imul(h ^ v, 0x9e3779b1);
+  return h ^ (h >>> 15);
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/** A store of hash-consed expression nodes. Most code uses the default graph through the builder functions. */
+export class Graph {
+  /** Op code per node (an op code, {@link CONST} or {@link VAR}). */
+  op = new Uint8Array(1024);
+  /** First argument; for a constant its index in `constants`, for a variable its index in `names`, for an
+   * n-ary op the start of its arguments in `pool`. */
+  a = new Int32Array(1024);
+  /** Second argument; for an n-ary op the number of arguments. */
+  b = new Int32Array(1024);
+  size = 0;
+  constants = new Float64Array(256);
+  nConstants = 0;
+  names: string[] = [];
+  pool = new Int32Array(1024);
+  poolSize = 0;
+  private readonly byName = new Map<string, number>();
+  /** Open-addressing hash table of node id + 1 (0 = empty), load at most one half. */
+  private slots = new Int32Array(2048);
+
+  /** The node for a constant (equal constants, by `Object.is`, are one node). */
+  constant(value: number): number {
+    const h = this.hashConst(value);
+    const mask = this.slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const id = (this.slots[s] as number) - 1;
+      if (id < 0) break;
+      if (this.op[id] === CONST && Object.is(this.constants[this.a[id] as number], value)) return id;
+    }
+    if (this.nConstants === this.constants.length) this.constants = grow(this.constants, this.nConstants * 2);
+    this.constants[this.nConstants] = value;
+    return this.insert(CONST, this.nConstants++, 0, h);
+  }
+
+  /** The node for a variable (equal names are one node). */
+  variable(name: string): number {
+    const found = this.byName.get(name);
+    if (found !== undefined) return found;
+    this.names.push(name);
+    const id = this.append(VAR, this.names.length - 1, 0);
+    this.byName.set(name, id);
+    return id;
+  }
+
+  /** The node for a unary or binary op applied to existing nodes. */
+  apply(code: number, x: number, y = 0): number {
+    const h = mix(mix(mix(0x12345, code), x), y);
+    const mask = this.slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const id = (this.slots[s] as number) - 1;
+      if (id < 0) break;
+      if (this.op[id] === code && this.a[id] === x && this.b[id] === y) return id;
+    }
+    return this.insert(code, x, y, h);
+  }
+
+  /** The node for an n-ary op over existing nodes. */
+  applyN(code: number, args: ArrayLike<number>): number {
+    let h = mix(0x6789, code);
+    for (let i = 0; i < args.length; i++) h = mix(h, args[i] as number);
+    const mask = this.slots.length - 1;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const id = (this.slots[s] as number) - 1;
+      if (id < 0) break;
+      if (this.op[id] === code && this.b[id] === args.length && this.sameArgs(this.a[id] as number, args))
+        return id;
+    }
+    if (this.poolSize + args.length > this.pool.length) {
+      this.pool = grow(this.pool, Math.max(this.pool.length * 2, this.poolSize + args.length));
+    }
+    const start = this.poolSize;
+    for (let i = 0; i < args.length; i++) this.pool[start + i] = args[i] as number;
+    this.poolSize += args.length;
+    return this.insert(code, start, args.length, h);
+  }
+
+  /** The argument node ids of a node (empty for leaves). */
+  args(id: number): number[] {
+    const code = this.op[id] as number;
+    if (code === CONST || code === VAR) return [];
+    const arity = OP_ARITY[code] as number;
+    if (arity === 1) return [this.a[id] as number];
+    if (arity === 2) return [this.a[id] as number, this.b[id] as number];
+    const start = this.a[id] as number;
+    return Array.from(this.pool.subarray(start, start + (this.b[id] as number)));
+  }
+
+  private sameArgs(start: number, args: ArrayLike<number>): boolean {
+    for (let i = 0; i < args.length; i++) if (this.pool[start + i] !== args[i]) return false;
+    return true;
+  }
+
+  private hashConst(value: number): number {
+    f64[0] = Number.isNaN(value) ? Number.NaN : value;
+    return mix(mix(0xc0575, u32[0] as number), u32[1] as number);
+  }
+
+  private append(code: number, a: number, b: number): number {
+    if (this.size === this.op.length) {
+      const n = this.size * 2;
+      this.op = grow(this.op, n);
+      this.a = grow(this.a, n);
+      this.b = grow(this.b, n);
+    }
+    const id = this.size++;
+    this.op[id] = code;
+    this.a[id] = a;
+    this.b[id] = b;
+    return id;
+  }
+
+  private insert(code: number, a: number, b: number, h: number): number {
+    const id = this.append(code, a, b);
+    if (2 * this.size > this.slots.length) this.rehash();
+    else this.place(id, h);
+    return id;
+  }
+
+  private place(id: number, h: number): void {
+    const mask = this.slots.length - 1;
+    let s = h & mask;
+    while (this.slots[s] !== EMPTY) s = (s + 1) & mask;
+    this.slots[s] = id + 1;
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2);
+    for (let id = 0; id < this.size; id++) {
+      const code = this.op[id] as number;
+      if (code === VAR) continue;
+      this.place(id, this.hashOf(id));
+    }
+  }
+
+  private hashOf(id: number): number {
+    const code = this.op[id] as number;
+    if (code === CONST) return this.hashConst(this.constants[this.a[id] as number] as number);
+    if (OP_ARITY[code] !== 0) return mix(mix(mix(0x12345, code), this.a[id] as number), this.b[id] as number);
+    let h = mix(0x6789, code);
+    const start = this.a[id] as number;
+    for (let i = 0; i < (this.b[id] as number); i++) h = mix(h, this.pool[start + i] as number);
+    return h;
+  }
+}
+
+function grow<A extends Uint8Array | Int32Array | Float64Array>(arr: A, n: number): A {
+  const next = new (arr.constructor as new (n: number) => A)(n);
+  next.set(arr);
+  return next;
+}
+
+let defaultGraph = new Graph();
+
+/**
+ * Runs `build` with a fresh default graph and restores the previous one afterwards, so that the nodes it
+ * builds can be garbage-collected once nothing refers to them (benchmarks and workloads build this way).
+ */
+export function withGraph<R>(build: () => R): R {
+  const saved = defaultGraph;
+  defaultGraph = new Graph();
+  try {
+    return build();
+  } finally {
+    defaultGraph = saved;
+  }
+}
+
+/** An operand of the builder: an expression or a plain number (a constant). */
+export type Operand = Expr | number;
+
+/** The fluent forms of the unary operations: `x.sin()`, `x.exp()`, ... */
+type UnaryMethods = { [K in UnaryOpName]: () => Expr };
+/** The fluent forms of the binary operations: `x.add(y)`, `x.pow(2)`, ... */
+type BinaryMethods = { [K in BinaryOpName]: (other: Operand) => Expr };
+
+/** A handle to a node of a graph, with fluent builder methods. */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the fluent methods are installed from the op table
+export class Expr {
+  constructor(
+    readonly graph: Graph,
+    readonly id: number,
+  ) {}
+
+  /** The op name, or 'const' / 'var' for a leaf. */
+  get op(): OpName | 'const' | 'var' {
+    const code = this.graph.op[this.id] as number;
+    if (code === CONST) return 'const';
+    if (code === VAR) return 'var';
+    return OP_NAMES[code] as OpName;
+  }
+
+  /** The arguments of this node. */
+  get args(): Expr[] {
+    return this.graph.args(this.id).map((id) => new Expr(this.graph, id));
+  }
+
+  /** A constant's value (undefined for other nodes). */
+  get value(): number | undefined {
+    return this.graph.op[this.id] === CONST
+      ? this.graph.constants[this.graph.a[this.id] as number]
+      : undefined;
+  }
+
+  /** A variable's name (undefined for other nodes). */
+  get name(): string | undefined {
+    return this.graph.op[this.id] === VAR ? this.graph.names[this.graph.a[this.id] as number] : undefined;
+  }
+}
+
+// Declaration merging gives Expr the typed fluent methods installed on its prototype below.
+export interface Expr extends UnaryMethods, BinaryMethods {}
+
+function graphOf(operands: readonly Operand[]): Graph {
+  let g: Graph | undefined;
+  for (const o of operands) {
+    if (typeof o === 'number') continue;
+    if (!(o instanceof Expr)) {
+      throw new DifflabError('invalid-argument', `expected an expression or a number, got ${describe(o)}`);
+    }
+    if (g === undefined) g = o.graph;
+    else if (o.graph !== g) {
+      throw new DifflabError('graph-mismatch', 'cannot combine expressions built in different graphs');
+    }
+  }
+  return g ?? defaultGraph;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v;
+}
+
+function nodeOf(g: Graph, o: Operand): number {
+  if (typeof o === 'number') return g.constant(o);
+  return o.id;
+}
+
+/** A named variable (input) of the default graph. The same name is always the same variable. */
+export function variable(name: string): Expr {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new DifflabError('invalid-argument', 'a variable needs a non-empty name');
+  }
+  return new Expr(defaultGraph, defaultGraph.variable(name));
+}
+
+/** A constant of the default graph. */
+export function constant(value: number): Expr {
+  if (typeof value !== 'number') throw new DifflabError('invalid-argument', `constant: expected a number`);
+  return new Expr(defaultGraph, defaultGraph.constant(value));
+}
+
+/** Applies a unary or binary op by name to builder operands. */
+export function applyOp(name: UnaryOpName | BinaryOpName, ...operands: Operand[]): Expr {
+  const code = OP_CODE[name];
+  const arity = OP_ARITY[code] as number;
+  if (operands.length !== arity) {
+    throw new DifflabError(
+      'arity',
+      `${name} takes ${arity} argument${arity === 1 ? '' : 's'}, got ${operands.length}`,
+    );
+  }
+  const g = graphOf(operands);
+  const x = nodeOf(g, operands[0] as Operand);
+  const y = arity === 2 ? nodeOf(g, operands[1] as Operand) : 0;
+  return new Expr(g, g.apply(code, x, y));
+}
+
+/** Applies an n-ary reduction to a list of operands (n-ary nodes keep sweeps to one tight loop). */
+export function applyNary(name: NaryOpName, operands: readonly Operand[]): Expr {
+  const g = graphOf(operands);
+  const ids = operands.map((o) => nodeOf(g, o));
+  return new Expr(g, g.applyN(OP_CODE[name], ids));
+}
+
+for (const name of UNARY_OPS) {
+  Object.defineProperty(Expr.prototype, name, {
+    value(this: Expr) {
+      return applyOp(name, this);
+    },
+  });
+}
+for (const name of BINARY_OPS) {
+  Object.defineProperty(Expr.prototype, name, {
+    value(this: Expr, other: Operand) {
+      return applyOp(name, this, other);
+    },
+  });
+}
+
+const unaryBuilder = (name: UnaryOpName) => (x: Operand) => applyOp(name, x);
+const binaryBuilder = (name: BinaryOpName) => (x: Operand, y: Operand) => applyOp(name, x, y);
+
+/** x + y */
+export const add = binaryBuilder('add');
+/** x − y */
+export const sub = binaryBuilder('sub');
+/** x · y */
+export const mul = binaryBuilder('mul');
+/** x / y */
+export const div = binaryBuilder('div');
+/** x ^ y */
+export const pow = binaryBuilder('pow');
+/** max(x, y) */
+export const max = binaryBuilder('max');
+/** min(x, y) */
+export const min = binaryBuilder('min');
+/** −x */
+export const neg = unaryBuilder('neg');
+export const sqrt = unaryBuilder('sqrt');
+export const cbrt = unaryBuilder('cbrt');
+export const exp = unaryBuilder('exp');
+export const expm1 = unaryBuilder('expm1');
+/** ln x, or log base b of x with two arguments (as in mathjs). */
+export function log(x: Operand, base?: Operand): Expr {
+  return base === undefined ? applyOp('log', x) : applyOp('logb', x, base);
+}
+export const log1p = unaryBuilder('log1p');
+export const log2 = unaryBuilder('log2');
+export const log10 = unaryBuilder('log10');
+export const sin = unaryBuilder('sin');
+export const cos = unaryBuilder('cos');
+export const tan = unaryBuilder('tan');
+export const sec = unaryBuilder('sec');
+export const csc = unaryBuilder('csc');
+export const cot = unaryBuilder('cot');
+export const asin = unaryBuilder('asin');
+export const acos = unaryBuilder('acos');
+export const atan = unaryBuilder('atan');
+export const asec = unaryBuilder('asec');
+export const acsc = unaryBuilder('acsc');
+export const acot = unaryBuilder('acot');
+export const sinh = unaryBuilder('sinh');
+export const cosh = unaryBuilder('cosh');
+export const tanh = unaryBuilder('tanh');
+export const sech = unaryBuilder('sech');
+export const csch = unaryBuilder('csch');
+export const coth = unaryBuilder('coth');
+export const asinh = unaryBuilder('asinh');
+export const acosh = unaryBuilder('acosh');
+export const atanh = unaryBuilder('atanh');
+export const asech = unaryBuilder('asech');
+export const acsch = unaryBuilder('acsch');
+export const acoth = unaryBuilder('acoth');
+export const abs = unaryBuilder('abs');
+export const sign = unaryBuilder('sign');
+/** H(x): 1 for x > 0, 0 for x ≤ 0. */
+export const heaviside = unaryBuilder('heaviside');
+/** 1 / (1 + e^−x) */
+export const sigmoid = unaryBuilder('sigmoid');
+/** max(x, 0), with relu′(0) = 0 */
+export const relu = unaryBuilder('relu');
+/** ln(1 + eˣ) */
+export const softplus = unaryBuilder('softplus');
+
+/** Σ xᵢ as one n-ary node (0 for an empty list). */
+export function sum(xs: readonly Operand[]): Expr {
+  if (xs.length === 0) return constant(0);
+  if (xs.length === 1) return typeof xs[0] === 'number' ? constant(xs[0]) : (xs[0] as Expr);
+  return applyNary('sum', xs);
+}
+
+/** Σ xᵢ·yᵢ as one n-ary node. */
+export function dot(xs: readonly Operand[], ys: readonly Operand[]): Expr {
+  if (xs.length !== ys.length) {
+    throw new DifflabError(
+      'invalid-argument',
+      `dot: vectors of different lengths (${xs.length} and ${ys.length})`,
+    );
+  }
+  if (xs.length === 0) return constant(0);
+  return applyNary('dot', [...xs, ...ys]);
+}
+
+/** log Σ e^xᵢ, computed without overflow, as one n-ary node. */
+export function logsumexp(xs: readonly Operand[]): Expr {
+  if (xs.length === 0) throw new DifflabError('invalid-argument', 'logsumexp of an empty list');
+  return applyNary('logsumexp', xs);
+}
+
+/** The algebra of expressions in graph `g`: the partial rules run over it give symbolic derivatives. */
+export function exprAlgebra(g: Graph): Algebra<Expr> {
+  const a: Record<string, unknown> = { num: (c: number) => new Expr(g, g.constant(c)) };
+  for (const name of UNARY_OPS) a[name] = (x: Expr) => applyOp(name, x);
+  for (const name of BINARY_OPS) a[name] = (x: Expr, y: Expr) => applyOp(name, x, y);
+  for (const name of NARY_OPS) a[name] = (...xs: Expr[]) => applyNary(name, xs);
+  return a as Algebra<Expr>;
+}

@@ -1,0 +1,16 @@
+export { DifflabError, type ErrorCode } from './errors.js';
+export {
+  type EvaluateOptions,
+  evaluate,
+  type Point,
+  primalSweep,
+  readOutputs,
+  toPoint,
+  valueBuffer,
+} from './evaluate.js';
+export { formatNode, formatNumber } from './format.js';
+export * from './graph.js';
+export { mathjsAlgebra, type ParseOptions, parse, toMathjs } from './mathjs.js';
+export { type Metrics, metrics } from './metrics.js';
+export * from './ops.js';
+export { buildProgram, Program, type ProgramOptions, program } from './program.js';

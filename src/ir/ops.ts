@@ -1,0 +1,482 @@
+/**
+ * The op table: the single place where an operation is defined.
+ *
+ * Each entry gives the name, the arity, the mathjs name, the value rule on numbers and the local partial
+ * derivatives. The partials are written once, generic over an {@link Algebra}: run over numbers they give the
+ * factors that forward tangents and reverse adjoints multiply by; run over graph expressions they give the
+ * symbolic derivative. Adding an operation means adding one entry here (a missing entry fails to compile).
+ *
+ * In a partial rule, `x` and `y` are the arguments and `z` is the operation's own value.
+ */
+
+/** Names of the binary operations. */
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'logb', 'max', 'min'] as const;
+
+/** Names of the unary operations. */
+export const UNARY_OPS = [
+  'neg',
+  'sqrt',
+  'cbrt',
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'log2',
+  'log10',
+  'sin',
+  'cos',
+  'tan',
+  'sec',
+  'csc',
+  'cot',
+  'asin',
+  'acos',
+  'atan',
+  'asec',
+  'acsc',
+  'acot',
+  'sinh',
+  'cosh',
+  'tanh',
+  'sech',
+  'csch',
+  'coth',
+  'asinh',
+  'acosh',
+  'atanh',
+  'asech',
+  'acsch',
+  'acoth',
+  'abs',
+  'sign',
+  'heaviside',
+  'sigmoid',
+  'relu',
+  'softplus',
+] as const;
+
+/** Names of the fixed-arity operations (one or two arguments). */
+export const FIXED_OPS = [...BINARY_OPS, ...UNARY_OPS] as const;
+
+/** Names of the n-ary reductions, stored as single nodes so sweeps run them as tight loops. */
+export const NARY_OPS = ['sum', 'dot', 'logsumexp'] as const;
+
+export type BinaryOpName = (typeof BINARY_OPS)[number];
+export type UnaryOpName = (typeof UNARY_OPS)[number];
+export type FixedOpName = BinaryOpName | UnaryOpName;
+export type NaryOpName = (typeof NARY_OPS)[number];
+export type OpName = FixedOpName | NaryOpName;
+
+/**
+ * Something the partial rules can compute with: numbers, graph expressions, or source text. One method per
+ * operation, plus `num` to lift a constant.
+ */
+export type Algebra<T> = { readonly [K in UnaryOpName]: (x: T) => T } & {
+  readonly [K in BinaryOpName]: (x: T, y: T) => T;
+} & { readonly [K in NaryOpName]: (...args: T[]) => T } & { readonly num: (c: number) => T };
+
+/** A local partial ∂z/∂x (unary) or ∂z/∂x, ∂z/∂y (binary), generic over the algebra. */
+export type PartialRule = <T>(A: Algebra<T>, x: T, y: T, z: T) => T;
+
+/** The partial ∂z/∂(args[i]) of an n-ary reduction. */
+export type NaryPartial = <T>(A: Algebra<T>, args: readonly T[], z: T, i: number) => T;
+
+export interface FixedOpDef {
+  readonly arity: 1 | 2;
+  /** The mathjs function (or operator function) this op reads from and prints to; null if mathjs has none. */
+  readonly mathjs: string | null;
+  /** The value rule on numbers (IEEE semantics: no exceptions). */
+  readonly value: (x: number, y: number) => number;
+  /** Local partials, one per argument. */
+  readonly partials: readonly PartialRule[];
+  /**
+   * A hand-written rule for the partials on numbers, where the generic rule misbehaves in floating point
+   * (the reason is given beside the entry). Same meaning as `partials`, evaluated at numbers.
+   */
+  readonly numericPartials?: readonly ((x: number, y: number, z: number) => number)[];
+  /** False for operations that are not analytic (complex step cannot pass through them). */
+  readonly analytic: boolean;
+  /** The op written with operations mathjs knows, where `mathjs` is null or its derivative() lacks a rule. */
+  readonly expand?: <T>(A: Algebra<T>, x: T, y: T) => T;
+}
+
+export interface NaryOpDef {
+  readonly arity: 'n';
+  readonly mathjs: string | null;
+  /** The value of the reduction over `v[args[start]], ..., v[args[start + count - 1]]`. */
+  readonly value: (v: Float64Array, args: Int32Array, start: number, count: number) => number;
+  readonly partial: NaryPartial;
+  readonly analytic: boolean;
+  /** The reduction written with binary operations (for mathjs and printing). */
+  readonly expand: <T>(A: Algebra<T>, args: readonly T[]) => T;
+}
+
+const LN2 = Math.LN2;
+const LN10 = Math.LN10;
+
+const unary = (
+  mathjs: string | null,
+  value: (x: number) => number,
+  d: PartialRule,
+  extra: OpExtra = {},
+): FixedOpDef => ({ arity: 1, mathjs, value, partials: [d], analytic: true, ...extra });
+
+type OpExtra = Partial<Pick<FixedOpDef, 'analytic' | 'expand' | 'numericPartials'>>;
+
+const binary = (
+  mathjs: string | null,
+  value: (x: number, y: number) => number,
+  dx: PartialRule,
+  dy: PartialRule,
+  extra: OpExtra = {},
+): FixedOpDef => ({ arity: 2, mathjs, value, partials: [dx, dy], analytic: true, ...extra });
+
+/** Logistic sigmoid 1/(1 + e^−x), written so that neither branch overflows. */
+function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/** log(1 + e^x) without overflow: max(x, 0) + log1p(e^−|x|). */
+function softplus(x: number): number {
+  return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+}
+
+/** max and min with IEEE NaN propagation (Math.max already propagates NaN). */
+const max2 = (x: number, y: number) => Math.max(x, y);
+const min2 = (x: number, y: number) => Math.min(x, y);
+
+export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in NaryOpName]: NaryOpDef } = {
+  // d(x + y) = dx + dy
+  add: binary(
+    'add',
+    (x, y) => x + y,
+    (A) => A.num(1),
+    (A) => A.num(1),
+  ),
+  // d(x − y) = dx − dy
+  sub: binary(
+    'subtract',
+    (x, y) => x - y,
+    (A) => A.num(1),
+    (A) => A.num(-1),
+  ),
+  // d(xy) = y dx + x dy
+  mul: binary(
+    'multiply',
+    (x, y) => x * y,
+    (_A, _x, y) => y,
+    (_A, x) => x,
+  ),
+  // d(x/y) = dx/y − (x/y)/y dy
+  div: binary(
+    'divide',
+    (x, y) => x / y,
+    (A, _x, y) => A.div(A.num(1), y),
+    (A, _x, y, z) => A.neg(A.div(z, y)),
+  ),
+  // d(−x) = −dx
+  neg: unary(
+    'unaryMinus',
+    (x) => -x,
+    (A) => A.num(-1),
+  ),
+  // d(x^y) = y x^(y−1) dx + x^y ln x dy
+  pow: binary(
+    'pow',
+    Math.pow,
+    (A, x, y) => A.mul(y, A.pow(x, A.sub(y, A.num(1)))),
+    (A, x, _y, z) => A.mul(z, A.log(x)),
+    {
+      // At y = 0 the exponent y − 1 = −1 makes 0·0^−1 = NaN at x = 0; d(x^0)/dx is 0.
+      // At x = 0 with y > 0, z·ln x = 0·(−∞) = NaN; the one-sided limit is 0.
+      numericPartials: [
+        (x, y) => (y === 0 ? 0 : y * x ** (y - 1)),
+        (x, y, z) => (x === 0 && y > 0 ? 0 : z * Math.log(x)),
+      ],
+    },
+  ),
+  // d√x = dx / (2√x)
+  sqrt: unary('sqrt', Math.sqrt, (A, _x, _y, z) => A.div(A.num(1), A.mul(A.num(2), z))),
+  // d∛x = dx / (3 ∛x²)
+  cbrt: unary('cbrt', Math.cbrt, (A, _x, _y, z) => A.div(A.num(1), A.mul(A.num(3), A.mul(z, z)))),
+  // d eˣ = eˣ dx
+  exp: unary('exp', Math.exp, (_A, _x, _y, z) => z),
+  // d(eˣ − 1) = eˣ dx
+  expm1: unary('expm1', Math.expm1, (A, x) => A.exp(x)),
+  // d ln x = dx / x
+  log: unary('log', Math.log, (A, x) => A.div(A.num(1), x)),
+  // d log_b x = dx / (x ln b) − log_b x / (b ln b) db
+  logb: binary(
+    'log',
+    (x, b) => Math.log(x) / Math.log(b),
+    (A, x, b) => A.div(A.num(1), A.mul(x, A.log(b))),
+    (A, _x, b, z) => A.neg(A.div(z, A.mul(b, A.log(b)))),
+  ),
+  // d ln(1 + x) = dx / (1 + x)
+  log1p: unary('log1p', Math.log1p, (A, x) => A.div(A.num(1), A.add(A.num(1), x))),
+  // d log₂ x = dx / (x ln 2)
+  log2: unary('log2', Math.log2, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN2)))),
+  // d log₁₀ x = dx / (x ln 10)
+  log10: unary('log10', Math.log10, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN10)))),
+  // d sin x = cos x dx
+  sin: unary('sin', Math.sin, (A, x) => A.cos(x)),
+  // d cos x = −sin x dx
+  cos: unary('cos', Math.cos, (A, x) => A.neg(A.sin(x))),
+  // d tan x = (1 + tan² x) dx
+  tan: unary('tan', Math.tan, (A, _x, _y, z) => A.add(A.num(1), A.mul(z, z))),
+  // d sec x = sec x tan x dx
+  sec: unary(
+    'sec',
+    (x) => 1 / Math.cos(x),
+    (A, x, _y, z) => A.mul(z, A.tan(x)),
+  ),
+  // d csc x = −csc x cot x dx
+  csc: unary(
+    'csc',
+    (x) => 1 / Math.sin(x),
+    (A, x, _y, z) => A.neg(A.mul(z, A.cot(x))),
+  ),
+  // d cot x = −(1 + cot² x) dx
+  cot: unary(
+    'cot',
+    (x) => 1 / Math.tan(x),
+    (A, _x, _y, z) => A.neg(A.add(A.num(1), A.mul(z, z))),
+  ),
+  // d asin x = dx / √(1 − x²)
+  asin: unary('asin', Math.asin, (A, x) => A.div(A.num(1), A.sqrt(A.sub(A.num(1), A.mul(x, x))))),
+  // d acos x = −dx / √(1 − x²)
+  acos: unary('acos', Math.acos, (A, x) => A.div(A.num(-1), A.sqrt(A.sub(A.num(1), A.mul(x, x))))),
+  // d atan x = dx / (1 + x²)
+  atan: unary('atan', Math.atan, (A, x) => A.div(A.num(1), A.add(A.num(1), A.mul(x, x)))),
+  // d asec x = dx / (|x| √(x² − 1))
+  asec: unary(
+    'asec',
+    (x) => Math.acos(1 / x),
+    (A, x) => A.div(A.num(1), A.mul(A.abs(x), A.sqrt(A.sub(A.mul(x, x), A.num(1))))),
+  ),
+  // d acsc x = −dx / (|x| √(x² − 1))
+  acsc: unary(
+    'acsc',
+    (x) => Math.asin(1 / x),
+    (A, x) => A.div(A.num(-1), A.mul(A.abs(x), A.sqrt(A.sub(A.mul(x, x), A.num(1))))),
+  ),
+  // d acot x = −dx / (1 + x²)
+  acot: unary(
+    'acot',
+    (x) => Math.atan(1 / x),
+    (A, x) => A.div(A.num(-1), A.add(A.num(1), A.mul(x, x))),
+  ),
+  // d sinh x = cosh x dx
+  sinh: unary('sinh', Math.sinh, (A, x) => A.cosh(x)),
+  // d cosh x = sinh x dx
+  cosh: unary('cosh', Math.cosh, (A, x) => A.sinh(x)),
+  // d tanh x = (1 − tanh² x) dx
+  tanh: unary('tanh', Math.tanh, (A, _x, _y, z) => A.sub(A.num(1), A.mul(z, z))),
+  // d sech x = −sech x tanh x dx
+  sech: unary(
+    'sech',
+    (x) => 1 / Math.cosh(x),
+    (A, x, _y, z) => A.neg(A.mul(z, A.tanh(x))),
+  ),
+  // d csch x = −csch x coth x dx
+  csch: unary(
+    'csch',
+    (x) => 1 / Math.sinh(x),
+    (A, x, _y, z) => A.neg(A.mul(z, A.coth(x))),
+  ),
+  // d coth x = (1 − coth² x) dx
+  coth: unary(
+    'coth',
+    (x) => 1 / Math.tanh(x),
+    (A, _x, _y, z) => A.sub(A.num(1), A.mul(z, z)),
+  ),
+  // d asinh x = dx / √(x² + 1)
+  asinh: unary('asinh', Math.asinh, (A, x) => A.div(A.num(1), A.sqrt(A.add(A.mul(x, x), A.num(1))))),
+  // d acosh x = dx / √(x² − 1)
+  acosh: unary('acosh', Math.acosh, (A, x) => A.div(A.num(1), A.sqrt(A.sub(A.mul(x, x), A.num(1))))),
+  // d atanh x = dx / (1 − x²)
+  atanh: unary('atanh', Math.atanh, (A, x) => A.div(A.num(1), A.sub(A.num(1), A.mul(x, x)))),
+  // d asech x = −dx / (x √(1 − x²))
+  asech: unary(
+    'asech',
+    (x) => Math.acosh(1 / x),
+    (A, x) => A.div(A.num(-1), A.mul(x, A.sqrt(A.sub(A.num(1), A.mul(x, x))))),
+  ),
+  // d acsch x = −dx / (|x| √(1 + x²))
+  acsch: unary(
+    'acsch',
+    (x) => Math.asinh(1 / x),
+    (A, x) => A.div(A.num(-1), A.mul(A.abs(x), A.sqrt(A.add(A.num(1), A.mul(x, x))))),
+  ),
+  // d acoth x = dx / (1 − x²)
+  acoth: unary(
+    'acoth',
+    (x) => Math.atanh(1 / x),
+    (A, x) => A.div(A.num(1), A.sub(A.num(1), A.mul(x, x))),
+  ),
+  // d|x| = sign(x) dx, with abs′(0) = 0
+  abs: unary('abs', Math.abs, (A, x) => A.sign(x), { analytic: false }),
+  // d sign(x) = 0 (almost everywhere; 0 at the jump too)
+  sign: unary('sign', Math.sign, (A) => A.num(0), { analytic: false }),
+  // H(x) = 1 if x > 0 else 0 (so H(0) = 0); dH = 0. Used for relu′.
+  heaviside: unary(
+    null,
+    (x) => (x > 0 ? 1 : x <= 0 ? 0 : Number.NaN),
+    (A) => A.num(0),
+    // H(x) = (sign x + |sign x|)/2: 1 for x > 0, 0 for x ≤ 0.
+    { analytic: false, expand: (A, x) => A.div(A.add(A.sign(x), A.abs(A.sign(x))), A.num(2)) },
+  ),
+  // d σ(x) = σ(x)(1 − σ(x)) dx
+  sigmoid: unary(null, sigmoid, (A, _x, _y, z) => A.mul(z, A.sub(A.num(1), z)), {
+    expand: (A, x) => A.div(A.num(1), A.add(A.num(1), A.exp(A.neg(x)))),
+  }),
+  // d relu(x) = H(x) dx, with relu′(0) = 0
+  relu: unary(
+    null,
+    (x) => (x > 0 ? x : x <= 0 ? 0 : Number.NaN),
+    (A, x) => A.heaviside(x),
+    {
+      analytic: false,
+      expand: (A, x) => A.mul(x, A.heaviside(x)),
+    },
+  ),
+  // d softplus(x) = σ(x) dx, softplus(x) = ln(1 + eˣ)
+  softplus: unary(null, softplus, (A, x) => A.sigmoid(x), {
+    expand: (A, x) => A.log(A.add(A.num(1), A.exp(x))),
+  }),
+  // d max(x, y) = (1 + sign(x − y))/2 dx + (1 − sign(x − y))/2 dy: ties split evenly
+  max: binary(
+    'max',
+    max2,
+    (A, x, y) => A.div(A.add(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
+    (A, x, y) => A.div(A.sub(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
+    {
+      analytic: false,
+      // max(x, y) = (x + y + |x − y|)/2, whose derivative with abs′(0) = 0 splits ties evenly too.
+      expand: (A, x, y) => A.div(A.add(A.add(x, y), A.abs(A.sub(x, y))), A.num(2)),
+    },
+  ),
+  // d min(x, y) = (1 − sign(x − y))/2 dx + (1 + sign(x − y))/2 dy: ties split evenly
+  min: binary(
+    'min',
+    min2,
+    (A, x, y) => A.div(A.sub(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
+    (A, x, y) => A.div(A.add(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
+    {
+      analytic: false,
+      // min(x, y) = (x + y − |x − y|)/2
+      expand: (A, x, y) => A.div(A.sub(A.add(x, y), A.abs(A.sub(x, y))), A.num(2)),
+    },
+  ),
+  // d Σ xᵢ = Σ dxᵢ
+  sum: {
+    arity: 'n',
+    mathjs: 'add',
+    value: (v, args, start, count) => {
+      let s = 0;
+      for (let k = start; k < start + count; k++) s += v[args[k] as number] as number;
+      return s;
+    },
+    partial: (A) => A.num(1),
+    analytic: true,
+    expand: (A, args) => binaryFold(A, 'add', args, 0),
+  },
+  // d Σ xᵢyᵢ = Σ (yᵢ dxᵢ + xᵢ dyᵢ); the arguments are x₁..x_k then y₁..y_k
+  dot: {
+    arity: 'n',
+    mathjs: null,
+    value: (v, args, start, count) => {
+      const k = count >> 1;
+      let s = 0;
+      for (let i = start; i < start + k; i++)
+        s += (v[args[i] as number] as number) * (v[args[i + k] as number] as number);
+      return s;
+    },
+    partial: (_A, args, _z, i) => {
+      const k = args.length >> 1;
+      return args[i < k ? i + k : i - k] as never;
+    },
+    analytic: true,
+    expand: (A, args) => {
+      const k = args.length >> 1;
+      const terms: (typeof args)[number][] = [];
+      for (let i = 0; i < k; i++) terms.push(A.mul(args[i] as never, args[i + k] as never));
+      return binaryFold(A, 'add', terms, 0);
+    },
+  },
+  // d log Σ e^xᵢ = Σ e^(xᵢ − z) dxᵢ (the softmax)
+  logsumexp: {
+    arity: 'n',
+    mathjs: null,
+    value: (v, args, start, count) => {
+      let m = Number.NEGATIVE_INFINITY;
+      for (let k = start; k < start + count; k++) m = Math.max(m, v[args[k] as number] as number);
+      if (m === Number.NEGATIVE_INFINITY || m === Number.POSITIVE_INFINITY || Number.isNaN(m)) return m;
+      let s = 0;
+      for (let k = start; k < start + count; k++) s += Math.exp((v[args[k] as number] as number) - m);
+      return m + Math.log(s);
+    },
+    partial: (A, args, z, i) => A.exp(A.sub(args[i] as never, z)),
+    analytic: true,
+    expand: (A, args) =>
+      A.log(
+        binaryFold(
+          A,
+          'add',
+          args.map((a) => A.exp(a)),
+          0,
+        ),
+      ),
+  },
+};
+
+/** Folds `args` with a binary op as a balanced tree (depth log n, so printing and mathjs stay shallow). */
+export function binaryFold<T>(A: Algebra<T>, op: 'add' | 'mul', args: readonly T[], empty: number): T {
+  if (args.length === 0) return A.num(empty);
+  let level = args.slice();
+  while (level.length > 1) {
+    const next: T[] = [];
+    for (let i = 0; i + 1 < level.length; i += 2) next.push(A[op](level[i] as T, level[i + 1] as T));
+    if (level.length % 2 === 1) next.push(level[level.length - 1] as T);
+    level = next;
+  }
+  return level[0] as T;
+}
+
+/** All op names in code order: the fixed ops, then the n-ary ones. An op's code is its index here. */
+export const OP_NAMES: readonly OpName[] = [...FIXED_OPS, ...NARY_OPS];
+
+/** Codes of the two kinds of leaf, outside the range of op codes. */
+export const CONST = 0xfe;
+export const VAR = 0xff;
+
+export const OP_CODE: { readonly [K in OpName]: number } = Object.fromEntries(
+  OP_NAMES.map((name, code) => [name, code]),
+) as { [K in OpName]: number };
+
+/** The definition of each op by code. */
+export const OP_DEFS: readonly (FixedOpDef | NaryOpDef)[] = OP_NAMES.map((name) => OPS[name]);
+
+/** Arity by code: 1, 2, or 0 for n-ary. */
+export const OP_ARITY: Uint8Array = Uint8Array.from(OP_DEFS, (d) => (d.arity === 'n' ? 0 : d.arity));
+
+export function isNaryOp(name: OpName): name is NaryOpName {
+  return (NARY_OPS as readonly string[]).includes(name);
+}
+
+/** The number algebra: each op is its own value rule. */
+export const NUMBER_ALGEBRA: Algebra<number> = (() => {
+  const a: Record<string, (...args: number[]) => number> = { num: (c) => c };
+  for (const name of FIXED_OPS) {
+    const def = OPS[name];
+    a[name] =
+      def.arity === 1 ? (x: number) => def.value(x, Number.NaN) : (x: number, y: number) => def.value(x, y);
+  }
+  for (const name of NARY_OPS) {
+    const def = OPS[name];
+    a[name] = (...xs: number[]) => def.value(Float64Array.from(xs), Int32Array.from(xs.keys()), 0, xs.length);
+  }
+  return a as unknown as Algebra<number>;
+})();

@@ -1,0 +1,289 @@
+/**
+ * The program: the flat form every method runs. Nodes sit in evaluation order in typed arrays: first the
+ * constants, then the inputs in variable order, then the operations, each after its arguments. Forward
+ * sweeps are ascending loops over it and reverse sweeps descending ones; nothing recurses.
+ */
+import { DifflabError } from './errors.js';
+import { Expr, Graph } from './graph.js';
+import { CONST, OP_ARITY, OP_NAMES, type OpName, VAR } from './ops.js';
+
+/** A differentiable function of named scalar inputs, as a flat program. */
+export class Program<Out extends number | Float64Array = number | Float64Array> {
+  /** Input names, in the order points and gradients use. */
+  readonly variables: readonly string[];
+  /** Number of nodes (the DAG size). */
+  readonly size: number;
+  /** Op code per node; leaves carry {@link CONST} or {@link VAR}. */
+  readonly op: Uint8Array;
+  /** First argument's node index; for an n-ary op the start of its arguments in `args`; for a variable its
+   * position in `variables`; for a constant its index in `constants`. */
+  readonly a: Int32Array;
+  /** Second argument's node index; for an n-ary op its number of arguments. */
+  readonly b: Int32Array;
+  /** Argument node indices of the n-ary ops. */
+  readonly args: Int32Array;
+  /** Values of the constant nodes, which occupy indices `0 .. constants.length − 1`. */
+  readonly constants: Float64Array;
+  /** Index of the first input node; inputs occupy `inputStart .. inputStart + variables.length − 1`. */
+  readonly inputStart: number;
+  /** Index of the first operation node. */
+  readonly opStart: number;
+  /** The output nodes. */
+  readonly outputs: Int32Array;
+  /** True when the function has one output (its value is a number rather than a Float64Array). */
+  readonly scalar: boolean;
+  /** The source text, when the program came from `parse`. */
+  readonly source: string | readonly string[] | undefined;
+  /** Type-level only (no runtime value): what evaluating the function returns. */
+  declare readonly outputType?: Out;
+
+  /** @internal Use {@link program} or `parse`. */
+  constructor(fields: {
+    variables: readonly string[];
+    op: Uint8Array;
+    a: Int32Array;
+    b: Int32Array;
+    args: Int32Array;
+    constants: Float64Array;
+    outputs: Int32Array;
+    scalar: boolean;
+    source?: string | readonly string[] | undefined;
+  }) {
+    this.variables = Object.freeze([...fields.variables]);
+    this.op = fields.op;
+    this.a = fields.a;
+    this.b = fields.b;
+    this.args = fields.args;
+    this.constants = fields.constants;
+    this.outputs = fields.outputs;
+    this.scalar = fields.scalar;
+    this.source = fields.source;
+    this.size = fields.op.length;
+    this.inputStart = fields.constants.length;
+    this.opStart = this.inputStart + fields.variables.length;
+  }
+
+  /** The op name of node `i`, or 'const' / 'var'. */
+  opName(i: number): OpName | 'const' | 'var' {
+    const code = this.op[i] as number;
+    return code === CONST ? 'const' : code === VAR ? 'var' : (OP_NAMES[code] as OpName);
+  }
+
+  /** Calls `fn` with each argument index of node `i`. */
+  forEachArg(i: number, fn: (arg: number, position: number) => void): void {
+    const code = this.op[i] as number;
+    if (code === CONST || code === VAR) return;
+    const arity = OP_ARITY[code] as number;
+    if (arity >= 1) fn(this.a[i] as number, 0);
+    if (arity === 2) fn(this.b[i] as number, 1);
+    if (arity === 0) {
+      const start = this.a[i] as number;
+      const count = this.b[i] as number;
+      for (let k = 0; k < count; k++) fn(this.args[start + k] as number, k);
+    }
+  }
+
+  /** Bytes held by the program's arrays. */
+  get bytes(): number {
+    return (
+      this.op.byteLength +
+      this.a.byteLength +
+      this.b.byteLength +
+      this.args.byteLength +
+      this.constants.byteLength +
+      this.outputs.byteLength
+    );
+  }
+}
+
+export interface ProgramOptions {
+  /** The input order, as variable expressions or names; otherwise the order of first appearance. */
+  variables?: readonly (Expr | string)[];
+  /** @internal the source text recorded by `parse`. */
+  source?: string | readonly string[];
+}
+
+/**
+ * Turns builder expressions into a program. One expression gives a scalar function; an array gives a
+ * function with several outputs.
+ *
+ * @example
+ * const [x, y] = [variable('x'), variable('y')];
+ * const f = program(x.mul(y).add(x.sin()));
+ * f.variables; // ['x', 'y']
+ */
+export function program(output: Expr | number, options?: ProgramOptions): Program<number>;
+export function program(outputs: readonly (Expr | number)[], options?: ProgramOptions): Program<Float64Array>;
+export function program(
+  outputs: Expr | number | readonly (Expr | number)[],
+  options: ProgramOptions = {},
+): Program<number> | Program<Float64Array> {
+  const scalar = !Array.isArray(outputs);
+  const list = (scalar ? [outputs] : outputs) as readonly (Expr | number)[];
+  if (list.length === 0) throw new DifflabError('invalid-argument', 'a program needs at least one output');
+  let graph: Graph | undefined;
+  for (const o of list) {
+    if (typeof o === 'number') continue;
+    if (!(o instanceof Expr))
+      throw new DifflabError('invalid-argument', 'program: outputs must be expressions');
+    if (graph === undefined) graph = o.graph;
+    else if (graph !== o.graph)
+      throw new DifflabError('graph-mismatch', 'outputs come from different graphs');
+  }
+  for (const v of options.variables ?? []) {
+    if (v instanceof Expr && graph !== undefined && v.graph !== graph) {
+      throw new DifflabError('graph-mismatch', 'a variable comes from a different graph than the outputs');
+    }
+  }
+  // A numeric output needs a graph to hold its constant: use the outputs' graph or a fresh one.
+  const g = graph ?? new Graph();
+  const ids = list.map((o) => (typeof o === 'number' ? g.constant(o) : o.id));
+  return buildProgram(g, ids, scalar, options);
+}
+
+/** Builds the program for output node ids of graph `g` by an iterative depth-first traversal. */
+export function buildProgram(
+  g: Graph,
+  outputIds: readonly number[],
+  scalar: boolean,
+  options: ProgramOptions = {},
+): Program<number> | Program<Float64Array> {
+  // index[id] = program index + 1 once placed (0: not yet seen).
+  const index = new Int32Array(g.size);
+  const constIds: number[] = [];
+  const varIds: number[] = [];
+  const opIds: number[] = [];
+  // Explicit stack of (node, next argument to visit); a node is emitted after all its arguments (postorder).
+  let stackNode: Int32Array<ArrayBuffer> = new Int32Array(64);
+  let stackNext: Int32Array<ArrayBuffer> = new Int32Array(64);
+  const SEEN = -1;
+  for (const root of outputIds) {
+    if (index[root] !== 0) continue;
+    let top = 0;
+    stackNode[0] = root;
+    stackNext[0] = 0;
+    index[root] = SEEN;
+    while (top >= 0) {
+      const id = stackNode[top] as number;
+      const code = g.op[id] as number;
+      const next = stackNext[top] as number;
+      const child = childOf(g, id, code, next);
+      if (child >= 0) {
+        stackNext[top] = next + 1;
+        if (index[child] !== 0) continue;
+        index[child] = SEEN;
+        if (++top === stackNode.length) {
+          stackNode = growInt(stackNode);
+          stackNext = growInt(stackNext);
+        }
+        stackNode[top] = child;
+        stackNext[top] = 0;
+        continue;
+      }
+      top--;
+      if (code === CONST) constIds.push(id);
+      else if (code === VAR) varIds.push(id);
+      else opIds.push(id);
+      index[id] = 1; // placed; the real index is assigned below
+    }
+  }
+
+  const variables = orderVariables(g, varIds, options.variables);
+  const nConst = constIds.length;
+  const size = nConst + variables.ids.length + opIds.length;
+  const op = new Uint8Array(size);
+  const a = new Int32Array(size);
+  const b = new Int32Array(size);
+  const constants = new Float64Array(nConst);
+  let next = 0;
+  for (const id of constIds) {
+    constants[next] = g.constants[g.a[id] as number] as number;
+    op[next] = CONST;
+    a[next] = next;
+    index[id] = ++next;
+  }
+  variables.ids.forEach((id, position) => {
+    op[next] = VAR;
+    a[next] = position;
+    if (id >= 0) index[id] = next + 1;
+    next++;
+  });
+  let nArgs = 0;
+  for (const id of opIds) if (OP_ARITY[g.op[id] as number] === 0) nArgs += g.b[id] as number;
+  const args = new Int32Array(nArgs);
+  let argNext = 0;
+  for (const id of opIds) {
+    const code = g.op[id] as number;
+    op[next] = code;
+    const arity = OP_ARITY[code] as number;
+    if (arity === 0) {
+      const start = g.a[id] as number;
+      const count = g.b[id] as number;
+      a[next] = argNext;
+      b[next] = count;
+      for (let k = 0; k < count; k++) args[argNext++] = (index[g.pool[start + k] as number] as number) - 1;
+    } else {
+      a[next] = (index[g.a[id] as number] as number) - 1;
+      if (arity === 2) b[next] = (index[g.b[id] as number] as number) - 1;
+    }
+    index[id] = ++next;
+  }
+  const outputs = Int32Array.from(outputIds, (id) => (index[id] as number) - 1);
+  return new Program({
+    variables: variables.names,
+    op,
+    a,
+    b,
+    args,
+    constants,
+    outputs,
+    scalar,
+    source: options.source,
+  }) as Program<number> | Program<Float64Array>;
+}
+
+/** The `k`-th argument of node `id`, or −1 past the last. */
+function childOf(g: Graph, id: number, code: number, k: number): number {
+  if (code === CONST || code === VAR) return -1;
+  const arity = OP_ARITY[code] as number;
+  if (arity === 0) return k < (g.b[id] as number) ? (g.pool[(g.a[id] as number) + k] as number) : -1;
+  if (k === 0) return g.a[id] as number;
+  if (k === 1 && arity === 2) return g.b[id] as number;
+  return -1;
+}
+
+function growInt(arr: Int32Array): Int32Array<ArrayBuffer> {
+  const next = new Int32Array(arr.length * 2);
+  next.set(arr);
+  return next;
+}
+
+/** The variables' graph ids (−1 for a listed name absent from the function) and names, in input order. */
+function orderVariables(
+  g: Graph,
+  found: readonly number[],
+  requested: readonly (Expr | string)[] | undefined,
+): { ids: number[]; names: string[] } {
+  const nameOf = (id: number) => g.names[g.a[id] as number] as string;
+  if (requested === undefined) return { ids: [...found], names: found.map(nameOf) };
+  const byName = new Map(found.map((id) => [nameOf(id), id]));
+  const names: string[] = [];
+  const ids: number[] = [];
+  for (const v of requested) {
+    const name = typeof v === 'string' ? v : v.name;
+    if (name === undefined)
+      throw new DifflabError('invalid-argument', 'variables: expected variables or names');
+    if (names.includes(name))
+      throw new DifflabError('invalid-argument', `variables: '${name}' is listed twice`);
+    names.push(name);
+    ids.push(byName.get(name) ?? -1);
+  }
+  const missing = [...byName.keys()].filter((n) => !names.includes(n));
+  if (missing.length > 0) {
+    throw new DifflabError(
+      'invalid-argument',
+      `variables: the function also depends on ${missing.map((n) => `'${n}'`).join(', ')}; list every variable`,
+    );
+  }
+  return { ids, names };
+}
