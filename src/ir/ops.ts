@@ -106,6 +106,15 @@ export interface NaryOpDef {
   /** The value of the reduction over `v[args[start]], ..., v[args[start + count - 1]]`. */
   readonly value: (v: Float64Array, args: Int32Array, start: number, count: number) => number;
   readonly partial: NaryPartial;
+  /** The same partial on numbers, read straight from the value array (no argument list is built). */
+  readonly numericPartial: (
+    v: Float64Array,
+    args: Int32Array,
+    start: number,
+    count: number,
+    z: number,
+    k: number,
+  ) => number;
   readonly analytic: boolean;
   /** The reduction written with binary operations (for mathjs and printing). */
   readonly expand: <T>(A: Algebra<T>, args: readonly T[]) => T;
@@ -380,6 +389,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
       return s;
     },
     partial: (A) => A.num(1),
+    numericPartial: () => 1,
     analytic: true,
     expand: (A, args) => binaryFold(A, 'add', args, 0),
   },
@@ -397,6 +407,10 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     partial: (_A, args, _z, i) => {
       const k = args.length >> 1;
       return args[i < k ? i + k : i - k] as never;
+    },
+    numericPartial: (v, args, start, count, _z, i) => {
+      const k = count >> 1;
+      return v[args[start + (i < k ? i + k : i - k)] as number] as number;
     },
     analytic: true,
     expand: (A, args) => {
@@ -419,6 +433,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
       return m + Math.log(s);
     },
     partial: (A, args, z, i) => A.exp(A.sub(args[i] as never, z)),
+    numericPartial: (v, args, start, _count, z, i) => Math.exp((v[args[start + i] as number] as number) - z),
     analytic: true,
     expand: (A, args) =>
       A.log(
@@ -480,3 +495,20 @@ export const NUMBER_ALGEBRA: Algebra<number> = (() => {
   }
   return a as unknown as Algebra<number>;
 })();
+
+/** A partial on numbers: ∂z/∂(argument) at argument values x, y and result z. */
+export type NumericPartial = (x: number, y: number, z: number) => number;
+
+/**
+ * The local partials on numbers of each fixed-arity op by code (empty for n-ary ops): the hand-written rule
+ * where the entry has one, else the generic rule run over the number algebra.
+ */
+export const NUMERIC_PARTIALS: readonly (readonly NumericPartial[])[] = OP_DEFS.map((def) => {
+  if (def.arity === 'n') return [];
+  if (def.numericPartials) return def.numericPartials;
+  return def.partials.map(
+    (rule): NumericPartial =>
+      (x, y, z) =>
+        rule(NUMBER_ALGEBRA, x, y, z),
+  );
+});

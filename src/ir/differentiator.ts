@@ -1,0 +1,124 @@
+/**
+ * The one interface all four methods implement, and the statistics every call reports.
+ */
+import { DifflabError } from './errors.js';
+import { OP_ARITY } from './ops.js';
+import type { Program } from './program.js';
+
+export type Method = 'numeric' | 'symbolic' | 'forward' | 'reverse';
+
+/** The four methods, in the order tables list them. */
+export const METHODS: readonly Method[] = ['numeric', 'symbolic', 'forward', 'reverse'];
+
+/** What one call cost. `ops` is deterministic: the same program and call always give the same count. */
+export interface Stats {
+  /**
+   * Primitive scalar operations executed. A primal sweep costs {@link ProgramCost.nodes}; evaluating the
+   * local partials costs one per edge; each tangent or adjoint direction costs one multiply–add per edge.
+   * Symbolic methods count the nodes of the derivative expressions they evaluate.
+   */
+  ops: number;
+  /** Evaluations of f: full primal sweeps (finite differences need many; reverse mode needs one). */
+  evaluations: number;
+  /** Tangent sweeps over the program (each may carry a chunk of directions). */
+  forwardSweeps: number;
+  /** Adjoint sweeps over the program. */
+  reverseSweeps: number;
+  /** Bytes held by the computation: tape, tangent arrays or derivative expressions. */
+  bytes: number;
+  /** Wall-clock milliseconds. */
+  time: number;
+  /** Method-specific figures: step, chunk, error estimate, derivative tree and DAG sizes, ... */
+  details: Record<string, number | string>;
+}
+
+/** A value together with what computing it cost. */
+export interface Result<T> {
+  value: T;
+  stats: Stats;
+}
+
+/** Options every method accepts. */
+export interface CommonOptions {
+  /** Throw a `non-finite` error naming the subexpression whose value is NaN or ±Infinity. */
+  check?: boolean;
+}
+
+/**
+ * A way to differentiate a program. For f with n inputs and m outputs at x (length n):
+ * `gradient` (m = 1) is ∇f (length n); `jacobian` is J as m rows of length n; `jvp` is J·v (length m);
+ * `vjp` is uᵀJ (length n).
+ */
+export interface Differentiator<O extends CommonOptions = CommonOptions> {
+  readonly method: Method;
+  gradient(f: Program, x: ArrayLike<number>, options?: O): Result<Float64Array>;
+  jacobian(f: Program, x: ArrayLike<number>, options?: O): Result<Float64Array[]>;
+  jvp(f: Program, x: ArrayLike<number>, v: ArrayLike<number>, options?: O): Result<Float64Array>;
+  vjp(f: Program, x: ArrayLike<number>, u: ArrayLike<number>, options?: O): Result<Float64Array>;
+}
+
+/** The deterministic cost figures of one program. */
+export interface ProgramCost {
+  /** Operations of one primal sweep: one per fixed-arity op node, k per n-ary node with k arguments. */
+  nodes: number;
+  /** Argument edges of the op nodes: the partials one sweep evaluates, and the multiply–adds per direction. */
+  edges: number;
+}
+
+const costs = new WeakMap<Program, ProgramCost>();
+
+/** The cost figures of a program (computed once and cached). */
+export function programCost(f: Program): ProgramCost {
+  let c = costs.get(f);
+  if (c === undefined) {
+    let nodes = 0;
+    let edges = 0;
+    for (let i = f.opStart; i < f.size; i++) {
+      const arity = OP_ARITY[f.op[i] as number] as number;
+      const k = arity === 0 ? (f.b[i] as number) : arity;
+      nodes += arity === 0 ? k : 1;
+      edges += k;
+    }
+    c = { nodes, edges };
+    costs.set(f, c);
+  }
+  return c;
+}
+
+/** A Stats record with every count zero, to fill in. */
+export function emptyStats(): Stats {
+  return { ops: 0, evaluations: 0, forwardSweeps: 0, reverseSweeps: 0, bytes: 0, time: 0, details: {} };
+}
+
+/** Milliseconds from a monotonic clock (works in Node and browsers). */
+export function now(): number {
+  return performance.now();
+}
+
+/** Throws unless f has exactly one output (gradient is defined for scalar functions). */
+export function requireScalar(f: Program, what = 'gradient'): void {
+  if (f.outputs.length !== 1) {
+    throw new DifflabError(
+      'invalid-argument',
+      `${what} needs a function with one output; this one has ${f.outputs.length} (use jacobian or vjp)`,
+    );
+  }
+}
+
+/** Checks a point, tangent or cotangent vector's length and copies it into a Float64Array. */
+export function vectorOf(values: ArrayLike<number>, length: number, what: string): Float64Array {
+  if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+    throw new DifflabError('bad-point', `${what} must be an array of numbers`);
+  }
+  if (values.length !== length) {
+    throw new DifflabError('bad-point', `${what} has length ${values.length}, expected ${length}`);
+  }
+  const out = new Float64Array(length);
+  for (let i = 0; i < length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number')
+      throw new DifflabError('bad-point', `${what}[${i}] must be a number, got ${typeof v}`);
+    out[i] = v;
+  }
+  return out;
+}
