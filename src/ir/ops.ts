@@ -281,8 +281,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   sinh: unary('sinh', Math.sinh, (A, x) => A.cosh(x)),
   // d cosh x = sinh x dx
   cosh: unary('cosh', Math.cosh, (A, x) => A.sinh(x)),
-  // d tanh x = (1 − tanh² x) dx
-  tanh: unary('tanh', Math.tanh, (A, _x, _y, z) => A.sub(A.num(1), A.mul(z, z))),
+  // d tanh x = sech² x dx (not 1 − tanh² x, which cancels to nothing for large |x|)
+  tanh: unary('tanh', Math.tanh, (A, x) => A.mul(A.sech(x), A.sech(x))),
   // d sech x = −sech x tanh x dx
   sech: unary(
     'sech',
@@ -295,11 +295,11 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (x) => 1 / Math.sinh(x),
     (A, x, _y, z) => A.neg(A.mul(z, A.coth(x))),
   ),
-  // d coth x = (1 − coth² x) dx
+  // d coth x = −csch² x dx (not 1 − coth² x, which cancels to nothing for large |x|)
   coth: unary(
     'coth',
     (x) => 1 / Math.tanh(x),
-    (A, _x, _y, z) => A.sub(A.num(1), A.mul(z, z)),
+    (A, x) => A.neg(A.mul(A.csch(x), A.csch(x))),
   ),
   // d asinh x = dx / √(x² + 1)
   asinh: unary('asinh', Math.asinh, (A, x) => A.div(A.num(1), A.sqrt(A.add(A.mul(x, x), A.num(1))))),
@@ -337,8 +337,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     // H(x) = (sign x + |sign x|)/2: 1 for x > 0, 0 for x ≤ 0.
     { analytic: false, expand: (A, x) => A.div(A.add(A.sign(x), A.abs(A.sign(x))), A.num(2)) },
   ),
-  // d σ(x) = σ(x)(1 − σ(x)) dx
-  sigmoid: unary(null, sigmoid, (A, _x, _y, z) => A.mul(z, A.sub(A.num(1), z)), {
+  // d σ(x) = σ(x) σ(−x) dx (= σ(1 − σ), but 1 − σ cancels to nothing for large x)
+  sigmoid: unary(null, sigmoid, (A, x, _y, z) => A.mul(z, A.sigmoid(A.neg(x))), {
     expand: (A, x) => A.div(A.num(1), A.add(A.num(1), A.exp(A.neg(x)))),
   }),
   // d relu(x) = H(x) dx, with relu′(0) = 0
@@ -384,7 +384,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     arity: 'n',
     mathjs: 'add',
     value: (v, args, start, count) => {
-      let s = 0;
+      // −0 is the additive identity (0 + −0 is +0): a sum of −0s stays −0, as x + y does.
+      let s = -0;
       for (let k = start; k < start + count; k++) s += v[args[k] as number] as number;
       return s;
     },
@@ -399,7 +400,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     mathjs: null,
     value: (v, args, start, count) => {
       const k = count >> 1;
-      let s = 0;
+      let s = -0; // the additive identity, as in sum
       for (let i = start; i < start + k; i++)
         s += (v[args[i] as number] as number) * (v[args[i + k] as number] as number);
       return s;
