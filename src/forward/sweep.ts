@@ -1,0 +1,119 @@
+/**
+ * The tangent sweep: one ascending loop over the program that carries the primal value of every node and
+ * `width` tangents at once (a chunk of directions, after ForwardDiff.jl). Tangents are stored node-major:
+ * the tangents of node i are `t[i·width .. i·width + width − 1]`.
+ */
+import { FIXED_VALUE, NARY_VALUE } from '../ir/evaluate.js';
+
+type Rule = (x: number, y: number, z: number) => number;
+type ValueRule = (x: number, y: number) => number;
+import { DifflabError, formatNode, NUMERIC_PARTIALS, OP_ARITY, OP_DEFS, type NaryOpDef, type Program } from '../ir/index.js';
+
+/** Reusable work arrays for one program and chunk width. */
+export interface ForwardWork {
+  readonly width: number;
+  /** Primal values, one per node. */
+  readonly v: Float64Array;
+  /** Tangents, `width` per node. */
+  readonly t: Float64Array;
+}
+
+const works = new WeakMap<Program, Map<number, ForwardWork>>();
+
+/** The work arrays for `f` at chunk width `width`, allocated once and reused. */
+export function forwardWork(f: Program, width: number): ForwardWork {
+  let byWidth = works.get(f);
+  if (byWidth === undefined) {
+    byWidth = new Map();
+    works.set(f, byWidth);
+  }
+  let w = byWidth.get(width);
+  if (w === undefined) {
+    w = { width, v: new Float64Array(f.size), t: new Float64Array(f.size * width) };
+    byWidth.set(width, w);
+  }
+  return w;
+}
+
+/**
+ * Runs one tangent sweep. Before the call, the caller has written the seeds: the tangents of the input nodes
+ * (`t[(f.inputStart + k)·width + j]` is direction j's component along input k). Constants get zero
+ * tangents here. Fills every node's value and tangents.
+ *
+ * A zero factor (tangent or partial) contributes zero even against ∞ or NaN, so a branch the direction does
+ * not touch never poisons the result. With `check`, the first non-finite value throws, naming its subexpression.
+ */
+export function tangentSweep(f: Program, x: ArrayLike<number>, work: ForwardWork, check = false): void {
+  const { v, t, width: c } = work;
+  const { op, a, b, args } = f;
+  v.set(f.constants, 0);
+  t.fill(0, 0, f.inputStart * c);
+  for (let k = 0; k < x.length; k++) v[f.inputStart + k] = x[k] as number;
+  if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) nonFinite(f, i, v);
+  for (let i = f.opStart; i < f.size; i++) {
+    const code = op[i] as number;
+    const arity = OP_ARITY[code];
+    const base = i * c;
+    if (arity === 1) {
+      const xi = a[i] as number;
+      const xv = v[xi] as number;
+      const z = (FIXED_VALUE[code] as ValueRule)(xv, 0);
+      v[i] = z;
+      const p = ((NUMERIC_PARTIALS[code] as readonly Rule[])[0] as Rule)(xv, 0, z);
+      t.fill(0, base, base + c);
+      accumulate(t, base, xi * c, p, c);
+    } else if (arity === 2) {
+      const xi = a[i] as number;
+      const yi = b[i] as number;
+      const xv = v[xi] as number;
+      const yv = v[yi] as number;
+      const z = (FIXED_VALUE[code] as ValueRule)(xv, yv);
+      v[i] = z;
+      const partials = NUMERIC_PARTIALS[code] as readonly Rule[];
+      const px = (partials[0] as Rule)(xv, yv, z);
+      const py = (partials[1] as Rule)(xv, yv, z);
+      const xb = xi * c;
+      const yb = yi * c;
+      if (Number.isFinite(px) && Number.isFinite(py) && px !== 0 && py !== 0) {
+        for (let j = 0; j < c; j++) t[base + j] = px * (t[xb + j] as number) + py * (t[yb + j] as number);
+      } else {
+        t.fill(0, base, base + c);
+        accumulate(t, base, xb, px, c);
+        accumulate(t, base, yb, py, c);
+      }
+    } else {
+      const start = a[i] as number;
+      const count = b[i] as number;
+      const def = OP_DEFS[code] as NaryOpDef;
+      const z = (NARY_VALUE[code] as NaryOpDef['value'])(v, args, start, count);
+      v[i] = z;
+      t.fill(0, base, base + c);
+      for (let k = 0; k < count; k++) {
+        accumulate(t, base, (args[start + k] as number) * c, def.numericPartial(v, args, start, count, z, k), c);
+      }
+    }
+    if (check && !Number.isFinite(v[i])) nonFinite(f, i, v);
+  }
+}
+
+function nonFinite(f: Program, i: number, v: Float64Array): never {
+  const expr = formatNode(f, i);
+  throw new DifflabError('non-finite', `${expr} evaluates to ${v[i]}`, { subexpression: expr });
+}
+
+/**
+ * Adds p · (the c tangents at `from`) to the c tangents at `to`. A zero factor contributes zero even against
+ * ∞ or NaN (a direction that does not reach an argument, or an argument the node does not depend on locally,
+ * never poisons the result); otherwise IEEE arithmetic.
+ */
+function accumulate(t: Float64Array, to: number, from: number, p: number, c: number): void {
+  if (p === 0) return;
+  if (Number.isFinite(p)) {
+    for (let j = 0; j < c; j++) t[to + j] = (t[to + j] as number) + p * (t[from + j] as number);
+  } else {
+    for (let j = 0; j < c; j++) {
+      const tj = t[from + j] as number;
+      if (tj !== 0) t[to + j] = (t[to + j] as number) + p * tj;
+    }
+  }
+}
