@@ -1,0 +1,136 @@
+/**
+ * The top-level API: every call goes through `methods`, the map from method name to its differentiator.
+ */
+import { type ForwardOptions, forward } from './forward/index.js';
+import {
+  DifflabError,
+  type Differentiator,
+  METHODS,
+  type Method,
+  type Point,
+  type Program,
+  type Stats,
+  toPoint,
+  vectorOf,
+} from './ir/index.js';
+import { type NumericOptions, numeric } from './numeric/index.js';
+import { hessian as hessianFoR, hvp as hvpFoR, type ReverseOptions, reverse } from './reverse/index.js';
+import { type SymbolicOptions, symbolic } from './symbolic/index.js';
+
+/** Each method's differentiator. Code that compares methods loops over this. */
+export interface Methods {
+  readonly numeric: Differentiator<NumericOptions>;
+  readonly symbolic: Differentiator<SymbolicOptions>;
+  readonly forward: Differentiator<ForwardOptions>;
+  readonly reverse: Differentiator<ReverseOptions>;
+}
+
+export const methods: Methods = { numeric, symbolic, forward, reverse };
+
+/** Options of the top-level calls: the method (default 'reverse') and that method's own options. */
+export type MethodOptions =
+  | ({ method?: 'reverse' } & ReverseOptions)
+  | ({ method: 'forward' } & ForwardOptions)
+  | ({ method: 'numeric' } & NumericOptions)
+  | ({ method: 'symbolic' } & SymbolicOptions);
+
+function pick(options: MethodOptions | undefined): Differentiator<object> {
+  const method = options?.method ?? 'reverse';
+  const d = (methods as unknown as Record<string, Differentiator<object>>)[method];
+  if (d === undefined) {
+    throw new DifflabError('invalid-argument', `unknown method '${String(method)}' (use ${METHODS.join(', ')})`);
+  }
+  return d;
+}
+
+/**
+ * The gradient of a scalar function at a point (by name or in `f.variables` order), aligned with
+ * `f.variables`. Reverse mode by default.
+ *
+ * @example
+ * const f = parse('(w1*1 + w2*2 - 0)^2 + 5*(w1^2 + w2^2)');
+ * gradient(f, { w1: 3, w2: 4 });                    // Float64Array [52, 84]
+ * gradient(f, [3, 4], { method: 'forward' });       // Float64Array [52, 84]
+ */
+export function gradient(f: Program<number>, at: Point, options?: MethodOptions): Float64Array {
+  return pick(options).gradient(f, toPoint(f, at), options).value;
+}
+
+/** The Jacobian (m rows of n) at a point. */
+export function jacobian(f: Program, at: Point, options?: MethodOptions): Float64Array[] {
+  return pick(options).jacobian(f, toPoint(f, at), options).value;
+}
+
+/** J·v, the Jacobian at a point times a tangent v (length n). */
+export function jvp(f: Program, at: Point, v: ArrayLike<number>, options?: MethodOptions): Float64Array {
+  return pick(options).jvp(f, toPoint(f, at), v, options).value;
+}
+
+/** uᵀJ, a cotangent u (length m) times the Jacobian at a point. */
+export function vjp(f: Program, at: Point, u: ArrayLike<number>, options?: MethodOptions): Float64Array {
+  return pick(options).vjp(f, toPoint(f, at), u, options).value;
+}
+
+/** The Hessian of a scalar function at a point, by forward over reverse (n sweeps). */
+export function hessian(f: Program<number>, at: Point): Float64Array[] {
+  return hessianFoR(f, toPoint(f, at)).value;
+}
+
+/** H·v for a scalar function at a point, by one forward-over-reverse sweep. */
+export function hvp(f: Program<number>, at: Point, v: ArrayLike<number>): Float64Array {
+  return hvpFoR(f, toPoint(f, at), vectorOf(v, f.variables.length, 'the direction')).value;
+}
+
+/** One method's row of a comparison. */
+export interface ComparisonRow {
+  method: Method;
+  /** The gradient, or undefined if the method failed. */
+  gradient?: Float64Array;
+  /** ‖g − g_reverse‖∞ / max(‖g_reverse‖∞, smallest normal): the error against reverse mode. */
+  error?: number;
+  /** Primitive operations executed (deterministic). */
+  ops?: number;
+  /** Wall-clock milliseconds. */
+  time?: number;
+  stats?: Stats;
+  /** Why the method failed (e.g. a symbolic budget), when it did. */
+  failure?: { code: string; message: string };
+}
+
+export interface CompareOptions {
+  /** Which methods to run (default all four). */
+  methods?: readonly Method[];
+  numeric?: NumericOptions;
+  symbolic?: SymbolicOptions;
+  forward?: ForwardOptions;
+  reverse?: ReverseOptions;
+}
+
+/**
+ * Runs every method's gradient at one point: per method the gradient, its error against reverse mode, the
+ * operation count and the time. A method that fails is reported, not thrown.
+ */
+export function compare(f: Program<number>, at: Point, options: CompareOptions = {}): ComparisonRow[] {
+  const x = toPoint(f, at);
+  const chosen = options.methods ?? METHODS;
+  const reference = reverse.gradient(f, x, options.reverse).value;
+  const scale = Math.max(infNorm(reference), Number.MIN_VALUE);
+  return chosen.map((method): ComparisonRow => {
+    try {
+      const d = methods[method] as Differentiator<object>;
+      const { value, stats } = d.gradient(f, x, (options[method] ?? {}) as object);
+      let diff = 0;
+      for (let i = 0; i < value.length; i++) diff = Math.max(diff, Math.abs((value[i] as number) - (reference[i] as number)));
+      return { method, gradient: value, error: diff / scale, ops: stats.ops, time: stats.time, stats };
+    } catch (e) {
+      if (!(e instanceof DifflabError)) throw e;
+      return { method, failure: { code: e.code, message: e.message } };
+    }
+  });
+}
+
+function infNorm(v: Float64Array): number {
+  let m = 0;
+  for (const x of v) m = Math.max(m, Math.abs(x));
+  return m;
+}

@@ -1,0 +1,99 @@
+/**
+ * `difflab grad`, run as a user runs it: the built command in a subprocess.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { gradient, parse } from '../../src/index.js';
+
+const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+function difflab(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(main)) throw new Error('build first: npm run build (npm test does)');
+});
+
+describe('difflab grad', () => {
+  test("with no arguments it differentiates the lecture's example at w = (3, 4)", () => {
+    const r = difflab(['grad']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('f(w1 = 3, w2 = 4) = 246');
+    expect(r.stdout).toMatch(/∂f\/∂w1\s+52\n/);
+    expect(r.stdout).toMatch(/∂f\/∂w2\s+84\n/);
+  });
+
+  test('--json prints one JSON document whose numbers equal the library', () => {
+    const r = difflab(['grad', 'x^2 * sin(y)', '--at', 'x=1.5,y=-0.5', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    const g = gradient(parse('x^2 * sin(y)'), { x: 1.5, y: -0.5 });
+    expect(out.gradient).toEqual({ x: g[0], y: g[1] });
+    expect(out.value).toBe(1.5 ** 2 * Math.sin(-0.5));
+    expect(out.method).toBe('reverse');
+  });
+
+  test('--method all gives one row per method with its error against reverse mode', () => {
+    const r = difflab(['grad', '--method', 'all', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.methods.map((m: { method: string }) => m.method)).toEqual(['numeric', 'symbolic', 'forward', 'reverse']);
+    for (const m of out.methods) {
+      expect(m.gradient.w1).toBeCloseTo(52, 6);
+      expect(m.gradient.w2).toBeCloseTo(84, 6);
+      expect(m.error).toBeLessThan(1e-8);
+      expect(m.ops).toBeGreaterThan(0);
+    }
+    const table = difflab(['grad', '--method', 'all']);
+    expect(table.stdout).toMatch(/^method\s+∂f\/∂w1\s+∂f\/∂w2\s+error vs reverse\s+ops\s+time \(ms\)$/m);
+  });
+
+  test('--wrt picks and orders the variables; the others take their --at values as constants', () => {
+    const r = difflab(['grad', 'x*y + z', '--at', 'x=2,y=3,z=4', '--wrt', 'z,x', '--json']);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).gradient).toEqual({ z: 1, x: 3 });
+  });
+
+  test('expressions from a file (-f) and from standard input (-)', () => {
+    const r = difflab(['grad', '-', '--at', 'x=2', '--json'], 'x^3\n');
+    expect(JSON.parse(r.stdout).gradient).toEqual({ x: 12 });
+  });
+
+  test('a syntax error: one line naming the problem, the expression with a caret, exit 1', () => {
+    const r = difflab(['grad', 'x + * 2', '--at', 'x=1']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^difflab: syntax error: .*\[syntax\]$/);
+    expect(lines[1]).toBe('x + * 2');
+    expect(lines[2]).toBe('    ^');
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+  });
+
+  test('usage errors exit 2: a missing --at value, an unknown option, an unknown method', () => {
+    const missing = difflab(['grad', 'x*y', '--at', 'x=1']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/--at gives no value for 'y'/);
+    expect(difflab(['grad', '--frobnicate']).status).toBe(2);
+    expect(difflab(['grad', '--method', 'magic']).status).toBe(2);
+    expect(difflab([]).status).toBe(2);
+  });
+
+  test('other errors exit 1 with one line: an unknown function, a missing file', () => {
+    const r = difflab(['grad', 'foo(x)', '--at', 'x=1']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.split('\n')[0]).toBe("difflab: unknown function 'foo' [unknown-function]");
+    const f = difflab(['grad', '-f', 'no-such-file.txt']);
+    expect(f.status).toBe(1);
+    expect(f.stderr).toMatch(/^difflab: cannot read no-such-file.txt/);
+  });
+
+  test('--debug adds the stack trace', () => {
+    const r = difflab(['grad', 'foo(x)', '--at', 'x=1', '--debug']);
+    expect(r.stderr).toMatch(/at .*\.js:\d+/);
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * Hessians and Hessian–vector products by forward over reverse, against closed forms and against the other
+ * methods (finite differences of the reverse-mode gradient, and forward mode on the gradient's own program).
+ */
+import { describe, expect, test } from 'vitest';
+import { gradient, hessian, hvp, methods, parse } from '../../src/index.js';
+
+describe('hessian and hvp', () => {
+  test('the lecture example has the constant Hessian 2xxᵀ + 2λI = [[12, 4], [4, 18]]', () => {
+    const f = parse('(w1*1 + w2*2 - 0)^2 + 5*(w1^2 + w2^2)');
+    expect(hessian(f, [3, 4]).map((r) => Array.from(r))).toEqual([
+      [12, 4],
+      [4, 18],
+    ]);
+    expect(Array.from(hvp(f, [3, 4], [1, -1]))).toEqual([8, -14]);
+  });
+
+  test('a smooth function of three variables matches its closed-form Hessian', () => {
+    const f = parse('x^2 * y + sin(x * z) + exp(y) / z');
+    const [x, y, z] = [0.7, -0.4, 1.3];
+    const s = Math.sin(x * z);
+    const c = Math.cos(x * z);
+    const e = Math.exp(y);
+    const closed = [
+      [2 * y - z * z * s, 2 * x, c - x * z * s],
+      [2 * x, e / z, -e / (z * z)],
+      [c - x * z * s, -e / (z * z), -x * x * s + (2 * e) / z ** 3],
+    ];
+    const H = hessian(f, [x, y, z]);
+    closed.forEach((row, i) => row.forEach((h, j) => expect(H[i]?.[j]).toBeCloseTo(h, 13)));
+  });
+
+  test('hvp equals central differences of the reverse-mode gradient along v', () => {
+    const f = parse('log(1 + x^2 + y^4) * tanh(z - x) + sigmoid(x * y * z)');
+    const at = [0.3, -1.1, 0.8];
+    const v = [0.5, 0.25, -1];
+    const Hv = hvp(f, at, v);
+    const h = 1e-5;
+    const plus = gradient(f, at.map((a, i) => a + h * (v[i] as number)));
+    const minus = gradient(f, at.map((a, i) => a - h * (v[i] as number)));
+    // Central differences of an exact gradient: error O(h²) ≈ 1e-10 plus rounding ε/h ≈ 1e-11.
+    Hv.forEach((hv, i) => expect(hv).toBeCloseTo(((plus[i] as number) - (minus[i] as number)) / (2 * h), 8));
+  });
+
+  test('the Hessian equals the Jacobian of the symbolic gradient program, differentiated by forward mode', () => {
+    const f = parse('x^3 * y - 2 * x * y^2 + cos(x + y)');
+    const at = [1.2, -0.7];
+    const H = hessian(f, at);
+    // Row i of H is the gradient of ∂f/∂xᵢ: compare with forward mode on the closed-form partials.
+    const dfdx = parse('3 * x^2 * y - 2 * y^2 - sin(x + y)');
+    const dfdy = parse('x^3 - 4 * x * y - sin(x + y)');
+    const rows = [methods.forward.gradient(dfdx, at).value, methods.forward.gradient(dfdy, at).value];
+    rows.forEach((row, i) => row.forEach((h, j) => expect(H[i]?.[j]).toBeCloseTo(h, 13)));
+  });
+});
