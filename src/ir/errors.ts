@@ -36,9 +36,16 @@ export class DifflabError extends Error {
     this.subexpression = details.subexpression;
   }
 
-  /** The source with a caret under the position, when both are known ('' otherwise). */
+  /**
+   * The line of the source holding the position with a caret under it, when both are known ('' otherwise).
+   * A source may span lines; tabs before the position are kept so the caret lines up where tabs are wide.
+   */
   caret(): string {
     if (this.source === undefined || this.position === undefined) return '';
-    return `${this.source}\n${' '.repeat(Math.max(0, this.position))}^`;
+    const at = Math.max(0, this.position);
+    const start = at === 0 ? 0 : this.source.lastIndexOf('\n', at - 1) + 1;
+    const end = this.source.indexOf('\n', at);
+    const line = this.source.slice(start, end < 0 ? undefined : end);
+    return `${line}\n${line.slice(0, at - start).replace(/[^\t]/g, ' ')}^`;
   }
 }

@@ -86,13 +86,10 @@ function formatOne(
   if (infix) {
     const x = arg(0);
     const y = arg(1);
-    // Left-associative + − * /: the right operand needs parentheses at equal precedence for − and /.
-    // Right-associative ^: the left operand needs them at equal precedence.
+    // Left-associative + − * /: the right operand needs parentheses at equal precedence (for + and * too:
+    // in floating point x + (y + z) is not (x + y) + z). Right-associative ^: the left operand needs them.
     const leftParen = name === 'pow' ? x.pr <= infix.prec : x.pr < infix.prec;
-    const rightParen =
-      name === 'pow'
-        ? y.pr < infix.prec
-        : y.pr < infix.prec || (y.pr === infix.prec && name !== 'add' && name !== 'mul');
+    const rightParen = name === 'pow' ? y.pr < infix.prec : y.pr <= infix.prec;
     const l = leftParen ? `(${x.s})` : x.s;
     const r = rightParen ? `(${y.s})` : y.s;
     return [name === 'pow' ? `${l}^${r}` : `${l} ${infix.sym} ${r}`, infix.prec];
@@ -104,7 +101,13 @@ function formatOne(
   const count = OP_ARITY[code] === 0 ? (p.b[i] as number) : (OP_ARITY[code] as number);
   const parts: string[] = [];
   for (let k = 0; k < count; k++) parts.push(arg(k).s);
-  if (name === 'sum') return [parts.join(' + '), 1];
+  // An empty sum or dot product (the algebras can build one) is 0.
+  if ((name === 'sum' || name === 'dot') && count === 0) return ['0', PREC_ATOM];
+  if (name === 'sum') {
+    // Summed left to right, so a later term that is itself a sum keeps its parentheses.
+    const terms = parts.map((s, k) => (k > 0 && arg(k).pr <= 1 ? `(${s})` : s));
+    return [terms.join(' + '), 1];
+  }
   if (name === 'dot') {
     // Printed as the sum of products it stands for, which parses back.
     const half = count >> 1;

@@ -1,3 +1,5 @@
+export * from './differentiator.js';
+export { DUAL_ALGEBRA, Dual, scaleTangent } from './dual.js';
 export { DifflabError, type ErrorCode } from './errors.js';
 export {
   type EvaluateOptions,
@@ -14,5 +16,3 @@ export { mathjsAlgebra, type ParseOptions, parse, toMathjs } from './mathjs.js';
 export { type Metrics, metrics } from './metrics.js';
 export * from './ops.js';
 export { buildProgram, Program, type ProgramOptions, program } from './program.js';
-export * from './differentiator.js';
-export { DUAL_ALGEBRA, Dual, scaleTangent } from './dual.js';

@@ -46,6 +46,12 @@ const BUILTIN_CONSTANTS: Readonly<Record<string, number>> = {
   E: Math.E,
   tau: 2 * Math.PI,
   phi: (1 + Math.sqrt(5)) / 2,
+  LN2: Math.LN2,
+  LN10: Math.LN10,
+  LOG2E: Math.LOG2E,
+  LOG10E: Math.LOG10E,
+  SQRT1_2: Math.SQRT1_2,
+  SQRT2: Math.SQRT2,
   Infinity: Number.POSITIVE_INFINITY,
   NaN: Number.NaN,
 };
@@ -96,6 +102,8 @@ const UNSUPPORTED_NODE: Readonly<Record<string, string>> = {
 export interface ParseOptions {
   /** Names bound to numbers: they become constants, not variables. */
   constants?: Readonly<Record<string, number>>;
+  /** The input order (every variable of the function, each once); otherwise the order of first appearance. */
+  variables?: readonly string[];
 }
 
 /**
@@ -124,7 +132,10 @@ export function parse(
   }
   const g = new Graph();
   const outputs = list.map((source) => parseInto(g, source, constants));
-  return buildProgram(g, outputs, scalar, { source: scalar ? (sources as string) : list });
+  return buildProgram(g, outputs, scalar, {
+    source: scalar ? (sources as string) : list,
+    ...(options.variables ? { variables: options.variables } : {}),
+  });
 }
 
 function parseTree(source: string): MathNode {
@@ -231,6 +242,10 @@ function build(
       return applyChecked(g, opName, args, fail);
     }
     case 'FunctionNode': {
+      // `a.sin(x)` calls a property: its fn is an AccessorNode whose name is 'sin'.
+      const fn = (node as FunctionNode).fn as MathNode;
+      if (fn.type !== 'SymbolNode')
+        return fail('unsupported', UNSUPPORTED_NODE[fn.type] ?? `${fn.type} is not supported`);
       const fnName = (node as FunctionNode).fn.name;
       const entry = FUNCTIONS.get(fnName);
       if (entry === undefined) return fail('unknown-function', `unknown function '${fnName}'`, `${fnName}(`);
@@ -290,8 +305,11 @@ export function mathjsAlgebra(options: { derivable?: readonly string[] } = {}): 
   }
   for (const name of NARY_OPS) {
     const def = OPS[name] as NaryOpDef;
+    // mathjs's add needs two or more arguments: a sum of fewer is its expansion (the term, or 0).
     a[name] = (...xs: MathNode[]) =>
-      name === 'sum' ? new OperatorNode('+', 'add', xs as [MathNode, MathNode]) : def.expand(algebra, xs);
+      name === 'sum' && xs.length >= 2
+        ? new OperatorNode('+', 'add', xs as [MathNode, MathNode])
+        : def.expand(algebra, xs);
   }
   const algebra = a as Algebra<MathNode>;
   return algebra;

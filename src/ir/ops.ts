@@ -384,9 +384,9 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     arity: 'n',
     mathjs: 'add',
     value: (v, args, start, count) => {
-      // −0 is the additive identity (0 + −0 is +0): a sum of −0s stays −0, as x + y does.
-      let s = -0;
-      for (let k = start; k < start + count; k++) s += v[args[k] as number] as number;
+      // Start from the first term, not 0 (0 + −0 is +0): a sum of −0s is −0, as x + y is.
+      let s = count > 0 ? (v[args[start] as number] as number) : 0;
+      for (let k = start + 1; k < start + count; k++) s += v[args[k] as number] as number;
       return s;
     },
     partial: (A) => A.num(1),
@@ -400,8 +400,9 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     mathjs: null,
     value: (v, args, start, count) => {
       const k = count >> 1;
-      let s = -0; // the additive identity, as in sum
-      for (let i = start; i < start + k; i++)
+      // From the first product, as in sum.
+      let s = k > 0 ? (v[args[start] as number] as number) * (v[args[start + k] as number] as number) : 0;
+      for (let i = start + 1; i < start + k; i++)
         s += (v[args[i] as number] as number) * (v[args[i + k] as number] as number);
       return s;
     },
