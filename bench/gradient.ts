@@ -9,7 +9,15 @@ import { ridge } from '../src/workloads/index.js';
 const sizes = (process.argv[2] ?? '16,64,256,1024').split(',').map(Number);
 const only = (process.argv[3]?.split(',') as Method[] | undefined) ?? METHODS;
 
-const rows: string[][] = [['K', 'f (ms)', ...only.map((m) => `${m} (ms)`), ...only.map((m) => `${m} / f`), ...only.map((m) => `${m} ops`)]];
+const rows: string[][] = [
+  [
+    'K',
+    'f (ms)',
+    ...only.map((m) => `${m} (ms)`),
+    ...only.map((m) => `${m} / f`),
+    ...only.map((m) => `${m} ops`),
+  ],
+];
 for (const K of sizes) {
   const f = ridge.build(K);
   const x = ridge.point(K);

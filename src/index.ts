@@ -16,7 +16,13 @@ export {
   methods,
   vjp,
 } from './api.js';
-export { defaultChunk, type ForwardOptions } from './forward/index.js';
+export {
+  defaultChunk,
+  type ForwardOptions,
+  type ForwardTrace,
+  type ForwardTraceStep,
+  traceForward,
+} from './forward/index.js';
 export {
   abs,
   acos,
@@ -43,8 +49,8 @@ export {
   csch,
   type Differentiator,
   DifflabError,
-  div,
   Dual,
+  div,
   dot,
   type ErrorCode,
   type EvaluateOptions,

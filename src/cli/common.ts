@@ -2,6 +2,7 @@
  * What the commands share: reading expressions and points, printing numbers and tables, and errors.
  */
 import { readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
 import { DifflabError, type Program, parse } from '../index.js';
 
 /** The lecture's worked example, the default function of the commands. */
@@ -33,6 +34,59 @@ export function parseAssignments(text: string, option: string): Record<string, n
   return out;
 }
 
+/** The options every command that reads one function shares. */
+export function functionOptions<T>(y: Argv<T>): Argv<T & FunctionArgs & { digits?: number; json: boolean }> {
+  return y
+    .positional('expr', {
+      type: 'string',
+      describe: `Expression in mathjs syntax, or - to read standard input (default: the lecture's example ${LECTURE_EXAMPLE.expression})`,
+    })
+    .option('file', { alias: 'f', type: 'string', describe: 'Read the expression from a file' })
+    .option('at', {
+      type: 'string',
+      describe: `The point, as name=value,... (default for the example: ${LECTURE_EXAMPLE.at})`,
+    })
+    .option('constants', { type: 'string', describe: 'Names bound to numbers, as name=value,...' })
+    .option('wrt', {
+      type: 'string',
+      describe: 'Differentiate with respect to these variables, in this order',
+    })
+    .option('digits', {
+      type: 'number',
+      describe: 'Significant digits to print (default: enough to round-trip)',
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print one JSON document',
+    }) as unknown as Argv<T & FunctionArgs & { digits?: number; json: boolean }>;
+}
+
+/** Writes one JSON document to standard output. */
+export function printJson(value: unknown): void {
+  process.stdout.write(
+    `${JSON.stringify(value, (_k, v) => (v instanceof Float64Array ? Array.from(v) : v), 2)}\n`,
+  );
+}
+
+/** The point's values as `f(x = 1, y = 2) = value`. */
+export function header(f: Program, at: Record<string, number>, value: string, digits?: number): string {
+  return `f(${f.variables.map((v) => `${v} = ${formatValue(at[v] as number, digits)}`).join(', ')}) = ${value}`;
+}
+
+/** A matrix as an aligned table with row and column labels. */
+export function matrixTable(
+  rows: readonly ArrayLike<number>[],
+  rowLabels: readonly string[],
+  colLabels: readonly string[],
+  digits?: number,
+): string {
+  return table([
+    ['', ...colLabels],
+    ...rows.map((r, i) => [rowLabels[i] ?? '', ...Array.from(r, (x) => formatValue(x, digits))]),
+  ]);
+}
+
 export interface FunctionArgs {
   expr?: string;
   file?: string;
@@ -45,7 +99,11 @@ export interface FunctionArgs {
  * The function and point the command works on: the expression from the argument, a file (`-f`) or standard
  * input (`-`); `--constants` and the `--at` values of variables left out of `--wrt` become constants.
  */
-export function readFunction(args: FunctionArgs): { f: Program<number>; at: Record<string, number>; source: string } {
+export function readFunction(args: FunctionArgs): {
+  f: Program<number>;
+  at: Record<string, number>;
+  source: string;
+} {
   let source: string;
   if (args.file !== undefined) source = readFileSync(args.file, 'utf8').trim();
   else if (readsStandardInput(args.expr)) source = readFileSync(0, 'utf8').trim();
@@ -53,7 +111,10 @@ export function readFunction(args: FunctionArgs): { f: Program<number>; at: Reco
   const usingDefault = args.expr === undefined && args.file === undefined;
   const at = parseAssignments(args.at ?? (usingDefault ? LECTURE_EXAMPLE.at : ''), '--at');
   const constants = parseAssignments(args.constants ?? '', '--constants');
-  const wrt = args.wrt?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const wrt = args.wrt
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (wrt !== undefined) {
     const all = parse(source, { constants });
     for (const name of all.variables) {
@@ -66,7 +127,8 @@ export function readFunction(args: FunctionArgs): { f: Program<number>; at: Reco
   }
   const f = parse(source, { constants, ...(wrt ? { variables: wrt } : {}) });
   const missing = f.variables.filter((v) => !(v in at));
-  if (missing.length > 0) throw new UsageError(`--at gives no value for ${missing.map((m) => `'${m}'`).join(', ')}`);
+  if (missing.length > 0)
+    throw new UsageError(`--at gives no value for ${missing.map((m) => `'${m}'`).join(', ')}`);
   return { f, at, source };
 }
 
@@ -85,8 +147,10 @@ export function formatSmall(x: number): string {
 /** Aligns rows of cells into columns (the first row is the header). Numbers align right. */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, [...cell].length)));
-  const numeric = (s: string) => /^[-+0-9.eE]+$|^NaN$|^-?Infinity$/.test(s);
+  for (const row of rows) {
+    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
+  }
+  const numeric = (s: string) => /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^NaN$|^-?Infinity$/i.test(s);
   return rows
     .map((row) =>
       row
@@ -108,6 +172,7 @@ export function describeError(e: unknown): { message: string; usage: boolean } {
     return { message: `${e.message} [${e.code}]${caret ? `\n${caret}` : ''}`, usage: false };
   }
   const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOENT') return { message: `cannot read ${err.path ?? 'file'}: no such file`, usage: false };
+  if (err?.code === 'ENOENT')
+    return { message: `cannot read ${err.path ?? 'file'}: no such file`, usage: false };
   return { message: err instanceof Error ? err.message : String(e), usage: false };
 }

@@ -3,7 +3,16 @@
  */
 import type { Argv } from 'yargs';
 import { compare, evaluate, gradient, METHODS, type Method, type MethodOptions } from '../index.js';
-import { type FunctionArgs, formatSmall, formatValue, LECTURE_EXAMPLE, readFunction, table } from './common.js';
+import {
+  type FunctionArgs,
+  formatSmall,
+  formatValue,
+  functionOptions,
+  header,
+  printJson,
+  readFunction,
+  table,
+} from './common.js';
 
 interface GradArgs extends FunctionArgs {
   method: Method | 'all';
@@ -15,25 +24,18 @@ export const command = 'grad [expr]';
 export const describe = 'Value and gradient of an expression at a point';
 
 export function builder(y: Argv): Argv<GradArgs> {
-  return y
-    .positional('expr', {
-      type: 'string',
-      describe: `Expression in mathjs syntax, or - to read standard input (default: the lecture's example ${LECTURE_EXAMPLE.expression})`,
-    })
-    .option('file', { alias: 'f', type: 'string', describe: 'Read the expression from a file' })
-    .option('at', { type: 'string', describe: `The point, as name=value,... (default for the example: ${LECTURE_EXAMPLE.at})` })
+  return functionOptions(y)
     .option('method', {
       alias: 'm',
       choices: [...METHODS, 'all'] as const,
       default: 'reverse' as const,
       describe: 'How to differentiate; all runs the four methods side by side',
     })
-    .option('constants', { type: 'string', describe: 'Names bound to numbers, as name=value,...' })
-    .option('wrt', { type: 'string', describe: 'Differentiate with respect to these variables, in this order' })
-    .option('digits', { type: 'number', describe: 'Significant digits to print (default: enough to round-trip)' })
-    .option('json', { type: 'boolean', default: false, describe: 'Print one JSON document' })
     .example('$0 grad', "the lecture's example L(w) = (wᵀx − y)² + λ·wᵀw at w = (3, 4)")
-    .example("$0 grad 'x^2 * sin(y)' --at x=1,y=2 --method all", 'all four methods side by side') as unknown as Argv<GradArgs>;
+    .example(
+      "$0 grad 'x^2 * sin(y)' --at x=1,y=2 --method all",
+      'all four methods side by side',
+    ) as unknown as Argv<GradArgs>;
 }
 
 export function handler(args: GradArgs): void {
@@ -43,12 +45,11 @@ export function handler(args: GradArgs): void {
   if (args.method !== 'all') {
     const g = gradient(f, at, { method: args.method } as MethodOptions);
     if (args.json) {
-      const out = { expression: source, at, method: args.method, value, gradient: record(f.variables, g) };
-      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      printJson({ expression: source, at, method: args.method, value, gradient: record(f.variables, g) });
       return;
     }
     const lines = [
-      `f(${f.variables.map((v) => `${v} = ${formatValue(at[v] as number, d)}`).join(', ')}) = ${formatValue(value, d)}`,
+      header(f, at, formatValue(value, d), d),
       `gradient by ${args.method === 'numeric' || args.method === 'symbolic' ? `${args.method} differentiation` : `${args.method} mode`}:`,
       table(f.variables.map((v, i) => [`  ∂f/∂${v}`, formatValue(g[i] as number, d)])),
     ];
@@ -67,10 +68,10 @@ export function handler(args: GradArgs): void {
         ...(r.failure ? { failure: r.failure } : { error: r.error, ops: r.ops, time: r.time }),
       })),
     };
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    printJson(out);
     return;
   }
-  const header = ['method', ...f.variables.map((v) => `∂f/∂${v}`), 'error vs reverse', 'ops', 'time (ms)'];
+  const head = ['method', ...f.variables.map((v) => `∂f/∂${v}`), 'error vs reverse', 'ops', 'time (ms)'];
   const body = rows.map((r) =>
     r.gradient
       ? [
@@ -82,8 +83,7 @@ export function handler(args: GradArgs): void {
         ]
       : [r.method, `failed: ${r.failure?.message ?? ''}`],
   );
-  const head = `f(${f.variables.map((v) => `${v} = ${formatValue(at[v] as number, d)}`).join(', ')}) = ${formatValue(value, d)}`;
-  process.stdout.write(`${head}\n\n${table([header, ...body])}\n`);
+  process.stdout.write(`${header(f, at, formatValue(value, d), d)}\n\n${table([head, ...body])}\n`);
 }
 
 function record(names: readonly string[], values: Float64Array): Record<string, number> {

@@ -5,8 +5,12 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import * as check from './check.js';
 import { describeError } from './common.js';
 import * as grad from './grad.js';
+import * as hessian from './hessian.js';
+import * as jacobian from './jacobian.js';
+import * as trace from './trace.js';
 
 const debug = process.argv.includes('--debug');
 
@@ -22,6 +26,10 @@ try {
     .scriptName('difflab')
     .usage('$0 <command> [options]\n\nDerivatives four ways: numeric, symbolic, forward and reverse mode.')
     .command(grad)
+    .command(trace)
+    .command(check)
+    .command(jacobian)
+    .command(hessian)
     .option('debug', { type: 'boolean', describe: 'Print stack traces on errors' })
     .demandCommand(1, 'name a command (difflab --help lists them)')
     .strict()

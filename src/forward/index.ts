@@ -4,14 +4,14 @@
  */
 import {
   type CommonOptions,
-  DifflabError,
   type Differentiator,
+  DifflabError,
   emptyStats,
   now,
   type Program,
   programCost,
-  requireScalar,
   type Result,
+  requireScalar,
   type Stats,
   vectorOf,
 } from '../ir/index.js';
@@ -19,6 +19,7 @@ import { forwardWork, tangentSweep } from './sweep.js';
 
 export { Dual } from '../ir/dual.js';
 export { type ForwardWork, forwardWork, tangentSweep } from './sweep.js';
+export { type ForwardTrace, type ForwardTraceStep, traceForward } from './trace.js';
 
 export interface ForwardOptions extends CommonOptions {
   /** Directions carried per sweep (1 to 64). Default: by size, at most {@link MAX_DEFAULT_CHUNK}. */
@@ -125,7 +126,15 @@ export const forward: Differentiator<ForwardOptions> = {
     const point = vectorOf(x, n, 'the point');
     const dir = vectorOf(v, n, 'the tangent');
     const out = new Float64Array(f.outputs.length);
-    const stats = pushDirections(f, point, 1, 1, (k) => dir[k] as number, (_d, o, t) => (out[o] = t), options);
+    const stats = pushDirections(
+      f,
+      point,
+      1,
+      1,
+      (k) => dir[k] as number,
+      (_d, o, t) => (out[o] = t),
+      options,
+    );
     return { value: out, stats };
   },
 

@@ -7,7 +7,16 @@ import { FIXED_VALUE, NARY_VALUE } from '../ir/evaluate.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 type ValueRule = (x: number, y: number) => number;
-import { DifflabError, formatNode, NUMERIC_PARTIALS, OP_ARITY, OP_DEFS, type NaryOpDef, type Program } from '../ir/index.js';
+
+import {
+  DifflabError,
+  formatNode,
+  type NaryOpDef,
+  NUMERIC_PARTIALS,
+  OP_ARITY,
+  OP_DEFS,
+  type Program,
+} from '../ir/index.js';
 
 /** Reusable work arrays for one program and chunk width. */
 export interface ForwardWork {
@@ -89,7 +98,13 @@ export function tangentSweep(f: Program, x: ArrayLike<number>, work: ForwardWork
       v[i] = z;
       t.fill(0, base, base + c);
       for (let k = 0; k < count; k++) {
-        accumulate(t, base, (args[start + k] as number) * c, def.numericPartial(v, args, start, count, z, k), c);
+        accumulate(
+          t,
+          base,
+          (args[start + k] as number) * c,
+          def.numericPartial(v, args, start, count, z, k),
+          c,
+        );
       }
     }
     if (check && !Number.isFinite(v[i])) nonFinite(f, i, v);

@@ -128,3 +128,37 @@ export function argAt(p: Program, i: number, k: number): number {
   if (arity === 0) return p.args[(p.a[i] as number) + k] as number;
   return (k === 0 ? p.a[i] : p.b[i]) as number;
 }
+
+/** A step of a sweep as a trace shows it: the node, the name the trace gives it, and its operation. */
+export interface TraceStepName {
+  node: number;
+  /** a, b, c, ... (skipping the function's own variable names). */
+  name: string;
+  /** The operation in terms of the inputs and earlier steps' names, e.g. `a - 0`. */
+  expression: string;
+}
+
+/**
+ * Names every operation node of `f` in evaluation order as a lecture's slide does (a, b, ..., z, a1, b1, ...,
+ * never one of the function's variable names) and prints each in terms of the earlier names.
+ */
+export function traceSteps(f: Program): TraceStepName[] {
+  const taken = new Set(f.variables);
+  const names = new Map<number, string>();
+  const steps: TraceStepName[] = [];
+  let counter = 0;
+  const nextName = () => {
+    for (;;) {
+      const round = Math.floor(counter / 26);
+      const name = String.fromCharCode(97 + (counter % 26)) + (round === 0 ? '' : String(round));
+      counter++;
+      if (!taken.has(name)) return name;
+    }
+  };
+  for (let i = f.opStart; i < f.size; i++) {
+    const name = nextName();
+    steps.push({ node: i, name, expression: formatNode(f, i, { names }) });
+    names.set(i, name);
+  }
+  return steps;
+}

@@ -10,7 +10,7 @@ export {
   toPoint,
   valueBuffer,
 } from './evaluate.js';
-export { formatNode, formatNumber } from './format.js';
+export { formatNode, formatNumber, type TraceStepName, traceSteps } from './format.js';
 export * from './graph.js';
 export { mathjsAlgebra, type ParseOptions, parse, toMathjs } from './mathjs.js';
 export { type Metrics, metrics } from './metrics.js';

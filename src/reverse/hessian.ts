@@ -9,16 +9,16 @@ import {
   DUAL_ALGEBRA,
   Dual,
   emptyStats,
+  type FixedOpDef,
   type NaryOpDef,
   now,
   OP_ARITY,
   OP_DEFS,
   OP_NAMES,
-  type FixedOpDef,
   type Program,
   programCost,
-  requireScalar,
   type Result,
+  requireScalar,
   vectorOf,
 } from '../ir/index.js';
 
@@ -28,7 +28,11 @@ const OP_ON_DUALS = OP_NAMES.map((name) => DUAL_ALGEBRA[name] as DualOp);
 const NO_ARG = new Dual(Number.NaN, 0);
 
 /** One forward-over-reverse sweep: the gradient and H·v at x. */
-function hvpSweep(f: Program, x: Float64Array, v: Float64Array): { gradient: Float64Array; hvp: Float64Array } {
+function hvpSweep(
+  f: Program,
+  x: Float64Array,
+  v: Float64Array,
+): { gradient: Float64Array; hvp: Float64Array } {
   const n = f.size;
   const val = new Array<Dual>(n);
   for (let i = 0; i < f.inputStart; i++) val[i] = new Dual(f.constants[i] as number, 0);
@@ -56,8 +60,18 @@ function hvpSweep(f: Program, x: Float64Array, v: Float64Array): { gradient: Flo
       const p =
         def.arity === 'n'
           ? def.partial(DUAL_ALGEBRA, xs, z, k)
-          : (def.partials[k] as FixedOpDef['partials'][number])(DUAL_ALGEBRA, xs[0] as Dual, xs[1] ?? NO_ARG, z);
-      const arg = OP_ARITY[code] === 0 ? (f.args[(f.a[i] as number) + k] as number) : k === 0 ? (f.a[i] as number) : (f.b[i] as number);
+          : (def.partials[k] as FixedOpDef['partials'][number])(
+              DUAL_ALGEBRA,
+              xs[0] as Dual,
+              xs[1] ?? NO_ARG,
+              z,
+            );
+      const arg =
+        OP_ARITY[code] === 0
+          ? (f.args[(f.a[i] as number) + k] as number)
+          : k === 0
+            ? (f.a[i] as number)
+            : (f.b[i] as number);
       if (g !== 0) {
         adj[arg] = (adj[arg] as number) + g * p.value;
         if (p.tangent !== 0) adjDot[arg] = (adjDot[arg] as number) + g * p.tangent;
@@ -68,14 +82,18 @@ function hvpSweep(f: Program, x: Float64Array, v: Float64Array): { gradient: Flo
   return { gradient: adj.slice(f.inputStart, f.opStart), hvp: adjDot.slice(f.inputStart, f.opStart) };
 }
 
-
 /**
  * H·v, the Hessian of scalar f at x times v, by one forward-over-reverse sweep.
  *
  * @example
  * hvp(parse('x^2 * y'), [1, 2], [1, 0]).value; // [2y, 2x] = [4, 2]
  */
-export function hvp(f: Program, x: ArrayLike<number>, v: ArrayLike<number>, _options: CommonOptions = {}): Result<Float64Array> {
+export function hvp(
+  f: Program,
+  x: ArrayLike<number>,
+  v: ArrayLike<number>,
+  _options: CommonOptions = {},
+): Result<Float64Array> {
   requireScalar(f, 'hvp');
   const t0 = now();
   const n = f.variables.length;
@@ -84,7 +102,11 @@ export function hvp(f: Program, x: ArrayLike<number>, v: ArrayLike<number>, _opt
 }
 
 /** The Hessian of scalar f at x, column by column: n forward-over-reverse sweeps. */
-export function hessian(f: Program, x: ArrayLike<number>, _options: CommonOptions = {}): Result<Float64Array[]> {
+export function hessian(
+  f: Program,
+  x: ArrayLike<number>,
+  _options: CommonOptions = {},
+): Result<Float64Array[]> {
   requireScalar(f, 'hessian');
   const t0 = now();
   const n = f.variables.length;

@@ -9,8 +9,8 @@ import {
   now,
   type Program,
   programCost,
-  requireScalar,
   type Result,
+  requireScalar,
   type Stats,
   vectorOf,
 } from '../ir/index.js';

@@ -3,7 +3,14 @@
  * backward sweep accumulates into. Both are typed arrays indexed like the program, allocated once per program
  * and reused by later calls.
  */
-import { NUMERIC_PARTIALS, type NaryOpDef, OP_ARITY, OP_DEFS, type Program, primalSweep } from '../ir/index.js';
+import {
+  type NaryOpDef,
+  NUMERIC_PARTIALS,
+  OP_ARITY,
+  OP_DEFS,
+  type Program,
+  primalSweep,
+} from '../ir/index.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 

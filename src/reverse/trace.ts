@@ -2,7 +2,7 @@
  * A trace of a reverse-mode evaluation, as the lecture draws it: the forward sweep's intermediate values,
  * then the adjoints in reverse order, then the gradient.
  */
-import { formatNode, type Point, type Program, requireScalar, toPoint } from '../ir/index.js';
+import { type Point, type Program, requireScalar, toPoint, traceSteps } from '../ir/index.js';
 import { backward, record, tapeFor } from './tape.js';
 
 export interface TraceStep {
@@ -28,16 +28,6 @@ export interface ReverseTrace {
   gradient: Float64Array;
 }
 
-/** Step names: a, b, ..., z, then a1, b1, ...; never one of the function's variable names. */
-function* stepNames(taken: ReadonlySet<string>): Generator<string> {
-  for (let round = 0; ; round++) {
-    for (let c = 0; c < 26; c++) {
-      const name = String.fromCharCode(97 + c) + (round === 0 ? '' : String(round));
-      if (!taken.has(name)) yield name;
-    }
-  }
-}
-
 /**
  * Runs reverse mode on scalar f at a point and returns every intermediate value and adjoint.
  *
@@ -54,20 +44,11 @@ export function traceReverse(f: Program, at: Point): ReverseTrace {
   tape.adjoints.fill(0);
   tape.adjoints[f.outputs[0] as number] = 1;
   backward(f, tape);
-  const names = new Map<number, string>();
-  const gen = stepNames(new Set(f.variables));
-  const steps: TraceStep[] = [];
-  for (let i = f.opStart; i < f.size; i++) {
-    const name = gen.next().value as string;
-    steps.push({
-      node: i,
-      name,
-      expression: formatNode(f, i, { names }),
-      value: tape.values[i] as number,
-      adjoint: tape.adjoints[i] as number,
-    });
-    names.set(i, name);
-  }
+  const steps: TraceStep[] = traceSteps(f).map((step) => ({
+    ...step,
+    value: tape.values[step.node] as number,
+    adjoint: tape.adjoints[step.node] as number,
+  }));
   const inputs = f.variables.map((name, k) => ({
     name,
     value: tape.values[f.inputStart + k] as number,

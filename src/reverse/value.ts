@@ -76,7 +76,8 @@ export interface Value extends UnaryMethods, BinaryMethods {}
 
 /** A new leaf: an input whose `.grad` the backward sweep fills. */
 export function leaf(data: number, label?: string): Value {
-  if (typeof data !== 'number') throw new DifflabError('invalid-argument', `leaf: expected a number, got ${typeof data}`);
+  if (typeof data !== 'number')
+    throw new DifflabError('invalid-argument', `leaf: expected a number, got ${typeof data}`);
   const name = `%${nextLeaf++}`;
   const v = new Value(data, new Expr(graph, graph.variable(name)), label);
   leafData.set(name, data);
@@ -96,7 +97,10 @@ const exprOf = (v: Value | number): Expr | number => {
   if (typeof v === 'number') return v;
   if (!(v instanceof Value)) throw new DifflabError('invalid-argument', 'expected a Value or a number');
   if (v.expr.graph !== graph) {
-    throw new DifflabError('graph-mismatch', 'this value was recorded before resetValues() and cannot be combined');
+    throw new DifflabError(
+      'graph-mismatch',
+      'this value was recorded before resetValues() and cannot be combined',
+    );
   }
   return v.expr;
 };
@@ -123,7 +127,8 @@ export function sumValues(values: readonly (Value | number)[]): Value {
   if (values.length === 0) return new Value(0, new Expr(graph, graph.constant(0)));
   const data = values.reduce<number>((s, v) => s + dataOf(v), 0);
   const exprs = values.map(exprOf);
-  if (exprs.every((e) => typeof e === 'number')) return new Value(data, new Expr(graph, graph.constant(data)));
+  if (exprs.every((e) => typeof e === 'number'))
+    return new Value(data, new Expr(graph, graph.constant(data)));
   return new Value(data, values.length === 1 ? (exprs[0] as Expr) : applyNary('sum', exprs));
 }
 
@@ -133,7 +138,10 @@ export function sumValues(values: readonly (Value | number)[]): Value {
  */
 export function backward(outputs: readonly Value[], cotangent: readonly number[]): void {
   if (outputs.length !== cotangent.length) {
-    throw new DifflabError('invalid-argument', `backward: ${outputs.length} outputs but ${cotangent.length} cotangents`);
+    throw new DifflabError(
+      'invalid-argument',
+      `backward: ${outputs.length} outputs but ${cotangent.length} cotangents`,
+    );
   }
   const exprs = outputs.map((o) => exprOf(o) as Expr);
   const f = program(exprs);

@@ -1,22 +1,9 @@
 /**
  * `difflab grad`, run as a user runs it: the built command in a subprocess.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { gradient, parse } from '../../src/index.js';
-
-const main = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-function difflab(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-beforeAll(() => {
-  if (!existsSync(main)) throw new Error('build first: npm run build (npm test does)');
-});
+import { difflab } from './support.js';
 
 describe('difflab grad', () => {
   test("with no arguments it differentiates the lecture's example at w = (3, 4)", () => {
@@ -41,7 +28,12 @@ describe('difflab grad', () => {
     const r = difflab(['grad', '--method', 'all', '--json']);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.methods.map((m: { method: string }) => m.method)).toEqual(['numeric', 'symbolic', 'forward', 'reverse']);
+    expect(out.methods.map((m: { method: string }) => m.method)).toEqual([
+      'numeric',
+      'symbolic',
+      'forward',
+      'reverse',
+    ]);
     for (const m of out.methods) {
       expect(m.gradient.w1).toBeCloseTo(52, 6);
       expect(m.gradient.w2).toBeCloseTo(84, 6);

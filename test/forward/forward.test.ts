@@ -3,7 +3,7 @@
  * conventions at kinks and non-finite values.
  */
 import { describe, expect, test } from 'vitest';
-import { defaultChunk, Dual, gradient, jvp, methods, parse } from '../../src/index.js';
+import { Dual, defaultChunk, gradient, jvp, methods, parse } from '../../src/index.js';
 
 describe('Dual numbers', () => {
   test('d/dx sin(x²) = 2x cos(x²) at x = 2', () => {
@@ -37,7 +37,9 @@ describe('chunked tangent sweeps', () => {
   });
 
   test('a bad chunk is refused with a clear error', () => {
-    expect(() => gradient(f, at, { method: 'forward', chunk: 0 })).toThrow(/chunk must be an integer from 1 to 64/);
+    expect(() => gradient(f, at, { method: 'forward', chunk: 0 })).toThrow(
+      /chunk must be an integer from 1 to 64/,
+    );
   });
 
   test('jvp is the directional derivative ∇f·v', () => {
@@ -74,7 +76,10 @@ describe('conventions', () => {
     // tangent with the zero partial of the product. √(0·x): the other way round.
     for (const source of ['0 * sqrt(x) + y^2', 'sqrt(0 * x) + y^2']) {
       for (const method of ['forward', 'reverse'] as const) {
-        expect(Array.from(gradient(parse(source), { x: 0, y: 3 }, { method })), `${source} by ${method}`).toEqual([0, 6]);
+        expect(
+          Array.from(gradient(parse(source), { x: 0, y: 3 }, { method })),
+          `${source} by ${method}`,
+        ).toEqual([0, 6]);
       }
     }
   });

@@ -74,12 +74,16 @@ describe('all four methods agree on random expressions', () => {
 
   test('jacobian by forward mode equals jacobian by reverse mode', () => {
     fc.assert(
-      fc.property(fc.array(specArbitrary(N), { minLength: 1, maxLength: 3 }), pointArbitrary(N), (specs, x) => {
-        const f = programOf(specs, N);
-        const Jf = methods.forward.jacobian(f, x).value;
-        const Jr = methods.reverse.jacobian(f, x).value;
-        Jr.forEach((row, i) => expect(closeNormwise(Jf[i] as Float64Array, row, 1e-12)).toBe(true));
-      }),
+      fc.property(
+        fc.array(specArbitrary(N), { minLength: 1, maxLength: 3 }),
+        pointArbitrary(N),
+        (specs, x) => {
+          const f = programOf(specs, N);
+          const Jf = methods.forward.jacobian(f, x).value;
+          const Jr = methods.reverse.jacobian(f, x).value;
+          Jr.forEach((row, i) => expect(closeNormwise(Jf[i] as Float64Array, row, 1e-12)).toBe(true));
+        },
+      ),
       { numRuns: RUNS, seed: 8 },
     );
   });

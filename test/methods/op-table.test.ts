@@ -4,6 +4,15 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
+  methods,
+  OP_NAMES,
+  type OpName,
+  type Program,
+  program,
+  variable,
+  withGraph,
+} from '../../src/index.js';
+import {
   applyNary,
   applyOp,
   type BinaryOpName,
@@ -11,7 +20,6 @@ import {
   type NaryOpName,
   type UnaryOpName,
 } from '../../src/ir/index.js';
-import { methods, OP_NAMES, type OpName, type Program, program, variable, withGraph } from '../../src/index.js';
 import { DOMAINS } from '../ir/support/domains.js';
 import { seeded } from '../ir/support/random.js';
 
@@ -52,7 +60,8 @@ describe.each(OP_NAMES)('%s', (name) => {
         graph: pick(methods.symbolic.gradient(f, x, { engine: 'graph' }).value),
         mathjs: pick(methods.symbolic.gradient(f, x, { engine: 'mathjs' }).value),
       };
-      for (const [what, g] of Object.entries(others)) expectClose(g, reverse, 1e-12, 1e-300, `${what} at ${x}`);
+      for (const [what, g] of Object.entries(others))
+        expectClose(g, reverse, 1e-12, 1e-300, `${what} at ${x}`);
       // The samplers keep kinks and poles farther away than the step, so central differences (h = ε^(1/3)·
       // max(1, |x|), error about h²|f‴| + ε|f|/h ≈ 1e-10 relative here) are a fair reference for every op.
       const central = pick(methods.numeric.gradient(f, x, { scheme: 'central' }).value);

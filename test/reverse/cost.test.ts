@@ -21,7 +21,8 @@ describe('the cost of a full gradient', () => {
     expect(cost.edges).toBe(4 * K + 8);
     const closed = ridgeGradient(K, w);
     let worst = 0;
-    for (let i = 0; i < K; i++) worst = Math.max(worst, Math.abs((value[i] as number) - (closed[i] as number)));
+    for (let i = 0; i < K; i++)
+      worst = Math.max(worst, Math.abs((value[i] as number) - (closed[i] as number)));
     expect(worst).toBeLessThan(1e-12);
   });
 

@@ -36,8 +36,14 @@ describe('hessian and hvp', () => {
     const v = [0.5, 0.25, -1];
     const Hv = hvp(f, at, v);
     const h = 1e-5;
-    const plus = gradient(f, at.map((a, i) => a + h * (v[i] as number)));
-    const minus = gradient(f, at.map((a, i) => a - h * (v[i] as number)));
+    const plus = gradient(
+      f,
+      at.map((a, i) => a + h * (v[i] as number)),
+    );
+    const minus = gradient(
+      f,
+      at.map((a, i) => a - h * (v[i] as number)),
+    );
     // Central differences of an exact gradient: error O(h²) ≈ 1e-10 plus rounding ε/h ≈ 1e-11.
     Hv.forEach((hv, i) => expect(hv).toBeCloseTo(((plus[i] as number) - (minus[i] as number)) / (2 * h), 8));
   });

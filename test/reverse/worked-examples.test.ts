@@ -86,17 +86,20 @@ describe('example 6: the PyTorch notebook values', () => {
     expect(Array.from(g, (v) => Number(v.toFixed(5)))).toEqual([4.43426, 6.03316, 2.7403]);
   });
 
-  test.each(EXACT)('%s mode: y = 2x doubled ten times, vjp with v = [0.1, 1, 0.0001] gives [204.8, 2048, 0.2048]', (method) => {
-    let ys: Expr[] = ['x1', 'x2', 'x3'].map((n) => variable(n).mul(2));
-    for (let k = 0; k < 10; k++) ys = ys.map((y) => y.mul(2));
-    const f = program(ys);
-    const u = [0.1, 1.0, 0.0001];
-    const g = vjp(f, x0, u, { method });
-    // y = 2048x, so uᵀJ = 2048u exactly (powers of two scale without rounding).
-    expect(Array.from(g)).toEqual(u.map((v) => 2048 * v));
-    expect(g[0]).toBeCloseTo(204.8, 12);
-    expect(g[2]).toBeCloseTo(0.2048, 14);
-  });
+  test.each(EXACT)(
+    '%s mode: y = 2x doubled ten times, vjp with v = [0.1, 1, 0.0001] gives [204.8, 2048, 0.2048]',
+    (method) => {
+      let ys: Expr[] = ['x1', 'x2', 'x3'].map((n) => variable(n).mul(2));
+      for (let k = 0; k < 10; k++) ys = ys.map((y) => y.mul(2));
+      const f = program(ys);
+      const u = [0.1, 1.0, 0.0001];
+      const g = vjp(f, x0, u, { method });
+      // y = 2048x, so uᵀJ = 2048u exactly (powers of two scale without rounding).
+      expect(Array.from(g)).toEqual(u.map((v) => 2048 * v));
+      expect(g[0]).toBeCloseTo(204.8, 12);
+      expect(g[2]).toBeCloseTo(0.2048, 14);
+    },
+  );
 
   test('linear regression by gradient descent: loss 980 and gradient [−130, −1700] at the start, w = [0.169, 2.21] after one step, ≈ [2, 1] after 1001', () => {
     const X = [
@@ -145,17 +148,18 @@ describe('example 3: logistic regression, ∂Q/∂w = Xᵀ(σ(Xw + b) − y), �
   const w = Array.from({ length: K }, (_, j) => variable(`w${j}`));
   const b = variable('b');
   const yhat = X.map((row) => sigmoid(dot(w, row).add(b)));
-  const Q = program(
-    sum(yhat.map((p, i) => (y[i] === 1 ? p.log() : constant(1).sub(p).log()))).neg(),
-    { variables: [...w, b] },
-  );
+  const Q = program(sum(yhat.map((p, i) => (y[i] === 1 ? p.log() : constant(1).sub(p).log()))).neg(), {
+    variables: [...w, b],
+  });
   const at = [0.3, -0.2, 0.5, 0.1, -0.4];
   const s = X.map((row) => {
     const z = row.reduce((acc, xij, j) => acc + xij * (at[j] as number), at[K] as number);
     return 1 / (1 + Math.exp(-z));
   });
   const closed = [
-    ...Array.from({ length: K }, (_, j) => X.reduce((acc, row, i) => acc + (row[j] as number) * ((s[i] as number) - (y[i] as number)), 0)),
+    ...Array.from({ length: K }, (_, j) =>
+      X.reduce((acc, row, i) => acc + (row[j] as number) * ((s[i] as number) - (y[i] as number)), 0),
+    ),
     s.reduce((acc, si, i) => acc + si - (y[i] as number), 0),
   ];
 
@@ -170,7 +174,8 @@ describe('example 4: layers of a fully connected network', () => {
   const n = 3; // objects
   const d = 4; // inputs
   const h = 2; // outputs
-  const matrix = (r: number, c: number) => Array.from({ length: r }, () => Array.from({ length: c }, () => rand()));
+  const matrix = (r: number, c: number) =>
+    Array.from({ length: r }, () => Array.from({ length: c }, () => rand()));
   const Xv = matrix(n, d);
   const Wv = matrix(d, h);
   const bv = [0.3, -0.1];
@@ -193,14 +198,24 @@ describe('example 4: layers of a fully connected network', () => {
       const at = (name: string) => g[Q.variables.indexOf(name)] as number;
       for (let i = 0; i < d; i++) {
         for (let j = 0; j < h; j++) {
-          const XtG = Xv.reduce((acc, row, r) => acc + (row[i] as number) * ((G[r] as number[])[j] as number), 0);
+          const XtG = Xv.reduce(
+            (acc, row, r) => acc + (row[i] as number) * ((G[r] as number[])[j] as number),
+            0,
+          );
           expect(at(`W${i}_${j}`)).toBeCloseTo(XtG, 14);
         }
       }
-      for (let j = 0; j < h; j++) expect(at(`b${j}`)).toBeCloseTo(G.reduce((acc, row) => acc + (row[j] as number), 0), 14);
+      for (let j = 0; j < h; j++)
+        expect(at(`b${j}`)).toBeCloseTo(
+          G.reduce((acc, row) => acc + (row[j] as number), 0),
+          14,
+        );
       for (let r = 0; r < n; r++) {
         for (let i = 0; i < d; i++) {
-          const GWt = (G[r] as number[]).reduce((acc, gj, j) => acc + gj * ((Wv[i] as number[])[j] as number), 0);
+          const GWt = (G[r] as number[]).reduce(
+            (acc, gj, j) => acc + gj * ((Wv[i] as number[])[j] as number),
+            0,
+          );
           expect(at(`X${r}_${i}`)).toBeCloseTo(GWt, 14);
         }
       }
@@ -213,7 +228,9 @@ describe('example 4: layers of a fully connected network', () => {
     const ts = t.map((_, k) => variable(`t${k}`));
     const Q = program(sum(ts.map((v, k) => relu(v).mul(up[k] as number))));
     for (const method of EXACT) {
-      expect(Array.from(gradient(Q, t, { method }))).toEqual(t.map((v, k) => (v > 0 ? (up[k] as number) : 0)));
+      expect(Array.from(gradient(Q, t, { method }))).toEqual(
+        t.map((v, k) => (v > 0 ? (up[k] as number) : 0)),
+      );
     }
   });
 
@@ -261,7 +278,17 @@ describe('example 5: two-layer network ŷ = σ(σ(XW₁)W₂)', () => {
     const W2v = Array.from({ length: h }, () => rand());
     const W1 = W1v.map((row, i) => row.map((_, j) => variable(`W1_${i}_${j}`)));
     const W2 = W2v.map((_, j) => variable(`W2_${j}`));
-    const H = Xv.map((row) => W1[0]?.map((_, j) => sigmoid(dot(W1.map((r) => r[j] as Expr), row))) as Expr[]);
+    const H = Xv.map(
+      (row) =>
+        W1[0]?.map((_, j) =>
+          sigmoid(
+            dot(
+              W1.map((r) => r[j] as Expr),
+              row,
+            ),
+          ),
+        ) as Expr[],
+    );
     const yhat = H.map((hrow) => sigmoid(dot(hrow, W2)));
     const loss = program(sum(yhat.map((p, i) => p.sub(yv[i] as number).pow(2))).div(2), {
       variables: [...W1.flat(), ...W2],
@@ -271,14 +298,24 @@ describe('example 5: two-layer network ŷ = σ(σ(XW₁)W₂)', () => {
     // The lecture's backward pass: keep XW₁, σ(XW₁), its product with W₂ and ŷ; multiply by σ′ at each σ and
     // by the weights' transposes at each product.
     const sig = (z: number) => 1 / (1 + Math.exp(-z));
-    const A1 = Xv.map((row) => Array.from({ length: h }, (_, j) => row.reduce((acc, x, i) => acc + x * ((W1v[i] as number[])[j] as number), 0)));
+    const A1 = Xv.map((row) =>
+      Array.from({ length: h }, (_, j) =>
+        row.reduce((acc, x, i) => acc + x * ((W1v[i] as number[])[j] as number), 0),
+      ),
+    );
     const H1 = A1.map((row) => row.map(sig));
     const A2 = H1.map((row) => row.reduce((acc, v, j) => acc + v * (W2v[j] as number), 0));
     const Yh = A2.map(sig);
     const dA2 = Yh.map((p, i) => (p - (yv[i] as number)) * p * (1 - p));
-    const dW2 = W2v.map((_, j) => H1.reduce((acc, row, i) => acc + (row[j] as number) * (dA2[i] as number), 0));
+    const dW2 = W2v.map((_, j) =>
+      H1.reduce((acc, row, i) => acc + (row[j] as number) * (dA2[i] as number), 0),
+    );
     const dA1 = H1.map((row, i) => row.map((v, j) => (dA2[i] as number) * (W2v[j] as number) * v * (1 - v)));
-    const dW1 = W1v.map((row, a) => row.map((_, j) => Xv.reduce((acc, xrow, i) => acc + (xrow[a] as number) * ((dA1[i] as number[])[j] as number), 0)));
+    const dW1 = W1v.map((row, a) =>
+      row.map((_, j) =>
+        Xv.reduce((acc, xrow, i) => acc + (xrow[a] as number) * ((dA1[i] as number[])[j] as number), 0),
+      ),
+    );
     const closed = [...dW1.flat(), ...dW2];
     for (const method of EXACT) {
       const g = gradient(loss, point, { method });
@@ -305,7 +342,8 @@ describe('multi-output jacobians', () => {
       [y, x],
       [Math.cos(x), 2 * y],
     ];
-    for (const method of EXACT) expect(jacobian(f, [x, y], { method }).map((r) => Array.from(r))).toEqual(closed);
+    for (const method of EXACT)
+      expect(jacobian(f, [x, y], { method }).map((r) => Array.from(r))).toEqual(closed);
   });
 
   test('compare() runs all four methods and reports each error against reverse mode', () => {

@@ -4,7 +4,17 @@
  * are finite and smooth at any point in [−2, 2]ⁿ, except for the kinked ops, whose kinks are measure zero.
  */
 import fc from 'fast-check';
-import { constant, type Expr, max, min, type Program, program, sum, variable, withGraph } from '../../src/index.js';
+import {
+  constant,
+  type Expr,
+  max,
+  min,
+  type Program,
+  program,
+  sum,
+  variable,
+  withGraph,
+} from '../../src/index.js';
 
 export type Spec =
   | { kind: 'var'; index: number }
@@ -72,7 +82,10 @@ export const KINKED = new Set(['abs', 'relu', 'max', 'min']);
 
 export function specArbitrary(nVars: number, depth = 4): fc.Arbitrary<Spec> {
   const leaf: fc.Arbitrary<Spec> = fc.oneof(
-    { weight: 3, arbitrary: fc.integer({ min: 0, max: nVars - 1 }).map((index): Spec => ({ kind: 'var', index })) },
+    {
+      weight: 3,
+      arbitrary: fc.integer({ min: 0, max: nVars - 1 }).map((index): Spec => ({ kind: 'var', index })),
+    },
     {
       weight: 1,
       arbitrary: fc
@@ -84,14 +97,21 @@ export function specArbitrary(nVars: number, depth = 4): fc.Arbitrary<Spec> {
     tree: fc.oneof(
       { depthSize: 'small', maxDepth: depth, withCrossShrink: true },
       leaf,
-      fc.record({ kind: fc.constant('unary' as const), op: fc.constantFrom(...Object.keys(UNARY)), arg: tie('tree') }),
+      fc.record({
+        kind: fc.constant('unary' as const),
+        op: fc.constantFrom(...Object.keys(UNARY)),
+        arg: tie('tree'),
+      }),
       fc.record({
         kind: fc.constant('binary' as const),
         op: fc.constantFrom(...Object.keys(BINARY)),
         left: tie('tree'),
         right: tie('tree'),
       }),
-      fc.record({ kind: fc.constant('sum' as const), args: fc.array(tie('tree'), { minLength: 2, maxLength: 4 }) }),
+      fc.record({
+        kind: fc.constant('sum' as const),
+        args: fc.array(tie('tree'), { minLength: 2, maxLength: 4 }),
+      }),
     ),
   }));
   return tree;
@@ -107,7 +127,10 @@ export function buildSpec(spec: Spec, xs: readonly Expr[]): Expr {
     case 'unary':
       return (UNARY[spec.op] as (a: Expr) => Expr)(buildSpec(spec.arg, xs));
     case 'binary':
-      return (BINARY[spec.op] as (a: Expr, b: Expr) => Expr)(buildSpec(spec.left, xs), buildSpec(spec.right, xs));
+      return (BINARY[spec.op] as (a: Expr, b: Expr) => Expr)(
+        buildSpec(spec.left, xs),
+        buildSpec(spec.right, xs),
+      );
     case 'sum':
       return sum(spec.args.map((s) => buildSpec(s, xs)));
   }
@@ -140,7 +163,10 @@ export function programOf(specs: readonly Spec[], nVars: number): Program {
 }
 
 export const pointArbitrary = (n: number) =>
-  fc.array(fc.double({ min: -2, max: 2, noNaN: true, noDefaultInfinity: true }), { minLength: n, maxLength: n });
+  fc.array(fc.double({ min: -2, max: 2, noNaN: true, noDefaultInfinity: true }), {
+    minLength: n,
+    maxLength: n,
+  });
 
 /** ‖a − b‖∞ ≤ rtol·max(‖b‖∞, 1) (norm-wise: a component that cancels to near zero is judged at the scale of the rest). */
 export function closeNormwise(a: ArrayLike<number>, b: ArrayLike<number>, rtol: number): boolean {
