@@ -3,8 +3,8 @@
  */
 import { type ForwardOptions, forward } from './forward/index.js';
 import {
-  DifflabError,
   type Differentiator,
+  DifflabError,
   METHODS,
   type Method,
   type Point,
@@ -38,7 +38,10 @@ function pick(options: MethodOptions | undefined): Differentiator<object> {
   const method = options?.method ?? 'reverse';
   const d = (methods as unknown as Record<string, Differentiator<object>>)[method];
   if (d === undefined) {
-    throw new DifflabError('invalid-argument', `unknown method '${String(method)}' (use ${METHODS.join(', ')})`);
+    throw new DifflabError(
+      'invalid-argument',
+      `unknown method '${String(method)}' (use ${METHODS.join(', ')})`,
+    );
   }
   return d;
 }
@@ -120,7 +123,8 @@ export function compare(f: Program<number>, at: Point, options: CompareOptions =
       const d = methods[method] as Differentiator<object>;
       const { value, stats } = d.gradient(f, x, (options[method] ?? {}) as object);
       let diff = 0;
-      for (let i = 0; i < value.length; i++) diff = Math.max(diff, Math.abs((value[i] as number) - (reference[i] as number)));
+      for (let i = 0; i < value.length; i++)
+        diff = Math.max(diff, Math.abs((value[i] as number) - (reference[i] as number)));
       return { method, gradient: value, error: diff / scale, ops: stats.ops, time: stats.time, stats };
     } catch (e) {
       if (!(e instanceof DifflabError)) throw e;
