@@ -315,7 +315,11 @@ export function mathjsAlgebra(options: { derivable?: readonly string[] } = {}): 
   return algebra;
 }
 
-function mathjsNode(fn: string, args: MathNode[]): MathNode {
+function mathjsNode(fn: string, shared: MathNode[]): MathNode {
+  // Shared subtrees are the same objects, which is how the tree stays as small as the DAG. But mathjs's
+  // derivative() tells a product's factors apart by identity, so x·x with one object for both factors
+  // differentiates to 2 instead of 2x: give each repeated argument of one node its own (shallow) copy.
+  const args = shared.map((a, k) => (shared.indexOf(a) < k ? a.clone() : a));
   const sym = OPERATOR_SYMBOL[fn];
   if (sym !== undefined) return new OperatorNode(sym as never, fn as never, args);
   return new FunctionNode(new SymbolNode(fn), args);

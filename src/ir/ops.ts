@@ -213,7 +213,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   // d eˣ = eˣ dx
   exp: unary('exp', Math.exp, (_A, _x, _y, z) => z),
   // d(eˣ − 1) = eˣ dx
-  expm1: unary('expm1', Math.expm1, (A, x) => A.exp(x)),
+  expm1: unary('expm1', Math.expm1, (A, x) => A.exp(x), { expand: (A, x) => A.sub(A.exp(x), A.num(1)) }),
   // d ln x = dx / x
   log: unary('log', Math.log, (A, x) => A.div(A.num(1), x)),
   // d log_b x = dx / (x ln b) − log_b x / (b ln b) db
@@ -224,9 +224,13 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A, _x, b, z) => A.neg(A.div(z, A.mul(b, A.log(b)))),
   ),
   // d ln(1 + x) = dx / (1 + x)
-  log1p: unary('log1p', Math.log1p, (A, x) => A.div(A.num(1), A.add(A.num(1), x))),
+  log1p: unary('log1p', Math.log1p, (A, x) => A.div(A.num(1), A.add(A.num(1), x)), {
+    expand: (A, x) => A.log(A.add(A.num(1), x)),
+  }),
   // d log₂ x = dx / (x ln 2)
-  log2: unary('log2', Math.log2, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN2)))),
+  log2: unary('log2', Math.log2, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN2))), {
+    expand: (A, x) => A.logb(x, A.num(2)),
+  }),
   // d log₁₀ x = dx / (x ln 10)
   log10: unary('log10', Math.log10, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN10)))),
   // d sin x = cos x dx
