@@ -121,9 +121,7 @@ export const CLOSED_FORMS: { readonly [K in OpName]: (args: readonly number[]) =
   div: ([x = 0, y = 0]) => x / y,
   pow: ([x = 0, y = 0]) => x ** y,
   logb: ([x = 0, b = 0]) => Math.log(x) / Math.log(b),
-  // biome-ignore lint/complexity/useMathMinMax: an independent reference, not the Math.max the value rule uses
   max: ([x = 0, y = 0]) => (x > y ? x : y),
-  // biome-ignore lint/complexity/useMathMinMax: an independent reference, not the Math.max the value rule uses
   min: ([x = 0, y = 0]) => (x < y ? x : y),
   neg: ([x = 0]) => 0 - x,
   sqrt: ([x = 0]) => x ** 0.5,
@@ -167,7 +165,6 @@ export const CLOSED_FORMS: { readonly [K in OpName]: (args: readonly number[]) =
   sign: ([x = 0]) => (x > 0 ? 1 : x < 0 ? -1 : x),
   heaviside: ([x = 0]) => (x > 0 ? 1 : 0),
   sigmoid: ([x = 0]) => 1 / (1 + Math.exp(-x)),
-  // biome-ignore lint/complexity/useMathMinMax: an independent reference, not the Math.max the value rule uses
   relu: ([x = 0]) => (x > 0 ? x : 0),
   softplus: ([x = 0]) => Math.log1p(Math.exp(x)),
   sum: (xs) => xs.reduce((s, x) => s + x, 0),
