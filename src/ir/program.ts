@@ -268,17 +268,17 @@ function orderVariables(
   if (requested === undefined) return { ids: [...found], names: found.map(nameOf) };
   const byName = new Map(found.map((id) => [nameOf(id), id]));
   const names: string[] = [];
+  const listed = new Set<string>();
   const ids: number[] = [];
   for (const v of requested) {
     const name = typeof v === 'string' ? v : v.name;
-    if (name === undefined)
-      throw new DifflabError('invalid-argument', 'variables: expected variables or names');
-    if (names.includes(name))
-      throw new DifflabError('invalid-argument', `variables: '${name}' is listed twice`);
+    if (name === undefined) throw new DifflabError('invalid-argument', 'variables: expected variables or names');
+    if (listed.has(name)) throw new DifflabError('invalid-argument', `variables: '${name}' is listed twice`);
+    listed.add(name);
     names.push(name);
     ids.push(byName.get(name) ?? -1);
   }
-  const missing = [...byName.keys()].filter((n) => !names.includes(n));
+  const missing = [...byName.keys()].filter((n) => !listed.has(n));
   if (missing.length > 0) {
     throw new DifflabError(
       'invalid-argument',
