@@ -7,6 +7,7 @@ import type { Workload } from './workload.js';
 export const product: Workload = {
   name: 'product',
   description: 'Π wᵢ, the lectures’ [ABC]′ = A′BC + AB′C + ABC′ grown to K factors (a chain of products)',
+  kind: 'size',
 
   build(K: number): Program<number> {
     return withGraph(() => {

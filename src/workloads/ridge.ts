@@ -12,6 +12,7 @@ export function ridgeData(K: number): { x: Float64Array; y: number; lambda: numb
 export const ridge: Workload = {
   name: 'ridge',
   description: 'L(w) = (wᵀx − y)² + λ·wᵀw, the lectures’ computational-graph example grown to K weights',
+  kind: 'size',
 
   build(K: number): Program<number> {
     const { x, y, lambda } = ridgeData(K);
