@@ -272,7 +272,8 @@ function orderVariables(
   const ids: number[] = [];
   for (const v of requested) {
     const name = typeof v === 'string' ? v : v.name;
-    if (name === undefined) throw new DifflabError('invalid-argument', 'variables: expected variables or names');
+    if (name === undefined)
+      throw new DifflabError('invalid-argument', 'variables: expected variables or names');
     if (listed.has(name)) throw new DifflabError('invalid-argument', `variables: '${name}' is listed twice`);
     listed.add(name);
     names.push(name);
