@@ -16,18 +16,7 @@ import {
 } from '../../src/ir/ops.js';
 import { type Program, program } from '../../src/ir/program.js';
 import { symbolic } from '../../src/symbolic/index.js';
-
-/** A deterministic uniform generator on [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded as rng } from '../ir/support/random.js';
 
 type Sampler = (r: () => number) => number[];
 const within = (lo: number, hi: number) => (r: () => number) => lo + (hi - lo) * r();
