@@ -5,11 +5,14 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import * as bench from './bench.js';
 import * as check from './check.js';
 import { describeError } from './common.js';
 import * as grad from './grad.js';
 import * as hessian from './hessian.js';
 import * as jacobian from './jacobian.js';
+import * as report from './report.js';
+import * as swell from './swell.js';
 import * as trace from './trace.js';
 
 const debug = process.argv.includes('--debug');
@@ -30,6 +33,9 @@ try {
     .command(check)
     .command(jacobian)
     .command(hessian)
+    .command(report)
+    .command(bench)
+    .command(swell)
     .option('debug', { type: 'boolean', describe: 'Print stack traces on errors' })
     .demandCommand(1, 'name a command (difflab --help lists them)')
     .strict()

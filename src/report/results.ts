@@ -1,0 +1,112 @@
+/**
+ * One results object per run: serialisable to JSON with a version number, the machine and the settings, so two
+ * runs can be compared. Each section comes from its own module and brings its Markdown, CSV and charts.
+ */
+import { type AccuracySection, accuracyCharts, accuracyCsv, accuracyMarkdown } from './accuracy.js';
+import type { ChartSpec } from './chart.js';
+import { type ScalingSection, scalingCharts, scalingCsv, scalingMarkdown } from './scaling.js';
+import { type SwellSection, swellCharts, swellCsv, swellMarkdown } from './swell.js';
+
+/** Bumped whenever the shape of {@link Results} changes. */
+export const RESULTS_VERSION = 1;
+
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+}
+
+export interface Results {
+  version: typeof RESULTS_VERSION;
+  /** When the run started (ISO 8601). */
+  createdAt: string;
+  machine: MachineInfo;
+  /** The options the run was made with. */
+  settings: Record<string, unknown>;
+  /** True when the run was stopped early (Ctrl-C): the sections hold what was measured until then. */
+  interrupted: boolean;
+  scaling?: ScalingSection;
+  swell?: SwellSection;
+  accuracy?: AccuracySection;
+}
+
+/** A section's name, title and views. */
+interface SectionView {
+  name: 'scaling' | 'swell' | 'accuracy';
+  title: string;
+  markdown: string;
+  csv: string;
+  charts: Record<string, ChartSpec>;
+}
+
+/** The sections present in the results, in report order, with their Markdown, CSV and chart specs. */
+export function sectionViews(r: Results): SectionView[] {
+  const views: SectionView[] = [];
+  if (r.scaling) {
+    views.push({
+      name: 'scaling',
+      title: 'Scaling: the cost of a full gradient against K',
+      markdown: scalingMarkdown(r.scaling),
+      csv: scalingCsv(r.scaling),
+      charts: scalingCharts(r.scaling),
+    });
+  }
+  if (r.swell) {
+    views.push({
+      name: 'swell',
+      title: 'Expression swell: trees against DAGs',
+      markdown: swellMarkdown(r.swell),
+      csv: swellCsv(r.swell),
+      charts: swellCharts(r.swell),
+    });
+  }
+  if (r.accuracy) {
+    views.push({
+      name: 'accuracy',
+      title: 'Accuracy: finite differences against exact derivatives',
+      markdown: accuracyMarkdown(r.accuracy),
+      csv: accuracyCsv(r.accuracy),
+      charts: accuracyCharts(r.accuracy),
+    });
+  }
+  return views;
+}
+
+/** The whole report as Markdown: the machine and settings, then each section. */
+export function reportMarkdown(r: Results): string {
+  const m = r.machine;
+  const lines = [
+    '# difflab benchmark report',
+    '',
+    `Run ${r.createdAt} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), Node ${m.node}, ${m.platform}.` +
+      (r.interrupted ? ' **Interrupted**: the tables hold what was measured before the stop.' : ''),
+    '',
+    `Settings: \`${JSON.stringify(r.settings)}\``,
+    '',
+  ];
+  for (const s of sectionViews(r)) lines.push(`## ${s.title}`, '', s.markdown.trim(), '');
+  return `${lines.join('\n')}\n`;
+}
+
+/** The results as JSON text (bigints as decimal strings, typed arrays as arrays). */
+export function resultsJson(r: Results): string {
+  return `${JSON.stringify(
+    r,
+    (_k, v) =>
+      typeof v === 'bigint' ? v.toString() : ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v,
+    2,
+  )}\n`;
+}
+
+/** Reads results JSON back, checking the version. */
+export function parseResults(text: string): Results {
+  const r = JSON.parse(text) as Results;
+  if (r.version !== RESULTS_VERSION) {
+    throw new Error(
+      `results version ${String(r.version)} is not ${RESULTS_VERSION}: written by another difflab`,
+    );
+  }
+  return r;
+}
