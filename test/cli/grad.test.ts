@@ -89,3 +89,25 @@ describe('difflab grad', () => {
     expect(r.stderr).toMatch(/at .*\.js:\d+/);
   });
 });
+
+describe('every error class, through the command line', () => {
+  test.each([
+    ['[1, 2] * x', 'unsupported', /matrices and vectors are not supported/],
+    ['x < 2', 'unsupported', /comparison '<' is not supported/],
+    ['sin(x, y)', 'arity', /sin takes 1 argument/],
+    [`${'('.repeat(50_000)}x${')'.repeat(50_000)}`, 'too-deep', /too deeply nested/],
+  ])('%#: %s → [%s], exit 1, one line', (expr, code, message) => {
+    const r = difflab(['grad', expr, '--at', 'x=1,y=2']);
+    expect(r.status).toBe(1);
+    const first = r.stderr.split('\n')[0] as string;
+    expect(first).toMatch(message);
+    expect(first).toMatch(new RegExp(`\\[${code}\\]$`));
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  test('a value that is not a number in --at is a usage error (exit 2)', () => {
+    const r = difflab(['grad', 'x^2', '--at', 'x=abc']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe("difflab: --at: expected name=number, got 'x=abc'\n");
+  });
+});
