@@ -16,36 +16,7 @@ import {
 } from '../../src/report/accuracy.js';
 import { renderSvg } from '../../src/report/chart.js';
 import { workloads } from '../../src/workloads/index.js';
-
-/** RFC 4180 CSV, as accuracyCsv writes it. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
+import { parseCsv } from '../support/csv.js';
 
 const EPS = Number.EPSILON;
 let s: AccuracySection;

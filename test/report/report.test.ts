@@ -12,6 +12,7 @@ import { parseResults, RESULTS_VERSION, type Results, resultsJson } from '../../
 import { runScaling } from '../../src/report/scaling.js';
 import { runSwell } from '../../src/report/swell.js';
 import { difflab } from '../cli/support.js';
+import { parseCsv } from '../support/csv.js';
 
 let dir = '';
 let results: Results;
@@ -92,33 +93,3 @@ describe('difflab report', () => {
     expect(r.stderr).toMatch(/--format: unknown pdf/);
   });
 });
-
-/** RFC 4180: fields separated by commas, records by CRLF or LF, quoted fields with "" for a quote. */
-function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || record.length > 0) records.push([...record, field]);
-  return records;
-}
