@@ -3,20 +3,11 @@
  * `width` tangents at once (a chunk of directions, after ForwardDiff.jl). Tangents are stored node-major:
  * the tangents of node i are `t[i·width .. i·width + width − 1]`.
  */
-import { FIXED_VALUE, NARY_VALUE } from '../ir/evaluate.js';
+import { FIXED_VALUE, NARY_VALUE, throwNonFinite } from '../ir/evaluate.js';
+import { type NaryOpDef, NUMERIC_PARTIALS, OP_ARITY, OP_DEFS, type Program } from '../ir/index.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 type ValueRule = (x: number, y: number) => number;
-
-import {
-  DifflabError,
-  formatNode,
-  type NaryOpDef,
-  NUMERIC_PARTIALS,
-  OP_ARITY,
-  OP_DEFS,
-  type Program,
-} from '../ir/index.js';
 
 /** Reusable work arrays for one program and chunk width. */
 export interface ForwardWork {
@@ -58,7 +49,7 @@ export function tangentSweep(f: Program, x: ArrayLike<number>, work: ForwardWork
   v.set(f.constants, 0);
   t.fill(0, 0, f.inputStart * c);
   for (let k = 0; k < x.length; k++) v[f.inputStart + k] = x[k] as number;
-  if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) nonFinite(f, i, v);
+  if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
     const arity = OP_ARITY[code];
@@ -107,13 +98,8 @@ export function tangentSweep(f: Program, x: ArrayLike<number>, work: ForwardWork
         );
       }
     }
-    if (check && !Number.isFinite(v[i])) nonFinite(f, i, v);
+    if (check && !Number.isFinite(v[i])) throwNonFinite(f, i, v);
   }
-}
-
-function nonFinite(f: Program, i: number, v: Float64Array): never {
-  const expr = formatNode(f, i);
-  throw new DifflabError('non-finite', `${expr} evaluates to ${v[i]}`, { subexpression: expr });
 }
 
 /**

@@ -87,7 +87,8 @@ export function primalSweep(f: Program, x: ArrayLike<number>, v: Float64Array, c
   return v;
 }
 
-function throwNonFinite(f: Program, i: number, v: Float64Array): never {
+/** @internal Throws the `non-finite` error for node `i`, naming its subexpression (shared by every sweep). */
+export function throwNonFinite(f: Program, i: number, v: Float64Array): never {
   const expr = formatNode(f, i);
   throw new DifflabError('non-finite', `${expr} evaluates to ${v[i]}`, { subexpression: expr });
 }

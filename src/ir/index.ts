@@ -7,6 +7,7 @@ export {
   type Point,
   primalSweep,
   readOutputs,
+  throwNonFinite,
   toPoint,
   valueBuffer,
 } from './evaluate.js';
