@@ -2,40 +2,17 @@
  * A 64-digit reference: mathjs over BigNumbers, for derivatives accurate far beyond double precision.
  */
 import { all, type BigNumber, create, type FactoryFunctionMap } from 'mathjs';
-import {
-  type Algebra,
-  BINARY_OPS,
-  type FixedOpDef,
-  NARY_OPS,
-  type NaryOpDef,
-  OPS,
-  UNARY_OPS,
-} from '../../../src/ir/ops.js';
+import type { Algebra } from '../../../src/ir/ops.js';
+import { mathjsValueAlgebra } from './mathjs-algebra.js';
 
 const big = create(all as FactoryFunctionMap, { number: 'BigNumber', precision: 64 });
 export type Big = BigNumber;
-const bigFn = big as unknown as Record<string, (...args: unknown[]) => Big>;
 
 /** Every op over 64-digit BigNumbers, by mathjs name or the table's expansion. */
-export const BIG_ALGEBRA: Algebra<Big> = (() => {
-  const a: Record<string, unknown> = { num: (c: number) => big.bignumber(c) };
-  for (const name of [...UNARY_OPS, ...BINARY_OPS]) {
-    const def = OPS[name] as FixedOpDef;
-    a[name] = (x: Big, y: Big) => {
-      if (def.mathjs !== null) {
-        const f = bigFn[def.mathjs] as (...args: unknown[]) => Big;
-        return def.arity === 1 ? f(x) : f(x, y);
-      }
-      return (def.expand as NonNullable<FixedOpDef['expand']>)(algebra, x, y);
-    };
-  }
-  for (const name of NARY_OPS) {
-    const def = OPS[name] as NaryOpDef;
-    a[name] = (...xs: Big[]) => def.expand(algebra, xs);
-  }
-  const algebra = a as Algebra<Big>;
-  return algebra;
-})();
+export const BIG_ALGEBRA: Algebra<Big> = mathjsValueAlgebra(
+  (c: number) => big.bignumber(c),
+  big as unknown as Record<string, unknown>,
+);
 
 const BIG_H = big.bignumber('1e-20');
 
