@@ -7,13 +7,7 @@ import { DifflabError } from '../../src/ir/errors.js';
 import { type Expr, sin, variable, withGraph } from '../../src/ir/graph.js';
 import { type Program, program } from '../../src/ir/program.js';
 import { MATHJS_MAX_DEPTH, symbolic } from '../../src/symbolic/index.js';
-
-function product(K: number): Program<number> {
-  return withGraph(() => {
-    const w = Array.from({ length: K }, (_, i) => variable(`w${i + 1}`));
-    return program(w.slice(1).reduce((p: Expr, wi) => p.mul(wi), w[0] as Expr));
-  });
-}
+import { product } from '../../src/workloads/index.js';
 
 function logisticMap(n: number): Program<number> {
   return withGraph(() => {
@@ -47,7 +41,7 @@ describe('budget', () => {
   test('mathjs: derivative trees past the budget stop with the size reached and how to go on', () => {
     // The 40-factor product's derivative trees have 3160 nodes.
     const e = errorOf(() =>
-      symbolic.gradient(product(40), new Array(40).fill(1), { engine: 'mathjs', budget: 1000 }),
+      symbolic.gradient(product.build(40), new Array(40).fill(1), { engine: 'mathjs', budget: 1000 }),
     );
     expect(e.code).toBe('budget');
     expect(e.message).toMatch(/mathjs derivative trees reached \d+ nodes, over the budget of 1000/);
@@ -66,14 +60,14 @@ describe('budget', () => {
 
   test('graph: more new DAG nodes than the budget stop the build', () => {
     const e = errorOf(() =>
-      symbolic.gradient(product(40), new Array(40).fill(1), { engine: 'graph', budget: 20 }),
+      symbolic.gradient(product.build(40), new Array(40).fill(1), { engine: 'graph', budget: 20 }),
     );
     expect(e.code).toBe('budget');
     expect(e.message).toMatch(/derivative DAG .* reached 2\d nodes, over the budget of 20/);
   });
 
   test('a cached derivative larger than a later, smaller budget is refused too', () => {
-    const f = product(10);
+    const f = product.build(10);
     const x = new Array(10).fill(1);
     expect(symbolic.gradient(f, x, { engine: 'mathjs' }).value).toHaveLength(10);
     expect(errorOf(() => symbolic.gradient(f, x, { engine: 'mathjs', budget: 50 })).code).toBe('budget');

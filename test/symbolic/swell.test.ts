@@ -7,14 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { type Expr, variable, withGraph } from '../../src/ir/graph.js';
 import { type Program, program } from '../../src/ir/program.js';
 import { graphDerivative, mathjsDerivatives, symbolic } from '../../src/symbolic/index.js';
-
-/** Π wᵢ as a chain of products ((w1·w2)·w3)·…, like the `product` workload. */
-function product(K: number): Program<number> {
-  return withGraph(() => {
-    const w = Array.from({ length: K }, (_, i) => variable(`w${i + 1}`));
-    return program(w.slice(1).reduce((p: Expr, wi) => p.mul(wi), w[0] as Expr));
-  });
-}
+import { product } from '../../src/workloads/index.js';
 
 /** l₀ = x, l_{k+1} = 4 l_k (1 − l_k), n steps. */
 function logisticMap(n: number): Program<number> {
@@ -28,7 +21,7 @@ function logisticMap(n: number): Program<number> {
 describe('Π wᵢ of K factors', () => {
   const Ks = [10, 20, 40];
   const sizes = Ks.map((K) => {
-    const f = product(K);
+    const f = product.build(K);
     return { K, f, mathjs: mathjsDerivatives(f).treeSize, graph: graphDerivative(f).dagSize };
   });
 
@@ -44,7 +37,7 @@ describe('Π wᵢ of K factors', () => {
   });
 
   test.each(Ks)('both engines give ∂/∂wᵢ = Π_{j≠i} wⱼ at K = %i', (K) => {
-    const f = product(K);
+    const f = product.build(K);
     const w = Array.from({ length: K }, (_, i) => 1 + Math.sin(i + 1) / 8);
     const expected = w.map((_, i) => w.reduce((p, wj, j) => (j === i ? p : p * wj), 1));
     for (const engine of ['mathjs', 'graph'] as const) {
