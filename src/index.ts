@@ -38,6 +38,7 @@ export {
   asinh,
   atan,
   atanh,
+  type Backend,
   type CommonOptions,
   cbrt,
   constant,

@@ -42,7 +42,15 @@ export interface Result<T> {
 export interface CommonOptions {
   /** Throw a `non-finite` error naming the subexpression whose value is NaN or ±Infinity. */
   check?: boolean;
+  /**
+   * How sweeps run: `'interpret'` loops over the program's arrays (the reference); `'compile'` runs JavaScript
+   * generated for the program and cached with it. Both give the same numbers, to the last bit.
+   */
+  backend?: Backend;
 }
+
+/** How a program's sweeps run: by the interpreter or by code generated for the program. */
+export type Backend = 'interpret' | 'compile';
 
 /**
  * A way to differentiate a program. For f with n inputs and m outputs at x (length n):
