@@ -71,7 +71,7 @@ function pushDirections(
       const base = (f.inputStart + k) * chunk;
       for (let j = 0; j < chunk; j++) t[base + j] = j < width ? seed(k, d0 + j) : 0;
     }
-    tangentSweep(f, x, work, options.check ?? false);
+    tangentSweep(f, x, work, options.check ?? false, options.backend);
     sweeps++;
     for (let o = 0; o < f.outputs.length; o++) {
       const base = (f.outputs[o] as number) * chunk;

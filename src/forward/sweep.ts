@@ -3,8 +3,22 @@
  * `width` tangents at once (a chunk of directions, after ForwardDiff.jl). Tangents are stored node-major:
  * the tangents of node i are `t[i·width .. i·width + width − 1]`.
  */
-import { FIXED_VALUE, NARY_VALUE, throwNonFinite } from '../ir/evaluate.js';
-import { type NaryOpDef, NUMERIC_PARTIALS, OP_ARITY, OP_DEFS, type Program } from '../ir/index.js';
+
+import { accumulateLanes, binaryLanes, unaryLanes } from '../ir/compile/index.js';
+import {
+  type Backend,
+  checkFinite,
+  compiled,
+  FIXED_VALUE,
+  NARY_VALUE,
+  type NaryOpDef,
+  NUMERIC_PARTIALS,
+  OP_ARITY,
+  OP_DEFS,
+  type Program,
+  setInputs,
+  throwNonFinite,
+} from '../ir/index.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 type ValueRule = (x: number, y: number) => number;
@@ -43,13 +57,24 @@ export function forwardWork(f: Program, width: number): ForwardWork {
  * A zero factor (tangent or partial) contributes zero even against ∞ or NaN, so a branch the direction does
  * not touch never poisons the result. With `check`, the first non-finite value throws, naming its subexpression.
  */
-export function tangentSweep(f: Program, x: ArrayLike<number>, work: ForwardWork, check = false): void {
+export function tangentSweep(
+  f: Program,
+  x: ArrayLike<number>,
+  work: ForwardWork,
+  check = false,
+  backend: Backend = 'interpret',
+): void {
   const { v, t, width: c } = work;
   const { op, a, b, args } = f;
   v.set(f.constants, 0);
   t.fill(0, 0, f.inputStart * c);
-  for (let k = 0; k < x.length; k++) v[f.inputStart + k] = x[k] as number;
+  setInputs(f, x, v);
   if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
+  if (backend === 'compile') {
+    compiled(f).tangent(c)(v, t);
+    if (check) checkFinite(f, v);
+    return;
+  }
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
     const arity = OP_ARITY[code];
@@ -59,9 +84,7 @@ export function tangentSweep(f: Program, x: ArrayLike<number>, work: ForwardWork
       const xv = v[xi] as number;
       const z = (FIXED_VALUE[code] as ValueRule)(xv, 0);
       v[i] = z;
-      const p = ((NUMERIC_PARTIALS[code] as readonly Rule[])[0] as Rule)(xv, 0, z);
-      t.fill(0, base, base + c);
-      accumulate(t, base, xi * c, p, c);
+      unaryLanes(t, base, xi * c, ((NUMERIC_PARTIALS[code] as readonly Rule[])[0] as Rule)(xv, 0, z), c);
     } else if (arity === 2) {
       const xi = a[i] as number;
       const yi = b[i] as number;
@@ -70,17 +93,15 @@ export function tangentSweep(f: Program, x: ArrayLike<number>, work: ForwardWork
       const z = (FIXED_VALUE[code] as ValueRule)(xv, yv);
       v[i] = z;
       const partials = NUMERIC_PARTIALS[code] as readonly Rule[];
-      const px = (partials[0] as Rule)(xv, yv, z);
-      const py = (partials[1] as Rule)(xv, yv, z);
-      const xb = xi * c;
-      const yb = yi * c;
-      if (Number.isFinite(px) && Number.isFinite(py) && px !== 0 && py !== 0) {
-        for (let j = 0; j < c; j++) t[base + j] = px * (t[xb + j] as number) + py * (t[yb + j] as number);
-      } else {
-        t.fill(0, base, base + c);
-        accumulate(t, base, xb, px, c);
-        accumulate(t, base, yb, py, c);
-      }
+      binaryLanes(
+        t,
+        base,
+        xi * c,
+        yi * c,
+        (partials[0] as Rule)(xv, yv, z),
+        (partials[1] as Rule)(xv, yv, z),
+        c,
+      );
     } else {
       const start = a[i] as number;
       const count = b[i] as number;
@@ -89,7 +110,7 @@ export function tangentSweep(f: Program, x: ArrayLike<number>, work: ForwardWork
       v[i] = z;
       t.fill(0, base, base + c);
       for (let k = 0; k < count; k++) {
-        accumulate(
+        accumulateLanes(
           t,
           base,
           (args[start + k] as number) * c,
@@ -99,22 +120,5 @@ export function tangentSweep(f: Program, x: ArrayLike<number>, work: ForwardWork
       }
     }
     if (check && !Number.isFinite(v[i])) throwNonFinite(f, i, v);
-  }
-}
-
-/**
- * Adds p · (the c tangents at `from`) to the c tangents at `to`. A zero factor contributes zero even against
- * ∞ or NaN (a direction that does not reach an argument, or an argument the node does not depend on locally,
- * never poisons the result); otherwise IEEE arithmetic.
- */
-function accumulate(t: Float64Array, to: number, from: number, p: number, c: number): void {
-  if (p === 0) return;
-  if (Number.isFinite(p)) {
-    for (let j = 0; j < c; j++) t[to + j] = (t[to + j] as number) + p * (t[from + j] as number);
-  } else {
-    for (let j = 0; j < c; j++) {
-      const tj = t[from + j] as number;
-      if (tj !== 0) t[to + j] = (t[to + j] as number) + p * tj;
-    }
   }
 }

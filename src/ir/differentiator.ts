@@ -121,6 +121,8 @@ export function vectorOf(values: ArrayLike<number>, length: number, what: string
   if (values.length !== length) {
     throw new DifflabError('bad-point', `${what} has length ${values.length}, expected ${length}`);
   }
+  // A Float64Array holds numbers only: copy it whole.
+  if (values instanceof Float64Array) return values.slice();
   const out = new Float64Array(length);
   for (let i = 0; i < length; i++) {
     const v = values[i];

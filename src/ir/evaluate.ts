@@ -1,21 +1,21 @@
 /**
  * Evaluation: one ascending loop over the program (the primal sweep).
  */
+
+import { compiled } from './compile/index.js';
+import type { Backend } from './differentiator.js';
 import { DifflabError } from './errors.js';
 import { formatNode } from './format.js';
-import { type FixedOpDef, type NaryOpDef, OP_ARITY, OP_DEFS } from './ops.js';
+import { FIXED_VALUE, NARY_VALUE, OP_ARITY, OP_CODE } from './ops.js';
+
+const { add: ADD, sub: SUB, mul: MUL } = OP_CODE;
+
+export { FIXED_VALUE, NARY_VALUE } from './ops.js';
+
 import type { Program } from './program.js';
 
 /** A point: values by variable name, or an array in `f.variables` order. */
 export type Point = Readonly<Record<string, number>> | ArrayLike<number>;
-
-/** The value rule of each op by code (fixed ops get `(x, y)`, n-ary ops get the argument range). */
-export const FIXED_VALUE = OP_DEFS.map((d) =>
-  d.arity === 'n' ? undefined : (d as FixedOpDef).value,
-) as readonly ((x: number, y: number) => number)[];
-export const NARY_VALUE = OP_DEFS.map((d) =>
-  d.arity === 'n' ? (d as NaryOpDef).value : undefined,
-) as readonly ((v: Float64Array, args: Int32Array, start: number, count: number) => number)[];
 
 /** The point as a Float64Array in `f.variables` order, checking names, length and types. */
 export function toPoint(f: Program, at: Point): Float64Array {
@@ -31,7 +31,8 @@ export function toPoint(f: Program, at: Point): Float64Array {
         `the point has ${at.length} value${at.length === 1 ? '' : 's'} but the function has ${n} variable${n === 1 ? '' : 's'} (${f.variables.join(', ')})`,
       );
     }
-    for (let i = 0; i < n; i++) x[i] = checkNumber(at[i], f.variables[i] as string);
+    if (at instanceof Float64Array) x.set(at);
+    else for (let i = 0; i < n; i++) x[i] = checkNumber(at[i], f.variables[i] as string);
     return x;
   }
   const record = at as Readonly<Record<string, number>>;
@@ -58,33 +59,59 @@ function checkNumber(v: unknown, name: string): number {
 
 /**
  * The primal sweep: fills `v` (length `f.size`) with every node's value at input `x`. With `check`, throws at
- * the first node whose value is not finite, naming its subexpression.
+ * the first node whose value is not finite, naming its subexpression. The compiled backend computes the same
+ * values, then looks for the first non-finite one.
  */
-export function primalSweep(f: Program, x: ArrayLike<number>, v: Float64Array, check = false): Float64Array {
+export function primalSweep(
+  f: Program,
+  x: ArrayLike<number>,
+  v: Float64Array,
+  check = false,
+  backend: Backend = 'interpret',
+): Float64Array {
   v.set(f.constants, 0);
-  for (let i = 0; i < x.length; i++) v[f.inputStart + i] = x[i] as number;
+  setInputs(f, x, v);
   if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
-  const { op, a, b, args } = f;
+  if (backend === 'compile') {
+    compiled(f).primal(v);
+    if (check) checkFinite(f, v);
+    return v;
+  }
+  const { op, a, b } = f;
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
-    const arity = OP_ARITY[code];
-    if (arity === 1)
-      v[i] = (FIXED_VALUE[code] as (x: number, y: number) => number)(v[a[i] as number] as number, 0);
-    else if (arity === 2) {
-      v[i] = (FIXED_VALUE[code] as (x: number, y: number) => number)(
-        v[a[i] as number] as number,
-        v[b[i] as number] as number,
-      );
-    } else
-      v[i] = (NARY_VALUE[code] as NonNullable<(typeof NARY_VALUE)[number]>)(
-        v,
-        args,
-        a[i] as number,
-        b[i] as number,
-      );
+    // The commonest ops written out (what their value rules compute), the others called from the table.
+    if (code === ADD) v[i] = (v[a[i] as number] as number) + (v[b[i] as number] as number);
+    else if (code === MUL) v[i] = (v[a[i] as number] as number) * (v[b[i] as number] as number);
+    else if (code === SUB) v[i] = (v[a[i] as number] as number) - (v[b[i] as number] as number);
+    else primalNode(f, v, i, code);
     if (check && !Number.isFinite(v[i])) throwNonFinite(f, i, v);
   }
   return v;
+}
+
+/** Node `i`'s value by its op's value rule. */
+function primalNode(f: Program, v: Float64Array, i: number, code: number): void {
+  const { a, b, args } = f;
+  const arity = OP_ARITY[code];
+  if (arity === 1) v[i] = (FIXED_VALUE[code] as ValueRule)(v[a[i] as number] as number, 0);
+  else if (arity === 2)
+    v[i] = (FIXED_VALUE[code] as ValueRule)(v[a[i] as number] as number, v[b[i] as number] as number);
+  else v[i] = (NARY_VALUE[code] as NaryValueRule)(v, args, a[i] as number, b[i] as number);
+}
+
+type ValueRule = (x: number, y: number) => number;
+type NaryValueRule = NonNullable<(typeof NARY_VALUE)[number]>;
+
+/** @internal Writes the inputs `x` into the value array `v` at the input nodes. */
+export function setInputs(f: Program, x: ArrayLike<number>, v: Float64Array): void {
+  if (x instanceof Float64Array) v.set(x, f.inputStart);
+  else for (let i = 0; i < x.length; i++) v[f.inputStart + i] = x[i] as number;
+}
+
+/** @internal Throws the `non-finite` error for the first operation node whose value is not finite, if any. */
+export function checkFinite(f: Program, v: Float64Array): void {
+  for (let i = f.opStart; i < f.size; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
 }
 
 /** @internal Throws the `non-finite` error for node `i`, naming its subexpression (shared by every sweep). */
@@ -109,6 +136,8 @@ export function valueBuffer(f: Program): Float64Array {
 export interface EvaluateOptions {
   /** Throw a `non-finite` error at the first node whose value is NaN or ±Infinity, naming it. */
   check?: boolean;
+  /** Run the interpreter (the default) or the program's compiled code; the values are the same. */
+  backend?: Backend;
 }
 
 /**
@@ -124,7 +153,7 @@ export function evaluate<Out extends number | Float64Array>(
   options: EvaluateOptions = {},
 ): Out {
   const x = toPoint(f, at);
-  const v = primalSweep(f, x, valueBuffer(f), options.check ?? false);
+  const v = primalSweep(f, x, valueBuffer(f), options.check ?? false, options.backend);
   return readOutputs(f, v);
 }
 

@@ -1,12 +1,15 @@
+export { type CompiledProgram, compiled } from './compile/index.js';
 export * from './differentiator.js';
 export { DUAL_ALGEBRA, Dual, scaleTangent } from './dual.js';
 export { DifflabError, type ErrorCode } from './errors.js';
 export {
+  checkFinite,
   type EvaluateOptions,
   evaluate,
   type Point,
   primalSweep,
   readOutputs,
+  setInputs,
   throwNonFinite,
   toPoint,
   valueBuffer,

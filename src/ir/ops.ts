@@ -502,6 +502,14 @@ export const NUMBER_ALGEBRA: Algebra<number> = (() => {
   return a as unknown as Algebra<number>;
 })();
 
+/** The value rule of each op by code (fixed ops get `(x, y)`, n-ary ops get the argument range). */
+export const FIXED_VALUE = OP_DEFS.map((d) =>
+  d.arity === 'n' ? undefined : (d as FixedOpDef).value,
+) as readonly ((x: number, y: number) => number)[];
+export const NARY_VALUE = OP_DEFS.map((d) =>
+  d.arity === 'n' ? (d as NaryOpDef).value : undefined,
+) as readonly ((v: Float64Array, args: Int32Array, start: number, count: number) => number)[];
+
 /** A partial on numbers: ∂z/∂(argument) at argument values x, y and result z. */
 export type NumericPartial = (x: number, y: number, z: number) => number;
 

@@ -33,11 +33,11 @@ function sweep(
   const t0 = now();
   const point = vectorOf(x, f.variables.length, 'the point');
   const tape: Tape = tapeFor(f);
-  record(f, point, tape, options.check ?? false);
+  record(f, point, tape, options.check ?? false, options.backend);
   for (let s = 0; s < cotangents; s++) {
     tape.adjoints.fill(0);
     seed(tape.adjoints, s);
-    backward(f, tape);
+    backward(f, tape, options.backend);
     collect(tape.adjoints.subarray(f.inputStart, f.opStart), s);
   }
   const cost = programCost(f);

@@ -4,15 +4,20 @@
  * and reused by later calls.
  */
 import {
+  type Backend,
+  compiled,
   type NaryOpDef,
   NUMERIC_PARTIALS,
   OP_ARITY,
+  OP_CODE,
   OP_DEFS,
   type Program,
   primalSweep,
 } from '../ir/index.js';
 
 type Rule = (x: number, y: number, z: number) => number;
+
+const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT } = OP_CODE;
 
 export interface Tape {
   /** Primal values, one per node. */
@@ -34,8 +39,14 @@ export function tapeFor(f: Program): Tape {
 }
 
 /** The forward sweep: records every node's value on the tape. */
-export function record(f: Program, x: ArrayLike<number>, tape: Tape, check = false): void {
-  primalSweep(f, x, tape.values, check);
+export function record(
+  f: Program,
+  x: ArrayLike<number>,
+  tape: Tape,
+  check = false,
+  backend: Backend = 'interpret',
+): void {
+  primalSweep(f, x, tape.values, check, backend);
 }
 
 /**
@@ -45,9 +56,15 @@ export function record(f: Program, x: ArrayLike<number>, tape: Tape, check = fal
  * A zero factor (adjoint or partial) contributes zero even against ∞ or NaN: √x at 0 on a branch whose
  * adjoint is 0 gives no NaN, exactly as in forward mode; otherwise IEEE arithmetic.
  */
-export function backward(f: Program, tape: Tape): void {
+export function backward(f: Program, tape: Tape, backend: Backend = 'interpret'): void {
   const { values: v, adjoints: adj } = tape;
+  if (backend === 'compile') {
+    compiled(f).adjoint(v, adj);
+    return;
+  }
   const { op, a, b, args } = f;
+  // Constants (indices below inputStart) get no adjoint: no one reads it.
+  const c0 = f.inputStart;
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const g = adj[i] as number;
     if (g === 0) continue;
@@ -55,19 +72,57 @@ export function backward(f: Program, tape: Tape): void {
     const arity = OP_ARITY[code];
     if (arity === 1) {
       const xi = a[i] as number;
-      const p = ((NUMERIC_PARTIALS[code] as readonly Rule[])[0] as Rule)(v[xi] as number, 0, v[i] as number);
+      if (xi < c0) continue;
+      const p =
+        code === NEG
+          ? -1
+          : ((NUMERIC_PARTIALS[code] as readonly Rule[])[0] as Rule)(v[xi] as number, 0, v[i] as number);
       if (p !== 0) adj[xi] = (adj[xi] as number) + g * p;
     } else if (arity === 2) {
       const xi = a[i] as number;
       const yi = b[i] as number;
-      const partials = NUMERIC_PARTIALS[code] as readonly Rule[];
-      const xv = v[xi] as number;
-      const yv = v[yi] as number;
-      const z = v[i] as number;
-      const px = (partials[0] as Rule)(xv, yv, z);
-      const py = (partials[1] as Rule)(xv, yv, z);
-      if (px !== 0) adj[xi] = (adj[xi] as number) + g * px;
-      if (py !== 0) adj[yi] = (adj[yi] as number) + g * py;
+      // The partials of add, sub and mul written out (the values of their rules), the others called.
+      let px: number;
+      let py: number;
+      if (code === ADD) {
+        px = 1;
+        py = 1;
+      } else if (code === SUB) {
+        px = 1;
+        py = -1;
+      } else if (code === MUL) {
+        px = v[yi] as number;
+        py = v[xi] as number;
+      } else {
+        const partials = NUMERIC_PARTIALS[code] as readonly Rule[];
+        const xv = v[xi] as number;
+        const yv = v[yi] as number;
+        const z = v[i] as number;
+        px = xi < c0 ? 0 : (partials[0] as Rule)(xv, yv, z);
+        py = yi < c0 ? 0 : (partials[1] as Rule)(xv, yv, z);
+      }
+      if (px !== 0 && xi >= c0) adj[xi] = (adj[xi] as number) + g * px;
+      if (py !== 0 && yi >= c0) adj[yi] = (adj[yi] as number) + g * py;
+    } else if (code === SUM) {
+      const start = a[i] as number;
+      for (let k = start; k < start + (b[i] as number); k++) {
+        const xi = args[k] as number;
+        if (xi >= c0) adj[xi] = (adj[xi] as number) + g;
+      }
+    } else if (code === DOT) {
+      // ∂/∂x_k = y_k and ∂/∂y_k = x_k, read straight from the values (the rule of OPS.dot, without a call).
+      const start = a[i] as number;
+      const h = (b[i] as number) >> 1;
+      for (let k = start; k < start + h; k++) {
+        const xi = args[k] as number;
+        const p = v[args[k + h] as number] as number;
+        if (xi >= c0 && p !== 0) adj[xi] = (adj[xi] as number) + g * p;
+      }
+      for (let k = start + h; k < start + 2 * h; k++) {
+        const yi = args[k] as number;
+        const p = v[args[k - h] as number] as number;
+        if (yi >= c0 && p !== 0) adj[yi] = (adj[yi] as number) + g * p;
+      }
     } else {
       const start = a[i] as number;
       const count = b[i] as number;
@@ -75,6 +130,7 @@ export function backward(f: Program, tape: Tape): void {
       const z = v[i] as number;
       for (let k = 0; k < count; k++) {
         const xi = args[start + k] as number;
+        if (xi < c0) continue;
         const p = partial(v, args, start, count, z, k);
         if (p !== 0) adj[xi] = (adj[xi] as number) + g * p;
       }

@@ -1,0 +1,143 @@
+/**
+ * The compiled backend's plan: the program's operation nodes cut into segments, each either a run of nodes
+ * emitted one statement per node, or a loop. A loop covers a block of `period` consecutive nodes repeated
+ * `reps` times, where every repetition has the same ops and each argument index moves by a fixed stride from
+ * one repetition to the next (a chain x₁·x₂·…, the terms of Rosenbrock's sum, the objects of a loss). The
+ * generated code for a loop is a JavaScript `for` loop, so its size does not grow with the program.
+ */
+import { CONST, OP_ARITY, VAR } from '../ops.js';
+import type { Program } from '../program.js';
+
+/** Nodes emitted one statement each, `start .. end − 1`. */
+export interface Straight {
+  readonly kind: 'straight';
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Nodes `start .. start + period·reps − 1` as `reps` repetitions of a block of `period` nodes. Node
+ * `start + r·period + p` has the op of node `start + p`, its first argument is `a[start + p] + r·da[p]` and
+ * its second `b[start + p] + r·db[p]` (for an n-ary node: its argument list starts at `a[start + p] + r·da[p]`
+ * and `db[p]` is 0, the count being the same in every repetition).
+ */
+export interface Loop {
+  readonly kind: 'loop';
+  readonly start: number;
+  readonly period: number;
+  readonly reps: number;
+  readonly da: Int32Array;
+  readonly db: Int32Array;
+}
+
+export type Segment = Straight | Loop;
+
+/** Longest block looked for. */
+export const MAX_PERIOD = 256;
+/** Fewest repetitions worth a loop. */
+const MIN_REPS = 4;
+/** Candidate periods tried at each node (the distances to the next nodes with the same op). */
+const CANDIDATES = 8;
+
+/**
+ * Cuts the program's operation nodes into straight runs and loops, greedily from the first node: at each
+ * node, the candidate period that covers the most nodes wins if it repeats at least {@link MIN_REPS} times.
+ * Runs in about O(size · CANDIDATES) on irregular code and O(size) on regular code.
+ */
+export function planSegments(f: Program): Segment[] {
+  const segments: Segment[] = [];
+  let straightStart = f.opStart;
+  let i = f.opStart;
+  while (i < f.size) {
+    const loop = bestLoop(f, i);
+    if (loop === undefined) {
+      i++;
+      continue;
+    }
+    if (straightStart < i) segments.push({ kind: 'straight', start: straightStart, end: i });
+    segments.push(loop);
+    i += loop.period * loop.reps;
+    straightStart = i;
+  }
+  if (straightStart < f.size) segments.push({ kind: 'straight', start: straightStart, end: f.size });
+  return segments;
+}
+
+function bestLoop(f: Program, i: number): Loop | undefined {
+  const { op, size } = f;
+  const code = op[i] as number;
+  let best: Loop | undefined;
+  let tried = 0;
+  for (let period = 1; period <= MAX_PERIOD && tried < CANDIDATES; period++) {
+    if (i + period * MIN_REPS > size) break;
+    if (op[i + period] !== code) continue;
+    tried++;
+    const loop = loopAt(f, i, period);
+    if (loop !== undefined && (best === undefined || loop.period * loop.reps > best.period * best.reps)) {
+      best = loop;
+    }
+  }
+  return best;
+}
+
+/** The loop of block length `period` starting at node `i`, if the block repeats at least MIN_REPS times. */
+function loopAt(f: Program, i: number, period: number): Loop | undefined {
+  const { op, a, b, size } = f;
+  const da = new Int32Array(period);
+  const db = new Int32Array(period);
+  // The strides, read off the first two repetitions.
+  for (let p = 0; p < period; p++) {
+    const n = i + p;
+    const m = n + period;
+    if (op[m] !== op[n]) return undefined;
+    const arity = OP_ARITY[op[n] as number] as number;
+    if (arity === 0 && b[m] !== b[n]) return undefined;
+    da[p] = (a[m] as number) - (a[n] as number);
+    db[p] = arity === 2 ? (b[m] as number) - (b[n] as number) : 0;
+  }
+  let reps = 2;
+  for (; i + (reps + 1) * period <= size; reps++) {
+    const base = i + reps * period;
+    let same = true;
+    for (let p = 0; p < period && same; p++) {
+      const n = i + p;
+      const m = base + p;
+      const arity = OP_ARITY[op[n] as number] as number;
+      same =
+        op[m] === op[n] &&
+        a[m] === (a[n] as number) + reps * (da[p] as number) &&
+        (arity !== 2 || b[m] === (b[n] as number) + reps * (db[p] as number)) &&
+        (arity !== 0 || b[m] === b[n]);
+    }
+    if (!same) break;
+  }
+  if (reps < MIN_REPS) return undefined;
+  return { kind: 'loop', start: i, period, reps, da, db };
+}
+
+/**
+ * Which nodes depend on an input (1) and which are constant (0). The adjoint sweep sends nothing to a
+ * constant node: no one reads its adjoint.
+ */
+export function activity(f: Program): Uint8Array {
+  const active = new Uint8Array(f.size);
+  const { op, a, b, args } = f;
+  for (let i = f.inputStart; i < f.size; i++) {
+    const code = op[i] as number;
+    if (code === VAR) active[i] = 1;
+    else if (code === CONST) active[i] = 0;
+    else {
+      const arity = OP_ARITY[code] as number;
+      if (arity === 0) {
+        const start = a[i] as number;
+        let any = 0;
+        for (let k = start; k < start + (b[i] as number) && any === 0; k++)
+          any = active[args[k] as number] as number;
+        active[i] = any;
+      } else
+        active[i] =
+          (active[a[i] as number] as number) | (arity === 2 ? (active[b[i] as number] as number) : 0);
+    }
+  }
+  return active;
+}

@@ -1,0 +1,212 @@
+/**
+ * The compiled backend against the interpreter, its reference: the same values, gradients, Jacobians and
+ * tangents to the last bit (Object.is on every component, so −0 and NaN count), on random expressions at
+ * ordinary and special points, on programs the planner turns into loops, and on the workloads.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type Backend,
+  DifflabError,
+  dot,
+  type Expr,
+  evaluate,
+  logsumexp,
+  methods,
+  type Program,
+  program,
+  sum,
+  variable,
+  withGraph,
+} from '../../src/index.js';
+import { compiled } from '../../src/ir/index.js';
+import { workloads } from '../../src/workloads/index.js';
+
+const WORKLOADS = Object.values(workloads);
+
+import { buildSpec, pointArbitrary, programOf, type Spec, specArbitrary } from '../support/expressions.js';
+
+/** Every component equal in the sense of Object.is. */
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+const vec = (x: number | Float64Array) => (typeof x === 'number' ? [x] : x);
+
+/** Every sweep of f at x by both backends, flattened: value, Jacobian rows, vjp, jvp, forward gradients. */
+function everything(f: Program, x: ArrayLike<number>, backend: Backend): Float64Array {
+  const o = { backend };
+  const n = f.variables.length;
+  const m = f.outputs.length;
+  const u = Array.from({ length: m }, (_, k) => (k % 2 === 0 ? 1.5 : -0.25));
+  const t = Array.from({ length: n }, (_, k) => (k % 3 === 0 ? -1 : 0.5));
+  const parts: ArrayLike<number>[] = [
+    vec(evaluate(f, x, o)),
+    ...methods.reverse.jacobian(f, x, o).value,
+    methods.reverse.vjp(f, x, u, o).value,
+    methods.forward.jvp(f, x, t, o).value,
+    ...methods.forward.jacobian(f, x, { ...o, chunk: 1 }).value,
+    ...methods.forward.jacobian(f, x, { ...o, chunk: 3 }).value,
+  ];
+  const out: number[] = [];
+  for (const p of parts) out.push(...Array.from(p));
+  return Float64Array.from(out);
+}
+
+function agree(f: Program, x: ArrayLike<number>): void {
+  const reference = everything(f, x, 'interpret');
+  const fast = everything(f, x, 'compile');
+  if (!sameBits(fast, reference)) {
+    const i = fast.findIndex((y, k) => !Object.is(y, reference[k]));
+    expect.fail(`component ${i}: compiled ${fast[i]}, interpreted ${reference[i]}`);
+  }
+}
+
+/** Doubles that exercise IEEE corners: zeros of both signs, infinities, NaN, and ordinary values. */
+const specialPoint = (n: number) =>
+  fc.array(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.double({ min: -2, max: 2, noNaN: true }) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN),
+      },
+    ),
+    { minLength: n, maxLength: n },
+  );
+
+describe('the compiled backend equals the interpreter to the last bit', () => {
+  it('on random expressions with several outputs, at ordinary points', () => {
+    fc.assert(
+      fc.property(
+        fc.array(specArbitrary(3), { minLength: 1, maxLength: 3 }),
+        pointArbitrary(3),
+        (specs, x) => {
+          agree(programOf(specs, 3), x);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('at zeros of both signs, infinities and NaN (the zero-factor rule and IEEE arithmetic)', () => {
+    fc.assert(
+      fc.property(fc.array(specArbitrary(3), { minLength: 1, maxLength: 2 }), specialPoint(3), (specs, x) => {
+        agree(programOf(specs, 3), x);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('on programs the planner turns into loops: a random block repeated along a chain and in a sum', () => {
+    fc.assert(
+      fc.property(
+        specArbitrary(2, 3),
+        fc.integer({ min: 5, max: 40 }),
+        specialPoint(2),
+        (block, reps, seed) => {
+          const f = repeated(block, reps);
+          expect(compiled(f).segments.some((s) => s.kind === 'loop')).toBe(true);
+          const x = Array.from({ length: reps + 1 }, (_, i) => (seed[i % 2] as number) * (1 + i / 7));
+          agree(f, x);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('on n-ary nodes inside loops: dot, sum and logsumexp over sliding windows', () => {
+    const f = withGraph(() => {
+      const x = Array.from({ length: 30 }, (_, i) => variable(`x${i}`));
+      const terms: Expr[] = [];
+      for (let i = 0; i + 4 <= 30; i++) {
+        const w = x.slice(i, i + 4);
+        terms.push(dot(w, [1, -2, 0.5, 3]).mul(logsumexp(w)), sum(w).sin(), dot(w, w));
+      }
+      return program(sum(terms), { variables: x });
+    });
+    expect(compiled(f).segments.some((s) => s.kind === 'loop')).toBe(true);
+    agree(
+      f,
+      Array.from({ length: 30 }, (_, i) => Math.sin(i) * 2),
+    );
+    agree(
+      f,
+      Array.from({ length: 30 }, (_, i) => (i === 7 ? -0 : i === 11 ? Number.NaN : Math.cos(i))),
+    );
+  });
+
+  it.each(WORKLOADS.map((w) => [w.name, w] as const))('on the %s workload at several sizes', (_, w) => {
+    for (const K of [1, 2, 7, 50, 300]) agree(w.build(K), w.point(K));
+  });
+});
+
+/** x₀ ∘ block ∘ block ..., and Σᵢ block(xᵢ, xᵢ₊₁): two ways a block repeats with strided arguments. */
+function repeated(block: Spec, reps: number): Program {
+  return withGraph(() => {
+    const x = Array.from({ length: reps + 1 }, (_, i) => variable(`x${i}`));
+    let chain: Expr = x[0] as Expr;
+    const terms: Expr[] = [];
+    for (let i = 0; i < reps; i++) {
+      // The product term keeps a chain even when the block ignores its arguments.
+      chain = buildSpec(block, [chain, x[i + 1] as Expr]).add(chain.mul(x[i + 1] as Expr));
+      terms.push(buildSpec(block, [x[i] as Expr, x[i + 1] as Expr]));
+    }
+    return program([chain, sum(terms)], { variables: x });
+  });
+}
+
+describe('the plan', () => {
+  it('covers every operation node once, in order', () => {
+    for (const w of WORKLOADS) {
+      const f = w.build(200);
+      let next = f.opStart;
+      for (const s of compiled(f).segments) {
+        expect(s.start).toBe(next);
+        next = s.kind === 'loop' ? s.start + s.period * s.reps : s.end;
+      }
+      expect(next).toBe(f.size);
+    }
+  });
+
+  it("finds Rosenbrock's term as one loop of six nodes repeated K − 1 times", () => {
+    const f = WORKLOADS.find((w) => w.name === 'rosenbrock')?.build(1000) as Program;
+    const loops = compiled(f).segments.filter((s) => s.kind === 'loop');
+    expect(loops.map((s) => [s.period, s.reps])).toEqual([[6, 999]]);
+  });
+
+  it('compiles a 200,000-deep chain into one loop and differentiates it without recursion', () => {
+    const n = 200_000;
+    const f = withGraph(() => {
+      const x = variable('x');
+      let e: Expr = x;
+      for (let i = 0; i < n; i++) e = e.mul(0.5).sin().add(x);
+      return program(e);
+    });
+    expect(compiled(f).segments.length).toBeLessThan(5);
+    const r = methods.reverse.gradient(f, [0.3], { backend: 'compile' }).value;
+    expect(Object.is(r[0], methods.reverse.gradient(f, [0.3]).value[0])).toBe(true);
+  });
+});
+
+describe('checks', () => {
+  it('names the same first non-finite subexpression as the interpreter', () => {
+    const f = withGraph(() => {
+      const x = variable('x');
+      return program(x.sub(2).log().add(x.neg().sqrt()).mul(3));
+    });
+    const messages = (['interpret', 'compile'] as const).map((backend) => {
+      try {
+        evaluate(f, [1], { check: true, backend });
+        return 'no error';
+      } catch (e) {
+        expect(e).toBeInstanceOf(DifflabError);
+        return `${(e as DifflabError).code}: ${(e as DifflabError).message}`;
+      }
+    });
+    expect(messages[0]).toMatch(/^non-finite: log\(x - 2\) evaluates to NaN/);
+    expect(messages[1]).toBe(messages[0]);
+  });
+});
