@@ -11,9 +11,9 @@ import {
   type Program,
   programCost,
   type Result,
+  readVector,
   requireScalar,
   type Stats,
-  vectorOf,
 } from '../ir/index.js';
 import { forwardWork, tangentSweep } from './sweep.js';
 
@@ -99,7 +99,7 @@ export const forward: Differentiator<ForwardOptions> = {
   gradient(f, x, options = {}): Result<Float64Array> {
     requireScalar(f);
     const n = f.variables.length;
-    const point = vectorOf(x, n, 'the point');
+    const point = readVector(x, n, 'the point');
     const g = new Float64Array(n);
     const stats = pushDirections(f, point, n, chunkFor(n, options), unit, (k, _o, t) => (g[k] = t), options);
     return { value: g, stats };
@@ -107,7 +107,7 @@ export const forward: Differentiator<ForwardOptions> = {
 
   jacobian(f, x, options = {}): Result<Float64Array[]> {
     const n = f.variables.length;
-    const point = vectorOf(x, n, 'the point');
+    const point = readVector(x, n, 'the point');
     const rows = Array.from(f.outputs, () => new Float64Array(n));
     const stats = pushDirections(
       f,
@@ -123,8 +123,8 @@ export const forward: Differentiator<ForwardOptions> = {
 
   jvp(f, x, v, options = {}): Result<Float64Array> {
     const n = f.variables.length;
-    const point = vectorOf(x, n, 'the point');
-    const dir = vectorOf(v, n, 'the tangent');
+    const point = readVector(x, n, 'the point');
+    const dir = readVector(v, n, 'the tangent');
     const out = new Float64Array(f.outputs.length);
     const stats = pushDirections(
       f,
@@ -141,8 +141,8 @@ export const forward: Differentiator<ForwardOptions> = {
   /** uᵀJ by forward mode: forward mode has no cheaper way than the n columns of J. */
   vjp(f, x, u, options = {}): Result<Float64Array> {
     const n = f.variables.length;
-    const point = vectorOf(x, n, 'the point');
-    const cot = vectorOf(u, f.outputs.length, 'the cotangent');
+    const point = readVector(x, n, 'the point');
+    const cot = readVector(u, f.outputs.length, 'the cotangent');
     const out = new Float64Array(n);
     const stats = pushDirections(
       f,

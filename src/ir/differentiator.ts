@@ -47,6 +47,11 @@ export interface CommonOptions {
    * generated for the program and cached with it. Both give the same numbers, to the last bit.
    */
   backend?: Backend;
+  /**
+   * Where the top-level `gradient` (and reverse mode's) writes the gradient (length n), returning it: repeated
+   * calls allocate nothing by reverse mode. The other methods compute a fresh array and copy it in.
+   */
+  out?: Float64Array;
 }
 
 /** How a program's sweeps run: by the interpreter or by code generated for the program. */
@@ -122,7 +127,7 @@ export function vectorOf(values: ArrayLike<number>, length: number, what: string
     throw new DifflabError('bad-point', `${what} has length ${values.length}, expected ${length}`);
   }
   // A Float64Array holds numbers only: copy it whole.
-  if (values instanceof Float64Array) return values.slice();
+  if (values instanceof Float64Array) return new Float64Array(values);
   const out = new Float64Array(length);
   for (let i = 0; i < length; i++) {
     const v = values[i];
@@ -131,4 +136,12 @@ export function vectorOf(values: ArrayLike<number>, length: number, what: string
     out[i] = v;
   }
   return out;
+}
+
+/**
+ * Like {@link vectorOf}, for vectors only read: a Float64Array of the right length is used as it is (no copy).
+ */
+export function readVector(values: ArrayLike<number>, length: number, what: string): Float64Array {
+  if (values instanceof Float64Array && values.length === length) return values;
+  return vectorOf(values, length, what);
 }

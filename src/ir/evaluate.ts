@@ -20,6 +20,7 @@ export type Point = Readonly<Record<string, number>> | ArrayLike<number>;
 /** The point as a Float64Array in `f.variables` order, checking names, length and types. */
 export function toPoint(f: Program, at: Point): Float64Array {
   const n = f.variables.length;
+  if (at instanceof Float64Array && at.length === n) return new Float64Array(at);
   if (at === null || typeof at !== 'object') {
     throw new DifflabError('bad-point', `a point must be an object of values or an array, got ${typeof at}`);
   }
@@ -31,8 +32,7 @@ export function toPoint(f: Program, at: Point): Float64Array {
         `the point has ${at.length} value${at.length === 1 ? '' : 's'} but the function has ${n} variable${n === 1 ? '' : 's'} (${f.variables.join(', ')})`,
       );
     }
-    if (at instanceof Float64Array) x.set(at);
-    else for (let i = 0; i < n; i++) x[i] = checkNumber(at[i], f.variables[i] as string);
+    for (let i = 0; i < n; i++) x[i] = checkNumber(at[i], f.variables[i] as string);
     return x;
   }
   const record = at as Readonly<Record<string, number>>;
@@ -44,6 +44,11 @@ export function toPoint(f: Program, at: Point): Float64Array {
     x[i] = checkNumber(record[name], name);
   }
   return x;
+}
+
+/** @internal The point for reading only: a Float64Array of the right length as it is, anything else by {@link toPoint}. */
+export function readPoint(f: Program, at: Point): Float64Array {
+  return at instanceof Float64Array && at.length === f.variables.length ? at : toPoint(f, at);
 }
 
 function isArrayLike(at: object): at is ArrayLike<number> {
@@ -152,7 +157,7 @@ export function evaluate<Out extends number | Float64Array>(
   at: Point,
   options: EvaluateOptions = {},
 ): Out {
-  const x = toPoint(f, at);
+  const x = readPoint(f, at);
   const v = primalSweep(f, x, valueBuffer(f), options.check ?? false, options.backend);
   return readOutputs(f, v);
 }

@@ -1,4 +1,4 @@
-export { type CompiledProgram, compiled } from './compile/index.js';
+export { activity, type CompiledProgram, compiled } from './compile/index.js';
 export * from './differentiator.js';
 export { DUAL_ALGEBRA, Dual, scaleTangent } from './dual.js';
 export { DifflabError, type ErrorCode } from './errors.js';
@@ -9,6 +9,7 @@ export {
   type Point,
   primalSweep,
   readOutputs,
+  readPoint,
   setInputs,
   throwNonFinite,
   toPoint,

@@ -1,5 +1,5 @@
 export { hessian, hvp } from './hessian.js';
-export { type ReverseOptions, reverse } from './sweeps.js';
+export { type ReverseOptions, reverse, reverseGradient } from './sweeps.js';
 export { backward, record, type Tape, tapeFor } from './tape.js';
 export { type ReverseTrace, type TraceStep, traceReverse } from './trace.js';
 export { backward as backwardValues, leaf, resetValues, sumValues, Value } from './value.js';

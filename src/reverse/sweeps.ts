@@ -5,14 +5,15 @@
 import {
   type CommonOptions,
   type Differentiator,
+  DifflabError,
   emptyStats,
   now,
   type Program,
   programCost,
   type Result,
+  readVector,
   requireScalar,
   type Stats,
-  vectorOf,
 } from '../ir/index.js';
 import { backward, record, type Tape, tapeFor } from './tape.js';
 
@@ -31,7 +32,7 @@ function sweep(
   options: ReverseOptions,
 ): Stats {
   const t0 = now();
-  const point = vectorOf(x, f.variables.length, 'the point');
+  const point = readVector(x, f.variables.length, 'the point');
   const tape: Tape = tapeFor(f);
   record(f, point, tape, options.check ?? false, options.backend);
   for (let s = 0; s < cotangents; s++) {
@@ -40,6 +41,11 @@ function sweep(
     backward(f, tape, options.backend);
     collect(tape.adjoints.subarray(f.inputStart, f.opStart), s);
   }
+  return sweepStats(f, tape, cotangents, t0);
+}
+
+/** The stats of one recording and `cotangents` backward sweeps started at time `t0`. */
+function sweepStats(f: Program, tape: Tape, cotangents: number, t0: number): Stats {
   const cost = programCost(f);
   const stats = emptyStats();
   stats.evaluations = 1;
@@ -51,22 +57,41 @@ function sweep(
   return stats;
 }
 
+/**
+ * The gradient of a scalar function by one sweep each way, without statistics: what the top-level
+ * `gradient` runs. Written out (no callbacks), since the call's fixed cost matters at small K; with
+ * `options.out` it allocates nothing.
+ */
+export function reverseGradient(
+  f: Program,
+  x: ArrayLike<number>,
+  options: ReverseOptions = {},
+): Float64Array {
+  requireScalar(f);
+  const point = readVector(x, f.variables.length, 'the point');
+  const tape = tapeFor(f);
+  record(f, point, tape, options.check ?? false, options.backend);
+  tape.adjoints.fill(0);
+  tape.adjoints[f.outputs[0] as number] = 1;
+  backward(f, tape, options.backend);
+  const inputs = tape.adjoints.subarray(f.inputStart, f.opStart);
+  const out = options.out;
+  if (out === undefined) return inputs.slice();
+  if (out.length !== inputs.length) {
+    throw new DifflabError('bad-point', `out has length ${out.length}, expected ${inputs.length}`);
+  }
+  out.set(inputs);
+  return out;
+}
+
 /** Reverse mode behind the common interface. */
 export const reverse: Differentiator<ReverseOptions> = {
   method: 'reverse',
 
   gradient(f, x, options = {}): Result<Float64Array> {
-    requireScalar(f);
-    let g = new Float64Array(0);
-    const stats = sweep(
-      f,
-      x,
-      1,
-      (adj) => (adj[f.outputs[0] as number] = 1),
-      (inputs) => (g = inputs.slice()),
-      options,
-    );
-    return { value: g, stats };
+    const t0 = now();
+    const g = reverseGradient(f, x, options);
+    return { value: g, stats: sweepStats(f, tapeFor(f), 1, t0) };
   },
 
   /** J row by row: one backward sweep per output. */
@@ -85,7 +110,7 @@ export const reverse: Differentiator<ReverseOptions> = {
 
   /** J·v by reverse mode: the m rows of J, each dotted with v (reverse mode has no cheaper way). */
   jvp(f, x, v, options = {}): Result<Float64Array> {
-    const dir = vectorOf(v, f.variables.length, 'the tangent');
+    const dir = readVector(v, f.variables.length, 'the tangent');
     const out = new Float64Array(f.outputs.length);
     const stats = sweep(
       f,
@@ -104,7 +129,7 @@ export const reverse: Differentiator<ReverseOptions> = {
 
   /** uᵀJ in one backward sweep, whatever the number of outputs. */
   vjp(f, x, u, options = {}): Result<Float64Array> {
-    const cot = vectorOf(u, f.outputs.length, 'the cotangent');
+    const cot = readVector(u, f.outputs.length, 'the cotangent');
     let out = new Float64Array(0);
     const stats = sweep(
       f,

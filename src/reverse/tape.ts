@@ -4,6 +4,7 @@
  * and reused by later calls.
  */
 import {
+  activity,
   type Backend,
   compiled,
   type NaryOpDef,
@@ -65,10 +66,28 @@ export function backward(f: Program, tape: Tape, backend: Backend = 'interpret')
   const { op, a, b, args } = f;
   // Constants (indices below inputStart) get no adjoint: no one reads it.
   const c0 = f.inputStart;
+  const halves = dotHalves(f);
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const g = adj[i] as number;
     if (g === 0) continue;
     const code = op[i] as number;
+    // add, sub and mul first, their partials written out (the values of their rules).
+    if (code === MUL) {
+      const xi = a[i] as number;
+      const yi = b[i] as number;
+      const px = v[yi] as number;
+      const py = v[xi] as number;
+      if (px !== 0 && xi >= c0) adj[xi] = (adj[xi] as number) + g * px;
+      if (py !== 0 && yi >= c0) adj[yi] = (adj[yi] as number) + g * py;
+      continue;
+    }
+    if (code === ADD || code === SUB) {
+      const xi = a[i] as number;
+      const yi = b[i] as number;
+      if (xi >= c0) adj[xi] = (adj[xi] as number) + g;
+      if (yi >= c0) adj[yi] = (adj[yi] as number) + (code === ADD ? g : g * -1);
+      continue;
+    }
     const arity = OP_ARITY[code];
     if (arity === 1) {
       const xi = a[i] as number;
@@ -81,28 +100,18 @@ export function backward(f: Program, tape: Tape, backend: Backend = 'interpret')
     } else if (arity === 2) {
       const xi = a[i] as number;
       const yi = b[i] as number;
-      // The partials of add, sub and mul written out (the values of their rules), the others called.
-      let px: number;
-      let py: number;
-      if (code === ADD) {
-        px = 1;
-        py = 1;
-      } else if (code === SUB) {
-        px = 1;
-        py = -1;
-      } else if (code === MUL) {
-        px = v[yi] as number;
-        py = v[xi] as number;
-      } else {
-        const partials = NUMERIC_PARTIALS[code] as readonly Rule[];
-        const xv = v[xi] as number;
-        const yv = v[yi] as number;
-        const z = v[i] as number;
-        px = xi < c0 ? 0 : (partials[0] as Rule)(xv, yv, z);
-        py = yi < c0 ? 0 : (partials[1] as Rule)(xv, yv, z);
+      const partials = NUMERIC_PARTIALS[code] as readonly Rule[];
+      const xv = v[xi] as number;
+      const yv = v[yi] as number;
+      const z = v[i] as number;
+      if (xi >= c0) {
+        const px = (partials[0] as Rule)(xv, yv, z);
+        if (px !== 0) adj[xi] = (adj[xi] as number) + g * px;
       }
-      if (px !== 0 && xi >= c0) adj[xi] = (adj[xi] as number) + g * px;
-      if (py !== 0 && yi >= c0) adj[yi] = (adj[yi] as number) + g * py;
+      if (yi >= c0) {
+        const py = (partials[1] as Rule)(xv, yv, z);
+        if (py !== 0) adj[yi] = (adj[yi] as number) + g * py;
+      }
     } else if (code === SUM) {
       const start = a[i] as number;
       for (let k = start; k < start + (b[i] as number); k++) {
@@ -110,19 +119,7 @@ export function backward(f: Program, tape: Tape, backend: Backend = 'interpret')
         if (xi >= c0) adj[xi] = (adj[xi] as number) + g;
       }
     } else if (code === DOT) {
-      // ∂/∂x_k = y_k and ∂/∂y_k = x_k, read straight from the values (the rule of OPS.dot, without a call).
-      const start = a[i] as number;
-      const h = (b[i] as number) >> 1;
-      for (let k = start; k < start + h; k++) {
-        const xi = args[k] as number;
-        const p = v[args[k + h] as number] as number;
-        if (xi >= c0 && p !== 0) adj[xi] = (adj[xi] as number) + g * p;
-      }
-      for (let k = start + h; k < start + 2 * h; k++) {
-        const yi = args[k] as number;
-        const p = v[args[k - h] as number] as number;
-        if (yi >= c0 && p !== 0) adj[yi] = (adj[yi] as number) + g * p;
-      }
+      dotAdjoint(v, adj, args, a[i] as number, (b[i] as number) >> 1, g, c0, halves.get(i) ?? BOTH);
     } else {
       const start = a[i] as number;
       const count = b[i] as number;
@@ -134,6 +131,78 @@ export function backward(f: Program, tape: Tape, backend: Backend = 'interpret')
         const p = partial(v, args, start, count, z, k);
         if (p !== 0) adj[xi] = (adj[xi] as number) + g * p;
       }
+    }
+  }
+}
+
+/** Which halves of a dot node's arguments depend on an input: bit 1 the x's, bit 2 the y's; 4 when x = y. */
+const BOTH = 3;
+const SAME = 4;
+
+const halvesCache = new WeakMap<Program, Map<number, number>>();
+
+/** The halves flags of the program's dot nodes (computed once per program). */
+function dotHalves(f: Program): Map<number, number> {
+  let m = halvesCache.get(f);
+  if (m === undefined) {
+    m = new Map();
+    const active = activity(f);
+    for (let i = f.opStart; i < f.size; i++) {
+      if (f.op[i] !== DOT) continue;
+      const start = f.a[i] as number;
+      const h = (f.b[i] as number) >> 1;
+      let flags = 0;
+      let same = true;
+      for (let k = 0; k < h; k++) {
+        const x = f.args[start + k] as number;
+        const y = f.args[start + h + k] as number;
+        if (active[x] === 1) flags |= 1;
+        if (active[y] === 1) flags |= 2;
+        if (x !== y) same = false;
+      }
+      m.set(i, flags | (same ? SAME : 0));
+    }
+    halvesCache.set(f, m);
+  }
+  return m;
+}
+
+/**
+ * The adjoints of `dot(x, y)`: ∂/∂x_k = y_k and ∂/∂y_k = x_k, the x's first, then the y's (the order the rule of
+ * OPS.dot gives). A half of constants is left out; for dot(w, w) both contributions to w_k are made in one pass,
+ * in the same order for each w_k.
+ */
+function dotAdjoint(
+  v: Float64Array,
+  adj: Float64Array,
+  args: Int32Array,
+  start: number,
+  h: number,
+  g: number,
+  c0: number,
+  flags: number,
+): void {
+  if (flags & SAME) {
+    if ((flags & 1) === 0) return;
+    for (let k = start; k < start + h; k++) {
+      const xi = args[k] as number;
+      const p = v[xi] as number;
+      if (p !== 0 && xi >= c0) adj[xi] = (adj[xi] as number) + g * p + g * p;
+    }
+    return;
+  }
+  if (flags & 1) {
+    for (let k = start; k < start + h; k++) {
+      const xi = args[k] as number;
+      const p = v[args[k + h] as number] as number;
+      if (xi >= c0 && p !== 0) adj[xi] = (adj[xi] as number) + g * p;
+    }
+  }
+  if (flags & 2) {
+    for (let k = start + h; k < start + 2 * h; k++) {
+      const yi = args[k] as number;
+      const p = v[args[k - h] as number] as number;
+      if (yi >= c0 && p !== 0) adj[yi] = (adj[yi] as number) + g * p;
     }
   }
 }

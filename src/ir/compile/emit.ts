@@ -64,6 +64,13 @@ function rangeRef(list: ArgList, offset: number, length: number): (k: string) =>
   return (k) => `${base} + (${k}) - (st + ${offset})`;
 }
 
+/** Whether a dot node's two halves are the same nodes in every repetition: dot(w, w). */
+function sameHalves(list: ArgList, h: number): boolean {
+  for (const st of list.starts)
+    for (let k = st; k < st + h; k++) if (list.args[k] !== list.args[k + h]) return false;
+  return true;
+}
+
 /** Whether any entry of an argument range is active in some repetition. */
 function rangeActive(list: ArgList, offset: number, length: number): boolean {
   for (const st of list.starts) {
@@ -147,6 +154,12 @@ function adjointNode(code: number, s: Site): string {
       const h = n >> 1;
       const x = rangeRef(list, 0, h);
       const y = rangeRef(list, h, h);
+      if (sameHalves(list, h)) {
+        // dot(w, w): both contributions to w_k in one pass (each w_k gets the same additions, in the same order).
+        return rangeActive(list, 0, h)
+          ? `${head} ${st} for (let k = st; k < st + ${h}; k++) { p = v[${x('k')}]; if (p !== 0) { const i = ${x('k')}; adj[i] = adj[i] + g * p + g * p; } } }`
+          : '';
+      }
       // The two halves in order, each left out when all its entries are constants.
       const first = rangeActive(list, 0, h)
         ? `for (let k = st; k < st + ${h}; k++) { p = v[${y(`k + ${h}`)}]; if (p !== 0) adj[${x('k')}] += g * p; }`
@@ -174,23 +187,67 @@ function adjointNode(code: number, s: Site): string {
   return `${head} ${reads} ${toX ? addAdjoint('xi', px) : ''} ${toY ? addAdjoint('yi', py) : ''} }`;
 }
 
+/** `t[to + j] += p · t[from + j]` for the c lanes, as accumulateLanes does, with the finite case written out. */
+function accumulateSource(from: string, p: string, c: number): string {
+  return `{ const p = ${p}, from = ${from};
+    if (p !== 0 && p - p === 0) { for (let j = 0; j < ${c}; j++) t[to + j] += p * t[from + j]; }
+    else LA(t, to, from, p, ${c}); }`;
+}
+
 function tangentNode(code: number, s: Site, c: number): string {
   const arity = OP_ARITY[code] as number;
-  const to = `(${s.i}) * ${c}`;
+  const head = `const to = (${s.i}) * ${c};`;
   if (arity === 0) {
-    return `{ const st = ${s.a}, n = ${s.b}, to = ${to}; const z = N${code}(v, args, st, n); v[${s.i}] = z;
-      t.fill(0, to, to + ${c});
-      for (let k = 0; k < n; k++) LA(t, to, args[st + k] * ${c}, Q${code}(v, args, st, n, z, k), ${c}); }`;
+    const list = s.list as ArgList;
+    const n = list.count;
+    const value = `${primalNode(code, s)} const z = v[${s.i}];`;
+    const clear = `t.fill(0, to, to + ${c});`;
+    // Constants have zero tangents: leaving them out adds nothing (a sum from +0 never holds −0).
+    if (code === SUM) {
+      const ref = rangeRef(list, 0, n);
+      const body = rangeActive(list, 0, n)
+        ? `for (let k = st; k < st + ${n}; k++) { const from = (${ref('k')}) * ${c};
+            for (let j = 0; j < ${c}; j++) t[to + j] += t[from + j]; }`
+        : '';
+      return `{ ${head} const st = ${s.a}; ${value} ${clear} ${body} }`;
+    }
+    if (code === DOT) {
+      const h = n >> 1;
+      const x = rangeRef(list, 0, h);
+      const y = rangeRef(list, h, h);
+      const first = rangeActive(list, 0, h)
+        ? `for (let k = st; k < st + ${h}; k++) ${accumulateSource(`(${x('k')}) * ${c}`, `v[${y(`k + ${h}`)}]`, c)}`
+        : '';
+      const second = rangeActive(list, h, h)
+        ? `for (let k = st + ${h}; k < st + ${n}; k++) ${accumulateSource(`(${y('k')}) * ${c}`, `v[${x(`k - ${h}`)}]`, c)}`
+        : '';
+      return `{ ${head} const st = ${s.a}; ${value} ${clear} ${first} ${second} }`;
+    }
+    return `{ ${head} const st = ${s.a}; ${value} ${clear}
+      for (let k = 0; k < ${n}; k++) LA(t, to, args[st + k] * ${c}, Q${code}(v, args, st, ${n}, z, k), ${c}); }`;
   }
   const value = primalNode(code, s).replace(`v[${s.i}] = `, '').replace(/;$/, '');
   const [px, py] = partialExprs(code);
   if (arity === 1) {
-    return `{ const xi = ${s.a}; const x = v[xi], y = 0; const z = ${value.replaceAll(`v[${s.a}]`, 'x')}; v[${s.i}] = z;
-      L1(t, ${to}, xi * ${c}, ${px}, ${c}); }`;
+    // As unaryLanes: zeros, then p times the argument's lanes (0 + p·t, so −0 becomes +0 as there).
+    return `{ ${head} const xi = ${s.a}; const x = v[xi], y = 0;
+      const z = ${value.replaceAll(`v[${s.a}]`, 'x')}; v[${s.i}] = z;
+      const p = ${px}, from = xi * ${c};
+      if (p !== 0 && p - p === 0) { for (let j = 0; j < ${c}; j++) t[to + j] = 0 + p * t[from + j]; }
+      else L1(t, to, from, p, ${c}); }`;
   }
-  return `{ const xi = ${s.a}, yi = ${s.b}; const x = v[xi], y = v[yi];
+  // As binaryLanes: px·t_x + py·t_y when both partials are finite and non-zero.
+  const lanes =
+    px === '1' && (py === '1' || py === '-1')
+      ? `for (let j = 0; j < ${c}; j++) t[to + j] = t[xb + j] ${py === '1' ? '+' : '-'} t[yb + j];`
+      : `const px = ${px}, py = ${py};
+        if (px !== 0 && py !== 0 && px - px === 0 && py - py === 0) {
+          for (let j = 0; j < ${c}; j++) t[to + j] = px * t[xb + j] + py * t[yb + j];
+        } else L2(t, to, xb, yb, px, py, ${c});`;
+  return `{ ${head} const xi = ${s.a}, yi = ${s.b}; const x = v[xi], y = v[yi];
     const z = ${value.replaceAll(`v[${s.a}]`, 'x').replaceAll(`v[${s.b}]`, 'y')}; v[${s.i}] = z;
-    L2(t, ${to}, xi * ${c}, yi * ${c}, ${px}, ${py}, ${c}); }`;
+    const xb = xi * ${c}, yb = yi * ${c};
+    ${lanes} }`;
 }
 
 function nodeStatement(kind: SweepKind, code: number, s: Site, width: number): string {

@@ -13,7 +13,7 @@ import { accumulateLanes, binaryLanes, unaryLanes } from './lanes.js';
 import { activity, planSegments, type Segment } from './plan.js';
 
 export { accumulateLanes, binaryLanes, unaryLanes } from './lanes.js';
-export { planSegments, type Segment } from './plan.js';
+export { activity, planSegments, type Segment } from './plan.js';
 
 /** The compiled sweeps of one program. */
 export interface CompiledProgram {
