@@ -3,6 +3,7 @@
  * the program at once; a full gradient of n inputs costs ⌈n/chunk⌉ sweeps, so O(n·N) for an N-node program.
  */
 import {
+  backendOf,
   type CommonOptions,
   type Differentiator,
   DifflabError,
@@ -62,16 +63,23 @@ function pushDirections(
 ): Stats {
   const t0 = now();
   const work = forwardWork(f, chunk);
+  const backend = backendOf(options);
   const n = f.variables.length;
   let sweeps = 0;
   for (let d0 = 0; d0 < count; d0 += chunk) {
     const width = Math.min(chunk, count - d0);
     const { t } = work;
-    for (let k = 0; k < n; k++) {
-      const base = (f.inputStart + k) * chunk;
-      for (let j = 0; j < chunk; j++) t[base + j] = j < width ? seed(k, d0 + j) : 0;
+    if (seed === unit) {
+      // Unit directions d0 .. d0 + width − 1: zeros, and a 1 in lane j of input d0 + j.
+      t.fill(0, f.inputStart * chunk, f.opStart * chunk);
+      for (let j = 0; j < width; j++) t[(f.inputStart + d0 + j) * chunk + j] = 1;
+    } else {
+      for (let k = 0; k < n; k++) {
+        const base = (f.inputStart + k) * chunk;
+        for (let j = 0; j < chunk; j++) t[base + j] = j < width ? seed(k, d0 + j) : 0;
+      }
     }
-    tangentSweep(f, x, work, options.check ?? false, options.backend);
+    tangentSweep(f, x, work, options.check ?? false, backend);
     sweeps++;
     for (let o = 0; o < f.outputs.length; o++) {
       const base = (f.outputs[o] as number) * chunk;

@@ -14,6 +14,7 @@ import {
   type NaryOpDef,
   NUMERIC_PARTIALS,
   OP_ARITY,
+  OP_CODE,
   OP_DEFS,
   type Program,
   setInputs,
@@ -22,6 +23,8 @@ import {
 
 type Rule = (x: number, y: number, z: number) => number;
 type ValueRule = (x: number, y: number) => number;
+
+const { dot: DOT, sum: SUM } = OP_CODE;
 
 /** Reusable work arrays for one program and chunk width. */
 export interface ForwardWork {
@@ -75,6 +78,7 @@ export function tangentSweep(
     if (check) checkFinite(f, v);
     return;
   }
+  const c0 = f.inputStart;
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
     const arity = OP_ARITY[code];
@@ -102,6 +106,23 @@ export function tangentSweep(
         (partials[1] as Rule)(xv, yv, z),
         c,
       );
+    } else if (code === DOT || code === SUM) {
+      // The partials of dot and sum read straight from the values; constants (zero tangents) left out.
+      const start = a[i] as number;
+      const count = b[i] as number;
+      const z = (NARY_VALUE[code] as NaryOpDef['value'])(v, args, start, count);
+      v[i] = z;
+      t.fill(0, base, base + c);
+      const h = code === DOT ? count >> 1 : 0;
+      for (let k = start; k < start + count; k++) {
+        const xi = args[k] as number;
+        if (xi < c0) continue;
+        const p = code === SUM ? 1 : (v[args[k < start + h ? k + h : k - h] as number] as number);
+        const from = xi * c;
+        if (p !== 0 && p - p === 0)
+          for (let j = 0; j < c; j++) t[base + j] = (t[base + j] as number) + p * (t[from + j] as number);
+        else accumulateLanes(t, base, from, p, c);
+      }
     } else {
       const start = a[i] as number;
       const count = b[i] as number;

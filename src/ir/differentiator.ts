@@ -57,6 +57,17 @@ export interface CommonOptions {
 /** How a program's sweeps run: by the interpreter or by code generated for the program. */
 export type Backend = 'interpret' | 'compile';
 
+/** The backend an options object asks for (default 'interpret'), checked. */
+export function backendOf(options: { backend?: Backend } | undefined): Backend {
+  const b = options?.backend;
+  if (b === undefined || b === 'interpret') return 'interpret';
+  if (b === 'compile') return b;
+  throw new DifflabError(
+    'invalid-argument',
+    `unknown backend '${String(b)}' (expected interpret or compile)`,
+  );
+}
+
 /**
  * A way to differentiate a program. For f with n inputs and m outputs at x (length n):
  * `gradient` (m = 1) is ∇f (length n); `jacobian` is J as m rows of length n; `jvp` is J·v (length m);

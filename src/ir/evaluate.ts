@@ -3,7 +3,7 @@
  */
 
 import { compiled } from './compile/index.js';
-import type { Backend } from './differentiator.js';
+import { type Backend, backendOf } from './differentiator.js';
 import { DifflabError } from './errors.js';
 import { formatNode } from './format.js';
 import { FIXED_VALUE, NARY_VALUE, OP_ARITY, OP_CODE } from './ops.js';
@@ -158,7 +158,7 @@ export function evaluate<Out extends number | Float64Array>(
   options: EvaluateOptions = {},
 ): Out {
   const x = readPoint(f, at);
-  const v = primalSweep(f, x, valueBuffer(f), options.check ?? false, options.backend);
+  const v = primalSweep(f, x, valueBuffer(f), options.check ?? false, backendOf(options));
   return readOutputs(f, v);
 }
 

@@ -81,7 +81,7 @@ export class Columns {
     if (o.scheme === 'forward') {
       // f(x), shared by every forward difference (checked here when asked).
       this.evaluations++;
-      primalSweep(f, x, this.values, o.check);
+      primalSweep(f, x, this.values, o.check, o.backend);
       this.read(this.minus);
     } else if (o.check) {
       this.evaluations++;
@@ -170,7 +170,7 @@ export class Columns {
   /** f at `point` into `out`. */
   private evaluate(out: Float64Array): void {
     this.evaluations++;
-    primalSweep(this.f, this.point, this.values);
+    primalSweep(this.f, this.point, this.values, false, this.o.backend);
     this.read(out);
   }
 

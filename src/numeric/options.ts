@@ -1,7 +1,7 @@
 /**
  * The finite-difference options: schemes, and the step each one takes by default.
  */
-import type { CommonOptions } from '../ir/differentiator.js';
+import { type Backend, backendOf, type CommonOptions } from '../ir/differentiator.js';
 import { DifflabError } from '../ir/errors.js';
 
 /** A finite-difference scheme. */
@@ -50,6 +50,8 @@ export interface Resolved {
   /** The fixed step, or undefined for the default rule. */
   readonly step: number | undefined;
   readonly check: boolean;
+  /** How the real sweeps run (the complex step has its own sweep, interpreted). */
+  readonly backend: Backend;
 }
 
 /** Applies the defaults and checks the options. */
@@ -65,7 +67,7 @@ export function resolveOptions(options: NumericOptions | undefined): Resolved {
   if (step !== undefined && !(typeof step === 'number' && step > 0 && Number.isFinite(step))) {
     throw new DifflabError('invalid-argument', `step must be a positive finite number, got ${String(step)}`);
   }
-  return { scheme, step, check: options?.check ?? false };
+  return { scheme, step, check: options?.check ?? false, backend: backendOf(options) };
 }
 
 /** The step h at a coordinate of magnitude `scale` (the complex step does not scale). */

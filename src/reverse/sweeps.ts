@@ -3,6 +3,7 @@
  * cotangent accumulates adjoints. A whole gradient costs one sweep each way, whatever the number of inputs.
  */
 import {
+  backendOf,
   type CommonOptions,
   type Differentiator,
   DifflabError,
@@ -34,11 +35,12 @@ function sweep(
   const t0 = now();
   const point = readVector(x, f.variables.length, 'the point');
   const tape: Tape = tapeFor(f);
-  record(f, point, tape, options.check ?? false, options.backend);
+  const backend = backendOf(options);
+  record(f, point, tape, options.check ?? false, backend);
   for (let s = 0; s < cotangents; s++) {
     tape.adjoints.fill(0);
     seed(tape.adjoints, s);
-    backward(f, tape, options.backend);
+    backward(f, tape, backend);
     collect(tape.adjoints.subarray(f.inputStart, f.opStart), s);
   }
   return sweepStats(f, tape, cotangents, t0);
@@ -70,10 +72,11 @@ export function reverseGradient(
   requireScalar(f);
   const point = readVector(x, f.variables.length, 'the point');
   const tape = tapeFor(f);
-  record(f, point, tape, options.check ?? false, options.backend);
+  const backend = backendOf(options);
+  record(f, point, tape, options.check ?? false, backend);
   tape.adjoints.fill(0);
   tape.adjoints[f.outputs[0] as number] = 1;
-  backward(f, tape, options.backend);
+  backward(f, tape, backend);
   const inputs = tape.adjoints.subarray(f.inputStart, f.opStart);
   const out = options.out;
   if (out === undefined) return inputs.slice();

@@ -3,6 +3,7 @@
  * them at each point with the primal sweep.
  */
 import {
+  backendOf,
   type Differentiator,
   emptyStats,
   now,
@@ -133,7 +134,7 @@ function run(
     input.set(point);
     input.set(seed as Float64Array, point.length);
   }
-  const v = primalSweep(p, input, valueBuffer(p));
+  const v = primalSweep(p, input, valueBuffer(p), false, backendOf(options));
   const out = Float64Array.from(p.outputs, (i) => v[i] as number);
   const evalOps = programCost(p).nodes;
   stats.ops += evalOps + (cached ? 0 : built.buildOps);

@@ -210,3 +210,44 @@ describe('checks', () => {
     expect(messages[1]).toBe(messages[0]);
   });
 });
+
+describe('every method takes the backend option', () => {
+  const f = withGraph(() => {
+    const [x, y] = [variable('x'), variable('y')];
+    return program(
+      x
+        .mul(y)
+        .sin()
+        .add(y.exp().mul(x.mul(x)))
+        .sub(dot([x, y], [y, x]).sqrt()),
+    );
+  });
+  const at = [0.7, 0.4];
+
+  it.each(['numeric', 'symbolic', 'forward', 'reverse'] as const)(
+    '%s gives the same gradient with either backend, to the last bit',
+    (m) => {
+      const a = methods[m].gradient(f, at, { backend: 'interpret' }).value;
+      const b = methods[m].gradient(f, at, { backend: 'compile' }).value;
+      expect(sameBits(a, b)).toBe(true);
+      // And the gradient is right: against the closed form.
+      const [x, y] = at as [number, number];
+      const s = Math.sqrt(2 * x * y);
+      const ref = [
+        y * Math.cos(x * y) + 2 * x * Math.exp(y) - y / s,
+        x * Math.cos(x * y) + x * x * Math.exp(y) - x / s,
+      ];
+      expect(Math.abs((a[0] as number) - (ref[0] as number))).toBeLessThan(1e-6);
+      expect(Math.abs((a[1] as number) - (ref[1] as number))).toBeLessThan(1e-6);
+    },
+  );
+
+  it('rejects an unknown backend with a clear error', () => {
+    for (const m of ['numeric', 'symbolic', 'forward', 'reverse'] as const) {
+      expect(() => methods[m].gradient(f, at, { backend: 'jit' as Backend })).toThrow(
+        /unknown backend 'jit'/,
+      );
+    }
+    expect(() => evaluate(f, at, { backend: 'jit' as Backend })).toThrow(/unknown backend 'jit'/);
+  });
+});

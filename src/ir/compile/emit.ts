@@ -187,11 +187,36 @@ function adjointNode(code: number, s: Site): string {
   return `${head} ${reads} ${toX ? addAdjoint('xi', px) : ''} ${toY ? addAdjoint('yi', py) : ''} }`;
 }
 
-/** `t[to + j] += p · t[from + j]` for the c lanes, as accumulateLanes does, with the finite case written out. */
-function accumulateSource(from: string, p: string, c: number): string {
+/** Most lanes kept in local variables while an n-ary node sums its arguments' tangents. */
+const REGISTER_LANES = 16;
+
+/**
+ * `t[to + j] += p · t[from + j]` for the c lanes, as accumulateLanes does (a zero p adds nothing; a non-finite
+ * p skips zero tangents). With `acc`, lane j accumulates in the local `a{j}` instead of `t[to + j]`.
+ */
+function accumulateSource(from: string, p: string, c: number, acc: boolean): string {
+  if (!acc) {
+    return `{ const p = ${p}, from = ${from};
+      if (p !== 0 && p - p === 0) { for (let j = 0; j < ${c}; j++) t[to + j] += p * t[from + j]; }
+      else LA(t, to, from, p, ${c}); }`;
+  }
+  const finite: string[] = [];
+  const other: string[] = [];
+  for (let j = 0; j < c; j++) {
+    finite.push(`a${j} += p * t[from + ${j}];`);
+    other.push(`q = t[from + ${j}]; if (q !== 0) a${j} += p * q;`);
+  }
   return `{ const p = ${p}, from = ${from};
-    if (p !== 0 && p - p === 0) { for (let j = 0; j < ${c}; j++) t[to + j] += p * t[from + j]; }
-    else LA(t, to, from, p, ${c}); }`;
+    if (p !== 0) { if (p - p === 0) { ${finite.join(' ')} } else { let q; ${other.join(' ')} } } }`;
+}
+
+/** Declarations of the lane accumulators (zero, as t.fill(0) leaves the lanes), and their final stores. */
+function accumulators(c: number): [string, string] {
+  const names = Array.from({ length: c }, (_, j) => `a${j}`);
+  return [
+    `let ${names.map((n) => `${n} = 0`).join(', ')};`,
+    names.map((n, j) => `t[to + ${j}] = ${n};`).join(' '),
+  ];
 }
 
 function tangentNode(code: number, s: Site, c: number): string {
@@ -203,25 +228,29 @@ function tangentNode(code: number, s: Site, c: number): string {
     const value = `${primalNode(code, s)} const z = v[${s.i}];`;
     const clear = `t.fill(0, to, to + ${c});`;
     // Constants have zero tangents: leaving them out adds nothing (a sum from +0 never holds −0).
+    const acc = c <= REGISTER_LANES;
+    const [declare, store] = acc ? accumulators(c) : ['', ''];
     if (code === SUM) {
       const ref = rangeRef(list, 0, n);
+      const lanes = acc
+        ? Array.from({ length: c }, (_, j) => `a${j} += t[from + ${j}];`).join(' ')
+        : `for (let j = 0; j < ${c}; j++) t[to + j] += t[from + j];`;
       const body = rangeActive(list, 0, n)
-        ? `for (let k = st; k < st + ${n}; k++) { const from = (${ref('k')}) * ${c};
-            for (let j = 0; j < ${c}; j++) t[to + j] += t[from + j]; }`
+        ? `for (let k = st; k < st + ${n}; k++) { const from = (${ref('k')}) * ${c}; ${lanes} }`
         : '';
-      return `{ ${head} const st = ${s.a}; ${value} ${clear} ${body} }`;
+      return `{ ${head} const st = ${s.a}; ${value} ${acc ? declare : clear} ${body} ${store} }`;
     }
     if (code === DOT) {
       const h = n >> 1;
       const x = rangeRef(list, 0, h);
       const y = rangeRef(list, h, h);
       const first = rangeActive(list, 0, h)
-        ? `for (let k = st; k < st + ${h}; k++) ${accumulateSource(`(${x('k')}) * ${c}`, `v[${y(`k + ${h}`)}]`, c)}`
+        ? `for (let k = st; k < st + ${h}; k++) ${accumulateSource(`(${x('k')}) * ${c}`, `v[${y(`k + ${h}`)}]`, c, acc)}`
         : '';
       const second = rangeActive(list, h, h)
-        ? `for (let k = st + ${h}; k < st + ${n}; k++) ${accumulateSource(`(${y('k')}) * ${c}`, `v[${x(`k - ${h}`)}]`, c)}`
+        ? `for (let k = st + ${h}; k < st + ${n}; k++) ${accumulateSource(`(${y('k')}) * ${c}`, `v[${x(`k - ${h}`)}]`, c, acc)}`
         : '';
-      return `{ ${head} const st = ${s.a}; ${value} ${clear} ${first} ${second} }`;
+      return `{ ${head} const st = ${s.a}; ${value} ${acc ? declare : clear} ${first} ${second} ${store} }`;
     }
     return `{ ${head} const st = ${s.a}; ${value} ${clear}
       for (let k = 0; k < ${n}; k++) LA(t, to, args[st + k] * ${c}, Q${code}(v, args, st, ${n}, z, k), ${c}); }`;
