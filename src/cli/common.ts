@@ -3,7 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
-import { DifflabError, type Program, parse } from '../index.js';
+import { type Backend, DifflabError, type Program, parse } from '../index.js';
 
 /** The lecture's worked example, the default function of the commands. */
 export const LECTURE_EXAMPLE = {
@@ -60,6 +60,15 @@ export function functionOptions<T>(y: Argv<T>): Argv<T & FunctionArgs & { digits
       default: false,
       describe: 'Print one JSON document',
     }) as unknown as Argv<T & FunctionArgs & { digits?: number; json: boolean }>;
+}
+
+/** The `--backend` option of the commands that differentiate. */
+export function backendOption<T>(y: Argv<T>): Argv<T & { backend: Backend }> {
+  return y.option('backend', {
+    choices: ['interpret', 'compile'] as const,
+    default: 'interpret' as const,
+    describe: 'Run the sweeps by the interpreter or by JavaScript generated for the function (same numbers)',
+  }) as unknown as Argv<T & { backend: Backend }>;
 }
 
 /** Writes one JSON document to standard output. */

@@ -2,8 +2,17 @@
  * `difflab grad`: the value and gradient of an expression at a point, by one method or all four.
  */
 import type { Argv } from 'yargs';
-import { compare, evaluate, gradient, METHODS, type Method, type MethodOptions } from '../index.js';
 import {
+  type Backend,
+  compare,
+  evaluate,
+  gradient,
+  METHODS,
+  type Method,
+  type MethodOptions,
+} from '../index.js';
+import {
+  backendOption,
   type FunctionArgs,
   formatSmall,
   formatValue,
@@ -16,6 +25,7 @@ import {
 
 interface GradArgs extends FunctionArgs {
   method: Method | 'all';
+  backend: Backend;
   json: boolean;
   digits?: number;
 }
@@ -24,7 +34,7 @@ export const command = 'grad [expr]';
 export const describe = 'Value and gradient of an expression at a point';
 
 export function builder(y: Argv): Argv<GradArgs> {
-  return functionOptions(y)
+  return backendOption(functionOptions(y))
     .option('method', {
       alias: 'm',
       choices: [...METHODS, 'all'] as const,
@@ -32,9 +42,10 @@ export function builder(y: Argv): Argv<GradArgs> {
       describe: 'How to differentiate; all runs the four methods side by side',
     })
     .example('$0 grad', "the lecture's example L(w) = (wᵀx − y)² + λ·wᵀw at w = (3, 4)")
+    .example("$0 grad 'x^2 * sin(y)' --at x=1,y=2 --method all", 'all four methods side by side')
     .example(
-      "$0 grad 'x^2 * sin(y)' --at x=1,y=2 --method all",
-      'all four methods side by side',
+      "$0 grad 'x^2 * sin(y)' --at x=1,y=2 --backend compile",
+      'by generated JavaScript',
     ) as unknown as Argv<GradArgs>;
 }
 
@@ -43,7 +54,7 @@ export function handler(args: GradArgs): void {
   const value = evaluate(f, at);
   const d = args.digits;
   if (args.method !== 'all') {
-    const g = gradient(f, at, { method: args.method } as MethodOptions);
+    const g = gradient(f, at, { method: args.method, backend: args.backend } as MethodOptions);
     if (args.json) {
       printJson({ expression: source, at, method: args.method, value, gradient: record(f.variables, g) });
       return;
@@ -56,7 +67,8 @@ export function handler(args: GradArgs): void {
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
-  const rows = compare(f, at);
+  const each = { backend: args.backend };
+  const rows = compare(f, at, { numeric: each, symbolic: each, forward: each, reverse: each });
   if (args.json) {
     const out = {
       expression: source,

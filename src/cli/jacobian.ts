@@ -2,8 +2,8 @@
  * `difflab jacobian`: the Jacobian of several expressions (one output each) at a point.
  */
 import type { Argv } from 'yargs';
-import { jacobian, METHODS, type Method, type MethodOptions, parse } from '../index.js';
-import { matrixTable, parseAssignments, printJson, UsageError } from './common.js';
+import { type Backend, jacobian, METHODS, type Method, type MethodOptions, parse } from '../index.js';
+import { backendOption, matrixTable, parseAssignments, printJson, UsageError } from './common.js';
 
 interface JacobianArgs {
   exprs: string[];
@@ -11,6 +11,7 @@ interface JacobianArgs {
   constants?: string;
   wrt?: string;
   method: Method;
+  backend: Backend;
   digits?: number;
   json: boolean;
 }
@@ -19,7 +20,7 @@ export const command = 'jacobian <exprs..>';
 export const describe = 'Jacobian of several expressions at a point';
 
 export function builder(y: Argv): Argv<JacobianArgs> {
-  return y
+  return backendOption(y)
     .positional('exprs', { type: 'string', array: true, describe: 'One expression per output' })
     .option('at', { type: 'string', describe: 'The point, as name=value,...' })
     .option('constants', { type: 'string', describe: 'Names bound to numbers, as name=value,...' })
@@ -49,7 +50,7 @@ export function handler(args: JacobianArgs): void {
   const missing = f.variables.filter((v) => !(v in at));
   if (missing.length > 0)
     throw new UsageError(`--at gives no value for ${missing.map((m) => `'${m}'`).join(', ')}`);
-  const J = jacobian(f, at, { method: args.method } as MethodOptions);
+  const J = jacobian(f, at, { method: args.method, backend: args.backend } as MethodOptions);
   if (args.json) {
     printJson({
       expressions: args.exprs,

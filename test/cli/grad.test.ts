@@ -24,6 +24,21 @@ describe('difflab grad', () => {
     expect(out.method).toBe('reverse');
   });
 
+  test('--backend compile gives the same gradient, to the last digit, and a wrong backend is a usage error', () => {
+    const args = ['grad', 'x^2 * sin(y) + exp(x*y)', '--at', 'x=1.5,y=-0.5', '--json'];
+    const interpreted = JSON.parse(difflab(args).stdout);
+    const r = difflab([...args, '--backend', 'compile']);
+    expect(r.status).toBe(0);
+    const compiled = JSON.parse(r.stdout);
+    expect(compiled.gradient).toEqual(interpreted.gradient);
+    const x = 1.5;
+    const y = -0.5;
+    expect(compiled.gradient.x).toBeCloseTo(2 * x * Math.sin(y) + y * Math.exp(x * y), 14);
+    const bad = difflab(['grad', '--backend', 'jit']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('backend');
+  });
+
   test('--method all gives one row per method with its error against reverse mode', () => {
     const r = difflab(['grad', '--method', 'all', '--json']);
     expect(r.status).toBe(0);
