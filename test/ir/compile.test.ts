@@ -251,3 +251,27 @@ describe('every method takes the backend option', () => {
     expect(() => evaluate(f, at, { backend: 'jit' as Backend })).toThrow(/unknown backend 'jit'/);
   });
 });
+
+describe('squares', () => {
+  it('x^2 by a constant exponent 2 compiles to x·x and 2x, equal to Math.pow and the pow rule at IEEE corners', () => {
+    const f = withGraph(() => {
+      const [x, y] = [variable('x'), variable('y')];
+      return program([x.pow(2).mul(y), y.sub(x).pow(2).pow(2), x.pow(y)]);
+    });
+    const special = [
+      0,
+      -0,
+      1e-200,
+      -3.5e155,
+      1e308,
+      Number.POSITIVE_INFINITY,
+      Number.NEGATIVE_INFINITY,
+      Number.NaN,
+    ];
+    for (const x of special) for (const y of [2, -0.5, 0]) agree(f, [x, y]);
+    fc.assert(
+      fc.property(fc.double(), fc.double(), (x, y) => agree(f, [x, y])),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -22,6 +22,9 @@ interface Site {
   readonly b: string;
   /** Whether the node, its first and its second argument depend on an input (in some repetition). */
   readonly active: readonly [boolean, boolean, boolean];
+  /** x^2 with the constant exponent 2: x·x and ∂/∂x = 2x, which is what Math.pow and the pow rule give there
+   * (fdlibm's pow returns x·x for y = 2, and x^1 is x). */
+  readonly square?: boolean;
   /** For an n-ary node: where its argument list starts in each repetition (one entry outside a loop). */
   readonly list?: ArgList;
 }
@@ -33,6 +36,7 @@ const DIV = OP_CODE.div;
 const NEG = OP_CODE.neg;
 const SUM = OP_CODE.sum;
 const DOT = OP_CODE.dot;
+const POW = OP_CODE.pow;
 
 const INFIX: Readonly<Record<number, string>> = { [ADD]: '+', [SUB]: '-', [MUL]: '*', [DIV]: '/' };
 
@@ -107,6 +111,7 @@ function primalNode(code: number, s: Site): string {
   if (arity === 1) {
     return code === NEG ? `v[${s.i}] = -v[${s.a}];` : `v[${s.i}] = V${code}(v[${s.a}], 0);`;
   }
+  if (s.square) return `v[${s.i}] = v[${s.a}] * v[${s.a}];`;
   const infix = INFIX[code];
   return infix !== undefined
     ? `v[${s.i}] = v[${s.a}] ${infix} v[${s.b}];`
@@ -114,7 +119,8 @@ function primalNode(code: number, s: Site): string {
 }
 
 /** The partials of a fixed-arity node as expressions in `x`, `y`, `z` (numbers where they are constants). */
-function partialExprs(code: number): [string, string] {
+function partialExprs(code: number, s: Site): [string, string] {
+  if (s.square) return ['2 * x', `P${code}_1(x, y, z)`];
   switch (code) {
     case ADD:
       return ['1', '1'];
@@ -172,7 +178,7 @@ function adjointNode(code: number, s: Site): string {
     return `${head} ${st} const z = v[${s.i}];
       for (let k = 0; k < ${n}; k++) { p = Q${code}(v, args, st, ${n}, z, k); if (p !== 0) adj[args[st + k]] += g * p; } }`;
   }
-  const [px, py] = partialExprs(code);
+  const [px, py] = partialExprs(code, s);
   const toX = s.active[1];
   const toY = arity === 2 && s.active[2];
   const uses = (name: string) => (toX && px.includes(name)) || (toY && py.includes(name));
@@ -256,7 +262,7 @@ function tangentNode(code: number, s: Site, c: number): string {
       for (let k = 0; k < ${n}; k++) LA(t, to, args[st + k] * ${c}, Q${code}(v, args, st, ${n}, z, k), ${c}); }`;
   }
   const value = primalNode(code, s).replace(`v[${s.i}] = `, '').replace(/;$/, '');
-  const [px, py] = partialExprs(code);
+  const [px, py] = partialExprs(code, s);
   if (arity === 1) {
     // As unaryLanes: zeros, then p times the argument's lanes (0 + p·t, so −0 becomes +0 as there).
     return `{ ${head} const xi = ${s.a}; const x = v[xi], y = 0;
@@ -292,6 +298,11 @@ function strided(base: number, d: number): string {
   return `${base} + r * ${d}`;
 }
 
+/** Whether node `i` is the constant 2. */
+function isTwo(f: Program, i: number): boolean {
+  return i < f.inputStart && f.constants[i] === 2;
+}
+
 /** Whether node `base + r·d` is active for some r < reps. */
 function someActive(activity: Uint8Array, base: number, d: number, reps: number): boolean {
   for (let r = 0; r < reps; r++) if (activity[base + r * d] === 1) return true;
@@ -308,6 +319,7 @@ function loopSource(f: Program, kind: SweepKind, loop: Loop, width: number, acti
       i: strided(n, loop.period),
       a: strided(f.a[n] as number, loop.da[p] as number),
       b: arity === 0 ? String(f.b[n]) : strided(f.b[n] as number, loop.db[p] as number),
+      square: code === POW && loop.db[p] === 0 && isTwo(f, f.b[n] as number),
       list:
         arity === 0
           ? {
@@ -354,6 +366,7 @@ function straightSource(
       a: String(a),
       b: String(b),
       active: [activity[n] === 1, arity === 0 || activity[a] === 1, arity === 2 && activity[b] === 1],
+      square: code === POW && isTwo(f, b),
       list: arity === 0 ? { args: f.args, starts: [a], count: b, activity } : undefined,
     };
     lines.push(nodeStatement(kind, code, site, width));
