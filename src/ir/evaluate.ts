@@ -77,9 +77,10 @@ export function primalSweep(
   v.set(f.constants, 0);
   setInputs(f, x, v);
   if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
-  if (backend === 'compile') {
+  // The compiled primal keeps values used only inside a loop repetition out of v; with `check`, every
+  // value is wanted, so the interpreter runs (the same numbers).
+  if (backend === 'compile' && !check) {
     compiled(f).primal(v);
-    if (check) checkFinite(f, v);
     return v;
   }
   const { op, a, b } = f;

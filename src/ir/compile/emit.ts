@@ -4,6 +4,10 @@
  * enough for the engine to optimise). Every statement does what the interpreter does for that node, in the
  * same order and with the same rule functions, so the results agree to the last bit; add, sub, mul, div and
  * neg are written as operators, which is what their rules are.
+ *
+ * In a loop, a node used only by fixed-arity nodes of its own repetition keeps its value and adjoint in locals
+ * (`l{p}`, `g{p}`): the primal sweep does not store it, and the adjoint sweep computes it again at the top of
+ * the repetition (the same expression, so the same bits) before running the block backwards.
  */
 import { OP_ARITY, OP_CODE } from '../ops.js';
 import type { Program } from '../program.js';
@@ -27,6 +31,19 @@ interface Site {
   readonly square?: boolean;
   /** For an n-ary node: where its argument list starts in each repetition (one entry outside a loop). */
   readonly list?: ArgList;
+  /**
+   * In a loop, the block positions of the node and its arguments whose values and adjoints live in locals
+   * (`l{p}` and `g{p}`) rather than in `v` and `adj`: nodes used only within their own repetition.
+   */
+  readonly local?: readonly [number | undefined, number | undefined, number | undefined];
+}
+
+/** How a sweep reads node values and adjoints of a site: from the arrays, or from block locals. */
+function valueRef(index: string, local: number | undefined): string {
+  return local === undefined ? `v[${index}]` : `l${local}`;
+}
+function adjointRef(index: string, local: number | undefined): string {
+  return local === undefined ? `adj[${index}]` : `g${local}`;
 }
 
 const ADD = OP_CODE.add;
@@ -108,14 +125,23 @@ function primalNode(code: number, s: Site): string {
     }
     return `v[${s.i}] = N${code}(v, args, ${s.a}, ${n});`;
   }
-  if (arity === 1) {
-    return code === NEG ? `v[${s.i}] = -v[${s.a}];` : `v[${s.i}] = V${code}(v[${s.a}], 0);`;
-  }
-  if (s.square) return `v[${s.i}] = v[${s.a}] * v[${s.a}];`;
+  const x = valueRef(s.a, s.local?.[1]);
+  const y = valueRef(s.b, s.local?.[2]);
+  const self = s.local?.[0];
+  const target = self === undefined ? `v[${s.i}] =` : `const l${self} =`;
+  if (arity === 1) return code === NEG ? `${target} -${x};` : `${target} V${code}(${x}, 0);`;
+  if (s.square) return `${target} ${x} * ${x};`;
   const infix = INFIX[code];
-  return infix !== undefined
-    ? `v[${s.i}] = v[${s.a}] ${infix} v[${s.b}];`
-    : `v[${s.i}] = V${code}(v[${s.a}], v[${s.b}]);`;
+  return infix !== undefined ? `${target} ${x} ${infix} ${y};` : `${target} V${code}(${x}, ${y});`;
+}
+
+/** The value expression of a fixed-arity node in terms of `x` and `y`. */
+function valueExpr(code: number, s: Site): string {
+  const arity = OP_ARITY[code] as number;
+  if (arity === 1) return code === NEG ? '-x' : `V${code}(x, 0)`;
+  if (s.square) return 'x * x';
+  const infix = INFIX[code];
+  return infix !== undefined ? `x ${infix} y` : `V${code}(x, y)`;
 }
 
 /** The partials of a fixed-arity node as expressions in `x`, `y`, `z` (numbers where they are constants). */
@@ -135,11 +161,11 @@ function partialExprs(code: number, s: Site): [string, string] {
   }
 }
 
-/** `adj[target] += g · p`, skipping a zero partial (the zero-factor rule). */
+/** `target += g · p` (an adjoint in `adj` or a block local), skipping a zero partial (the zero-factor rule). */
 function addAdjoint(target: string, p: string): string {
-  if (p === '1') return `adj[${target}] += g;`;
-  if (p === '-1') return `adj[${target}] -= g;`;
-  return `p = ${p}; if (p !== 0) adj[${target}] += g * p;`;
+  if (p === '1') return `${target} += g;`;
+  if (p === '-1') return `${target} -= g;`;
+  return `p = ${p}; if (p !== 0) ${target} += g * p;`;
 }
 
 function adjointNode(code: number, s: Site): string {
@@ -182,15 +208,17 @@ function adjointNode(code: number, s: Site): string {
   const toX = s.active[1];
   const toY = arity === 2 && s.active[2];
   const uses = (name: string) => (toX && px.includes(name)) || (toY && py.includes(name));
+  const local = s.local ?? [undefined, undefined, undefined];
   const reads = [
-    `const xi = ${s.a};`,
-    arity === 2 ? `const yi = ${s.b};` : '',
-    uses('x') ? 'const x = v[xi];' : '',
-    uses('y') ? (arity === 2 ? 'const y = v[yi];' : 'const y = 0;') : '',
-    uses('z') ? `const z = v[${s.i}];` : '',
+    uses('x') ? `const x = ${valueRef(s.a, local[1])};` : '',
+    uses('y') ? `const y = ${arity === 2 ? valueRef(s.b, local[2]) : '0'};` : '',
+    uses('z') ? `const z = ${valueRef(s.i, local[0])};` : '',
   ].join(' ');
+  const open = `g = ${adjointRef(s.i, local[0])}; if (g !== 0) {`;
   // Partials read values only, so computing them in turn is the same as computing both first.
-  return `${head} ${reads} ${toX ? addAdjoint('xi', px) : ''} ${toY ? addAdjoint('yi', py) : ''} }`;
+  return `${open} ${reads} ${toX ? addAdjoint(adjointRef(s.a, local[1]), px) : ''} ${
+    toY ? addAdjoint(adjointRef(s.b, local[2]), py) : ''
+  } }`;
 }
 
 /** Most lanes kept in local variables while an n-ary node sums its arguments' tangents. */
@@ -261,12 +289,12 @@ function tangentNode(code: number, s: Site, c: number): string {
     return `{ ${head} const st = ${s.a}; ${value} ${clear}
       for (let k = 0; k < ${n}; k++) LA(t, to, args[st + k] * ${c}, Q${code}(v, args, st, ${n}, z, k), ${c}); }`;
   }
-  const value = primalNode(code, s).replace(`v[${s.i}] = `, '').replace(/;$/, '');
+  const value = valueExpr(code, s);
   const [px, py] = partialExprs(code, s);
   if (arity === 1) {
     // As unaryLanes: zeros, then p times the argument's lanes (0 + p·t, so −0 becomes +0 as there).
     return `{ ${head} const xi = ${s.a}; const x = v[xi], y = 0;
-      const z = ${value.replaceAll(`v[${s.a}]`, 'x')}; v[${s.i}] = z;
+      const z = ${value}; v[${s.i}] = z;
       const p = ${px}, from = xi * ${c};
       if (p !== 0 && p - p === 0) { for (let j = 0; j < ${c}; j++) t[to + j] = 0 + p * t[from + j]; }
       else L1(t, to, from, p, ${c}); }`;
@@ -280,7 +308,7 @@ function tangentNode(code: number, s: Site, c: number): string {
           for (let j = 0; j < ${c}; j++) t[to + j] = px * t[xb + j] + py * t[yb + j];
         } else L2(t, to, xb, yb, px, py, ${c});`;
   return `{ ${head} const xi = ${s.a}, yi = ${s.b}; const x = v[xi], y = v[yi];
-    const z = ${value.replaceAll(`v[${s.a}]`, 'x').replaceAll(`v[${s.b}]`, 'y')}; v[${s.i}] = z;
+    const z = ${value}; v[${s.i}] = z;
     const xb = xi * ${c}, yb = yi * ${c};
     ${lanes} }`;
 }
@@ -309,42 +337,181 @@ function someActive(activity: Uint8Array, base: number, d: number, reps: number)
   return false;
 }
 
-function loopSource(f: Program, kind: SweepKind, loop: Loop, width: number, activity: Uint8Array): string {
-  const body: string[] = [];
-  for (let p = 0; p < loop.period; p++) {
-    const n = loop.start + p;
+/**
+ * Which nodes are used outside their own loop repetition: by a node of another repetition or segment, by an
+ * n-ary node, or as an output. The others live in locals in the primal and adjoint sweeps.
+ */
+export function escapes(f: Program, segments: readonly Segment[], fused: ReadonlySet<number>): Uint8Array {
+  const block = new Int32Array(f.size).fill(-1);
+  let id = 0;
+  for (const seg of segments) {
+    if (seg.kind !== 'loop') continue;
+    for (let r = 0; r < seg.reps; r++, id++)
+      block.fill(id, seg.start + r * seg.period, seg.start + (r + 1) * seg.period);
+  }
+  const out = new Uint8Array(f.size);
+  for (const o of f.outputs) out[o] = 1;
+  for (let u = f.opStart; u < f.size; u++) {
+    const arity = OP_ARITY[f.op[u] as number] as number;
+    if (arity === 0) {
+      if (fused.has(u)) continue;
+      const start = f.a[u] as number;
+      for (let k = start; k < start + (f.b[u] as number); k++) out[f.args[k] as number] = 1;
+      continue;
+    }
+    const x = f.a[u] as number;
+    if (block[x] === -1 || block[x] !== block[u]) out[x] = 1;
+    if (arity === 2) {
+      const y = f.b[u] as number;
+      if (block[y] === -1 || block[y] !== block[u]) out[y] = 1;
+    }
+  }
+  return out;
+}
+
+/** A sum whose terms are nodes of one loop's block, taken in loop order and used by nothing else. */
+interface FusedSum {
+  readonly node: number;
+  /** The block positions of the terms, in the order the sum adds them within a repetition. */
+  readonly positions: readonly number[];
+}
+
+/**
+ * The sums computed inside loops: Σ over a loop's repetitions of a few of its block nodes (Rosenbrock's
+ * Σᵢ [100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²]), when the terms have no other use. The primal sweep adds the terms
+ * as each repetition makes them, from −0 (−0 + x is x, so this is the sum from its first term, as OPS.sum
+ * computes it); the adjoint sweep hands the sum's adjoint to the terms' block locals.
+ */
+function fusedSums(f: Program, segments: readonly Segment[]): Map<Loop, FusedSum[]> {
+  const uses = new Int32Array(f.size);
+  for (const o of f.outputs) uses[o] = (uses[o] as number) + 1;
+  for (let u = f.opStart; u < f.size; u++) {
+    const arity = OP_ARITY[f.op[u] as number] as number;
+    if (arity === 0) {
+      const start = f.a[u] as number;
+      for (let k = start; k < start + (f.b[u] as number); k++) {
+        const x = f.args[k] as number;
+        uses[x] = (uses[x] as number) + 1;
+      }
+    } else {
+      const x = f.a[u] as number;
+      uses[x] = (uses[x] as number) + 1;
+      if (arity === 2) {
+        const y = f.b[u] as number;
+        uses[y] = (uses[y] as number) + 1;
+      }
+    }
+  }
+  const loops = segments.filter((seg): seg is Loop => seg.kind === 'loop');
+  const out = new Map<Loop, FusedSum[]>();
+  for (const seg of segments) {
+    if (seg.kind !== 'straight') continue;
+    for (let u = seg.start; u < seg.end; u++) {
+      if (f.op[u] !== SUM) continue;
+      const start = f.a[u] as number;
+      const count = f.b[u] as number;
+      const first = f.args[start] as number;
+      const loop = loops.find((l) => first >= l.start && first < l.start + l.period);
+      if (loop === undefined || count % loop.reps !== 0) continue;
+      const m = count / loop.reps;
+      const positions = Array.from({ length: m }, (_, j) => (f.args[start + j] as number) - loop.start);
+      if (new Set(positions).size !== m || positions.some((p) => p < 0 || p >= loop.period)) continue;
+      let ok = true;
+      for (let r = 0; r < loop.reps && ok; r++) {
+        for (let j = 0; j < m && ok; j++) {
+          const x = loop.start + r * loop.period + (positions[j] as number);
+          ok = f.args[start + r * m + j] === x && uses[x] === 1 && OP_ARITY[f.op[x] as number] !== 0;
+        }
+      }
+      if (!ok) continue;
+      out.set(loop, [...(out.get(loop) ?? []), { node: u, positions }]);
+    }
+  }
+  return out;
+}
+
+function loopSource(
+  f: Program,
+  kind: SweepKind,
+  loop: Loop,
+  width: number,
+  activity: Uint8Array,
+  escaping: Uint8Array,
+  sums: readonly FusedSum[],
+): string {
+  const { start, period, reps } = loop;
+  // Block positions whose node stays inside its repetition in every repetition (not in tangent sweeps).
+  const local = new Array<boolean>(period).fill(false);
+  if (kind !== 'tangent') {
+    for (let p = 0; p < period; p++) {
+      let inside = OP_ARITY[f.op[start + p] as number] !== 0;
+      for (let r = 0; r < reps && inside; r++) inside = escaping[start + r * period + p] === 0;
+      local[p] = inside;
+    }
+  }
+  /** The block position of an argument that is a local of the same repetition. */
+  const localArg = (base: number, d: number): number | undefined => {
+    const p = base - start;
+    return d === period && p >= 0 && p < period && local[p] ? p : undefined;
+  };
+  const sites: Site[] = [];
+  for (let p = 0; p < period; p++) {
+    const n = start + p;
     const code = f.op[n] as number;
     const arity = OP_ARITY[code] as number;
-    const site: Site = {
-      i: strided(n, loop.period),
-      a: strided(f.a[n] as number, loop.da[p] as number),
-      b: arity === 0 ? String(f.b[n]) : strided(f.b[n] as number, loop.db[p] as number),
-      square: code === POW && loop.db[p] === 0 && isTwo(f, f.b[n] as number),
+    const a = f.a[n] as number;
+    const b = f.b[n] as number;
+    const da = loop.da[p] as number;
+    const db = loop.db[p] as number;
+    sites.push({
+      i: strided(n, period),
+      a: strided(a, da),
+      b: arity === 0 ? String(b) : strided(b, db),
+      square: code === POW && db === 0 && isTwo(f, b),
       list:
         arity === 0
           ? {
               args: f.args,
-              starts: Array.from(
-                { length: loop.reps },
-                (_, r) => (f.a[n] as number) + r * (loop.da[p] as number),
-              ),
-              count: f.b[n] as number,
+              starts: Array.from({ length: reps }, (_, r) => a + r * da),
+              count: b,
               activity,
             }
           : undefined,
       active: [
-        someActive(activity, n, loop.period, loop.reps),
-        arity === 0 || someActive(activity, f.a[n] as number, loop.da[p] as number, loop.reps),
-        arity === 2 && someActive(activity, f.b[n] as number, loop.db[p] as number, loop.reps),
+        someActive(activity, n, period, reps),
+        arity === 0 || someActive(activity, a, da, reps),
+        arity === 2 && someActive(activity, b, db, reps),
       ],
-    };
-    body.push(nodeStatement(kind, code, site, width));
+      local: [
+        local[p] ? p : undefined,
+        arity === 0 ? undefined : localArg(a, da),
+        arity === 2 ? localArg(b, db) : undefined,
+      ],
+    });
   }
+  const body = sites.map((site, p) => nodeStatement(kind, f.op[start + p] as number, site, width));
   if (kind === 'adjoint') {
+    // The locals' values again, in order, and their adjoints from zero (plus the fused sums' adjoints);
+    // then the block backwards.
+    const again = sites.flatMap((site, p) => (local[p] ? [primalNode(f.op[start + p] as number, site)] : []));
+    const zeros = local.flatMap((l, p) => (l ? [`let g${p} = 0;`] : []));
+    const fromSums = sums
+      .filter((sum) => activity[sum.node] === 1)
+      .map(
+        (sum) =>
+          `if (sum${sum.node} !== 0) { ${sum.positions.map((p) => `g${p} += sum${sum.node};`).join(' ')} }`,
+      );
     body.reverse();
-    return `for (let r = ${loop.reps - 1}; r >= 0; r--) {\n${body.join('\n')}\n}`;
+    const before = sums.map((sum) => `const sum${sum.node} = adj[${sum.node}];`).join('\n');
+    return `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${[...again, ...zeros, ...fromSums, ...body].join('\n')}\n}`;
   }
-  return `for (let r = 0; r < ${loop.reps}; r++) {\n${body.join('\n')}\n}`;
+  if (kind === 'primal') {
+    const before = sums.map((sum) => `let sum${sum.node} = -0;`).join('\n');
+    const terms = sums.map((sum) => sum.positions.map((p) => `sum${sum.node} += l${p};`).join(' '));
+    const after = sums.map((sum) => `v[${sum.node}] = sum${sum.node};`).join('\n');
+    return `${before}\nfor (let r = 0; r < ${reps}; r++) {\n${[...body, ...terms].join('\n')}\n}\n${after}`;
+  }
+  return `for (let r = 0; r < ${reps}; r++) {\n${body.join('\n')}\n}`;
 }
 
 function straightSource(
@@ -354,9 +521,12 @@ function straightSource(
   end: number,
   width: number,
   activity: Uint8Array,
+  fused: ReadonlySet<number>,
 ): string {
   const lines: string[] = [];
   for (let n = start; n < end; n++) {
+    // A sum computed inside its loop (primal and adjoint sweeps only).
+    if (kind !== 'tangent' && fused.has(n)) continue;
     const code = f.op[n] as number;
     const arity = OP_ARITY[code] as number;
     const a = f.a[n] as number;
@@ -389,11 +559,15 @@ export function sweepSource(
   const params = kind === 'primal' ? 'v, args' : kind === 'adjoint' ? 'v, adj, args' : 'v, t, args';
   const locals = kind === 'adjoint' ? 'let g, p;' : '';
   const bodies: string[] = [];
+  const sums = kind === 'tangent' ? new Map<Loop, FusedSum[]>() : fusedSums(f, segments);
+  const fused = new Set([...sums.values()].flat().map((sum) => sum.node));
+  const escaping = escapes(f, segments, fused);
   for (const seg of segments) {
-    if (seg.kind === 'loop') bodies.push(loopSource(f, kind, seg, width, activity));
-    else {
+    if (seg.kind === 'loop') {
+      bodies.push(loopSource(f, kind, seg, width, activity, escaping, sums.get(seg) ?? []));
+    } else {
       for (let s = seg.start; s < seg.end; s += CHUNK) {
-        bodies.push(straightSource(f, kind, s, Math.min(seg.end, s + CHUNK), width, activity));
+        bodies.push(straightSource(f, kind, s, Math.min(seg.end, s + CHUNK), width, activity, fused));
       }
     }
   }

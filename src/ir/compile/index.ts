@@ -19,7 +19,10 @@ export { activity, planSegments, type Segment } from './plan.js';
 export interface CompiledProgram {
   /** The plan: loops and straight runs. */
   readonly segments: readonly Segment[];
-  /** Fills the values of the operation nodes (constants and inputs already in `v`). */
+  /**
+   * Fills the values of the operation nodes (constants and inputs already in `v`), except those used only
+   * inside their own loop repetition: they stay in locals, and the adjoint sweep computes them again.
+   */
   primal(v: Float64Array): void;
   /** Accumulates adjoints from the seeded outputs down to the inputs (`adj` seeded, the rest zero). */
   adjoint(v: Float64Array, adj: Float64Array): void;
