@@ -1,6 +1,8 @@
 /**
  * The top-level API: every call goes through `methods`, the map from method name to its differentiator.
  */
+import { compareView } from './display/compare.js';
+import { type Displayable, displayable } from './display/mime.js';
 import { type ForwardOptions, forward } from './forward/index.js';
 import {
   type Differentiator,
@@ -9,12 +11,19 @@ import {
   type Method,
   type Point,
   type Program,
+  readPoint,
   type Stats,
   toPoint,
   vectorOf,
 } from './ir/index.js';
 import { type NumericOptions, numeric } from './numeric/index.js';
-import { hessian as hessianFoR, hvp as hvpFoR, type ReverseOptions, reverse } from './reverse/index.js';
+import {
+  hessian as hessianFoR,
+  hvp as hvpFoR,
+  type ReverseOptions,
+  reverse,
+  reverseGradient,
+} from './reverse/index.js';
 import { type SymbolicOptions, symbolic } from './symbolic/index.js';
 
 /** Each method's differentiator. Code that compares methods loops over this. */
@@ -56,7 +65,17 @@ function pick(options: MethodOptions | undefined): Differentiator<object> {
  * gradient(f, [3, 4], { method: 'forward' });       // Float64Array [52, 84]
  */
 export function gradient(f: Program<number>, at: Point, options?: MethodOptions): Float64Array {
-  return pick(options).gradient(f, toPoint(f, at), options).value;
+  const x = readPoint(f, at);
+  // Reverse mode without statistics: the cheapest call, allocation-free with `out`.
+  if ((options?.method ?? 'reverse') === 'reverse') return reverseGradient(f, x, options as ReverseOptions);
+  const g = pick(options).gradient(f, x, options).value;
+  const out = options?.out;
+  if (out === undefined) return g;
+  if (out.length !== g.length) {
+    throw new DifflabError('bad-point', `out has length ${out.length}, expected ${g.length}`);
+  }
+  out.set(g);
+  return out;
 }
 
 /** The Jacobian (m rows of n) at a point. */
@@ -109,16 +128,20 @@ export interface CompareOptions {
   reverse?: ReverseOptions;
 }
 
+/** The rows of {@link compare}: an array that also displays itself (a table and a chart in notebooks). */
+export type Comparison = ComparisonRow[] & Displayable;
+
 /**
  * Runs every method's gradient at one point: per method the gradient, its error against reverse mode, the
- * operation count and the time. A method that fails is reported, not thrown.
+ * operation count and the time. A method that fails is reported, not thrown. The array displays itself in
+ * Jupyter (Deno's kernel) as a table and a chart, and `String(rows)` is the table as text.
  */
-export function compare(f: Program<number>, at: Point, options: CompareOptions = {}): ComparisonRow[] {
+export function compare(f: Program<number>, at: Point, options: CompareOptions = {}): Comparison {
   const x = toPoint(f, at);
   const chosen = options.methods ?? METHODS;
   const reference = reverse.gradient(f, x, options.reverse).value;
   const scale = Math.max(infNorm(reference), Number.MIN_VALUE);
-  return chosen.map((method): ComparisonRow => {
+  const rows = chosen.map((method): ComparisonRow => {
     try {
       const d = methods[method] as Differentiator<object>;
       const { value, stats } = d.gradient(f, x, (options[method] ?? {}) as object);
@@ -131,6 +154,7 @@ export function compare(f: Program<number>, at: Point, options: CompareOptions =
       return { method, failure: { code: e.code, message: e.message } };
     }
   });
+  return displayable(rows, compareView(f, x, rows));
 }
 
 function infNorm(v: Float64Array): number {

@@ -4,6 +4,7 @@
  */
 export {
   type CompareOptions,
+  type Comparison,
   type ComparisonRow,
   compare,
   gradient,
@@ -17,12 +18,27 @@ export {
   vjp,
 } from './api.js';
 export {
+  type Displayable,
+  JUPYTER_DISPLAY,
+  type MimeBundle,
+  VEGA_LITE_MIME,
+} from './display/mime.js';
+export {
   defaultChunk,
   type ForwardOptions,
   type ForwardTrace,
   type ForwardTraceStep,
   traceForward,
 } from './forward/index.js';
+export {
+  compareOutputs,
+  type Fixture,
+  GradbenchTool,
+  parseFixture,
+  type RunResult,
+  runFixture,
+  type WorkloadRow,
+} from './gradbench/index.js';
 export {
   abs,
   acos,
@@ -105,7 +121,60 @@ export {
   variable,
   withGraph,
 } from './ir/index.js';
+export {
+  type Mode as NestedMode,
+  NUM,
+  type Num,
+  nestedFunction,
+  nestedGradient,
+  nestedJvp,
+  primal,
+} from './nested/index.js';
 export { type NumericOptions, richardson } from './numeric/index.js';
+export {
+  type AccuracyOptions,
+  type AccuracySection,
+  accuracyCharts,
+  accuracyCsv,
+  accuracyMarkdown,
+  displayAccuracy,
+  runAccuracy,
+  TEST_FUNCTIONS,
+} from './report/accuracy.js';
+export { type ChartSpec, renderSvg, VEGA_LITE_SCHEMA } from './report/chart.js';
+export { type GradbenchSection, gradbenchMarkdown, runGradbench } from './report/gradbench.js';
+export {
+  displayResults,
+  type MachineInfo,
+  parseResults,
+  RESULTS_VERSION,
+  type Results,
+  reportMarkdown,
+  resultsJson,
+} from './report/results.js';
+export {
+  displayScaling,
+  runScaling,
+  type ScalingFit,
+  type ScalingOptions,
+  type ScalingPoint,
+  type ScalingSection,
+  type ScalingStop,
+  scalingCharts,
+  scalingCsv,
+  scalingMarkdown,
+} from './report/scaling.js';
+export {
+  displaySwell,
+  runSwell,
+  type SwellFit,
+  type SwellOptions,
+  type SwellRow,
+  type SwellSection,
+  swellCharts,
+  swellCsv,
+  swellMarkdown,
+} from './report/swell.js';
 export {
   backwardValues,
   leaf,
@@ -118,3 +187,4 @@ export {
   Value,
 } from './reverse/index.js';
 export type { SymbolicOptions } from './symbolic/index.js';
+export { type Workload, workloads } from './workloads/index.js';

@@ -9,9 +9,11 @@ import * as bench from './bench.js';
 import * as check from './check.js';
 import { describeError } from './common.js';
 import * as grad from './grad.js';
+import * as gradbench from './gradbench.js';
 import * as hessian from './hessian.js';
 import * as jacobian from './jacobian.js';
 import * as report from './report.js';
+import * as serve from './serve.js';
 import * as swell from './swell.js';
 import * as trace from './trace.js';
 
@@ -36,6 +38,8 @@ try {
     .command(report)
     .command(bench)
     .command(swell)
+    .command(gradbench)
+    .command(serve)
     .option('debug', { type: 'boolean', describe: 'Print stack traces on errors' })
     .demandCommand(1, 'name a command (difflab --help lists them)')
     .strict()

@@ -6,13 +6,14 @@ import type { Argv } from 'yargs';
 import type { Method } from '../index.js';
 import { runAccuracy } from '../report/accuracy.js';
 import { machineInfo, REPORT_FORMATS, type ReportFormat, writeReport } from '../report/files.js';
+import { runGradbench } from '../report/gradbench.js';
 import { RESULTS_VERSION, type Results } from '../report/results.js';
 import { runScaling } from '../report/scaling.js';
 import { runSwell } from '../report/swell.js';
 import { printJson, UsageError } from './common.js';
 import { interruptSignal, progressBar } from './progress.js';
 
-const SECTIONS = ['scaling', 'swell', 'accuracy'] as const;
+const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export interface SuiteArgs {
@@ -100,7 +101,7 @@ export function builder(y: Argv): Argv<ReportArgs> {
     .option('sections', {
       type: 'string',
       default: SECTIONS.join(','),
-      describe: 'Sections: scaling, swell, accuracy',
+      describe: 'Sections: scaling, swell, accuracy, gradbench',
     })
     .example('$0 report', 'the default suite (about two minutes on 2 cores) into ./difflab-report')
     .example('$0 report --quick --out /tmp/r', 'a smoke test in seconds') as unknown as Argv<ReportArgs>;
@@ -148,6 +149,14 @@ export async function handler(args: ReportArgs): Promise<void> {
     }
     if (sections.includes('accuracy') && !signal.aborted)
       results.accuracy = await runAccuracy({ quick: args.quick, signal });
+    if (sections.includes('gradbench') && !signal.aborted) {
+      results.gradbench = await runGradbench({
+        quick: args.quick,
+        signal,
+        ...(args.methods ? { methods: list(args.methods) as Method[] } : {}),
+        onProgress: (d, t, l) => bar.update(d, t, l),
+      });
+    }
   } finally {
     bar.stop();
     dispose();

@@ -1,6 +1,8 @@
 /**
  * A trace of a forward-mode evaluation: every intermediate value with its tangent along one direction.
  */
+import { type Displayable, displayable } from '../display/mime.js';
+import { forwardTraceView } from '../display/trace.js';
 import { type Point, type Program, requireScalar, toPoint, traceSteps, vectorOf } from '../ir/index.js';
 import { forwardWork, tangentSweep } from './sweep.js';
 
@@ -28,12 +30,12 @@ export interface ForwardTrace {
 
 /**
  * Runs one tangent sweep of scalar f at a point along `seed` (default: the first variable's direction) and
- * returns every intermediate value and tangent.
+ * returns every intermediate value and tangent (displayed in notebooks as a table; `String(trace)` as text).
  *
  * @example
  * traceForward(parse('x * sin(y)'), { x: 2, y: 0 }, [0, 1]).tangent; // ∂f/∂y = x cos y = 2
  */
-export function traceForward(f: Program, at: Point, seed?: ArrayLike<number>): ForwardTrace {
+export function traceForward(f: Program, at: Point, seed?: ArrayLike<number>): ForwardTrace & Displayable {
   requireScalar(f, 'trace');
   const n = f.variables.length;
   const x = toPoint(f, at);
@@ -50,7 +52,7 @@ export function traceForward(f: Program, at: Point, seed?: ArrayLike<number>): F
     tangent: work.t[step.node] as number,
   }));
   const out = f.outputs[0] as number;
-  return {
+  const trace: ForwardTrace = {
     variables: f.variables,
     seed: direction,
     inputs: f.variables.map((name, k) => ({
@@ -62,4 +64,5 @@ export function traceForward(f: Program, at: Point, seed?: ArrayLike<number>): F
     value: work.v[out] as number,
     tangent: work.t[out] as number,
   };
+  return displayable(trace, forwardTraceView(trace));
 }

@@ -6,6 +6,7 @@
  * No `node:` imports: this runs in a browser.
  */
 import { methods } from '../api.js';
+import { type Displayable, displayable } from '../display/mime.js';
 import { DifflabError } from '../ir/errors.js';
 import { type Program, parse } from '../ir/index.js';
 import { workloads as registry } from '../workloads/index.js';
@@ -181,9 +182,10 @@ function reason(e: unknown): string {
 
 /**
  * Runs the step sweep on {@link TEST_FUNCTIONS}, the default-step errors (richardson included), and every
- * method at its default settings on every registered workload at K = {@link ACCURACY_K}.
+ * method at its default settings on every registered workload at K = {@link ACCURACY_K}. The section displays
+ * itself in notebooks (see {@link displayAccuracy}).
  */
-export async function runAccuracy(o: AccuracyOptions = {}): Promise<AccuracySection> {
+export async function runAccuracy(o: AccuracyOptions = {}): Promise<AccuracySection & Displayable> {
   const section: AccuracySection = { sweep: [], defaults: [], methods: [], refused: [] };
   const refused = section.refused ?? [];
   try {
@@ -230,7 +232,19 @@ export async function runAccuracy(o: AccuracyOptions = {}): Promise<AccuracySect
     if (!(o.signal?.aborted && e === o.signal.reason)) throw e;
     section.aborted = true;
   }
-  return section;
+  return displayAccuracy(section);
+}
+
+/**
+ * Attaches the notebook display (the tables, the step-size V-curves and the per-method chart) and
+ * `toString()` (the Markdown) to a section, e.g. one read back from results.json; returns it.
+ */
+export function displayAccuracy(s: AccuracySection): AccuracySection & Displayable {
+  return displayable(s, {
+    text: () => accuracyMarkdown(s),
+    markdown: () => accuracyMarkdown(s),
+    charts: () => Object.values(accuracyCharts(s)),
+  });
 }
 
 /** The best (smallest-error) point of a scheme on a function; ties go to the larger h. */

@@ -19,7 +19,13 @@ const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 
 /** The HTML page; `svgs` maps chart names (as the sections name them) to rendered SVG. */
 export function reportHtml(r: Results, svgs: Readonly<Record<string, string>>): string {
-  const head = reportMarkdown({ ...r, scaling: undefined, swell: undefined, accuracy: undefined } as Results);
+  const head = reportMarkdown({
+    ...r,
+    scaling: undefined,
+    swell: undefined,
+    accuracy: undefined,
+    gradbench: undefined,
+  } as Results);
   const body = [marked.parse(head, { async: false }) as string];
   for (const s of sectionViews(r)) {
     body.push(`<h2>${escapeHtml(s.title)}</h2>`);

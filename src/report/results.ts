@@ -2,10 +2,24 @@
  * One results object per run: serialisable to JSON with a version number, the machine and the settings, so two
  * runs can be compared. Each section comes from its own module and brings its Markdown, CSV and charts.
  */
-import { type AccuracySection, accuracyCharts, accuracyCsv, accuracyMarkdown } from './accuracy.js';
+import { type Displayable, displayable } from '../display/mime.js';
+import {
+  type AccuracySection,
+  accuracyCharts,
+  accuracyCsv,
+  accuracyMarkdown,
+  displayAccuracy,
+} from './accuracy.js';
 import type { ChartSpec } from './chart.js';
-import { type ScalingSection, scalingCharts, scalingCsv, scalingMarkdown } from './scaling.js';
-import { type SwellSection, swellCharts, swellCsv, swellMarkdown } from './swell.js';
+import { type GradbenchSection, gradbenchCharts, gradbenchCsv, gradbenchMarkdown } from './gradbench.js';
+import {
+  displayScaling,
+  type ScalingSection,
+  scalingCharts,
+  scalingCsv,
+  scalingMarkdown,
+} from './scaling.js';
+import { displaySwell, type SwellSection, swellCharts, swellCsv, swellMarkdown } from './swell.js';
 
 /** Bumped whenever the shape of {@link Results} changes. */
 export const RESULTS_VERSION = 1;
@@ -30,11 +44,12 @@ export interface Results {
   scaling?: ScalingSection;
   swell?: SwellSection;
   accuracy?: AccuracySection;
+  gradbench?: GradbenchSection;
 }
 
 /** A section's name, title and views. */
 interface SectionView {
-  name: 'scaling' | 'swell' | 'accuracy';
+  name: 'scaling' | 'swell' | 'accuracy' | 'gradbench';
   title: string;
   markdown: string;
   csv: string;
@@ -71,6 +86,15 @@ export function sectionViews(r: Results): SectionView[] {
       charts: accuracyCharts(r.accuracy),
     });
   }
+  if (r.gradbench) {
+    views.push({
+      name: 'gradbench',
+      title: 'GradBench: the standard AD benchmarks, derivative time over primal time',
+      markdown: gradbenchMarkdown(r.gradbench),
+      csv: gradbenchCsv(r.gradbench),
+      charts: gradbenchCharts(r.gradbench),
+    });
+  }
   return views;
 }
 
@@ -100,13 +124,28 @@ export function resultsJson(r: Results): string {
   )}\n`;
 }
 
-/** Reads results JSON back, checking the version. */
-export function parseResults(text: string): Results {
+/** Reads results JSON back, checking the version. The results and their sections display themselves. */
+export function parseResults(text: string): Results & Displayable {
   const r = JSON.parse(text) as Results;
   if (r.version !== RESULTS_VERSION) {
     throw new Error(
       `results version ${String(r.version)} is not ${RESULTS_VERSION}: written by another difflab`,
     );
   }
-  return r;
+  return displayResults(r);
+}
+
+/**
+ * Attaches the notebook display (the whole report: every section's tables and charts) and `toString()` (the
+ * report's Markdown) to results, and each section's own display to its section; returns the results.
+ */
+export function displayResults(r: Results): Results & Displayable {
+  if (r.scaling) displayScaling(r.scaling);
+  if (r.swell) displaySwell(r.swell);
+  if (r.accuracy) displayAccuracy(r.accuracy);
+  return displayable(r, {
+    text: () => reportMarkdown(r),
+    markdown: () => reportMarkdown(r),
+    charts: () => sectionViews(r).flatMap((s) => Object.values(s.charts)),
+  });
 }

@@ -9,6 +9,7 @@
  */
 import { Bench } from 'tinybench';
 import { methods } from '../api.js';
+import { type Displayable, displayable } from '../display/mime.js';
 import { DifflabError, evaluate, METHODS, type Method, type Program, programCost } from '../ir/index.js';
 import { workloads as registered } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
@@ -275,9 +276,10 @@ function ms(t: number): string {
  * Measures the cost of a full gradient against K for each workload and method, and f itself at every K.
  * Each function is built once per (workload, K) and shared by all methods. Per method, one call comes first
  * (its ops, evaluations, bytes and error are recorded from it); if that call passes the budget, or throws
- * (symbolic's node budget), the method stops on this workload; otherwise tinybench times it.
+ * (symbolic's node budget), the method stops on this workload; otherwise tinybench times it. The section
+ * displays itself in notebooks (see {@link displayScaling}).
  */
-export async function runScaling(options: ScalingOptions = {}): Promise<ScalingSection> {
+export async function runScaling(options: ScalingOptions = {}): Promise<ScalingSection & Displayable> {
   const { names, chosen, sizes, budgetMs, benchTimeMs } = resolve(options);
   const { signal, onProgress } = options;
   const points: ScalingPoint[] = [];
@@ -432,7 +434,19 @@ export async function runScaling(options: ScalingOptions = {}): Promise<ScalingS
   }
   const section: ScalingSection = { points, stops, fits: scalingFits(points), settings };
   if (aborted) section.aborted = true;
-  return section;
+  return displayScaling(section);
+}
+
+/**
+ * Attaches the notebook display (the tables, and the time and ops charts) and `toString()` (the Markdown) to a
+ * section, e.g. one read back from results.json; returns it.
+ */
+export function displayScaling(s: ScalingSection): ScalingSection & Displayable {
+  return displayable(s, {
+    text: () => scalingMarkdown(s),
+    markdown: () => scalingMarkdown(s),
+    charts: () => Object.values(scalingCharts(s)),
+  });
 }
 
 /** A call's stats, as far as this module reads them. */

@@ -11,6 +11,7 @@
  *
  * No `node:` imports: this runs in a browser.
  */
+import { type Displayable, displayable } from '../display/mime.js';
 import { DifflabError } from '../ir/errors.js';
 import { metrics } from '../ir/metrics.js';
 import { DEFAULT_BUDGET, graphDerivative, mathjsDerivatives } from '../symbolic/index.js';
@@ -222,13 +223,14 @@ function measure(
 
 /**
  * Measures the swell of every workload at every size, smallest first, yielding to the event loop between
- * sizes. Once mathjs fails on a workload (budget, too deep), its larger sizes skip mathjs with a note.
+ * sizes. Once mathjs fails on a workload (budget, too deep), its larger sizes skip mathjs with a note. The
+ * section displays itself in notebooks (see {@link displaySwell}).
  *
  * @example
  * const s = await runSwell({ workloads: ['logistic-map'], sizes: { 'logistic-map': [1, 2, 3, 4] } });
  * s.rows.map((r) => r.mathjsTree); // [1, 15, 55, 159]
  */
-export async function runSwell(o: SwellOptions = {}): Promise<SwellSection> {
+export async function runSwell(o: SwellOptions = {}): Promise<SwellSection & Displayable> {
   const quick = o.quick === true;
   const names = o.workloads ?? SWELL_WORKLOADS;
   const budget = o.budget ?? (quick ? QUICK_BUDGET : DEFAULT_BUDGET.mathjs);
@@ -271,7 +273,19 @@ export async function runSwell(o: SwellOptions = {}): Promise<SwellSection> {
     section.aborted = true;
   }
   section.fits = swellFits(section.rows);
-  return section;
+  return displaySwell(section);
+}
+
+/**
+ * Attaches the notebook display (the size tables and the charts) and `toString()` (the Markdown) to a section,
+ * e.g. one read back from results.json; returns it.
+ */
+export function displaySwell(s: SwellSection): SwellSection & Displayable {
+  return displayable(s, {
+    text: () => swellMarkdown(s),
+    markdown: () => swellMarkdown(s),
+    charts: () => Object.values(swellCharts(s)),
+  });
 }
 
 /** 'n' for a depth workload, 'K' otherwise. */

@@ -2,6 +2,8 @@
  * A trace of a reverse-mode evaluation, as the lecture draws it: the forward sweep's intermediate values,
  * then the adjoints in reverse order, then the gradient.
  */
+import { type Displayable, displayable } from '../display/mime.js';
+import { reverseTraceView } from '../display/trace.js';
 import { type Point, type Program, requireScalar, toPoint, traceSteps } from '../ir/index.js';
 import { backward, record, tapeFor } from './tape.js';
 
@@ -29,14 +31,15 @@ export interface ReverseTrace {
 }
 
 /**
- * Runs reverse mode on scalar f at a point and returns every intermediate value and adjoint.
+ * Runs reverse mode on scalar f at a point and returns every intermediate value and adjoint. The trace
+ * displays itself in Jupyter (Deno's kernel) as tables, and `String(trace)` is the text `difflab trace` prints.
  *
  * @example
  * const t = traceReverse(parse('(w1*1 + w2*2 - 0)^2 + 5*(w1^2 + w2^2)'), { w1: 3, w2: 4 });
  * t.steps.map((s) => [s.name, s.expression, s.value, s.adjoint]);
  * // ['a', 'w1 * 1', 3, 22], ..., ['e', 'c - 0', 11, 22], ['f', 'e^2', 121, 1], ...
  */
-export function traceReverse(f: Program, at: Point): ReverseTrace {
+export function traceReverse(f: Program, at: Point): ReverseTrace & Displayable {
   requireScalar(f, 'trace');
   const x = toPoint(f, at);
   const tape = tapeFor(f);
@@ -54,11 +57,12 @@ export function traceReverse(f: Program, at: Point): ReverseTrace {
     value: tape.values[f.inputStart + k] as number,
     adjoint: tape.adjoints[f.inputStart + k] as number,
   }));
-  return {
+  const trace: ReverseTrace = {
     variables: f.variables,
     inputs,
     steps,
     value: tape.values[f.outputs[0] as number] as number,
     gradient: tape.adjoints.slice(f.inputStart, f.opStart),
   };
+  return displayable(trace, reverseTraceView(trace));
 }

@@ -7,6 +7,7 @@ import { ridge } from './ridge.js';
 import { rosenbrock } from './rosenbrock.js';
 import type { Workload } from './workload.js';
 
+export { GRADBENCH_EVALS, type GradbenchEval } from './gradbench/index.js';
 export { logisticMap } from './logistic-map.js';
 export { LOGREG_OBJECTS, logreg, logregData } from './logreg.js';
 export { type MlpLayout, mlp, mlpData, mlpLayout, mlpParameters } from './mlp.js';

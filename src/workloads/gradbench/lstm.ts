@@ -1,0 +1,150 @@
+/**
+ * GradBench lstm: the loss of a diagonal LSTM language model over a bit-encoded text (ADBench LSTM). Layer j
+ * uses weight row main_params[2j] and bias row main_params[2j+1], four blocks of b (forget, input, output,
+ * change); the state carries from step to step; extra_params are the input weight, output weight and output
+ * bias. Per step t: v = sequence[t] ⊙ w_in; per layer f = σ(v·W_f + B_f), a = σ(h·W_i + B_i),
+ * o = σ(v·W_o + B_o), z = tanh(h·W_c + B_c), g ← g·f + a·z, h ← o·tanh g, v ← h; ŷ = v ⊙ w_out + b_out;
+ * λ = log(2 + Σ exp ŷ) (ADBench's "+ 2", no max shift); total += Σ sequence[t+1] ⊙ (ŷ − λ).
+ * The loss is −total / ((c − 1)·b). The variables are main_params then extra_params, row by row; the state
+ * and the sequence are constants.
+ */
+import { programCost } from '../../ir/differentiator.js';
+import { DifflabError } from '../../ir/errors.js';
+import { constant, dot, type Expr, sum, withGraph } from '../../ir/graph.js';
+import { type Program, program } from '../../ir/program.js';
+import { jsonArray, matrix, num, objectInput } from './input.js';
+import { variables } from './scalar.js';
+import type { GradbenchEval } from './types.js';
+
+export interface LstmInput {
+  mainParams: Float64Array[];
+  extraParams: Float64Array[];
+  state: Float64Array[];
+  sequence: Float64Array[];
+  /** Layers. */
+  l: number;
+  /** Entries per block (bits per character). */
+  b: number;
+  /** Characters. */
+  c: number;
+}
+
+export interface LstmWorkload {
+  readonly f: Program<number>;
+  readonly x: Float64Array;
+}
+
+export const lstm: GradbenchEval<LstmInput, LstmWorkload> = {
+  name: 'lstm',
+  functions: ['objective', 'jacobian'],
+  primal: 'objective',
+  derivatives: ['jacobian'],
+  nested: false,
+  read(input) {
+    const o = objectInput(input, ['main_params', 'extra_params', 'state', 'sequence']);
+    const mainParams = matrix(o.main_params, 'main_params');
+    const rows = mainParams.length;
+    const width = mainParams[0]?.length ?? 0;
+    if (rows === 0 || rows % 2 !== 0 || width === 0 || width % 4 !== 0) {
+      throw new DifflabError(
+        'invalid-argument',
+        'input main_params: expected 2l rows of 4b numbers (l ≥ 1, b ≥ 1)',
+      );
+    }
+    const b = width / 4;
+    const sequence = matrix(o.sequence, 'sequence', undefined, b);
+    if (sequence.length < 2)
+      throw new DifflabError('invalid-argument', 'input sequence: expected at least 2 rows');
+    return {
+      mainParams,
+      extraParams: matrix(o.extra_params, 'extra_params', 3, b),
+      state: matrix(o.state, 'state', rows, b),
+      sequence,
+      l: rows / 2,
+      b,
+      c: sequence.length,
+    };
+  },
+  estimate: ({ l, b, c }) => ({
+    nodes: c * b * (16 * l + 8),
+    edges: c * b * (30 * l + 14),
+    inputs: 8 * l * b + 3 * b,
+    outputs: 1,
+    evaluations: 1,
+  }),
+  prepare(input) {
+    const { l, b, c } = input;
+    return withGraph(() => {
+      const main = variables('main_params', 2 * l * 4 * b);
+      const extra = variables('extra_params', 3 * b);
+      const w = (layer: number, block: number, i: number) => main[2 * layer * 4 * b + block * b + i] as Expr;
+      const bias = (layer: number, block: number, i: number) =>
+        main[(2 * layer + 1) * 4 * b + block * b + i] as Expr;
+      const inW = extra.slice(0, b);
+      const outW = extra.slice(b, 2 * b);
+      const outB = extra.slice(2 * b, 3 * b);
+      const hidden: Expr[][] = [];
+      const cell: Expr[][] = [];
+      for (let j = 0; j < l; j++) {
+        hidden.push(Array.from(input.state[2 * j] as Float64Array, (v) => constant(v)));
+        cell.push(Array.from(input.state[2 * j + 1] as Float64Array, (v) => constant(v)));
+      }
+      const totals: Expr[] = [];
+      for (let t = 0; t < c - 1; t++) {
+        let v = Array.from(input.sequence[t] as Float64Array, (s, i) => constant(s).mul(inW[i] as Expr));
+        for (let j = 0; j < l; j++) {
+          const h = hidden[j] as Expr[];
+          const g = cell[j] as Expr[];
+          for (let i = 0; i < b; i++) {
+            const forget = (v[i] as Expr)
+              .mul(w(j, 0, i))
+              .add(bias(j, 0, i))
+              .sigmoid();
+            const ingate = (h[i] as Expr)
+              .mul(w(j, 1, i))
+              .add(bias(j, 1, i))
+              .sigmoid();
+            const outgate = (v[i] as Expr)
+              .mul(w(j, 2, i))
+              .add(bias(j, 2, i))
+              .sigmoid();
+            const change = (h[i] as Expr)
+              .mul(w(j, 3, i))
+              .add(bias(j, 3, i))
+              .tanh();
+            g[i] = (g[i] as Expr).mul(forget).add(ingate.mul(change));
+            h[i] = outgate.mul((g[i] as Expr).tanh());
+          }
+          v = h.slice();
+        }
+        const yhat = v.map((vi, i) => vi.mul(outW[i] as Expr).add(outB[i] as Expr));
+        const lambda = sum(yhat.map((y) => y.exp()))
+          .add(2)
+          .log();
+        const next = Array.from(input.sequence[t + 1] as Float64Array, (s) => constant(s));
+        totals.push(
+          dot(
+            next,
+            yhat.map((y) => y.sub(lambda)),
+          ),
+        );
+      }
+      const loss = sum(totals)
+        .neg()
+        .div((c - 1) * b);
+      const x = new Float64Array(main.length + extra.length);
+      for (const [r, row] of input.mainParams.entries()) x.set(row, r * 4 * b);
+      for (const [r, row] of input.extraParams.entries()) x.set(row, main.length + r * b);
+      return { f: program(loss, { variables: [...main, ...extra] }), x };
+    });
+  },
+  cost(w) {
+    return { ...programCost(w.f), inputs: w.x.length, outputs: 1, evaluations: 1 };
+  },
+  run(fn, w, engine) {
+    return fn === 'objective' ? engine.evaluate(w.f, w.x) : engine.gradient(w.f, w.x);
+  },
+  output(fn, raw) {
+    return fn === 'objective' ? num(raw, 'the loss') : jsonArray(raw as Float64Array, 'the gradient');
+  },
+};

@@ -1,0 +1,74 @@
+/**
+ * What a GradBench eval looks like to difflab: how to read its input, build its program once per workload,
+ * run each of its functions, and write each result as GradBench's JSON output. One file per eval implements
+ * {@link GradbenchEval}; the tool, the local runner and the report drive them all the same way.
+ */
+import type { Method } from '../../ir/differentiator.js';
+import type { Program } from '../../ir/program.js';
+
+/** The derivatives an eval asks of the chosen method. Every entry point is difflab's, never hand-written. */
+export interface DerivativeEngine {
+  readonly method: Method;
+  /** f at x (the primal, on the engine's backend). */
+  evaluate<Out extends number | Float64Array>(f: Program<Out>, x: Float64Array): Out;
+  /** ∇f at x. */
+  gradient(f: Program, x: Float64Array): Float64Array;
+  /** The Jacobian of f at x, one row per output. */
+  jacobian(f: Program, x: Float64Array): Float64Array[];
+  /** uᵀJ, a cotangent u (one entry per output) times the Jacobian of f at x. */
+  vjp(f: Program, x: Float64Array, u: Float64Array): Float64Array;
+  /**
+   * ∇f at x and the Hessian's diagonal, for a scalar f whose Hessian is diagonal (kmeans). How each method
+   * gets the diagonal is documented with its engine.
+   */
+  gradientAndHessianDiagonal(f: Program, x: Float64Array): { gradient: Float64Array; diagonal: Float64Array };
+}
+
+/** The size of what `prepare` built, for deciding up front whether a method can finish in reasonable time. */
+export interface WorkloadCost {
+  /** Operations of one evaluation of the program (see `programCost`). */
+  nodes: number;
+  /** Argument edges of the program. */
+  edges: number;
+  /** Independent variables of the program. */
+  inputs: number;
+  /** Outputs of the program. */
+  outputs: number;
+  /** Evaluations of the program per function call (ba evaluates its per-observation program p times). */
+  evaluations: number;
+}
+
+/**
+ * A size estimated from the input alone, before anything is built: to refuse what would not fit in memory or
+ * what the method could not finish, without building it first.
+ */
+export type BuildEstimate = WorkloadCost;
+
+/** How a nested eval is differentiated: its functions name the modes themselves. */
+export type NestedEval = 'ff' | 'fr' | 'rf' | 'rr';
+
+/** One GradBench eval. `I` is the checked input, `W` the prepared workload. */
+export interface GradbenchEval<I = unknown, W = unknown> {
+  /** The eval's name, which is also its module name. */
+  readonly name: string;
+  /** The functions the eval calls, in the order it calls them. */
+  readonly functions: readonly string[];
+  /** The function that computes the primal (timed as the denominator of the ratio), if there is one. */
+  readonly primal: string | undefined;
+  /** The derivative functions. */
+  readonly derivatives: readonly string[];
+  /** True when the functions name their own AD modes (ff, fr, rf, rr) instead of following the method. */
+  readonly nested: boolean;
+  /** Reads and checks an `evaluate` message's input; throws an `invalid-argument` DifflabError if malformed. */
+  read(input: unknown): I;
+  /** The program size estimated from the input before building it. */
+  estimate(input: I): BuildEstimate;
+  /** Builds the program(s) and converts the input once per workload. */
+  prepare(input: I): W;
+  /** The size of what was built. */
+  cost(workload: W): WorkloadCost;
+  /** One run of function `fn`: the whole computation, returning the raw result. */
+  run(fn: string, workload: W, engine: DerivativeEngine): unknown;
+  /** The raw result as the JSON value GradBench expects. */
+  output(fn: string, raw: unknown, workload: W): unknown;
+}

@@ -1,0 +1,86 @@
+/**
+ * The browser bundle in headless Chromium: examples/browser.html imports dist/browser/difflab.js, computes the
+ * lecture's example L(w) = (wᵀx − y)² + λ·wᵀw (x = [1, 2], y = 0, λ = 5) at w = [3, 4] by all four methods and
+ * draws one chart. The numbers are read back from the page and checked against the worked example
+ * (L = 246, ∇L = [52, 84]); the operation counts against the same library run in Node; a screenshot is saved
+ * to test-artifacts/browser/.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { compare, parse } from '../../src/index.js';
+import {
+  collectErrors,
+  launchBrowser,
+  ROOT,
+  screenshot,
+  serveStatic,
+  settled,
+  skipBrowserTests,
+} from './support.js';
+
+const skip = skipBrowserTests();
+
+describe.skipIf(skip)('the browser bundle in Chromium', () => {
+  let server: Awaited<ReturnType<typeof serveStatic>>;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    server = await serveStatic(ROOT);
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    errors = collectErrors(page);
+    await page.goto(`${server.url}/examples/browser.html`);
+    await settled(page, errors);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('L(3, 4) = 246 and every method gives the gradient [52, 84]', async () => {
+    expect(Number(await page.textContent('#value'))).toBe(246);
+    const rows = await page.$$eval('#gradients tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')),
+    );
+    expect(rows.map((r) => r[0])).toEqual(['numeric', 'symbolic', 'forward', 'reverse']);
+    for (const [method, g1, g2] of rows) {
+      const g = [Number(g1), Number(g2)];
+      if (method === 'numeric') {
+        // Central differences of a quadratic have no truncation error; rounding leaves about ε·L/h ≈ 3e-9.
+        expect(Math.abs((g[0] as number) - 52)).toBeLessThan(1e-7);
+        expect(Math.abs((g[1] as number) - 84)).toBeLessThan(1e-7);
+      } else {
+        expect(g).toEqual([52, 84]);
+      }
+    }
+  });
+
+  test('the operation counts equal those of the library in Node (they are deterministic)', async () => {
+    const inNode = compare(parse('(w1*1 + w2*2 - 0)^2 + 5*(w1^2 + w2^2)'), { w1: 3, w2: 4 });
+    const ops = await page.$$eval('#gradients tbody tr', (trs) =>
+      trs.map((tr) => Number(tr.querySelector('td:last-child')?.textContent)),
+    );
+    expect(ops).toEqual(inNode.map((r) => r.ops));
+  });
+
+  test('one chart is drawn: an SVG with a bar per method, and a screenshot is saved', async () => {
+    const bars = await page.$$eval('#chart svg .mark-rect path', (ps) =>
+      ps.map((p) => {
+        const box = (p as SVGGraphicsElement).getBBox();
+        return { width: box.width, height: box.height };
+      }),
+    );
+    expect(bars).toHaveLength(4);
+    for (const b of bars) {
+      expect(b.width).toBeGreaterThan(0);
+      expect(b.height).toBeGreaterThan(0);
+    }
+    const shot = await screenshot(page, 'bundle-example');
+    expect(existsSync(shot) && statSync(shot).size).toBeGreaterThan(10_000);
+    expect(errors).toEqual([]);
+  });
+});
