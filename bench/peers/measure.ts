@@ -1,0 +1,169 @@
+/**
+ * Checking and timing one contender: the relative error of its answer against the reference, and samples of
+ * the time of one call with tinybench (calls far below the timer's resolution are batched; slow calls are timed
+ * directly a few times instead).
+ */
+import { Bench } from 'tinybench';
+
+/**
+ * ‖got − want‖∞ / ‖want‖∞ (or |got − want| / |want| for numbers), with the denominator kept off zero; a
+ * length mismatch or a NaN gives Infinity.
+ */
+export function relativeError(got: number | ArrayLike<number>, want: number | ArrayLike<number>): number {
+  const g = typeof got === 'number' ? [got] : got;
+  const w = typeof want === 'number' ? [want] : want;
+  if (g.length !== w.length) return Number.POSITIVE_INFINITY;
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < w.length; i++) {
+    const d = Math.abs((g[i] as number) - (w[i] as number));
+    if (Number.isNaN(d)) return Number.POSITIVE_INFINITY;
+    diff = Math.max(diff, d);
+    scale = Math.max(scale, Math.abs(w[i] as number));
+  }
+  return diff / Math.max(scale, Number.MIN_VALUE);
+}
+
+/**
+ * The arithmetic a contender computes in, which sets how far from the reference it may be and still be timed.
+ * `float64-approx`: float64 arrays, but exp and log evaluated by float32 polynomial approximations (jax-js's
+ * WebAssembly kernels do this).
+ */
+export type Precision = 'float64' | 'float64-approx' | 'float32';
+
+/**
+ * The largest relative error a contender may show and still be timed, by precision. A wrong derivative rule is
+ * off by order 1; these bounds sit far below that and above what rounding can do:
+ * - float64: sums of up to a few million terms in an order of the contender's own, n·ε ≈ 2e-10 at n = 10⁶;
+ * - float64-approx: exp and log with relative error ≈ 4e-7 (measured on jax-js's kernels), which reaches a
+ *   gradient through σ(z) − y a few times amplified;
+ * - float32: inputs and data rounded to 24 bits (ε₃₂ = 1.2e-7) and K-term sums in float32: a K·ε₃₂ bound at
+ *   K = 10⁴, and many standard deviations of the √K·ε₃₂ random-walk error at K = 10⁵.
+ */
+export const TOLERANCE: { readonly [P in Precision]: number } = {
+  float64: 1e-9,
+  'float64-approx': 1e-5,
+  float32: 1e-3,
+};
+
+export interface TimingOptions {
+  /**
+   * tinybench's time per contender and size, ms, split over `rounds` rounds that visit every contender in
+   * turn (so a change in the machine's load during a run weighs on all contenders alike, not on one).
+   */
+  timeMs: number;
+  rounds: number;
+  /** tinybench's warm-up time per round, ms. */
+  warmupMs: number;
+  /** Fewest samples per round. */
+  minSamples: number;
+  /** Calls slower than this (ms) are timed directly, up to `slowSamples` times, without tinybench. */
+  slowMs: number;
+  /**
+   * Samples of a slow call, besides the first (which is not counted: it may hold one-off compilation), as
+   * long as they fit in `slowTotalMs` together; a first call longer than that is the only sample.
+   */
+  slowSamples: number;
+  slowTotalMs: number;
+  /** A call is batched until one sample lasts this long (ms), so the timer's resolution does not count. */
+  minSampleMs: number;
+}
+
+export const DEFAULT_TIMING: TimingOptions = {
+  timeMs: 300,
+  rounds: 3,
+  warmupMs: 20,
+  minSamples: 3,
+  slowMs: 250,
+  slowSamples: 3,
+  slowTotalMs: 3_000,
+  minSampleMs: 0.2,
+};
+
+/** Keeps results alive so no engine can drop a call whose value is unused. */
+let sink: unknown;
+
+/** The value the last timed call returned. */
+export function lastResult(): unknown {
+  return sink;
+}
+
+/** The median of a non-empty list (NaN for an empty one). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * Calls per sample for a call of `perCallMs`, so that one sample lasts at least `minSampleMs` (at most
+ * 100,000 calls).
+ */
+export function batchOf(perCallMs: number, o: TimingOptions): number {
+  if (!(perCallMs > 0)) return 100_000;
+  return Math.max(1, Math.min(100_000, Math.ceil(o.minSampleMs / perCallMs)));
+}
+
+/**
+ * A first guess of the batch for a fast call: calls repeated for a few sample lengths (the engine optimises
+ * the call meanwhile), and the batch taken from the fastest window. Each round re-estimates it from the
+ * previous round's median.
+ */
+export function batchFor(run: () => unknown, o: TimingOptions): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let window = 0; window < 4; window++) {
+    let calls = 0;
+    const t0 = performance.now();
+    let elapsed = 0;
+    while (elapsed < 2 * o.minSampleMs && calls < 100_000) {
+      sink = run();
+      calls++;
+      elapsed = performance.now() - t0;
+    }
+    best = Math.min(best, elapsed / calls);
+  }
+  return batchOf(best, o);
+}
+
+/** One round of tinybench on a fast call: the per-call times (ms) of its samples, `batch` calls each. */
+export async function sampleRound(run: () => unknown, batch: number, o: TimingOptions): Promise<number[]> {
+  const bench = new Bench({
+    time: o.timeMs / o.rounds,
+    iterations: o.minSamples,
+    warmupTime: o.warmupMs,
+    warmupIterations: 1,
+    retainSamples: true,
+    throws: true,
+  });
+  bench.add('call', () => {
+    const start = bench.now();
+    for (let i = 0; i < batch; i++) sink = run();
+    const d = bench.now() - start;
+    return { overriddenDuration: d / batch, overriddenIterationCost: d };
+  });
+  await bench.run();
+  const result = bench.getTask('call')?.result;
+  if (result?.state !== 'completed' || result.latency.samples === undefined) {
+    throw new Error(`tinybench did not complete (${result?.state ?? 'no task'})`);
+  }
+  return Array.from(result.latency.samples);
+}
+
+/**
+ * A slow call (the first took `firstMs` ≥ `slowMs`) timed directly: up to `slowSamples` more calls within
+ * `slowTotalMs`, or the first call alone when it took longer than that. Returns the samples (ms).
+ */
+export function sampleSlow(run: () => unknown, firstMs: number, o: TimingOptions): number[] {
+  if (firstMs >= o.slowTotalMs) return [firstMs];
+  const samples: number[] = [];
+  let total = 0;
+  while (samples.length < o.slowSamples && total + (samples.at(-1) ?? firstMs) <= o.slowTotalMs) {
+    const t0 = performance.now();
+    sink = run();
+    const t = performance.now() - t0;
+    samples.push(t);
+    total += t;
+  }
+  return samples;
+}
