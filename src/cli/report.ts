@@ -2,18 +2,22 @@
  * `difflab report`: the default benchmark suite (scaling, swell, accuracy) written to one folder as Markdown,
  * JSON, CSV, HTML with charts, and standalone SVG charts.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import type { Method } from '../index.js';
 import { runAccuracy } from '../report/accuracy.js';
+import type { ChartSpec } from '../report/chart.js';
 import { machineInfo, REPORT_FORMATS, type ReportFormat, writeReport } from '../report/files.js';
 import { runGradbench } from '../report/gradbench.js';
-import { RESULTS_VERSION, type Results } from '../report/results.js';
+import { runPerformance } from '../report/performance.js';
+import { type PeersSection, RESULTS_VERSION, type Results } from '../report/results.js';
 import { runScaling } from '../report/scaling.js';
 import { runSwell } from '../report/swell.js';
 import { printJson, UsageError } from './common.js';
 import { interruptSignal, progressBar } from './progress.js';
 
-const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench'] as const;
+const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench', 'performance'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export interface SuiteArgs {
@@ -29,6 +33,8 @@ interface ReportArgs extends SuiteArgs {
   out: string;
   format: string;
   sections: string;
+  scaleK: number;
+  peers?: string;
 }
 
 export const command = 'report';
@@ -101,8 +107,22 @@ export function builder(y: Argv): Argv<ReportArgs> {
     .option('sections', {
       type: 'string',
       default: SECTIONS.join(','),
-      describe: 'Sections: scaling, swell, accuracy, gradbench',
+      describe: `Sections: ${SECTIONS.join(', ')}`,
     })
+    .option('scale-k', {
+      type: 'number',
+      default: 0,
+      describe: 'Performance: also time ridge at this K (10000000 for the scale claim; 0 skips it)',
+    })
+    .option('peers', {
+      type: 'string',
+      describe:
+        'Include a peer benchmark (npm run bench:peers) from this peers.json (default: <out>/peers/peers.json if it exists)',
+    })
+    .example(
+      '$0 report --sections performance --scale-k 10000000',
+      'reverse mode against f, and ridge at K = 10⁷',
+    )
     .example('$0 report', 'the default suite (about two minutes on 2 cores) into ./difflab-report')
     .example('$0 report --quick --out /tmp/r', 'a smoke test in seconds') as unknown as Argv<ReportArgs>;
 }
@@ -149,6 +169,15 @@ export async function handler(args: ReportArgs): Promise<void> {
     }
     if (sections.includes('accuracy') && !signal.aborted)
       results.accuracy = await runAccuracy({ quick: args.quick, signal });
+    if (sections.includes('performance') && !signal.aborted) {
+      results.performance = await runPerformance({
+        ...(args.quick ? { sizes: [10, 100], forwardSizes: [20], benchTimeMs: 25 } : {}),
+        ...(args.workloads ? { workloads: list(args.workloads) } : {}),
+        scaleK: args.scaleK,
+        signal,
+        onProgress: (label) => bar.update(0, 0, label),
+      });
+    }
     if (sections.includes('gradbench') && !signal.aborted) {
       results.gradbench = await runGradbench({
         quick: args.quick,
@@ -162,10 +191,34 @@ export async function handler(args: ReportArgs): Promise<void> {
     dispose();
   }
   results.interrupted = signal.aborted;
+  const peers = readPeers(args.peers ?? join(args.out, 'peers', 'peers.json'), args.peers !== undefined);
+  if (peers !== undefined) results.peers = peers;
   const files = await writeReport(args.out, results, formats);
   if (args.json) printJson({ out: args.out, files, interrupted: results.interrupted });
   else
     process.stdout.write(
       `wrote the report to ${args.out}/ (${files.length} files)${results.interrupted ? ', interrupted' : ''}\n`,
     );
+}
+
+/**
+ * The peer benchmark's results beside `file` (peers.json, with peers.md and charts/*.vl.json next to it), or
+ * undefined when there is none and none was asked for.
+ */
+function readPeers(file: string, asked: boolean): PeersSection | undefined {
+  if (!existsSync(file)) {
+    if (asked) throw new UsageError(`--peers: no file ${file} (run npm run bench:peers first)`);
+    return undefined;
+  }
+  const dir = dirname(file);
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { createdAt?: string };
+  const mdFile = join(dir, 'peers.md');
+  // The section brings its own title: drop the file's first heading.
+  const markdown = existsSync(mdFile) ? readFileSync(mdFile, 'utf8').replace(/^# .*\n+/, '') : '';
+  const charts: Record<string, ChartSpec> = {};
+  for (const name of ['peers-ratio', 'peers-time']) {
+    const spec = join(dir, 'charts', `${name}.vl.json`);
+    if (existsSync(spec)) charts[name] = JSON.parse(readFileSync(spec, 'utf8')) as ChartSpec;
+  }
+  return { source: file, createdAt: json.createdAt ?? 'unknown', markdown, charts };
 }

@@ -40,7 +40,7 @@ export async function writeReport(
   const views = sectionViews(r);
   if (formats.includes('md')) await put('report.md', reportMarkdown(r));
   if (formats.includes('json')) await put('results.json', resultsJson(r));
-  if (formats.includes('csv')) for (const s of views) await put(`${s.name}.csv`, s.csv);
+  if (formats.includes('csv')) for (const s of views) if (s.csv !== '') await put(`${s.name}.csv`, s.csv);
   if (formats.includes('html') || formats.includes('svg')) {
     const svgs: Record<string, string> = {};
     for (const s of views)

@@ -25,6 +25,8 @@ export function reportHtml(r: Results, svgs: Readonly<Record<string, string>>): 
     swell: undefined,
     accuracy: undefined,
     gradbench: undefined,
+    performance: undefined,
+    peers: undefined,
   } as Results);
   const body = [marked.parse(head, { async: false }) as string];
   for (const s of sectionViews(r)) {

@@ -118,15 +118,24 @@ async function medians(
   benchTimeMs: number,
   signal: AbortSignal | undefined,
 ): Promise<Record<string, number>> {
+  // One controller per bench, following the caller's signal (tinybench leaves its listener on the signal).
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  signal?.addEventListener('abort', abort, { once: true });
   const bench = new Bench({
     time: benchTimeMs,
     iterations: 5,
     warmupTime: benchTimeMs / 5,
     warmupIterations: 3,
-    signal,
+    signal: controller.signal,
   });
   for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
-  await bench.run();
+  try {
+    await bench.run();
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
+  signal?.throwIfAborted();
   const out: Record<string, number> = {};
   for (const name of Object.keys(tasks)) {
     const r = bench.getTask(name)?.result;

@@ -13,6 +13,12 @@ import {
 import type { ChartSpec } from './chart.js';
 import { type GradbenchSection, gradbenchCharts, gradbenchCsv, gradbenchMarkdown } from './gradbench.js';
 import {
+  type PerformanceSection,
+  performanceCharts,
+  performanceCsv,
+  performanceMarkdown,
+} from './performance.js';
+import {
   displayScaling,
   type ScalingSection,
   scalingCharts,
@@ -45,11 +51,24 @@ export interface Results {
   swell?: SwellSection;
   accuracy?: AccuracySection;
   gradbench?: GradbenchSection;
+  performance?: PerformanceSection;
+  peers?: PeersSection;
+}
+
+/**
+ * The peer benchmark (`npm run bench:peers`, which needs the peers as dev dependencies) as the report reads
+ * it back: its Markdown and chart specs, and where it came from.
+ */
+export interface PeersSection {
+  source: string;
+  createdAt: string;
+  markdown: string;
+  charts: Record<string, ChartSpec>;
 }
 
 /** A section's name, title and views. */
 interface SectionView {
-  name: 'scaling' | 'swell' | 'accuracy' | 'gradbench';
+  name: 'scaling' | 'swell' | 'accuracy' | 'gradbench' | 'performance' | 'peers';
   title: string;
   markdown: string;
   csv: string;
@@ -93,6 +112,24 @@ export function sectionViews(r: Results): SectionView[] {
       markdown: gradbenchMarkdown(r.gradbench),
       csv: gradbenchCsv(r.gradbench),
       charts: gradbenchCharts(r.gradbench),
+    });
+  }
+  if (r.performance) {
+    views.push({
+      name: 'performance',
+      title: 'Performance: reverse mode against the function, on each backend',
+      markdown: performanceMarkdown(r.performance),
+      csv: performanceCsv(r.performance),
+      charts: performanceCharts(r.performance),
+    });
+  }
+  if (r.peers) {
+    views.push({
+      name: 'peers',
+      title: 'Peers: difflab against hand-written loops, TF.js, jax-js and mathjs',
+      markdown: `Measured by \`npm run bench:peers\` at ${r.peers.createdAt} (read from ${r.peers.source}).\n\n${r.peers.markdown}`,
+      csv: '',
+      charts: r.peers.charts,
     });
   }
   return views;

@@ -3,7 +3,7 @@
  * and Ctrl-C during a report still writes what was measured.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,5 +85,49 @@ describe('difflab report', () => {
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
     expect(results.interrupted).toBe(true);
     expect(results.scaling.points.length).toBeGreaterThan(0);
+  });
+
+  test('the performance section, and a peer benchmark found beside the report, go into report.md', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'difflab-perf-'));
+    await mkdir(join(out, 'peers', 'charts'), { recursive: true });
+    await writeFile(join(out, 'peers', 'peers.json'), JSON.stringify({ createdAt: '2026-01-02T03:04:05Z' }));
+    await writeFile(
+      join(out, 'peers', 'peers.md'),
+      '# Peers\n\n| workload | jax-js |\n| --- | ---: |\n| ridge | 3.03 |\n',
+    );
+    const r = difflab([
+      'report',
+      '--quick',
+      '--sections',
+      'performance',
+      '--workloads',
+      'ridge',
+      '--out',
+      out,
+      '--format',
+      'md,json',
+    ]);
+    expect(r.status).toBe(0);
+    const md = await readFile(join(out, 'report.md'), 'utf8');
+    expect(md).toContain('## Performance: reverse mode against the function, on each backend');
+    expect(md).toContain('| ridge | 10 |');
+    expect(md).toContain('## Peers: difflab against hand-written loops, TF.js, jax-js and mathjs');
+    expect(md).toContain('Measured by `npm run bench:peers` at 2026-01-02T03:04:05Z');
+    expect(md).toContain('| ridge | 3.03 |');
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    for (const row of results.performance.cheap) expect(row.error).toBeLessThan(1e-13);
+
+    const missing = difflab([
+      'report',
+      '--quick',
+      '--sections',
+      'performance',
+      '--out',
+      out,
+      '--peers',
+      join(out, 'none.json'),
+    ]);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('--peers: no file');
   });
 });

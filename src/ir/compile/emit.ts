@@ -13,8 +13,10 @@ import { OP_ARITY, OP_CODE } from '../ops.js';
 import type { Program } from '../program.js';
 import type { Loop, Segment } from './plan.js';
 
-/** Most nodes per generated function for runs without a loop. */
+/** Most nodes per generated function for runs without a loop (fewer for tangent sweeps, whose statements
+ * carry their lanes), so that every function stays small enough for the engine's optimising compiler. */
 export const CHUNK = 400;
+const TANGENT_CHUNK = 64;
 
 export type SweepKind = 'primal' | 'adjoint' | 'tangent';
 
@@ -566,8 +568,9 @@ export function sweepSource(
     if (seg.kind === 'loop') {
       bodies.push(loopSource(f, kind, seg, width, activity, escaping, sums.get(seg) ?? []));
     } else {
-      for (let s = seg.start; s < seg.end; s += CHUNK) {
-        bodies.push(straightSource(f, kind, s, Math.min(seg.end, s + CHUNK), width, activity, fused));
+      const chunk = kind === 'tangent' ? TANGENT_CHUNK : CHUNK;
+      for (let s = seg.start; s < seg.end; s += chunk) {
+        bodies.push(straightSource(f, kind, s, Math.min(seg.end, s + chunk), width, activity, fused));
       }
     }
   }
