@@ -170,8 +170,10 @@ export async function handler(args: ReportArgs): Promise<void> {
     if (sections.includes('accuracy') && !signal.aborted)
       results.accuracy = await runAccuracy({ quick: args.quick, signal });
     if (sections.includes('performance') && !signal.aborted) {
+      const sizes = list(args.sizes)?.map(Number);
       results.performance = await runPerformance({
         ...(args.quick ? { sizes: [10, 100], forwardSizes: [20], benchTimeMs: 25 } : {}),
+        ...(sizes ? { sizes } : {}),
         ...(args.workloads ? { workloads: list(args.workloads) } : {}),
         scaleK: args.scaleK,
         signal,

@@ -42,19 +42,29 @@ export interface GradbenchSection {
 
 /**
  * The best published reverse-mode ratios (derivative time over primal time) on the same problems, as the
- * order of magnitude to aim at; they come from compiled tools (C++ and Fortran source transformation, Enzyme),
- * on other machines.
+ * order of magnitude to aim at. They are approximate figures for compiled tools (C++ and Fortran source
+ * transformation, Enzyme) on other machines, as cited from ADBench (Srajer, Habib and Fitzgibbon, "A benchmark
+ * of selected algorithmic differentiation tools on some problems in computer vision and machine learning",
+ * 2018) and GradBench's published results; they were not re-measured here.
  */
 export const PUBLISHED_RATIOS: readonly PublishedRatio[] = [
   {
     eval: 'gmm',
     ratio: '≈ 2–4',
     source:
-      'ADBench (Srajer, Habib, Fitzgibbon 2018) and GradBench results: best tools (Tapenade, Enzyme, manual)',
+      'ADBench (Srajer, Habib, Fitzgibbon 2018), GradBench results; best tools (Tapenade, Enzyme, manual); approximate, not re-measured here',
   },
-  { eval: 'lstm', ratio: '≈ 3', source: 'ADBench (2018) and GradBench results: best tools' },
-  { eval: 'llsq', ratio: '≈ 1.5–2', source: 'GradBench results (cmpad problems): best tools' },
-  { eval: 'lse', ratio: '≈ 1–2', source: 'GradBench results: best tools' },
+  {
+    eval: 'lstm',
+    ratio: '≈ 3',
+    source: 'ADBench (2018), GradBench results; best tools; approximate, not re-measured here',
+  },
+  {
+    eval: 'llsq',
+    ratio: '≈ 1.5–2',
+    source: 'GradBench results (cmpad problems); best tools; approximate, not re-measured here',
+  },
+  { eval: 'lse', ratio: '≈ 1–2', source: 'GradBench results; best tools; approximate, not re-measured here' },
 ];
 
 /** The workloads: each fixture's shape, then larger sizes (fewer with `quick`). */
