@@ -328,6 +328,49 @@ function strided(base: number, d: number): string {
   return `${base} + r * ${d}`;
 }
 
+/** An adjoint index in a loop body, `base + r·stride`. */
+function parseIndex(text: string): { base: number; stride: number } | undefined {
+  const m = /^(\d+)(?: \+ r(?: \* (\d+))?)?$/.exec(text);
+  if (m === null) return undefined;
+  return { base: Number(m[1]), stride: text.includes('r') ? Number(m[2] ?? 1) : 0 };
+}
+
+/**
+ * One repetition's adjoint statements with each `adj[i]` that the repetition touches more than once held in a
+ * local from its first access to the end of the repetition (the same additions in the same order, without a
+ * store and a load between them). Only where no other index of the repetition can be the same node; a body
+ * that reads adjoints through `args` is left as it is.
+ */
+function registerAdjoints(lines: readonly string[], reps: number): string[] {
+  const text = lines.join('\n');
+  if (text.includes('args[')) return [...lines];
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/adj\[([^\]]+)\]/g))
+    counts.set(m[1] as string, (counts.get(m[1] as string) ?? 0) + 1);
+  const parsed = [...counts.keys()].map((key) => [key, parseIndex(key)] as const);
+  if (parsed.some(([, ix]) => ix === undefined)) return [...lines];
+  const distinct = (x: { base: number; stride: number }, y: { base: number; stride: number }) => {
+    if (x.stride === y.stride) return x.base !== y.base;
+    const r = (x.base - y.base) / (y.stride - x.stride);
+    return !(Number.isInteger(r) && r >= 0 && r < reps);
+  };
+  const held = parsed.filter(
+    ([key, ix]) =>
+      (counts.get(key) as number) > 1 &&
+      parsed.every(([other, iy]) => other === key || distinct(ix as never, iy as never)),
+  );
+  if (held.length === 0) return [...lines];
+  let out = text;
+  const loads: string[] = [];
+  const stores: string[] = [];
+  held.forEach(([key], k) => {
+    out = out.split(`adj[${key}]`).join(`a${k}`);
+    loads.push(`let a${k} = adj[${key}];`);
+    stores.push(`adj[${key}] = a${k};`);
+  });
+  return [...loads, out, ...stores];
+}
+
 /** Whether node `i` is the constant 2. */
 function isTwo(f: Program, i: number): boolean {
   return i < f.inputStart && f.constants[i] === 2;
@@ -505,7 +548,8 @@ function loopSource(
       );
     body.reverse();
     const before = sums.map((sum) => `const sum${sum.node} = adj[${sum.node}];`).join('\n');
-    return `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${[...again, ...zeros, ...fromSums, ...body].join('\n')}\n}`;
+    const block = registerAdjoints([...fromSums, ...body], reps);
+    return `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${[...again, ...zeros, ...block].join('\n')}\n}`;
   }
   if (kind === 'primal') {
     const before = sums.map((sum) => `let sum${sum.node} = -0;`).join('\n');
