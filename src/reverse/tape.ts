@@ -119,7 +119,7 @@ export function backward(f: Program, tape: Tape, backend: Backend = 'interpret')
         if (xi >= c0) adj[xi] = (adj[xi] as number) + g;
       }
     } else if (code === DOT) {
-      dotAdjoint(v, adj, args, a[i] as number, (b[i] as number) >> 1, g, c0, halves.get(i) ?? BOTH);
+      dotAdjoint(v, adj, args, a[i] as number, (b[i] as number) >> 1, g, c0, halves[i] as number);
     } else {
       const start = a[i] as number;
       const count = b[i] as number;
@@ -136,16 +136,15 @@ export function backward(f: Program, tape: Tape, backend: Backend = 'interpret')
 }
 
 /** Which halves of a dot node's arguments depend on an input: bit 1 the x's, bit 2 the y's; 4 when x = y. */
-const BOTH = 3;
 const SAME = 4;
 
-const halvesCache = new WeakMap<Program, Map<number, number>>();
+const halvesCache = new WeakMap<Program, Uint8Array>();
 
-/** The halves flags of the program's dot nodes (computed once per program). */
-function dotHalves(f: Program): Map<number, number> {
+/** The halves flags of the program's dot nodes, by node (computed once per program). */
+function dotHalves(f: Program): Uint8Array {
   let m = halvesCache.get(f);
   if (m === undefined) {
-    m = new Map();
+    m = new Uint8Array(f.size);
     const active = activity(f);
     for (let i = f.opStart; i < f.size; i++) {
       if (f.op[i] !== DOT) continue;
@@ -160,7 +159,7 @@ function dotHalves(f: Program): Map<number, number> {
         if (active[y] === 1) flags |= 2;
         if (x !== y) same = false;
       }
-      m.set(i, flags | (same ? SAME : 0));
+      m[i] = flags | (same ? SAME : 0);
     }
     halvesCache.set(f, m);
   }

@@ -104,11 +104,31 @@ function rangeActive(list: ArgList, offset: number, length: number): boolean {
   return false;
 }
 
+/** Most terms of a sum or dot written out rather than looped over. */
+const UNROLL = 16;
+
+/** The argument nodes of a short sum or dot outside a loop (non-empty), or undefined. */
+function unrolledArgs(code: number, list: ArgList): number[] | undefined {
+  const n = list.count;
+  if (list.starts.length !== 1 || n === 0 || n > UNROLL || (code !== SUM && code !== DOT)) return undefined;
+  if (code === DOT && n < 2) return undefined;
+  const st = list.starts[0] as number;
+  return Array.from(list.args.subarray(st, st + n));
+}
+
 function primalNode(code: number, s: Site): string {
   const arity = OP_ARITY[code] as number;
   if (arity === 0) {
     const list = s.list as ArgList;
     const n = list.count;
+    const unrolled = unrolledArgs(code, list);
+    if (unrolled !== undefined) {
+      // A short sum or dot outside a loop, written out: the same additions, left to right from the first term.
+      if (code === SUM) return `v[${s.i}] = ${unrolled.map((a) => `v[${a}]`).join(' + ')};`;
+      const h = n >> 1;
+      const terms = unrolled.slice(0, h).map((a, k) => `v[${a}] * v[${unrolled[k + h]}]`);
+      return `v[${s.i}] = ${terms.join(' + ')};`;
+    }
     if (code === SUM) {
       // As OPS.sum: from the first term, then left to right.
       if (n === 0) return `v[${s.i}] = 0;`;
@@ -179,6 +199,23 @@ function adjointNode(code: number, s: Site): string {
     const list = s.list as ArgList;
     const n = list.count;
     const st = `const st = ${s.a};`;
+    const unrolled = unrolledArgs(code, list);
+    if (unrolled !== undefined) {
+      // Written out, in the order of the loops below (constants left out).
+      const active = (a: number) => list.activity[a] === 1;
+      if (code === SUM) {
+        const adds = unrolled.filter(active).map((a) => `adj[${a}] += g;`);
+        return adds.length === 0 ? '' : `${head} ${adds.join(' ')} }`;
+      }
+      const h = n >> 1;
+      const adds: string[] = [];
+      for (let k = 0; k < n; k++) {
+        const a = unrolled[k] as number;
+        const other = unrolled[k < h ? k + h : k - h] as number;
+        if (active(a)) adds.push(`p = v[${other}]; if (p !== 0) adj[${a}] += g * p;`);
+      }
+      return adds.length === 0 ? '' : `${head} ${adds.join(' ')} }`;
+    }
     if (code === SUM) {
       if (!rangeActive(list, 0, n)) return '';
       const ref = rangeRef(list, 0, n);
