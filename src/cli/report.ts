@@ -123,7 +123,7 @@ export function builder(y: Argv): Argv<ReportArgs> {
       '$0 report --sections performance --scale-k 10000000',
       'reverse mode against f, and ridge at K = 10⁷',
     )
-    .example('$0 report', 'the default suite (about two minutes on 2 cores) into ./difflab-report')
+    .example('$0 report', 'the default suite (about 3½ minutes on 2 cores) into ./difflab-report')
     .example('$0 report --quick --out /tmp/r', 'a smoke test in seconds') as unknown as Argv<ReportArgs>;
 }
 
