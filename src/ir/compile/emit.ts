@@ -64,7 +64,12 @@ interface ArgList {
   readonly starts: readonly number[];
   readonly count: number;
   readonly activity: Uint8Array;
+  /** How the code names `base + r·d` (a literal outside loops, an offset parameter inside). */
+  readonly strided: Strided;
 }
+
+/** Writes `base + r·d` as source. */
+type Strided = (base: number, d: number) => string;
 
 /**
  * How entry `k` of the argument range `st + offset .. st + offset + length − 1` is read, where `st` is the
@@ -83,7 +88,7 @@ function rangeRef(list: ArgList, offset: number, length: number): (k: string) =>
     for (let k = 1; k < length && plain; k++) plain = args[from + k] === first + k;
   }
   if (!plain) return (k) => `args[${k}]`;
-  const base = strided(firsts[0] as number, d);
+  const base = list.strided(firsts[0] as number, d);
   return (k) => `${base} + (${k}) - (st + ${offset})`;
 }
 
@@ -365,11 +370,11 @@ function strided(base: number, d: number): string {
   return `${base} + r * ${d}`;
 }
 
-/** An adjoint index in a loop body, `base + r·stride`. */
-function parseIndex(text: string): { base: number; stride: number } | undefined {
-  const m = /^(\d+)(?: \+ r(?: \* (\d+))?)?$/.exec(text);
+/** An adjoint index in a loop body, `o{j} + r·stride` (the base is `bases[j]`). */
+function parseIndex(text: string, bases: readonly number[]): { base: number; stride: number } | undefined {
+  const m = /^o(\d+)(?: \+ r(?: \* (\d+))?)?$/.exec(text);
   if (m === null) return undefined;
-  return { base: Number(m[1]), stride: text.includes('r') ? Number(m[2] ?? 1) : 0 };
+  return { base: bases[Number(m[1])] as number, stride: text.includes('r') ? Number(m[2] ?? 1) : 0 };
 }
 
 /**
@@ -378,13 +383,13 @@ function parseIndex(text: string): { base: number; stride: number } | undefined 
  * store and a load between them). Only where no other index of the repetition can be the same node; a body
  * that reads adjoints through `args` is left as it is.
  */
-function registerAdjoints(lines: readonly string[], reps: number): string[] {
+function registerAdjoints(lines: readonly string[], reps: number, bases: readonly number[]): string[] {
   const text = lines.join('\n');
   if (text.includes('args[')) return [...lines];
   const counts = new Map<string, number>();
   for (const m of text.matchAll(/adj\[([^\]]+)\]/g))
     counts.set(m[1] as string, (counts.get(m[1] as string) ?? 0) + 1);
-  const parsed = [...counts.keys()].map((key) => [key, parseIndex(key)] as const);
+  const parsed = [...counts.keys()].map((key) => [key, parseIndex(key, bases)] as const);
   if (parsed.some(([, ix]) => ix === undefined)) return [...lines];
   const distinct = (x: { base: number; stride: number }, y: { base: number; stride: number }) => {
     if (x.stride === y.stride) return x.base !== y.base;
@@ -512,6 +517,10 @@ function fusedSums(f: Program, segments: readonly Segment[]): Map<Loop, FusedSum
   return out;
 }
 
+/**
+ * A loop's code, with every node index written as an offset `o{j}` (plus `r` times its stride), and
+ * the offsets: loops of the same shape get the same code, and share one function (and its optimisation).
+ */
 function loopSource(
   f: Program,
   kind: SweepKind,
@@ -520,8 +529,16 @@ function loopSource(
   activity: Uint8Array,
   escaping: Uint8Array,
   sums: readonly FusedSum[],
-): string {
+): { text: string; bases: number[] } {
   const { start, period, reps } = loop;
+  const bases: number[] = [];
+  const strided: Strided = (base, d) => {
+    // One name per distinct node index, so equal indices read alike (and share a held adjoint).
+    let j = bases.indexOf(base);
+    if (j < 0) j = bases.push(base) - 1;
+    const o = `o${j}`;
+    return d === 0 ? o : d === 1 ? `${o} + r` : `${o} + r * ${d}`;
+  };
   // Block positions whose node stays inside its repetition in every repetition (not in tangent sweeps).
   const local = new Array<boolean>(period).fill(false);
   if (kind !== 'tangent') {
@@ -557,6 +574,7 @@ function loopSource(
               starts: Array.from({ length: reps }, (_, r) => a + r * da),
               count: b,
               activity,
+              strided,
             }
           : undefined,
       active: [
@@ -577,24 +595,28 @@ function loopSource(
     // then the block backwards.
     const again = sites.flatMap((site, p) => (local[p] ? [primalNode(f.op[start + p] as number, site)] : []));
     const zeros = local.flatMap((l, p) => (l ? [`let g${p} = 0;`] : []));
-    const fromSums = sums
-      .filter((sum) => activity[sum.node] === 1)
+    const names = sums.map((sum, j) => ({ sum, name: `sum${j}`, at: strided(sum.node, 0) }));
+    const fromSums = names
+      .filter(({ sum }) => activity[sum.node] === 1)
       .map(
-        (sum) =>
-          `if (sum${sum.node} !== 0) { ${sum.positions.map((p) => `g${p} += sum${sum.node};`).join(' ')} }`,
+        ({ sum, name }) =>
+          `if (${name} !== 0) { ${sum.positions.map((p) => `g${p} += ${name};`).join(' ')} }`,
       );
     body.reverse();
-    const before = sums.map((sum) => `const sum${sum.node} = adj[${sum.node}];`).join('\n');
-    const block = registerAdjoints([...fromSums, ...body], reps);
-    return `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${[...again, ...zeros, ...block].join('\n')}\n}`;
+    const before = names.map(({ name, at }) => `const ${name} = adj[${at}];`).join('\n');
+    const block = registerAdjoints([...fromSums, ...body], reps, bases);
+    const text = `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${[...again, ...zeros, ...block].join('\n')}\n}`;
+    return { text, bases };
   }
   if (kind === 'primal') {
-    const before = sums.map((sum) => `let sum${sum.node} = -0;`).join('\n');
-    const terms = sums.map((sum) => sum.positions.map((p) => `sum${sum.node} += l${p};`).join(' '));
-    const after = sums.map((sum) => `v[${sum.node}] = sum${sum.node};`).join('\n');
-    return `${before}\nfor (let r = 0; r < ${reps}; r++) {\n${[...body, ...terms].join('\n')}\n}\n${after}`;
+    const names = sums.map((sum, j) => ({ sum, name: `sum${j}`, at: strided(sum.node, 0) }));
+    const before = names.map(({ name }) => `let ${name} = -0;`).join('\n');
+    const terms = names.map(({ sum, name }) => sum.positions.map((p) => `${name} += l${p};`).join(' '));
+    const after = names.map(({ name, at }) => `v[${at}] = ${name};`).join('\n');
+    const text = `${before}\nfor (let r = 0; r < ${reps}; r++) {\n${[...body, ...terms].join('\n')}\n}\n${after}`;
+    return { text, bases };
   }
-  return `for (let r = 0; r < ${reps}; r++) {\n${body.join('\n')}\n}`;
+  return { text: `for (let r = 0; r < ${reps}; r++) {\n${body.join('\n')}\n}`, bases };
 }
 
 function straightSource(
@@ -620,7 +642,7 @@ function straightSource(
       b: String(b),
       active: [activity[n] === 1, arity === 0 || activity[a] === 1, arity === 2 && activity[b] === 1],
       square: code === POW && isTwo(f, b),
-      list: arity === 0 ? { args: f.args, starts: [a], count: b, activity } : undefined,
+      list: arity === 0 ? { args: f.args, starts: [a], count: b, activity, strided } : undefined,
     };
     lines.push(nodeStatement(kind, code, site, width));
   }
@@ -638,24 +660,54 @@ export function sweepSource(
   segments: readonly Segment[],
   activity: Uint8Array,
   width = 0,
-): string {
-  const params = kind === 'primal' ? 'v, args' : kind === 'adjoint' ? 'v, adj, args' : 'v, t, args';
+): SweepCode {
+  const params = kind === 'primal' ? 'v, args, o' : kind === 'adjoint' ? 'v, adj, args, o' : 'v, t, args, o';
   const locals = kind === 'adjoint' ? 'let g, p;' : '';
-  const bodies: string[] = [];
   const sums = kind === 'tangent' ? new Map<Loop, FusedSum[]>() : fusedSums(f, segments);
   const fused = new Set([...sums.values()].flat().map((sum) => sum.node));
   const escaping = escapes(f, segments, fused);
+  // Each distinct body once; each call names its body and, for a loop, its offsets.
+  const bodies = new Map<string, number>();
+  const calls: SweepCall[] = [];
+  const add = (body: string, offsets: Int32Array | undefined) => {
+    let fn = bodies.get(body);
+    if (fn === undefined) {
+      fn = bodies.size;
+      bodies.set(body, fn);
+    }
+    calls.push({ fn, offsets });
+  };
+  const loops = new Map<Loop, { text: string; bases: number[] }>();
+  const shapes = new Map<string, number>();
+  for (const seg of segments) {
+    if (seg.kind !== 'loop') continue;
+    const code = loopSource(f, kind, seg, width, activity, escaping, sums.get(seg) ?? []);
+    loops.set(seg, code);
+    shapes.set(code.text, (shapes.get(code.text) ?? 0) + 1);
+  }
   for (const seg of segments) {
     if (seg.kind === 'loop') {
-      bodies.push(loopSource(f, kind, seg, width, activity, escaping, sums.get(seg) ?? []));
+      const { text, bases } = loops.get(seg) as { text: string; bases: number[] };
+      if (shapes.get(text) === 1) {
+        // A shape of its own: the offsets as literals, which the engine folds into the indexing.
+        add(
+          text.replace(/\bo(\d+)\b/g, (_, j: string) => String(bases[Number(j)])),
+          undefined,
+        );
+      } else {
+        // Shared by several loops: one function, the offsets read once into constants.
+        const read =
+          bases.length === 0 ? '' : `const ${bases.map((_, j) => `o${j} = o[${j}]`).join(', ')};\n`;
+        add(read + text, Int32Array.from(bases));
+      }
     } else {
       const chunk = kind === 'tangent' ? TANGENT_CHUNK : CHUNK;
       for (let s = seg.start; s < seg.end; s += chunk) {
-        bodies.push(straightSource(f, kind, s, Math.min(seg.end, s + chunk), width, activity, fused));
+        add(straightSource(f, kind, s, Math.min(seg.end, s + chunk), width, activity, fused), undefined);
       }
     }
   }
-  if (kind === 'adjoint') bodies.reverse();
+  if (kind === 'adjoint') calls.reverse();
   const used = new Set<number>();
   for (let n = f.opStart; n < f.size; n++) used.add(f.op[n] as number);
   const bindings: string[] = [];
@@ -667,6 +719,19 @@ export function sweepSource(
       if (arity === 2) bindings.push(`const P${code}_1 = P[${code}][1];`);
     }
   }
-  const fns = bodies.map((body, k) => `function s${k}(${params}) {\n${locals}\n${body}\n}`);
-  return `'use strict';\n${bindings.join('\n')}\n${fns.join('\n')}\nreturn [${bodies.map((_, k) => `s${k}`).join(', ')}];`;
+  const fns = [...bodies.keys()].map((body, k) => `function s${k}(${params}) {\n${locals}\n${body}\n}`);
+  const source = `'use strict';\n${bindings.join('\n')}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `s${k}`).join(', ')}];`;
+  return { source, calls };
+}
+
+/** One call of a sweep: which generated function, with which offsets (for a loop). */
+export interface SweepCall {
+  readonly fn: number;
+  readonly offsets: Int32Array | undefined;
+}
+
+/** A sweep's generated source (a factory returning its distinct functions) and the calls that make it up. */
+export interface SweepCode {
+  readonly source: string;
+  readonly calls: readonly SweepCall[];
 }

@@ -8,7 +8,7 @@
  */
 import { FIXED_VALUE, NARY_VALUE, type NaryOpDef, NUMERIC_PARTIALS, OP_DEFS } from '../ops.js';
 import type { Program } from '../program.js';
-import { sweepSource } from './emit.js';
+import { type SweepCode, sweepSource } from './emit.js';
 import { accumulateLanes, binaryLanes, unaryLanes } from './lanes.js';
 import { activity, planSegments, type Segment } from './plan.js';
 
@@ -30,17 +30,18 @@ export interface CompiledProgram {
   tangent(width: number): (v: Float64Array, t: Float64Array) => void;
 }
 
-/** A primal segment takes `(v, args)`; adjoint and tangent segments take `(v, adj or t, args)`. */
-type PrimalFn = (v: Float64Array, args: Int32Array) => void;
-type SegmentFn = (v: Float64Array, w: Float64Array, args: Int32Array) => void;
+/** A generated function: `(v, args, o)` for the primal sweep, `(v, adj or t, args, o)` for the others. */
+type PrimalFn = (v: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
+type SegmentFn = (v: Float64Array, w: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
 
 const NARY_PARTIAL = OP_DEFS.map((d) => (d.arity === 'n' ? (d as NaryOpDef).numericPartial : undefined));
 
-function build<Fn>(source: string): Fn[] {
-  const factory = new Function('V', 'P', 'N', 'Q', 'L1', 'L2', 'LA', source) as (
+/** Compiles a sweep's code: its calls, each with its function and offsets. */
+function build<Fn>(code: SweepCode): { fn: Fn; offsets: Int32Array | undefined }[] {
+  const factory = new Function('V', 'P', 'N', 'Q', 'L1', 'L2', 'LA', code.source) as (
     ...tables: unknown[]
   ) => Fn[];
-  return factory(
+  const fns = factory(
     FIXED_VALUE,
     NUMERIC_PARTIALS,
     NARY_VALUE,
@@ -49,13 +50,14 @@ function build<Fn>(source: string): Fn[] {
     binaryLanes,
     accumulateLanes,
   );
+  return code.calls.map((c) => ({ fn: fns[c.fn] as Fn, offsets: c.offsets }));
 }
 
 class Compiled implements CompiledProgram {
   readonly segments: readonly Segment[];
   private readonly activity: Uint8Array;
-  private primalFns: PrimalFn[] | undefined;
-  private adjointFns: SegmentFn[] | undefined;
+  private primalCalls: { fn: PrimalFn; offsets: Int32Array | undefined }[] | undefined;
+  private adjointCalls: { fn: SegmentFn; offsets: Int32Array | undefined }[] | undefined;
   private readonly tangentFns = new Map<number, (v: Float64Array, t: Float64Array) => void>();
 
   constructor(private readonly f: Program) {
@@ -64,24 +66,24 @@ class Compiled implements CompiledProgram {
   }
 
   primal(v: Float64Array): void {
-    this.primalFns ??= build<PrimalFn>(sweepSource(this.f, 'primal', this.segments, this.activity));
+    this.primalCalls ??= build<PrimalFn>(sweepSource(this.f, 'primal', this.segments, this.activity));
     const args = this.f.args;
-    for (const s of this.primalFns) s(v, args);
+    for (const c of this.primalCalls) c.fn(v, args, c.offsets);
   }
 
   adjoint(v: Float64Array, adj: Float64Array): void {
-    this.adjointFns ??= build<SegmentFn>(sweepSource(this.f, 'adjoint', this.segments, this.activity));
+    this.adjointCalls ??= build<SegmentFn>(sweepSource(this.f, 'adjoint', this.segments, this.activity));
     const args = this.f.args;
-    for (const s of this.adjointFns) s(v, adj, args);
+    for (const c of this.adjointCalls) c.fn(v, adj, args, c.offsets);
   }
 
   tangent(width: number): (v: Float64Array, t: Float64Array) => void {
     let run = this.tangentFns.get(width);
     if (run === undefined) {
-      const fns = build<SegmentFn>(sweepSource(this.f, 'tangent', this.segments, this.activity, width));
+      const calls = build<SegmentFn>(sweepSource(this.f, 'tangent', this.segments, this.activity, width));
       const args = this.f.args;
       run = (v, t) => {
-        for (const s of fns) s(v, t, args);
+        for (const c of calls) c.fn(v, t, args, c.offsets);
       };
       this.tangentFns.set(width, run);
     }
