@@ -142,7 +142,20 @@ export {
   TEST_FUNCTIONS,
 } from './report/accuracy.js';
 export { type ChartSpec, renderSvg, VEGA_LITE_SCHEMA } from './report/chart.js';
-export { type GradbenchSection, gradbenchMarkdown, runGradbench } from './report/gradbench.js';
+export {
+  displayGradbench,
+  type GradbenchSection,
+  gradbenchMarkdown,
+  runGradbench,
+} from './report/gradbench.js';
+export {
+  displayPerformance,
+  type PerformanceOptions,
+  type PerformanceSection,
+  performanceCharts,
+  performanceMarkdown,
+  runPerformance,
+} from './report/performance.js';
 export {
   displayResults,
   type MachineInfo,

@@ -131,6 +131,9 @@ async function runHandler(args: RunArgs): Promise<void> {
     ...(args['min-runs'] === undefined ? {} : { minRuns: args['min-runs'] }),
     ...(args['min-seconds'] === undefined ? {} : { minSeconds: args['min-seconds'] }),
   });
+  // Exit status 1 when any check failed or any function was refused, so the runner can gate CI.
+  const failed = result.rows.some((r) => r.pass === false || r.strictPass === false || r.error !== undefined);
+  if (failed) process.exitCode = 1;
   if (args.json) {
     printJson(result);
     return;

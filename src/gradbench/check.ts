@@ -2,7 +2,10 @@
  * How answers are judged. GradBench walks the golden output and ours together: objects need the same keys,
  * arrays the same lengths, integers must be equal, and numbers pass when |x − y| / max(1, |x| + |y|) ≤ 1e−4
  * (x golden, y ours). hello uses closeness instead (relative 1e−5, absolute 1e−8). The strict rule is the
- * same walk at 1e−9, since an exact implementation lands near 1e−13.
+ * same walk with a relative metric at 1e−9, |x − y| / max(|x|, |y|, 1e−6·m), where m is the largest magnitude
+ * in the expected output: every entry is checked to 9 digits relative to itself, except entries a million
+ * times smaller than the output's largest, which are checked relative to that scale (rounding noise in a
+ * cancelled entry is not an error). An exact implementation lands near 1e−13.
  */
 
 /** GradBench's tolerance. */
@@ -31,8 +34,37 @@ export function helloClose(expected: number, actual: number): boolean {
   return Math.abs(expected - actual) <= 1e-8 + 1e-5 * Math.abs(expected);
 }
 
-/** Compares `actual` with `expected` by the walk of GradBench's checker at tolerance `tolerance`. */
-export function compareOutputs(expected: unknown, actual: unknown, tolerance: number): Verdict {
+/** The strict rule's metric: relative, with a floor `floor` on the scale. */
+export function relativeMetric(x: number, y: number, floor: number): number {
+  if (x === y) return 0;
+  return Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), floor);
+}
+
+/** The largest magnitude among the numbers of an output (iteratively). */
+function largest(v: unknown): number {
+  let m = 0;
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (typeof x === 'number') m = Math.max(m, Math.abs(x));
+    else if (Array.isArray(x)) for (const e of x) stack.push(e);
+    else if (isObject(x)) for (const e of Object.values(x)) stack.push(e);
+  }
+  return m;
+}
+
+/**
+ * Compares `actual` with `expected` by the walk of GradBench's checker at tolerance `tolerance`, with
+ * GradBench's metric or (`relative`) the strict rule's.
+ */
+export function compareOutputs(
+  expected: unknown,
+  actual: unknown,
+  tolerance: number,
+  rule: 'gradbench' | 'relative' = 'gradbench',
+): Verdict {
+  const floor = rule === 'relative' ? Math.max(1e-6 * largest(expected), Number.MIN_VALUE) : 0;
+  const measure = rule === 'relative' ? (x: number, y: number) => relativeMetric(x, y, floor) : metric;
   const mismatches: string[] = [];
   let worst = 0;
   // An explicit stack of (path, expected, actual): outputs can be deep, nothing recurses.
@@ -48,11 +80,11 @@ export function compareOutputs(expected: unknown, actual: unknown, tolerance: nu
       // integer-valued float is held to the same rule, which can only be stricter.
       if (Number.isSafeInteger(x) && Number.isSafeInteger(y) && x !== y) {
         failed = true;
-        worst = Math.max(worst, metric(x, y));
+        worst = Math.max(worst, measure(x, y));
         miss(`${path}: ${y} ≠ ${x}`);
         continue;
       }
-      const e = metric(x, y);
+      const e = measure(x, y);
       if (!(e <= tolerance)) {
         failed = true;
         miss(`${path}: ${y} vs ${x} (error ${e.toPrecision(3)})`);

@@ -2,7 +2,14 @@
  * difflab as a GradBench tool: the protocol handler, the derivative engines, the limits, the checks and the
  * local runner.
  */
-export { compareOutputs, GRADBENCH_TOLERANCE, metric, STRICT_TOLERANCE, type Verdict } from './check.js';
+export {
+  compareOutputs,
+  GRADBENCH_TOLERANCE,
+  metric,
+  relativeMetric,
+  STRICT_TOLERANCE,
+  type Verdict,
+} from './check.js';
 export { derivativeEngine, type EngineOptions } from './engine.js';
 export { type Fixture, type FixtureRound, parseFixture } from './fixture.js';
 export { type GeneratedSize, generatedFixture, generateInput, sizeLabel } from './generate.js';

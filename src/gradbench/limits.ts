@@ -20,6 +20,8 @@ export interface Limits {
   work: number;
   /** The most DAG nodes the symbolic method may build for one derivative. */
   symbolicNodes: number;
+  /** The most bytes of data arrays a workload may allocate beside its program. */
+  dataBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -27,6 +29,7 @@ export const DEFAULT_LIMITS: Limits = {
   buildEdges: 1.2e8,
   work: 3e10,
   symbolicNodes: 1e7,
+  dataBytes: 2e9,
 };
 
 const NESTED_FACTOR = 30;
@@ -40,6 +43,12 @@ export function refuseBuild(name: string, estimate: BuildEstimate, limits: Limit
       `${name}: this workload's program would have about ${fmt(estimate.nodes)} operations and ` +
       `${fmt(estimate.edges)} edges, over difflab's limits of ${fmt(limits.buildNodes)} and ` +
       `${fmt(limits.buildEdges)} (memory); not attempted`
+    );
+  }
+  if ((estimate.dataBytes ?? 0) > limits.dataBytes) {
+    return (
+      `${name}: this workload's data would take about ${fmt(estimate.dataBytes ?? 0)} bytes, over difflab's ` +
+      `limit of ${fmt(limits.dataBytes)}; not attempted`
     );
   }
   return undefined;

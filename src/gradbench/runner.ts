@@ -11,6 +11,7 @@ import {
   GRADBENCH_TOLERANCE,
   helloClose,
   metric,
+  relativeMetric,
   STRICT_TOLERANCE,
   type Verdict,
 } from './check.js';
@@ -89,7 +90,9 @@ function helloVerdict(expected: unknown, actual: unknown, strict: boolean): Verd
   if (typeof expected !== 'number' || typeof actual !== 'number') {
     return { pass: false, worst: Number.POSITIVE_INFINITY, mismatches: ['output: a number was expected'] };
   }
-  const worst = metric(expected, actual);
+  const worst = strict
+    ? relativeMetric(expected, actual, 1e-6 * Math.abs(expected))
+    : metric(expected, actual);
   const pass = strict ? worst <= STRICT_TOLERANCE : helloClose(expected, actual);
   return { pass, worst, mismatches: pass ? [] : [`output: ${actual} vs ${expected}`] };
 }
@@ -153,7 +156,7 @@ export function runFixture(fixture: Fixture, options: RunOptions = {}): RunResul
         const reference = strictReference(fixture.module, r.function, r.input);
         result.strict = hello
           ? helloVerdict(r.expected, response.output, true)
-          : compareOutputs(reference?.expected ?? r.expected, response.output, STRICT_TOLERANCE);
+          : compareOutputs(reference?.expected ?? r.expected, response.output, STRICT_TOLERANCE, 'relative');
         if (reference) result.strictNote = reference.note;
       }
       send({

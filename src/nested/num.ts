@@ -33,18 +33,22 @@ import {
 /** A number that may carry perturbations of any number of nested derivative invocations. */
 export type Num = number | TaggedDual | Tracked;
 
-/** Whether each tag is alive: tags are handed out once and die when their derivative invocation returns. */
-const alive: boolean[] = [false];
+/**
+ * The tags alive now: tags are handed out once, in increasing order, and die when their derivative invocation
+ * returns. Only the live ones are kept, so a long session holds as many as its deepest nesting.
+ */
+const alive = new Set<number>();
+let lastTag = 0;
 
 /** A fresh perturbation tag, larger than every tag handed out before. */
 export function newTag(): number {
-  alive.push(true);
-  return alive.length - 1;
+  alive.add(++lastTag);
+  return lastTag;
 }
 
 /** Ends a tag: a value carrying it that escaped its derivative invocation can no longer be combined. */
 export function endTag(tag: number): void {
-  alive[tag] = false;
+  alive.delete(tag);
 }
 
 /** A dual number value + tangent·ε_tag, where value and tangent carry only smaller tags. */
@@ -142,7 +146,7 @@ export function tangentOf(x: Num, tag: number): Num {
 }
 
 function checkAlive(tag: number): void {
-  if (!alive[tag]) {
+  if (!alive.has(tag)) {
     throw new DifflabError(
       'invalid-argument',
       'a value carrying the perturbation of a derivative that has returned was used afterwards (an escaped perturbation)',

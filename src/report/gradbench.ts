@@ -3,6 +3,7 @@
  * method, with the derivative/primal time ratio beside the best published ratios, which method covers which
  * eval, and how each method's outputs agree with reverse mode's.
  */
+import { type Displayable, displayable } from '../display/mime.js';
 import {
   compareOutputs,
   DEFAULT_LIMITS,
@@ -124,7 +125,7 @@ export interface GradbenchOptions {
 const REPORT_LIMITS: Limits = { ...DEFAULT_LIMITS, work: DEFAULT_LIMITS.work / 10 };
 
 /** Runs every workload by every method (reverse first, as the reference the others are compared with). */
-export async function runGradbench(options: GradbenchOptions = {}): Promise<GradbenchSection> {
+export async function runGradbench(options: GradbenchOptions = {}): Promise<GradbenchSection & Displayable> {
   const quick = options.quick ?? false;
   const methods = [...(options.methods ?? METHODS)].sort(
     (a, b) => Number(b === 'reverse') - Number(a === 'reverse'),
@@ -139,7 +140,8 @@ export async function runGradbench(options: GradbenchOptions = {}): Promise<Grad
   for (const { size, scale } of sizes) {
     let reference: Map<string, unknown> | undefined;
     for (const method of methods) {
-      if (options.signal?.aborted) return { settings: { quick, minRuns, minSeconds, methods, limits }, rows };
+      if (options.signal?.aborted)
+        return displayGradbench({ settings: { quick, minRuns, minSeconds, methods, limits }, rows });
       options.onProgress?.(done, total, `gradbench ${size.eval} ${sizeLabel(size)} ${method}`);
       // Let the event loop run (progress bar, Ctrl-C) between measurements.
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -159,7 +161,16 @@ export async function runGradbench(options: GradbenchOptions = {}): Promise<Grad
     }
   }
   options.onProgress?.(done, total, 'gradbench');
-  return { settings: { quick, minRuns, minSeconds, methods, limits }, rows };
+  return displayGradbench({ settings: { quick, minRuns, minSeconds, methods, limits }, rows });
+}
+
+/** Attaches the notebook display (its tables and chart) and `toString()` (its Markdown) to a section. */
+export function displayGradbench(s: GradbenchSection): GradbenchSection & Displayable {
+  return displayable(s, {
+    text: () => gradbenchMarkdown(s),
+    markdown: () => gradbenchMarkdown(s),
+    charts: () => Object.values(gradbenchCharts(s)),
+  });
 }
 
 const fmtRatio = (r: number | undefined) => (r === undefined ? '' : r < 10 ? r.toFixed(2) : r.toFixed(0));

@@ -12,6 +12,7 @@
  */
 import { Bench } from 'tinybench';
 import { gradient, methods } from '../api.js';
+import { type Displayable, displayable } from '../display/mime.js';
 import { type Backend, evaluate, type Program } from '../ir/index.js';
 import { workloads as registered } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
@@ -151,7 +152,9 @@ function workloadOf(name: string): Workload {
 }
 
 /** Runs the performance measurements. */
-export async function runPerformance(options: PerformanceOptions = {}): Promise<PerformanceSection> {
+export async function runPerformance(
+  options: PerformanceOptions = {},
+): Promise<PerformanceSection & Displayable> {
   const names = [...(options.workloads ?? PERFORMANCE_WORKLOADS)];
   const sizes = [...(options.sizes ?? DEFAULT_PERFORMANCE_SIZES)];
   const forwardSizes = [...(options.forwardSizes ?? DEFAULT_FORWARD_SIZES)];
@@ -234,7 +237,16 @@ export async function runPerformance(options: PerformanceOptions = {}): Promise<
     if (!signal?.aborted) throw e;
     section.aborted = true;
   }
-  return section;
+  return displayPerformance(section);
+}
+
+/** Attaches the notebook display (its tables and chart) and `toString()` (its Markdown) to a section. */
+export function displayPerformance(s: PerformanceSection): PerformanceSection & Displayable {
+  return displayable(s, {
+    text: () => performanceMarkdown(s),
+    markdown: () => performanceMarkdown(s),
+    charts: () => Object.values(performanceCharts(s)),
+  });
 }
 
 async function scaleRun(

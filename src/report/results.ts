@@ -11,8 +11,15 @@ import {
   displayAccuracy,
 } from './accuracy.js';
 import type { ChartSpec } from './chart.js';
-import { type GradbenchSection, gradbenchCharts, gradbenchCsv, gradbenchMarkdown } from './gradbench.js';
 import {
+  displayGradbench,
+  type GradbenchSection,
+  gradbenchCharts,
+  gradbenchCsv,
+  gradbenchMarkdown,
+} from './gradbench.js';
+import {
+  displayPerformance,
   type PerformanceSection,
   performanceCharts,
   performanceCsv,
@@ -180,6 +187,8 @@ export function displayResults(r: Results): Results & Displayable {
   if (r.scaling) displayScaling(r.scaling);
   if (r.swell) displaySwell(r.swell);
   if (r.accuracy) displayAccuracy(r.accuracy);
+  if (r.gradbench) displayGradbench(r.gradbench);
+  if (r.performance) displayPerformance(r.performance);
   return displayable(r, {
     text: () => reportMarkdown(r),
     markdown: () => reportMarkdown(r),

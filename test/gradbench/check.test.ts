@@ -26,6 +26,18 @@ describe('compareOutputs', () => {
     expect(compareOutputs(1.0, 1 + 1e-8, STRICT_TOLERANCE).pass).toBe(false);
   });
 
+  it('the strict rule is relative: small entries are checked to 9 digits of themselves', () => {
+    // GradBench's metric is absolute below 1: a 1.4 % error in 7e-8 passes it at 1e-9.
+    expect(compareOutputs([7.1e-8, 8.246e-6], [7.0e-8, 8.2455e-6], STRICT_TOLERANCE).pass).toBe(true);
+    const v = compareOutputs([7.1e-8, 8.246e-6], [7.0e-8, 8.2455e-6], STRICT_TOLERANCE, 'relative');
+    expect(v.pass).toBe(false);
+    expect(v.worst).toBeCloseTo(0.1e-8 / 7.1e-8, 12);
+    expect(compareOutputs([3e-7, 2], [3e-7 * (1 + 5e-10), 2], STRICT_TOLERANCE, 'relative').pass).toBe(true);
+    // An entry a million times below the output's largest is judged at that scale (cancellation noise).
+    expect(compareOutputs([1, 1e-17], [1, 3e-17], STRICT_TOLERANCE, 'relative').pass).toBe(true);
+    expect(compareOutputs([1, 1e-7], [1, 1.001e-7], STRICT_TOLERANCE, 'relative').pass).toBe(false);
+  });
+
   it('needs the same keys, lengths and types', () => {
     expect(compareOutputs({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 }, 1e-4).pass).toBe(true);
     expect(compareOutputs({ a: 1 }, { a: 1, extra: 2 }, 1e-4).pass).toBe(false);

@@ -227,5 +227,38 @@ describe('difflab gradbench over a real pipe', () => {
     expect(refused).toMatchObject({ id: 0, success: false });
     expect((await nested.end()).code).toBe(0);
     expect((await s.end()).code).toBe(0);
+
+    // With the compiled backend, the primal first (it builds and keeps the workload), then the derivative of
+    // the same input: still refused, before the untimed compile run could start the work.
+    const compiled = session(['--method', 'forward', '--backend', 'compile']);
+    running = compiled.child;
+    const primal = await compiled.send({
+      id: 0,
+      kind: 'evaluate',
+      module: 'gmm',
+      function: 'objective',
+      input,
+    });
+    expect(primal).toMatchObject({ id: 0, success: true });
+    const again = await compiled.send({
+      id: 1,
+      kind: 'evaluate',
+      module: 'gmm',
+      function: 'jacobian',
+      input,
+    });
+    expect(again).toMatchObject({ id: 1, success: false });
+    expect(String(again.error)).toMatch(/forward.*inputs/);
+    expect((await compiled.end()).code).toBe(0);
+  });
+
+  it('refuses a workload whose data would not fit in memory, before allocating it', async () => {
+    const s = session();
+    running = s.child;
+    const input = { n: 1e8, m: 1e8, p: 1, cam: Array(11).fill(0.1), x: [1, 2, 3], w: 1, feat: [0.5, 0.5] };
+    const r = await s.send({ id: 0, kind: 'evaluate', module: 'ba', function: 'objective', input });
+    expect(r).toMatchObject({ id: 0, success: false });
+    expect(String(r.error)).toMatch(/data would take about .* bytes/);
+    expect((await s.end()).code).toBe(0);
   });
 });

@@ -81,4 +81,22 @@ describe('runPerformance', async () => {
     expect(() => compile(spec as never)).not.toThrow();
     expect(JSON.stringify(spec)).toContain(`"bound":${CHEAP_BOUND}`);
   });
+
+  it('displays itself in a notebook: Markdown, the chart as SVG and its Vega-Lite spec; text for the REPL', async () => {
+    expect(String(s)).toBe(performanceMarkdown(s));
+    const display = (s as unknown as Record<symbol, () => Promise<Record<string, unknown>>>)[
+      Symbol.for('Jupyter.display')
+    ] as () => Promise<Record<string, unknown>>;
+    const bundle = await display();
+    expect(bundle['text/markdown']).toBe(performanceMarkdown(s));
+    expect(String(bundle['image/svg+xml'])).toContain('<svg');
+    expect(JSON.stringify(bundle['application/vnd.vegalite.v5+json'])).toContain(`"bound":${CHEAP_BOUND}`);
+    // The display is not a field: the JSON of the section is unchanged.
+    expect(Object.keys(JSON.parse(JSON.stringify(s))).sort()).toEqual([
+      'cheap',
+      'forward',
+      'scale',
+      'settings',
+    ]);
+  });
 });

@@ -205,8 +205,16 @@ export const ba: GradbenchEval<BaInput, BaWorkload> = {
       feat: vector(o.feat, 'feat', 2),
     };
   },
-  // Two programs of about 90 operations, evaluated once per observation.
-  estimate: ({ p }) => ({ nodes: 90, edges: 150, inputs: 17, outputs: 2, evaluations: p }),
+  // Two programs of about 90 operations, evaluated once per observation; the data: cameras, points, weights
+  // and features, then the Jacobian's 31p values and column indices and its row starts.
+  estimate: ({ n, m, p }) => ({
+    nodes: 90,
+    edges: 150,
+    inputs: 17,
+    outputs: 2,
+    evaluations: p,
+    dataBytes: 8 * (11 * n + 3 * m + 3 * p) + 12 * 31 * p + 4 * (3 * p + 1),
+  }),
   prepare(input) {
     const { n, m, p } = input;
     const [rotating, small] = withGraph(() => [residuals(true), residuals(false)]) as [

@@ -5,7 +5,7 @@
 import { programCost } from '../../ir/differentiator.js';
 import { withGraph } from '../../ir/graph.js';
 import { type Program, program } from '../../ir/program.js';
-import { num } from './input.js';
+import { finite, num } from './input.js';
 import { variables } from './scalar.js';
 import type { GradbenchEval } from './types.js';
 
@@ -35,5 +35,5 @@ export const hello: GradbenchEval<number, HelloWorkload> = {
   run(fn, w, engine) {
     return fn === 'square' ? engine.evaluate(w.f, w.x) : (engine.gradient(w.f, w.x)[0] as number);
   },
-  output: (fn, raw) => num(raw, fn === 'square' ? 'x²' : '2x'),
+  output: (fn, raw) => finite(raw as number, fn === 'square' ? 'x²' : '2x'),
 };

@@ -36,6 +36,8 @@ export interface WorkloadCost {
   outputs: number;
   /** Evaluations of the program per function call (ba evaluates its per-observation program p times). */
   evaluations: number;
+  /** Bytes of data arrays built beside the program (ba's cameras, points and sparse Jacobian), if any. */
+  dataBytes?: number;
 }
 
 /**
