@@ -363,6 +363,66 @@ function nodeStatement(kind: SweepKind, code: number, s: Site, width: number): s
   return tangentNode(code, s, width);
 }
 
+/** Whether the block of `period` nodes from `start` has an n-ary node. */
+function sitesHaveNary(f: Program, start: number, period: number): boolean {
+  for (let n = start; n < start + period; n++) if (OP_ARITY[f.op[n] as number] === 0) return true;
+  return false;
+}
+
+/**
+ * A tangent loop with the lanes innermost: per repetition, each node's value and partials once (the values of
+ * nodes used only inside the repetition in locals), then one loop over the c lanes in which each node's
+ * tangent is a local, stored only where it is used outside. The same arithmetic as unaryLanes and binaryLanes,
+ * lane by lane: p·t with a zero or non-finite partial goes through S1 and S2, which follow their slow paths.
+ */
+function tangentLoop(
+  f: Program,
+  sites: readonly Site[],
+  local: readonly boolean[],
+  start: number,
+  reps: number,
+  c: number,
+): string {
+  const values: string[] = [];
+  const lanes: string[] = [];
+  const bind = (e: string, p: number) => e.replace(/\b([xyz])\b/g, (_, n: string) => `${n}${p}`);
+  const tangentOf = (index: string, localPos: number | undefined, constant: boolean) =>
+    localPos !== undefined ? `d${localPos}` : constant ? '0' : `t[(${index}) * ${c} + j]`;
+  sites.forEach((s, p) => {
+    const code = f.op[start + p] as number;
+    const arity = OP_ARITY[code] as number;
+    const loc = s.local ?? [undefined, undefined, undefined];
+    const x = valueRef(s.a, loc[1]);
+    const y = arity === 2 ? valueRef(s.b, loc[2]) : '0';
+    const value = bind(valueExpr(code, s), p);
+    values.push(`const x${p} = ${x}, y${p} = ${y}; const z${p} = ${value};`);
+    values.push(local[p] ? `const l${p} = z${p};` : `v[${s.i}] = z${p};`);
+    const [px, py] = partialExprs(code, s);
+    const a = f.a[start + p] as number;
+    const tx = tangentOf(s.a, loc[1], s.active[1] === false && !/r/.test(s.a) && a < f.inputStart);
+    if (arity === 1) {
+      values.push(`const p${p} = ${bind(px, p)}; const f${p} = p${p} !== 0 && p${p} - p${p} === 0;`);
+      lanes.push(`const d${p} = f${p} ? 0 + p${p} * ${tx} : S1(p${p}, ${tx});`);
+    } else {
+      const b = f.b[start + p] as number;
+      const ty = tangentOf(s.b, loc[2], s.active[2] === false && !/r/.test(s.b) && b < f.inputStart);
+      if (px === '1' && (py === '1' || py === '-1')) {
+        lanes.push(`const d${p} = ${tx} ${py === '1' ? '+' : '-'} ${ty};`);
+      } else {
+        values.push(
+          `const px${p} = ${bind(px, p)}, py${p} = ${bind(py, p)};`,
+          `const f${p} = px${p} !== 0 && py${p} !== 0 && px${p} - px${p} === 0 && py${p} - py${p} === 0;`,
+        );
+        lanes.push(
+          `const d${p} = f${p} ? px${p} * ${tx} + py${p} * ${ty} : S2(px${p}, ${tx}, py${p}, ${ty});`,
+        );
+      }
+    }
+    if (!local[p]) lanes.push(`t[(${s.i}) * ${c} + j] = d${p};`);
+  });
+  return `for (let r = 0; r < ${reps}; r++) {\n${values.join('\n')}\nfor (let j = 0; j < ${c}; j++) {\n${lanes.join('\n')}\n}\n}`;
+}
+
 /** `base + r·d` as source. */
 function strided(base: number, d: number): string {
   if (d === 0) return String(base);
@@ -541,7 +601,9 @@ function loopSource(
   };
   // Block positions whose node stays inside its repetition in every repetition (not in tangent sweeps).
   const local = new Array<boolean>(period).fill(false);
-  if (kind !== 'tangent') {
+  // A tangent loop keeps block locals only when it can run its lanes innermost (no n-ary node in the block).
+  const lanesInner = kind === 'tangent' && !sitesHaveNary(f, start, period);
+  if (kind !== 'tangent' || lanesInner) {
     for (let p = 0; p < period; p++) {
       let inside = OP_ARITY[f.op[start + p] as number] !== 0;
       for (let r = 0; r < reps && inside; r++) inside = escaping[start + r * period + p] === 0;
@@ -588,6 +650,9 @@ function loopSource(
         arity === 2 ? localArg(b, db) : undefined,
       ],
     });
+  }
+  if (lanesInner) {
+    return { text: tangentLoop(f, sites, local, start, reps, width), bases };
   }
   const body = sites.map((site, p) => nodeStatement(kind, f.op[start + p] as number, site, width));
   if (kind === 'adjoint') {

@@ -9,7 +9,7 @@
 import { FIXED_VALUE, NARY_VALUE, type NaryOpDef, NUMERIC_PARTIALS, OP_DEFS } from '../ops.js';
 import type { Program } from '../program.js';
 import { type SweepCode, sweepSource } from './emit.js';
-import { accumulateLanes, binaryLanes, unaryLanes } from './lanes.js';
+import { accumulateLanes, binaryLane, binaryLanes, unaryLane, unaryLanes } from './lanes.js';
 import { activity, planSegments, type Segment } from './plan.js';
 
 export { accumulateLanes, binaryLanes, unaryLanes } from './lanes.js';
@@ -38,7 +38,7 @@ const NARY_PARTIAL = OP_DEFS.map((d) => (d.arity === 'n' ? (d as NaryOpDef).nume
 
 /** Compiles a sweep's code: its calls, each with its function and offsets. */
 function build<Fn>(code: SweepCode): { fn: Fn; offsets: Int32Array | undefined }[] {
-  const factory = new Function('V', 'P', 'N', 'Q', 'L1', 'L2', 'LA', code.source) as (
+  const factory = new Function('V', 'P', 'N', 'Q', 'L1', 'L2', 'LA', 'S1', 'S2', code.source) as (
     ...tables: unknown[]
   ) => Fn[];
   const fns = factory(
@@ -49,6 +49,8 @@ function build<Fn>(code: SweepCode): { fn: Fn; offsets: Int32Array | undefined }
     unaryLanes,
     binaryLanes,
     accumulateLanes,
+    unaryLane,
+    binaryLane,
   );
   return code.calls.map((c) => ({ fn: fns[c.fn] as Fn, offsets: c.offsets }));
 }

@@ -43,3 +43,16 @@ export function accumulateLanes(t: Float64Array, to: number, from: number, p: nu
     }
   }
 }
+
+/** One lane of unaryLanes: p·t as `0 + p·t`, zero when p is zero, and zero for a zero t when p is not finite. */
+export function unaryLane(p: number, t: number): number {
+  return p !== 0 && (p - p === 0 || t !== 0) ? 0 + p * t : 0;
+}
+
+/** One lane of binaryLanes' general path: from zero, px·tx then py·ty, each skipped as accumulateLanes skips. */
+export function binaryLane(px: number, tx: number, py: number, ty: number): number {
+  let s = 0;
+  if (px !== 0 && (px - px === 0 || tx !== 0)) s = s + px * tx;
+  if (py !== 0 && (py - py === 0 || ty !== 0)) s = s + py * ty;
+  return s;
+}
