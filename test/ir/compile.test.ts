@@ -117,6 +117,29 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
     );
   });
 
+  it('on chains whose every link is used once (values and adjoints carried between repetitions)', () => {
+    fc.assert(
+      fc.property(
+        specArbitrary(2, 3),
+        fc.integer({ min: 5, max: 30 }),
+        specialPoint(3),
+        (block, reps, seed) => {
+          const f = withGraph(() => {
+            const x = Array.from({ length: reps + 1 }, (_, i) => variable(`x${i}`));
+            let chain: Expr = x[0] as Expr;
+            // Each link reads the previous one once, through the block's first argument or a product.
+            for (let i = 0; i < reps; i++)
+              chain = buildSpec(block, [x[i + 1] as Expr, x[i] as Expr]).mul(chain);
+            return program(chain, { variables: x });
+          });
+          const x = Array.from({ length: reps + 1 }, (_, i) => (seed[i % 3] as number) * (1 - i / 50));
+          agree(f, x);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
   it('on n-ary nodes inside loops: dot, sum and logsumexp over sliding windows', () => {
     const f = withGraph(() => {
       const x = Array.from({ length: 30 }, (_, i) => variable(`x${i}`));

@@ -38,6 +38,17 @@ interface Site {
    * (`l{p}` and `g{p}`) rather than in `v` and `adj`: nodes used only within their own repetition.
    */
   readonly local?: readonly [number | undefined, number | undefined, number | undefined];
+  /**
+   * In a primal loop, values carried from the previous repetition in a variable rather than read back from `v`:
+   * the name the node's value is also kept in (`n{p}`), and the names its arguments are read from (`c{q}`).
+   */
+  readonly carry?: readonly [string | undefined, string | undefined, string | undefined];
+  /**
+   * In an adjoint loop, adjoints carried to the previous repetition in a variable: the name the node's own
+   * adjoint is read from (`gn{p}`), and for each argument the variable its contribution goes to (`cg{q}`)
+   * except in repetition 0, whose contributions go to `adj` (their node lies before the loop).
+   */
+  readonly carryAdjoint?: readonly [string | undefined, string | undefined, string | undefined];
 }
 
 /** How a sweep reads node values and adjoints of a site: from the arrays, or from block locals. */
@@ -152,14 +163,17 @@ function primalNode(code: number, s: Site): string {
     }
     return `v[${s.i}] = N${code}(v, args, ${s.a}, ${n});`;
   }
-  const x = valueRef(s.a, s.local?.[1]);
-  const y = valueRef(s.b, s.local?.[2]);
+  const x = s.carry?.[1] ?? valueRef(s.a, s.local?.[1]);
+  const y = s.carry?.[2] ?? valueRef(s.b, s.local?.[2]);
   const self = s.local?.[0];
-  const target = self === undefined ? `v[${s.i}] =` : `const l${self} =`;
-  if (arity === 1) return code === NEG ? `${target} -${x};` : `${target} V${code}(${x}, 0);`;
-  if (s.square) return `${target} ${x} * ${x};`;
+  const kept = s.carry?.[0];
+  const target =
+    kept !== undefined ? `const ${kept} =` : self === undefined ? `v[${s.i}] =` : `const l${self} =`;
+  const after = kept !== undefined ? ` v[${s.i}] = ${kept};` : '';
+  if (arity === 1) return `${target} ${code === NEG ? `-${x}` : `V${code}(${x}, 0)`};${after}`;
+  if (s.square) return `${target} ${x} * ${x};${after}`;
   const infix = INFIX[code];
-  return infix !== undefined ? `${target} ${x} ${infix} ${y};` : `${target} V${code}(${x}, ${y});`;
+  return `${target} ${infix !== undefined ? `${x} ${infix} ${y}` : `V${code}(${x}, ${y})`};${after}`;
 }
 
 /** The value expression of a fixed-arity node in terms of `x` and `y`. */
@@ -258,10 +272,15 @@ function adjointNode(code: number, s: Site): string {
     uses('y') ? `const y = ${arity === 2 ? valueRef(s.b, local[2]) : '0'};` : '',
     uses('z') ? `const z = ${valueRef(s.i, local[0])};` : '',
   ].join(' ');
-  const open = `g = ${adjointRef(s.i, local[0])}; if (g !== 0) {`;
+  const carry = s.carryAdjoint ?? [undefined, undefined, undefined];
+  const open = `g = ${carry[0] ?? adjointRef(s.i, local[0])}; if (g !== 0) {`;
+  const to = (index: string, localPos: number | undefined, carried: string | undefined, p: string) =>
+    carried === undefined
+      ? addAdjoint(adjointRef(index, localPos), p)
+      : `if (r === 0) { ${addAdjoint(adjointRef(index, localPos), p)} } else { ${addAdjoint(carried, p)} }`;
   // Partials read values only, so computing them in turn is the same as computing both first.
-  return `${open} ${reads} ${toX ? addAdjoint(adjointRef(s.a, local[1]), px) : ''} ${
-    toY ? addAdjoint(adjointRef(s.b, local[2]), py) : ''
+  return `${open} ${reads} ${toX ? to(s.a, local[1], carry[1], px) : ''} ${
+    toY ? to(s.b, local[2], carry[2], py) : ''
   } }`;
 }
 
@@ -361,6 +380,11 @@ function nodeStatement(kind: SweepKind, code: number, s: Site, width: number): s
   if (kind === 'primal') return primalNode(code, s);
   if (kind === 'adjoint') return adjointNode(code, s);
   return tangentNode(code, s, width);
+}
+
+/** The variable a carried value is read from, if it is carried. */
+function named(q: number | undefined): string | undefined {
+  return q === undefined ? undefined : `c${q}`;
 }
 
 /** Whether the block of `period` nodes from `start` has an n-ary node. */
@@ -516,20 +540,8 @@ export function escapes(f: Program, segments: readonly Segment[], fused: Readonl
   return out;
 }
 
-/** A sum whose terms are nodes of one loop's block, taken in loop order and used by nothing else. */
-interface FusedSum {
-  readonly node: number;
-  /** The block positions of the terms, in the order the sum adds them within a repetition. */
-  readonly positions: readonly number[];
-}
-
-/**
- * The sums computed inside loops: Σ over a loop's repetitions of a few of its block nodes (Rosenbrock's
- * Σᵢ [100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²]), when the terms have no other use. The primal sweep adds the terms
- * as each repetition makes them, from −0 (−0 + x is x, so this is the sum from its first term, as OPS.sum
- * computes it); the adjoint sweep hands the sum's adjoint to the terms' block locals.
- */
-function fusedSums(f: Program, segments: readonly Segment[]): Map<Loop, FusedSum[]> {
+/** How many times each node is used: as an argument (each occurrence) or as an output. */
+function useCounts(f: Program): Int32Array {
   const uses = new Int32Array(f.size);
   for (const o of f.outputs) uses[o] = (uses[o] as number) + 1;
   for (let u = f.opStart; u < f.size; u++) {
@@ -549,6 +561,23 @@ function fusedSums(f: Program, segments: readonly Segment[]): Map<Loop, FusedSum
       }
     }
   }
+  return uses;
+}
+
+/** A sum whose terms are nodes of one loop's block, taken in loop order and used by nothing else. */
+interface FusedSum {
+  readonly node: number;
+  /** The block positions of the terms, in the order the sum adds them within a repetition. */
+  readonly positions: readonly number[];
+}
+
+/**
+ * The sums computed inside loops: Σ over a loop's repetitions of a few of its block nodes (Rosenbrock's
+ * Σᵢ [100(xᵢ₊₁ − xᵢ²)² + (1 − xᵢ)²]), when the terms have no other use. The primal sweep adds the terms
+ * as each repetition makes them, from −0 (−0 + x is x, so this is the sum from its first term, as OPS.sum
+ * computes it); the adjoint sweep hands the sum's adjoint to the terms' block locals.
+ */
+function fusedSums(f: Program, segments: readonly Segment[], uses: Int32Array): Map<Loop, FusedSum[]> {
   const loops = segments.filter((seg): seg is Loop => seg.kind === 'loop');
   const out = new Map<Loop, FusedSum[]>();
   for (const seg of segments) {
@@ -589,6 +618,7 @@ function loopSource(
   activity: Uint8Array,
   escaping: Uint8Array,
   sums: readonly FusedSum[],
+  uses: Int32Array,
 ): { text: string; bases: number[] } {
   const { start, period, reps } = loop;
   const bases: number[] = [];
@@ -614,6 +644,49 @@ function loopSource(
   const localArg = (base: number, d: number): number | undefined => {
     const p = base - start;
     return d === period && p >= 0 && p < period && local[p] ? p : undefined;
+  };
+  // Primal: a value the next repetition reads is carried in a variable (no store-to-load round trip).
+  const carried = new Set<number>();
+  const carriedArg = (base: number, d: number): number | undefined => {
+    const q = base - start + period;
+    const fixed = q >= 0 && q < period && OP_ARITY[f.op[start + q] as number] !== 0;
+    return kind === 'primal' && d === period && fixed && !local[q] ? q : undefined;
+  };
+  for (let p = 0; p < period && kind === 'primal'; p++) {
+    const n = start + p;
+    const arity = OP_ARITY[f.op[n] as number] as number;
+    if (arity === 0) continue;
+    const qa = carriedArg(f.a[n] as number, loop.da[p] as number);
+    if (qa !== undefined) carried.add(qa);
+    const qb = arity === 2 ? carriedArg(f.b[n] as number, loop.db[p] as number) : undefined;
+    if (qb !== undefined) carried.add(qb);
+  }
+  // Adjoint: an adjoint whose only contribution comes from the next repetition is carried in a variable.
+  const carriedAdjoint = new Set<number>();
+  if (kind === 'adjoint') {
+    const slots = new Map<number, number>();
+    const count = (base: number, d: number) => {
+      const q = base - start + period;
+      if (d === period && q >= 0 && q < period && OP_ARITY[f.op[start + q] as number] !== 0 && !local[q]) {
+        slots.set(q, (slots.get(q) ?? 0) + 1);
+      }
+    };
+    for (let p = 0; p < period; p++) {
+      const n = start + p;
+      const arity = OP_ARITY[f.op[n] as number] as number;
+      if (arity === 0) continue;
+      count(f.a[n] as number, loop.da[p] as number);
+      if (arity === 2) count(f.b[n] as number, loop.db[p] as number);
+    }
+    for (const [q, k] of slots) {
+      let only = k === 1;
+      for (let r = 0; r + 1 < reps && only; r++) only = uses[start + r * period + q] === 1;
+      if (only) carriedAdjoint.add(q);
+    }
+  }
+  const adjointCarry = (base: number, d: number): string | undefined => {
+    const q = base - start + period;
+    return d === period && carriedAdjoint.has(q) ? `cg${q}` : undefined;
   };
   const sites: Site[] = [];
   for (let p = 0; p < period; p++) {
@@ -649,6 +722,22 @@ function loopSource(
         arity === 0 ? undefined : localArg(a, da),
         arity === 2 ? localArg(b, db) : undefined,
       ],
+      carryAdjoint:
+        carriedAdjoint.size === 0 || arity === 0
+          ? undefined
+          : [
+              carriedAdjoint.has(p) ? `gn${p}` : undefined,
+              adjointCarry(a, da),
+              arity === 2 ? adjointCarry(b, db) : undefined,
+            ],
+      carry:
+        carried.size === 0 || arity === 0
+          ? undefined
+          : [
+              carried.has(p) ? `n${p}` : undefined,
+              named(carriedArg(a, da)),
+              arity === 2 ? named(carriedArg(b, db)) : undefined,
+            ],
     });
   }
   if (lanesInner) {
@@ -668,15 +757,25 @@ function loopSource(
           `if (${name} !== 0) { ${sum.positions.map((p) => `g${p} += ${name};`).join(' ')} }`,
       );
     body.reverse();
-    const before = names.map(({ name, at }) => `const ${name} = adj[${at}];`).join('\n');
+    const carries = [...carriedAdjoint];
+    const before = [
+      ...names.map(({ name, at }) => `const ${name} = adj[${at}];`),
+      // The last repetition's adjoints come from after the loop, in adj.
+      ...carries.map((q) => `let cg${q} = adj[${strided(start + (reps - 1) * period + q, 0)}];`),
+    ].join('\n');
+    const take = carries.map((q) => `const gn${q} = cg${q}; cg${q} = 0;`);
     const block = registerAdjoints([...fromSums, ...body], reps, bases);
-    const text = `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${[...again, ...zeros, ...block].join('\n')}\n}`;
+    const text = `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${[...take, ...again, ...zeros, ...block].join('\n')}\n}`;
     return { text, bases };
   }
   if (kind === 'primal') {
     const names = sums.map((sum, j) => ({ sum, name: `sum${j}`, at: strided(sum.node, 0) }));
-    const before = names.map(({ name }) => `let ${name} = -0;`).join('\n');
-    const terms = names.map(({ sum, name }) => sum.positions.map((p) => `${name} += l${p};`).join(' '));
+    const carry = [...carried].map((q) => `let c${q} = v[${strided(start + q - period, 0)}];`);
+    const before = [...carry, ...names.map(({ name }) => `let ${name} = -0;`)].join('\n');
+    const terms = [
+      ...names.map(({ sum, name }) => sum.positions.map((p) => `${name} += l${p};`).join(' ')),
+      ...[...carried].map((q) => `c${q} = n${q};`),
+    ];
     const after = names.map(({ name, at }) => `v[${at}] = ${name};`).join('\n');
     const text = `${before}\nfor (let r = 0; r < ${reps}; r++) {\n${[...body, ...terms].join('\n')}\n}\n${after}`;
     return { text, bases };
@@ -728,7 +827,8 @@ export function sweepSource(
 ): SweepCode {
   const params = kind === 'primal' ? 'v, args, o' : kind === 'adjoint' ? 'v, adj, args, o' : 'v, t, args, o';
   const locals = kind === 'adjoint' ? 'let g, p;' : '';
-  const sums = kind === 'tangent' ? new Map<Loop, FusedSum[]>() : fusedSums(f, segments);
+  const uses = useCounts(f);
+  const sums = kind === 'tangent' ? new Map<Loop, FusedSum[]>() : fusedSums(f, segments, uses);
   const fused = new Set([...sums.values()].flat().map((sum) => sum.node));
   const escaping = escapes(f, segments, fused);
   // Each distinct body once; each call names its body and, for a loop, its offsets.
@@ -746,7 +846,7 @@ export function sweepSource(
   const shapes = new Map<string, number>();
   for (const seg of segments) {
     if (seg.kind !== 'loop') continue;
-    const code = loopSource(f, kind, seg, width, activity, escaping, sums.get(seg) ?? []);
+    const code = loopSource(f, kind, seg, width, activity, escaping, sums.get(seg) ?? [], uses);
     loops.set(seg, code);
     shapes.set(code.text, (shapes.get(code.text) ?? 0) + 1);
   }
