@@ -77,6 +77,12 @@ interface ArgList {
   readonly activity: Uint8Array;
   /** How the code names `base + r·d` (a literal outside loops, an offset parameter inside). */
   readonly strided: Strided;
+  /** Registers a vector of constant values with the sweep and returns its name in the generated code. */
+  readonly vector: (values: Float64Array) => string;
+  /** The index of the first constant node (every node below it is a constant). */
+  readonly inputStart: number;
+  /** The constants' values, by node index. */
+  readonly constants: Float64Array;
 }
 
 /** Writes `base + r·d` as source. */
@@ -101,6 +107,33 @@ function rangeRef(list: ArgList, offset: number, length: number): (k: string) =>
   if (!plain) return (k) => `args[${k}]`;
   const base = list.strided(firsts[0] as number, d);
   return (k) => `${base} + (${k}) - (st + ${offset})`;
+}
+
+/**
+ * How the value of entry `k` of an argument range is read: `v[...]`, or, when every entry is a constant in
+ * every repetition, from a vector of their values made once (`K{n}`, the repetitions one after another), so a
+ * dot product with constant data reads it contiguously instead of through `args`.
+ */
+function rangeValue(list: ArgList, offset: number, length: number): (k: string) => string {
+  const { args, starts } = list;
+  let constant = length > 0;
+  for (const st of starts) {
+    for (let k = st + offset; k < st + offset + length && constant; k++) {
+      constant = (args[k] as number) < list.inputStart;
+    }
+  }
+  if (!constant) {
+    const ref = rangeRef(list, offset, length);
+    return (k) => `v[${ref(k)}]`;
+  }
+  const values = new Float64Array(starts.length * length);
+  starts.forEach((st, r) => {
+    for (let k = 0; k < length; k++)
+      values[r * length + k] = list.constants[args[st + offset + k] as number] as number;
+  });
+  const name = list.vector(values);
+  const row = starts.length > 1 ? `r * ${length} + ` : '';
+  return (k) => `${name}[${row}(${k}) - (st + ${offset})]`;
 }
 
 /** Whether a dot node's two halves are the same nodes in every repetition: dot(w, w). */
@@ -156,10 +189,10 @@ function primalNode(code: number, s: Site): string {
       // As OPS.dot: from the first product, then left to right.
       const h = n >> 1;
       if (h === 0) return `v[${s.i}] = 0;`;
-      const x = rangeRef(list, 0, h);
-      const y = rangeRef(list, h, h);
-      return `{ const st = ${s.a}; let s = v[${x('st')}] * v[${y(`st + ${h}`)}];
-        for (let k = st + 1; k < st + ${h}; k++) s += v[${x('k')}] * v[${y(`k + ${h}`)}]; v[${s.i}] = s; }`;
+      const x = rangeValue(list, 0, h);
+      const y = rangeValue(list, h, h);
+      return `{ const st = ${s.a}; let s = ${x('st')} * ${y(`st + ${h}`)};
+        for (let k = st + 1; k < st + ${h}; k++) s += ${x('k')} * ${y(`k + ${h}`)}; v[${s.i}] = s; }`;
     }
     return `v[${s.i}] = N${code}(v, args, ${s.a}, ${n});`;
   }
@@ -252,10 +285,10 @@ function adjointNode(code: number, s: Site): string {
       }
       // The two halves in order, each left out when all its entries are constants.
       const first = rangeActive(list, 0, h)
-        ? `for (let k = st; k < st + ${h}; k++) { p = v[${y(`k + ${h}`)}]; if (p !== 0) adj[${x('k')}] += g * p; }`
+        ? `for (let k = st; k < st + ${h}; k++) { p = ${rangeValue(list, h, h)(`k + ${h}`)}; if (p !== 0) adj[${x('k')}] += g * p; }`
         : '';
       const second = rangeActive(list, h, h)
-        ? `for (let k = st + ${h}; k < st + ${n}; k++) { p = v[${x(`k - ${h}`)}]; if (p !== 0) adj[${y('k')}] += g * p; }`
+        ? `for (let k = st + ${h}; k < st + ${n}; k++) { p = ${rangeValue(list, 0, h)(`k - ${h}`)}; if (p !== 0) adj[${y('k')}] += g * p; }`
         : '';
       return `${head} ${st} ${first} ${second} }`;
     }
@@ -342,10 +375,10 @@ function tangentNode(code: number, s: Site, c: number): string {
       const x = rangeRef(list, 0, h);
       const y = rangeRef(list, h, h);
       const first = rangeActive(list, 0, h)
-        ? `for (let k = st; k < st + ${h}; k++) ${accumulateSource(`(${x('k')}) * ${c}`, `v[${y(`k + ${h}`)}]`, c, acc)}`
+        ? `for (let k = st; k < st + ${h}; k++) ${accumulateSource(`(${x('k')}) * ${c}`, rangeValue(list, h, h)(`k + ${h}`), c, acc)}`
         : '';
       const second = rangeActive(list, h, h)
-        ? `for (let k = st + ${h}; k < st + ${n}; k++) ${accumulateSource(`(${y('k')}) * ${c}`, `v[${x(`k - ${h}`)}]`, c, acc)}`
+        ? `for (let k = st + ${h}; k < st + ${n}; k++) ${accumulateSource(`(${y('k')}) * ${c}`, rangeValue(list, 0, h)(`k - ${h}`), c, acc)}`
         : '';
       return `{ ${head} const st = ${s.a}; ${value} ${acc ? declare : clear} ${first} ${second} ${store} }`;
     }
@@ -619,6 +652,7 @@ function loopSource(
   escaping: Uint8Array,
   sums: readonly FusedSum[],
   uses: Int32Array,
+  vector: (values: Float64Array) => string,
 ): { text: string; bases: number[] } {
   const { start, period, reps } = loop;
   const bases: number[] = [];
@@ -710,6 +744,9 @@ function loopSource(
               count: b,
               activity,
               strided,
+              vector,
+              inputStart: f.inputStart,
+              constants: f.constants,
             }
           : undefined,
       active: [
@@ -791,6 +828,7 @@ function straightSource(
   width: number,
   activity: Uint8Array,
   fused: ReadonlySet<number>,
+  vector: (values: Float64Array) => string,
 ): string {
   const lines: string[] = [];
   for (let n = start; n < end; n++) {
@@ -806,7 +844,19 @@ function straightSource(
       b: String(b),
       active: [activity[n] === 1, arity === 0 || activity[a] === 1, arity === 2 && activity[b] === 1],
       square: code === POW && isTwo(f, b),
-      list: arity === 0 ? { args: f.args, starts: [a], count: b, activity, strided } : undefined,
+      list:
+        arity === 0
+          ? {
+              args: f.args,
+              starts: [a],
+              count: b,
+              activity,
+              strided,
+              vector,
+              inputStart: f.inputStart,
+              constants: f.constants,
+            }
+          : undefined,
     };
     lines.push(nodeStatement(kind, code, site, width));
   }
@@ -828,6 +878,9 @@ export function sweepSource(
   const params = kind === 'primal' ? 'v, args, o' : kind === 'adjoint' ? 'v, adj, args, o' : 'v, t, args, o';
   const locals = kind === 'adjoint' ? 'let g, p;' : '';
   const uses = useCounts(f);
+  // Vectors of constant data the code reads directly (K{n}), handed to the factory beside the rule tables.
+  const vectors: Float64Array[] = [];
+  const vector = (values: Float64Array) => `K${vectors.push(values) - 1}`;
   const sums = kind === 'tangent' ? new Map<Loop, FusedSum[]>() : fusedSums(f, segments, uses);
   const fused = new Set([...sums.values()].flat().map((sum) => sum.node));
   const escaping = escapes(f, segments, fused);
@@ -846,7 +899,7 @@ export function sweepSource(
   const shapes = new Map<string, number>();
   for (const seg of segments) {
     if (seg.kind !== 'loop') continue;
-    const code = loopSource(f, kind, seg, width, activity, escaping, sums.get(seg) ?? [], uses);
+    const code = loopSource(f, kind, seg, width, activity, escaping, sums.get(seg) ?? [], uses, vector);
     loops.set(seg, code);
     shapes.set(code.text, (shapes.get(code.text) ?? 0) + 1);
   }
@@ -868,7 +921,10 @@ export function sweepSource(
     } else {
       const chunk = kind === 'tangent' ? TANGENT_CHUNK : CHUNK;
       for (let s = seg.start; s < seg.end; s += chunk) {
-        add(straightSource(f, kind, s, Math.min(seg.end, s + chunk), width, activity, fused), undefined);
+        add(
+          straightSource(f, kind, s, Math.min(seg.end, s + chunk), width, activity, fused, vector),
+          undefined,
+        );
       }
     }
   }
@@ -884,9 +940,10 @@ export function sweepSource(
       if (arity === 2) bindings.push(`const P${code}_1 = P[${code}][1];`);
     }
   }
+  bindings.push(...vectors.map((_, k) => `const K${k} = K[${k}];`));
   const fns = [...bodies.keys()].map((body, k) => `function s${k}(${params}) {\n${locals}\n${body}\n}`);
   const source = `'use strict';\n${bindings.join('\n')}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `s${k}`).join(', ')}];`;
-  return { source, calls };
+  return { source, calls, vectors };
 }
 
 /** One call of a sweep: which generated function, with which offsets (for a loop). */
@@ -899,4 +956,6 @@ export interface SweepCall {
 export interface SweepCode {
   readonly source: string;
   readonly calls: readonly SweepCall[];
+  /** The constant vectors the code reads (`K{n}`). */
+  readonly vectors: readonly Float64Array[];
 }

@@ -38,7 +38,7 @@ const NARY_PARTIAL = OP_DEFS.map((d) => (d.arity === 'n' ? (d as NaryOpDef).nume
 
 /** Compiles a sweep's code: its calls, each with its function and offsets. */
 function build<Fn>(code: SweepCode): { fn: Fn; offsets: Int32Array | undefined }[] {
-  const factory = new Function('V', 'P', 'N', 'Q', 'L1', 'L2', 'LA', 'S1', 'S2', code.source) as (
+  const factory = new Function('V', 'P', 'N', 'Q', 'L1', 'L2', 'LA', 'S1', 'S2', 'K', code.source) as (
     ...tables: unknown[]
   ) => Fn[];
   const fns = factory(
@@ -51,6 +51,7 @@ function build<Fn>(code: SweepCode): { fn: Fn; offsets: Int32Array | undefined }
     accumulateLanes,
     unaryLane,
     binaryLane,
+    code.vectors,
   );
   return code.calls.map((c) => ({ fn: fns[c.fn] as Fn, offsets: c.offsets }));
 }
