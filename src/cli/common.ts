@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
+import { textTable } from '../display/text.js';
 import { type Backend, DifflabError, type Program, parse } from '../index.js';
 
 /** The lecture's worked example, the default function of the commands. */
@@ -154,24 +155,7 @@ export function formatSmall(x: number): string {
 }
 
 /** Aligns rows of cells into columns (the first row is the header). Numbers align right. */
-export function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) {
-    for (const [i, cell] of row.entries()) widths[i] = Math.max(widths[i] ?? 0, [...cell].length);
-  }
-  const numeric = (s: string) => /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$|^NaN$|^-?Infinity$/i.test(s);
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => {
-          const pad = (widths[i] as number) - [...cell].length;
-          return numeric(cell) ? ' '.repeat(pad) + cell : cell + ' '.repeat(pad);
-        })
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
+export const table = textTable;
 
 /** The one line (plus a caret line for parse errors) printed for an error. */
 export function describeError(e: unknown): { message: string; usage: boolean } {

@@ -88,6 +88,27 @@ interface ArgList {
 /** Writes `base + r·d` as source. */
 type Strided = (base: number, d: number) => string;
 
+/** An n-ary node's argument lists, starting at `starts` (one per repetition), of `count` entries. */
+function argList(
+  f: Program,
+  starts: readonly number[],
+  count: number,
+  activity: Uint8Array,
+  strided: Strided,
+  vector: (values: Float64Array) => string,
+): ArgList {
+  return {
+    args: f.args,
+    starts,
+    count,
+    activity,
+    strided,
+    vector,
+    inputStart: f.inputStart,
+    constants: f.constants,
+  };
+}
+
 /**
  * How entry `k` of the argument range `st + offset .. st + offset + length − 1` is read, where `st` is the
  * generated code's start of the list: `args[k]`, or a plain node index where the range is contiguous in every
@@ -738,16 +759,14 @@ function loopSource(
       square: code === POW && db === 0 && isTwo(f, b),
       list:
         arity === 0
-          ? {
-              args: f.args,
-              starts: Array.from({ length: reps }, (_, r) => a + r * da),
-              count: b,
+          ? argList(
+              f,
+              Array.from({ length: reps }, (_, r) => a + r * da),
+              b,
               activity,
               strided,
               vector,
-              inputStart: f.inputStart,
-              constants: f.constants,
-            }
+            )
           : undefined,
       active: [
         someActive(activity, n, period, reps),
@@ -844,19 +863,7 @@ function straightSource(
       b: String(b),
       active: [activity[n] === 1, arity === 0 || activity[a] === 1, arity === 2 && activity[b] === 1],
       square: code === POW && isTwo(f, b),
-      list:
-        arity === 0
-          ? {
-              args: f.args,
-              starts: [a],
-              count: b,
-              activity,
-              strided,
-              vector,
-              inputStart: f.inputStart,
-              constants: f.constants,
-            }
-          : undefined,
+      list: arity === 0 ? argList(f, [a], b, activity, strided, vector) : undefined,
     };
     lines.push(nodeStatement(kind, code, site, width));
   }
