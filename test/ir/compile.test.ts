@@ -140,6 +140,57 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
     );
   });
 
+  it('when a repetition reads its own nodes at a position that moves from one repetition to the next', () => {
+    // Repetition r reads c_r: the argument's stride is not the loop's period, so c_r cannot be one local.
+    const f = withGraph(() => {
+      const xs = [0, 1, 2, 3].map((r) => variable(`x${r}`));
+      const outs = xs.map((x, r) => {
+        const c: Expr[] = [x.sin()];
+        for (let k = 1; k <= 8; k++) c.push((c[k - 1] as Expr).add(x));
+        return (c[8] as Expr).mul(c[r] as Expr);
+      });
+      return program(sum(outs), { variables: xs });
+    });
+    expect(compiled(f).segments.some((s) => s.kind === 'loop')).toBe(true);
+    for (const x of [
+      [0.5, 1.5, 2.5, 3.5],
+      [0, -0, Number.NaN, 1e300],
+    ])
+      agree(f, x);
+    // And against the closed form: d/dx_r [(sin x_r + 8x_r)(sin x_r + r·x_r)].
+    const x = [0.5, 1.5, 2.5, 3.5];
+    const g = methods.reverse.gradient(f, x, { backend: 'compile' }).value;
+    x.forEach((xr, r) => {
+      const [a, b] = [Math.sin(xr) + 8 * xr, Math.sin(xr) + r * xr];
+      const expected = (Math.cos(xr) + 8) * b + a * (Math.cos(xr) + r);
+      expect(Math.abs((g[r] as number) - expected)).toBeLessThan(1e-12 * Math.abs(expected));
+    });
+  });
+
+  it('when the last repetition of a carried chain is also read inside the loop', () => {
+    const f = withGraph(() => {
+      const x = [0, 1, 2, 3].map((r) => variable(`x${r}`));
+      const y = [0, 1, 2, 3].map((r) => variable(`y${r}`));
+      const [q0, z0, n0] = [variable('q'), variable('z'), variable('n')];
+      let q: Expr = q0;
+      let n: Expr = n0;
+      const m: Expr[] = [];
+      const ns: Expr[] = [];
+      for (let r = 0; r < 4; r++) {
+        q = q.mul(n);
+        const z = r === 0 ? z0 : r === 1 ? (m[0] as Expr) : r === 2 ? (ns[1] as Expr) : q;
+        m.push((x[r] as Expr).sin().mul(z));
+        n = (m[r] as Expr).add(y[r] as Expr);
+        ns.push(n);
+      }
+      // An input the function does not use shifts the node indices into the shape that once went wrong.
+      return program(q.add(n), { variables: [...x, ...y, 'q', 'z', 'unused', 'n'] });
+    });
+    expect(compiled(f).segments.some((s) => s.kind === 'loop' && s.period === 4)).toBe(true);
+    agree(f, [0.5, 1.5, 2.5, 3.5, 0.1, 0.2, 0.3, 0.4, 1.1, 1.2, 0, 1.3]);
+    agree(f, [0, -0, 1, Number.POSITIVE_INFINITY, 0.1, 0.2, 0.3, 0.4, 1.1, 1.2, 0, 1.3]);
+  });
+
   it('on n-ary nodes inside loops: dot, sum and logsumexp over sliding windows', () => {
     const f = withGraph(() => {
       const x = Array.from({ length: 30 }, (_, i) => variable(`x${i}`));

@@ -642,7 +642,7 @@ function fusedSums(f: Program, segments: readonly Segment[], uses: Int32Array): 
       const count = f.b[u] as number;
       const first = f.args[start] as number;
       const loop = loops.find((l) => first >= l.start && first < l.start + l.period);
-      if (loop === undefined || count % loop.reps !== 0) continue;
+      if (count === 0 || loop === undefined || count % loop.reps !== 0) continue;
       const m = count / loop.reps;
       const positions = Array.from({ length: m }, (_, j) => (f.args[start + j] as number) - loop.start);
       if (new Set(positions).size !== m || positions.some((p) => p < 0 || p >= loop.period)) continue;
@@ -694,6 +694,22 @@ function loopSource(
       for (let r = 0; r < reps && inside; r++) inside = escaping[start + r * period + p] === 0;
       local[p] = inside;
     }
+    // A node read within its own repetition from a position that moves from one repetition to the next (an
+    // argument whose stride is not the period) cannot be named as one local: it stays in the arrays.
+    for (let p = 0; p < period; p++) {
+      const n = start + p;
+      const arity = OP_ARITY[f.op[n] as number] as number;
+      const slots: [number, number][] = [];
+      if (arity >= 1) slots.push([f.a[n] as number, loop.da[p] as number]);
+      if (arity === 2) slots.push([f.b[n] as number, loop.db[p] as number]);
+      for (const [base, d] of slots) {
+        if (d === period) continue;
+        for (let r = 0; r < reps; r++) {
+          const q = base + r * d - start - r * period;
+          if (q >= 0 && q < period) local[q] = false;
+        }
+      }
+    }
   }
   /** The block position of an argument that is a local of the same repetition. */
   const localArg = (base: number, d: number): number | undefined => {
@@ -733,8 +749,22 @@ function loopSource(
       count(f.a[n] as number, loop.da[p] as number);
       if (arity === 2) count(f.b[n] as number, loop.db[p] as number);
     }
+    // The last repetition's node must have no user inside the loop: its adjoint is read before the loop.
+    const last = start + (reps - 1) * period;
+    const usedInLast = new Set<number>();
+    for (let p = 0; p < period; p++) {
+      const n = last + p;
+      const arity = OP_ARITY[f.op[n] as number] as number;
+      if (arity === 0) {
+        const st = f.a[n] as number;
+        for (let k = st; k < st + (f.b[n] as number); k++) usedInLast.add((f.args[k] as number) - last);
+      } else {
+        usedInLast.add((f.a[n] as number) - last);
+        if (arity === 2) usedInLast.add((f.b[n] as number) - last);
+      }
+    }
     for (const [q, k] of slots) {
-      let only = k === 1;
+      let only = k === 1 && !usedInLast.has(q);
       for (let r = 0; r + 1 < reps && only; r++) only = uses[start + r * period + q] === 1;
       if (only) carriedAdjoint.add(q);
     }
