@@ -61,6 +61,22 @@ export function displayable<T extends object>(target: T, view: DisplayView): T &
 }
 
 /**
+ * Attaches a benchmark section's display: its Markdown as text and as Markdown, and its charts. One call per
+ * section kind, so every section displays alike.
+ */
+export function displaySection<T extends object>(
+  section: T,
+  markdown: (s: T) => string,
+  charts: (s: T) => Record<string, ChartSpec>,
+): T & Displayable {
+  return displayable(section, {
+    text: () => markdown(section),
+    markdown: () => markdown(section),
+    charts: () => Object.values(charts(section)),
+  });
+}
+
+/**
  * The MIME bundle of a view: text/plain, text/markdown, text/html (the Markdown rendered, then the charts
  * inline as SVG), and where there are charts image/svg+xml and the Vega-Lite spec (several charts are stacked
  * into one spec with `vconcat`).

@@ -6,7 +6,7 @@
  * No `node:` imports: this runs in a browser.
  */
 import { methods } from '../api.js';
-import { type Displayable, displayable } from '../display/mime.js';
+import { type Displayable, displaySection } from '../display/mime.js';
 import { DifflabError } from '../ir/errors.js';
 import { type Program, parse } from '../ir/index.js';
 import { workloads as registry } from '../workloads/index.js';
@@ -240,11 +240,7 @@ export async function runAccuracy(o: AccuracyOptions = {}): Promise<AccuracySect
  * `toString()` (the Markdown) to a section, e.g. one read back from results.json; returns it.
  */
 export function displayAccuracy(s: AccuracySection): AccuracySection & Displayable {
-  return displayable(s, {
-    text: () => accuracyMarkdown(s),
-    markdown: () => accuracyMarkdown(s),
-    charts: () => Object.values(accuracyCharts(s)),
-  });
+  return displaySection(s, accuracyMarkdown, accuracyCharts);
 }
 
 /** The best (smallest-error) point of a scheme on a function; ties go to the larger h. */

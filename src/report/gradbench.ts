@@ -3,7 +3,7 @@
  * method, with the derivative/primal time ratio beside the best published ratios, which method covers which
  * eval, and how each method's outputs agree with reverse mode's.
  */
-import { type Displayable, displayable } from '../display/mime.js';
+import { type Displayable, displaySection } from '../display/mime.js';
 import {
   compareOutputs,
   DEFAULT_LIMITS,
@@ -166,11 +166,7 @@ export async function runGradbench(options: GradbenchOptions = {}): Promise<Grad
 
 /** Attaches the notebook display (its tables and chart) and `toString()` (its Markdown) to a section. */
 export function displayGradbench(s: GradbenchSection): GradbenchSection & Displayable {
-  return displayable(s, {
-    text: () => gradbenchMarkdown(s),
-    markdown: () => gradbenchMarkdown(s),
-    charts: () => Object.values(gradbenchCharts(s)),
-  });
+  return displaySection(s, gradbenchMarkdown, gradbenchCharts);
 }
 
 const fmtRatio = (r: number | undefined) => (r === undefined ? '' : r < 10 ? r.toFixed(2) : r.toFixed(0));

@@ -12,7 +12,7 @@
  */
 import { Bench } from 'tinybench';
 import { gradient, methods } from '../api.js';
-import { type Displayable, displayable } from '../display/mime.js';
+import { type Displayable, displaySection } from '../display/mime.js';
 import { type Backend, evaluate, type Program } from '../ir/index.js';
 import { workloads as registered } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
@@ -242,11 +242,7 @@ export async function runPerformance(
 
 /** Attaches the notebook display (its tables and chart) and `toString()` (its Markdown) to a section. */
 export function displayPerformance(s: PerformanceSection): PerformanceSection & Displayable {
-  return displayable(s, {
-    text: () => performanceMarkdown(s),
-    markdown: () => performanceMarkdown(s),
-    charts: () => Object.values(performanceCharts(s)),
-  });
+  return displaySection(s, performanceMarkdown, performanceCharts);
 }
 
 async function scaleRun(

@@ -9,7 +9,7 @@
  */
 import { Bench } from 'tinybench';
 import { methods } from '../api.js';
-import { type Displayable, displayable } from '../display/mime.js';
+import { type Displayable, displaySection } from '../display/mime.js';
 import { DifflabError, evaluate, METHODS, type Method, type Program, programCost } from '../ir/index.js';
 import { workloads as registered } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
@@ -442,11 +442,7 @@ export async function runScaling(options: ScalingOptions = {}): Promise<ScalingS
  * section, e.g. one read back from results.json; returns it.
  */
 export function displayScaling(s: ScalingSection): ScalingSection & Displayable {
-  return displayable(s, {
-    text: () => scalingMarkdown(s),
-    markdown: () => scalingMarkdown(s),
-    charts: () => Object.values(scalingCharts(s)),
-  });
+  return displaySection(s, scalingMarkdown, scalingCharts);
 }
 
 /** A call's stats, as far as this module reads them. */

@@ -11,7 +11,7 @@
  *
  * No `node:` imports: this runs in a browser.
  */
-import { type Displayable, displayable } from '../display/mime.js';
+import { type Displayable, displaySection } from '../display/mime.js';
 import { DifflabError } from '../ir/errors.js';
 import { metrics } from '../ir/metrics.js';
 import { DEFAULT_BUDGET, graphDerivative, mathjsDerivatives } from '../symbolic/index.js';
@@ -281,11 +281,7 @@ export async function runSwell(o: SwellOptions = {}): Promise<SwellSection & Dis
  * e.g. one read back from results.json; returns it.
  */
 export function displaySwell(s: SwellSection): SwellSection & Displayable {
-  return displayable(s, {
-    text: () => swellMarkdown(s),
-    markdown: () => swellMarkdown(s),
-    charts: () => Object.values(swellCharts(s)),
-  });
+  return displaySection(s, swellMarkdown, swellCharts);
 }
 
 /** 'n' for a depth workload, 'K' otherwise. */
