@@ -443,7 +443,8 @@ export function performanceCharts(s: PerformanceSection): Record<string, ChartSp
   return {
     'performance-cheap-gradient': {
       $schema: VEGA_LITE_SCHEMA,
-      title: 'Reverse-mode gradient time over f’s time against K (dashed: the bound)',
+      title:
+        'Reverse-mode gradient time over f’s time against K (solid: compiled, dashed: interpreted; gray: the bound)',
       width: 480,
       height: 320,
       layer: [
@@ -454,7 +455,17 @@ export function performanceCharts(s: PerformanceSection): Record<string, ChartSp
             x,
             y: { field: 'ratio', type: 'quantitative', title: 'gradient / f', scale: { zero: true } },
             color: { field: 'workload', type: 'nominal' },
-            strokeDash: { field: 'backend', type: 'nominal' },
+            strokeDash: {
+              field: 'backend',
+              type: 'nominal',
+              scale: {
+                domain: ['compile', 'interpret'],
+                range: [
+                  [1, 0],
+                  [6, 4],
+                ],
+              },
+            },
             tooltip: [
               { field: 'series', type: 'nominal' },
               { field: 'K', type: 'quantitative' },
@@ -464,7 +475,7 @@ export function performanceCharts(s: PerformanceSection): Record<string, ChartSp
         },
         {
           data: { values: [{ bound: CHEAP_BOUND }] },
-          mark: { type: 'rule', strokeDash: [6, 4], color: 'gray' },
+          mark: { type: 'rule', color: 'gray', strokeWidth: 3, opacity: 0.5 },
           encoding: { y: { field: 'bound', type: 'quantitative' } },
         },
       ],
