@@ -64,8 +64,7 @@ function checkNumber(v: unknown, name: string): number {
 
 /**
  * The primal sweep: fills `v` (length `f.size`) with every node's value at input `x`. With `check`, throws at
- * the first node whose value is not finite, naming its subexpression. The compiled backend computes the same
- * values, then looks for the first non-finite one.
+ * the first node whose value is not finite, naming its subexpression (by the interpreter, whatever the backend).
  */
 export function primalSweep(
   f: Program,
@@ -113,11 +112,6 @@ type NaryValueRule = NonNullable<(typeof NARY_VALUE)[number]>;
 export function setInputs(f: Program, x: ArrayLike<number>, v: Float64Array): void {
   if (x instanceof Float64Array) v.set(x, f.inputStart);
   else for (let i = 0; i < x.length; i++) v[f.inputStart + i] = x[i] as number;
-}
-
-/** @internal Throws the `non-finite` error for the first operation node whose value is not finite, if any. */
-export function checkFinite(f: Program, v: Float64Array): void {
-  for (let i = f.opStart; i < f.size; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
 }
 
 /** @internal Throws the `non-finite` error for node `i`, naming its subexpression (shared by every sweep). */

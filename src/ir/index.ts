@@ -3,7 +3,6 @@ export * from './differentiator.js';
 export { DUAL_ALGEBRA, Dual, scaleTangent } from './dual.js';
 export { DifflabError, type ErrorCode } from './errors.js';
 export {
-  checkFinite,
   type EvaluateOptions,
   evaluate,
   type Point,
