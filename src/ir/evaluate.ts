@@ -10,8 +10,6 @@ import { FIXED_VALUE, NARY_VALUE, OP_ARITY, OP_CODE } from './ops.js';
 
 const { add: ADD, sub: SUB, mul: MUL } = OP_CODE;
 
-export { FIXED_VALUE, NARY_VALUE } from './ops.js';
-
 import type { Program } from './program.js';
 
 /** A point: values by variable name, or an array in `f.variables` order. */

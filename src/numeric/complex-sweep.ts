@@ -3,9 +3,8 @@
  * held in two Float64Arrays, in program order like {@link primalSweep}.
  */
 import { DifflabError } from '../ir/errors.js';
-import { FIXED_VALUE, NARY_VALUE } from '../ir/evaluate.js';
 import { formatNode } from '../ir/format.js';
-import { FIXED_OPS, OP_ARITY, OP_DEFS, OP_NAMES } from '../ir/ops.js';
+import { FIXED_OPS, FIXED_VALUE, NARY_VALUE, OP_ARITY, OP_DEFS, OP_NAMES } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';
 import { COMPLEX_RULES, type ComplexRule, NARY_COMPLEX_RULES, type NaryComplexRule, Z } from './complex.js';
 

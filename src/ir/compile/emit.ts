@@ -436,6 +436,16 @@ function nodeStatement(kind: SweepKind, code: number, s: Site, width: number): s
   return tangentNode(code, s, width);
 }
 
+/** The fixed-arity arguments of block position `p`: each one's index in repetition 0 and its stride. */
+function argSlots(f: Program, loop: Loop, p: number): [number, number][] {
+  const n = loop.start + p;
+  const arity = OP_ARITY[f.op[n] as number] as number;
+  const slots: [number, number][] = [];
+  if (arity >= 1) slots.push([f.a[n] as number, loop.da[p] as number]);
+  if (arity === 2) slots.push([f.b[n] as number, loop.db[p] as number]);
+  return slots;
+}
+
 /** The variable a carried value is read from, if it is carried. */
 function named(q: number | undefined): string | undefined {
   return q === undefined ? undefined : `c${q}`;
@@ -697,12 +707,7 @@ function loopSource(
     // A node read within its own repetition from a position that moves from one repetition to the next (an
     // argument whose stride is not the period) cannot be named as one local: it stays in the arrays.
     for (let p = 0; p < period; p++) {
-      const n = start + p;
-      const arity = OP_ARITY[f.op[n] as number] as number;
-      const slots: [number, number][] = [];
-      if (arity >= 1) slots.push([f.a[n] as number, loop.da[p] as number]);
-      if (arity === 2) slots.push([f.b[n] as number, loop.db[p] as number]);
-      for (const [base, d] of slots) {
+      for (const [base, d] of argSlots(f, loop, p)) {
         if (d === period) continue;
         for (let r = 0; r < reps; r++) {
           const q = base + r * d - start - r * period;
@@ -716,38 +721,30 @@ function loopSource(
     const p = base - start;
     return d === period && p >= 0 && p < period && local[p] ? p : undefined;
   };
-  // Primal: a value the next repetition reads is carried in a variable (no store-to-load round trip).
-  const carried = new Set<number>();
-  const carriedArg = (base: number, d: number): number | undefined => {
+  /** The block position of an argument that is a fixed-arity, non-local node of the previous repetition. */
+  const previous = (base: number, d: number): number | undefined => {
     const q = base - start + period;
     const fixed = q >= 0 && q < period && OP_ARITY[f.op[start + q] as number] !== 0;
-    return kind === 'primal' && d === period && fixed && !local[q] ? q : undefined;
+    return d === period && fixed && !local[q] ? q : undefined;
   };
+  // Primal: a value the next repetition reads is carried in a variable (no store-to-load round trip).
+  const carried = new Set<number>();
+  const carriedArg = (base: number, d: number) => (kind === 'primal' ? previous(base, d) : undefined);
   for (let p = 0; p < period && kind === 'primal'; p++) {
-    const n = start + p;
-    const arity = OP_ARITY[f.op[n] as number] as number;
-    if (arity === 0) continue;
-    const qa = carriedArg(f.a[n] as number, loop.da[p] as number);
-    if (qa !== undefined) carried.add(qa);
-    const qb = arity === 2 ? carriedArg(f.b[n] as number, loop.db[p] as number) : undefined;
-    if (qb !== undefined) carried.add(qb);
+    for (const [base, d] of argSlots(f, loop, p)) {
+      const q = previous(base, d);
+      if (q !== undefined) carried.add(q);
+    }
   }
   // Adjoint: an adjoint whose only contribution comes from the next repetition is carried in a variable.
   const carriedAdjoint = new Set<number>();
   if (kind === 'adjoint') {
     const slots = new Map<number, number>();
-    const count = (base: number, d: number) => {
-      const q = base - start + period;
-      if (d === period && q >= 0 && q < period && OP_ARITY[f.op[start + q] as number] !== 0 && !local[q]) {
-        slots.set(q, (slots.get(q) ?? 0) + 1);
-      }
-    };
     for (let p = 0; p < period; p++) {
-      const n = start + p;
-      const arity = OP_ARITY[f.op[n] as number] as number;
-      if (arity === 0) continue;
-      count(f.a[n] as number, loop.da[p] as number);
-      if (arity === 2) count(f.b[n] as number, loop.db[p] as number);
+      for (const [base, d] of argSlots(f, loop, p)) {
+        const q = previous(base, d);
+        if (q !== undefined) slots.set(q, (slots.get(q) ?? 0) + 1);
+      }
     }
     // The last repetition's node must have no user inside the loop: its adjoint is read before the loop.
     const last = start + (reps - 1) * period;
@@ -770,8 +767,8 @@ function loopSource(
     }
   }
   const adjointCarry = (base: number, d: number): string | undefined => {
-    const q = base - start + period;
-    return d === period && carriedAdjoint.has(q) ? `cg${q}` : undefined;
+    const q = previous(base, d);
+    return q !== undefined && carriedAdjoint.has(q) ? `cg${q}` : undefined;
   };
   const sites: Site[] = [];
   for (let p = 0; p < period; p++) {
