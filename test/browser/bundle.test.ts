@@ -8,36 +8,22 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {
-  collectErrors,
-  launchBrowser,
-  ROOT,
-  screenshot,
-  serveStatic,
-  settled,
-  skipBrowserTests,
-} from './support.js';
+import { type OpenPage, openPage, screenshot, skipBrowserTests } from './support.js';
 
 const skip = skipBrowserTests();
 
 describe.skipIf(skip)('the browser bundle in Chromium', () => {
-  let server: Awaited<ReturnType<typeof serveStatic>>;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let opened: OpenPage | undefined;
   let page: Page;
   let errors: string[];
 
   beforeAll(async () => {
-    server = await serveStatic(ROOT);
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    errors = collectErrors(page);
-    await page.goto(`${server.url}/examples/browser.html`);
-    await settled(page, errors);
+    opened = await openPage('/examples/browser.html');
+    ({ page, errors } = opened);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await opened?.close();
   });
 
   test('L(3, 4) = 246 and every method gives the gradient [52, 84]', async () => {

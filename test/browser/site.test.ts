@@ -9,15 +9,7 @@ import { derivative } from 'mathjs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { methods, parse, toMathjs } from '../../src/index.js';
-import {
-  collectErrors,
-  launchBrowser,
-  ROOT,
-  screenshot,
-  serveStatic,
-  settled,
-  skipBrowserTests,
-} from './support.js';
+import { type OpenPage, openPage, screenshot, settled, skipBrowserTests } from './support.js';
 
 const skip = skipBrowserTests();
 const LECTURE = '(w1*1 + w2*2 - 0)^2 + 5*(w1^2 + w2^2)';
@@ -63,23 +55,17 @@ async function differentiate(page: Page, errors: string[], expr: string, point: 
 }
 
 describe.skipIf(skip)('the difflab page in Chromium', () => {
-  let server: Awaited<ReturnType<typeof serveStatic>>;
-  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let opened: OpenPage | undefined;
   let page: Page;
   let errors: string[];
 
   beforeAll(async () => {
-    server = await serveStatic(ROOT);
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    errors = collectErrors(page);
-    await page.goto(`${server.url}/site/`);
-    await settled(page, errors);
+    opened = await openPage('/site/');
+    ({ page, errors } = opened);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await opened?.close();
   });
 
   test('it opens on the lecture example: L = 246 and ∇L = [52, 84] by all four methods', async () => {

@@ -144,3 +144,28 @@ export async function settled(page: Page, errors: string[], timeout = 30_000): P
     await page.waitForTimeout(50);
   }
 }
+
+/** A page of this repository served on loopback and opened in Chromium, settled; `close` ends both. */
+export interface OpenPage {
+  page: Page;
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** Serves the repository, launches Chromium, opens `path` and waits for the page to settle. */
+export async function openPage(path: string): Promise<OpenPage> {
+  const server = await serveStatic(ROOT);
+  const browser = await launchBrowser();
+  const page = await browser.context.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${server.url}${path}`);
+  await settled(page, errors);
+  return {
+    page,
+    errors,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
