@@ -38,9 +38,7 @@ function sweep(
   const backend = backendOf(options);
   record(f, point, tape, options.check ?? false, backend);
   for (let s = 0; s < cotangents; s++) {
-    tape.adjoints.fill(0);
-    seed(tape.adjoints, s);
-    backward(f, tape, backend);
+    backward(f, tape, (adj) => seed(adj, s), backend);
     collect(tape.adjoints.subarray(f.inputStart, f.opStart), s);
   }
   return sweepStats(f, tape, cotangents, t0);
@@ -59,6 +57,21 @@ function sweepStats(f: Program, tape: Tape, cotangents: number, t0: number): Sta
   return stats;
 }
 
+const seeds = new WeakMap<Program, (adj: Float64Array) => void>();
+
+/** Seeds the first output with 1 (one function per program, so a gradient call allocates none). */
+function seedFirst(f: Program): (adj: Float64Array) => void {
+  let seed = seeds.get(f);
+  if (seed === undefined) {
+    const node = f.outputs[0] as number;
+    seed = (adj) => {
+      adj[node] = 1;
+    };
+    seeds.set(f, seed);
+  }
+  return seed;
+}
+
 /**
  * The gradient of a scalar function by one sweep each way, without statistics: what the top-level
  * `gradient` runs. Written out (no callbacks), since the call's fixed cost matters at small K; with
@@ -74,9 +87,7 @@ export function reverseGradient(
   const tape = tapeFor(f);
   const backend = backendOf(options);
   record(f, point, tape, options.check ?? false, backend);
-  tape.adjoints.fill(0);
-  tape.adjoints[f.outputs[0] as number] = 1;
-  backward(f, tape, backend);
+  backward(f, tape, seedFirst(f), backend);
   const inputs = tape.adjoints.subarray(f.inputStart, f.opStart);
   const out = options.out;
   if (out === undefined) return inputs.slice();

@@ -14,6 +14,7 @@ import {
   OP_DEFS,
   type Program,
   primalSweep,
+  setInputs,
 } from '../ir/index.js';
 
 type Rule = (x: number, y: number, z: number) => number;
@@ -39,7 +40,10 @@ export function tapeFor(f: Program): Tape {
   return tape;
 }
 
-/** The forward sweep: records every node's value on the tape. */
+/**
+ * The forward sweep: records every node's value on the tape. The compiled backend (without `check`) records
+ * only the values a backward sweep reads, and what they are computed from.
+ */
 export function record(
   f: Program,
   x: ArrayLike<number>,
@@ -47,22 +51,37 @@ export function record(
   check = false,
   backend: Backend = 'interpret',
 ): void {
+  if (backend === 'compile' && !check) {
+    const v = tape.values;
+    v.set(f.constants, 0);
+    setInputs(f, x, v);
+    compiled(f).tapePrimal(v);
+    return;
+  }
   primalSweep(f, x, tape.values, check, backend);
 }
 
 /**
- * The backward sweep: one descending loop over the program. The caller seeds the output adjoints (after
- * `tape.adjoints.fill(0)`); on return every node holds its adjoint, the inputs' being the vjp.
+ * The backward sweep: zeroes the adjoints, lets `seed` set the outputs' adjoints, then runs one descending
+ * loop over the program. On return the inputs hold their adjoints (the vjp); with the interpreter, every node
+ * does.
  *
  * A zero factor (adjoint or partial) contributes zero even against ∞ or NaN: √x at 0 on a branch whose
  * adjoint is 0 gives no NaN, exactly as in forward mode; otherwise IEEE arithmetic.
  */
-export function backward(f: Program, tape: Tape, backend: Backend = 'interpret'): void {
+export function backward(
+  f: Program,
+  tape: Tape,
+  seed: (adjoints: Float64Array) => void,
+  backend: Backend = 'interpret',
+): void {
   const { values: v, adjoints: adj } = tape;
   if (backend === 'compile') {
-    compiled(f).adjoint(v, adj);
+    compiled(f).adjoint(v, adj, seed);
     return;
   }
+  adj.fill(0);
+  seed(adj);
   const { op, a, b, args } = f;
   // Constants (indices below inputStart) get no adjoint: no one reads it.
   const c0 = f.inputStart;

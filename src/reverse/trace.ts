@@ -44,9 +44,9 @@ export function traceReverse(f: Program, at: Point): ReverseTrace & Displayable 
   const x = toPoint(f, at);
   const tape = tapeFor(f);
   record(f, x, tape);
-  tape.adjoints.fill(0);
-  tape.adjoints[f.outputs[0] as number] = 1;
-  backward(f, tape);
+  backward(f, tape, (adj) => {
+    adj[f.outputs[0] as number] = 1;
+  });
   const steps: TraceStep[] = traceSteps(f).map((step) => ({
     ...step,
     value: tape.values[step.node] as number,

@@ -149,12 +149,12 @@ export function backward(outputs: readonly Value[], cotangent: readonly number[]
   const x = f.variables.map((name) => leafData.get(name) as number);
   const tape = tapeFor(f);
   record(f, x, tape);
-  tape.adjoints.fill(0);
-  cotangent.forEach((u, j) => {
-    const node = f.outputs[j] as number;
-    tape.adjoints[node] = (tape.adjoints[node] as number) + u;
+  backwardSweep(f, tape, (adj) => {
+    cotangent.forEach((u, j) => {
+      const node = f.outputs[j] as number;
+      adj[node] = (adj[node] as number) + u;
+    });
   });
-  backwardSweep(f, tape);
   found.forEach((v, k) => {
     if (v !== undefined) v.grad += tape.adjoints[f.inputStart + k] as number;
   });

@@ -11,6 +11,7 @@ import {
   dot,
   type Expr,
   evaluate,
+  gradient,
   logsumexp,
   methods,
   type Program,
@@ -20,6 +21,7 @@ import {
   withGraph,
 } from '../../src/index.js';
 import { compiled } from '../../src/ir/index.js';
+import { backward, record, tapeFor } from '../../src/reverse/tape.js';
 import { workloads } from '../../src/workloads/index.js';
 
 const WORKLOADS = Object.values(workloads);
@@ -44,6 +46,8 @@ function everything(f: Program, x: ArrayLike<number>, backend: Backend): Float64
   const t = Array.from({ length: n }, (_, k) => (k % 3 === 0 ? -1 : 0.5));
   const parts: ArrayLike<number>[] = [
     vec(evaluate(f, x, o)),
+    // The top-level gradient: the values the adjoint reads only, and the sweep without zero tests first.
+    ...(m === 1 ? [gradient(f as Program<number>, x, o), gradient(f as Program<number>, x, o)] : []),
     ...methods.reverse.jacobian(f, x, o).value,
     methods.reverse.vjp(f, x, u, o).value,
     methods.forward.jvp(f, x, t, o).value,
@@ -56,8 +60,11 @@ function everything(f: Program, x: ArrayLike<number>, backend: Backend): Float64
 }
 
 function agree(f: Program, x: ArrayLike<number>): void {
-  const reference = everything(f, x, 'interpret');
+  // The compiled reverse sweeps record only the values their adjoint sweep reads: poison the rest, so that a
+  // value read but not recorded shows (rather than one left behind by an earlier sweep at the same point).
+  tapeFor(f).values.fill(Number.NaN);
   const fast = everything(f, x, 'compile');
+  const reference = everything(f, x, 'interpret');
   if (!sameBits(fast, reference)) {
     const i = fast.findIndex((y, k) => !Object.is(y, reference[k]));
     expect.fail(`component ${i}: compiled ${fast[i]}, interpreted ${reference[i]}`);
@@ -231,6 +238,36 @@ function repeated(block: Spec, reps: number): Program {
     return program([chain, sum(terms)], { variables: x });
   });
 }
+
+describe('the adjoint sweep without zero tests', () => {
+  it('falls back to the tested sweep where a zero factor meets ∞ or NaN', () => {
+    // √x at x = 0 has an infinite partial; its adjoint is 0 on the branch multiplied by 0.
+    const f = withGraph(() => {
+      const [x, y] = [variable('x'), variable('y')];
+      return program(x.sqrt().mul(y).add(x.mul(2)));
+    });
+    for (const backend of ['interpret', 'compile'] as const) {
+      const g = gradient(f, [0, 0], { backend });
+      // ∂/∂x = y/(2√x) + 2: the zero-factor rule gives 2 (not NaN); ∂/∂y = √x = 0.
+      expect(Array.from(g)).toEqual([2, 0]);
+    }
+  });
+
+  it('keeps a seed of −0 (the tested sweep runs: the untested one would add +0 to it)', () => {
+    const f = withGraph(() => {
+      const x = variable('x');
+      return program([x, x.mul(3)]);
+    });
+    const adjoints = (['interpret', 'compile'] as const).map((backend) => {
+      const tape = tapeFor(f);
+      record(f, [1.5], tape, false, backend);
+      backward(f, tape, (adj) => (adj[f.outputs[0] as number] = -0), backend);
+      return tape.adjoints[f.inputStart] as number;
+    });
+    expect(Object.is(adjoints[0], -0)).toBe(true);
+    expect(Object.is(adjoints[1], -0)).toBe(true);
+  });
+});
 
 describe('the plan', () => {
   it('covers every operation node once, in order', () => {

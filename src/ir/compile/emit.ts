@@ -11,7 +11,7 @@
  */
 import { OP_ARITY, OP_CODE } from '../ops.js';
 import type { Program } from '../program.js';
-import type { Loop, Segment } from './plan.js';
+import { isTwo, type Loop, type Segment } from './plan.js';
 
 /** Most nodes per generated function for runs without a loop (fewer for tangent sweeps, whose statements
  * carry their lanes), so that every function stays small enough for the engine's optimising compiler. */
@@ -19,6 +19,23 @@ export const CHUNK = 400;
 const TANGENT_CHUNK = 64;
 
 export type SweepKind = 'primal' | 'adjoint' | 'tangent';
+
+/** How a sweep is generated, beyond its kind. */
+export interface SweepOptions {
+  /** Tangent sweeps: the lanes per node. */
+  readonly width?: number;
+  /**
+   * Adjoint sweeps: skip a zero adjoint or partial by a test (the interpreter's zero-factor rule), as by
+   * default. Without the tests, a zero factor that meets ∞ or NaN gives NaN where the rule gives nothing; the
+   * caller checks for that and runs the tested sweep again (see CompiledProgram.adjoint).
+   */
+  readonly tests?: boolean;
+  /**
+   * Only these nodes' values are needed ({@link adjointNeeds}): the primal sweep computes no other, and the
+   * adjoint sweep computes no other block local again.
+   */
+  readonly need?: Uint8Array;
+}
 
 /** JavaScript expressions for the node's index and its arguments' (or, for an n-ary node, its argument list's
  * start and count). */
@@ -49,6 +66,17 @@ interface Site {
    * except in repetition 0, whose contributions go to `adj` (their node lies before the loop).
    */
   readonly carryAdjoint?: readonly [string | undefined, string | undefined, string | undefined];
+  /** Adjoint sweeps: whether a zero adjoint or partial is skipped by a test (see {@link SweepOptions}). */
+  readonly tests: boolean;
+}
+
+/** A double as JavaScript source that evaluates to exactly it (−0, ∞ and NaN included). */
+export function literal(x: number): string {
+  if (Object.is(x, -0)) return '(-0)';
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (x === Number.NEGATIVE_INFINITY) return '(-Infinity)';
+  return x < 0 ? `(${x})` : String(x);
 }
 
 /** How a sweep reads node values and adjoints of a site: from the arrays, or from block locals. */
@@ -256,18 +284,36 @@ function partialExprs(code: number, s: Site): [string, string] {
   }
 }
 
+/**
+ * `target = g · p`: the one contribution a carried adjoint gets in a repetition, in a sweep without the
+ * zero-factor tests. It is `0 + g · p` but for the sign of a zero, which cannot matter there: the carried
+ * adjoint is only ever a factor of the next contributions, and a zero factor gives ±0 either way, which
+ * changes no accumulator (they never hold −0). Without the addition, a chain (Π wᵢ) has half the latency.
+ */
+function setAdjoint(target: string, p: string): string {
+  if (p === '1') return `${target} = g;`;
+  if (p === '-1') return `${target} = -g;`;
+  return `p = ${p}; ${target} = g * p;`;
+}
+
+/** `if (name !== 0) ` where the sweep tests for zero factors, nothing where it does not. */
+function nonzero(name: string, tests: boolean): string {
+  return tests ? `if (${name} !== 0) ` : '';
+}
+
 /** `target += g · p` (an adjoint in `adj` or a block local), skipping a zero partial (the zero-factor rule). */
-function addAdjoint(target: string, p: string): string {
+function addAdjoint(target: string, p: string, tests: boolean): string {
   if (p === '1') return `${target} += g;`;
   if (p === '-1') return `${target} -= g;`;
-  return `p = ${p}; if (p !== 0) ${target} += g * p;`;
+  return `p = ${p}; ${nonzero('p', tests)}${target} += g * p;`;
 }
 
 function adjointNode(code: number, s: Site): string {
   const arity = OP_ARITY[code] as number;
   // A node that depends on no input passes its adjoint to constants only: nothing to do.
   if (!s.active[0]) return '';
-  const head = `g = adj[${s.i}]; if (g !== 0) {`;
+  const nz = (name: string) => nonzero(name, s.tests);
+  const head = `g = adj[${s.i}]; ${nz('g')}{`;
   if (arity === 0) {
     const list = s.list as ArgList;
     const n = list.count;
@@ -285,7 +331,7 @@ function adjointNode(code: number, s: Site): string {
       for (let k = 0; k < n; k++) {
         const a = unrolled[k] as number;
         const other = unrolled[k < h ? k + h : k - h] as number;
-        if (active(a)) adds.push(`p = v[${other}]; if (p !== 0) adj[${a}] += g * p;`);
+        if (active(a)) adds.push(`p = v[${other}]; ${nz('p')}adj[${a}] += g * p;`);
       }
       return adds.length === 0 ? '' : `${head} ${adds.join(' ')} }`;
     }
@@ -301,20 +347,20 @@ function adjointNode(code: number, s: Site): string {
       if (sameHalves(list, h)) {
         // dot(w, w): both contributions to w_k in one pass (each w_k gets the same additions, in the same order).
         return rangeActive(list, 0, h)
-          ? `${head} ${st} for (let k = st; k < st + ${h}; k++) { p = v[${x('k')}]; if (p !== 0) { const i = ${x('k')}; adj[i] = adj[i] + g * p + g * p; } } }`
+          ? `${head} ${st} for (let k = st; k < st + ${h}; k++) { p = v[${x('k')}]; ${nz('p')}{ const i = ${x('k')}; adj[i] = adj[i] + g * p + g * p; } } }`
           : '';
       }
       // The two halves in order, each left out when all its entries are constants.
       const first = rangeActive(list, 0, h)
-        ? `for (let k = st; k < st + ${h}; k++) { p = ${rangeValue(list, h, h)(`k + ${h}`)}; if (p !== 0) adj[${x('k')}] += g * p; }`
+        ? `for (let k = st; k < st + ${h}; k++) { p = ${rangeValue(list, h, h)(`k + ${h}`)}; ${nz('p')}adj[${x('k')}] += g * p; }`
         : '';
       const second = rangeActive(list, h, h)
-        ? `for (let k = st + ${h}; k < st + ${n}; k++) { p = ${rangeValue(list, 0, h)(`k - ${h}`)}; if (p !== 0) adj[${y('k')}] += g * p; }`
+        ? `for (let k = st + ${h}; k < st + ${n}; k++) { p = ${rangeValue(list, 0, h)(`k - ${h}`)}; ${nz('p')}adj[${y('k')}] += g * p; }`
         : '';
       return `${head} ${st} ${first} ${second} }`;
     }
     return `${head} ${st} const z = v[${s.i}];
-      for (let k = 0; k < ${n}; k++) { p = Q${code}(v, args, st, ${n}, z, k); if (p !== 0) adj[args[st + k]] += g * p; } }`;
+      for (let k = 0; k < ${n}; k++) { p = Q${code}(v, args, st, ${n}, z, k); ${nz('p')}adj[args[st + k]] += g * p; } }`;
   }
   const [px, py] = partialExprs(code, s);
   const toX = s.active[1];
@@ -327,11 +373,13 @@ function adjointNode(code: number, s: Site): string {
     uses('z') ? `const z = ${valueRef(s.i, local[0])};` : '',
   ].join(' ');
   const carry = s.carryAdjoint ?? [undefined, undefined, undefined];
-  const open = `g = ${carry[0] ?? adjointRef(s.i, local[0])}; if (g !== 0) {`;
+  const open = `g = ${carry[0] ?? adjointRef(s.i, local[0])}; ${nz('g')}{`;
   const to = (index: string, localPos: number | undefined, carried: string | undefined, p: string) =>
     carried === undefined
-      ? addAdjoint(adjointRef(index, localPos), p)
-      : `if (r === 0) { ${addAdjoint(adjointRef(index, localPos), p)} } else { ${addAdjoint(carried, p)} }`;
+      ? addAdjoint(adjointRef(index, localPos), p, s.tests)
+      : `if (r === 0) { ${addAdjoint(adjointRef(index, localPos), p, s.tests)} } else { ${
+          s.tests ? addAdjoint(carried, p, true) : setAdjoint(carried, p)
+        } }`;
   // Partials read values only, so computing them in turn is the same as computing both first.
   return `${open} ${reads} ${toX ? to(s.a, local[1], carry[1], px) : ''} ${
     toY ? to(s.b, local[2], carry[2], py) : ''
@@ -561,11 +609,6 @@ function registerAdjoints(lines: readonly string[], reps: number, bases: readonl
   return [...loads, out, ...stores];
 }
 
-/** Whether node `i` is the constant 2. */
-function isTwo(f: Program, i: number): boolean {
-  return i < f.inputStart && f.constants[i] === 2;
-}
-
 /** Whether node `base + r·d` is active for some r < reps. */
 function someActive(activity: Uint8Array, base: number, d: number, reps: number): boolean {
   for (let r = 0; r < reps; r++) if (activity[base + r * d] === 1) return true;
@@ -670,22 +713,84 @@ function fusedSums(f: Program, segments: readonly Segment[], uses: Int32Array): 
   return out;
 }
 
+/** A loop's code (see loopSource), its offsets, and which block positions live in locals. */
+interface LoopCode {
+  readonly text: string;
+  readonly bases: number[];
+  readonly local: readonly boolean[];
+}
+
 /**
  * A loop's code, with every node index written as an offset `o{j}` (plus `r` times its stride), and
  * the offsets: loops of the same shape get the same code, and share one function (and its optimisation).
+ * A value read at the same index in every repetition, of a node before the loop, is read once before it.
  */
 function loopSource(
   f: Program,
   kind: SweepKind,
   loop: Loop,
-  width: number,
+  options: SweepOptions,
   activity: Uint8Array,
   escaping: Uint8Array,
   sums: readonly FusedSum[],
   uses: Int32Array,
   vector: (values: Float64Array) => string,
-): { text: string; bases: number[] } {
+): LoopCode {
+  const code = loopCode(f, kind, loop, options, activity, escaping, sums, uses, vector);
+  const fixed = new Set<number>();
+  for (const m of code.text.matchAll(/\bv\[o(\d+)\]/g)) {
+    const j = Number(m[1]);
+    if ((code.bases[j] as number) < loop.start) fixed.add(j);
+  }
+  if (fixed.size === 0) return code;
+  let text = code.text;
+  for (const j of fixed) text = text.replaceAll(`v[o${j}]`, `k${j}`);
+  const reads = [...fixed].map((j) => `const k${j} = v[o${j}];`).join(' ');
+  return { ...code, text: `${reads}\n${text}` };
+}
+
+/**
+ * An adjoint loop's body with each value it reads more than once (at an index that moves with `r`) read once,
+ * into a local at the top: the adjoint sweep writes no value, but the engine cannot know that `v` and `adj`
+ * are different arrays, so it would read `v` again after every store to `adj`.
+ */
+function readsOnce(lines: readonly string[]): string[] {
+  const text = lines.join('\n');
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(/\bv\[(o\d+ \+ r(?: \* \d+)?)\]/g)) {
+    counts.set(m[1] as string, (counts.get(m[1] as string) ?? 0) + 1);
+  }
+  const twice = [...counts].filter(([, n]) => n > 1).map(([key]) => key);
+  if (twice.length === 0) return [...lines];
+  let out = text;
+  twice.forEach((key, n) => {
+    out = out.split(`v[${key}]`).join(`u${n}`);
+  });
+  return [...twice.map((key, n) => `const u${n} = v[${key}];`), out];
+}
+
+/** {@link loopSource} before reading the fixed values once. */
+function loopCode(
+  f: Program,
+  kind: SweepKind,
+  loop: Loop,
+  options: SweepOptions,
+  activity: Uint8Array,
+  escaping: Uint8Array,
+  sums: readonly FusedSum[],
+  uses: Int32Array,
+  vector: (values: Float64Array) => string,
+): LoopCode {
   const { start, period, reps } = loop;
+  const width = options.width ?? 0;
+  const tests = options.tests ?? true;
+  // Block positions whose value is needed in some repetition.
+  const keep = Array.from({ length: period }, (_, p) => {
+    const need = options.need;
+    if (need === undefined) return true;
+    for (let r = 0; r < reps; r++) if (need[start + r * period + p] === 1) return true;
+    return false;
+  });
   const bases: number[] = [];
   const strided: Strided = (base, d) => {
     // One name per distinct node index, so equal indices read alike (and share a held adjoint).
@@ -780,10 +885,11 @@ function loopSource(
     const da = loop.da[p] as number;
     const db = loop.db[p] as number;
     sites.push({
+      tests,
       i: strided(n, period),
       a: strided(a, da),
       b: arity === 0 ? String(b) : strided(b, db),
-      square: code === POW && db === 0 && isTwo(f, b),
+      square: code === POW && Array.from({ length: reps }, (_, r) => b + r * db).every((c) => isTwo(f, c)),
       list:
         arity === 0
           ? argList(
@@ -824,20 +930,39 @@ function loopSource(
     });
   }
   if (lanesInner) {
-    return { text: tangentLoop(f, sites, local, start, reps, width), bases };
+    return { text: tangentLoop(f, sites, local, start, reps, width), bases, local };
   }
-  const body = sites.map((site, p) => nodeStatement(kind, f.op[start + p] as number, site, width));
+  // What the primal sweep computes: every node, or with `need`, the needed nodes it stores (a needed local
+  // is computed again by the adjoint sweep), the terms of the needed fused sums, the carried values, and
+  // the locals those are computed from.
+  const computed = keep.map((k, p) => options.need === undefined || (k && !local[p]));
+  if (options.need !== undefined) {
+    for (const sum of sums)
+      if (options.need[sum.node] === 1) for (const p of sum.positions) computed[p] = true;
+    for (const q of carried) computed[q] = true;
+    for (let p = period - 1; p >= 0; p--) {
+      const l = sites[p]?.local;
+      if (!computed[p] || l === undefined) continue;
+      if (l[1] !== undefined) computed[l[1]] = true;
+      if (l[2] !== undefined) computed[l[2]] = true;
+    }
+  }
+  const body = sites.map((site, p) =>
+    kind === 'primal' && !computed[p] ? '' : nodeStatement(kind, f.op[start + p] as number, site, width),
+  );
   if (kind === 'adjoint') {
     // The locals' values again, in order, and their adjoints from zero (plus the fused sums' adjoints);
     // then the block backwards.
-    const again = sites.flatMap((site, p) => (local[p] ? [primalNode(f.op[start + p] as number, site)] : []));
+    const again = sites.flatMap((site, p) =>
+      local[p] && keep[p] ? [primalNode(f.op[start + p] as number, site)] : [],
+    );
     const zeros = local.flatMap((l, p) => (l ? [`let g${p} = 0;`] : []));
     const names = sums.map((sum, j) => ({ sum, name: `sum${j}`, at: strided(sum.node, 0) }));
     const fromSums = names
       .filter(({ sum }) => activity[sum.node] === 1)
       .map(
         ({ sum, name }) =>
-          `if (${name} !== 0) { ${sum.positions.map((p) => `g${p} += ${name};`).join(' ')} }`,
+          `${nonzero(name, tests)}{ ${sum.positions.map((p) => `g${p} += ${name};`).join(' ')} }`,
       );
     body.reverse();
     const carries = [...carriedAdjoint];
@@ -848,22 +973,26 @@ function loopSource(
     ].join('\n');
     const take = carries.map((q) => `const gn${q} = cg${q}; cg${q} = 0;`);
     const block = registerAdjoints([...fromSums, ...body], reps, bases);
-    const text = `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${[...take, ...again, ...zeros, ...block].join('\n')}\n}`;
-    return { text, bases };
+    const inner = readsOnce([...take, ...again, ...zeros, ...block]);
+    const text = `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${inner.join('\n')}\n}`;
+    return { text, bases, local };
   }
   if (kind === 'primal') {
-    const names = sums.map((sum, j) => ({ sum, name: `sum${j}`, at: strided(sum.node, 0) }));
+    const names = sums
+      .map((sum, j) => ({ sum, name: `sum${j}`, at: strided(sum.node, 0) }))
+      .filter(({ sum }) => options.need === undefined || options.need[sum.node] === 1);
     const carry = [...carried].map((q) => `let c${q} = v[${strided(start + q - period, 0)}];`);
     const before = [...carry, ...names.map(({ name }) => `let ${name} = -0;`)].join('\n');
     const terms = [
       ...names.map(({ sum, name }) => sum.positions.map((p) => `${name} += l${p};`).join(' ')),
       ...[...carried].map((q) => `c${q} = n${q};`),
     ];
+    if (body.every((line) => line === '') && names.length === 0) return { text: '', bases, local };
     const after = names.map(({ name, at }) => `v[${at}] = ${name};`).join('\n');
     const text = `${before}\nfor (let r = 0; r < ${reps}; r++) {\n${[...body, ...terms].join('\n')}\n}\n${after}`;
-    return { text, bases };
+    return { text, bases, local };
   }
-  return { text: `for (let r = 0; r < ${reps}; r++) {\n${body.join('\n')}\n}`, bases };
+  return { text: `for (let r = 0; r < ${reps}; r++) {\n${body.join('\n')}\n}`, bases, local };
 }
 
 function straightSource(
@@ -871,7 +1000,7 @@ function straightSource(
   kind: SweepKind,
   start: number,
   end: number,
-  width: number,
+  options: SweepOptions,
   activity: Uint8Array,
   fused: ReadonlySet<number>,
   vector: (values: Float64Array) => string,
@@ -880,11 +1009,13 @@ function straightSource(
   for (let n = start; n < end; n++) {
     // A sum computed inside its loop (primal and adjoint sweeps only).
     if (kind !== 'tangent' && fused.has(n)) continue;
+    if (kind === 'primal' && options.need !== undefined && options.need[n] === 0) continue;
     const code = f.op[n] as number;
     const arity = OP_ARITY[code] as number;
     const a = f.a[n] as number;
     const b = f.b[n] as number;
     const site: Site = {
+      tests: options.tests ?? true,
       i: String(n),
       a: String(a),
       b: String(b),
@@ -892,7 +1023,7 @@ function straightSource(
       square: code === POW && isTwo(f, b),
       list: arity === 0 ? argList(f, [a], b, activity, strided, vector) : undefined,
     };
-    lines.push(nodeStatement(kind, code, site, width));
+    lines.push(nodeStatement(kind, code, site, options.width ?? 0));
   }
   if (kind === 'adjoint') lines.reverse();
   return lines.join('\n');
@@ -907,7 +1038,7 @@ export function sweepSource(
   kind: SweepKind,
   segments: readonly Segment[],
   activity: Uint8Array,
-  width = 0,
+  options: SweepOptions = {},
 ): SweepCode {
   const params = kind === 'primal' ? 'v, args, o' : kind === 'adjoint' ? 'v, adj, args, o' : 'v, t, args, o';
   const locals = kind === 'adjoint' ? 'let g, p;' : '';
@@ -921,7 +1052,12 @@ export function sweepSource(
   // Each distinct body once; each call names its body and, for a loop, its offsets.
   const bodies = new Map<string, number>();
   const calls: SweepCall[] = [];
-  const add = (body: string, offsets: Int32Array | undefined) => {
+  const add = (text: string, offsets: Int32Array | undefined) => {
+    if (text.trim() === '') return;
+    // Constants as literals, which the engine folds.
+    const body = text.replace(/\bv\[(\d+)\]/g, (read, i: string) =>
+      Number(i) < f.inputStart ? literal(f.constants[Number(i)] as number) : read,
+    );
     let fn = bodies.get(body);
     if (fn === undefined) {
       fn = bodies.size;
@@ -929,17 +1065,22 @@ export function sweepSource(
     }
     calls.push({ fn, offsets });
   };
-  const loops = new Map<Loop, { text: string; bases: number[] }>();
+  const loops = new Map<Loop, LoopCode>();
+  // The nodes whose values and adjoints this sweep keeps in locals.
+  const held = new Uint8Array(f.size);
   const shapes = new Map<string, number>();
   for (const seg of segments) {
     if (seg.kind !== 'loop') continue;
-    const code = loopSource(f, kind, seg, width, activity, escaping, sums.get(seg) ?? [], uses, vector);
+    const code = loopSource(f, kind, seg, options, activity, escaping, sums.get(seg) ?? [], uses, vector);
+    code.local.forEach((l, p) => {
+      if (l) for (let r = 0; r < seg.reps; r++) held[seg.start + r * seg.period + p] = 1;
+    });
     loops.set(seg, code);
     shapes.set(code.text, (shapes.get(code.text) ?? 0) + 1);
   }
   for (const seg of segments) {
     if (seg.kind === 'loop') {
-      const { text, bases } = loops.get(seg) as { text: string; bases: number[] };
+      const { text, bases } = loops.get(seg) as LoopCode;
       if (shapes.get(text) === 1) {
         // A shape of its own: the offsets as literals, which the engine folds into the indexing.
         add(
@@ -956,7 +1097,7 @@ export function sweepSource(
       const chunk = kind === 'tangent' ? TANGENT_CHUNK : CHUNK;
       for (let s = seg.start; s < seg.end; s += chunk) {
         add(
-          straightSource(f, kind, s, Math.min(seg.end, s + chunk), width, activity, fused, vector),
+          straightSource(f, kind, s, Math.min(seg.end, s + chunk), options, activity, fused, vector),
           undefined,
         );
       }
@@ -977,7 +1118,7 @@ export function sweepSource(
   bindings.push(...vectors.map((_, k) => `const K${k} = K[${k}];`));
   const fns = [...bodies.keys()].map((body, k) => `function s${k}(${params}) {\n${locals}\n${body}\n}`);
   const source = `'use strict';\n${bindings.join('\n')}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `s${k}`).join(', ')}];`;
-  return { source, calls, vectors };
+  return { source, calls, vectors, held };
 }
 
 /** One call of a sweep: which generated function, with which offsets (for a loop). */
@@ -992,4 +1133,6 @@ export interface SweepCode {
   readonly calls: readonly SweepCall[];
   /** The constant vectors the code reads (`K{n}`). */
   readonly vectors: readonly Float64Array[];
+  /** 1 for the nodes whose values and adjoints the sweep keeps in locals (never in `v` or `adj`). */
+  readonly held: Uint8Array;
 }

@@ -10,10 +10,10 @@ import { FIXED_VALUE, NARY_VALUE, type NaryOpDef, NUMERIC_PARTIALS, OP_DEFS } fr
 import type { Program } from '../program.js';
 import { type SweepCode, sweepSource } from './emit.js';
 import { accumulateLanes, binaryLane, binaryLanes, unaryLane, unaryLanes } from './lanes.js';
-import { activity, planSegments, type Segment } from './plan.js';
+import { activity, adjointNeeds, planSegments, type Segment } from './plan.js';
 
 export { accumulateLanes, binaryLanes, unaryLanes } from './lanes.js';
-export { activity, planSegments, type Segment } from './plan.js';
+export { activity, adjointNeeds, planSegments, type Segment } from './plan.js';
 
 /** The compiled sweeps of one program. */
 export interface CompiledProgram {
@@ -24,8 +24,22 @@ export interface CompiledProgram {
    * inside their own loop repetition: they stay in locals, and the adjoint sweep computes them again.
    */
   primal(v: Float64Array): void;
-  /** Accumulates adjoints from the seeded outputs down to the inputs (`adj` seeded, the rest zero). */
-  adjoint(v: Float64Array, adj: Float64Array): void;
+  /**
+   * Fills only the values an adjoint sweep reads, and what they are computed from ({@link adjointNeeds}); the
+   * other nodes' values in `v` are left as they were. What a gradient needs, without the rest of f.
+   */
+  tapePrimal(v: Float64Array): void;
+  /**
+   * Zeroes `adj`, seeds it by `seed` (which sets the outputs' adjoints), and accumulates adjoints from the
+   * outputs down to the inputs; `adj` then holds the inputs' adjoints (what it holds elsewhere is unspecified).
+   *
+   * It first runs a sweep without the zero-factor tests. Accumulators start at +0 and only add, so they never
+   * hold −0, and a zero product added to them changes nothing: that sweep gives the tested sweep's bits unless a
+   * zero factor met ∞ or NaN. Such a product is NaN, and NaN reaches an input's adjoint (every active node has
+   * an active argument, and NaN times anything is NaN). So when no input's adjoint is NaN the result stands;
+   * otherwise, or when a seed is −0, the sweep runs again with the tests.
+   */
+  adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
   tangent(width: number): (v: Float64Array, t: Float64Array) => void;
 }
@@ -59,7 +73,12 @@ function build<Fn>(code: SweepCode): { fn: Fn; offsets: Int32Array | undefined }
 class Compiled implements CompiledProgram {
   readonly segments: readonly Segment[];
   private readonly activity: Uint8Array;
+  private need: Uint8Array | undefined;
   private primalCalls: { fn: PrimalFn; offsets: Int32Array | undefined }[] | undefined;
+  private tapeCalls: { fn: PrimalFn; offsets: Int32Array | undefined }[] | undefined;
+  private fastCalls: { fn: SegmentFn; offsets: Int32Array | undefined }[] | undefined;
+  /** The runs of nodes whose adjoints the adjoint sweeps read from `adj`, as [start, end) pairs. */
+  private zeroRuns: Int32Array | undefined;
   private adjointCalls: { fn: SegmentFn; offsets: Int32Array | undefined }[] | undefined;
   private readonly tangentFns = new Map<number, (v: Float64Array, t: Float64Array) => void>();
 
@@ -74,16 +93,51 @@ class Compiled implements CompiledProgram {
     for (const c of this.primalCalls) c.fn(v, args, c.offsets);
   }
 
-  adjoint(v: Float64Array, adj: Float64Array): void {
-    this.adjointCalls ??= build<SegmentFn>(sweepSource(this.f, 'adjoint', this.segments, this.activity));
+  private needs(): Uint8Array {
+    this.need ??= adjointNeeds(this.f, this.activity);
+    return this.need;
+  }
+
+  tapePrimal(v: Float64Array): void {
+    this.tapeCalls ??= build<PrimalFn>(
+      sweepSource(this.f, 'primal', this.segments, this.activity, { need: this.needs() }),
+    );
     const args = this.f.args;
+    for (const c of this.tapeCalls) c.fn(v, args, c.offsets);
+  }
+
+  adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void {
+    const f = this.f;
+    const args = f.args;
+    if (this.fastCalls === undefined) {
+      const code = sweepSource(f, 'adjoint', this.segments, this.activity, {
+        tests: false,
+        need: this.needs(),
+      });
+      this.fastCalls = build<SegmentFn>(code);
+      this.zeroRuns = zeroRuns(f, code.held);
+    }
+    const runs = this.zeroRuns as Int32Array;
+    for (let k = 0; k < runs.length; k += 2) adj.fill(0, runs[k], runs[k + 1]);
+    seed(adj);
+    let signed = false;
+    for (const o of f.outputs) if (Object.is(adj[o], -0)) signed = true;
+    if (!signed) {
+      for (const c of this.fastCalls) c.fn(v, adj, args, c.offsets);
+      if (!maybeNaN(adj, f.inputStart, f.opStart)) return;
+      for (let k = 0; k < runs.length; k += 2) adj.fill(0, runs[k], runs[k + 1]);
+      seed(adj);
+    }
+    this.adjointCalls ??= build<SegmentFn>(
+      sweepSource(f, 'adjoint', this.segments, this.activity, { need: this.needs() }),
+    );
     for (const c of this.adjointCalls) c.fn(v, adj, args, c.offsets);
   }
 
   tangent(width: number): (v: Float64Array, t: Float64Array) => void {
     let run = this.tangentFns.get(width);
     if (run === undefined) {
-      const calls = build<SegmentFn>(sweepSource(this.f, 'tangent', this.segments, this.activity, width));
+      const calls = build<SegmentFn>(sweepSource(this.f, 'tangent', this.segments, this.activity, { width }));
       const args = this.f.args;
       run = (v, t) => {
         for (const c of calls) c.fn(v, t, args, c.offsets);
@@ -92,6 +146,47 @@ class Compiled implements CompiledProgram {
     }
     return run;
   }
+}
+
+/**
+ * Where an adjoint sweep needs zeros: the inputs and operation nodes whose adjoints are not held in locals, as
+ * [start, end) pairs (one run for everything when the runs would be many and short).
+ */
+function zeroRuns(f: Program, held: Uint8Array): Int32Array {
+  const runs: number[] = [];
+  for (let n = f.inputStart; n < f.size; ) {
+    if (held[n] === 1) {
+      n++;
+      continue;
+    }
+    const start = n;
+    while (n < f.size && held[n] === 0) n++;
+    runs.push(start, n);
+  }
+  if (runs.length / 2 > 64 && runs.length / 2 > f.size / 64) return Int32Array.of(f.inputStart, f.size);
+  return Int32Array.from(runs);
+}
+
+/**
+ * Whether `a[from .. to − 1]` may hold a NaN: false when it holds none. Their sum, in four running sums (which
+ * runs at the speed of memory, where a test per entry does not): NaN when an entry is NaN, and also, rarely,
+ * when +∞ meets −∞, after which the caller only does more work than it needed.
+ */
+function maybeNaN(a: Float64Array, from: number, to: number): boolean {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = from;
+  for (; i + 3 < to; i += 4) {
+    s0 += a[i] as number;
+    s1 += a[i + 1] as number;
+    s2 += a[i + 2] as number;
+    s3 += a[i + 3] as number;
+  }
+  for (; i < to; i++) s0 += a[i] as number;
+  const s = s0 + s1 + s2 + s3;
+  return Number.isNaN(s);
 }
 
 const cache = new WeakMap<Program, Compiled>();

@@ -5,7 +5,7 @@
  * one repetition to the next (a chain x₁·x₂·…, the terms of Rosenbrock's sum, the objects of a loss). The
  * generated code for a loop is a JavaScript `for` loop, so its size does not grow with the program.
  */
-import { CONST, OP_ARITY, VAR } from '../ops.js';
+import { CONST, OP_ARITY, OP_CODE, VAR } from '../ops.js';
 import type { Program } from '../program.js';
 
 /** Nodes emitted one statement each, `start .. end − 1`. */
@@ -140,4 +140,70 @@ export function activity(f: Program): Uint8Array {
     }
   }
   return active;
+}
+
+const { add: ADD, sub: SUB, neg: NEG, mul: MUL, pow: POW, sum: SUM, dot: DOT } = OP_CODE;
+
+/** Whether node `i` is the constant 2 (x^2 is then x·x, and its partial 2x). */
+export function isTwo(f: Program, i: number): boolean {
+  return i < f.inputStart && f.constants[i] === 2;
+}
+
+/**
+ * The nodes whose values an adjoint sweep reads (through the partials of the active nodes), and every node
+ * those are computed from: all that a gradient needs from the primal sweep. Sums, differences and negations
+ * have constant partials, a product reads its other factor, x² reads x, a dot product its entries' partners, and
+ * every other op its arguments and its own value.
+ */
+export function adjointNeeds(f: Program, active: Uint8Array): Uint8Array {
+  const need = new Uint8Array(f.size);
+  const { op, a, b, args } = f;
+  for (let i = f.size - 1; i >= f.opStart; i--) {
+    const code = op[i] as number;
+    const arity = OP_ARITY[code] as number;
+    if (active[i] === 1) {
+      if (arity === 0) {
+        const st = a[i] as number;
+        const n = b[i] as number;
+        if (code === DOT) {
+          // A half with an active entry reads the whole other half.
+          const h = n >> 1;
+          for (const [from, to] of [
+            [st, st + h],
+            [st + h, st],
+          ] as const) {
+            let any = false;
+            for (let k = 0; k < h && !any; k++) any = active[args[from + k] as number] === 1;
+            if (any) for (let k = 0; k < h; k++) need[args[to + k] as number] = 1;
+          }
+        } else if (code !== SUM) need[i] = 1;
+      } else {
+        const x = a[i] as number;
+        const y = b[i] as number;
+        const toX = active[x] === 1;
+        const toY = arity === 2 && active[y] === 1;
+        if (code === MUL) {
+          if (toX) need[y] = 1;
+          if (toY) need[x] = 1;
+        } else if (code === POW && isTwo(f, y)) {
+          if (toX) need[x] = 1;
+        } else if (code !== ADD && code !== SUB && code !== NEG) {
+          need[i] = 1;
+          need[x] = 1;
+          if (arity === 2) need[y] = 1;
+        }
+      }
+    }
+    // A needed value needs what it is computed from (its users all come later, so need[i] is final here).
+    if (need[i] === 1) {
+      if (arity === 0) {
+        const st = a[i] as number;
+        for (let k = st; k < st + (b[i] as number); k++) need[args[k] as number] = 1;
+      } else {
+        need[a[i] as number] = 1;
+        if (arity === 2) need[b[i] as number] = 1;
+      }
+    }
+  }
+  return need;
 }
