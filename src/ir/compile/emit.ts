@@ -1006,15 +1006,12 @@ function straightSource(
   vector: (values: Float64Array) => string,
 ): string {
   const lines: string[] = [];
-  for (let n = start; n < end; n++) {
-    // A sum computed inside its loop (primal and adjoint sweeps only).
-    if (kind !== 'tangent' && fused.has(n)) continue;
-    if (kind === 'primal' && options.need !== undefined && options.need[n] === 0) continue;
+  const site = (n: number): Site => {
     const code = f.op[n] as number;
     const arity = OP_ARITY[code] as number;
     const a = f.a[n] as number;
     const b = f.b[n] as number;
-    const site: Site = {
+    return {
       tests: options.tests ?? true,
       i: String(n),
       a: String(a),
@@ -1023,10 +1020,131 @@ function straightSource(
       square: code === POW && isTwo(f, b),
       list: arity === 0 ? argList(f, [a], b, activity, strided, vector) : undefined,
     };
-    lines.push(nodeStatement(kind, code, site, options.width ?? 0));
+  };
+  const groups =
+    kind === 'adjoint' ? rangeGroups(f, start, end, fused, site) : new Map<number, RangeWrite[]>();
+  for (let n = start; n < end; n++) {
+    // A sum computed inside its loop (primal and adjoint sweeps only).
+    if (kind !== 'tangent' && fused.has(n)) continue;
+    const group = groups.get(n);
+    if (group !== undefined) {
+      lines.push(
+        group[group.length - 1]?.node === n
+          ? fusedRangeAdjoint(group, options.tests ?? true)
+          : `const h${n} = adj[${n}];`,
+      );
+      continue;
+    }
+    if (kind === 'primal' && options.need !== undefined && options.need[n] === 0) continue;
+    lines.push(nodeStatement(kind, f.op[n] as number, site(n), options.width ?? 0));
   }
   if (kind === 'adjoint') lines.reverse();
   return lines.join('\n');
+}
+
+/**
+ * A sum or dot product outside a loop whose adjoint adds to one contiguous run of nodes, `first ..
+ * first + length − 1`: a sum's arguments, dot(w, w)'s w, or the one active half of a dot product.
+ */
+interface RangeWrite {
+  readonly node: number;
+  readonly site: Site;
+  readonly how: 'sum' | 'same' | 'first' | 'second';
+  readonly first: number;
+  readonly length: number;
+}
+
+function rangeWrite(f: Program, n: number, s: Site): RangeWrite | undefined {
+  const code = f.op[n] as number;
+  if (OP_ARITY[code] !== 0 || (code !== SUM && code !== DOT) || !s.active[0]) return undefined;
+  const list = s.list as ArgList;
+  if (unrolledArgs(code, list) !== undefined) return undefined;
+  const h = list.count >> 1;
+  let how: RangeWrite['how'];
+  if (code === SUM) how = 'sum';
+  else if (h === 0) return undefined;
+  else if (sameHalves(list, h)) how = 'same';
+  else {
+    const [one, two] = [rangeActive(list, 0, h), rangeActive(list, h, h)];
+    if (one === two) return undefined;
+    how = one ? 'first' : 'second';
+  }
+  const offset = how === 'second' ? h : 0;
+  const length = how === 'sum' ? list.count : h;
+  if (how === 'sum' && !rangeActive(list, 0, length)) return undefined;
+  const st = (list.starts[0] as number) + offset;
+  const first = list.args[st] as number;
+  for (let k = 1; k < length; k++) if (list.args[st + k] !== first + k) return undefined;
+  return { node: n, site: s, how, first, length };
+}
+
+/**
+ * Runs of sums and dot products (in sweep order, highest node first) whose adjoints add to the same run of
+ * nodes, with no node between them reading that run: their adjoint loops can be one loop, each entry
+ * getting the same additions in the same order. By node, the run it belongs to.
+ */
+function rangeGroups(
+  f: Program,
+  start: number,
+  end: number,
+  fused: ReadonlySet<number>,
+  site: (n: number) => Site,
+): Map<number, RangeWrite[]> {
+  const groups = new Map<number, RangeWrite[]>();
+  let current: RangeWrite[] = [];
+  const close = () => {
+    if (current.length > 1) for (const w of current) groups.set(w.node, current);
+    current = [];
+  };
+  const reads = (n: number, first: number, length: number) => {
+    const inside = (x: number) => x >= first && x < first + length;
+    const arity = OP_ARITY[f.op[n] as number] as number;
+    if (arity !== 0) return inside(f.a[n] as number) || (arity === 2 && inside(f.b[n] as number));
+    const st = f.a[n] as number;
+    for (let k = st; k < st + (f.b[n] as number); k++) if (inside(f.args[k] as number)) return true;
+    return false;
+  };
+  for (let n = end - 1; n >= start; n--) {
+    if (fused.has(n)) continue;
+    const head = current[0];
+    const arity = OP_ARITY[f.op[n] as number] as number;
+    const w = arity === 0 ? rangeWrite(f, n, site(n)) : undefined;
+    if (w !== undefined && head !== undefined && w.first === head.first && w.length === head.length) {
+      current.push(w);
+      continue;
+    }
+    if (w !== undefined) {
+      close();
+      current = [w];
+    } else if (head !== undefined && reads(n, head.first, head.length)) close();
+  }
+  close();
+  return groups;
+}
+
+/**
+ * The adjoint loops of a run of sums and dot products as one loop: entry i of the run they add to is read
+ * once, gets each node's additions in sweep order (its adjoint in `h{node}`), and is stored once.
+ */
+function fusedRangeAdjoint(group: readonly RangeWrite[], tests: boolean): string {
+  const last = group[group.length - 1] as RangeWrite;
+  const { first, length } = last;
+  const adds = group.map((w) => {
+    const list = w.site.list as ArgList;
+    const h = list.count >> 1;
+    const g = `h${w.node}`;
+    const nz = (name: string) => nonzero(name, tests);
+    const st = list.starts[0] as number;
+    let add: string;
+    if (w.how === 'sum') add = `a += ${g};`;
+    else if (w.how === 'same') add = `p = v[i]; ${nz('p')}{ a = a + ${g} * p + ${g} * p; }`;
+    else if (w.how === 'first') add = `p = ${rangeValue(list, h, h)(`k + ${h}`)}; ${nz('p')}a += ${g} * p;`;
+    else add = `p = ${rangeValue(list, 0, h)(`k - ${h}`)}; ${nz('p')}a += ${g} * p;`;
+    const k = w.how === 'second' ? `st + ${h} + j` : 'st + j';
+    return `{ const st = ${st}; const k = ${k}; ${nz(g)}{ ${add} } }`;
+  });
+  return `const h${last.node} = adj[${last.node}];
+for (let j = 0; j < ${length}; j++) { const i = ${first} + j; let a = adj[i]; ${adds.join(' ')} adj[i] = a; }`;
 }
 
 /**
