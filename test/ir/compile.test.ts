@@ -380,6 +380,28 @@ describe('squares', () => {
       Number.NaN,
     ];
     for (const x of special) for (const y of [2, -0.5, 0]) agree(f, [x, y]);
+    // And in a loop, where a tangent sweep stands x − 1 in for ∂(x²)/∂y = x² ln x: at 1 and beside it, where
+    // x² underflows or z ln x overflows, and at the corners.
+    // The base is −1·xᵢ, whose tangent is −0 where xᵢ < 0 and its tangent is +0: there the sign of the
+    // stand-in counts.
+    const g = withGraph(() => {
+      const x = Array.from({ length: 9 }, (_, i) => variable(`x${i}`));
+      const squares = x.slice(0, 8).map((xi) => xi.mul(-1).pow(2));
+      const terms = squares.map((s, i) => s.mul(x[i + 1] as Expr));
+      // The squares are outputs too: in a sum, a tangent's −0 would vanish (0 + −0 = +0).
+      return program([sum(terms).sqrt(), ...squares], { variables: x });
+    });
+    expect(compiled(g).segments.some((s) => s.kind === 'loop')).toBe(true);
+    const near = [1, 1 + 2 ** -52, 1 - 2 ** -53, 1e-162, 2 ** -537, 1e150, 1e154, 0.5, 3];
+    const points = [...near, ...near.map((x) => -x), ...special];
+    // A sum of −0 terms is −0 (the sum starts from its first term), and √−0 = −0 has the partial −∞.
+    agree(g, [3, -0, -0, -0, -0, -0, -0, -0, -0]);
+    for (let k = 0; k < points.length; k++) {
+      agree(
+        g,
+        Array.from({ length: 9 }, (_, i) => points[(k + i) % points.length] as number),
+      );
+    }
     fc.assert(
       fc.property(fc.double(), fc.double(), (x, y) => agree(f, [x, y])),
       { numRuns: 300 },

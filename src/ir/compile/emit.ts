@@ -269,7 +269,10 @@ function valueExpr(code: number, s: Site): string {
 
 /** The partials of a fixed-arity node as expressions in `x`, `y`, `z` (numbers where they are constants). */
 function partialExprs(code: number, s: Site): [string, string] {
-  if (s.square) return ['2 * x', `P${code}_1(x, y, z)`];
+  // x²'s partial in the exponent, z·ln x, only ever meets the constant 2's tangent, 0, where only its sign,
+  // zero and finiteness count: x − 1 has those wherever z·ln x is finite and nonzero (0 < x ≠ 1, 0 < z <
+  // 1e300), which saves a logarithm per node in a tangent sweep.
+  if (s.square) return ['2 * x', `(x > 0 && x !== 1 && z !== 0 && z < 1e300 ? x - 1 : P${code}_1(x, y, z))`];
   switch (code) {
     case ADD:
       return ['1', '1'];
@@ -518,6 +521,7 @@ function tangentLoop(
   start: number,
   reps: number,
   c: number,
+  sums: readonly { at: string; positions: readonly number[] }[],
 ): string {
   const values: string[] = [];
   const lanes: string[] = [];
@@ -556,7 +560,18 @@ function tangentLoop(
     }
     if (!local[p]) lanes.push(`t[(${s.i}) * ${c} + j] = d${p};`);
   });
-  return `for (let r = 0; r < ${reps}; r++) {\n${values.join('\n')}\nfor (let j = 0; j < ${c}; j++) {\n${lanes.join('\n')}\n}\n}`;
+  // Sums of this loop's terms, added up inside it: the value from −0 (as from the first term), each lane
+  // from 0 in its slot of t, the terms in the sum's order (what the n-ary sum does after the loop).
+  const before = sums.map(
+    ({ at }, k) => `let sv${k} = -0; for (let j = 0; j < ${c}; j++) t[(${at}) * ${c} + j] = 0;`,
+  );
+  sums.forEach(({ at, positions }, k) => {
+    values.push(positions.map((p) => `sv${k} += l${p};`).join(' '));
+    const slot = `t[(${at}) * ${c} + j]`;
+    lanes.push(`${slot} = ${slot}${positions.map((p) => ` + d${p}`).join('')};`);
+  });
+  const after = sums.map(({ at }, k) => `v[${at}] = sv${k};`);
+  return `${before.join('\n')}\nfor (let r = 0; r < ${reps}; r++) {\n${values.join('\n')}\nfor (let j = 0; j < ${c}; j++) {\n${lanes.join('\n')}\n}\n}\n${after.join('\n')}`;
 }
 
 /** `base + r·d` as source. */
@@ -930,7 +945,8 @@ function loopCode(
     });
   }
   if (lanesInner) {
-    return { text: tangentLoop(f, sites, local, start, reps, width), bases, local };
+    const named = sums.map((sum) => ({ at: strided(sum.node, 0), positions: sum.positions }));
+    return { text: tangentLoop(f, sites, local, start, reps, width, named), bases, local };
   }
   // What the primal sweep computes: every node, or with `need`, the needed nodes it stores (a needed local
   // is computed again by the adjoint sweep), the terms of the needed fused sums, the carried values, and
@@ -1025,7 +1041,7 @@ function straightSource(
     kind === 'adjoint' ? rangeGroups(f, start, end, fused, site) : new Map<number, RangeWrite[]>();
   for (let n = start; n < end; n++) {
     // A sum computed inside its loop (primal and adjoint sweeps only).
-    if (kind !== 'tangent' && fused.has(n)) continue;
+    if (fused.has(n)) continue;
     const group = groups.get(n);
     if (group !== undefined) {
       lines.push(
@@ -1164,7 +1180,10 @@ export function sweepSource(
   // Vectors of constant data the code reads directly (K{n}), handed to the factory beside the rule tables.
   const vectors: Float64Array[] = [];
   const vector = (values: Float64Array) => `K${vectors.push(values) - 1}`;
-  const sums = kind === 'tangent' ? new Map<Loop, FusedSum[]>() : fusedSums(f, segments, uses);
+  // Sums added up inside their loops (in tangent sweeps, loops that run their lanes innermost).
+  const sums = fusedSums(f, segments, uses);
+  if (kind === 'tangent')
+    for (const loop of sums.keys()) if (sitesHaveNary(f, loop.start, loop.period)) sums.delete(loop);
   const fused = new Set([...sums.values()].flat().map((sum) => sum.node));
   const escaping = escapes(f, segments, fused);
   // Each distinct body once; each call names its body and, for a loop, its offsets.
