@@ -1175,7 +1175,9 @@ export function sweepSource(
   options: SweepOptions = {},
 ): SweepCode {
   const params = kind === 'primal' ? 'v, args, o' : kind === 'adjoint' ? 'v, adj, args, o' : 'v, t, args, o';
-  const locals = kind === 'adjoint' ? 'let g, p;' : '';
+  // An adjoint sweep without zero tests notes whether it stored a NaN, and returns that.
+  const untested = kind === 'adjoint' && options.tests === false;
+  const locals = kind === 'adjoint' ? `let g, p;${untested ? ' let nan = false;' : ''}` : '';
   const uses = useCounts(f);
   // Vectors of constant data the code reads directly (K{n}), handed to the factory beside the rule tables.
   const vectors: Float64Array[] = [];
@@ -1253,9 +1255,28 @@ export function sweepSource(
     }
   }
   bindings.push(...vectors.map((_, k) => `const K${k} = K[${k}];`));
-  const fns = [...bodies.keys()].map((body, k) => `function s${k}(${params}) {\n${locals}\n${body}\n}`);
+  const fns = [...bodies.keys()].map(
+    (body, k) =>
+      `function s${k}(${params}) {\n${locals}\n${untested ? noteNaN(body) : body}${untested ? '\nreturn nan;' : ''}\n}`,
+  );
   const source = `'use strict';\n${bindings.join('\n')}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `s${k}`).join(', ')}];`;
   return { source, calls, vectors, held };
+}
+
+/** A store to `adj` (its target, its operator and the value), at the start of a statement. */
+const ADJOINT_STORE = /(?<=^|[;{})]\s*)(adj\[(?:[^[\]]|\[[^[\]]*\])*\]) (\+=|-=|=) ([^;]*);/gm;
+
+/**
+ * Every store to `adj` in an adjoint sweep's code, followed by a test of the stored value for NaN (noted in
+ * `nan`). A NaN that a zero factor makes, against ∞ or NaN, reaches an input's adjoint, and every input's
+ * adjoint lives in `adj`: so a sweep that stored no NaN made none (CompiledProgram.adjoint). The test sits
+ * beside a store, where the value is in a register, instead of a pass over the inputs afterwards.
+ */
+function noteNaN(body: string): string {
+  return body.replace(ADJOINT_STORE, (_, target: string, op: string, value: string) => {
+    const stored = op === '=' ? value : `${target} ${op[0]} (${value})`;
+    return `{ const u = ${stored}; ${target} = u; if (u !== u) nan = true; }`;
+  });
 }
 
 /** One call of a sweep: which generated function, with which offsets (for a loop). */

@@ -36,8 +36,9 @@ export interface CompiledProgram {
    * It first runs a sweep without the zero-factor tests. Accumulators start at +0 and only add, so they never
    * hold −0, and a zero product added to them changes nothing: that sweep gives the tested sweep's bits unless a
    * zero factor met ∞ or NaN. Such a product is NaN, and NaN reaches an input's adjoint (every active node has
-   * an active argument, and NaN times anything is NaN). So when no input's adjoint is NaN the result stands;
-   * otherwise, or when a seed is −0, the sweep runs again with the tests.
+   * an active argument, and NaN times anything is NaN), which is stored in `adj`. So when the sweep stored no
+   * NaN (it tests each value it stores) the result stands; otherwise, or when a seed is −0, the sweep runs
+   * again with the tests.
    */
   adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
@@ -47,6 +48,13 @@ export interface CompiledProgram {
 /** A generated function: `(v, args, o)` for the primal sweep, `(v, adj or t, args, o)` for the others. */
 type PrimalFn = (v: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
 type SegmentFn = (v: Float64Array, w: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
+/** An adjoint sweep's segment without zero tests: true when it stored a NaN in `adj`. */
+type UntestedFn = (
+  v: Float64Array,
+  adj: Float64Array,
+  args: Int32Array,
+  o: Int32Array | undefined,
+) => boolean;
 
 const NARY_PARTIAL = OP_DEFS.map((d) => (d.arity === 'n' ? (d as NaryOpDef).numericPartial : undefined));
 
@@ -76,7 +84,7 @@ class Compiled implements CompiledProgram {
   private need: Uint8Array | undefined;
   private primalCalls: { fn: PrimalFn; offsets: Int32Array | undefined }[] | undefined;
   private tapeCalls: { fn: PrimalFn; offsets: Int32Array | undefined }[] | undefined;
-  private fastCalls: { fn: SegmentFn; offsets: Int32Array | undefined }[] | undefined;
+  private fastCalls: { fn: UntestedFn; offsets: Int32Array | undefined }[] | undefined;
   /** The runs of nodes whose adjoints the adjoint sweeps read from `adj`, as [start, end) pairs. */
   private zeroRuns: Int32Array | undefined;
   private adjointCalls: { fn: SegmentFn; offsets: Int32Array | undefined }[] | undefined;
@@ -114,7 +122,7 @@ class Compiled implements CompiledProgram {
         tests: false,
         need: this.needs(),
       });
-      this.fastCalls = build<SegmentFn>(code);
+      this.fastCalls = build<UntestedFn>(code);
       this.zeroRuns = zeroRuns(f, code.held);
     }
     const runs = this.zeroRuns as Int32Array;
@@ -123,8 +131,9 @@ class Compiled implements CompiledProgram {
     let signed = false;
     for (const o of f.outputs) if (Object.is(adj[o], -0)) signed = true;
     if (!signed) {
-      for (const c of this.fastCalls) c.fn(v, adj, args, c.offsets);
-      if (!maybeNaN(adj, f.inputStart, f.opStart)) return;
+      let nan = false;
+      for (const c of this.fastCalls) if (c.fn(v, adj, args, c.offsets)) nan = true;
+      if (!nan) return;
       for (let k = 0; k < runs.length; k += 2) adj.fill(0, runs[k], runs[k + 1]);
       seed(adj);
     }
@@ -165,28 +174,6 @@ function zeroRuns(f: Program, held: Uint8Array): Int32Array {
   }
   if (runs.length / 2 > 64 && runs.length / 2 > f.size / 64) return Int32Array.of(f.inputStart, f.size);
   return Int32Array.from(runs);
-}
-
-/**
- * Whether `a[from .. to − 1]` may hold a NaN: false when it holds none. Their sum, in four running sums (which
- * runs at the speed of memory, where a test per entry does not): NaN when an entry is NaN, and also, rarely,
- * when +∞ meets −∞, after which the caller only does more work than it needed.
- */
-function maybeNaN(a: Float64Array, from: number, to: number): boolean {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = from;
-  for (; i + 3 < to; i += 4) {
-    s0 += a[i] as number;
-    s1 += a[i + 1] as number;
-    s2 += a[i + 2] as number;
-    s3 += a[i + 3] as number;
-  }
-  for (; i < to; i++) s0 += a[i] as number;
-  const s = s0 + s1 + s2 + s3;
-  return Number.isNaN(s);
 }
 
 const cache = new WeakMap<Program, Compiled>();
