@@ -765,6 +765,34 @@ function loopSource(
 }
 
 /**
+ * In an adjoint loop without zero tests, each block local's first contribution as an assignment (`g{p} = x`
+ * for `g{p} += x` from 0, `g{p} = -(x)` for `g{p} -= x`). That differs from adding to 0 only in the sign of a
+ * zero, which cannot matter for an adjoint other than an input's: it is only ever a factor of contributions, a
+ * zero factor gives ±0 either way, and the inputs' adjoints start at +0 and only add, so ±0 leaves them as
+ * they are. The first contribution comes before any read (a node's users come before it in the block), and
+ * without tests every contribution to a local runs.
+ */
+function firstContributions(
+  block: readonly string[],
+  local: readonly boolean[],
+): { block: string[]; declared: string[] } {
+  let text = block.join('\n');
+  const declared: string[] = [];
+  local.forEach((l, p) => {
+    if (!l) return;
+    const m = new RegExp(`\\bg${p} ([+-])= ([^;]*);`).exec(text);
+    if (m === null) {
+      declared.push(`let g${p} = 0;`);
+      return;
+    }
+    const value = m[1] === '+' ? (m[2] as string) : `-(${m[2]})`;
+    text = `${text.slice(0, m.index)}g${p} = ${value};${text.slice(m.index + m[0].length)}`;
+    declared.push(`let g${p};`);
+  });
+  return { block: [text], declared };
+}
+
+/**
  * An adjoint loop's body with each value it reads more than once (at an index that moves with `r`) read once,
  * into a local at the top: the adjoint sweep writes no value, but the engine cannot know that `v` and `adj`
  * are different arrays, so it would read `v` again after every store to `adj`.
@@ -988,8 +1016,10 @@ function loopCode(
       ...carries.map((q) => `let cg${q} = adj[${strided(start + (reps - 1) * period + q, 0)}];`),
     ].join('\n');
     const take = carries.map((q) => `const gn${q} = cg${q}; cg${q} = 0;`);
-    const block = registerAdjoints([...fromSums, ...body], reps, bases);
-    const inner = readsOnce([...take, ...again, ...zeros, ...block]);
+    let block = registerAdjoints([...fromSums, ...body], reps, bases);
+    let declared = zeros;
+    if (!tests) ({ block, declared } = firstContributions(block, local));
+    const inner = readsOnce([...take, ...again, ...declared, ...block]);
     const text = `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${inner.join('\n')}\n}`;
     return { text, bases, local };
   }
