@@ -593,35 +593,71 @@ function parseIndex(text: string, bases: readonly number[]): { base: number; str
  * local from its first access to the end of the repetition (the same additions in the same order, without a
  * store and a load between them). Only where no other index of the repetition can be the same node; a body
  * that reads adjoints through `args` is left as it is.
+ *
+ * Two indices `b + r·d` and `b + d + r·d` name the same node in repetitions r and r − 1 (xᵢ and xᵢ₊₁ in
+ * Rosenbrock's term): the first one's local is carried to the next repetition (the loop runs r downwards) as
+ * the second one's, so each such node is loaded once and stored once. The carried value starts from `adj`
+ * before the loop, and the last one is stored after it.
  */
-function registerAdjoints(lines: readonly string[], reps: number, bases: readonly number[]): string[] {
+function registerAdjoints(
+  lines: readonly string[],
+  reps: number,
+  bases: readonly number[],
+): { before: string[]; body: string[]; after: string[] } {
   const text = lines.join('\n');
-  if (text.includes('args[')) return [...lines];
+  const none = { before: [], body: [...lines], after: [] };
+  if (text.includes('args[')) return none;
   const counts = new Map<string, number>();
   for (const m of text.matchAll(/adj\[([^\]]+)\]/g))
     counts.set(m[1] as string, (counts.get(m[1] as string) ?? 0) + 1);
   const parsed = [...counts.keys()].map((key) => [key, parseIndex(key, bases)] as const);
-  if (parsed.some(([, ix]) => ix === undefined)) return [...lines];
-  const distinct = (x: { base: number; stride: number }, y: { base: number; stride: number }) => {
+  if (parsed.some(([, ix]) => ix === undefined)) return none;
+  type Index = { base: number; stride: number };
+  const distinct = (x: Index, y: Index) => {
     if (x.stride === y.stride) return x.base !== y.base;
     const r = (x.base - y.base) / (y.stride - x.stride);
     return !(Number.isInteger(r) && r >= 0 && r < reps);
   };
+  const apart = (key: string, ix: Index, except: string) =>
+    parsed.every(([other, iy]) => other === key || other === except || distinct(ix, iy as Index));
+  // Pairs first: the lower index, carried on as the higher one.
+  const pairs: [string, string][] = [];
+  const paired = new Set<string>();
+  for (const [low, il] of parsed) {
+    const { base, stride } = il as Index;
+    if (stride === 0 || paired.has(low)) continue;
+    const high = parsed.find(([, ih]) => ih?.stride === stride && ih.base === base + stride);
+    if (high === undefined || paired.has(high[0])) continue;
+    if (!apart(low, il as Index, high[0]) || !apart(high[0], high[1] as Index, low)) continue;
+    pairs.push([low, high[0]]);
+    paired.add(low).add(high[0]);
+  }
   const held = parsed.filter(
-    ([key, ix]) =>
-      (counts.get(key) as number) > 1 &&
-      parsed.every(([other, iy]) => other === key || distinct(ix as never, iy as never)),
+    ([key, ix]) => !paired.has(key) && (counts.get(key) as number) > 1 && apart(key, ix as Index, key),
   );
-  if (held.length === 0) return [...lines];
+  if (held.length === 0 && pairs.length === 0) return none;
   let out = text;
+  const at = (key: string, r: number) => key.replace(/\br\b/, String(r));
+  const before: string[] = [];
   const loads: string[] = [];
   const stores: string[] = [];
-  held.forEach(([key], k) => {
+  const after: string[] = [];
+  let k = 0;
+  for (const [key] of held) {
     out = out.split(`adj[${key}]`).join(`a${k}`);
     loads.push(`let a${k} = adj[${key}];`);
     stores.push(`adj[${key}] = a${k};`);
+    k++;
+  }
+  pairs.forEach(([low, high], n) => {
+    const [a, b] = [k++, k++];
+    out = out.split(`adj[${low}]`).join(`a${a}`).split(`adj[${high}]`).join(`a${b}`);
+    before.push(`let c${n} = adj[${at(high, reps - 1)}];`);
+    loads.push(`let a${a} = adj[${low}];`, `let a${b} = c${n};`);
+    stores.push(`adj[${high}] = a${b};`, `c${n} = a${a};`);
+    after.push(`adj[${at(low, 0)}] = c${n};`);
   });
-  return [...loads, out, ...stores];
+  return { before, body: [...loads, out, ...stores], after };
 }
 
 /** Whether node `base + r·d` is active for some r < reps. */
@@ -1016,11 +1052,12 @@ function loopCode(
       ...carries.map((q) => `let cg${q} = adj[${strided(start + (reps - 1) * period + q, 0)}];`),
     ].join('\n');
     const take = carries.map((q) => `const gn${q} = cg${q}; cg${q} = 0;`);
-    let block = registerAdjoints([...fromSums, ...body], reps, bases);
+    const held = registerAdjoints([...fromSums, ...body], reps, bases);
+    let block = held.body;
     let declared = zeros;
     if (!tests) ({ block, declared } = firstContributions(block, local));
     const inner = readsOnce([...take, ...again, ...declared, ...block]);
-    const text = `${before}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${inner.join('\n')}\n}`;
+    const text = `${[before, ...held.before].join('\n')}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${inner.join('\n')}\n}\n${held.after.join('\n')}`;
     return { text, bases, local };
   }
   if (kind === 'primal') {
