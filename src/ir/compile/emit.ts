@@ -769,6 +769,8 @@ interface LoopCode {
   readonly text: string;
   readonly bases: number[];
   readonly local: readonly boolean[];
+  /** Adjoint loops: the block positions whose adjoints are carried from one repetition to the next. */
+  readonly carried?: readonly number[];
 }
 
 /**
@@ -1058,7 +1060,7 @@ function loopCode(
     if (!tests) ({ block, declared } = firstContributions(block, local));
     const inner = readsOnce([...take, ...again, ...declared, ...block]);
     const text = `${[before, ...held.before].join('\n')}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${inner.join('\n')}\n}\n${held.after.join('\n')}`;
-    return { text, bases, local };
+    return { text, bases, local, carried: carries };
   }
   if (kind === 'primal') {
     const names = sums
@@ -1281,6 +1283,9 @@ export function sweepSource(
     code.local.forEach((l, p) => {
       if (l) for (let r = 0; r < seg.reps; r++) held[seg.start + r * seg.period + p] = 1;
     });
+    // A carried adjoint lives in a variable, but for the last repetition's, which is read from adj.
+    for (const q of code.carried ?? [])
+      for (let r = 0; r + 1 < seg.reps; r++) held[seg.start + r * seg.period + q] = 1;
     loops.set(seg, code);
     shapes.set(code.text, (shapes.get(code.text) ?? 0) + 1);
   }
@@ -1358,6 +1363,9 @@ export interface SweepCode {
   readonly calls: readonly SweepCall[];
   /** The constant vectors the code reads (`K{n}`). */
   readonly vectors: readonly Float64Array[];
-  /** 1 for the nodes whose values and adjoints the sweep keeps in locals (never in `v` or `adj`). */
+  /**
+   * 1 for the nodes whose adjoints the sweep never reads from `adj` (kept in locals, or carried between
+   * repetitions), and, but for the carried, whose values it keeps out of `v`.
+   */
   readonly held: Uint8Array;
 }
