@@ -389,6 +389,9 @@ function adjointNode(code: number, s: Site): string {
   } }`;
 }
 
+/** Most lane statements (lanes × block nodes) a tangent loop writes out one by one instead of looping. */
+const UNROLL_LANES = 128;
+
 /** Most lanes kept in local variables while an n-ary node sums its arguments' tangents. */
 const REGISTER_LANES = 16;
 
@@ -548,6 +551,19 @@ function tangentLoop(
       const ty = tangentOf(s.b, loc[2], s.active[2] === false && !/r/.test(s.b) && b < f.inputStart);
       if (px === '1' && (py === '1' || py === '-1')) {
         lanes.push(`const d${p} = ${tx} ${py === '1' ? '+' : '-'} ${ty};`);
+      } else if (ty === '0') {
+        // y a constant (tangent 0), as binaryLanes does it: px·t + py·0 where both partials are finite and
+        // nonzero; otherwise px·t as unaryLane does it, since a partial that is zero or not finite drops the
+        // zero tangent (and unaryLane never gives −0, so a py·0 added to it would change nothing). No call per
+        // lane where x^y's partial in y is NaN (x < 0).
+        values.push(
+          `const px${p} = ${bind(px, p)}, py${p} = ${bind(py, p)};`,
+          `const fx${p} = px${p} !== 0 && px${p} - px${p} === 0, fy${p} = py${p} !== 0 && py${p} - py${p} === 0, zy${p} = py${p} * 0;`,
+        );
+        const x = `px${p} * ${tx}`;
+        lanes.push(
+          `const d${p} = fy${p} ? (fx${p} ? ${x} + zy${p} : S1(px${p}, ${tx})) : fx${p} ? 0 + ${x} : S1(px${p}, ${tx});`,
+        );
       } else {
         values.push(
           `const px${p} = ${bind(px, p)}, py${p} = ${bind(py, p)};`,
@@ -561,16 +577,31 @@ function tangentLoop(
     if (!local[p]) lanes.push(`t[(${s.i}) * ${c} + j] = d${p};`);
   });
   // Sums of this loop's terms, added up inside it: the value from −0 (as from the first term), each lane
-  // from 0 in its slot of t, the terms in the sum's order (what the n-ary sum does after the loop).
-  const before = sums.map(
-    ({ at }, k) => `let sv${k} = -0; for (let j = 0; j < ${c}; j++) t[(${at}) * ${c} + j] = 0;`,
-  );
-  sums.forEach(({ at, positions }, k) => {
-    values.push(positions.map((p) => `sv${k} += l${p};`).join(' '));
-    const slot = `t[(${at}) * ${c} + j]`;
-    lanes.push(`${slot} = ${slot}${positions.map((p) => ` + d${p}`).join('')};`);
-  });
+  // from 0, the terms in the sum's order (what the n-ary sum does after the loop).
+  const before = sums.map((_, k) => `let sv${k} = -0;`);
   const after = sums.map(({ at }, k) => `v[${at}] = sv${k};`);
+  sums.forEach(({ positions }, k) => {
+    values.push(positions.map((p) => `sv${k} += l${p};`).join(' '));
+  });
+  const added = (k: number, acc: string) =>
+    `${acc} = ${acc}${(sums[k]?.positions ?? []).map((p) => ` + d${p}`).join('')};`;
+  if (c * sites.length <= UNROLL_LANES) {
+    // The lanes written out, each in its own locals (a sum's lane accumulating in one), so the engine keeps
+    // them in registers.
+    const out: string[] = [];
+    for (let j = 0; j < c; j++) {
+      const lane = (line: string) => line.replace(/\bj\b/g, String(j)).replace(/\bd(\d+)\b/g, `d$1_${j}`);
+      out.push(...lanes.map(lane), ...sums.map((_, k) => lane(added(k, `sa${k}_${j}`))));
+      before.push(...sums.map((_, k) => `let sa${k}_${j} = 0;`));
+      after.push(...sums.map(({ at }, k) => `t[(${at}) * ${c} + ${j}] = sa${k}_${j};`));
+    }
+    return `${before.join('\n')}\nfor (let r = 0; r < ${reps}; r++) {\n${values.join('\n')}\n${out.join('\n')}\n}\n${after.join('\n')}`;
+  }
+  // Otherwise one loop over the lanes, a sum's lanes accumulating in its slots of t.
+  sums.forEach(({ at }, k) => {
+    before.push(`for (let j = 0; j < ${c}; j++) t[(${at}) * ${c} + j] = 0;`);
+    lanes.push(added(k, `t[(${at}) * ${c} + j]`));
+  });
   return `${before.join('\n')}\nfor (let r = 0; r < ${reps}; r++) {\n${values.join('\n')}\nfor (let j = 0; j < ${c}; j++) {\n${lanes.join('\n')}\n}\n}\n${after.join('\n')}`;
 }
 
