@@ -219,6 +219,28 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
     );
   });
 
+  it('on sums and dot products over the same inputs, with and without later uses of those inputs', () => {
+    // Their adjoint loops run as one; where nothing after them reads the inputs, that loop writes them first.
+    const data = [0.5, -1, 2, 0, 3, -0.25, 1, 4, -2, 0.75, 1.5, -3];
+    for (const later of [false, true]) {
+      const f = withGraph(() => {
+        const w = data.map((_, i) => variable(`w${i}`));
+        const loss = dot(w, data).sub(1).pow(2).add(dot(w, w).mul(0.5)).add(sum(w).sin());
+        // A later product of two inputs: their adjoints are written before the fused loop reads them.
+        const y = later ? loss.add((w[2] as Expr).mul(w[5] as Expr)) : loss;
+        return program(y, { variables: w });
+      });
+      agree(
+        f,
+        data.map((d, i) => Math.sin(i + d)),
+      );
+      agree(
+        f,
+        data.map((_, i) => (i === 3 ? Number.NaN : i === 4 ? -0 : i / 7)),
+      );
+    }
+  });
+
   it.each(WORKLOADS.map((w) => [w.name, w] as const))('on the %s workload at several sizes', (_, w) => {
     for (const K of [1, 2, 7, 50, 300]) agree(w.build(K), w.point(K));
   });

@@ -729,6 +729,23 @@ export function escapes(f: Program, segments: readonly Segment[], fused: Readonl
   return out;
 }
 
+/** The last node that uses each node as an argument (the program's size for an output, −1 for none). */
+function lastUses(f: Program): Int32Array {
+  const last = new Int32Array(f.size).fill(-1);
+  for (let u = f.opStart; u < f.size; u++) {
+    const arity = OP_ARITY[f.op[u] as number] as number;
+    if (arity === 0) {
+      const st = f.a[u] as number;
+      for (let k = st; k < st + (f.b[u] as number); k++) last[f.args[k] as number] = u;
+    } else {
+      last[f.a[u] as number] = u;
+      if (arity === 2) last[f.b[u] as number] = u;
+    }
+  }
+  for (const o of f.outputs) last[o] = f.size;
+  return last;
+}
+
 /** How many times each node is used: as an argument (each occurrence) or as an output. */
 function useCounts(f: Program): Int32Array {
   const uses = new Int32Array(f.size);
@@ -1120,6 +1137,7 @@ function straightSource(
   activity: Uint8Array,
   fused: ReadonlySet<number>,
   vector: (values: Float64Array) => string,
+  reads: { lastUse: Int32Array; held: Uint8Array } | undefined,
 ): string {
   const lines: string[] = [];
   const site = (n: number): Site => {
@@ -1138,14 +1156,21 @@ function straightSource(
     };
   };
   const groups =
-    kind === 'adjoint' ? rangeGroups(f, start, end, fused, site) : new Map<number, RangeWrite[]>();
+    reads === undefined
+      ? new Map<number, RangeGroup>()
+      : rangeGroups(f, start, end, fused, site, reads.lastUse);
+  // A run that its group writes first needs no zeros.
+  for (const group of groups.values()) {
+    const { first, length } = group.members[0] as RangeWrite;
+    if (group.fresh && reads !== undefined) reads.held.fill(1, first, first + length);
+  }
   for (let n = start; n < end; n++) {
     // A sum computed inside its loop (primal and adjoint sweeps only).
     if (fused.has(n)) continue;
     const group = groups.get(n);
     if (group !== undefined) {
       lines.push(
-        group[group.length - 1]?.node === n
+        group.members[group.members.length - 1]?.node === n
           ? fusedRangeAdjoint(group, options.tests ?? true)
           : `const h${n} = adj[${n}];`,
       );
@@ -1205,11 +1230,22 @@ function rangeGroups(
   end: number,
   fused: ReadonlySet<number>,
   site: (n: number) => Site,
-): Map<number, RangeWrite[]> {
-  const groups = new Map<number, RangeWrite[]>();
+  lastUse: Int32Array,
+): Map<number, RangeGroup> {
+  const groups = new Map<number, RangeGroup>();
   let current: RangeWrite[] = [];
   const close = () => {
-    if (current.length > 1) for (const w of current) groups.set(w.node, current);
+    const head = current[0];
+    if (head !== undefined) {
+      // The first to write its run when no node after the group (in the program) reads it.
+      let fresh = true;
+      for (let x = head.first; x < head.first + head.length && fresh; x++)
+        fresh = (lastUse[x] as number) <= head.node;
+      if (current.length > 1 || fresh) {
+        const group = { members: current, fresh };
+        for (const w of current) groups.set(w.node, group);
+      }
+    }
     current = [];
   };
   const reads = (n: number, first: number, length: number) => {
@@ -1238,14 +1274,21 @@ function rangeGroups(
   return groups;
 }
 
+/** Sums and dot products whose adjoint loops run as one; `fresh` when they are the first to write their run. */
+interface RangeGroup {
+  readonly members: readonly RangeWrite[];
+  readonly fresh: boolean;
+}
+
 /**
  * The adjoint loops of a run of sums and dot products as one loop: entry i of the run they add to is read
- * once, gets each node's additions in sweep order (its adjoint in `h{node}`), and is stored once.
+ * once (or, where no earlier statement wrote it, starts from 0 unread), gets each node's additions in sweep
+ * order (its adjoint in `h{node}`), and is stored once.
  */
-function fusedRangeAdjoint(group: readonly RangeWrite[], tests: boolean): string {
-  const last = group[group.length - 1] as RangeWrite;
+function fusedRangeAdjoint(group: RangeGroup, tests: boolean): string {
+  const last = group.members[group.members.length - 1] as RangeWrite;
   const { first, length } = last;
-  const adds = group.map((w) => {
+  const adds = group.members.map((w) => {
     const list = w.site.list as ArgList;
     const h = list.count >> 1;
     const g = `h${w.node}`;
@@ -1260,7 +1303,7 @@ function fusedRangeAdjoint(group: readonly RangeWrite[], tests: boolean): string
     return `{ const st = ${st}; const k = ${k}; ${nz(g)}{ ${add} } }`;
   });
   return `const h${last.node} = adj[${last.node}];
-for (let j = 0; j < ${length}; j++) { const i = ${first} + j; let a = adj[i]; ${adds.join(' ')} adj[i] = a; }`;
+for (let j = 0; j < ${length}; j++) { const i = ${first} + j; let a = ${group.fresh ? '0' : 'adj[i]'}; ${adds.join(' ')} adj[i] = a; }`;
 }
 
 /**
@@ -1305,8 +1348,9 @@ export function sweepSource(
     calls.push({ fn, offsets });
   };
   const loops = new Map<Loop, LoopCode>();
-  // The nodes whose values and adjoints this sweep keeps in locals.
+  // The nodes whose adjoints this sweep never reads from adj before it writes them.
   const held = new Uint8Array(f.size);
+  const reads = kind === 'adjoint' ? { lastUse: lastUses(f), held } : undefined;
   const shapes = new Map<string, number>();
   for (const seg of segments) {
     if (seg.kind !== 'loop') continue;
@@ -1339,7 +1383,7 @@ export function sweepSource(
       const chunk = kind === 'tangent' ? TANGENT_CHUNK : CHUNK;
       for (let s = seg.start; s < seg.end; s += chunk) {
         add(
-          straightSource(f, kind, s, Math.min(seg.end, s + chunk), options, activity, fused, vector),
+          straightSource(f, kind, s, Math.min(seg.end, s + chunk), options, activity, fused, vector, reads),
           undefined,
         );
       }
