@@ -35,6 +35,8 @@ export interface SweepOptions {
    * adjoint sweep computes no other block local again.
    */
   readonly need?: Uint8Array;
+  /** @internal Adjoint sweeps: the last node using each node (see lastUses), set by sweepSource. */
+  readonly lastUse?: Int32Array;
 }
 
 /** JavaScript expressions for the node's index and its arguments' (or, for an n-ary node, its argument list's
@@ -634,9 +636,10 @@ function registerAdjoints(
   lines: readonly string[],
   reps: number,
   bases: readonly number[],
-): { before: string[]; body: string[]; after: string[] } {
+  fresh: (base: number, stride: number, r: number) => boolean,
+): { before: string[]; body: string[]; after: string[]; written: { base: number; stride: number }[] } {
   const text = lines.join('\n');
-  const none = { before: [], body: [...lines], after: [] };
+  const none = { before: [], body: [...lines], after: [], written: [] };
   if (text.includes('args[')) return none;
   const counts = new Map<string, number>();
   for (const m of text.matchAll(/adj\[([^\]]+)\]/g))
@@ -666,29 +669,56 @@ function registerAdjoints(
   const held = parsed.filter(
     ([key, ix]) => !paired.has(key) && (counts.get(key) as number) > 1 && apart(key, ix as Index, key),
   );
-  if (held.length === 0 && pairs.length === 0) return none;
+  // An index whose node no statement before this repetition's touches (its last user in the program is in
+  // this repetition, and no other index here can be it) starts from 0 instead of a load: it needs no zeros.
+  const written: Index[] = [];
+  const isFresh = (ix: Index, from = 0) => {
+    for (let r = from; r < reps; r++) if (!fresh(ix.base, ix.stride, r)) return false;
+    return true;
+  };
   let out = text;
+  for (const [key, ix] of parsed) {
+    if (paired.has(key) || (counts.get(key) as number) !== 1 || !apart(key, ix as Index, key)) continue;
+    if (!isFresh(ix as Index)) continue;
+    const once = new RegExp(`adj\\[${key.replace(/[+*]/g, '\\$&')}\\] ([+-])= `);
+    const m = once.exec(out);
+    if (m === null) continue;
+    // Not a contribution made in repetition 0 only (to a node before the loop).
+    const branch = out.lastIndexOf('if (r === 0) {', m.index);
+    if (branch >= 0 && !out.slice(branch, m.index).includes('}')) continue;
+    out = `${out.slice(0, m.index)}adj[${key}] = 0 ${m[1]} ${out.slice(m.index + m[0].length)}`;
+    written.push(ix as Index);
+  }
+  if (held.length === 0 && pairs.length === 0) return { ...none, body: [out], written };
   const at = (key: string, r: number) => key.replace(/\br\b/, String(r));
   const before: string[] = [];
   const loads: string[] = [];
   const stores: string[] = [];
   const after: string[] = [];
   let k = 0;
-  for (const [key] of held) {
+  for (const [key, ix] of held) {
     out = out.split(`adj[${key}]`).join(`a${k}`);
-    loads.push(`let a${k} = adj[${key}];`);
+    const zero = isFresh(ix as Index);
+    if (zero) written.push(ix as Index);
+    loads.push(`let a${k} = ${zero ? '0' : `adj[${key}]`};`);
     stores.push(`adj[${key}] = a${k};`);
     k++;
   }
   pairs.forEach(([low, high], n) => {
     const [a, b] = [k++, k++];
     out = out.split(`adj[${low}]`).join(`a${a}`).split(`adj[${high}]`).join(`a${b}`);
-    before.push(`let c${n} = adj[${at(high, reps - 1)}];`);
-    loads.push(`let a${a} = adj[${low}];`, `let a${b} = c${n};`);
+    const [il, ih] = [parseIndex(low, bases) as Index, parseIndex(high, bases) as Index];
+    // The low index's node is first touched in its repetition, the last repetition's high one in it.
+    const lowZero = isFresh(il);
+    const highZero = isFresh(ih, reps - 1);
+    if (lowZero) written.push(il);
+    if (highZero) written.push({ base: ih.base + (reps - 1) * ih.stride, stride: 0 });
+    before.push(`let c${n} = ${highZero ? '0' : `adj[${at(high, reps - 1)}]`};`);
+    loads.push(`let a${a} = ${lowZero ? '0' : `adj[${low}]`};`, `let a${b} = c${n};`);
     stores.push(`adj[${high}] = a${b};`, `c${n} = a${a};`);
     after.push(`adj[${at(low, 0)}] = c${n};`);
   });
-  return { before, body: [...loads, out, ...stores], after };
+  return { before, body: [...loads, out, ...stores], after, written };
 }
 
 /** Whether node `base + r·d` is active for some r < reps. */
@@ -819,6 +849,8 @@ interface LoopCode {
   readonly local: readonly boolean[];
   /** Adjoint loops: the block positions whose adjoints are carried from one repetition to the next. */
   readonly carried?: readonly number[];
+  /** Adjoint loops: the nodes `base + r·stride` whose adjoints the loop writes before anything reads them. */
+  readonly written?: readonly { base: number; stride: number }[];
 }
 
 /**
@@ -1102,13 +1134,19 @@ function loopCode(
       ...carries.map((q) => `let cg${q} = adj[${strided(start + (reps - 1) * period + q, 0)}];`),
     ].join('\n');
     const take = carries.map((q) => `const gn${q} = cg${q}; cg${q} = 0;`);
-    const held = registerAdjoints([...fromSums, ...body], reps, bases);
+    // Without tests every contribution runs, so a node first touched here can start from 0.
+    const lastUse = options.lastUse;
+    const fresh = (base: number, stride: number, r: number) => {
+      const u = tests || lastUse === undefined ? -1 : (lastUse[base + r * stride] as number);
+      return u >= start + r * period && u < start + (r + 1) * period;
+    };
+    const held = registerAdjoints([...fromSums, ...body], reps, bases, fresh);
     let block = held.body;
     let declared = zeros;
     if (!tests) ({ block, declared } = firstContributions(block, local));
     const inner = readsOnce([...take, ...again, ...declared, ...block]);
     const text = `${[before, ...held.before].join('\n')}\nfor (let r = ${reps - 1}; r >= 0; r--) {\n${inner.join('\n')}\n}\n${held.after.join('\n')}`;
-    return { text, bases, local, carried: carries };
+    return { text, bases, local, carried: carries, written: held.written };
   }
   if (kind === 'primal') {
     const names = sums
@@ -1351,6 +1389,7 @@ export function sweepSource(
   // The nodes whose adjoints this sweep never reads from adj before it writes them.
   const held = new Uint8Array(f.size);
   const reads = kind === 'adjoint' ? { lastUse: lastUses(f), held } : undefined;
+  if (reads !== undefined) options = { ...options, lastUse: reads.lastUse };
   const shapes = new Map<string, number>();
   for (const seg of segments) {
     if (seg.kind !== 'loop') continue;
@@ -1358,6 +1397,8 @@ export function sweepSource(
     code.local.forEach((l, p) => {
       if (l) for (let r = 0; r < seg.reps; r++) held[seg.start + r * seg.period + p] = 1;
     });
+    for (const { base, stride } of code.written ?? [])
+      for (let r = 0; r < seg.reps; r++) held[base + r * stride] = 1;
     // A carried adjoint lives in a variable, but for the last repetition's, which is read from adj.
     for (const q of code.carried ?? [])
       for (let r = 0; r + 1 < seg.reps; r++) held[seg.start + r * seg.period + q] = 1;

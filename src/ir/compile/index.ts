@@ -130,11 +130,15 @@ class Compiled implements CompiledProgram {
     seed(adj);
     let signed = false;
     for (const o of f.outputs) if (Object.is(adj[o], -0)) signed = true;
-    if (!signed) {
+    if (signed) {
+      adj.fill(0);
+      seed(adj);
+    } else {
       let nan = false;
       for (const c of this.fastCalls) if (c.fn(v, adj, args, c.offsets)) nan = true;
       if (!nan) return;
-      for (let k = 0; k < runs.length; k += 2) adj.fill(0, runs[k], runs[k + 1]);
+      // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first.
+      adj.fill(0);
       seed(adj);
     }
     this.adjointCalls ??= build<SegmentFn>(
