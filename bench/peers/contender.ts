@@ -1,7 +1,7 @@
 /**
  * What the peer benchmark compares: the four workloads, and the contenders that compute f or its gradient on
- * them (hand-written loops, difflab, TensorFlow.js, jax-js, mathjs), each prepared once per workload and K and
- * then called repeatedly.
+ * them (hand-written loops, difflab, TensorFlow.js, jax-js, mathjs, PyTorch), each prepared once per workload
+ * and K and then called repeatedly.
  */
 import { DifflabError } from '../../src/index.js';
 import { logreg, product, ridge, rosenbrock, type Workload } from '../../src/workloads/index.js';
@@ -29,17 +29,40 @@ export function checkK(K: number): void {
   }
 }
 
+/**
+ * The calls of a contender that runs in another process (PyTorch, in a Python child), which JavaScript cannot
+ * make synchronously: the peer times them with its own clock, so the round trip between the processes is not
+ * part of the time (one round trip per batch of calls, outside the measured interval).
+ */
+export interface RemoteCalls {
+  /** One call, its time on the peer's clock (ms), and its answer (as `run` would return it). */
+  answer(): Promise<{ answer: number | ArrayLike<number>; ms: number }>;
+  /** `n` calls back to back: their total time on the peer's clock, ms. */
+  timed(n: number): Promise<number>;
+}
+
 /** A contender set up for one workload at one K: `run` is the call that is timed. */
 export interface Prepared {
   /**
    * One evaluation of f (a number) or one full gradient (length K, in the workload's input order) at the
    * workload's point. Whatever the peer needs to hand the answer back to JavaScript (reading a tensor's data)
-   * is part of the call.
+   * is part of the call. A prepared contender with `remote` may throw here: it is checked and timed through
+   * `remote` instead.
    */
   run(): number | ArrayLike<number>;
+  /**
+   * Present when the calls happen in another process: the runner checks the answer and times the calls
+   * through it, never through `run`.
+   */
+  remote?: RemoteCalls;
   /** Frees what `prepare` allocated (tensors, compiled functions), when there is anything to free. */
   dispose?(): void;
 }
+
+/** Whether a contender can run on this machine, and the versions of what it runs on. */
+export type Availability =
+  | { available: true; packages: Record<string, string> }
+  | { available: false; reason: string };
 
 /** One way of computing f or ∇f on the peer workloads. */
 export interface Contender {
@@ -58,4 +81,11 @@ export interface Contender {
   readonly growth: number;
   /** Sets the contender up for a workload at K: data on the peer's side, tracing, compiling. */
   prepare(workload: PeerWorkload, K: number): Prepared | Promise<Prepared>;
+  /**
+   * For a contender that needs more than Node (a Python with PyTorch): asked once before the run; an
+   * unavailable contender is left out of the run (with a line in the log), it does not fail.
+   */
+  availability?(): Promise<Availability>;
+  /** Releases what the contender holds across sizes (a child process), once the run is over. */
+  close?(): Promise<void>;
 }

@@ -1,11 +1,12 @@
 /**
  * The peer benchmark: `npm run bench:peers -- [out-dir] [options]`. Runs the four workloads by the hand-written
- * loops, difflab and the JavaScript peers, prints the headline table and writes the report folder (default
- * `difflab-report/peers`).
+ * loops, difflab and the peers (the JavaScript ones in this process; PyTorch in a Python child, when the Python
+ * in `DIFFLAB_PYTHON`, default `/usr/bin/python3`, can import torch: otherwise it is skipped), prints the
+ * headline table and writes the report folder (default `difflab-report/peers`).
  *
  * Options: `--sizes 10,100,1000,100000`, `--headline 100000`, `--workloads ridge,logreg`,
- * `--contenders tfjs,jax` (the hand-written f always runs), `--budget 2000` (ms per call), `--time 250` (ms
- * of tinybench per measurement), `--quick` (sizes 10,1000,10000 and short measurements).
+ * `--contenders tfjs,jax,pytorch,pytorch-scalar` (the hand-written f always runs), `--budget 2000` (ms per
+ * call), `--time 250` (ms of tinybench per measurement), `--quick` (sizes 10,1000,10000 and short measurements).
  */
 import { DifflabError } from '../../src/index.js';
 import { parseCommandLine } from './args.js';

@@ -126,9 +126,9 @@ export function batchFor(run: () => unknown, o: TimingOptions): number {
   return batchOf(best, o);
 }
 
-/** One round of tinybench on a fast call: the per-call times (ms) of its samples, `batch` calls each. */
-export async function sampleRound(run: () => unknown, batch: number, o: TimingOptions): Promise<number[]> {
-  const bench = new Bench({
+/** tinybench for one round, with the options of {@link sampleRound}. */
+function roundBench(o: TimingOptions): Bench {
+  return new Bench({
     time: o.timeMs / o.rounds,
     iterations: o.minSamples,
     warmupTime: o.warmupMs,
@@ -136,18 +136,28 @@ export async function sampleRound(run: () => unknown, batch: number, o: TimingOp
     retainSamples: true,
     throws: true,
   });
-  bench.add('call', () => {
-    const start = bench.now();
-    for (let i = 0; i < batch; i++) sink = run();
-    const d = bench.now() - start;
-    return { overriddenDuration: d / batch, overriddenIterationCost: d };
-  });
+}
+
+/** Runs a round's tinybench with its one task, `call`, and returns the samples (ms). */
+async function roundSamples(bench: Bench): Promise<number[]> {
   await bench.run();
   const result = bench.getTask('call')?.result;
   if (result?.state !== 'completed' || result.latency.samples === undefined) {
     throw new Error(`tinybench did not complete (${result?.state ?? 'no task'})`);
   }
   return Array.from(result.latency.samples);
+}
+
+/** One round of tinybench on a fast call: the per-call times (ms) of its samples, `batch` calls each. */
+export async function sampleRound(run: () => unknown, batch: number, o: TimingOptions): Promise<number[]> {
+  const bench = roundBench(o);
+  bench.add('call', () => {
+    const start = bench.now();
+    for (let i = 0; i < batch; i++) sink = run();
+    const d = bench.now() - start;
+    return { overriddenDuration: d / batch, overriddenIterationCost: d };
+  });
+  return roundSamples(bench);
 }
 
 /**
@@ -162,6 +172,64 @@ export function sampleSlow(run: () => unknown, firstMs: number, o: TimingOptions
     const t0 = performance.now();
     sink = run();
     const t = performance.now() - t0;
+    samples.push(t);
+    total += t;
+  }
+  return samples;
+}
+
+/**
+ * `n` calls of a contender in another process, back to back, timed by the peer's own clock: their total ms.
+ * The functions below time such a contender the way {@link batchFor}, {@link sampleRound} and
+ * {@link sampleSlow} time a call in this process, with one request (one round trip) per batch; the round trip
+ * is outside the peer's measurement.
+ */
+export type TimedCalls = (n: number) => Promise<number>;
+
+/**
+ * {@link batchFor} for a peer that times itself: four windows, each growing its batch until one request lasts
+ * `2 · minSampleMs` (or holds 100,000 calls), and the batch taken from the fastest window's time per call.
+ */
+export async function batchForTimed(timed: TimedCalls, o: TimingOptions): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  let n = 1;
+  for (let window = 0; window < 4; window++) {
+    let ms = await timed(n);
+    while (ms < 2 * o.minSampleMs && n < 100_000) {
+      const wanted = ms > 0 ? Math.ceil((n * 2.5 * o.minSampleMs) / ms) : 10 * n;
+      n = Math.min(100_000, Math.max(2 * n, wanted));
+      ms = await timed(n);
+    }
+    best = Math.min(best, ms / n);
+  }
+  return batchOf(best, o);
+}
+
+/** {@link sampleRound} for a peer that times itself: each sample is one request of `batch` calls. */
+export async function sampleRoundTimed(
+  timed: TimedCalls,
+  batch: number,
+  o: TimingOptions,
+): Promise<number[]> {
+  const bench = roundBench(o);
+  bench.add('call', async () => {
+    const d = await timed(batch);
+    return { overriddenDuration: d / batch, overriddenIterationCost: d };
+  });
+  return roundSamples(bench);
+}
+
+/** {@link sampleSlow} for a peer that times itself: one request of one call per sample. */
+export async function sampleSlowTimed(
+  timed: TimedCalls,
+  firstMs: number,
+  o: TimingOptions,
+): Promise<number[]> {
+  if (firstMs >= o.slowTotalMs) return [firstMs];
+  const samples: number[] = [];
+  let total = 0;
+  while (samples.length < o.slowSamples && total + (samples.at(-1) ?? firstMs) <= o.slowTotalMs) {
+    const t = await timed(1);
     samples.push(t);
     total += t;
   }

@@ -165,6 +165,24 @@ function notes(r: PeerResults): string[] {
   return out;
 }
 
+/** The peers' names for the title, by contender id, in title order. */
+const PEER_NAMES: readonly (readonly [string, string])[] = [
+  ['tfjs', 'TF.js'],
+  ['jax', 'jax-js'],
+  ['mathjs', 'mathjs'],
+  ['pytorch', 'PyTorch'],
+  ['pytorch-scalar', 'PyTorch'],
+];
+
+/** "difflab against hand-written loops, TF.js, jax-js and mathjs", naming the peers that took part. */
+function titleOf(r: PeerResults): string {
+  const ids = new Set(r.contenders.map((c) => c.id));
+  const names = [...new Set(PEER_NAMES.filter(([id]) => ids.has(id)).map(([, name]) => name))];
+  const all = ['hand-written loops', ...names];
+  const list = all.length === 1 ? all[0] : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
+  return `Peers: difflab against ${list}`;
+}
+
 /** The whole peer benchmark as a Markdown document. */
 export function peersMarkdown(r: PeerResults): string {
   const K = formatK(r.settings.headlineK);
@@ -172,13 +190,22 @@ export function peersMarkdown(r: PeerResults): string {
     .map(([name, v]) => `${name} ${v}`)
     .join(', ');
   const lines = [
-    '# Peers: difflab against hand-written loops, TF.js, jax-js and mathjs',
+    `# ${titleOf(r)}`,
     '',
     `Median time of one call divided by the median time of the hand-written JavaScript loop that evaluates f, ` +
       `at K = ${K} (where a contender's budget stopped it earlier, at the largest K it finished). All in one ` +
       `process, single-threaded, timed with tinybench; every answer checked against the workload's reference ` +
       `gradient before it is timed.`,
     '',
+    ...(r.contenders.some((c) => c.id.startsWith('pytorch'))
+      ? [
+          'PyTorch runs in a Python child process (one thread, float64) and times its own calls with ' +
+            '`time.perf_counter`, a batch of calls back to back per request: the round trip between the ' +
+            'processes, and reading its gradient back into JavaScript, are not in its times (the peers in this ' +
+            'process include reading their gradient into a typed array).',
+          '',
+        ]
+      : []),
     ...headlineTable(r, 'ratio'),
     '',
     `Median times at K = ${K}:`,

@@ -4,6 +4,12 @@
  * one process. Fast contenders are timed in interleaved rounds (each round visits every one of them), so that
  * a change in the machine's load falls on all of them; slow ones are timed directly. A contender whose
  * projected time at the next K passes the per-call budget stops there.
+ *
+ * A contender in another process (PyTorch, in a Python child: `Prepared.remote`) cannot be called
+ * synchronously, so it is not timed around `run()` here: it times its own calls with its own clock and reports
+ * the total of a batch, one request (one round trip) per batch, which is left out of the time. Its batches,
+ * rounds and slow samples follow the same rules as the others' (see `batchForTimed`, `sampleRoundTimed`,
+ * `sampleSlowTimed` in measure.ts), and its answer is checked the same way before it is timed.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -25,16 +31,20 @@ import { jaxContender } from './jax.js';
 import { mathjsContender } from './mathjs.js';
 import {
   batchFor,
+  batchForTimed,
   batchOf,
   DEFAULT_TIMING,
   median,
   type Precision,
   relativeError,
   sampleRound,
+  sampleRoundTimed,
   sampleSlow,
+  sampleSlowTimed,
   type TimingOptions,
   TOLERANCE,
 } from './measure.js';
+import { pytorchContender, pytorchScalarContender } from './pytorch.js';
 import { tfjsContender } from './tfjs.js';
 
 /** Every contender, in table order: the floor, difflab, then the peers. */
@@ -44,6 +54,8 @@ export const CONTENDERS: readonly Contender[] = [
   ...difflabContenders,
   tfjsContender,
   jaxContender,
+  pytorchContender,
+  pytorchScalarContender,
   mathjsContender,
 ];
 
@@ -174,8 +186,55 @@ function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toPrecision(3)} s` : `${ms.toPrecision(3)} ms`;
 }
 
-/** Runs the peer benchmark. */
+/**
+ * The contenders that can run here, in order: each one with an `availability` check is asked (once), and one
+ * that is unavailable is left out, with one log line per reason (the two PyTorch contenders share theirs).
+ * The versions the available ones report are added to `packages`.
+ */
+async function availableOf(
+  contenders: readonly Contender[],
+  packages: Record<string, string>,
+  log: (line: string) => void,
+): Promise<Contender[]> {
+  const out: Contender[] = [];
+  const left = new Map<string, string[]>();
+  for (const c of contenders) {
+    if (c.availability === undefined) {
+      out.push(c);
+      continue;
+    }
+    let reason: string;
+    try {
+      const a = await c.availability();
+      if (a.available) {
+        Object.assign(packages, a.packages);
+        out.push(c);
+        continue;
+      }
+      reason = a.reason;
+    } catch (e) {
+      reason = e instanceof Error ? e.message : String(e);
+    }
+    left.set(reason, [...(left.get(reason) ?? []), c.id]);
+  }
+  for (const [reason, ids] of left) log(`skipping ${ids.join(', ')}: ${reason}`);
+  return out;
+}
+
+/**
+ * Runs the peer benchmark, and then closes every contender of the lineup that holds something across sizes
+ * (the PyTorch child process), whether the run finished or threw.
+ */
 export async function runPeers(options: PeerOptions = {}): Promise<PeerResults> {
+  try {
+    return await measurePeers(options);
+  } finally {
+    // Each close is on its own: one that fails does not keep the others from closing.
+    await Promise.allSettled((options.lineup ?? CONTENDERS).map((c) => c.close?.()));
+  }
+}
+
+async function measurePeers(options: PeerOptions): Promise<PeerResults> {
   const started = performance.now();
   const workloads = [...(options.workloads ?? PEER_WORKLOADS)];
   const sizes = [...new Set(options.sizes ?? DEFAULT_SIZES)].sort((a, b) => a - b);
@@ -184,13 +243,18 @@ export async function runPeers(options: PeerOptions = {}): Promise<PeerResults> 
     options.headlineK ?? (sizes.includes(HEADLINE_K) ? HEADLINE_K : (sizes.at(-1) ?? HEADLINE_K));
   const chosen = options.contenders;
   const lineup = options.lineup ?? CONTENDERS;
-  const contenders = [
-    ...(lineup.includes(handF) ? [] : [handF]),
-    ...lineup.filter((c) => c === handF || chosen === undefined || chosen.includes(c.id)),
-  ];
   const timing: TimingOptions = { ...DEFAULT_TIMING, ...options.timing };
   const callBudgetMs = options.callBudgetMs ?? DEFAULT_CALL_BUDGET_MS;
   const log = options.log ?? (() => {});
+  const peerPackages: Record<string, string> = {};
+  const contenders = await availableOf(
+    [
+      ...(lineup.includes(handF) ? [] : [handF]),
+      ...lineup.filter((c) => c === handF || chosen === undefined || chosen.includes(c.id)),
+    ],
+    peerPackages,
+    log,
+  );
   const measurements: PeerMeasurement[] = [];
 
   for (const workload of workloads) {
@@ -224,22 +288,36 @@ export async function runPeers(options: PeerOptions = {}): Promise<PeerResults> 
         let prepared: Prepared | undefined;
         try {
           prepared = await c.prepare(workload, K);
-          const t0 = performance.now();
-          const answer = prepared.run();
-          const firstMs = performance.now() - t0;
+          const remote = prepared.remote;
+          let answer: number | ArrayLike<number>;
+          let firstMs: number;
+          if (remote === undefined) {
+            const t0 = performance.now();
+            answer = prepared.run();
+            firstMs = performance.now() - t0;
+          } else {
+            ({ answer, ms: firstMs } = await remote.answer());
+          }
           m.tolerance = TOLERANCE[c.precision];
           m.error = relativeError(answer, c.computes === 'f' ? referenceF : reference);
           if (!(m.error <= m.tolerance)) {
             m.status = 'disagrees';
             m.note = whyOff(c, c.computes === 'f' ? [referenceF] : reference);
           } else if (firstMs >= timing.slowMs) {
-            const samples = sampleSlow(prepared.run, firstMs, timing);
+            const samples =
+              remote === undefined
+                ? sampleSlow(prepared.run, firstMs, timing)
+                : await sampleSlowTimed(remote.timed, firstMs, timing);
             m.status = 'timed';
             m.median = median(samples);
             m.samples = samples.length;
             m.batch = 1;
           } else {
-            fast.push({ m, prepared, batch: batchFor(prepared.run, timing), samples: [] });
+            const batch =
+              remote === undefined
+                ? batchFor(prepared.run, timing)
+                : await batchForTimed(remote.timed, timing);
+            fast.push({ m, prepared, batch, samples: [] });
             prepared = undefined; // disposed after the rounds
           }
         } catch (e) {
@@ -252,7 +330,11 @@ export async function runPeers(options: PeerOptions = {}): Promise<PeerResults> 
         for (const f of fast) {
           if (f.m.status === 'failed') continue;
           try {
-            const samples = await sampleRound(f.prepared.run, f.batch, timing);
+            const remote = f.prepared.remote;
+            const samples =
+              remote === undefined
+                ? await sampleRound(f.prepared.run, f.batch, timing)
+                : await sampleRoundTimed(remote.timed, f.batch, timing);
             for (const t of samples) f.samples.push(t);
             f.batch = batchOf(median(samples), timing);
           } catch (e) {
@@ -289,6 +371,7 @@ export async function runPeers(options: PeerOptions = {}): Promise<PeerResults> 
       '@jax-js/jax': packageVersion('@jax-js/jax'),
       mathjs: packageVersion('mathjs'),
       tinybench: packageVersion('tinybench'),
+      ...peerPackages,
     },
     settings: { workloads, sizes, headlineK, callBudgetMs, timing },
     contenders: contenders.map(({ id, label, computes, precision }) => ({ id, label, computes, precision })),
