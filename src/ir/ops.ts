@@ -152,62 +152,6 @@ function softplus(x: number): number {
   return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 }
 
-/** From this many pairs on, a dot product adds in {@link DOT_SUMS} running sums. */
-export const DOT_SPLIT = 16;
-/** The running sums of a long dot product. */
-export const DOT_SUMS = 4;
-
-/**
- * Σᵢ xᵢyᵢ over the k pairs `args[start + i]`, `args[start + k + i]`. Short: from the first product, left to
- * right (as sum, so a dot of −0 products is −0). From {@link DOT_SPLIT} pairs on: pair i goes to running sum
- * i mod 4, each from its first product, and the sums are added as (s₀ + s₁) + (s₂ + s₃). The four additions
- * do not wait for each other, so a long dot product runs at the speed of the machine rather than of one
- * addition's latency (what a vectorised BLAS kernel does). The order is part of the op: every sweep and both
- * backends follow it.
- */
-function dotValue(v: Float64Array, args: Int32Array, start: number, k: number): number {
-  const p = (i: number) =>
-    (v[args[start + i] as number] as number) * (v[args[start + k + i] as number] as number);
-  if (k < DOT_SPLIT) {
-    let s = k > 0 ? p(0) : 0;
-    for (let i = 1; i < k; i++) s += p(i);
-    return s;
-  }
-  let s0 = p(0);
-  let s1 = p(1);
-  let s2 = p(2);
-  let s3 = p(3);
-  let i = 4;
-  for (; i + 3 < k; i += 4) {
-    s0 += p(i);
-    s1 += p(i + 1);
-    s2 += p(i + 2);
-    s3 += p(i + 3);
-  }
-  if (i < k) s0 += p(i);
-  if (i + 1 < k) s1 += p(i + 1);
-  if (i + 2 < k) s2 += p(i + 2);
-  return s0 + s1 + (s2 + s3);
-}
-
-/**
- * Σᵢ xᵢyᵢ over two arrays, in the order of the IR's dot product ({@link dotValue}): for closed forms that
- * should agree with it to the last bit.
- */
-export function dotProduct(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  const k = x.length;
-  const p = (i: number) => (x[i] as number) * (y[i] as number);
-  if (k < DOT_SPLIT) {
-    let s = k > 0 ? p(0) : 0;
-    for (let i = 1; i < k; i++) s += p(i);
-    return s;
-  }
-  const sums = [p(0), p(1), p(2), p(3)];
-  for (let i = 4; i < k; i++) sums[i % DOT_SUMS] = (sums[i % DOT_SUMS] as number) + p(i);
-  const [s0, s1, s2, s3] = sums as [number, number, number, number];
-  return s0 + s1 + (s2 + s3);
-}
-
 /** max and min with IEEE NaN propagation (Math.max already propagates NaN). */
 const max2 = (x: number, y: number) => Math.max(x, y);
 const min2 = (x: number, y: number) => Math.min(x, y);
@@ -458,7 +402,14 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   dot: {
     arity: 'n',
     mathjs: null,
-    value: (v, args, start, count) => dotValue(v, args, start, count >> 1),
+    value: (v, args, start, count) => {
+      const k = count >> 1;
+      // From the first product, as in sum.
+      let s = k > 0 ? (v[args[start] as number] as number) * (v[args[start + k] as number] as number) : 0;
+      for (let i = start + 1; i < start + k; i++)
+        s += (v[args[i] as number] as number) * (v[args[i + k] as number] as number);
+      return s;
+    },
     partial: (_A, args, _z, i) => {
       const k = args.length >> 1;
       return args[i < k ? i + k : i - k] as never;

@@ -4,7 +4,6 @@
  * K counts the inputs including the bias: K − 1 features w₀ … w_{K−2}, then b (K = 1 is a bias-only model).
  */
 import { dot, type Program, program, sum, variable, withGraph } from '../ir/index.js';
-import { dotProduct } from '../ir/ops.js';
 import { gridUniform, uniform } from './random.js';
 import type { Workload } from './workload.js';
 
@@ -63,11 +62,10 @@ export const logreg: Workload = {
     const features = K - 1;
     const b = at[features] as number;
     const g = new Float64Array(K);
-    const w = Array.from(at).slice(0, features);
     for (let i = 0; i < LOGREG_OBJECTS; i++) {
       const x = X[i] as Float64Array;
-      // xᵢᵀw in the IR's summation order.
-      const z = dotProduct(x, w);
+      let z = 0;
+      for (let j = 0; j < features; j++) z += (x[j] as number) * (at[j] as number);
       const r = sigma(z + b) - (y[i] as number);
       for (let j = 0; j < features; j++) g[j] = (g[j] as number) + (x[j] as number) * r;
       g[features] = (g[features] as number) + r;

@@ -9,7 +9,7 @@
  * (`l{p}`, `g{p}`): the primal sweep does not store it, and the adjoint sweep computes it again at the top of
  * the repetition (the same expression, so the same bits) before running the block backwards.
  */
-import { DOT_SPLIT, OP_ARITY, OP_CODE } from '../ops.js';
+import { OP_ARITY, OP_CODE } from '../ops.js';
 import type { Program } from '../program.js';
 import { isTwo, type Loop, type Segment } from './plan.js';
 
@@ -237,22 +237,13 @@ function primalNode(code: number, s: Site): string {
         for (let k = st + 1; k < st + ${n}; k++) s += v[${ref('k')}]; v[${s.i}] = s; }`;
     }
     if (code === DOT) {
-      // As OPS.dot: from the first product, then left to right; from DOT_SPLIT pairs on, in four running sums.
+      // As OPS.dot: from the first product, then left to right.
       const h = n >> 1;
       if (h === 0) return `v[${s.i}] = 0;`;
       const x = rangeValue(list, 0, h);
       const y = rangeValue(list, h, h);
-      const pair = (k: string) => `${x(k)} * ${y(`${k} + ${h}`)}`;
-      if (h < DOT_SPLIT) {
-        return `{ const st = ${s.a}; let s = ${pair('st')};
-        for (let k = st + 1; k < st + ${h}; k++) s += ${pair('k')}; v[${s.i}] = s; }`;
-      }
-      const end = `st + ${h}`;
-      return `{ const st = ${s.a}; let s0 = ${pair('st')}, s1 = ${pair('st + 1')}, s2 = ${pair('st + 2')}, s3 = ${pair('st + 3')};
-        let k = st + 4;
-        for (; k + 3 < ${end}; k += 4) { s0 += ${pair('k')}; s1 += ${pair('k + 1')}; s2 += ${pair('k + 2')}; s3 += ${pair('k + 3')}; }
-        if (k < ${end}) s0 += ${pair('k')}; if (k + 1 < ${end}) s1 += ${pair('k + 1')}; if (k + 2 < ${end}) s2 += ${pair('k + 2')};
-        v[${s.i}] = s0 + s1 + (s2 + s3); }`;
+      return `{ const st = ${s.a}; let s = ${x('st')} * ${y(`st + ${h}`)};
+        for (let k = st + 1; k < st + ${h}; k++) s += ${x('k')} * ${y(`k + ${h}`)}; v[${s.i}] = s; }`;
     }
     return `v[${s.i}] = N${code}(v, args, ${s.a}, ${n});`;
   }
