@@ -165,6 +165,46 @@ function notes(r: PeerResults): string[] {
   return out;
 }
 
+/** The contender whose gradient the peers are held against: difflab's compiled reverse mode. */
+const OURS = 'difflab-reverse-compile';
+
+/**
+ * Where a peer's gradient is faster than difflab's compiled reverse mode at the headline K: by how much, and
+ * why (the reasons are the same for every peer that wins here, so they are given once).
+ */
+export function fasterPeers(r: PeerResults): string[] {
+  const rows: string[] = [];
+  for (const w of r.settings.workloads) {
+    const ours = headlineCell(r, w, OURS);
+    const mine = ours.m?.ratio;
+    if (ours.fallback || ours.m?.status !== 'timed' || mine === undefined) continue;
+    for (const c of r.contenders) {
+      if (c.computes !== 'gradient' || c.id.startsWith('difflab') || c.id.startsWith('hand')) continue;
+      const cell = headlineCell(r, w, c.id);
+      const theirs = cell.m?.ratio;
+      if (cell.fallback || cell.m?.status !== 'timed' || theirs === undefined || theirs >= mine) continue;
+      rows.push(
+        `- ${w}: ${c.label} at ${formatRatio(theirs)} against difflab's ${formatRatio(mine)}, ` +
+          `${(mine / theirs).toFixed(2)}× faster.`,
+      );
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    `## Where a peer is faster than difflab's compiled reverse mode (K = ${formatK(r.settings.headlineK)})`,
+    '',
+    ...rows,
+    '',
+    'Why: those peers run vectorised kernels in native code or WebAssembly (a matrix–vector product or a ' +
+      'reduction with vector instructions and several running sums at once). difflab generates scalar ' +
+      'JavaScript and adds a sum or a dot product in order, one addition at a time, which keeps its results ' +
+      'equal to its interpreter’s to the last bit. On product, difflab runs the chain of K multiplications of ' +
+      'the program it is given, in both sweeps, each waiting on the one before; a vectorised prod reduces ' +
+      'in a tree and takes the gradient from the product.',
+    '',
+  ];
+}
+
 /** The peers' names for the title, by contender id, in title order. */
 const PEER_NAMES: readonly (readonly [string, string])[] = [
   ['tfjs', 'TF.js'],
@@ -212,6 +252,7 @@ export function peersMarkdown(r: PeerResults): string {
     '',
     ...headlineTable(r, 'time'),
     '',
+    ...fasterPeers(r),
     '## Every size',
     '',
   ];

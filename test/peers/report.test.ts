@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import type { PeerWorkload } from '../../bench/peers/contender.js';
 import { DEFAULT_TIMING } from '../../bench/peers/measure.js';
 import {
+  fasterPeers,
   formatRatio,
   headlineCell,
   headlineMean,
@@ -102,6 +103,37 @@ describe('headline', () => {
     expect(table).toContain(`| geometric mean | ${formatRatio(fast.mean)} (3 of 4) | — |`);
     expect(table).toContain('| ridge | 2.00 | 5,000 (K = 1,000) |');
     expect(table).toContain('✗ error 5.0e-1');
+  });
+
+  test("names each peer faster than difflab's compiled reverse mode, and by how much", () => {
+    const r = results();
+    // difflab's compiled reverse mode at 3× f: `fast` (2×) beats it on ridge and rosenbrock, not on logreg (8×)
+    // nor on product (where it disagrees); `slow` was not timed at the headline K.
+    r.contenders.push({
+      id: 'difflab-reverse-compile',
+      label: 'difflab',
+      computes: 'gradient',
+      precision: 'float64',
+    });
+    for (const workload of WORKLOADS) {
+      r.measurements.push({
+        workload,
+        K: 100_000,
+        contender: 'difflab-reverse-compile',
+        status: 'timed',
+        median: 300,
+        ratio: 3,
+        error: 0,
+      });
+    }
+    const lines = fasterPeers(r);
+    expect(lines.filter((l) => l.startsWith('- '))).toEqual([
+      "- ridge: fast at 2.00 against difflab's 3.00, 1.50× faster.",
+      "- rosenbrock: fast at 2.00 against difflab's 3.00, 1.50× faster.",
+    ]);
+    expect(peersMarkdown(r)).toContain("## Where a peer is faster than difflab's compiled reverse mode");
+    // Without difflab's compiled reverse mode in the run, the section is left out.
+    expect(fasterPeers(results())).toEqual([]);
   });
 
   test('ratios are written with 3 significant digits and thousands separators', () => {
