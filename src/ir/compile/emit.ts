@@ -858,18 +858,8 @@ interface LoopCode {
  * the offsets: loops of the same shape get the same code, and share one function (and its optimisation).
  * A value read at the same index in every repetition, of a node before the loop, is read once before it.
  */
-function loopSource(
-  f: Program,
-  kind: SweepKind,
-  loop: Loop,
-  options: SweepOptions,
-  activity: Uint8Array,
-  escaping: Uint8Array,
-  sums: readonly FusedSum[],
-  uses: Int32Array,
-  vector: (values: Float64Array) => string,
-): LoopCode {
-  const code = loopCode(f, kind, loop, options, activity, escaping, sums, uses, vector);
+function loopSource(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCode {
+  const code = loopCode(c, loop, sums);
   const fixed = new Set<number>();
   for (const m of code.text.matchAll(/\bv\[o(\d+)\]/g)) {
     const j = Number(m[1]);
@@ -930,18 +920,22 @@ function readsOnce(lines: readonly string[]): string[] {
   return [...twice.map((key, n) => `const u${n} = v[${key}];`), out];
 }
 
+/** What every loop of a sweep is generated with. */
+interface LoopContext {
+  readonly f: Program;
+  readonly kind: SweepKind;
+  readonly options: SweepOptions;
+  readonly activity: Uint8Array;
+  /** Which nodes are used outside their own repetition (see escapes). */
+  readonly escaping: Uint8Array;
+  readonly uses: Int32Array;
+  /** Registers a vector of constant values with the sweep and returns its name in the generated code. */
+  readonly vector: (values: Float64Array) => string;
+}
+
 /** {@link loopSource} before reading the fixed values once. */
-function loopCode(
-  f: Program,
-  kind: SweepKind,
-  loop: Loop,
-  options: SweepOptions,
-  activity: Uint8Array,
-  escaping: Uint8Array,
-  sums: readonly FusedSum[],
-  uses: Int32Array,
-  vector: (values: Float64Array) => string,
-): LoopCode {
+function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCode {
+  const { f, kind, options, activity, escaping, uses, vector } = c;
   const { start, period, reps } = loop;
   const width = options.width ?? 0;
   const tests = options.tests ?? true;
@@ -1390,10 +1384,11 @@ export function sweepSource(
   const held = new Uint8Array(f.size);
   const reads = kind === 'adjoint' ? { lastUse: lastUses(f), held } : undefined;
   if (reads !== undefined) options = { ...options, lastUse: reads.lastUse };
+  const context: LoopContext = { f, kind, options, activity, escaping, uses, vector };
   const shapes = new Map<string, number>();
   for (const seg of segments) {
     if (seg.kind !== 'loop') continue;
-    const code = loopSource(f, kind, seg, options, activity, escaping, sums.get(seg) ?? [], uses, vector);
+    const code = loopSource(context, seg, sums.get(seg) ?? []);
     code.local.forEach((l, p) => {
       if (l) for (let r = 0; r < seg.reps; r++) held[seg.start + r * seg.period + p] = 1;
     });
