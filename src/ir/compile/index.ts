@@ -85,7 +85,7 @@ class Compiled implements CompiledProgram {
   private primalCalls: { fn: PrimalFn; offsets: Int32Array | undefined }[] | undefined;
   private tapeCalls: { fn: PrimalFn; offsets: Int32Array | undefined }[] | undefined;
   private fastCalls: { fn: UntestedFn; offsets: Int32Array | undefined }[] | undefined;
-  /** The runs of nodes whose adjoints the adjoint sweeps read from `adj`, as [start, end) pairs. */
+  /** The runs of nodes whose adjoints the untested sweep may read from `adj` before writing them. */
   private zeroRuns: Int32Array | undefined;
   private adjointCalls: { fn: SegmentFn; offsets: Int32Array | undefined }[] | undefined;
   private readonly tangentFns = new Map<number, (v: Float64Array, t: Float64Array) => void>();
@@ -162,8 +162,9 @@ class Compiled implements CompiledProgram {
 }
 
 /**
- * Where an adjoint sweep needs zeros: the inputs and operation nodes whose adjoints are not held in locals, as
- * [start, end) pairs (one run for everything when the runs would be many and short).
+ * Where the untested adjoint sweep needs zeros: the inputs and operation nodes but those it never reads from
+ * `adj` before writing them (`held`: kept in locals, carried, or first written), as [start, end) pairs (one run
+ * for everything when the runs would be many and short).
  */
 function zeroRuns(f: Program, held: Uint8Array): Int32Array {
   const runs: number[] = [];
