@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Backend,
+  constant,
   DifflabError,
   dot,
   type Expr,
@@ -20,7 +21,8 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
-import { compiled } from '../../src/ir/index.js';
+import { sweepSource } from '../../src/ir/compile/emit.js';
+import { activity, adjointNeeds, compiled, planSegments } from '../../src/ir/compile/index.js';
 import { backward, record, tapeFor } from '../../src/reverse/tape.js';
 import { workloads } from '../../src/workloads/index.js';
 
@@ -288,6 +290,51 @@ describe('the adjoint sweep without zero tests', () => {
     });
     expect(Object.is(adjoints[0], -0)).toBe(true);
     expect(Object.is(adjoints[1], -0)).toBe(true);
+  });
+});
+
+describe('the untested adjoint sweep, as generated', () => {
+  const STORE = String.raw`adj\[(?:[^[\]]|\[[^[\]]*\])*\]`;
+  /** The stores to adj left after taking out those followed by a NaN test. */
+  const unchecked = (source: string) =>
+    source
+      .replace(
+        new RegExp(String.raw`\{ const u = [^;]*; ${STORE} = u; if \(u !== u\) nan = true; \}`, 'g'),
+        '',
+      )
+      .match(new RegExp(String.raw`${STORE} (?:\+|-)?= `, 'g')) ?? [];
+
+  it('tests every value it stores in adj for NaN', () => {
+    const programs = [
+      ...WORKLOADS.flatMap((w) => [3, 40, 300].map((K) => w.build(K))),
+      ...fc.sample(specArbitrary(2, 3), { seed: 1, numRuns: 20 }).map((block) => repeated(block, 12)),
+    ];
+    for (const f of programs) {
+      const a = activity(f);
+      const { source } = sweepSource(f, 'adjoint', planSegments(f), a, {
+        tests: false,
+        need: adjointNeeds(f, a),
+      });
+      expect(source).toContain('nan = true');
+      expect(unchecked(source)).toEqual([]);
+    }
+  });
+
+  it('leaves no value from one call in a constant it adds to', () => {
+    // The sum's contiguous run starts at the constant 3, whose adjoint the generated loop adds to.
+    const f = withGraph(() => {
+      const xs = Array.from({ length: 17 }, (_, i) => variable(`x${i}`));
+      const s = sum([constant(3), ...xs]);
+      return program([s.mul(xs[0] as Expr), s], { variables: xs });
+    });
+    const x = Array.from({ length: 17 }, (_, i) => i + 1);
+    const o = { backend: 'compile' as const };
+    methods.reverse.vjp(f, x, [Number.NaN, 1], o);
+    const once = Array.from(methods.reverse.vjp(f, x, [1, 1], o).value);
+    methods.reverse.vjp(f, x, [1, 1], o);
+    expect(Array.from(methods.reverse.vjp(f, x, [1, 1], o).value)).toEqual(once);
+    expect(tapeFor(f).adjoints[0]).toBe(2);
+    expect(once).toEqual(Array.from(methods.reverse.vjp(f, x, [1, 1]).value));
   });
 });
 

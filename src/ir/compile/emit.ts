@@ -291,9 +291,10 @@ function partialExprs(code: number, s: Site): [string, string] {
 
 /**
  * `target = g · p`: the one contribution a carried adjoint gets in a repetition, in a sweep without the
- * zero-factor tests. It is `0 + g · p` but for the sign of a zero, which cannot matter there: the carried
- * adjoint is only ever a factor of the next contributions, and a zero factor gives ±0 either way, which
- * changes no accumulator (they never hold −0). Without the addition, a chain (Π wᵢ) has half the latency.
+ * zero-factor tests. It is `0 + g · p` but for the sign of a zero, which cannot reach the result: whatever an
+ * intermediate adjoint passes on (itself, through a sum, or times a partial) ends in the inputs' adjoints,
+ * which start at +0 in `adj` and only add, and +0 plus ±0 is +0. Without the addition, a chain (Π wᵢ) has
+ * half the latency.
  */
 function setAdjoint(target: string, p: string): string {
   if (p === '1') return `${target} = g;`;
@@ -683,9 +684,8 @@ function registerAdjoints(
     const once = new RegExp(`adj\\[${key.replace(/[+*]/g, '\\$&')}\\] ([+-])= `);
     const m = once.exec(out);
     if (m === null) continue;
-    // Not a contribution made in repetition 0 only (to a node before the loop).
-    const branch = out.lastIndexOf('if (r === 0) {', m.index);
-    if (branch >= 0 && !out.slice(branch, m.index).includes('}')) continue;
+    // (One made in repetition 0 only, to the node before the loop a carried adjoint ends at, is fresh there, and
+    // in the other repetitions that key names carried nodes, which adj never holds.)
     out = `${out.slice(0, m.index)}adj[${key}] = 0 ${m[1]} ${out.slice(m.index + m[0].length)}`;
     written.push(ix as Index);
   }
@@ -875,10 +875,9 @@ function loopSource(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): Loop
 /**
  * In an adjoint loop without zero tests, each block local's first contribution as an assignment (`g{p} = x`
  * for `g{p} += x` from 0, `g{p} = -(x)` for `g{p} -= x`). That differs from adding to 0 only in the sign of a
- * zero, which cannot matter for an adjoint other than an input's: it is only ever a factor of contributions, a
- * zero factor gives ±0 either way, and the inputs' adjoints start at +0 and only add, so ±0 leaves them as
- * they are. The first contribution comes before any read (a node's users come before it in the block), and
- * without tests every contribution to a local runs.
+ * zero, which cannot reach the result (see setAdjoint): a block local is never an input's adjoint, and those
+ * start at +0 in `adj` and only add. The first contribution comes before any read (a node's users come before
+ * it in the block), and without tests every contribution to a local runs.
  */
 function firstContributions(
   block: readonly string[],
@@ -1197,7 +1196,7 @@ function straightSource(
     if (group.fresh && reads !== undefined) reads.held.fill(1, first, first + length);
   }
   for (let n = start; n < end; n++) {
-    // A sum computed inside its loop (primal and adjoint sweeps only).
+    // A sum computed inside its loop.
     if (fused.has(n)) continue;
     const group = groups.get(n);
     if (group !== undefined) {

@@ -6,7 +6,15 @@
  * Every compiled sweep works on the same arrays as the interpreter's: `v` holds every node's value (the
  * caller writes the constants and inputs, the sweep the rest), `adj` the adjoints, `t` the tangents.
  */
-import { FIXED_VALUE, NARY_VALUE, type NaryOpDef, NUMERIC_PARTIALS, OP_DEFS } from '../ops.js';
+import {
+  FIXED_VALUE,
+  NARY_VALUE,
+  type NaryOpDef,
+  NUMERIC_PARTIALS,
+  OP_ARITY,
+  OP_CODE,
+  OP_DEFS,
+} from '../ops.js';
 import type { Program } from '../program.js';
 import { type SweepCode, sweepSource } from './emit.js';
 import { accumulateLanes, binaryLane, binaryLanes, unaryLane, unaryLanes } from './lanes.js';
@@ -37,8 +45,9 @@ export interface CompiledProgram {
    * hold −0, and a zero product added to them changes nothing: that sweep gives the tested sweep's bits unless a
    * zero factor met ∞ or NaN. Such a product is NaN, and NaN reaches an input's adjoint (every active node has
    * an active argument, and NaN times anything is NaN), which is stored in `adj`. So when the sweep stored no
-   * NaN (it tests each value it stores) the result stands; otherwise, or when a seed is −0, the sweep runs
-   * again with the tests.
+   * NaN (it tests each value it stores) the result stands; otherwise the sweep runs again with the tests. So it
+   * does straight away for a seed of −0, which the untested sweep could turn into +0 (vjp and jacobian seed by
+   * adding to +0, so only a caller of `backward` can set one).
    */
   adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
@@ -123,7 +132,7 @@ class Compiled implements CompiledProgram {
         need: this.needs(),
       });
       this.fastCalls = build<UntestedFn>(code);
-      this.zeroRuns = zeroRuns(f, code.held);
+      this.zeroRuns = zeroRuns(f, code.held, writtenConstants(f, this.activity));
     }
     const runs = this.zeroRuns as Int32Array;
     for (let k = 0; k < runs.length; k += 2) adj.fill(0, runs[k], runs[k + 1]);
@@ -162,22 +171,49 @@ class Compiled implements CompiledProgram {
 }
 
 /**
- * Where the untested adjoint sweep needs zeros: the inputs and operation nodes but those it never reads from
- * `adj` before writing them (`held`: kept in locals, carried, or first written), as [start, end) pairs (one run
- * for everything when the runs would be many and short).
+ * The constants whose adjoints the generated n-ary loops add to: a sum's arguments, and a dot product's half
+ * with an active entry, run over whole, constants included. No one reads those adjoints, but a value left in
+ * one (a NaN) would make the next call's NaN test run the tested sweep again.
  */
-function zeroRuns(f: Program, held: Uint8Array): Int32Array {
+function writtenConstants(f: Program, active: Uint8Array): Uint8Array {
+  const written = new Uint8Array(f.inputStart);
+  const { op, a, b, args } = f;
+  const mark = (from: number, to: number) => {
+    let any = false;
+    for (let k = from; k < to && !any; k++) any = active[args[k] as number] === 1;
+    if (!any) return;
+    for (let k = from; k < to; k++) if ((args[k] as number) < f.inputStart) written[args[k] as number] = 1;
+  };
+  for (let n = f.opStart; n < f.size; n++) {
+    if (active[n] !== 1 || OP_ARITY[op[n] as number] !== 0) continue;
+    const st = a[n] as number;
+    const count = b[n] as number;
+    if (op[n] === OP_CODE.dot) {
+      mark(st, st + (count >> 1));
+      mark(st + (count >> 1), st + 2 * (count >> 1));
+    } else mark(st, st + count);
+  }
+  return written;
+}
+
+/**
+ * Where the untested adjoint sweep needs zeros, as [start, end) pairs: the inputs and operation nodes but those
+ * it never reads from `adj` before writing them (`held`: kept in locals, carried, or first written), and the
+ * constants it adds to (one run for everything when the runs would be many and short).
+ */
+function zeroRuns(f: Program, held: Uint8Array, constants: Uint8Array): Int32Array {
+  const zero = (n: number) => (n < f.inputStart ? constants[n] === 1 : held[n] === 0);
   const runs: number[] = [];
-  for (let n = f.inputStart; n < f.size; ) {
-    if (held[n] === 1) {
+  for (let n = 0; n < f.size; ) {
+    if (!zero(n)) {
       n++;
       continue;
     }
     const start = n;
-    while (n < f.size && held[n] === 0) n++;
+    while (n < f.size && zero(n)) n++;
     runs.push(start, n);
   }
-  if (runs.length / 2 > 64 && runs.length / 2 > f.size / 64) return Int32Array.of(f.inputStart, f.size);
+  if (runs.length / 2 > 64 && runs.length / 2 > f.size / 64) return Int32Array.of(runs[0] as number, f.size);
   return Int32Array.from(runs);
 }
 
