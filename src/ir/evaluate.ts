@@ -63,6 +63,8 @@ function checkNumber(v: unknown, name: string): number {
 /**
  * The primal sweep: fills `v` (length `f.size`) with every node's value at input `x`. With `check`, throws at
  * the first node whose value is not finite, naming its subexpression (by the interpreter, whatever the backend).
+ * With `forAdjoint`, the compiled backend computes only the values an adjoint sweep reads (CompiledProgram's
+ * tapePrimal).
  */
 export function primalSweep(
   f: Program,
@@ -70,6 +72,7 @@ export function primalSweep(
   v: Float64Array,
   check = false,
   backend: Backend = 'interpret',
+  forAdjoint = false,
 ): Float64Array {
   v.set(f.constants, 0);
   setInputs(f, x, v);
@@ -77,7 +80,8 @@ export function primalSweep(
   // The compiled primal keeps values used only inside a loop repetition out of v; with `check`, every
   // value is wanted, so the interpreter runs (the same numbers).
   if (backend === 'compile' && !check) {
-    compiled(f).primal(v);
+    if (forAdjoint) compiled(f).tapePrimal(v);
+    else compiled(f).primal(v);
     return v;
   }
   const { op, a, b } = f;

@@ -14,7 +14,6 @@ import {
   OP_DEFS,
   type Program,
   primalSweep,
-  setInputs,
 } from '../ir/index.js';
 
 type Rule = (x: number, y: number, z: number) => number;
@@ -51,14 +50,7 @@ export function record(
   check = false,
   backend: Backend = 'interpret',
 ): void {
-  if (backend === 'compile' && !check) {
-    const v = tape.values;
-    v.set(f.constants, 0);
-    setInputs(f, x, v);
-    compiled(f).tapePrimal(v);
-    return;
-  }
-  primalSweep(f, x, tape.values, check, backend);
+  primalSweep(f, x, tape.values, check, backend, true);
 }
 
 /**
