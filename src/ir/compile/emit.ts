@@ -35,8 +35,6 @@ export interface SweepOptions {
    * adjoint sweep computes no other block local again.
    */
   readonly need?: Uint8Array;
-  /** @internal Adjoint sweeps: the last node using each node (see lastUses), set by sweepSource. */
-  readonly lastUse?: Int32Array;
 }
 
 /** JavaScript expressions for the node's index and its arguments' (or, for an n-ary node, its argument list's
@@ -930,6 +928,8 @@ interface LoopContext {
   readonly uses: Int32Array;
   /** Registers a vector of constant values with the sweep and returns its name in the generated code. */
   readonly vector: (values: Float64Array) => string;
+  /** Adjoint sweeps: the last node using each node (see lastUses). */
+  readonly lastUse: Int32Array | undefined;
 }
 
 /** {@link loopSource} before reading the fixed values once. */
@@ -1128,7 +1128,7 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
     ].join('\n');
     const take = carries.map((q) => `const gn${q} = cg${q}; cg${q} = 0;`);
     // Without tests every contribution runs, so a node first touched here can start from 0.
-    const lastUse = options.lastUse;
+    const lastUse = c.lastUse;
     const fresh = (base: number, stride: number, r: number) => {
       const u = tests || lastUse === undefined ? -1 : (lastUse[base + r * stride] as number);
       return u >= start + r * period && u < start + (r + 1) * period;
@@ -1382,8 +1382,16 @@ export function sweepSource(
   // The nodes whose adjoints this sweep never reads from adj before it writes them.
   const held = new Uint8Array(f.size);
   const reads = kind === 'adjoint' ? { lastUse: lastUses(f), held } : undefined;
-  if (reads !== undefined) options = { ...options, lastUse: reads.lastUse };
-  const context: LoopContext = { f, kind, options, activity, escaping, uses, vector };
+  const context: LoopContext = {
+    f,
+    kind,
+    options,
+    activity,
+    escaping,
+    uses,
+    vector,
+    lastUse: reads?.lastUse,
+  };
   const shapes = new Map<string, number>();
   for (const seg of segments) {
     if (seg.kind !== 'loop') continue;
