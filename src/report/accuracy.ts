@@ -162,7 +162,7 @@ function relative(g: number, exact: number): number {
 }
 
 /** ‖g − ref‖∞ / ‖ref‖∞ (absolute when ref is 0); NaN when g has a NaN. */
-function relativeInf(g: ArrayLike<number>, ref: ArrayLike<number>): number {
+export function relativeInf(g: ArrayLike<number>, ref: ArrayLike<number>): number {
   let diff = 0;
   let scale = 0;
   for (let i = 0; i < ref.length; i++) {

@@ -16,6 +16,7 @@ import { type Displayable, displaySection } from '../display/mime.js';
 import { type Backend, evaluate, type Program } from '../ir/index.js';
 import { workloads as registered } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
+import { relativeInf } from './accuracy.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from './chart.js';
 import { breathe, csvText, formatError, mdTable } from './table.js';
 
@@ -103,16 +104,6 @@ export interface PerformanceSection {
   aborted?: boolean;
 }
 
-function relativeError(g: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs((g[i] as number) - (ref[i] as number)));
-    scale = Math.max(scale, Math.abs(ref[i] as number));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
-
 /** Median milliseconds of each task, timed by tinybench in one bench (one after the other, same conditions). */
 async function medians(
   tasks: Record<string, () => unknown>,
@@ -178,7 +169,7 @@ export async function runPerformance(
         const reference = w.gradient(K, x);
         for (const backend of BACKENDS) {
           const out = new Float64Array(K);
-          const error = relativeError(gradient(f, x, { backend }), reference);
+          const error = relativeInf(gradient(f, x, { backend }), reference);
           const t = await medians(
             {
               f: () => evaluate(f, x, { backend }),
@@ -222,7 +213,7 @@ export async function runPerformance(
               f: t.f as number,
               gradient: t.gradient as number,
               perDirection: (t.gradient as number) / (K * (t.f as number)),
-              error: relativeError(first.value, reference),
+              error: relativeInf(first.value, reference),
             });
           }
         }
@@ -277,7 +268,7 @@ async function scaleRun(
       f: t.f as number,
       gradient: t.gradient as number,
       ratio: (t.gradient as number) / (t.f as number),
-      error: relativeError(first.value, reference),
+      error: relativeInf(first.value, reference),
     });
   }
   return rows;
@@ -382,18 +373,7 @@ export function performanceCsv(s: PerformanceSection): string {
   return csvText(
     ['table', 'workload', 'K', 'backend', 'chunk', 'nodes', 'f_ms', 'gradient_ms', 'ratio', 'error'],
     [
-      ...s.cheap.map((r) => [
-        'cheap',
-        r.workload,
-        r.K,
-        r.backend,
-        null,
-        r.nodes,
-        r.f,
-        r.gradient,
-        r.ratio,
-        r.error,
-      ]),
+      ...s.cheap.map((r) => reverseCsvRow('cheap', r)),
       ...s.forward.map((r) => [
         'forward',
         r.workload,
@@ -406,20 +386,14 @@ export function performanceCsv(s: PerformanceSection): string {
         r.perDirection,
         r.error,
       ]),
-      ...s.scale.map((r) => [
-        'scale',
-        r.workload,
-        r.K,
-        r.backend,
-        null,
-        r.nodes,
-        r.f,
-        r.gradient,
-        r.ratio,
-        r.error,
-      ]),
+      ...s.scale.map((r) => reverseCsvRow('scale', r)),
     ],
   );
+}
+
+/** A cheap-gradient or scale row as CSV cells (no chunk: reverse mode). */
+function reverseCsvRow(table: string, r: CheapRow | ScaleRow): (string | number | null)[] {
+  return [table, r.workload, r.K, r.backend, null, r.nodes, r.f, r.gradient, r.ratio, r.error];
 }
 
 /** One chart: gradient time over f's time against K, a line per workload and backend, with the bound. */
