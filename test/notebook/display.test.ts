@@ -25,22 +25,10 @@ import {
   VEGA_LITE_MIME,
 } from '../../src/index.js';
 import { difflab } from '../cli/support.js';
+import { markdownRows } from '../support/markdown.js';
 
 const LECTURE = '(w1*1 + w2*2 - 0)^2 + 5*(w1^2 + w2^2)';
 const f = parse(LECTURE);
-
-/** The rows of the Markdown tables in a text, as cells (header and alignment rows included). */
-function markdownRows(md: string): string[][] {
-  return md
-    .split('\n')
-    .filter((l) => l.startsWith('|'))
-    .map((l) =>
-      l
-        .slice(1, -1)
-        .split(' | ')
-        .map((c) => c.trim()),
-    );
-}
 
 /** The bundle, after checking the parts every bundle has. */
 async function bundleOf(x: Displayable): Promise<MimeBundle> {

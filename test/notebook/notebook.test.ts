@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { markdownRows } from '../support/markdown.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOURCE = join(ROOT, 'examples', 'difflab.ipynb');
@@ -61,19 +62,6 @@ function mime(cells: Cell[], marker: string, type: string): string {
   const data = outputsOf(cells, marker).find((o) => o.data?.[type] !== undefined)?.data?.[type];
   if (data === undefined) throw new Error(`the cell with ${marker} shows no ${type}`);
   return typeof data === 'object' && !Array.isArray(data) ? JSON.stringify(data) : textOf(data as string[]);
-}
-
-/** The rows of the Markdown tables in a text, as cells. */
-function markdownRows(md: string): string[][] {
-  return md
-    .split('\n')
-    .filter((l) => l.startsWith('|'))
-    .map((l) =>
-      l
-        .slice(1, -1)
-        .split(' | ')
-        .map((c) => c.trim()),
-    );
 }
 
 const skip = skipNotebook();

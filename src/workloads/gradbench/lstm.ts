@@ -96,22 +96,12 @@ export const lstm: GradbenchEval<LstmInput, LstmWorkload> = {
           const h = hidden[j] as Expr[];
           const g = cell[j] as Expr[];
           for (let i = 0; i < b; i++) {
-            const forget = (v[i] as Expr)
-              .mul(w(j, 0, i))
-              .add(bias(j, 0, i))
-              .sigmoid();
-            const ingate = (h[i] as Expr)
-              .mul(w(j, 1, i))
-              .add(bias(j, 1, i))
-              .sigmoid();
-            const outgate = (v[i] as Expr)
-              .mul(w(j, 2, i))
-              .add(bias(j, 2, i))
-              .sigmoid();
-            const change = (h[i] as Expr)
-              .mul(w(j, 3, i))
-              .add(bias(j, 3, i))
-              .tanh();
+            // Block k of layer j's weights and biases applied to x, entry i.
+            const affine = (x: Expr, k: number) => x.mul(w(j, k, i)).add(bias(j, k, i));
+            const forget = affine(v[i] as Expr, 0).sigmoid();
+            const ingate = affine(h[i] as Expr, 1).sigmoid();
+            const outgate = affine(v[i] as Expr, 2).sigmoid();
+            const change = affine(h[i] as Expr, 3).tanh();
             g[i] = (g[i] as Expr).mul(forget).add(ingate.mul(change));
             h[i] = outgate.mul((g[i] as Expr).tanh());
           }
