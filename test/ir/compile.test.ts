@@ -21,10 +21,12 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
-import { sweepSource } from '../../src/ir/compile/emit.js';
+import { dotBatches } from '../../src/ir/compile/batch.js';
+import { chainNodes } from '../../src/ir/compile/chain.js';
+import { sweepSource, useCounts } from '../../src/ir/compile/emit.js';
 import { activity, adjointNeeds, compiled, planSegments } from '../../src/ir/compile/index.js';
 import { backward, record, tapeFor } from '../../src/reverse/tape.js';
-import { workloads } from '../../src/workloads/index.js';
+import { logreg, workloads } from '../../src/workloads/index.js';
 
 const WORKLOADS = Object.values(workloads);
 
@@ -64,7 +66,9 @@ function everything(f: Program, x: ArrayLike<number>, backend: Backend): Float64
 function agree(f: Program, x: ArrayLike<number>): void {
   // The compiled reverse sweeps record only the values their adjoint sweep reads: poison the rest, so that a
   // value read but not recorded shows (rather than one left behind by an earlier sweep at the same point).
+  // Poison the adjoints too: an adjoint the untested sweep means to write first, and does not, shows.
   tapeFor(f).values.fill(Number.NaN);
+  tapeFor(f).adjoints.fill(Number.NaN);
   const fast = everything(f, x, 'compile');
   const reference = everything(f, x, 'interpret');
   if (!sameBits(fast, reference)) {
@@ -475,5 +479,160 @@ describe('squares', () => {
       fc.property(fc.double(), fc.double(), (x, y) => agree(f, [x, y])),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('batched dot products (constant data against one run of inputs, several in one loop)', () => {
+  const N = 40;
+  /** Ordinary data with zeros of both signs; with `special`, row 1 holds ∞ and NaN. */
+  const cell = (i: number, j: number, special = false) => {
+    const k = (i * 7 + j * 3) % 23;
+    if (special && i === 1 && j === 5) return Number.POSITIVE_INFINITY;
+    if (special && i === 1 && j === 9) return Number.NaN;
+    return k === 0 ? 0 : k === 1 ? -0 : Math.sin(i + j * 1.7);
+  };
+  type Other = 'none' | 'before' | 'between' | 'after' | 'output' | 'special';
+  /**
+   * Σᵢ cᵢ·tanh(dataᵢ · w) (the data half first or second by row; c₁ = c₄ = 0, so those rows' adjoints are 0),
+   * with another use of w before, between or after the dot products, or w₃ as an output; or with ∞ and NaN in
+   * row 1, whose zero adjoint meets them (the untested sweep's NaN, and the tested sweep's zero-factor rule).
+   */
+  const build = (rows: number, other: Other) =>
+    withGraph(() => {
+      const w = Array.from({ length: N }, (_, j) => variable(`w${j}`));
+      const terms: Expr[] = [];
+      if (other === 'before') terms.push((w[4] as Expr).sin());
+      for (let i = 0; i < rows; i++) {
+        const data = Array.from({ length: N }, (_, j) => cell(i, j, other === 'special'));
+        const d = i % 2 === 0 ? dot(data, w) : dot(w, data);
+        terms.push(d.tanh().mul([1, 0, -2, 0.5, 0][i % 5] as number));
+        if (other === 'between' && i === 0) terms.push((w[4] as Expr).sin());
+      }
+      if (other === 'after') terms.push((w[3] as Expr).mul(w[8] as Expr));
+      const loss = sum(terms);
+      return other === 'output'
+        ? program([loss, w[3] as Expr], { variables: w })
+        : program(loss, { variables: w });
+    });
+  const points = [
+    Array.from({ length: N }, (_, j) => Math.cos(j) / 4),
+    Array.from({ length: N }, (_, j) => (j === 3 ? -0 : j === 11 ? Number.NaN : j === 20 ? 1e308 : j / 50)),
+  ];
+
+  it.each([
+    [2, 'none', 1, true],
+    [9, 'after', 1, false],
+    [6, 'output', 1, false],
+    [5, 'before', 0, false],
+    [5, 'between', 0, false],
+    [3, 'special', 1, true],
+  ] as const)('%i rows, another use of w: %s', (rows, other, adjointBatches, fresh) => {
+    const f = build(rows, other);
+    const batches = dotBatches(f, planSegments(f));
+    expect(batches.primal.map((b) => b.members.length)).toEqual([rows]);
+    expect(batches.adjoint.length).toBe(adjointBatches);
+    if (adjointBatches > 0) expect(batches.adjoint[0]?.fresh).toBe(fresh);
+    for (const x of points) agree(f, x);
+  });
+
+  it('batches a loop position only when it is batched in every repetition', () => {
+    // Four repetitions of one block: three dot products against w, the last against u (alone in its group).
+    const f = withGraph(() => {
+      const w = Array.from({ length: N }, (_, j) => variable(`w${j}`));
+      const u = Array.from({ length: N }, (_, j) => variable(`u${j}`));
+      const terms = [0, 1, 2, 3].map((i) =>
+        dot(
+          Array.from({ length: N }, (_, j) => cell(i + 3, j)),
+          i < 3 ? w : u,
+        ).tanh(),
+      );
+      return program(sum(terms), { variables: [...w, ...u] });
+    });
+    expect(compiled(f).segments.some((s) => s.kind === 'loop')).toBe(true);
+    expect(dotBatches(f, planSegments(f)).primal).toEqual([]);
+    agree(
+      f,
+      Array.from({ length: 2 * N }, (_, j) => Math.sin(j) / 3),
+    );
+  });
+
+  it('computes logreg at K = 1,000 as the interpreter does', () => {
+    const f = logreg.build(1000);
+    const batches = dotBatches(f, planSegments(f));
+    expect(batches.adjoint.map((b) => [b.members.length, b.fresh])).toEqual([[32, true]]);
+    agree(f, logreg.point(1000));
+  });
+});
+
+describe('chains of products (values again beside adjoints in the untested adjoint sweep)', () => {
+  /** c₀·y₁·y₂·…, the chain on the left or on the right of each product, then used once more or not. */
+  const chain = (links: number, side: 'left' | 'right', after: 'none' | 'log' | 'shared') =>
+    withGraph(() => {
+      const x = Array.from({ length: links + 1 }, (_, i) => variable(`x${i}`));
+      let c: Expr = (x[0] as Expr).sin();
+      for (let i = 1; i <= links; i++) c = side === 'left' ? c.mul(x[i] as Expr) : (x[i] as Expr).mul(c);
+      // 'log' reads the chain's last value; 'shared' uses a factor twice, so the loop is no chain of products.
+      const y = after === 'log' ? c.add(c.abs().log()) : after === 'shared' ? c.add((x[3] as Expr).cos()) : c;
+      return program(y, { variables: x });
+    });
+
+  it.each([
+    [9, 'left', 'none', true],
+    [10, 'right', 'none', true],
+    [11, 'left', 'log', true],
+    [12, 'right', 'shared', false],
+  ] as const)('%i links, the chain on the %s, used after: %s', (links, side, after, isChain) => {
+    const f = chain(links, side, after);
+    const segments = compiled(f).segments;
+    const loops = segments.filter((s) => s.kind === 'loop');
+    expect(loops.length).toBe(1);
+    expect(chainNodes(f, segments, useCounts(f), activity(f)).length > 0).toBe(isChain);
+    const n = links + 1;
+    agree(
+      f,
+      Array.from({ length: n }, (_, i) => 1 + Math.sin(i) / 3),
+    );
+    // A zero factor (the adjoints before it are ±0), −0, ∞ (0·∞: the untested sweep's NaN) and NaN.
+    for (const [at, value] of [
+      [4, 0],
+      [5, -0],
+      [2, Number.POSITIVE_INFINITY],
+      [7, Number.NaN],
+    ] as const) {
+      agree(
+        f,
+        Array.from({ length: n }, (_, i) => (i === at ? value : 1.5 - i / 9)),
+      );
+    }
+  });
+
+  it('takes a seed of −0 as the interpreter does, though the primal sweep left the chain out', () => {
+    // Outputs: the chain, and x₀ itself, seeded −0 (so the tested sweep runs, and reads the chain's values).
+    const f = withGraph(() => {
+      const x = Array.from({ length: 10 }, (_, i) => variable(`x${i}`));
+      let c: Expr = x[0] as Expr;
+      for (let i = 1; i < 10; i++) c = c.mul(x[i] as Expr);
+      return program([c, x[0] as Expr], { variables: x });
+    });
+    expect(chainNodes(f, compiled(f).segments, useCounts(f), activity(f)).length).toBeGreaterThan(0);
+    const x = Array.from({ length: 10 }, (_, i) => 1 + i / 10);
+    const adjoints = (['interpret', 'compile'] as const).map((backend) => {
+      const tape = tapeFor(f);
+      tape.values.fill(Number.NaN);
+      record(f, x, tape, false, backend);
+      backward(
+        f,
+        tape,
+        (adj) => {
+          adj[f.outputs[0] as number] = 1;
+          adj[f.outputs[1] as number] = -0;
+        },
+        backend,
+      );
+      return Array.from(tape.adjoints.subarray(f.inputStart, f.opStart));
+    });
+    // ∂/∂xᵢ Π x = Π_{j≠i} xⱼ: no NaN from a value the primal sweep left out.
+    expect(adjoints[0]?.every((g) => g > 0)).toBe(true);
+    expect(sameBits(adjoints[1] as number[], adjoints[0] as number[])).toBe(true);
   });
 });

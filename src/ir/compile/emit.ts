@@ -11,6 +11,8 @@
  */
 import { OP_ARITY, OP_CODE } from '../ops.js';
 import type { Program } from '../program.js';
+import { batchAdjointSource, batchPrimalSource, dotBatches } from './batch.js';
+import { chainAdjointSource, productChain } from './chain.js';
 import { isTwo, type Loop, type Segment } from './plan.js';
 
 /** Most nodes per generated function for runs without a loop (fewer for tangent sweeps, whose statements
@@ -775,7 +777,7 @@ function lastUses(f: Program): Int32Array {
 }
 
 /** How many times each node is used: as an argument (each occurrence) or as an output. */
-function useCounts(f: Program): Int32Array {
+export function useCounts(f: Program): Int32Array {
   const uses = new Int32Array(f.size);
   for (const o of f.outputs) uses[o] = (uses[o] as number) + 1;
   for (let u = f.opStart; u < f.size; u++) {
@@ -857,6 +859,21 @@ interface LoopCode {
  * A value read at the same index in every repetition, of a node before the loop, is read once before it.
  */
 function loopSource(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCode {
+  const chain =
+    c.kind === 'adjoint' && c.options.tests === false
+      ? productChain(c.f, loop, c.uses, c.activity)
+      : undefined;
+  if (chain !== undefined) {
+    // The chain's values again beside its adjoints (chain.ts): y_r's adjoints are written first.
+    const { yBase, yStride } = chain;
+    return {
+      text: chainAdjointSource(chain),
+      bases: [],
+      local: [false],
+      carried: [0],
+      written: [{ base: yBase, stride: yStride }],
+    };
+  }
   const code = loopCode(c, loop, sums);
   const fixed = new Set<number>();
   for (const m of code.text.matchAll(/\bv\[o(\d+)\]/g)) {
@@ -930,6 +947,8 @@ interface LoopContext {
   readonly vector: (values: Float64Array) => string;
   /** Adjoint sweeps: the last node using each node (see lastUses). */
   readonly lastUse: Int32Array | undefined;
+  /** Dot products the sweep runs in batches, outside the loops (see batch.ts). */
+  readonly batched: ReadonlySet<number>;
 }
 
 /** {@link loopSource} before reading the fixed values once. */
@@ -1088,22 +1107,31 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
     return { text: tangentLoop(f, sites, local, start, reps, width, named), bases, local };
   }
   // What the primal sweep computes: every node, or with `need`, the needed nodes it stores (a needed local
-  // is computed again by the adjoint sweep), the terms of the needed fused sums, the carried values, and
-  // the locals those are computed from.
+  // is computed again by the adjoint sweep), the terms of the needed fused sums, the carried values needed,
+  // and the locals and carried values those are computed from.
   const computed = keep.map((k, p) => options.need === undefined || (k && !local[p]));
   if (options.need !== undefined) {
     for (const sum of sums)
       if (options.need[sum.node] === 1) for (const p of sum.positions) computed[p] = true;
-    for (const q of carried) computed[q] = true;
-    for (let p = period - 1; p >= 0; p--) {
-      const l = sites[p]?.local;
-      if (!computed[p] || l === undefined) continue;
-      if (l[1] !== undefined) computed[l[1]] = true;
-      if (l[2] !== undefined) computed[l[2]] = true;
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (let p = 0; p < period; p++) {
+        if (!computed[p]) continue;
+        for (const [base, d] of argSlots(f, loop, p)) {
+          for (const q of [localArg(base, d), carriedArg(base, d)]) {
+            if (q === undefined || computed[q]) continue;
+            computed[q] = true;
+            changed = true;
+          }
+        }
+      }
     }
   }
+  // A batched dot product is batched in every repetition (see dotBatches).
   const body = sites.map((site, p) =>
-    kind === 'primal' && !computed[p] ? '' : nodeStatement(kind, f.op[start + p] as number, site, width),
+    (kind === 'primal' && !computed[p]) || c.batched.has(start + p)
+      ? ''
+      : nodeStatement(kind, f.op[start + p] as number, site, width),
   );
   if (kind === 'adjoint') {
     // The locals' values again, in order, and their adjoints from zero (plus the fused sums' adjoints);
@@ -1145,11 +1173,12 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
     const names = sums
       .map((sum, j) => ({ sum, name: `sum${j}`, at: strided(sum.node, 0) }))
       .filter(({ sum }) => options.need === undefined || options.need[sum.node] === 1);
-    const carry = [...carried].map((q) => `let c${q} = v[${strided(start + q - period, 0)}];`);
+    const kept = [...carried].filter((q) => computed[q]);
+    const carry = kept.map((q) => `let c${q} = v[${strided(start + q - period, 0)}];`);
     const before = [...carry, ...names.map(({ name }) => `let ${name} = -0;`)].join('\n');
     const terms = [
       ...names.map(({ sum, name }) => sum.positions.map((p) => `${name} += l${p};`).join(' ')),
-      ...[...carried].map((q) => `c${q} = n${q};`),
+      ...kept.map((q) => `c${q} = n${q};`),
     ];
     if (body.every((line) => line === '') && names.length === 0) return { text: '', bases, local };
     const after = names.map(({ name, at }) => `v[${at}] = ${name};`).join('\n');
@@ -1166,7 +1195,7 @@ function straightSource(
   end: number,
   options: SweepOptions,
   activity: Uint8Array,
-  fused: ReadonlySet<number>,
+  elsewhere: ReadonlySet<number>,
   vector: (values: Float64Array) => string,
   reads: { lastUse: Int32Array; held: Uint8Array } | undefined,
 ): string {
@@ -1189,15 +1218,15 @@ function straightSource(
   const groups =
     reads === undefined
       ? new Map<number, RangeGroup>()
-      : rangeGroups(f, start, end, fused, site, reads.lastUse);
+      : rangeGroups(f, start, end, elsewhere, site, reads.lastUse);
   // A run that its group writes first needs no zeros.
   for (const group of groups.values()) {
     const { first, length } = group.members[0] as RangeWrite;
     if (group.fresh && reads !== undefined) reads.held.fill(1, first, first + length);
   }
   for (let n = start; n < end; n++) {
-    // A sum computed inside its loop.
-    if (fused.has(n)) continue;
+    // A sum computed inside its loop, or a batched dot product.
+    if (elsewhere.has(n)) continue;
     const group = groups.get(n);
     if (group !== undefined) {
       lines.push(
@@ -1259,7 +1288,7 @@ function rangeGroups(
   f: Program,
   start: number,
   end: number,
-  fused: ReadonlySet<number>,
+  elsewhere: ReadonlySet<number>,
   site: (n: number) => Site,
   lastUse: Int32Array,
 ): Map<number, RangeGroup> {
@@ -1288,7 +1317,7 @@ function rangeGroups(
     return false;
   };
   for (let n = end - 1; n >= start; n--) {
-    if (fused.has(n)) continue;
+    if (elsewhere.has(n)) continue;
     const head = current[0];
     const arity = OP_ARITY[f.op[n] as number] as number;
     const w = arity === 0 ? rangeWrite(f, n, site(n)) : undefined;
@@ -1362,6 +1391,11 @@ export function sweepSource(
     for (const loop of sums.keys()) if (sitesHaveNary(f, loop.start, loop.period)) sums.delete(loop);
   const fused = new Set([...sums.values()].flat().map((sum) => sum.node));
   const escaping = escapes(f, segments, fused);
+  // Dot products computed in batches: first in a primal sweep, last in an adjoint sweep without zero tests.
+  const batches =
+    kind === 'tangent' || (kind === 'adjoint' && !untested) ? undefined : dotBatches(f, segments);
+  const batched = (kind === 'primal' ? batches?.primalNodes : batches?.adjointNodes) ?? new Set<number>();
+  const elsewhere = batched.size === 0 ? fused : new Set([...fused, ...batched]);
   // Each distinct body once; each call names its body and, for a loop, its offsets.
   const bodies = new Map<string, number>();
   const calls: SweepCall[] = [];
@@ -1391,7 +1425,10 @@ export function sweepSource(
     uses,
     vector,
     lastUse: reads?.lastUse,
+    batched,
   };
+  if (kind === 'primal' && batches !== undefined)
+    add(batches.primal.map((b) => batchPrimalSource(b, options.need, vector)).join('\n'), undefined);
   const shapes = new Map<string, number>();
   for (const seg of segments) {
     if (seg.kind !== 'loop') continue;
@@ -1426,13 +1463,28 @@ export function sweepSource(
       const chunk = kind === 'tangent' ? TANGENT_CHUNK : CHUNK;
       for (let s = seg.start; s < seg.end; s += chunk) {
         add(
-          straightSource(f, kind, s, Math.min(seg.end, s + chunk), options, activity, fused, vector, reads),
+          straightSource(
+            f,
+            kind,
+            s,
+            Math.min(seg.end, s + chunk),
+            options,
+            activity,
+            elsewhere,
+            vector,
+            reads,
+          ),
           undefined,
         );
       }
     }
   }
   if (kind === 'adjoint') calls.reverse();
+  if (kind === 'adjoint' && batches !== undefined) {
+    add(batches.adjoint.map((b) => batchAdjointSource(b, vector)).join('\n'), undefined);
+    // A run its batch writes first needs no zeros.
+    for (const b of batches.adjoint) if (b.fresh) held.fill(1, b.first, b.first + b.length);
+  }
   const used = new Set<number>();
   for (let n = f.opStart; n < f.size; n++) used.add(f.op[n] as number);
   const bindings: string[] = [];

@@ -16,7 +16,8 @@ import {
   OP_DEFS,
 } from '../ops.js';
 import type { Program } from '../program.js';
-import { type SweepCode, sweepSource } from './emit.js';
+import { chainNodes } from './chain.js';
+import { type SweepCode, sweepSource, useCounts } from './emit.js';
 import { accumulateLanes, binaryLane, binaryLanes, unaryLane, unaryLanes } from './lanes.js';
 import { activity, adjointNeeds, planSegments, type Segment } from './plan.js';
 
@@ -110,8 +111,16 @@ class Compiled implements CompiledProgram {
     for (const c of this.primalCalls) c.fn(v, args, c.offsets);
   }
 
+  /**
+   * What the adjoint sweeps read from the primal sweep: adjointNeeds, but for the chains of products whose
+   * values the untested adjoint sweep computes again (chain.ts). The tested sweep, which reads them, runs only
+   * after that one.
+   */
   private needs(): Uint8Array {
-    this.need ??= adjointNeeds(this.f, this.activity);
+    if (this.need === undefined) {
+      this.need = adjointNeeds(this.f, this.activity);
+      for (const n of chainNodes(this.f, this.segments, useCounts(this.f), this.activity)) this.need[n] = 0;
+    }
     return this.need;
   }
 
@@ -139,17 +148,14 @@ class Compiled implements CompiledProgram {
     seed(adj);
     let signed = false;
     for (const o of f.outputs) if (Object.is(adj[o], -0)) signed = true;
-    if (signed) {
-      adj.fill(0);
-      seed(adj);
-    } else {
-      let nan = false;
-      for (const c of this.fastCalls) if (c.fn(v, adj, args, c.offsets)) nan = true;
-      if (!nan) return;
-      // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first.
-      adj.fill(0);
-      seed(adj);
-    }
+    // The untested sweep runs even for a seed of −0: it writes the values of the chains the primal sweep left
+    // out, which the tested sweep reads.
+    let nan = false;
+    for (const c of this.fastCalls) if (c.fn(v, adj, args, c.offsets)) nan = true;
+    if (!nan && !signed) return;
+    // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first.
+    adj.fill(0);
+    seed(adj);
     this.adjointCalls ??= build<SegmentFn>(
       sweepSource(f, 'adjoint', this.segments, this.activity, { need: this.needs() }),
     );
