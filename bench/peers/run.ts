@@ -300,6 +300,15 @@ async function measurePeers(options: PeerOptions): Promise<PeerResults> {
           }
           m.tolerance = TOLERANCE[c.precision];
           m.error = relativeError(answer, c.computes === 'f' ? referenceF : reference);
+          // A first call can hold one-off work (difflab generating code, jax-js tracing): when it was slow, a
+          // second call decides whether the call is slow.
+          if (m.error <= m.tolerance && firstMs >= timing.slowMs && firstMs < timing.slowTotalMs) {
+            if (remote === undefined) {
+              const t0 = performance.now();
+              prepared.run();
+              firstMs = performance.now() - t0;
+            } else firstMs = await remote.timed(1);
+          }
           if (!(m.error <= m.tolerance)) {
             m.status = 'disagrees';
             m.note = whyOff(c, c.computes === 'f' ? [referenceF] : reference);

@@ -33,7 +33,44 @@ const wrong: Contender = {
   },
 };
 
+/** The hand-written gradient, with `ms` of busy waiting before the calls that `slow` picks (by call number). */
+function waiting(id: string, ms: number, slow: (call: number) => boolean): Contender {
+  return {
+    ...handGradient,
+    id,
+    label: id,
+    async prepare(workload, K) {
+      const p = await handGradient.prepare(workload, K);
+      let calls = 0;
+      return {
+        run() {
+          if (slow(calls++)) {
+            const t0 = performance.now();
+            while (performance.now() - t0 < ms) {
+              // waiting
+            }
+          }
+          return p.run();
+        },
+      };
+    },
+  };
+}
+
 describe('runPeers', () => {
+  test('a slow first call (one-off work) does not make a fast call slow; a call slow every time is', async () => {
+    const timing = { ...QUICK, slowMs: 20, slowTotalMs: 1000 };
+    const lineup = [handF, waiting('first', 30, (n) => n === 0), waiting('always', 30, () => true)];
+    const r = await runPeers({ workloads: ['ridge'], sizes: [10], lineup, timing });
+    const first = r.measurements.find((x) => x.contender === 'first');
+    const always = r.measurements.find((x) => x.contender === 'always');
+    // Timed by tinybench, many calls per sample (the hand-written gradient at K = 10 takes microseconds).
+    expect(first?.batch).toBeGreaterThan(1);
+    // Timed call by call: 30 ms or more each, by construction.
+    expect(always?.batch).toBe(1);
+    expect(always?.median).toBeGreaterThanOrEqual(30);
+  });
+
   test('a wrong gradient is reported as disagreeing and not timed', async () => {
     const r = await runPeers({ workloads: ['ridge'], sizes: [10], lineup: [handF, wrong], timing: QUICK });
     const m = r.measurements.find((x) => x.contender === 'wrong');

@@ -72,35 +72,46 @@ export function chainNodes(
  * The chain's adjoint code without zero tests. R links, c_j = c_{j−1}·y_j from c_{−1} (the node before the
  * loop), ḡ_{R−1} from `adj`, ḡ_{r−1} = ḡ_r·y_r; y_r's adjoint is ḡ_r·c_{r−1}, and c_{−1}'s gets ḡ₀·y₀.
  *
- * One pass runs c forwards and ḡ backwards. In its first half (H = ⌈R/2⌉ steps) each is stored (c_j in `v`,
- * ḡ_r in `adj` as the node's adjoint); in its second half each step meets a stored partner: forwards y_j gets
- * ḡ_j·c_{j−1} with ḡ_j stored, backwards y_r gets ḡ_r·c_{r−1} with c_{r−1} stored. For odd R the middle y is
- * left, and done after. Every y_r is used by link r alone (see productChain), so its adjoint is written as
- * 0 + ḡ_r·c_{r−1} (0 + turns a −0 into +0, as adding to an adjoint that starts at +0 does), in any order.
+ * One pass runs c forwards and ḡ backwards. In its first half (H = ⌈R/2⌉ steps) each is stored: c_j in `v`, ḡ_r
+ * in `scratch` (a vector of R). In its second half (written out two steps at a time) each step meets a stored
+ * partner: forwards y_j gets ḡ_j·c_{j−1} with ḡ_j stored, backwards y_r gets ḡ_r·c_{r−1} with c_{r−1} stored.
+ * For odd R the middle y is left, and done after. Every y_r is used by link r alone (see productChain), so its
+ * adjoint is written as 0 + ḡ_r·c_{r−1} (0 + turns a −0 into +0, as adding to an adjoint that starts at +0
+ * does), in any order.
+ *
+ * Only the first half's values reach `v`: the tested sweep, which reads them all, runs after the primal sweep
+ * again (CompiledProgram.adjoint). The ḡ in `scratch` are not tested for NaN: a NaN ḡ_r makes y_r's adjoint NaN,
+ * which is.
  */
-export function chainAdjointSource(chain: ProductChain): string {
+export function chainAdjointSource(chain: ProductChain, scratch: string): string {
   const { loop, carried, yBase, yStride } = chain;
   const { start, reps: R } = loop;
   const H = (R + 1) >> 1;
-  const yAt = (r: string) => `${yBase} + ${r} * ${yStride}`;
+  const yAt = (r: string) => `${yBase} + (${r}) * ${yStride}`;
   const y = (r: string) => `v[${yAt(r)}]`;
   const link = (j: string) => (carried === 0 ? `ch * ${y(j)}` : `${y(j)} * ch`);
+  // A forward step (y_j's adjoint, then c_j) and a backward step (y_r's adjoint, then ḡ_{r−1} unless r is 0).
+  const forward = (j: string) => `adj[${yAt(j)}] = 0 + ${scratch}[${j}] * ch; ch = ${link(j)};`;
+  const backward = (r: string, last: string) =>
+    `adj[${yAt(r)}] = 0 + cg * v[${start - 1} + ${r}]; ${last}cg = cg * ${y(r)};`;
   const middle =
-    R % 2 === 1 ? `adj[${yAt(String(H - 1))}] = 0 + adj[${start + H - 1}] * v[${start + H - 2}];` : '';
-  return `let ch = v[${start - 1}];
+    R % 2 === 1 ? `adj[${yAt(String(H - 1))}] = 0 + ${scratch}[${H - 1}] * v[${start + H - 2}];` : '';
+  return `{ let ch = v[${start - 1}];
 let cg = adj[${start + R - 1}];
 for (let j = 0; j < ${H}; j++) {
 const r = ${R - 1} - j;
 ch = ${link('j')}; v[${start} + j] = ch;
-adj[${start} + r] = cg; cg = cg * ${y('r')};
+${scratch}[r] = cg; cg = cg * ${y('r')};
 }
-for (let j = ${H}; j < ${R}; j++) {
-const r = ${R - 1} - j;
-adj[${yAt('j')}] = 0 + adj[${start} + j] * ch;
-ch = ${link('j')}; v[${start} + j] = ch;
-adj[${yAt('r')}] = 0 + cg * v[${start - 1} + r];
-if (r > 0) cg = cg * ${y('r')};
+let j = ${H};
+let r = ${R - 1 - H};
+for (; r > 1; j += 2, r -= 2) {
+${forward('j')} ${backward('r', '')}
+${forward('j + 1')} ${backward('r - 1', '')}
+}
+for (; j < ${R}; j++, r--) {
+${forward('j')} ${backward('r', 'if (r > 0) ')}
 }
 ${middle}
-adj[${start - 1}] += cg * ${y('0')};`;
+adj[${start - 1}] += cg * ${y('0')}; }`;
 }

@@ -867,7 +867,7 @@ function loopSource(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): Loop
     // The chain's values again beside its adjoints (chain.ts): y_r's adjoints are written first.
     const { yBase, yStride } = chain;
     return {
-      text: chainAdjointSource(chain),
+      text: chainAdjointSource(chain, c.vector(new Float64Array(loop.reps))),
       bases: [],
       local: [false],
       carried: [0],

@@ -46,9 +46,10 @@ export interface CompiledProgram {
    * hold −0, and a zero product added to them changes nothing: that sweep gives the tested sweep's bits unless a
    * zero factor met ∞ or NaN. Such a product is NaN, and NaN reaches an input's adjoint (every active node has
    * an active argument, and NaN times anything is NaN), which is stored in `adj`. So when the sweep stored no
-   * NaN (it tests each value it stores) the result stands; otherwise the sweep runs again with the tests. So it
-   * does straight away for a seed of −0, which the untested sweep could turn into +0 (vjp and jacobian seed by
-   * adding to +0, so only a caller of `backward` can set one).
+   * NaN (it tests each value it stores there) the result stands; otherwise the sweep runs again with the tests.
+   * So it does straight away for a seed of −0, which the untested sweep could turn into +0 (vjp and jacobian
+   * seed by adding to +0, so only a caller of `backward` can set one). Before the tested sweep, which reads
+   * every value, the primal sweep runs again where tapePrimal left out the values of chains of products.
    */
   adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
@@ -92,6 +93,8 @@ class Compiled implements CompiledProgram {
   readonly segments: readonly Segment[];
   private readonly activity: Uint8Array;
   private need: Uint8Array | undefined;
+  /** Whether the primal sweep of a gradient leaves out the values of chains of products (chain.ts). */
+  private chains = false;
   private primalCalls: { fn: PrimalFn; offsets: Int32Array | undefined }[] | undefined;
   private tapeCalls: { fn: PrimalFn; offsets: Int32Array | undefined }[] | undefined;
   private fastCalls: { fn: UntestedFn; offsets: Int32Array | undefined }[] | undefined;
@@ -119,7 +122,9 @@ class Compiled implements CompiledProgram {
   private needs(): Uint8Array {
     if (this.need === undefined) {
       this.need = adjointNeeds(this.f, this.activity);
-      for (const n of chainNodes(this.f, this.segments, useCounts(this.f), this.activity)) this.need[n] = 0;
+      const chains = chainNodes(this.f, this.segments, useCounts(this.f), this.activity);
+      for (const n of chains) this.need[n] = 0;
+      this.chains = chains.length > 0;
     }
     return this.need;
   }
@@ -148,14 +153,16 @@ class Compiled implements CompiledProgram {
     seed(adj);
     let signed = false;
     for (const o of f.outputs) if (Object.is(adj[o], -0)) signed = true;
-    // The untested sweep runs even for a seed of −0: it writes the values of the chains the primal sweep left
-    // out, which the tested sweep reads.
-    let nan = false;
-    for (const c of this.fastCalls) if (c.fn(v, adj, args, c.offsets)) nan = true;
-    if (!nan && !signed) return;
-    // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first.
+    if (!signed) {
+      let nan = false;
+      for (const c of this.fastCalls) if (c.fn(v, adj, args, c.offsets)) nan = true;
+      if (!nan) return;
+    }
+    // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first; and it
+    // reads every value, the chains' too, which the primal sweep of a gradient leaves out (chain.ts).
     adj.fill(0);
     seed(adj);
+    if (this.chains) this.primal(v);
     this.adjointCalls ??= build<SegmentFn>(
       sweepSource(f, 'adjoint', this.segments, this.activity, { need: this.needs() }),
     );
