@@ -74,8 +74,7 @@ export function primalSweep(
   backend: Backend = 'interpret',
   forAdjoint = false,
 ): Float64Array {
-  v.set(f.constants, 0);
-  setInputs(f, x, v);
+  loadPoint(f, x, v);
   if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
   // The compiled primal keeps values used only inside a loop repetition out of v; with `check`, every
   // value is wanted, so the interpreter runs (the same numbers).
@@ -111,6 +110,12 @@ type ValueRule = (x: number, y: number) => number;
 type NaryValueRule = NonNullable<(typeof NARY_VALUE)[number]>;
 
 /** @internal Writes the inputs `x` into the value array `v` at the input nodes. */
+/** @internal Writes the constants' and the inputs' values into `v`: what every primal sweep starts from. */
+export function loadPoint(f: Program, x: ArrayLike<number>, v: Float64Array): void {
+  v.set(f.constants, 0);
+  setInputs(f, x, v);
+}
+
 export function setInputs(f: Program, x: ArrayLike<number>, v: Float64Array): void {
   if (x instanceof Float64Array) v.set(x, f.inputStart);
   else for (let i = 0; i < x.length; i++) v[f.inputStart + i] = x[i] as number;

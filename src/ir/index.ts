@@ -5,6 +5,7 @@ export { DifflabError, type ErrorCode } from './errors.js';
 export {
   type EvaluateOptions,
   evaluate,
+  loadPoint,
   type Point,
   primalSweep,
   readOutputs,

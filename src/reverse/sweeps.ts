@@ -5,9 +5,12 @@
 import {
   backendOf,
   type CommonOptions,
+  type CompiledProgram,
+  compiled,
   type Differentiator,
   DifflabError,
   emptyStats,
+  loadPoint,
   now,
   type Program,
   programCost,
@@ -57,19 +60,36 @@ function sweepStats(f: Program, tape: Tape, cotangents: number, t0: number): Sta
   return stats;
 }
 
-const seeds = new WeakMap<Program, (adj: Float64Array) => void>();
+/**
+ * What a gradient call of a program reuses: its tape, the seed of its output (1), the view of the inputs'
+ * adjoints, and its compiled sweeps once used. One lookup per call: at K = 10 a gradient costs a few times a
+ * tenth of a microsecond, and each lookup counts.
+ */
+interface GradientPlan {
+  readonly tape: Tape;
+  readonly seed: (adj: Float64Array) => void;
+  readonly inputs: Float64Array;
+  compiled: CompiledProgram | undefined;
+}
 
-/** Seeds the first output with 1 (one function per program, so a gradient call allocates none). */
-function seedFirst(f: Program): (adj: Float64Array) => void {
-  let seed = seeds.get(f);
-  if (seed === undefined) {
+const plans = new WeakMap<Program, GradientPlan>();
+
+function planFor(f: Program): GradientPlan {
+  let plan = plans.get(f);
+  if (plan === undefined) {
+    const tape = tapeFor(f);
     const node = f.outputs[0] as number;
-    seed = (adj) => {
-      adj[node] = 1;
+    plan = {
+      tape,
+      seed: (adj) => {
+        adj[node] = 1;
+      },
+      inputs: tape.adjoints.subarray(f.inputStart, f.opStart),
+      compiled: undefined,
     };
-    seeds.set(f, seed);
+    plans.set(f, plan);
   }
-  return seed;
+  return plan;
 }
 
 /**
@@ -84,11 +104,20 @@ export function reverseGradient(
 ): Float64Array {
   requireScalar(f);
   const point = readVector(x, f.variables.length, 'the point');
-  const tape = tapeFor(f);
+  const plan = planFor(f);
+  const { tape, inputs } = plan;
   const backend = backendOf(options);
-  record(f, point, tape, options.check ?? false, backend);
-  backward(f, tape, seedFirst(f), backend);
-  const inputs = tape.adjoints.subarray(f.inputStart, f.opStart);
+  const check = options.check ?? false;
+  if (backend === 'compile' && !check) {
+    // record and backward, without looking the program up again.
+    plan.compiled ??= compiled(f);
+    loadPoint(f, point, tape.values);
+    plan.compiled.tapePrimal(tape.values);
+    plan.compiled.adjoint(tape.values, tape.adjoints, plan.seed);
+  } else {
+    record(f, point, tape, check, backend);
+    backward(f, tape, plan.seed, backend);
+  }
   const out = options.out;
   if (out === undefined) return inputs.slice();
   if (out.length !== inputs.length) {

@@ -11,7 +11,7 @@
  */
 import { OP_ARITY, OP_CODE } from '../ops.js';
 import type { Program } from '../program.js';
-import { batchAdjointSource, batchPrimalSource, dotBatches } from './batch.js';
+import { batchAdjointSource, batchPrimalSource, type DotBatch, dotBatches } from './batch.js';
 import { chainAdjointSource, productChain } from './chain.js';
 import { isTwo, type Loop, type Segment } from './plan.js';
 
@@ -425,6 +425,40 @@ function accumulators(c: number): [string, string] {
     `let ${names.map((n) => `${n} = 0`).join(', ')};`,
     names.map((n, j) => `t[to + ${j}] = ${n};`).join(' '),
   ];
+}
+
+/**
+ * A tangent sweep's code for a batch (see batch.ts), as calls: the values as in the primal sweep, and the run's
+ * entries whose lanes are not all zero, `lo .. hi − 1`, into `range`; then each member's lanes, as tangentNode
+ * computes them, over those entries only. That skips only terms p·(±0), which leave a lane unchanged: a lane
+ * starts at +0 and only adds, so it never holds −0. (A forward-mode chunk seeds a few inputs: the run's other
+ * entries have zero lanes.)
+ */
+function batchTangentCalls(
+  b: DotBatch,
+  c: number,
+  vector: (values: Float64Array) => string,
+  range: string,
+): string[] {
+  const end = b.first + b.length;
+  const scan = `let lo = ${end}, hi = ${b.first};
+for (let i = ${b.first}; i < ${end}; i++) {
+  const from = i * ${c};
+  for (let j = 0; j < ${c}; j++) if (t[from + j] !== 0) { if (i < lo) lo = i; hi = i + 1; break; }
+}
+${range}[0] = lo; ${range}[1] = hi;`;
+  const acc = c <= REGISTER_LANES;
+  const [declare, store] = acc ? accumulators(c) : ['', ''];
+  const lanes = b.members.map((node, m) => {
+    const data = vector(b.data[m] as Float64Array);
+    const add = accumulateSource(`k * ${c}`, `${data}[k - ${b.first}]`, c, acc);
+    return `{ const to = ${node * c}; ${acc ? declare : `t.fill(0, to, to + ${c});`}
+  for (let k = lo; k < hi; k++) ${add} ${store} }`;
+  });
+  const calls = [`${batchPrimalSource(b, undefined, vector)}\n${scan}`];
+  for (let m = 0; m < lanes.length; m += 4)
+    calls.push(`const lo = ${range}[0], hi = ${range}[1];\n${lanes.slice(m, m + 4).join('\n')}`);
+  return calls;
 }
 
 function tangentNode(code: number, s: Site, c: number): string {
@@ -1391,10 +1425,10 @@ export function sweepSource(
     for (const loop of sums.keys()) if (sitesHaveNary(f, loop.start, loop.period)) sums.delete(loop);
   const fused = new Set([...sums.values()].flat().map((sum) => sum.node));
   const escaping = escapes(f, segments, fused);
-  // Dot products computed in batches: first in a primal sweep, last in an adjoint sweep without zero tests.
-  const batches =
-    kind === 'tangent' || (kind === 'adjoint' && !untested) ? undefined : dotBatches(f, segments);
-  const batched = (kind === 'primal' ? batches?.primalNodes : batches?.adjointNodes) ?? new Set<number>();
+  // Dot products computed in batches: first in primal and tangent sweeps, last in an adjoint sweep without
+  // zero tests.
+  const batches = kind === 'adjoint' && !untested ? undefined : dotBatches(f, segments);
+  const batched = (kind === 'adjoint' ? batches?.adjointNodes : batches?.primalNodes) ?? new Set<number>();
   const elsewhere = batched.size === 0 ? fused : new Set([...fused, ...batched]);
   // Each distinct body once; each call names its body and, for a loop, its offsets.
   const bodies = new Map<string, number>();
@@ -1429,6 +1463,12 @@ export function sweepSource(
   };
   if (kind === 'primal' && batches !== undefined)
     add(batches.primal.map((b) => batchPrimalSource(b, options.need, vector)).join('\n'), undefined);
+  if (kind === 'tangent' && batches !== undefined) {
+    for (const b of batches.primal) {
+      const range = vector(new Float64Array(2));
+      for (const call of batchTangentCalls(b, options.width ?? 0, vector, range)) add(call, undefined);
+    }
+  }
   const shapes = new Map<string, number>();
   for (const seg of segments) {
     if (seg.kind !== 'loop') continue;
