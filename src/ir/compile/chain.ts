@@ -94,16 +94,20 @@ export function chainAdjointSource(chain: ProductChain, scratch: string): string
   const forward = (j: string) => `adj[${yAt(j)}] = 0 + ${scratch}[${j}] * ch; ch = ${link(j)};`;
   const backward = (r: string, last: string) =>
     `adj[${yAt(r)}] = 0 + cg * v[${start - 1} + ${r}]; ${last}cg = cg * ${y(r)};`;
+  const first = (j: string, r: string) =>
+    `ch = ${link(j)}; v[${start} + ${j}] = ch; ${scratch}[${r}] = cg; cg = cg * ${y(r)};`;
   const middle =
     R % 2 === 1 ? `adj[${yAt(String(H - 1))}] = 0 + ${scratch}[${H - 1}] * v[${start + H - 2}];` : '';
   return `{ let ch = v[${start - 1}];
 let cg = adj[${start + R - 1}];
-for (let j = 0; j < ${H}; j++) {
+let j = 0;
+for (; j + 1 < ${H}; j += 2) {
 const r = ${R - 1} - j;
-ch = ${link('j')}; v[${start} + j] = ch;
-${scratch}[r] = cg; cg = cg * ${y('r')};
+${first('j', 'r')}
+${first('j + 1', 'r - 1')}
 }
-let j = ${H};
+if (j < ${H}) { const r = ${R - 1} - j; ${first('j', 'r')} }
+j = ${H};
 let r = ${R - 1 - H};
 for (; r > 1; j += 2, r -= 2) {
 ${forward('j')} ${backward('r', '')}

@@ -1414,7 +1414,7 @@ export function sweepSource(
   const params = kind === 'primal' ? 'v, args, o' : kind === 'adjoint' ? 'v, adj, args, o' : 'v, t, args, o';
   // An adjoint sweep without zero tests notes whether it stored a NaN, and returns that.
   const untested = kind === 'adjoint' && options.tests === false;
-  const locals = kind === 'adjoint' ? `let g, p;${untested ? ' let nan = false;' : ''}` : '';
+  const locals = kind === 'adjoint' ? `let g, p;${untested ? ' let bad = 0;' : ''}` : '';
   const uses = useCounts(f);
   // Vectors of constant data the code reads directly (K{n}), handed to the factory beside the rule tables.
   const vectors: Float64Array[] = [];
@@ -1539,7 +1539,7 @@ export function sweepSource(
   bindings.push(...vectors.map((_, k) => `const K${k} = K[${k}];`));
   const fns = [...bodies.keys()].map(
     (body, k) =>
-      `function s${k}(${params}) {\n${locals}\n${untested ? noteNaN(body) : body}${untested ? '\nreturn nan;' : ''}\n}`,
+      `function s${k}(${params}) {\n${locals}\n${untested ? noteNaN(body) : body}${untested ? '\nreturn bad !== bad;' : ''}\n}`,
   );
   const source = `'use strict';\n${bindings.join('\n')}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `s${k}`).join(', ')}];`;
   return { source, calls, vectors, held };
@@ -1549,15 +1549,18 @@ export function sweepSource(
 const ADJOINT_STORE = /(?<=^|[;{})]\s*)(adj\[(?:[^[\]]|\[[^[\]]*\])*\]) (\+=|-=|=) ([^;]*);/gm;
 
 /**
- * Every store to `adj` in an adjoint sweep's code, followed by a test of the stored value for NaN (noted in
- * `nan`). A NaN that a zero factor makes, against ∞ or NaN, reaches an input's adjoint, and every input's
- * adjoint lives in `adj`: so a sweep that stored no NaN made none (CompiledProgram.adjoint). The test sits
- * beside a store, where the value is in a register, instead of a pass over the inputs afterwards.
+ * Every store to `adj` in an adjoint sweep's code, followed by a test of the stored value: `bad += u − u`, which
+ * is 0 for a finite value and NaN for NaN or ±∞, so `bad` is NaN after the sweep if it stored either. A NaN that
+ * a zero factor makes, against ∞ or NaN, reaches an input's adjoint, and every input's adjoint lives in `adj`:
+ * so a sweep that stored no NaN made none (CompiledProgram.adjoint). Counting ±∞ too only sends a sweep with
+ * an infinite adjoint to the tested sweep, which is always right. The test sits beside a store, where the value
+ * is in a register, instead of a pass over the inputs afterwards; as an addition rather than a branch it was
+ * 10 % faster on Rosenbrock's and product's adjoint sweeps at K = 10⁵, and no slower on ridge's and logreg's.
  */
 function noteNaN(body: string): string {
   return body.replace(ADJOINT_STORE, (_, target: string, op: string, value: string) => {
     const stored = op === '=' ? value : `${target} ${op[0]} (${value})`;
-    return `{ const u = ${stored}; ${target} = u; if (u !== u) nan = true; }`;
+    return `{ const u = ${stored}; ${target} = u; bad += u - u; }`;
   });
 }
 

@@ -46,7 +46,8 @@ export interface CompiledProgram {
    * hold −0, and a zero product added to them changes nothing: that sweep gives the tested sweep's bits unless a
    * zero factor met ∞ or NaN. Such a product is NaN, and NaN reaches an input's adjoint (every active node has
    * an active argument, and NaN times anything is NaN), which is stored in `adj`. So when the sweep stored no
-   * NaN (it tests each value it stores there) the result stands; otherwise the sweep runs again with the tests.
+   * NaN (it tests each value it stores there, and counts ±∞ as NaN) the result stands; otherwise the sweep runs
+   * again with the tests.
    * So it does straight away for a seed of −0, which the untested sweep could turn into +0 (vjp and jacobian
    * seed by adding to +0, so only a caller of `backward` can set one). Before the tested sweep, which reads
    * every value, the primal sweep runs again where tapePrimal left out the values of chains of products.
@@ -59,7 +60,7 @@ export interface CompiledProgram {
 /** A generated function: `(v, args, o)` for the primal sweep, `(v, adj or t, args, o)` for the others. */
 type PrimalFn = (v: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
 type SegmentFn = (v: Float64Array, w: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
-/** An adjoint sweep's segment without zero tests: true when it stored a NaN in `adj`. */
+/** An adjoint sweep's segment without zero tests: true when it stored a NaN or ±∞ in `adj`. */
 type UntestedFn = (
   v: Float64Array,
   adj: Float64Array,
