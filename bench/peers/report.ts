@@ -198,9 +198,10 @@ export function fasterPeers(r: PeerResults): string[] {
     'Why: those peers run vectorised kernels in native code or WebAssembly (a matrix–vector product or a ' +
       'reduction with vector instructions and several running sums at once). difflab generates scalar ' +
       'JavaScript and adds a sum or a dot product in order, one addition at a time, which keeps its results ' +
-      'equal to its interpreter’s to the last bit. On product, difflab runs the chain of K multiplications of ' +
-      'the program it is given, in both sweeps, each waiting on the one before; a vectorised prod reduces ' +
-      'in a tree and takes the gradient from the product.',
+      'equal to its interpreter’s to the last bit. On product, difflab runs the program’s chain of K ' +
+      'multiplications forwards beside the chain of its adjoints backwards, in one loop, each multiplication ' +
+      'still waiting on the one before it; a vectorised prod reduces in a tree and takes the gradient from the ' +
+      'product.',
     '',
   ];
 }

@@ -23,7 +23,7 @@ import {
 } from '../../src/index.js';
 import { dotBatches } from '../../src/ir/compile/batch.js';
 import { chainNodes } from '../../src/ir/compile/chain.js';
-import { sweepSource, useCounts } from '../../src/ir/compile/emit.js';
+import { primable, sweepSource, useCounts } from '../../src/ir/compile/emit.js';
 import { activity, adjointNeeds, compiled, planSegments } from '../../src/ir/compile/index.js';
 import { backward, record, tapeFor } from '../../src/reverse/tape.js';
 import { logreg, workloads } from '../../src/workloads/index.js';
@@ -631,5 +631,40 @@ describe('chains of products (values again beside adjoints in the untested adjoi
     // ∂/∂xᵢ Π x = Π_{j≠i} xⱼ: no NaN from a value the primal sweep left out.
     expect(adjoints[0]?.every((g) => g > 0)).toBe(true);
     expect(sameBits(adjoints[1] as number[], adjoints[0] as number[])).toBe(true);
+  });
+});
+
+describe('priming (every statement run once, loops cut short, before the first real call)', () => {
+  it('cuts a counted loop to a repetition or two while `once` is set, and leaves it whole otherwise', () => {
+    const loops = [
+      'for (let k = 3; k < 100; k++) n++;',
+      'for (let k = 3; k <= 100; k++) n++;',
+      'for (let r = 99; r >= 0; r--) n++;',
+      'for (let r = 99; r > 0; r--) n++;',
+    ];
+    for (const loop of loops) {
+      const count = (once: boolean) =>
+        new Function('once', `let n = 0; ${primable(loop)} return n;`)(once) as number;
+      const whole = new Function(`let n = 0; ${loop} return n;`)() as number;
+      expect(count(false)).toBe(whole);
+      expect(count(true)).toBeGreaterThan(0);
+      expect(count(true)).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('leaves no loop of the generated sweeps uncut', () => {
+    for (const w of WORKLOADS) {
+      const f = w.build(60);
+      const a = activity(f);
+      const need = adjointNeeds(f, a);
+      for (const options of [{}, { need }, { tests: false, need }, { need, tests: true }, { width: 5 }]) {
+        for (const kind of ['primal', 'adjoint', 'tangent'] as const) {
+          if ((kind === 'tangent') !== 'width' in options) continue;
+          const { source } = sweepSource(f, kind, planSegments(f), a, options);
+          for (const [header] of source.matchAll(/for \([^)]*\)/g))
+            expect(header, `${w.name} ${kind}`).toMatch(/\$e = once \?|const e = once \?/);
+        }
+      }
+    }
   });
 });

@@ -102,6 +102,17 @@ function dataOf(f: Program, c: Candidate): Float64Array {
  * others is left out of every batch (and the grouping done again).
  */
 export function dotBatches(f: Program, segments: readonly Segment[]): DotBatches {
+  const cached = batchCache.get(f);
+  if (cached !== undefined && cached.segments === segments) return cached.batches;
+  const batches = findBatches(f, segments);
+  batchCache.set(f, { segments, batches });
+  return batches;
+}
+
+/** The batches of a program, kept for its plan (every sweep of the program asks). */
+const batchCache = new WeakMap<Program, { segments: readonly Segment[]; batches: DotBatches }>();
+
+function findBatches(f: Program, segments: readonly Segment[]): DotBatches {
   const candidates = new Map<number, Candidate>();
   for (let n = f.opStart; n < f.size; n++) {
     const c = candidate(f, n);
@@ -151,6 +162,7 @@ export function dotBatches(f: Program, segments: readonly Segment[]): DotBatches
  * comes after the batch's last member, and no other batch's run overlaps it.
  */
 function adjointBatches(f: Program, batches: readonly DotBatch[]): AdjointBatch[] {
+  if (batches.length === 0) return [];
   const owner = new Int32Array(f.size).fill(-1);
   const overlaps = new Uint8Array(batches.length);
   batches.forEach((b, g) => {
