@@ -134,42 +134,55 @@ function batched(fn: () => unknown): { run: () => unknown; calls: number } {
   };
 }
 
+/** Rounds a measurement is split into, visiting every task in turn. */
+const ROUNDS = 3;
+
 /**
- * Median milliseconds of each task (per call), timed by tinybench in one bench (one after the other, same
- * conditions); calls shorter than {@link MIN_SAMPLE_MS} are timed in batches.
+ * Median milliseconds of each task (per call), timed by tinybench: the time split over {@link ROUNDS} rounds
+ * that visit every task in turn (so a change in the machine's load weighs on all tasks alike, not on one), and
+ * the median of the rounds' medians taken. Calls shorter than {@link MIN_SAMPLE_MS} are timed in batches.
  */
 async function medians(
   tasks: Record<string, () => unknown>,
   benchTimeMs: number,
   signal: AbortSignal | undefined,
 ): Promise<Record<string, number>> {
-  // One controller per bench, following the caller's signal (tinybench leaves its listener on the signal).
-  const controller = new AbortController();
-  const abort = () => controller.abort();
-  signal?.addEventListener('abort', abort, { once: true });
-  const bench = new Bench({
-    time: benchTimeMs,
-    iterations: 5,
-    warmupTime: benchTimeMs / 5,
-    warmupIterations: 3,
-    signal: controller.signal,
-  });
-  const calls: Record<string, number> = {};
-  for (const [name, fn] of Object.entries(tasks)) {
-    const b = batched(fn);
-    calls[name] = b.calls;
-    bench.add(name, b.run);
+  const names = Object.keys(tasks);
+  const runs: Record<string, { run: () => unknown; calls: number }> = {};
+  for (const name of names) runs[name] = batched(tasks[name] as () => unknown);
+  const rounds: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // One controller per bench, following the caller's signal (tinybench leaves its listener on the signal).
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    const time = benchTimeMs / ROUNDS;
+    const bench = new Bench({
+      time,
+      iterations: 3,
+      warmupTime: time / 5,
+      warmupIterations: 2,
+      signal: controller.signal,
+    });
+    // Alternate the order, so neither task always runs first.
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) bench.add(name, (runs[name] as { run: () => unknown }).run);
+    try {
+      await bench.run();
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
+    signal?.throwIfAborted();
+    for (const name of names) {
+      const r = bench.getTask(name)?.result;
+      const calls = (runs[name] as { calls: number }).calls;
+      (rounds[name] as number[]).push(r?.state === 'completed' ? r.latency.p50 / calls : Number.NaN);
+    }
   }
-  try {
-    await bench.run();
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
-  signal?.throwIfAborted();
   const out: Record<string, number> = {};
-  for (const name of Object.keys(tasks)) {
-    const r = bench.getTask(name)?.result;
-    out[name] = r?.state === 'completed' ? r.latency.p50 / (calls[name] as number) : Number.NaN;
+  for (const name of names) {
+    const xs = [...(rounds[name] as number[])].sort((x, y) => x - y);
+    out[name] = xs.some(Number.isNaN) ? Number.NaN : (xs[xs.length >> 1] as number);
   }
   return out;
 }
