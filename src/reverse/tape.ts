@@ -78,8 +78,13 @@ export function backward(
   // Constants (indices below inputStart) get no adjoint: no one reads it.
   const c0 = f.inputStart;
   const halves = dotHalves(f);
+  // A product's contribution to the node just before it (a chain, Π wᵢ) is also kept in `carry`, which the next
+  // step reads instead of loading what was just stored: the chain then waits on a multiply and an add per link,
+  // not also on the store reaching the load.
+  let carried = -1;
+  let carry = 0;
   for (let i = f.size - 1; i >= f.opStart; i--) {
-    const g = adj[i] as number;
+    const g = i === carried ? carry : (adj[i] as number);
     if (g === 0) continue;
     const code = op[i] as number;
     // add, sub and mul first, their partials written out (the values of their rules).
@@ -88,8 +93,22 @@ export function backward(
       const yi = b[i] as number;
       const px = v[yi] as number;
       const py = v[xi] as number;
-      if (px !== 0 && xi >= c0) adj[xi] = (adj[xi] as number) + g * px;
-      if (py !== 0 && yi >= c0) adj[yi] = (adj[yi] as number) + g * py;
+      if (px !== 0 && xi >= c0) {
+        const u = (adj[xi] as number) + g * px;
+        adj[xi] = u;
+        if (xi === i - 1) {
+          carried = xi;
+          carry = u;
+        }
+      }
+      if (py !== 0 && yi >= c0) {
+        const u = (adj[yi] as number) + g * py;
+        adj[yi] = u;
+        if (yi === i - 1) {
+          carried = yi;
+          carry = u;
+        }
+      }
       continue;
     }
     if (code === ADD || code === SUB) {
