@@ -109,13 +109,13 @@ function primalNode(f: Program, v: Float64Array, i: number, code: number): void 
 type ValueRule = (x: number, y: number) => number;
 type NaryValueRule = NonNullable<(typeof NARY_VALUE)[number]>;
 
-/** @internal Writes the inputs `x` into the value array `v` at the input nodes. */
 /** @internal Writes the constants' and the inputs' values into `v`: what every primal sweep starts from. */
 export function loadPoint(f: Program, x: ArrayLike<number>, v: Float64Array): void {
   v.set(f.constants, 0);
   setInputs(f, x, v);
 }
 
+/** @internal Writes the inputs `x` into the value array `v` at the input nodes. */
 export function setInputs(f: Program, x: ArrayLike<number>, v: Float64Array): void {
   if (x instanceof Float64Array) v.set(x, f.inputStart);
   else for (let i = 0; i < x.length; i++) v[f.inputStart + i] = x[i] as number;

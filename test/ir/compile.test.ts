@@ -553,6 +553,36 @@ describe('batched dot products (constant data against one run of inputs, several
     );
   });
 
+  it('runs a loop position last in every repetition or in none', () => {
+    // Four repetitions of one block: two against w, two against u (two batches). Another use of one run before
+    // the dot products keeps that batch in the loop; the other batch must then stay in the loop too, or its
+    // repetitions' adjoints are dropped (or added twice).
+    for (const early of ['w', 'u'] as const) {
+      const f = withGraph(() => {
+        const w = Array.from({ length: N }, (_, j) => variable(`w${j}`));
+        const u = Array.from({ length: N }, (_, j) => variable(`u${j}`));
+        const pre = ((early === 'w' ? w : u)[0] as Expr).sin();
+        const terms = [0, 1, 2, 3].map((i) =>
+          dot(
+            Array.from({ length: N }, (_, j) => cell(i + 3, j)),
+            i < 2 ? w : u,
+          ).tanh(),
+        );
+        // A later use of u, so that its batch is not the first to write u.
+        const late = early === 'w' ? [(u[5] as Expr).mul(u[6] as Expr)] : [];
+        return program(sum([pre, ...terms, ...late]), { variables: [...w, ...u] });
+      });
+      expect(compiled(f).segments.some((s) => s.kind === 'loop')).toBe(true);
+      const batches = dotBatches(f, planSegments(f));
+      expect(batches.primal.length).toBe(2);
+      expect(batches.adjoint).toEqual([]);
+      agree(
+        f,
+        Array.from({ length: 2 * N }, (_, j) => Math.sin(j) / 3),
+      );
+    }
+  });
+
   it('computes logreg at K = 1,000 as the interpreter does', () => {
     const f = logreg.build(1000);
     const batches = dotBatches(f, planSegments(f));

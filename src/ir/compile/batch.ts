@@ -148,7 +148,7 @@ function findBatches(f: Program, segments: readonly Segment[]): DotBatches {
     members: members.map((m) => m.node),
     data: members.map((m) => dataOf(f, m)),
   }));
-  const adjoint = adjointBatches(f, primal);
+  const adjoint = wholePositions(adjointBatches(f, primal), segments);
   return {
     primal,
     primalNodes: new Set(primal.flatMap((b) => b.members)),
@@ -201,6 +201,35 @@ function adjointBatches(f: Program, batches: readonly DotBatch[]): AdjointBatch[
       ? [{ ...b, fresh: other[g] === Number.POSITIVE_INFINITY }]
       : [],
   );
+}
+
+/**
+ * The batches left when every loop position is batched in all its repetitions or in none: a loop's code is the
+ * same in every repetition. A batch with a member at a position batched only in some repetitions is dropped
+ * whole, until none is (whether a batch may run last depends only on the users of its own run, so dropping one
+ * changes no other's).
+ */
+function wholePositions<B extends DotBatch>(batches: readonly B[], segments: readonly Segment[]): B[] {
+  let kept = [...batches];
+  for (let changed = true; changed; ) {
+    changed = false;
+    const nodes = new Set(kept.flatMap((b) => b.members));
+    const mixed = new Set<number>();
+    for (const seg of segments) {
+      if (seg.kind !== 'loop') continue;
+      for (let p = 0; p < seg.period; p++) {
+        let count = 0;
+        for (let r = 0; r < seg.reps; r++) if (nodes.has(seg.start + r * seg.period + p)) count++;
+        if (count === 0 || count === seg.reps) continue;
+        for (let r = 0; r < seg.reps; r++) mixed.add(seg.start + r * seg.period + p);
+      }
+    }
+    if (mixed.size === 0) break;
+    const before = kept.length;
+    kept = kept.filter((b) => !b.members.some((n) => mixed.has(n)));
+    changed = kept.length < before;
+  }
+  return kept;
 }
 
 /** Groups of at most {@link JAM} of the items, in order. */
