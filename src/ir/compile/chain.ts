@@ -101,7 +101,7 @@ export function chainAdjointSource(chain: ProductChain, scratch: string): string
   return `{ let ch = v[${start - 1}];
 let cg = adj[${start + R - 1}];
 let j = 0;
-for (const e = once ? 2 : ${H - 1}; j < e; j += 2) {
+for (const e = once ? Math.min(2, ${H - 1}) : ${H - 1}; j < e; j += 2) {
 const r = ${R - 1} - j;
 ${first('j', 'r')}
 ${first('j + 1', 'r - 1')}
@@ -109,11 +109,11 @@ ${first('j + 1', 'r - 1')}
 if (j < ${H}) { const r = ${R - 1} - j; ${first('j', 'r')} }
 j = ${H};
 let r = ${R - 1 - H};
-for (const e = once ? r - 2 : 1; r > e; j += 2, r -= 2) {
+for (const e = once ? Math.max(r - 2, 1) : 1; r > e; j += 2, r -= 2) {
 ${forward('j')} ${backward('r', '')}
 ${forward('j + 1')} ${backward('r - 1', '')}
 }
-for (const e = once ? j + 1 : ${R}; j < e; j++, r--) {
+for (const e = once ? Math.min(j + 1, ${R}) : ${R}; j < e; j++, r--) {
 ${forward('j')} ${backward('r', 'if (r > 0) ')}
 }
 ${middle}
