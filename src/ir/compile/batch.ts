@@ -130,17 +130,9 @@ function findBatches(f: Program, segments: readonly Segment[]): DotBatches {
       groups.delete(key);
       for (const m of members) candidates.delete(m.node);
     }
-    changed = false;
-    for (const seg of segments) {
-      if (seg.kind !== 'loop') continue;
-      for (let p = 0; p < seg.period; p++) {
-        let count = 0;
-        for (let r = 0; r < seg.reps; r++) if (candidates.has(seg.start + r * seg.period + p)) count++;
-        if (count === 0 || count === seg.reps) continue;
-        for (let r = 0; r < seg.reps; r++) candidates.delete(seg.start + r * seg.period + p);
-        changed = true;
-      }
-    }
+    const mixed = mixedPositions(new Set(candidates.keys()), segments);
+    for (const n of mixed) candidates.delete(n);
+    changed = mixed.size > 0;
   }
   const primal = [...groups.values()].map((members) => ({
     first: (members[0] as Candidate).first,
@@ -211,25 +203,26 @@ function adjointBatches(f: Program, batches: readonly DotBatch[]): AdjointBatch[
  */
 function wholePositions<B extends DotBatch>(batches: readonly B[], segments: readonly Segment[]): B[] {
   let kept = [...batches];
-  for (let changed = true; changed; ) {
-    changed = false;
-    const nodes = new Set(kept.flatMap((b) => b.members));
-    const mixed = new Set<number>();
-    for (const seg of segments) {
-      if (seg.kind !== 'loop') continue;
-      for (let p = 0; p < seg.period; p++) {
-        let count = 0;
-        for (let r = 0; r < seg.reps; r++) if (nodes.has(seg.start + r * seg.period + p)) count++;
-        if (count === 0 || count === seg.reps) continue;
-        for (let r = 0; r < seg.reps; r++) mixed.add(seg.start + r * seg.period + p);
-      }
-    }
-    if (mixed.size === 0) break;
-    const before = kept.length;
+  for (;;) {
+    const mixed = mixedPositions(new Set(kept.flatMap((b) => b.members)), segments);
+    if (mixed.size === 0) return kept;
     kept = kept.filter((b) => !b.members.some((n) => mixed.has(n)));
-    changed = kept.length < before;
   }
-  return kept;
+}
+
+/** The nodes at loop positions where some repetitions' nodes are in `nodes` and others' are not (all of them). */
+function mixedPositions(nodes: ReadonlySet<number>, segments: readonly Segment[]): Set<number> {
+  const mixed = new Set<number>();
+  for (const seg of segments) {
+    if (seg.kind !== 'loop') continue;
+    for (let p = 0; p < seg.period; p++) {
+      let count = 0;
+      for (let r = 0; r < seg.reps; r++) if (nodes.has(seg.start + r * seg.period + p)) count++;
+      if (count === 0 || count === seg.reps) continue;
+      for (let r = 0; r < seg.reps; r++) mixed.add(seg.start + r * seg.period + p);
+    }
+  }
+  return mixed;
 }
 
 /** Groups of at most {@link JAM} of the items, in order. */
