@@ -4,6 +4,7 @@
  * directly a few times instead).
  */
 import { Bench } from 'tinybench';
+import { callsFor, callsPerSample } from '../../src/report/batch.js';
 
 /**
  * ‖got − want‖∞ / ‖want‖∞ (or |got − want| / |want| for numbers), with the denominator kept off zero; a
@@ -96,34 +97,17 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/**
- * Calls per sample for a call of `perCallMs`, so that one sample lasts at least `minSampleMs` (at most
- * 100,000 calls).
- */
+/** Calls per sample for a call of `perCallMs`, so that one sample lasts at least `minSampleMs`. */
 export function batchOf(perCallMs: number, o: TimingOptions): number {
-  if (!(perCallMs > 0)) return 100_000;
-  return Math.max(1, Math.min(100_000, Math.ceil(o.minSampleMs / perCallMs)));
+  return callsPerSample(perCallMs, o.minSampleMs);
 }
 
 /**
- * A first guess of the batch for a fast call: calls repeated for a few sample lengths (the engine optimises
- * the call meanwhile), and the batch taken from the fastest window. Each round re-estimates it from the
- * previous round's median.
+ * A first guess of the batch for a fast call (see callsFor). Each round re-estimates it from the previous
+ * round's median.
  */
 export function batchFor(run: () => unknown, o: TimingOptions): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (let window = 0; window < 4; window++) {
-    let calls = 0;
-    const t0 = performance.now();
-    let elapsed = 0;
-    while (elapsed < 2 * o.minSampleMs && calls < 100_000) {
-      sink = run();
-      calls++;
-      elapsed = performance.now() - t0;
-    }
-    best = Math.min(best, elapsed / calls);
-  }
-  return batchOf(best, o);
+  return callsFor(run, o.minSampleMs);
 }
 
 /** tinybench for one round, with the options of {@link sampleRound}. */

@@ -17,6 +17,7 @@ import { type Backend, evaluate, type Program } from '../ir/index.js';
 import { workloads as registered } from '../workloads/index.js';
 import type { Workload } from '../workloads/workload.js';
 import { relativeInf } from './accuracy.js';
+import { callsFor } from './batch.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from './chart.js';
 import { breathe, csvText, formatError, mdTable } from './table.js';
 
@@ -107,24 +108,9 @@ export interface PerformanceSection {
 /** Shortest sample, ms: a shorter call is repeated within one sample, so the timer's cost does not count. */
 const MIN_SAMPLE_MS = 0.05;
 
-/**
- * The task repeated `calls` times per sample, where one call takes less than {@link MIN_SAMPLE_MS} (estimated
- * from the fastest of a few windows of calls, in which the engine also optimises it).
- */
+/** The task repeated within each sample so that one lasts at least {@link MIN_SAMPLE_MS} (see callsFor). */
 function batched(fn: () => unknown): { run: () => unknown; calls: number } {
-  let best = Number.POSITIVE_INFINITY;
-  for (let window = 0; window < 4; window++) {
-    let n = 0;
-    const t0 = performance.now();
-    let elapsed = 0;
-    while (elapsed < 2 * MIN_SAMPLE_MS && n < 100_000) {
-      fn();
-      n++;
-      elapsed = performance.now() - t0;
-    }
-    best = Math.min(best, elapsed / n);
-  }
-  const calls = best > 0 ? Math.max(1, Math.min(100_000, Math.ceil(MIN_SAMPLE_MS / best))) : 100_000;
+  const calls = callsFor(fn, MIN_SAMPLE_MS);
   if (calls === 1) return { run: fn, calls };
   return {
     run: () => {
