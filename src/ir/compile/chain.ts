@@ -1,11 +1,11 @@
 /**
  * Chains of products, c_r = c_{r−1} · y_r (Π wᵢ, compounding): their adjoint chain, ∂/∂c_{r−1} = ḡ_r · y_r,
  * does not read the chain's values. So the adjoint sweep (without zero tests) runs the chain's values again
- * from its start beside its adjoints from its end, two independent chains of multiplications in one loop
- * where one would wait on the other, and then gives each y_r its adjoint ḡ_r · c_{r−1} in a second loop that
- * waits on nothing. The values are the primal sweep's expressions (so its bits), stored in `v` as the primal
- * sweep would; the adjoints are the carried adjoints' assignments (see setAdjoint in emit.ts). The primal
- * sweep of a gradient then leaves the chain out (see chainNodes).
+ * from its start beside its adjoints from its end, two independent chains of multiplications in one loop where
+ * one would wait on the other; halfway, each meets the other's stored half and gives the y's their adjoints
+ * ḡ_r · c_{r−1} (see chainAdjointSource). The values are the primal sweep's expressions, so its bits; the
+ * adjoints are the carried adjoints' assignments (see setAdjoint in emit.ts). The primal sweep of a gradient
+ * then leaves the chain out (see chainNodes).
  */
 import { OP_CODE } from '../ops.js';
 import type { Program } from '../program.js';

@@ -47,10 +47,10 @@ export interface CompiledProgram {
    * zero factor met ∞ or NaN. Such a product is NaN, and NaN reaches an input's adjoint (every active node has
    * an active argument, and NaN times anything is NaN), which is stored in `adj`. So when the sweep stored no
    * NaN (it tests each value it stores there, and counts ±∞ as NaN) the result stands; otherwise the sweep runs
-   * again with the tests.
-   * So it does straight away for a seed of −0, which the untested sweep could turn into +0 (vjp and jacobian
-   * seed by adding to +0, so only a caller of `backward` can set one). Before the tested sweep, which reads
-   * every value, the primal sweep runs again where tapePrimal left out the values of chains of products.
+   * again with the tests. So it does straight away for a seed of −0, which the untested sweep could turn into
+   * +0 (vjp and jacobian seed by adding to +0, so only a caller of `backward` can set one). Before the tested
+   * sweep, which reads every value, the primal sweep runs again where tapePrimal left out the values of chains
+   * of products.
    */
   adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
@@ -163,8 +163,8 @@ class Compiled implements CompiledProgram {
 
   /**
    * What the adjoint sweeps read from the primal sweep: adjointNeeds, but for the chains of products whose
-   * values the untested adjoint sweep computes again (chain.ts). The tested sweep, which reads them, runs only
-   * after that one.
+   * values the untested adjoint sweep computes again (chain.ts). The tested sweep, which reads them, runs
+   * after the whole primal sweep again (see adjoint).
    */
   private needs(): Uint8Array {
     if (this.need === undefined) {
