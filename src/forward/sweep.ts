@@ -9,6 +9,8 @@ import {
   type Backend,
   compiled,
   FIXED_VALUE,
+  LOOP,
+  type LoopCall,
   NARY_VALUE,
   type NaryOpDef,
   NUMERIC_PARTIALS,
@@ -19,6 +21,8 @@ import {
   setInputs,
   throwNonFinite,
 } from '../ir/index.js';
+
+import { callTangent } from './loop.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 type ValueRule = (x: number, y: number) => number;
@@ -74,13 +78,22 @@ export function tangentSweep(
   if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
   // The compiled sweep keeps values used only inside a loop repetition out of v; with `check`, every value is
   // wanted, so the interpreter runs (the same numbers).
-  if (backend === 'compile' && !check) {
+  if (backend === 'compile' && !check && f.calls.length === 0) {
     compiled(f).tangent(c)(v, t);
     return;
   }
   const c0 = f.inputStart;
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
+    if (code === LOOP) {
+      // A call's outputs are consecutive: the first computes them all.
+      if (b[i] === 0) callTangent(f, a[i] as number, v, t, c, check, backend);
+      if (check) {
+        const end = i + (f.calls[a[i] as number] as LoopCall).loop.outputs;
+        for (let k = i; k < end; k++) if (!Number.isFinite(v[k])) throwNonFinite(f, k, v);
+      }
+      continue;
+    }
     const arity = OP_ARITY[code];
     const base = i * c;
     if (arity === 1) {

@@ -3,7 +3,15 @@
  */
 import { type Displayable, displayable } from '../display/mime.js';
 import { forwardTraceView } from '../display/trace.js';
-import { type Point, type Program, requireScalar, toPoint, traceSteps, vectorOf } from '../ir/index.js';
+import {
+  type Point,
+  type Program,
+  requireScalar,
+  toPoint,
+  traceSteps,
+  unrollFor,
+  vectorOf,
+} from '../ir/index.js';
 import { forwardWork, tangentSweep } from './sweep.js';
 
 export interface ForwardTraceStep {
@@ -37,6 +45,7 @@ export interface ForwardTrace {
  */
 export function traceForward(f: Program, at: Point, seed?: ArrayLike<number>): ForwardTrace & Displayable {
   requireScalar(f, 'trace');
+  f = unrollFor(f, 'a trace');
   const n = f.variables.length;
   const x = toPoint(f, at);
   const direction =

@@ -2,8 +2,8 @@
  * The one interface all four methods implement, and the statistics every call reports.
  */
 import { DifflabError } from './errors.js';
-import { OP_ARITY } from './ops.js';
-import type { Program } from './program.js';
+import { LOOP, OP_ARITY } from './ops.js';
+import type { LoopCall, Program } from './program.js';
 
 export type Method = 'numeric' | 'symbolic' | 'forward' | 'reverse';
 
@@ -98,6 +98,16 @@ export function programCost(f: Program): ProgramCost {
     let nodes = 0;
     let edges = 0;
     for (let i = f.opStart; i < f.size; i++) {
+      if (f.op[i] === LOOP) {
+        // A loop call costs its body's operations once per iteration, and a map its reduction's.
+        if (f.b[i] !== 0) continue;
+        const loop = (f.calls[f.a[i] as number] as LoopCall).loop;
+        const body = programCost(loop.body);
+        const reduction = loop.kind === 'map' ? loop.n * loop.perStep : 0;
+        nodes += loop.n * body.nodes + reduction;
+        edges += loop.n * body.edges + reduction;
+        continue;
+      }
       const arity = OP_ARITY[f.op[i] as number] as number;
       const k = arity === 0 ? (f.b[i] as number) : arity;
       nodes += arity === 0 ? k : 1;

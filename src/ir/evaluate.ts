@@ -6,11 +6,15 @@ import { compiled } from './compile/index.js';
 import { type Backend, backendOf } from './differentiator.js';
 import { DifflabError } from './errors.js';
 import { formatNode } from './format.js';
-import { FIXED_VALUE, NARY_VALUE, OP_ARITY, OP_CODE } from './ops.js';
+import { capturedInput, indexInput, type Loop, rowInput } from './loop.js';
+import { FIXED_VALUE, LOOP, NARY_VALUE, OP_ARITY, OP_CODE } from './ops.js';
 
 const { add: ADD, sub: SUB, mul: MUL } = OP_CODE;
 
-import type { Program } from './program.js';
+import type { LoopCall, Program } from './program.js';
+
+/** What a sweep does at a loop call: computes the call's outputs into `v` (a method may also keep residuals). */
+export type CallSweep = (f: Program, call: number, v: Float64Array, check: boolean, backend: Backend) => void;
 
 /** A point: values by variable name, or an array in `f.variables` order. */
 export type Point = Readonly<Record<string, number>> | ArrayLike<number>;
@@ -73,12 +77,14 @@ export function primalSweep(
   check = false,
   backend: Backend = 'interpret',
   forAdjoint = false,
+  onCall: CallSweep = callPrimal,
 ): Float64Array {
   loadPoint(f, x, v);
   if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
   // The compiled primal keeps values used only inside a loop repetition out of v; with `check`, every
-  // value is wanted, so the interpreter runs (the same numbers).
-  if (backend === 'compile' && !check) {
+  // value is wanted, so the interpreter runs (the same numbers). A program with loop calls runs its own nodes
+  // by the interpreter and its loops' bodies by the backend asked for.
+  if (backend === 'compile' && !check && f.calls.length === 0) {
     if (forAdjoint) compiled(f).tapePrimal(v);
     else compiled(f).primal(v);
     return v;
@@ -90,7 +96,14 @@ export function primalSweep(
     if (code === ADD) v[i] = (v[a[i] as number] as number) + (v[b[i] as number] as number);
     else if (code === MUL) v[i] = (v[a[i] as number] as number) * (v[b[i] as number] as number);
     else if (code === SUB) v[i] = (v[a[i] as number] as number) - (v[b[i] as number] as number);
-    else primalNode(f, v, i, code);
+    else if (code === LOOP) {
+      // A call's outputs are consecutive: the first computes them all.
+      if (b[i] === 0) onCall(f, a[i] as number, v, check, backend);
+      if (check)
+        for (let k = i; k < i + (f.calls[a[i] as number] as LoopCall).loop.outputs; k++)
+          if (!Number.isFinite(v[k])) throwNonFinite(f, k, v);
+      continue;
+    } else primalNode(f, v, i, code);
     if (check && !Number.isFinite(v[i])) throwNonFinite(f, i, v);
   }
   return v;
@@ -168,4 +181,94 @@ export function evaluate<Out extends number | Float64Array>(
 export function readOutputs<Out extends number | Float64Array>(f: Program<Out>, v: Float64Array): Out {
   if (f.scalar) return v[f.outputs[0] as number] as Out;
   return Float64Array.from(f.outputs, (o) => v[o] as number) as Out;
+}
+
+/** @internal A loop's reusable work arrays: the body's inputs, its values, and a map's per-row outputs. */
+export interface LoopWork {
+  readonly x: Float64Array;
+  readonly v: Float64Array;
+  /** A logsumexp map's outputs, row by row (`n × perStep`); empty otherwise. */
+  readonly ys: Float64Array;
+}
+
+const loopWorks = new WeakMap<Loop, LoopWork>();
+
+/** @internal The loop's work arrays (not reentrant; a body never runs inside itself). */
+export function loopWork(loop: Loop): LoopWork {
+  let w = loopWorks.get(loop);
+  if (w === undefined) {
+    w = {
+      x: new Float64Array(loop.body.variables.length),
+      v: new Float64Array(loop.body.size),
+      ys: new Float64Array(loop.reduce === 'logsumexp' ? loop.n * loop.perStep : 0),
+    };
+    loopWorks.set(loop, w);
+  }
+  return w;
+}
+
+/**
+ * @internal Sets a body's inputs for iteration `i`: the row and the index (the carry and the captured values are
+ * the caller's).
+ */
+export function setIteration(loop: Loop, x: Float64Array, i: number): void {
+  const r = rowInput(loop);
+  for (let k = 0; k < loop.width; k++) x[r + k] = loop.rows[i * loop.width + k] as number;
+  x[indexInput(loop)] = i;
+}
+
+/** @internal Copies a call's captured values (and a scan's initial carry) from `v` into the body's inputs. */
+export function loadCallInputs(call: LoopCall, v: Float64Array, x: Float64Array): void {
+  const { loop, args } = call;
+  for (let k = 0; k < loop.carry; k++) x[k] = v[args[k] as number] as number;
+  const c0 = capturedInput(loop);
+  for (let k = 0; k < loop.captured; k++) x[c0 + k] = v[args[loop.carry + k] as number] as number;
+}
+
+/**
+ * The primal sweep of a loop call: runs the body once per iteration and writes the call's outputs into `v`.
+ * A sum starts from the first row's value and adds in row order, and logsumexp is the op table's rule over the
+ * rows' values: the unrolled program's numbers, to the bit.
+ */
+export function callPrimal(
+  f: Program,
+  index: number,
+  v: Float64Array,
+  check: boolean,
+  backend: Backend,
+): void {
+  const call = f.calls[index] as LoopCall;
+  const { loop, first } = call;
+  const { body, n, carry: c, perStep } = loop;
+  const w = loopWork(loop);
+  loadCallInputs(call, v, w.x);
+  const outs = body.outputs;
+  if (loop.kind === 'map' && loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
+  for (let i = 0; i < n; i++) {
+    setIteration(loop, w.x, i);
+    primalSweep(body, w.x, w.v, check, backend);
+    if (loop.kind === 'scan') {
+      for (let k = 0; k < c; k++) w.x[k] = w.v[outs[k] as number] as number;
+      const base = first + c + i * perStep;
+      for (let k = 0; k < perStep; k++) v[base + k] = w.v[outs[c + k] as number] as number;
+    } else if (loop.reduce === 'sum') {
+      for (let k = 0; k < perStep; k++) {
+        const y = w.v[outs[k] as number] as number;
+        v[first + k] = i === 0 ? y : (v[first + k] as number) + y;
+      }
+    } else for (let k = 0; k < perStep; k++) w.ys[i * perStep + k] = w.v[outs[k] as number] as number;
+  }
+  if (loop.kind === 'scan') for (let k = 0; k < c; k++) v[first + k] = w.x[k] as number;
+  else if (loop.reduce === 'logsumexp')
+    for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(w.ys, k, perStep, n);
+}
+
+/** @internal log Σ_i e^{ys[i·stride + k]}, as the op table's logsumexp computes it. */
+export function logsumexpRows(ys: Float64Array, k: number, stride: number, n: number): number {
+  let m = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) m = Math.max(m, ys[i * stride + k] as number);
+  if (m === Number.NEGATIVE_INFINITY || m === Number.POSITIVE_INFINITY || Number.isNaN(m)) return m;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += Math.exp((ys[i * stride + k] as number) - m);
+  return m + Math.log(s);
 }

@@ -2,8 +2,8 @@
  * Printing program nodes in mathjs syntax, for error messages, traces and reports. Iterative, and capped in
  * length: a subterm whose text grows past the cap prints as `…`, so a shared DAG never prints exponentially.
  */
-import { CONST, OP_ARITY, OP_DEFS, OP_NAMES, type OpName, VAR } from './ops.js';
-import type { Program } from './program.js';
+import { CONST, LOOP, OP_ARITY, OP_DEFS, OP_NAMES, type OpName, VAR } from './ops.js';
+import type { LoopCall, Program } from './program.js';
 
 const INFIX: Partial<Record<OpName, { sym: string; prec: number }>> = {
   add: { sym: '+', prec: 1 },
@@ -77,6 +77,7 @@ function formatOne(
     return [formatNumber(c), c < 0 || Object.is(c, -0) ? PREC_NEG : PREC_ATOM];
   }
   if (code === VAR) return [p.variables[p.a[i] as number] as string, PREC_ATOM];
+  if (code === LOOP) return [formatLoopOutput(p, i, text), PREC_ATOM];
   const name = OP_NAMES[code] as OpName;
   const arg = (k: number) => {
     const j = argAt(p, i, k);
@@ -161,4 +162,23 @@ export function traceSteps(f: Program): TraceStepName[] {
     names.set(i, name);
   }
   return steps;
+}
+
+/**
+ * A loop call's output, as `map_sum(3 rows; mu, s)`, `map_logsumexp(...)[1]` (output 1 of several),
+ * `scan(20 steps; x0, r).carry[0]` or `scan(...).out[4][0]` (iteration 4's first output).
+ */
+function formatLoopOutput(p: Program, i: number, text: ReadonlyMap<number, string>): string {
+  const call = p.calls[p.a[i] as number] as LoopCall;
+  const { loop } = call;
+  const k = p.b[i] as number;
+  const args = Array.from(call.args, (j) => text.get(j) ?? '…').join(', ');
+  if (loop.kind === 'map') {
+    const head = `map_${loop.reduce}(${loop.n} row${loop.n === 1 ? '' : 's'}; ${args})`;
+    return loop.perStep === 1 ? head : `${head}[${k}]`;
+  }
+  const head = `scan(${loop.n} step${loop.n === 1 ? '' : 's'}; ${args})`;
+  if (k < loop.carry) return `${head}.carry[${k}]`;
+  const j = k - loop.carry;
+  return `${head}.out[${Math.floor(j / loop.perStep)}][${j % loop.perStep}]`;
 }

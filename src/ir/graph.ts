@@ -6,11 +6,13 @@
  * builder methods. Leaves are constants and named variables; every other node is an op-table operation.
  */
 import { DifflabError } from './errors.js';
+import type { Loop } from './loop.js';
 import {
   type Algebra,
   BINARY_OPS,
   type BinaryOpName,
   CONST,
+  LOOP,
   NARY_OPS,
   type NaryOpName,
   OP_ARITY,
@@ -48,6 +50,9 @@ export class Graph {
   names: string[] = [];
   pool = new Int32Array(1024);
   poolSize = 0;
+  /** The loop calls: each call's loop, its argument node ids, and the id of its first output node (a call's
+   * outputs are consecutive nodes with code {@link LOOP}, `a` = the call's index, `b` = the output's index). */
+  readonly calls: { readonly loop: Loop; readonly args: Int32Array; readonly first: number }[] = [];
   private readonly byName = new Map<string, number>();
   /** Open-addressing hash table of node id + 1 (0 = empty), load at most one half. */
   private slots = new Int32Array(2048);
@@ -108,10 +113,23 @@ export class Graph {
     return this.insert(code, start, args.length, h);
   }
 
-  /** The argument node ids of a node (empty for leaves). */
+  /** A call of `loop` on argument nodes `args`: appends its outputs (never shared) and returns the first one's id. */
+  call(loop: Loop, args: ArrayLike<number>): number {
+    const index = this.calls.length;
+    let first = -1;
+    for (let k = 0; k < loop.outputs; k++) {
+      const id = this.append(LOOP, index, k);
+      if (k === 0) first = id;
+    }
+    this.calls.push({ loop, args: Int32Array.from(args), first });
+    return first;
+  }
+
+  /** The argument node ids of a node (empty for leaves; a loop output's are its call's arguments). */
   args(id: number): number[] {
     const code = this.op[id] as number;
     if (code === CONST || code === VAR) return [];
+    if (code === LOOP) return Array.from((this.calls[this.a[id] as number] as { args: Int32Array }).args);
     const arity = OP_ARITY[code] as number;
     if (arity === 1) return [this.a[id] as number];
     if (arity === 2) return [this.a[id] as number, this.b[id] as number];
@@ -161,7 +179,7 @@ export class Graph {
     this.slots = new Int32Array(this.slots.length * 2);
     for (let id = 0; id < this.size; id++) {
       const code = this.op[id] as number;
-      if (code === VAR) continue;
+      if (code === VAR || code === LOOP) continue;
       this.place(id, this.hashOf(id));
     }
   }
@@ -184,6 +202,11 @@ function grow<A extends Uint8Array | Int32Array | Float64Array>(arr: A, n: numbe
 }
 
 let defaultGraph = new Graph();
+
+/** @internal The graph that the builder functions write to now. */
+export function currentGraph(): Graph {
+  return defaultGraph;
+}
 
 /**
  * Runs `build` with a fresh default graph and restores the previous one afterwards, so that the nodes it
@@ -215,11 +238,12 @@ export class Expr {
     readonly id: number,
   ) {}
 
-  /** The op name, or 'const' / 'var' for a leaf. */
-  get op(): OpName | 'const' | 'var' {
+  /** The op name, 'const' / 'var' for a leaf, or 'loop' for an output of a loop call. */
+  get op(): OpName | 'const' | 'var' | 'loop' {
     const code = this.graph.op[this.id] as number;
     if (code === CONST) return 'const';
     if (code === VAR) return 'var';
+    if (code === LOOP) return 'loop';
     return OP_NAMES[code] as OpName;
   }
 

@@ -3,21 +3,46 @@ export * from './differentiator.js';
 export { DUAL_ALGEBRA, Dual, scaleTangent } from './dual.js';
 export { DifflabError, type ErrorCode } from './errors.js';
 export {
+  type CallSweep,
+  callPrimal,
   type EvaluateOptions,
   evaluate,
+  type LoopWork,
+  loadCallInputs,
   loadPoint,
+  logsumexpRows,
+  loopWork,
   type Point,
   primalSweep,
   readOutputs,
   readPoint,
   setInputs,
+  setIteration,
   throwNonFinite,
   toPoint,
   valueBuffer,
 } from './evaluate.js';
 export { formatNode, formatNumber, type TraceStepName, traceSteps } from './format.js';
 export * from './graph.js';
+export {
+  capturedInput,
+  hasLoops,
+  indexInput,
+  type Loop,
+  type MapOptions,
+  mapReduce,
+  type Reduce,
+  type Rows,
+  rowInput,
+  type ScanResult,
+  type ScanStep,
+  scan,
+  UNROLL_LIMIT,
+  unroll,
+  unrolledOps,
+  unrollFor,
+} from './loop.js';
 export { mathjsAlgebra, type ParseOptions, parse, toMathjs } from './mathjs.js';
 export { type Metrics, metrics } from './metrics.js';
 export * from './ops.js';
-export { buildProgram, Program, type ProgramOptions, program } from './program.js';
+export { buildProgram, type LoopCall, Program, type ProgramOptions, program } from './program.js';

@@ -11,6 +11,7 @@ import {
 } from 'mathjs';
 import { DifflabError } from './errors.js';
 import { Graph } from './graph.js';
+import { unrollFor } from './loop.js';
 import {
   type Algebra,
   BINARY_OPS,
@@ -334,6 +335,7 @@ const DEFAULT_ALGEBRA = mathjsAlgebra();
  * ones it has.
  */
 export function toMathjs(f: Program, output = 0, algebra: Algebra<MathNode> = DEFAULT_ALGEBRA): MathNode {
+  f = unrollFor(f, 'toMathjs');
   const root = f.outputs[output];
   if (root === undefined) throw new DifflabError('invalid-argument', `the function has no output ${output}`);
   const nodes: MathNode[] = new Array(root + 1);

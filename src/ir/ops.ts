@@ -472,6 +472,12 @@ export const OP_NAMES: readonly OpName[] = [...FIXED_OPS, ...NARY_OPS];
 /** Codes of the two kinds of leaf, outside the range of op codes. */
 export const CONST = 0xfe;
 export const VAR = 0xff;
+/**
+ * Code of an output of a loop call (a map or a scan, `src/ir/loop.ts`): not an op-table operation, since its
+ * value comes from running the loop's body program. A node with this code has `a` = the call's index in the
+ * program's `calls` and `b` = which of the call's outputs it is; a call's outputs are consecutive nodes.
+ */
+export const LOOP = 0xfd;
 
 export const OP_CODE: { readonly [K in OpName]: number } = Object.fromEntries(
   OP_NAMES.map((name, code) => [name, code]),

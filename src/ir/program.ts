@@ -5,7 +5,19 @@
  */
 import { DifflabError } from './errors.js';
 import { Expr, Graph } from './graph.js';
-import { CONST, OP_ARITY, OP_NAMES, type OpName, VAR } from './ops.js';
+import type { Loop } from './loop.js';
+import { CONST, LOOP, OP_ARITY, OP_NAMES, type OpName, VAR } from './ops.js';
+
+/**
+ * A call of a loop in a program: the loop, its argument nodes (a scan's initial carry, then the values its
+ * body captures) and the index of its first output node. Its outputs are the consecutive nodes
+ * `first .. first + loop.outputs − 1`, each with code {@link LOOP}.
+ */
+export interface LoopCall {
+  readonly loop: Loop;
+  readonly args: Int32Array;
+  readonly first: number;
+}
 
 /** A differentiable function of named scalar inputs, as a flat program. */
 export class Program<Out extends number | Float64Array = number | Float64Array> {
@@ -32,6 +44,8 @@ export class Program<Out extends number | Float64Array = number | Float64Array> 
   readonly outputs: Int32Array;
   /** True when the function has one output (its value is a number rather than a Float64Array). */
   readonly scalar: boolean;
+  /** The loop calls, by the index that their output nodes hold in `a` (empty for a flat program). */
+  readonly calls: readonly LoopCall[];
   /** The source text, when the program came from `parse`. */
   readonly source: string | readonly string[] | undefined;
   /** Type-level only (no runtime value): what evaluating the function returns. */
@@ -47,6 +61,7 @@ export class Program<Out extends number | Float64Array = number | Float64Array> 
     constants: Float64Array;
     outputs: Int32Array;
     scalar: boolean;
+    calls?: readonly LoopCall[];
     source?: string | readonly string[] | undefined;
   }) {
     this.variables = Object.freeze([...fields.variables]);
@@ -57,22 +72,29 @@ export class Program<Out extends number | Float64Array = number | Float64Array> 
     this.constants = fields.constants;
     this.outputs = fields.outputs;
     this.scalar = fields.scalar;
+    this.calls = Object.freeze([...(fields.calls ?? [])]);
     this.source = fields.source;
     this.size = fields.op.length;
     this.inputStart = fields.constants.length;
     this.opStart = this.inputStart + fields.variables.length;
   }
 
-  /** The op name of node `i`, or 'const' / 'var'. */
-  opName(i: number): OpName | 'const' | 'var' {
+  /** The op name of node `i`, or 'const' / 'var', or 'loop' for an output of a loop call. */
+  opName(i: number): OpName | 'const' | 'var' | 'loop' {
     const code = this.op[i] as number;
+    if (code === LOOP) return 'loop';
     return code === CONST ? 'const' : code === VAR ? 'var' : (OP_NAMES[code] as OpName);
   }
 
-  /** Calls `fn` with each argument index of node `i`. */
+  /** Calls `fn` with each argument index of node `i` (a loop output's are its call's arguments). */
   forEachArg(i: number, fn: (arg: number, position: number) => void): void {
     const code = this.op[i] as number;
     if (code === CONST || code === VAR) return;
+    if (code === LOOP) {
+      const args = (this.calls[this.a[i] as number] as LoopCall).args;
+      for (let k = 0; k < args.length; k++) fn(args[k] as number, k);
+      return;
+    }
     const arity = OP_ARITY[code] as number;
     if (arity >= 1) fn(this.a[i] as number, 0);
     if (arity === 2) fn(this.b[i] as number, 1);
@@ -101,6 +123,10 @@ export interface ProgramOptions {
   variables?: readonly (Expr | string)[];
   /** @internal the source text recorded by `parse`. */
   source?: string | readonly string[];
+  /** @internal Graph nodes that are the inputs, whatever their op, named by `inputNames` (loop bodies). */
+  inputs?: readonly number[];
+  /** @internal The names of `inputs`. */
+  inputNames?: readonly string[];
 }
 
 /**
@@ -157,6 +183,8 @@ export function buildProgram(
   let stackNode: Int32Array<ArrayBuffer> = new Int32Array(64);
   let stackNext: Int32Array<ArrayBuffer> = new Int32Array(64);
   const SEEN = -1;
+  // Given inputs are leaves here, whatever their op: the traversal stops at them.
+  for (const id of options.inputs ?? []) index[id] = 1;
   for (const root of outputIds) {
     if (index[root] !== 0) continue;
     let top = 0;
@@ -183,12 +211,22 @@ export function buildProgram(
       top--;
       if (code === CONST) constIds.push(id);
       else if (code === VAR) varIds.push(id);
-      else opIds.push(id);
+      else if (code === LOOP) {
+        // A call's outputs are placed together, in order (their arguments are all placed by now).
+        const call = g.calls[g.a[id] as number] as { first: number; loop: Loop };
+        for (let k = 0; k < call.loop.outputs; k++) {
+          opIds.push(call.first + k);
+          index[call.first + k] = 1;
+        }
+      } else opIds.push(id);
       index[id] = 1; // placed; the real index is assigned below
     }
   }
 
-  const variables = orderVariables(g, varIds, options.variables);
+  const variables =
+    options.inputs === undefined
+      ? orderVariables(g, varIds, options.variables)
+      : bodyInputs(varIds, options.inputs, options.inputNames);
   const nConst = constIds.length;
   const size = nConst + variables.ids.length + opIds.length;
   const op = new Uint8Array(size);
@@ -212,9 +250,25 @@ export function buildProgram(
   for (const id of opIds) if (OP_ARITY[g.op[id] as number] === 0) nArgs += g.b[id] as number;
   const args = new Int32Array(nArgs);
   let argNext = 0;
+  const calls: LoopCall[] = [];
   for (const id of opIds) {
     const code = g.op[id] as number;
     op[next] = code;
+    if (code === LOOP) {
+      const call = g.calls[g.a[id] as number] as { loop: Loop; args: Int32Array; first: number };
+      const output = g.b[id] as number;
+      if (output === 0) {
+        calls.push({
+          loop: call.loop,
+          args: Int32Array.from(call.args, (arg) => (index[arg] as number) - 1),
+          first: next,
+        });
+      }
+      a[next] = calls.length - 1;
+      b[next] = output;
+      index[id] = ++next;
+      continue;
+    }
     const arity = OP_ARITY[code] as number;
     if (arity === 0) {
       const start = g.a[id] as number;
@@ -238,6 +292,7 @@ export function buildProgram(
     constants,
     outputs,
     scalar,
+    calls,
     source: options.source,
   }) as Program<number> | Program<Float64Array>;
 }
@@ -245,6 +300,10 @@ export function buildProgram(
 /** The `k`-th argument of node `id`, or −1 past the last. */
 function childOf(g: Graph, id: number, code: number, k: number): number {
   if (code === CONST || code === VAR) return -1;
+  if (code === LOOP) {
+    const args = (g.calls[g.a[id] as number] as { args: Int32Array }).args;
+    return k < args.length ? (args[k] as number) : -1;
+  }
   const arity = OP_ARITY[code] as number;
   if (arity === 0) return k < (g.b[id] as number) ? (g.pool[(g.a[id] as number) + k] as number) : -1;
   if (k === 0) return g.a[id] as number;
@@ -287,4 +346,15 @@ function orderVariables(
     );
   }
   return { ids, names };
+}
+
+/** A loop body's inputs: the given graph nodes and names; every variable the body reads must be one of them. */
+function bodyInputs(
+  found: readonly number[],
+  inputs: readonly number[],
+  names: readonly string[] | undefined,
+): { ids: number[]; names: string[] } {
+  if (found.length > 0)
+    throw new DifflabError('invalid-argument', 'a loop body reads a variable it was not given');
+  return { ids: [...inputs], names: names === undefined ? inputs.map((_, k) => `x${k}`) : [...names] };
 }

@@ -4,6 +4,7 @@
  * derivatives (its inputs carrying the perturbations of any number of enclosing forward or reverse passes).
  */
 import { DifflabError } from '../ir/errors.js';
+import { unrollFor } from '../ir/loop.js';
 import { CONST, OP_ARITY, OP_NAMES, VAR } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';
 import { NUM, type Num } from './num.js';
@@ -13,6 +14,7 @@ const OP_ON_NUMS = OP_NAMES.map((name) => NUM[name] as NumOp);
 
 /** Evaluates every output of `f` at nested numbers `xs` (in `f.variables` order). */
 export function evaluateNested(f: Program, xs: readonly Num[]): Num[] {
+  f = unrollFor(f, 'nested differentiation');
   if (xs.length !== f.variables.length) {
     throw new DifflabError(
       'bad-point',

@@ -6,6 +6,7 @@ import { programCost, type Stats } from '../ir/differentiator.js';
 import { DifflabError } from '../ir/errors.js';
 import { primalSweep } from '../ir/evaluate.js';
 import { formatNumber } from '../ir/format.js';
+import { unrollFor } from '../ir/loop.js';
 import type { Program } from '../ir/program.js';
 import { complexSweep, requireAnalytic } from './complex-sweep.js';
 import { type Resolved, STEP_RULE, stepAt } from './options.js';
@@ -54,6 +55,8 @@ export class Columns {
    * throws `non-finite` at the first subexpression that is not finite.
    */
   constructor(f: Program, x: Float64Array, o: Resolved) {
+    // The complex step's sweep runs flat programs: loops unrolled.
+    if (o.scheme === 'complex') f = unrollFor(f, 'the complex step');
     this.f = f;
     this.x = x;
     this.o = o;

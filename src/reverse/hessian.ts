@@ -19,6 +19,7 @@ import {
   programCost,
   type Result,
   requireScalar,
+  unrollFor,
   vectorOf,
 } from '../ir/index.js';
 
@@ -33,6 +34,7 @@ function hvpSweep(
   x: Float64Array,
   v: Float64Array,
 ): { gradient: Float64Array; hvp: Float64Array } {
+  f = unrollFor(f, 'the Hessian');
   const n = f.size;
   const val = new Array<Dual>(n);
   for (let i = 0; i < f.inputStart; i++) val[i] = new Dual(f.constants[i] as number, 0);

@@ -19,9 +19,10 @@ import {
   requireScalar,
   type Stats,
 } from '../ir/index.js';
+import { type CheckpointOptions, loopUsage, resetLoopUsage } from './loop.js';
 import { backward, record, type Tape, tapeFor } from './tape.js';
 
-export type ReverseOptions = CommonOptions;
+export interface ReverseOptions extends CommonOptions, CheckpointOptions {}
 
 /**
  * Records the tape at x, then runs one backward sweep per cotangent produced by `seeds` (each seeds the output
@@ -39,9 +40,10 @@ function sweep(
   const point = readVector(x, f.variables.length, 'the point');
   const tape: Tape = tapeFor(f);
   const backend = backendOf(options);
-  record(f, point, tape, options.check ?? false, backend);
+  resetLoopUsage();
+  record(f, point, tape, options.check ?? false, backend, options);
   for (let s = 0; s < cotangents; s++) {
-    backward(f, tape, (adj) => seed(adj, s), backend);
+    backward(f, tape, (adj) => seed(adj, s), backend, options);
     collect(tape.adjoints.subarray(f.inputStart, f.opStart), s);
   }
   return sweepStats(f, tape, cotangents, t0);
@@ -56,6 +58,11 @@ function sweepStats(f: Program, tape: Tape, cotangents: number, t0: number): Sta
   // The primal, then per backward sweep the partials and one multiply–add per edge.
   stats.ops = cost.nodes + cotangents * 2 * cost.edges;
   stats.bytes = tape.values.byteLength + tape.adjoints.byteLength;
+  if (f.calls.length > 0) {
+    // Loops: their bodies' tapes and what they kept for the backward sweeps.
+    const used = loopUsage();
+    stats.bytes += loopTapeBytes(f) + used.residualBytes;
+  }
   stats.time = now() - t0;
   return stats;
 }
@@ -105,18 +112,19 @@ export function reverseGradient(
   requireScalar(f);
   const point = readVector(x, f.variables.length, 'the point');
   const plan = planFor(f);
+  if (f.calls.length > 0) resetLoopUsage();
   const { tape, inputs } = plan;
   const backend = backendOf(options);
   const check = options.check ?? false;
-  if (backend === 'compile' && !check) {
+  if (backend === 'compile' && !check && f.calls.length === 0) {
     // record and backward, without looking the program up again.
     plan.compiled ??= compiled(f);
     loadPoint(f, point, tape.values);
     plan.compiled.tapePrimal(tape.values);
     plan.compiled.adjoint(tape.values, tape.adjoints, plan.seed);
   } else {
-    record(f, point, tape, check, backend);
-    backward(f, tape, plan.seed, backend);
+    record(f, point, tape, check, backend, options);
+    backward(f, tape, plan.seed, backend, options);
   }
   const out = options.out;
   if (out === undefined) return inputs.slice();
@@ -190,3 +198,15 @@ export const reverse: Differentiator<ReverseOptions> = {
     return { value: out, stats };
   },
 };
+
+/** Bytes of the tapes of every loop body in `f`, nested ones included (each body has one tape). */
+function loopTapeBytes(f: Program): number {
+  let bytes = 0;
+  const stack = [...f.calls];
+  while (stack.length > 0) {
+    const body = (stack.pop() as (typeof f.calls)[number]).loop.body;
+    bytes += 2 * body.size * 8;
+    stack.push(...body.calls);
+  }
+  return bytes;
+}

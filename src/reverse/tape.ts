@@ -7,6 +7,7 @@ import {
   activity,
   type Backend,
   compiled,
+  LOOP,
   type NaryOpDef,
   NUMERIC_PARTIALS,
   OP_ARITY,
@@ -15,6 +16,8 @@ import {
   type Program,
   primalSweep,
 } from '../ir/index.js';
+
+import { backwardCall, type CheckpointOptions, recordWithLoops } from './loop.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 
@@ -49,8 +52,10 @@ export function record(
   tape: Tape,
   check = false,
   backend: Backend = 'interpret',
+  options: CheckpointOptions = {},
 ): void {
-  primalSweep(f, x, tape.values, check, backend, true);
+  if (f.calls.length > 0) recordWithLoops(f, x, tape, check, backend, options);
+  else primalSweep(f, x, tape.values, check, backend, true);
 }
 
 /**
@@ -66,9 +71,11 @@ export function backward(
   tape: Tape,
   seed: (adjoints: Float64Array) => void,
   backend: Backend = 'interpret',
+  options: CheckpointOptions = {},
 ): void {
   const { values: v, adjoints: adj } = tape;
-  if (backend === 'compile') {
+  // A program with loop calls runs its own nodes by the interpreter and its loops' bodies by the backend.
+  if (backend === 'compile' && f.calls.length === 0) {
     compiled(f).adjoint(v, adj, seed);
     return;
   }
@@ -85,7 +92,11 @@ export function backward(
   let carry = 0;
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const g = i === carried ? carry : (adj[i] as number);
-    if (g === 0) continue;
+    if (g === 0) {
+      // A loop call runs when its first output is reached: the adjoints of all its outputs are final then.
+      if (op[i] === LOOP && b[i] === 0) backwardCall(f, a[i] as number, tape, backend, options);
+      continue;
+    }
     const code = op[i] as number;
     // add, sub and mul first, their partials written out (the values of their rules).
     if (code === MUL) {
@@ -116,6 +127,10 @@ export function backward(
       const yi = b[i] as number;
       if (xi >= c0) adj[xi] = (adj[xi] as number) + g;
       if (yi >= c0) adj[yi] = (adj[yi] as number) + (code === ADD ? g : g * -1);
+      continue;
+    }
+    if (code === LOOP) {
+      if (b[i] === 0) backwardCall(f, a[i] as number, tape, backend, options);
       continue;
     }
     const arity = OP_ARITY[code];

@@ -4,7 +4,7 @@
  */
 import { type Displayable, displayable } from '../display/mime.js';
 import { reverseTraceView } from '../display/trace.js';
-import { type Point, type Program, requireScalar, toPoint, traceSteps } from '../ir/index.js';
+import { type Point, type Program, requireScalar, toPoint, traceSteps, unrollFor } from '../ir/index.js';
 import { backward, record, tapeFor } from './tape.js';
 
 export interface TraceStep {
@@ -41,6 +41,7 @@ export interface ReverseTrace {
  */
 export function traceReverse(f: Program, at: Point): ReverseTrace & Displayable {
   requireScalar(f, 'trace');
+  f = unrollFor(f, 'a trace');
   const x = toPoint(f, at);
   const tape = tapeFor(f);
   record(f, x, tape);

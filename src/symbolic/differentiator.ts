@@ -15,6 +15,7 @@ import {
 } from '../ir/differentiator.js';
 import { DifflabError } from '../ir/errors.js';
 import { primalSweep, valueBuffer } from '../ir/evaluate.js';
+import { unrollFor } from '../ir/loop.js';
 import type { Program } from '../ir/program.js';
 import { type GraphDerivativeKind, graphDerivative } from './graph-engine.js';
 import { mathjsDerivativeProgram } from './mathjs-engine.js';
@@ -120,6 +121,8 @@ function run(
 ): { out: Float64Array; stats: Stats; o: ResolvedOptions; start: number } {
   const start = now();
   const o = resolveOptions(options);
+  // Symbolic derivatives are of the unrolled loops (that is the swell they show).
+  f = unrollFor(f, 'symbolic differentiation');
   const point = vectorOf(x, f.variables.length, 'the point');
   const { built, cached } = derivativeOf(f, kind, o);
   const stats = emptyStats();

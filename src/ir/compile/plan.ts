@@ -5,7 +5,7 @@
  * one repetition to the next (a chain x₁·x₂·…, the terms of Rosenbrock's sum, the objects of a loss). The
  * generated code for a loop is a JavaScript `for` loop, so its size does not grow with the program.
  */
-import { CONST, OP_ARITY, OP_CODE, VAR } from '../ops.js';
+import { CONST, LOOP, OP_ARITY, OP_CODE, VAR } from '../ops.js';
 import type { Program } from '../program.js';
 
 /** Nodes emitted one statement each, `start .. end − 1`. */
@@ -126,7 +126,13 @@ export function activity(f: Program): Uint8Array {
     const code = op[i] as number;
     if (code === VAR) active[i] = 1;
     else if (code === CONST) active[i] = 0;
-    else {
+    else if (code === LOOP) {
+      let any = 0;
+      f.forEachArg(i, (arg) => {
+        any |= active[arg] as number;
+      });
+      active[i] = any;
+    } else {
       const arity = OP_ARITY[code] as number;
       if (arity === 0) {
         const start = a[i] as number;

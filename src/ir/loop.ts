@@ -1,0 +1,458 @@
+/**
+ * Loops in the IR: a map over rows of data with a reduction, and a scan with a carried state. A loop's body
+ * is traced once from a JavaScript callback into a program of its own; the enclosing program holds one call
+ * of it (outputs with code {@link LOOP}), so a program's size is that of its text, not of its execution.
+ *
+ * A body program's inputs are, in order: the carry (a scan's), the row, the iteration index, then the values
+ * it captures from outside (every subexpression of the callback that does not depend on the carry, the row or
+ * the index is computed once outside the loop and passed in). Its outputs are the next carry (a scan's),
+ * then the per-iteration outputs.
+ *
+ * - map: `y = reduce_i body(row_i, i)`, output by output; `reduce` is `sum` or `logsumexp`.
+ * - scan: `carry_{i+1}, out_i = body(carry_i, row_i, i)`; the call's outputs are the final carry, then every
+ *   iteration's outputs (iteration-major).
+ *
+ * Semantics are those of the unrolled program ({@link unroll}), to the bit for the primal values.
+ */
+import { DifflabError } from './errors.js';
+import { currentGraph, Expr, Graph, type Operand } from './graph.js';
+import { CONST, LOOP, OP_ARITY, OP_CODE, VAR } from './ops.js';
+import { buildProgram, type LoopCall, type Program } from './program.js';
+
+/** How a map combines its rows' outputs. */
+export type Reduce = 'sum' | 'logsumexp';
+
+/** A loop: its kind, body program, data and shape. */
+export interface Loop {
+  readonly kind: 'map' | 'scan';
+  /** The body: inputs carry, row, index, captured; outputs next carry, then per-iteration outputs. */
+  readonly body: Program<Float64Array>;
+  /** Number of iterations. */
+  readonly n: number;
+  /** The rows of data, row-major (`n × width` values). */
+  readonly rows: Float64Array;
+  /** Values per row. */
+  readonly width: number;
+  /** A scan's carry size (0 for a map). */
+  readonly carry: number;
+  /** Outputs of the body per iteration, after the carry. */
+  readonly perStep: number;
+  /** Number of captured inputs (the call's arguments after a scan's initial carry). */
+  readonly captured: number;
+  /** A map's reduction. */
+  readonly reduce: Reduce | undefined;
+  /** Outputs of a call: a map's `perStep`; a scan's `carry + n · perStep`. */
+  readonly outputs: number;
+}
+
+/** The body's input position of the row's first value. */
+export const rowInput = (loop: Loop): number => loop.carry;
+/** The body's input position of the iteration index. */
+export const indexInput = (loop: Loop): number => loop.carry + loop.width;
+/** The body's input position of the first captured value. */
+export const capturedInput = (loop: Loop): number => loop.carry + loop.width + 1;
+
+/**
+ * The data a loop runs over: a number of iterations (no data), an array of rows of equal length, or a flat
+ * row-major array with its row width.
+ */
+export type Rows =
+  | number
+  | readonly (readonly number[])[]
+  | { readonly data: ArrayLike<number>; readonly width: number };
+
+export interface MapOptions {
+  /** How the rows' outputs combine: `sum` (the default) or `logsumexp` (log Σ e^y, without overflow). */
+  reduce?: Reduce;
+}
+
+/**
+ * A map over rows with a reduction: `reduce_i body(row_i, i)`, the body traced once. The body gets the row as
+ * expressions and the index as an expression, may read any expression built outside (it is captured), and
+ * returns one expression (the call gives one) or several (the call gives as many, each reduced on its own).
+ *
+ * @example
+ * const mu = variable('mu');
+ * // Σ_i (x_i − μ)² over three data points
+ * const loss = mapReduce([[1], [2], [4]], ([x]) => x.sub(mu).pow(2));
+ * gradient(program(loss), [0]); // Float64Array [-14]
+ */
+export function mapReduce(rows: Rows, body: (row: Expr[], i: Expr) => Operand, options?: MapOptions): Expr;
+export function mapReduce(
+  rows: Rows,
+  body: (row: Expr[], i: Expr) => readonly Operand[],
+  options?: MapOptions,
+): Expr[];
+export function mapReduce(
+  rows: Rows,
+  body: (row: Expr[], i: Expr) => Operand | readonly Operand[],
+  options: MapOptions = {},
+): Expr | Expr[] {
+  const reduce = options.reduce ?? 'sum';
+  if (reduce !== 'sum' && reduce !== 'logsumexp') {
+    throw new DifflabError(
+      'invalid-argument',
+      `mapReduce: reduce must be 'sum' or 'logsumexp', got '${String(reduce)}'`,
+    );
+  }
+  const data = readRows(rows, 'mapReduce');
+  if (reduce === 'logsumexp' && data.n === 0) {
+    throw new DifflabError('invalid-argument', 'mapReduce: logsumexp over no rows');
+  }
+  const g = currentGraph();
+  let single = false;
+  const traced = trace(g, 0, data.width, (_carry, row, i) => {
+    const out = body(row, i);
+    single = !Array.isArray(out);
+    return { carry: [], out: single ? [out as Operand] : (out as readonly Operand[]) };
+  });
+  const loop: Loop = {
+    kind: 'map',
+    body: traced.body,
+    n: data.n,
+    rows: data.rows,
+    width: data.width,
+    carry: 0,
+    perStep: traced.perStep,
+    captured: traced.captured.length,
+    reduce,
+    outputs: traced.perStep,
+  };
+  const first = g.call(loop, traced.captured);
+  const outs = Array.from({ length: loop.outputs }, (_, k) => new Expr(g, first + k));
+  return single ? (outs[0] as Expr) : outs;
+}
+
+/** What a scan's body returns: the next carry (same shape as the carry), or it with per-iteration outputs. */
+export type ScanStep<C> = C | { readonly carry: C; readonly out?: readonly Operand[] };
+
+/** A scan's results: the final carry, and each iteration's outputs (`out[i][k]`). */
+export interface ScanResult<C> {
+  readonly carry: C;
+  readonly out: Expr[][];
+}
+
+/**
+ * A loop with a carried state, after JAX's `lax.scan`: `carry_{i+1} = body(carry_i, row_i, i)`, the body
+ * traced once. The carry is one expression or an array of them; the body may also return per-iteration
+ * outputs as `{ carry, out }`.
+ *
+ * @example
+ * // the logistic map x ← r·x·(1 − x), 100 steps
+ * const r = variable('r');
+ * const { carry } = scan(variable('x0'), 100, (x) => r.mul(x).mul(sub(1, x)));
+ */
+export function scan(
+  init: Operand,
+  rows: Rows,
+  body: (carry: Expr, row: Expr[], i: Expr) => ScanStep<Operand>,
+): ScanResult<Expr>;
+export function scan(
+  init: readonly Operand[],
+  rows: Rows,
+  body: (carry: Expr[], row: Expr[], i: Expr) => ScanStep<readonly Operand[]>,
+): ScanResult<Expr[]>;
+export function scan(
+  init: Operand | readonly Operand[],
+  rows: Rows,
+  body: (carry: never, row: Expr[], i: Expr) => ScanStep<Operand | readonly Operand[]>,
+): ScanResult<Expr | Expr[]> {
+  const single = !Array.isArray(init);
+  const initList = (single ? [init] : init) as readonly Operand[];
+  const data = readRows(rows, 'scan');
+  const g = currentGraph();
+  const initIds = initList.map((o) => operandId(g, o, 'scan'));
+  const c = initIds.length;
+  const traced = trace(g, c, data.width, (carry, row, i) => {
+    const step = body((single ? carry[0] : carry) as never, row, i);
+    const isStep =
+      typeof step === 'object' && step !== null && !(step instanceof Expr) && !Array.isArray(step);
+    const next = isStep ? (step as { carry: Operand | readonly Operand[] }).carry : step;
+    const nextList = (single ? [next] : next) as readonly Operand[];
+    if (!Array.isArray(nextList) || nextList.length !== c) {
+      throw new DifflabError(
+        'invalid-argument',
+        `scan: the body must return a carry of ${c} value${c === 1 ? '' : 's'}, like the initial one`,
+      );
+    }
+    return { carry: nextList, out: isStep ? ((step as { out?: readonly Operand[] }).out ?? []) : [] };
+  });
+  const loop: Loop = {
+    kind: 'scan',
+    body: traced.body,
+    n: data.n,
+    rows: data.rows,
+    width: data.width,
+    carry: c,
+    perStep: traced.perStep,
+    captured: traced.captured.length,
+    reduce: undefined,
+    outputs: c + data.n * traced.perStep,
+  };
+  const first = g.call(loop, [...initIds, ...traced.captured]);
+  const carry = Array.from({ length: c }, (_, k) => new Expr(g, first + k));
+  const out: Expr[][] = [];
+  for (let i = 0; i < data.n; i++) {
+    const row: Expr[] = [];
+    for (let k = 0; k < traced.perStep; k++) row.push(new Expr(g, first + c + i * traced.perStep + k));
+    out.push(row);
+  }
+  return { carry: single ? (carry[0] as Expr) : carry, out };
+}
+
+function readRows(rows: Rows, who: string): { n: number; width: number; rows: Float64Array } {
+  if (typeof rows === 'number') {
+    if (!Number.isInteger(rows) || rows < 0) {
+      throw new DifflabError(
+        'invalid-argument',
+        `${who}: the number of iterations must be a whole number ≥ 0, got ${rows}`,
+      );
+    }
+    return { n: rows, width: 0, rows: new Float64Array(0) };
+  }
+  if (Array.isArray(rows)) {
+    const list = rows as readonly (readonly number[])[];
+    const width = list.length > 0 ? (list[0] as readonly number[]).length : 0;
+    const flat = new Float64Array(list.length * width);
+    list.forEach((row, i) => {
+      if (!Array.isArray(row) && !ArrayBuffer.isView(row)) {
+        throw new DifflabError('invalid-argument', `${who}: row ${i} is not an array of numbers`);
+      }
+      if (row.length !== width) {
+        throw new DifflabError(
+          'invalid-argument',
+          `${who}: row ${i} has ${row.length} values, row 0 has ${width}`,
+        );
+      }
+      for (let k = 0; k < width; k++) flat[i * width + k] = checkData(row[k], who, i, k);
+    });
+    return { n: list.length, width, rows: flat };
+  }
+  const { data, width } = rows as { data: ArrayLike<number>; width: number };
+  if (!Number.isInteger(width) || width < 1 || data === undefined || data.length % width !== 0) {
+    throw new DifflabError(
+      'invalid-argument',
+      `${who}: data of length ${data?.length} does not split into rows of width ${width}`,
+    );
+  }
+  const flat = Float64Array.from(data);
+  for (let k = 0; k < flat.length; k++) checkData(flat[k], who, Math.floor(k / width), k % width);
+  return { n: flat.length / width, width, rows: flat };
+}
+
+function checkData(v: unknown, who: string, i: number, k: number): number {
+  if (typeof v !== 'number')
+    throw new DifflabError('invalid-argument', `${who}: row ${i}, value ${k} is not a number`);
+  return v;
+}
+
+function operandId(g: Graph, o: Operand, who: string): number {
+  if (typeof o === 'number') return g.constant(o);
+  if (!(o instanceof Expr))
+    throw new DifflabError('invalid-argument', `${who}: expected expressions or numbers`);
+  if (o.graph !== g)
+    throw new DifflabError('graph-mismatch', `${who}: an expression comes from a different graph`);
+  return o.id;
+}
+
+let loopCounter = 0;
+
+/**
+ * Traces a body: fresh variables for the carry, the row and the index (names no parse can produce), the
+ * callback, then the body program over those and the captured values.
+ */
+function trace(
+  g: Graph,
+  carry: number,
+  width: number,
+  callback: (carry: Expr[], row: Expr[], i: Expr) => { carry: readonly Operand[]; out: readonly Operand[] },
+): { body: Program<Float64Array>; captured: number[]; perStep: number } {
+  const tag = ++loopCounter;
+  const firstId = g.size;
+  const names: string[] = [];
+  const param = (name: string) => {
+    names.push(name);
+    return new Expr(g, g.variable(`%loop${tag}.${name}`));
+  };
+  const carryParams = Array.from({ length: carry }, (_, k) => param(`carry${k}`));
+  const rowParams = Array.from({ length: width }, (_, k) => param(`row${k}`));
+  const index = param('i');
+  const result = callback(carryParams, rowParams, index);
+  const outIds = [...result.carry, ...result.out].map((o) => operandId(g, o, 'loop body'));
+  const captured = capturedNodes(g, outIds, firstId, firstId + names.length);
+  for (let k = 0; k < captured.length; k++) names.push(`captured${k}`);
+  const params = [...carryParams, ...rowParams, index].map((e) => e.id);
+  const body = buildProgram(g, outIds, false, {
+    inputs: [...params, ...captured],
+    inputNames: names,
+  }) as Program<Float64Array>;
+  return { body, captured, perStep: result.out.length };
+}
+
+/**
+ * The nodes a body captures: the outermost nodes (not constants) that do not depend on the parameters, ids
+ * `paramStart .. paramEnd − 1`, but are read by nodes that do (or are outputs). A node older than the
+ * parameters cannot depend on them, so the search stops there.
+ */
+function capturedNodes(g: Graph, outIds: readonly number[], paramStart: number, paramEnd: number): number[] {
+  // dep: 0 unknown, 1 on the stack, 2 independent, 3 dependent; for ids from paramStart on.
+  const dep = new Uint8Array(g.size - paramStart);
+  const isDep = (id: number) => id >= paramStart && dep[id - paramStart] === 3;
+  const stack: number[] = [];
+  for (const root of outIds) {
+    if (root < paramStart || dep[root - paramStart] !== 0) continue;
+    stack.push(root);
+    dep[root - paramStart] = 1;
+    while (stack.length > 0) {
+      const id = stack[stack.length - 1] as number;
+      let pushed = false;
+      for (const child of g.args(id)) {
+        if (child >= paramStart && dep[child - paramStart] === 0) {
+          dep[child - paramStart] = 1;
+          stack.push(child);
+          pushed = true;
+          break;
+        }
+      }
+      if (pushed) continue;
+      stack.pop();
+      const own = id < paramEnd && g.op[id] === VAR;
+      dep[id - paramStart] = own || g.args(id).some(isDep) ? 3 : 2;
+    }
+  }
+  const captured: number[] = [];
+  const seen = new Set<number>();
+  const take = (id: number) => {
+    if (isDep(id) || g.op[id] === CONST || seen.has(id)) return;
+    seen.add(id);
+    captured.push(id);
+  };
+  for (const root of outIds) take(root);
+  for (let id = paramStart; id < g.size; id++) if (isDep(id)) for (const child of g.args(id)) take(child);
+  return captured;
+}
+
+/** True when `f` holds a loop call. */
+export function hasLoops(f: Program): boolean {
+  return f.calls.length > 0;
+}
+
+/**
+ * The same function with every loop unrolled: a flat program, as `parse` would give, whose primal values equal
+ * the looped program's to the bit. Its size is the loops' executed size; {@link unrolledSize} tells it first.
+ */
+export function unroll<Out extends number | Float64Array>(f: Program<Out>): Program<Out> {
+  if (!hasLoops(f)) return f;
+  const g = new Graph();
+  const inputs = f.variables.map((name) => g.variable(name));
+  const outs = instantiate(f, g, inputs);
+  return buildProgram(g, Array.from(outs), f.scalar, { variables: f.variables }) as Program<Out>;
+}
+
+/** The graph ids of `p`'s outputs, its nodes rebuilt in `g` on input nodes `inputs` (loops unrolled). */
+function instantiate(p: Program, g: Graph, inputs: ArrayLike<number>): Int32Array {
+  const ids = new Int32Array(p.size);
+  for (let i = 0; i < p.inputStart; i++) ids[i] = g.constant(p.constants[i] as number);
+  for (let k = 0; k < p.variables.length; k++) ids[p.inputStart + k] = inputs[k] as number;
+  for (let i = p.opStart; i < p.size; i++) {
+    const code = p.op[i] as number;
+    if (code === LOOP) {
+      if (p.b[i] !== 0) continue;
+      const call = p.calls[p.a[i] as number] as LoopCall;
+      const outs = unrollCall(
+        call.loop,
+        g,
+        Array.from(call.args, (arg) => ids[arg] as number),
+      );
+      ids.set(outs, i);
+      continue;
+    }
+    const arity = OP_ARITY[code] as number;
+    if (arity === 1) ids[i] = g.apply(code, ids[p.a[i] as number] as number);
+    else if (arity === 2)
+      ids[i] = g.apply(code, ids[p.a[i] as number] as number, ids[p.b[i] as number] as number);
+    else {
+      const start = p.a[i] as number;
+      const count = p.b[i] as number;
+      ids[i] = g.applyN(
+        code,
+        Array.from(p.args.subarray(start, start + count), (arg) => ids[arg] as number),
+      );
+    }
+  }
+  return Int32Array.from(p.outputs, (o) => ids[o] as number);
+}
+
+/** A call's outputs, unrolled into `g`. */
+function unrollCall(loop: Loop, g: Graph, args: readonly number[]): Int32Array {
+  const { body, n, width, carry: c, perStep } = loop;
+  const inputs = new Int32Array(body.variables.length);
+  inputs.set(args.slice(c), capturedInput(loop));
+  let carry = args.slice(0, c);
+  const steps: Int32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    inputs.set(carry, 0);
+    for (let k = 0; k < width; k++) inputs[c + k] = g.constant(loop.rows[i * width + k] as number);
+    inputs[c + width] = g.constant(i);
+    const outs = instantiate(body, g, inputs);
+    carry = Array.from(outs.subarray(0, c));
+    steps.push(outs.subarray(c));
+  }
+  if (loop.kind === 'scan') {
+    const result = new Int32Array(loop.outputs);
+    result.set(carry, 0);
+    for (let i = 0; i < steps.length; i++) result.set(steps[i] as Int32Array, c + i * perStep);
+    return result;
+  }
+  return Int32Array.from({ length: perStep }, (_, k) => {
+    const terms = steps.map((s) => s[k] as number);
+    if (loop.reduce === 'logsumexp') return g.applyN(OP_CODE.logsumexp, terms);
+    if (terms.length === 0) return g.constant(0);
+    return terms.length === 1 ? (terms[0] as number) : g.applyN(OP_CODE.sum, terms);
+  });
+}
+
+/**
+ * The number of nodes the unrolled program would execute (operations, not leaves), computed on the loops'
+ * structure without unrolling: each call counts its body's operations once per iteration, plus a map's
+ * reduction node per output. Shared equal subterms across iterations are counted each time.
+ */
+export function unrolledOps(f: Program): number {
+  let total = 0;
+  for (let i = f.opStart; i < f.size; i++) {
+    if (f.op[i] !== LOOP) {
+      total++;
+      continue;
+    }
+    if (f.b[i] !== 0) continue;
+    const loop = (f.calls[f.a[i] as number] as LoopCall).loop;
+    total += loop.n * unrolledOps(loop.body) + (loop.kind === 'map' ? loop.perStep : 0);
+  }
+  return total;
+}
+
+/** The most operations a method that unrolls loops will unroll (about 60 bytes each while it runs). */
+export const UNROLL_LIMIT = 10_000_000;
+
+const unrolled = new WeakMap<Program, Program>();
+
+/**
+ * `f` itself when it has no loops; otherwise its unrolled form (cached), for the methods that work on flat
+ * programs only (`who` names the method in the `budget` error past {@link UNROLL_LIMIT} operations).
+ */
+export function unrollFor<Out extends number | Float64Array>(f: Program<Out>, who: string): Program<Out> {
+  if (!hasLoops(f)) return f;
+  let u = unrolled.get(f);
+  if (u === undefined) {
+    const ops = unrolledOps(f);
+    if (ops > UNROLL_LIMIT) {
+      throw new DifflabError(
+        'budget',
+        `${who} unrolls loops, and this program's loops run ${ops.toExponential(2)} operations (at most ${UNROLL_LIMIT.toExponential(0)}); forward and reverse mode run loops as loops`,
+      );
+    }
+    u = unroll(f);
+    unrolled.set(f, u);
+  }
+  return u as Program<Out>;
+}

@@ -1,0 +1,360 @@
+/**
+ * Reverse mode through loop calls. The recording sweep computes each call's outputs and keeps what its
+ * backward sweep needs; the backward sweep runs each iteration's body forward and backward together, so a
+ * loop holds the memory of one body, plus a scan's carries as its checkpointing keeps them.
+ *
+ * - A map whose sum has one output: the recording runs each row's sweeps at once and keeps Σ_i ∇y_i over the
+ *   captured values (one vector); the backward sweep scales it by the output's adjoint.
+ * - Any other map: the backward sweep runs each row's sweeps again, seeded by the output adjoints (times
+ *   e^(y − z) for logsumexp).
+ * - A scan: the backward sweep runs the iterations from last to first, each from its carry. `all` keeps every
+ *   carry; `sqrt` keeps every ⌈√n⌉-th and recomputes a segment at a time; `binomial` keeps only the first and
+ *   places at most `snapshots` more as Griewank's revolve does (the fewest recomputations for that memory).
+ */
+import {
+  type Backend,
+  callPrimal,
+  capturedInput,
+  DifflabError,
+  type Loop,
+  type LoopCall,
+  loadCallInputs,
+  loopWork,
+  type Program,
+  primalSweep,
+  setIteration,
+} from '../ir/index.js';
+import { backward, type Tape, tapeFor } from './tape.js';
+
+/** How a scan's backward sweep gets its carries. */
+export type Checkpoint = 'all' | 'sqrt' | 'binomial';
+
+export interface CheckpointOptions {
+  /** Which carries a scan keeps for its backward sweep (default `all`). */
+  checkpoint?: Checkpoint;
+  /** Binomial checkpointing's number of snapshots besides the first carry (default ⌈log₂ n⌉). */
+  snapshots?: number;
+}
+
+/** What a call's backward sweep reads, kept by the recording. */
+type Residual =
+  | { readonly kind: 'gradient'; readonly g: Float64Array }
+  | { readonly kind: 'rows' }
+  | {
+      readonly kind: 'scan';
+      readonly stride: number;
+      readonly snaps: Float64Array;
+      readonly snapshots: number;
+    };
+
+/** What loops used in the sweeps since the last {@link resetLoopUsage}. */
+export interface LoopUsage {
+  /** Bytes held for backward sweeps beyond the tapes: kept carries and gradients, at most at once per call. */
+  residualBytes: number;
+  /** Runs of a body's primal sweep, recomputations included. */
+  bodyPrimals: number;
+  /** Runs of a body's backward sweep. */
+  bodyBackwards: number;
+}
+
+const usage: LoopUsage = { residualBytes: 0, bodyPrimals: 0, bodyBackwards: 0 };
+
+/** Zeroes the loop counters (a method calls it before a gradient). */
+export function resetLoopUsage(): void {
+  usage.residualBytes = 0;
+  usage.bodyPrimals = 0;
+  usage.bodyBackwards = 0;
+}
+
+/** The loop counters since the last reset. */
+export function loopUsage(): Readonly<LoopUsage> {
+  return { ...usage };
+}
+
+const residuals = new WeakMap<Tape, Residual[]>();
+
+function residualsOf(tape: Tape): Residual[] {
+  let r = residuals.get(tape);
+  if (r === undefined) {
+    r = [];
+    residuals.set(tape, r);
+  }
+  return r;
+}
+
+/**
+ * The recording sweep of `f` into `tape` (every node's value), keeping each loop call's residuals.
+ */
+export function recordWithLoops(
+  f: Program,
+  x: ArrayLike<number>,
+  tape: Tape,
+  check: boolean,
+  backend: Backend,
+  options: CheckpointOptions,
+): void {
+  const kept = residualsOf(tape);
+  primalSweep(f, x, tape.values, check, backend, true, (g, index, v, chk, be) => {
+    kept[index] = recordCall(g, index, v, chk, be, options);
+  });
+}
+
+/** One body iteration, forward then backward: values in the body's tape, adjoints seeded by `seed`. */
+function bodySweeps(
+  loop: Loop,
+  x: Float64Array,
+  check: boolean,
+  backend: Backend,
+  options: CheckpointOptions,
+  seed: (adj: Float64Array, values: Float64Array) => void,
+): Tape {
+  const body = loop.body;
+  const bt = tapeFor(body);
+  usage.bodyPrimals++;
+  if (body.calls.length === 0) primalSweep(body, x, bt.values, check, backend);
+  else recordWithLoops(body, x, bt, check, backend, options);
+  usage.bodyBackwards++;
+  backward(body, bt, (adj) => seed(adj, bt.values), backend);
+  return bt;
+}
+
+/** A body's primal sweep into `v`: values only (a backward sweep records the body again). */
+function bodyPrimal(loop: Loop, x: Float64Array, v: Float64Array, check: boolean, backend: Backend): void {
+  usage.bodyPrimals++;
+  primalSweep(loop.body, x, v, check, backend);
+}
+
+function recordCall(
+  f: Program,
+  index: number,
+  v: Float64Array,
+  check: boolean,
+  backend: Backend,
+  options: CheckpointOptions,
+): Residual {
+  const call = f.calls[index] as LoopCall;
+  const { loop, first } = call;
+  const { body, n, carry: c, perStep } = loop;
+  const w = loopWork(loop);
+  const x = w.x;
+  loadCallInputs(call, v, x);
+  const outs = body.outputs;
+  const cap = body.inputStart + capturedInput(loop);
+  if (loop.kind === 'map') {
+    if (loop.reduce !== 'sum' || perStep !== 1) {
+      // The backward sweep runs the rows again; here only their values.
+      usage.bodyPrimals += n;
+      callPrimal(f, index, v, check, backend);
+      return { kind: 'rows' };
+    }
+    const g = new Float64Array(loop.captured);
+    if (n === 0) v[first] = 0;
+    for (let i = 0; i < n; i++) {
+      setIteration(loop, x, i);
+      const bt = bodySweeps(loop, x, check, backend, options, (adj) => {
+        adj[outs[0] as number] = 1;
+      });
+      const y = bt.values[outs[0] as number] as number;
+      v[first] = i === 0 ? y : (v[first] as number) + y;
+      for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (bt.adjoints[cap + k] as number);
+    }
+    usage.residualBytes += g.byteLength;
+    return { kind: 'gradient', g };
+  }
+  const strategy = options.checkpoint ?? 'all';
+  if (strategy !== 'all' && strategy !== 'sqrt' && strategy !== 'binomial') {
+    throw new DifflabError(
+      'invalid-argument',
+      `checkpoint must be 'all', 'sqrt' or 'binomial', got '${String(strategy)}'`,
+    );
+  }
+  const stride =
+    strategy === 'all' ? 1 : strategy === 'sqrt' ? Math.max(1, Math.ceil(Math.sqrt(n))) : Math.max(1, n);
+  const snaps = new Float64Array(Math.ceil(n / stride) * c);
+  const snapshots = strategy === 'binomial' ? snapshotCount(n, options.snapshots) : 0;
+  for (let i = 0; i < n; i++) {
+    if (i % stride === 0) snaps.set(x.subarray(0, c), (i / stride) * c);
+    setIteration(loop, x, i);
+    bodyPrimal(loop, x, w.v, check, backend);
+    for (let k = 0; k < c; k++) x[k] = w.v[outs[k] as number] as number;
+    const base = first + c + i * perStep;
+    for (let k = 0; k < perStep; k++) v[base + k] = w.v[outs[c + k] as number] as number;
+  }
+  for (let k = 0; k < c; k++) v[first + k] = x[k] as number;
+  usage.residualBytes += snaps.byteLength + snapshots * c * 8;
+  return { kind: 'scan', stride, snaps, snapshots };
+}
+
+function snapshotCount(n: number, requested: number | undefined): number {
+  if (requested === undefined) return Math.max(1, Math.ceil(Math.log2(Math.max(2, n))));
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new DifflabError('invalid-argument', `snapshots must be a whole number ≥ 1, got ${requested}`);
+  }
+  return requested;
+}
+
+/**
+ * The backward sweep of call `index` of `f`: adds to the adjoints of its arguments what the adjoints of its
+ * outputs (already final in `adj`) send back. A call whose outputs all have zero adjoints sends nothing.
+ */
+export function backwardCall(
+  f: Program,
+  index: number,
+  tape: Tape,
+  backend: Backend,
+  options: CheckpointOptions,
+): void {
+  const { values: v, adjoints: adj } = tape;
+  const call = f.calls[index] as LoopCall;
+  const { loop, first, args } = call;
+  const { body, n, carry: c, perStep } = loop;
+  let any = false;
+  for (let k = first; k < first + loop.outputs; k++) if (adj[k] !== 0) any = true;
+  if (!any) return;
+  const residual = residualsOf(tape)[index];
+  if (residual === undefined)
+    throw new Error('difflab: a loop call was not recorded before its backward sweep');
+  const cap = body.inputStart + capturedInput(loop);
+  const outs = body.outputs;
+  // The captured values' adjoints, summed over iterations, then added to the arguments'.
+  const gCap = new Float64Array(loop.captured);
+  const check = false;
+  const x = loopWork(loop).x;
+  loadCallInputs(call, v, x);
+  if (residual.kind === 'gradient') {
+    const ybar = adj[first] as number;
+    for (let k = 0; k < loop.captured; k++) {
+      const p = residual.g[k] as number;
+      if (p !== 0) gCap[k] = ybar * p;
+    }
+  } else if (residual.kind === 'rows') {
+    for (let i = 0; i < n; i++) {
+      setIteration(loop, x, i);
+      const bt = bodySweeps(loop, x, check, backend, options, (badj, bv) => {
+        for (let k = 0; k < perStep; k++) {
+          const ybar = adj[first + k] as number;
+          if (ybar === 0) continue;
+          const o = outs[k] as number;
+          // logsumexp: ∂z/∂y_i = e^(y_i − z)
+          badj[o] =
+            (badj[o] as number) +
+            (loop.reduce === 'sum' ? ybar : ybar * Math.exp((bv[o] as number) - (v[first + k] as number)));
+        }
+      });
+      for (let k = 0; k < gCap.length; k++) gCap[k] = (gCap[k] as number) + (bt.adjoints[cap + k] as number);
+    }
+  } else {
+    const cbar = new Float64Array(c);
+    for (let k = 0; k < c; k++) cbar[k] = adj[first + k] as number;
+    const step = (i: number, carry: Float64Array) => {
+      x.set(carry.subarray(0, c), 0);
+      setIteration(loop, x, i);
+      const bt = bodySweeps(loop, x, check, backend, options, (badj) => {
+        for (let k = 0; k < c; k++)
+          badj[outs[k] as number] = (badj[outs[k] as number] as number) + (cbar[k] as number);
+        const base = first + c + i * perStep;
+        for (let k = 0; k < perStep; k++) {
+          const o = outs[c + k] as number;
+          badj[o] = (badj[o] as number) + (adj[base + k] as number);
+        }
+      });
+      for (let k = 0; k < c; k++) cbar[k] = bt.adjoints[body.inputStart + k] as number;
+      for (let k = 0; k < gCap.length; k++) gCap[k] = (gCap[k] as number) + (bt.adjoints[cap + k] as number);
+    };
+    const advance = (from: number, to: number, carry: Float64Array) => {
+      const w = loopWork(loop);
+      for (let i = from; i < to; i++) {
+        x.set(carry.subarray(0, c), 0);
+        setIteration(loop, x, i);
+        bodyPrimal(loop, x, w.v, check, backend);
+        for (let k = 0; k < c; k++) carry[k] = w.v[outs[k] as number] as number;
+      }
+    };
+    reverseScan(n, c, residual, step, advance);
+    for (let k = 0; k < c; k++)
+      adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
+  }
+  for (let k = 0; k < gCap.length; k++) {
+    const arg = args[c + k] as number;
+    adj[arg] = (adj[arg] as number) + (gCap[k] as number);
+  }
+}
+
+/**
+ * Runs `step(i, carry_i)` for i = n − 1 down to 0, getting each carry from the kept ones and `advance` (which
+ * runs iterations `from .. to − 1` on a carry in place).
+ */
+function reverseScan(
+  n: number,
+  c: number,
+  residual: { stride: number; snaps: Float64Array; snapshots: number },
+  step: (i: number, carry: Float64Array) => void,
+  advance: (from: number, to: number, carry: Float64Array) => void,
+): void {
+  const { stride, snaps } = residual;
+  if (n === 0) return;
+  if (stride === 1) {
+    for (let i = n - 1; i >= 0; i--) step(i, snaps.subarray(i * c, i * c + c));
+    return;
+  }
+  if (residual.snapshots === 0) {
+    // sqrt: one segment at a time, its carries recomputed from the segment's kept first carry.
+    const segment = new Float64Array(stride * c);
+    for (let s = Math.ceil(n / stride) - 1; s >= 0; s--) {
+      const start = s * stride;
+      const end = Math.min(n, start + stride);
+      segment.set(snaps.subarray(s * c, s * c + c), 0);
+      for (let i = start + 1; i < end; i++) {
+        segment.copyWithin((i - start) * c, (i - start - 1) * c, (i - start) * c);
+        advance(i - 1, i, segment.subarray((i - start) * c, (i - start) * c + c));
+      }
+      for (let i = end - 1; i >= start; i--) step(i, segment.subarray((i - start) * c, (i - start) * c + c));
+    }
+    return;
+  }
+  binomialReverse(0, n, snaps.slice(0, c), residual.snapshots, c, step, advance);
+}
+
+/** β(s, t) = C(s + t, s): the most iterations s snapshots reverse with t recomputations of each at most. */
+function beta(s: number, t: number): number {
+  let r = 1;
+  for (let k = 1; k <= s; k++) r = (r * (t + k)) / k;
+  return Math.round(r);
+}
+
+/**
+ * Reverses iterations `l .. r − 1` from the carry at `l` with `s` free snapshots, as revolve does: with t the
+ * fewest recomputations for which β(s, t) ≥ r − l, a snapshot goes at r − min(β(s − 1, t), r − l − 1); the right
+ * part is reversed with s − 1 snapshots, then the left with s. The recursion is at most s + t deep.
+ */
+function binomialReverse(
+  l: number,
+  r: number,
+  carryL: Float64Array,
+  s: number,
+  c: number,
+  step: (i: number, carry: Float64Array) => void,
+  advance: (from: number, to: number, carry: Float64Array) => void,
+): void {
+  while (r - l > 0) {
+    if (r - l === 1) {
+      step(l, carryL.slice());
+      return;
+    }
+    const work = carryL.slice();
+    if (s === 0) {
+      // No snapshot left: recompute from l for the last iteration, then the one before, ...
+      advance(l, r - 1, work);
+      step(r - 1, work);
+      r--;
+      continue;
+    }
+    let t = 1;
+    while (beta(s, t) < r - l) t++;
+    const right = Math.min(beta(s - 1, t), r - l - 1);
+    const m = r - right;
+    advance(l, m, work);
+    binomialReverse(m, r, work, s - 1, c, step, advance);
+    r = m;
+  }
+}

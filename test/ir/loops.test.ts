@@ -1,0 +1,381 @@
+/**
+ * Loops in the IR (maps with a reduction, scans): every method against the unrolled program, closed forms,
+ * the interpreter against the compiled backend to the bit, and the scan's checkpointing strategies.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  type Backend,
+  DifflabError,
+  type Expr,
+  evaluate,
+  hessian,
+  mapReduce,
+  methods,
+  metrics,
+  type Program,
+  program,
+  scan,
+  sub,
+  unroll,
+  unrolledOps,
+  variable,
+  withGraph,
+} from '../../src/index.js';
+import { loopUsage } from '../../src/reverse/loop.js';
+import { buildSpec, closeNormwise, specArbitrary } from '../support/expressions.js';
+
+const BACKENDS: readonly Backend[] = ['interpret', 'compile'];
+
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+const vec = (x: number | Float64Array) => (typeof x === 'number' ? [x] : Array.from(x));
+
+/** Every exact derivative of f at x by one backend, flattened: Jacobian rows by both modes, a vjp, a jvp. */
+function derivatives(f: Program, x: ArrayLike<number>, backend: Backend): number[] {
+  const m = f.outputs.length;
+  const n = f.variables.length;
+  const u = Array.from({ length: m }, (_, k) => (k % 2 === 0 ? 1.5 : -0.25));
+  const t = Array.from({ length: n }, (_, k) => (k % 3 === 0 ? -1 : 0.5));
+  const o = { backend };
+  return [
+    ...vec(evaluate(f, x, o)),
+    ...methods.reverse.jacobian(f, x, o).value.flatMap((r) => Array.from(r)),
+    ...methods.reverse.vjp(f, x, u, o).value,
+    ...methods.forward.jvp(f, x, t, o).value,
+    ...methods.forward.jacobian(f, x, { ...o, chunk: 1 }).value.flatMap((r) => Array.from(r)),
+    ...methods.forward.jacobian(f, x, { ...o, chunk: 3 }).value.flatMap((r) => Array.from(r)),
+  ];
+}
+
+describe('mapReduce', () => {
+  it('Σ s·(xᵢ − μ)² and its gradient [−2s Σ(xᵢ − μ), Σ(xᵢ − μ)²] by every method and backend', () => {
+    const f = withGraph(() => {
+      const mu = variable('mu');
+      const s = variable('s');
+      return program(
+        mapReduce([[1], [2], [4]], ([x]) => (x as Expr).sub(mu).pow(2).mul(s)),
+        { variables: [mu, s] },
+      );
+    });
+    const [mu, s] = [0.5, 2];
+    const xs = [1, 2, 4];
+    const value = s * xs.reduce((acc, x) => acc + (x - mu) ** 2, 0);
+    const grad = [
+      -2 * s * xs.reduce((acc, x) => acc + (x - mu), 0),
+      xs.reduce((acc, x) => acc + (x - mu) ** 2, 0),
+    ];
+    expect(evaluate(f, [mu, s])).toBeCloseTo(value, 13);
+    for (const backend of BACKENDS) {
+      for (const method of ['reverse', 'forward', 'numeric', 'symbolic'] as const) {
+        const g = methods[method].gradient(f, [mu, s], { backend }).value;
+        const digits = method === 'numeric' ? 8 : 12;
+        expect(g[0]).toBeCloseTo(grad[0] as number, digits);
+        expect(g[1]).toBeCloseTo(grad[1] as number, digits);
+      }
+    }
+  });
+
+  it('a body that does not use the row is hoisted: its captured value is computed once, outside', () => {
+    const f = withGraph(() => {
+      const a = variable('a');
+      // a.sin() does not depend on the row: the body reads it as a captured value.
+      return program(mapReduce(4, (_row, i) => a.sin().mul(i)));
+    });
+    expect(f.calls.length).toBe(1);
+    const call = f.calls[0];
+    expect(call?.loop.captured).toBe(1);
+    expect(f.opName(call?.args[0] as number)).toBe('sin');
+    // Σ_{i<4} i·sin a = 6 sin a
+    expect(evaluate(f, [0.7])).toBeCloseTo(6 * Math.sin(0.7), 14);
+    expect(methods.reverse.gradient(f, [0.7]).value[0]).toBeCloseTo(6 * Math.cos(0.7), 14);
+  });
+
+  it('logsumexp over rows: log Σ e^(wᵢ·x) and its gradient, the softmax-weighted mean of the rows', () => {
+    const rows = [
+      [1, 2],
+      [-1, 0.5],
+      [3, -2],
+      [0, 0],
+    ];
+    const f = withGraph(() => {
+      const w = [variable('w0'), variable('w1')];
+      return program(
+        mapReduce(rows, (r) => (r[0] as Expr).mul(w[0] as Expr).add((r[1] as Expr).mul(w[1] as Expr)), {
+          reduce: 'logsumexp',
+        }),
+      );
+    });
+    const w = [0.3, -0.4];
+    const z = rows.map((r) => (r[0] as number) * (w[0] as number) + (r[1] as number) * (w[1] as number));
+    const lse = Math.log(z.reduce((acc, v) => acc + Math.exp(v), 0));
+    const p = z.map((v) => Math.exp(v - lse));
+    const grad = [0, 1].map((k) => rows.reduce((acc, r, i) => acc + (p[i] as number) * (r[k] as number), 0));
+    expect(evaluate(f, w)).toBeCloseTo(lse, 13);
+    for (const backend of BACKENDS) {
+      for (const method of ['reverse', 'forward'] as const) {
+        const g = methods[method].gradient(f, w, { backend }).value;
+        expect(g[0]).toBeCloseTo(grad[0] as number, 13);
+        expect(g[1]).toBeCloseTo(grad[1] as number, 13);
+      }
+    }
+  });
+
+  it('several outputs, each reduced on its own; primal values equal the unrolled program to the bit', () => {
+    const f = withGraph(() => {
+      const a = variable('a');
+      const b = variable('b');
+      return program(
+        mapReduce({ data: [0.5, 1, 1.5, 2, 2.5, 3], width: 2 }, ([x, y]) => [
+          (x as Expr).mul(a).sin(),
+          (y as Expr).add(b).exp().mul(a),
+        ]),
+      );
+    });
+    const u = unroll(f);
+    expect(u.calls.length).toBe(0);
+    expect(sameBits(evaluate(f, [0.3, -0.2]), evaluate(u, [0.3, -0.2]))).toBe(true);
+    const ref = methods.reverse.jacobian(u, [0.3, -0.2]).value.flatMap((r) => Array.from(r));
+    for (const backend of BACKENDS) {
+      const jr = methods.reverse.jacobian(f, [0.3, -0.2], { backend }).value.flatMap((r) => Array.from(r));
+      const jf = methods.forward.jacobian(f, [0.3, -0.2], { backend }).value.flatMap((r) => Array.from(r));
+      expect(closeNormwise(jr, ref, 1e-14)).toBe(true);
+      expect(closeNormwise(jf, ref, 1e-14)).toBe(true);
+    }
+  });
+
+  it('refuses bad rows and reductions with coded errors', () => {
+    withGraph(() => {
+      const a = variable('a');
+      const code = (fn: () => unknown) => {
+        try {
+          fn();
+        } catch (e) {
+          return e instanceof DifflabError ? e.code : 'not a DifflabError';
+        }
+        return 'no error';
+      };
+      expect(code(() => mapReduce([[1, 2], [3]], () => a))).toBe('invalid-argument');
+      expect(code(() => mapReduce({ data: [1, 2, 3], width: 2 }, () => a))).toBe('invalid-argument');
+      expect(code(() => mapReduce(-1, () => a))).toBe('invalid-argument');
+      expect(code(() => mapReduce(2, () => a, { reduce: 'max' as never }))).toBe('invalid-argument');
+      expect(code(() => mapReduce(0, () => a, { reduce: 'logsumexp' }))).toBe('invalid-argument');
+      expect(code(() => scan([a, a], 3, (c) => [c[0] as Expr]))).toBe('invalid-argument');
+    });
+  });
+});
+
+/** The logistic map x ← r·x·(1 − x) for n steps, as a scan. */
+function logisticScan(n: number): Program<number> {
+  return withGraph(() => {
+    const r = variable('r');
+    const x0 = variable('x0');
+    const { carry } = scan(x0, n, (x) => r.mul(x).mul(sub(1, x)));
+    return program(carry, { variables: [x0, r] });
+  });
+}
+
+/** The logistic map and its derivatives by hand: x′ = r(1 − 2x)·x′ (+ x(1 − x) for d/dr). */
+function logisticByHand(x0: number, r: number, n: number): { x: number; dx0: number; dr: number } {
+  let x = x0;
+  let dx0 = 1;
+  let dr = 0;
+  for (let k = 0; k < n; k++) {
+    const slope = r * (1 - 2 * x);
+    dr = x * (1 - x) + slope * dr;
+    dx0 = slope * dx0;
+    x = r * x * (1 - x);
+  }
+  return { x, dx0, dr };
+}
+
+describe('scan', () => {
+  it('the logistic map and its gradient against the recurrence by hand, by every method and backend', () => {
+    const n = 30;
+    const f = logisticScan(n);
+    expect(f.size).toBeLessThan(10);
+    const ref = logisticByHand(0.3, 3.2, n);
+    expect(evaluate(f, [0.3, 3.2])).toBeCloseTo(ref.x, 12);
+    for (const backend of BACKENDS) {
+      for (const method of ['reverse', 'forward', 'symbolic'] as const) {
+        const g = methods[method].gradient(f, [0.3, 3.2], { backend, engine: 'graph' }).value;
+        expect(closeNormwise(g, [ref.dx0, ref.dr], 1e-11)).toBe(true);
+      }
+    }
+    // The mathjs engine unrolls the loop into a tree: 30 steps of x·(1 − x) double it each time (the swell).
+    expect(() => methods.symbolic.gradient(f, [0.3, 3.2])).toThrow(/expression tree .* has 6\.44e\+9 nodes/);
+  });
+
+  it('every checkpointing strategy gives the store-all gradient to the bit, and keeps less', () => {
+    const n = 400;
+    const f = logisticScan(n);
+    const x = [0.3, 3.2];
+    const bytes: Record<string, number> = {};
+    const primals: Record<string, number> = {};
+    const all = methods.reverse.gradient(f, x, { checkpoint: 'all' });
+    for (const checkpoint of ['all', 'sqrt', 'binomial'] as const) {
+      for (const backend of BACKENDS) {
+        const r = methods.reverse.gradient(f, x, { checkpoint, backend });
+        expect(sameBits(r.value, all.value)).toBe(true);
+        bytes[checkpoint] = r.stats.bytes;
+        primals[checkpoint] = loopUsage().bodyPrimals;
+      }
+    }
+    // store-all keeps n carries, √n keeps ⌈√n⌉ + a segment of ⌈√n⌉, binomial ⌈log₂ n⌉ snapshots.
+    expect(bytes.all).toBeGreaterThan(bytes.sqrt as number);
+    expect(bytes.sqrt).toBeGreaterThan(bytes.binomial as number);
+    // Recomputation: store-all runs each iteration's body forward twice (record, backward), √n about three
+    // times, binomial at most t + 2 times with β(s, t) ≥ n.
+    expect(primals.all).toBe(2 * n);
+    expect(primals.sqrt).toBeLessThanOrEqual(3 * n);
+    const s = Math.ceil(Math.log2(n));
+    let t = 1;
+    const beta = (a: number, b: number) => {
+      let r = 1;
+      for (let k = 1; k <= a; k++) r = (r * (b + k)) / k;
+      return Math.round(r);
+    };
+    while (beta(s, t) < n) t++;
+    expect(primals.binomial).toBeLessThanOrEqual((t + 2) * n);
+  });
+
+  it('binomial checkpointing with one snapshot and with many still gives the store-all gradient', () => {
+    const f = logisticScan(57);
+    const x = [0.4, 3.7];
+    const all = methods.reverse.gradient(f, x).value;
+    for (const snapshots of [1, 2, 3, 7, 60]) {
+      const g = methods.reverse.gradient(f, x, { checkpoint: 'binomial', snapshots }).value;
+      expect(sameBits(g, all)).toBe(true);
+    }
+  });
+
+  it('per-iteration outputs and a carry of two: a damped oscillator, against the unrolled program', () => {
+    const f = withGraph(() => {
+      const k = variable('k');
+      const c = variable('c');
+      const dt = 0.1;
+      const { carry, out } = scan(
+        [variable('p0'), variable('v0')],
+        [[0], [1], [0], [0.5], [0]],
+        ([p, v], [force]) => {
+          const acc = (force as Expr).sub(k.mul(p as Expr)).sub(c.mul(v as Expr));
+          const vNext = (v as Expr).add(acc.mul(dt));
+          return { carry: [(p as Expr).add(vNext.mul(dt)), vNext], out: [(p as Expr).mul(p as Expr)] };
+        },
+      );
+      return program([...carry, ...out.map((o) => o[0] as Expr)]);
+    });
+    expect(f.outputs.length).toBe(2 + 5);
+    const u = unroll(f);
+    const x = [1, 0.2, 4, 0.3];
+    expect(sameBits(evaluate(f, x), evaluate(u, x))).toBe(true);
+    const ref = derivatives(u, x, 'interpret');
+    for (const backend of BACKENDS) expect(closeNormwise(derivatives(f, x, backend), ref, 1e-13)).toBe(true);
+  });
+});
+
+/** A map inside a scan and a scan inside a map, as two outputs or as their sum. */
+function nestedLoops(scalar: boolean): Program {
+  return withGraph(() => {
+    const w = variable('w');
+    const b = variable('b');
+    // a scan over 4 steps whose body sums over 3 rows
+    const { carry } = scan(b, 4, (h, _row, i) =>
+      mapReduce([[1], [2], [3]], ([x]) => (x as Expr).mul(w).add(h).tanh())
+        .mul(0.5)
+        .add(i.mul(0.01)),
+    );
+    // a map over 2 rows whose body runs a scan of 3 steps
+    const inner = mapReduce([[0.5], [1.5]], ([x]) => scan(x as Expr, 3, (y) => y.mul(w).sin().add(b)).carry);
+    return scalar
+      ? program(carry.add(inner), { variables: [w, b] })
+      : program([carry, inner], { variables: [w, b] });
+  });
+}
+
+describe('nested loops', () => {
+  it('a map inside a scan and a scan inside a map equal their unrolled programs', () => {
+    const f = nestedLoops(false);
+    expect(f.calls.length).toBe(2);
+    const u = unroll(f);
+    expect(unrolledOps(f)).toBeGreaterThanOrEqual(u.size - u.opStart);
+    const x = [0.7, -0.3];
+    expect(sameBits(vec(evaluate(f, x)), vec(evaluate(u, x)))).toBe(true);
+    const ref = derivatives(u, x, 'interpret');
+    for (const backend of BACKENDS) expect(closeNormwise(derivatives(f, x, backend), ref, 1e-13)).toBe(true);
+  });
+
+  it('methods that unroll loops (the Hessian, symbolic, the complex step) agree with the unrolled program', () => {
+    const g = nestedLoops(true) as Program<number>;
+    const u = unroll(g);
+    const x = [0.7, -0.3];
+    const flat = (rows: Float64Array[]) => rows.flatMap((r) => Array.from(r));
+    expect(sameBits(flat(hessian(g, x)), flat(hessian(u, x)))).toBe(true);
+    const ref = methods.reverse.gradient(u, x).value;
+    expect(closeNormwise(methods.symbolic.gradient(g, x).value, ref, 1e-13)).toBe(true);
+    expect(closeNormwise(methods.numeric.gradient(g, x, { scheme: 'complex' }).value, ref, 1e-13)).toBe(true);
+    expect(closeNormwise(methods.reverse.gradient(g, x).value, ref, 1e-14)).toBe(true);
+  });
+});
+
+describe('random loops (fast-check)', () => {
+  const BODY_VARS = 5; // carry0, carry1 | row0 | captured a, b
+  it('maps and scans of random bodies: the interpreter and the compiled backend agree to the bit, and both match the unrolled program', () => {
+    fc.assert(
+      fc.property(
+        fc.array(specArbitrary(BODY_VARS, 3), { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom<'sum' | 'logsumexp'>('sum', 'logsumexp'),
+        fc.array(fc.double({ min: -1.5, max: 1.5, noNaN: true }), { minLength: 4, maxLength: 4 }),
+        (specs, n, reduce, point) => {
+          const f = withGraph(() => {
+            const a = variable('a');
+            const b = variable('b');
+            const c0 = variable('c0');
+            const c1 = variable('c1');
+            const rows = Array.from({ length: n }, (_, i) => [0.25 * i - 0.4]);
+            // A scan whose next carry is kept bounded by sin, and a map over the same rows.
+            const { carry, out } = scan([c0, c1], rows, ([p, q], [r]) => {
+              const xs = [p as Expr, q as Expr, r as Expr, a, b];
+              return {
+                carry: [buildSpec(specs[0] as never, xs).sin(), buildSpec(specs[1] as never, xs).sin()],
+                out: [buildSpec(specs[2] as never, xs)],
+              };
+            });
+            const mapped = mapReduce(rows, ([r]) => buildSpec(specs[2] as never, [a, b, r as Expr, a, b]), {
+              reduce,
+            });
+            return program([...(carry as Expr[]), (out[n - 1] as Expr[])[0] as Expr, mapped], {
+              variables: [a, b, c0, c1],
+            });
+          });
+          const u = unroll(f);
+          const interp = derivatives(f, point, 'interpret');
+          const comp = derivatives(f, point, 'compile');
+          expect(sameBits(interp, comp)).toBe(true);
+          expect(sameBits(evaluate(f, point), evaluate(u, point))).toBe(true);
+          expect(closeNormwise(interp, derivatives(u, point, 'interpret'), 1e-9)).toBe(true);
+        },
+      ),
+      { numRuns: 150, seed: 20261207 },
+    );
+  });
+});
+
+describe('size without unrolling', () => {
+  it('a program of a few nodes stands for a million operations; metrics and the unrolled count say so', () => {
+    const f = logisticScan(250_000);
+    expect(f.size).toBeLessThan(10);
+    // The body x·r·(1 − x): sub, mul, mul per step.
+    expect(unrolledOps(f)).toBe(3 * 250_000);
+    expect(metrics(f).dagSize).toBe(f.size);
+    // Reverse mode runs it as a loop (a flat program of 750,000 operations is never built).
+    const ref = logisticByHand(0.3, 2.5, 250_000);
+    const g = methods.reverse.gradient(f, [0.3, 2.5], { checkpoint: 'sqrt' }).value;
+    expect(closeNormwise(g, [ref.dx0, ref.dr], 1e-9)).toBe(true);
+  });
+});
