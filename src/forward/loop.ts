@@ -12,6 +12,8 @@ import {
   loopWork,
   type Program,
   primalSweep,
+  rowArg,
+  rowInput,
   setIteration,
 } from '../ir/index.js';
 import { type ForwardWork, forwardWork, tangentSweep } from './sweep.js';
@@ -42,6 +44,16 @@ export function callTangent(
     bt.set(t.subarray((args[k] as number) * c, (args[k] as number) * c + c), (in0 + k) * c);
   bt.fill(0, (in0 + nc) * c, (in0 + capturedInput(loop)) * c);
   const cap = capturedInput(loop);
+  // Rows that are expressions bring their tangents; data rows have none (zero, set above).
+  const r0 = in0 + rowInput(loop);
+  const rowLanes = (i: number) => {
+    if (!loop.rowArgs) return;
+    const base = rowArg(loop, i);
+    for (let k = 0; k < loop.width; k++) {
+      const from = (args[base + k] as number) * c;
+      bt.set(t.subarray(from, from + c), (r0 + k) * c);
+    }
+  };
   for (let k = 0; k < loop.captured; k++) {
     const from = (args[nc + k] as number) * c;
     bt.set(t.subarray(from, from + c), (in0 + cap + k) * c);
@@ -52,7 +64,8 @@ export function callTangent(
     // it is), whose lanes the copy must not overwrite before they are read.
     const next = new Float64Array(nc * c);
     for (let i = 0; i < n; i++) {
-      setIteration(loop, x, i);
+      setIteration(call, v, x, i);
+      rowLanes(i);
       tangentSweep(body, x, work, check, backend);
       for (let k = 0; k < perStep; k++)
         writeOutput(work, outs[nc + k] as number, v, t, first + nc + i * perStep + k, c);
@@ -74,7 +87,8 @@ export function callTangent(
   if (loop.reduce === 'sum') {
     if (n === 0) v.fill(0, first, first + perStep);
     for (let i = 0; i < n; i++) {
-      setIteration(loop, x, i);
+      setIteration(call, v, x, i);
+      rowLanes(i);
       tangentSweep(body, x, work, check, backend);
       for (let k = 0; k < perStep; k++) {
         const o = outs[k] as number;
@@ -90,13 +104,15 @@ export function callTangent(
   const ys = loopWork(loop).ys;
   const pv = loopWork(loop).v;
   for (let i = 0; i < n; i++) {
-    setIteration(loop, x, i);
+    setIteration(call, v, x, i);
+    rowLanes(i);
     primalSweep(body, x, pv, check, backend);
     for (let k = 0; k < perStep; k++) ys[i * perStep + k] = pv[outs[k] as number] as number;
   }
   for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(ys, k, perStep, n);
   for (let i = 0; i < n; i++) {
-    setIteration(loop, x, i);
+    setIteration(call, v, x, i);
+    rowLanes(i);
     tangentSweep(body, x, work, check, backend);
     for (let k = 0; k < perStep; k++) {
       const p = Math.exp((ys[i * perStep + k] as number) - (v[first + k] as number));

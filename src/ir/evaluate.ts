@@ -6,7 +6,7 @@ import { compiled } from './compile/index.js';
 import { type Backend, backendOf } from './differentiator.js';
 import { DifflabError } from './errors.js';
 import { formatNode } from './format.js';
-import { capturedInput, indexInput, type Loop, rowInput } from './loop.js';
+import { capturedInput, indexInput, type Loop, rowArg, rowInput } from './loop.js';
 import { FIXED_VALUE, LOOP, NARY_VALUE, OP_ARITY, OP_CODE } from './ops.js';
 
 const { add: ADD, sub: SUB, mul: MUL } = OP_CODE;
@@ -208,12 +208,16 @@ export function loopWork(loop: Loop): LoopWork {
 }
 
 /**
- * @internal Sets a body's inputs for iteration `i`: the row and the index (the carry and the captured values are
- * the caller's).
+ * @internal Sets a body's inputs for iteration `i`: the row (from the data, or from the values `v` of the row's
+ * argument nodes) and the index; the carry and the captured values are the caller's.
  */
-export function setIteration(loop: Loop, x: Float64Array, i: number): void {
+export function setIteration(call: LoopCall, v: Float64Array, x: Float64Array, i: number): void {
+  const { loop } = call;
   const r = rowInput(loop);
-  for (let k = 0; k < loop.width; k++) x[r + k] = loop.rows[i * loop.width + k] as number;
+  if (loop.rowArgs) {
+    const base = rowArg(loop, i);
+    for (let k = 0; k < loop.width; k++) x[r + k] = v[call.args[base + k] as number] as number;
+  } else for (let k = 0; k < loop.width; k++) x[r + k] = loop.rows[i * loop.width + k] as number;
   x[indexInput(loop)] = i;
 }
 
@@ -245,7 +249,7 @@ export function callPrimal(
   const outs = body.outputs;
   if (loop.kind === 'map' && loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
   for (let i = 0; i < n; i++) {
-    setIteration(loop, w.x, i);
+    setIteration(call, v, w.x, i);
     primalSweep(body, w.x, w.v, check, backend);
     if (loop.kind === 'scan') {
       for (let k = 0; k < c; k++) w.x[k] = w.v[outs[k] as number] as number;

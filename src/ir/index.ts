@@ -33,6 +33,7 @@ export {
   mapReduce,
   type Reduce,
   type Rows,
+  rowArg,
   rowInput,
   type ScanResult,
   type ScanStep,

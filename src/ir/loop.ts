@@ -29,8 +29,13 @@ export interface Loop {
   readonly body: Program<Float64Array>;
   /** Number of iterations. */
   readonly n: number;
-  /** The rows of data, row-major (`n × width` values). */
+  /** The rows of data, row-major (`n × width` values); empty when the rows are expressions ({@link rowArgs}). */
   readonly rows: Float64Array;
+  /**
+   * True when the rows are expressions (differentiable, like the `xs` of JAX's scan): they are then the call's
+   * last `n × width` arguments, after the carry and the captured values, and their adjoints flow back.
+   */
+  readonly rowArgs: boolean;
   /** Values per row. */
   readonly width: number;
   /** A scan's carry size (0 for a map). */
@@ -51,14 +56,17 @@ export const rowInput = (loop: Loop): number => loop.carry;
 export const indexInput = (loop: Loop): number => loop.carry + loop.width;
 /** The body's input position of the first captured value. */
 export const capturedInput = (loop: Loop): number => loop.carry + loop.width + 1;
+/** The call argument of row i's first value, when the rows are expressions. */
+export const rowArg = (loop: Loop, i: number): number => loop.carry + loop.captured + i * loop.width;
 
 /**
- * The data a loop runs over: a number of iterations (no data), an array of rows of equal length, or a flat
- * row-major array with its row width.
+ * What a loop runs over: a number of iterations (no data), an array of rows of equal length, or a flat
+ * row-major array of numbers with its row width. Rows that hold expressions (a loop over some of the
+ * function's own inputs, like the `xs` of JAX's scan) are differentiated through; rows of numbers are data.
  */
 export type Rows =
   | number
-  | readonly (readonly number[])[]
+  | readonly (readonly Operand[])[]
   | { readonly data: ArrayLike<number>; readonly width: number };
 
 export interface MapOptions {
@@ -95,11 +103,11 @@ export function mapReduce(
       `mapReduce: reduce must be 'sum' or 'logsumexp', got '${String(reduce)}'`,
     );
   }
-  const data = readRows(rows, 'mapReduce');
+  const g = currentGraph();
+  const data = readRows(g, rows, 'mapReduce');
   if (reduce === 'logsumexp' && data.n === 0) {
     throw new DifflabError('invalid-argument', 'mapReduce: logsumexp over no rows');
   }
-  const g = currentGraph();
   let single = false;
   const traced = trace(g, 0, data.width, (_carry, row, i) => {
     const out = body(row, i);
@@ -111,6 +119,7 @@ export function mapReduce(
     body: traced.body,
     n: data.n,
     rows: data.rows,
+    rowArgs: data.ids !== undefined,
     width: data.width,
     carry: 0,
     perStep: traced.perStep,
@@ -118,7 +127,7 @@ export function mapReduce(
     reduce,
     outputs: traced.perStep,
   };
-  const first = g.call(loop, traced.captured);
+  const first = g.call(loop, [...traced.captured, ...(data.ids ?? [])]);
   const outs = Array.from({ length: loop.outputs }, (_, k) => new Expr(g, first + k));
   return single ? (outs[0] as Expr) : outs;
 }
@@ -159,8 +168,8 @@ export function scan(
 ): ScanResult<Expr | Expr[]> {
   const single = !Array.isArray(init);
   const initList = (single ? [init] : init) as readonly Operand[];
-  const data = readRows(rows, 'scan');
   const g = currentGraph();
+  const data = readRows(g, rows, 'scan');
   const initIds = initList.map((o) => operandId(g, o, 'scan'));
   const c = initIds.length;
   const traced = trace(g, c, data.width, (carry, row, i) => {
@@ -182,6 +191,7 @@ export function scan(
     body: traced.body,
     n: data.n,
     rows: data.rows,
+    rowArgs: data.ids !== undefined,
     width: data.width,
     carry: c,
     perStep: traced.perStep,
@@ -189,7 +199,7 @@ export function scan(
     reduce: undefined,
     outputs: c + data.n * traced.perStep,
   };
-  const first = g.call(loop, [...initIds, ...traced.captured]);
+  const first = g.call(loop, [...initIds, ...traced.captured, ...(data.ids ?? [])]);
   const carry = Array.from({ length: c }, (_, k) => new Expr(g, first + k));
   const out: Expr[][] = [];
   for (let i = 0; i < data.n; i++) {
@@ -200,7 +210,11 @@ export function scan(
   return { carry: single ? (carry[0] as Expr) : carry, out };
 }
 
-function readRows(rows: Rows, who: string): { n: number; width: number; rows: Float64Array } {
+function readRows(
+  g: Graph,
+  rows: Rows,
+  who: string,
+): { n: number; width: number; rows: Float64Array; ids: number[] | undefined } {
   if (typeof rows === 'number') {
     if (!Number.isInteger(rows) || rows < 0) {
       throw new DifflabError(
@@ -208,15 +222,16 @@ function readRows(rows: Rows, who: string): { n: number; width: number; rows: Fl
         `${who}: the number of iterations must be a whole number ≥ 0, got ${rows}`,
       );
     }
-    return { n: rows, width: 0, rows: new Float64Array(0) };
+    return { n: rows, width: 0, rows: new Float64Array(0), ids: undefined };
   }
   if (Array.isArray(rows)) {
-    const list = rows as readonly (readonly number[])[];
-    const width = list.length > 0 ? (list[0] as readonly number[]).length : 0;
+    const list = rows as readonly (readonly Operand[])[];
+    const width = list.length > 0 ? (list[0] as readonly Operand[]).length : 0;
     const flat = new Float64Array(list.length * width);
+    let exprs = false;
     list.forEach((row, i) => {
       if (!Array.isArray(row) && !ArrayBuffer.isView(row)) {
-        throw new DifflabError('invalid-argument', `${who}: row ${i} is not an array of numbers`);
+        throw new DifflabError('invalid-argument', `${who}: row ${i} is not an array`);
       }
       if (row.length !== width) {
         throw new DifflabError(
@@ -224,9 +239,15 @@ function readRows(rows: Rows, who: string): { n: number; width: number; rows: Fl
           `${who}: row ${i} has ${row.length} values, row 0 has ${width}`,
         );
       }
-      for (let k = 0; k < width; k++) flat[i * width + k] = checkData(row[k], who, i, k);
+      for (let k = 0; k < width; k++) {
+        const v = row[k];
+        if (v instanceof Expr) exprs = true;
+        else flat[i * width + k] = checkData(v, who, i, k);
+      }
     });
-    return { n: list.length, width, rows: flat };
+    if (!exprs) return { n: list.length, width, rows: flat, ids: undefined };
+    const ids = list.flatMap((row) => row.map((o) => operandId(g, o, who)));
+    return { n: list.length, width, rows: new Float64Array(0), ids };
   }
   const { data, width } = rows as { data: ArrayLike<number>; width: number };
   if (!Number.isInteger(width) || width < 1 || data === undefined || data.length % width !== 0) {
@@ -237,12 +258,16 @@ function readRows(rows: Rows, who: string): { n: number; width: number; rows: Fl
   }
   const flat = Float64Array.from(data);
   for (let k = 0; k < flat.length; k++) checkData(flat[k], who, Math.floor(k / width), k % width);
-  return { n: flat.length / width, width, rows: flat };
+  return { n: flat.length / width, width, rows: flat, ids: undefined };
 }
 
 function checkData(v: unknown, who: string, i: number, k: number): number {
-  if (typeof v !== 'number')
-    throw new DifflabError('invalid-argument', `${who}: row ${i}, value ${k} is not a number`);
+  if (typeof v !== 'number') {
+    throw new DifflabError(
+      'invalid-argument',
+      `${who}: row ${i}, value ${k} is not a number or an expression`,
+    );
+  }
   return v;
 }
 
@@ -387,12 +412,16 @@ function instantiate(p: Program, g: Graph, inputs: ArrayLike<number>): Int32Arra
 function unrollCall(loop: Loop, g: Graph, args: readonly number[]): Int32Array {
   const { body, n, width, carry: c, perStep } = loop;
   const inputs = new Int32Array(body.variables.length);
-  inputs.set(args.slice(c), capturedInput(loop));
+  inputs.set(args.slice(c, c + loop.captured), capturedInput(loop));
   let carry = args.slice(0, c);
   const steps: Int32Array[] = [];
   for (let i = 0; i < n; i++) {
     inputs.set(carry, 0);
-    for (let k = 0; k < width; k++) inputs[c + k] = g.constant(loop.rows[i * width + k] as number);
+    for (let k = 0; k < width; k++) {
+      inputs[c + k] = loop.rowArgs
+        ? (args[rowArg(loop, i) + k] as number)
+        : g.constant(loop.rows[i * width + k] as number);
+    }
     inputs[c + width] = g.constant(i);
     const outs = instantiate(body, g, inputs);
     carry = Array.from(outs.subarray(0, c));

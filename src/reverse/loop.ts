@@ -22,6 +22,8 @@ import {
   loopWork,
   type Program,
   primalSweep,
+  rowArg,
+  rowInput,
   setIteration,
 } from '../ir/index.js';
 import { backward, type Tape, tapeFor } from './tape.js';
@@ -38,7 +40,7 @@ export interface CheckpointOptions {
 
 /** What a call's backward sweep reads, kept by the recording. */
 type Residual =
-  | { readonly kind: 'gradient'; readonly g: Float64Array }
+  | { readonly kind: 'gradient'; readonly g: Float64Array; readonly rows: Float64Array }
   | { readonly kind: 'rows' }
   | {
       readonly kind: 'scan';
@@ -148,18 +150,22 @@ function recordCall(
       return { kind: 'rows' };
     }
     const g = new Float64Array(loop.captured);
+    // Rows that are expressions: each row's own gradient (n × width values).
+    const rows = new Float64Array(loop.rowArgs ? n * loop.width : 0);
+    const r0 = body.inputStart + rowInput(loop);
     if (n === 0) v[first] = 0;
     for (let i = 0; i < n; i++) {
-      setIteration(loop, x, i);
+      setIteration(call, v, x, i);
       const bt = bodySweeps(loop, x, check, backend, options, (adj) => {
         adj[outs[0] as number] = 1;
       });
       const y = bt.values[outs[0] as number] as number;
       v[first] = i === 0 ? y : (v[first] as number) + y;
       for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (bt.adjoints[cap + k] as number);
+      if (loop.rowArgs) rows.set(bt.adjoints.subarray(r0, r0 + loop.width), i * loop.width);
     }
-    usage.residualBytes += g.byteLength;
-    return { kind: 'gradient', g };
+    usage.residualBytes += g.byteLength + rows.byteLength;
+    return { kind: 'gradient', g, rows };
   }
   const strategy = options.checkpoint ?? 'all';
   if (strategy !== 'all' && strategy !== 'sqrt' && strategy !== 'binomial') {
@@ -174,7 +180,7 @@ function recordCall(
   const snapshots = strategy === 'binomial' ? snapshotCount(n, options.snapshots) : 0;
   for (let i = 0; i < n; i++) {
     if (i % stride === 0) snaps.set(x.subarray(0, c), (i / stride) * c);
-    setIteration(loop, x, i);
+    setIteration(call, v, x, i);
     bodyPrimal(loop, x, w.v, check, backend);
     for (let k = 0; k < c; k++) x[k] = w.v[outs[k] as number] as number;
     const base = first + c + i * perStep;
@@ -221,15 +227,28 @@ export function backwardCall(
   const check = false;
   const x = loopWork(loop).x;
   loadCallInputs(call, v, x);
+  // A row's adjoints go straight to its argument nodes (expression rows only).
+  const r0 = body.inputStart + rowInput(loop);
+  const rowAdjoints = (i: number, from: Float64Array, offset: number, scale: number) => {
+    if (!loop.rowArgs) return;
+    const base = rowArg(loop, i);
+    for (let k = 0; k < loop.width; k++) {
+      const p = from[offset + k] as number;
+      if (p === 0) continue;
+      const arg = args[base + k] as number;
+      adj[arg] = (adj[arg] as number) + (scale === 1 ? p : scale * p);
+    }
+  };
   if (residual.kind === 'gradient') {
     const ybar = adj[first] as number;
     for (let k = 0; k < loop.captured; k++) {
       const p = residual.g[k] as number;
       if (p !== 0) gCap[k] = ybar * p;
     }
+    for (let i = 0; i < n; i++) rowAdjoints(i, residual.rows, i * loop.width, ybar);
   } else if (residual.kind === 'rows') {
     for (let i = 0; i < n; i++) {
-      setIteration(loop, x, i);
+      setIteration(call, v, x, i);
       const bt = bodySweeps(loop, x, check, backend, options, (badj, bv) => {
         for (let k = 0; k < perStep; k++) {
           const ybar = adj[first + k] as number;
@@ -242,13 +261,14 @@ export function backwardCall(
         }
       });
       for (let k = 0; k < gCap.length; k++) gCap[k] = (gCap[k] as number) + (bt.adjoints[cap + k] as number);
+      rowAdjoints(i, bt.adjoints, r0, 1);
     }
   } else {
     const cbar = new Float64Array(c);
     for (let k = 0; k < c; k++) cbar[k] = adj[first + k] as number;
     const step = (i: number, carry: Float64Array) => {
       x.set(carry.subarray(0, c), 0);
-      setIteration(loop, x, i);
+      setIteration(call, v, x, i);
       const bt = bodySweeps(loop, x, check, backend, options, (badj) => {
         for (let k = 0; k < c; k++)
           badj[outs[k] as number] = (badj[outs[k] as number] as number) + (cbar[k] as number);
@@ -260,12 +280,13 @@ export function backwardCall(
       });
       for (let k = 0; k < c; k++) cbar[k] = bt.adjoints[body.inputStart + k] as number;
       for (let k = 0; k < gCap.length; k++) gCap[k] = (gCap[k] as number) + (bt.adjoints[cap + k] as number);
+      rowAdjoints(i, bt.adjoints, r0, 1);
     };
     const advance = (from: number, to: number, carry: Float64Array) => {
       const w = loopWork(loop);
       for (let i = from; i < to; i++) {
         x.set(carry.subarray(0, c), 0);
-        setIteration(loop, x, i);
+        setIteration(call, v, x, i);
         bodyPrimal(loop, x, w.v, check, backend);
         for (let k = 0; k < c; k++) carry[k] = w.v[outs[k] as number] as number;
       }

@@ -297,6 +297,54 @@ function nestedLoops(scalar: boolean): Program {
   });
 }
 
+describe('rows that are expressions', () => {
+  it('log-sum-exp from primitives (a scan of max, a map of exp) over the inputs: its gradient is the softmax', () => {
+    const xs = [0.3, -1.2, 2.5, 0.9, 2.5 - 1e-9];
+    const f = withGraph(() => {
+      const vars = xs.map((_, i) => variable(`x${i}`));
+      const rows = vars.map((v) => [v]);
+      const { carry: a } = scan(vars[0] as Expr, rows.slice(1), (m, [x]) => m.max(x as Expr));
+      const s = mapReduce(rows, ([x]) => (x as Expr).sub(a).exp());
+      return program(a.add(s.log()), { variables: vars });
+    });
+    expect(f.calls.every((c) => c.loop.rowArgs)).toBe(true);
+    const m = Math.max(...xs);
+    const z = xs.reduce((acc, x) => acc + Math.exp(x - m), 0);
+    const softmax = xs.map((x) => Math.exp(x - m) / z);
+    expect(evaluate(f, xs)).toBeCloseTo(m + Math.log(z), 14);
+    for (const backend of BACKENDS) {
+      for (const method of ['reverse', 'forward'] as const) {
+        expect(closeNormwise(methods[method].gradient(f, xs, { backend }).value, softmax, 1e-14)).toBe(true);
+      }
+    }
+  });
+
+  it("Horner's rule over coefficient inputs, p(t) = ((c₀t + c₁)t + c₂)t + c₃: ∂p/∂cⱼ = t^(3−j), ∂p/∂t = p′(t)", () => {
+    const f = withGraph(() => {
+      const c = [0, 1, 2, 3].map((j) => variable(`c${j}`));
+      const t = variable('t');
+      const { carry } = scan(
+        0,
+        c.map((cj) => [cj]),
+        (acc, [cj]) => acc.mul(t).add(cj as Expr),
+      );
+      return program(carry, { variables: [...c, t] });
+    });
+    const [c0, c1, c2, c3, t] = [2, -1, 0.5, 3, 1.5];
+    const expected = [t ** 3, t ** 2, t, 1, 3 * c0 * t ** 2 + 2 * c1 * t + c2];
+    expect(evaluate(f, [c0, c1, c2, c3, t])).toBeCloseTo(((c0 * t + c1) * t + c2) * t + c3, 14);
+    for (const backend of BACKENDS) {
+      for (const checkpoint of ['all', 'sqrt', 'binomial'] as const) {
+        const g = methods.reverse.gradient(f, [c0, c1, c2, c3, t], { backend, checkpoint }).value;
+        expect(closeNormwise(g, expected, 1e-15)).toBe(true);
+      }
+      expect(
+        closeNormwise(methods.forward.gradient(f, [c0, c1, c2, c3, t], { backend }).value, expected, 1e-15),
+      ).toBe(true);
+    }
+  });
+});
+
 describe('nested loops', () => {
   it('a map inside a scan and a scan inside a map equal their unrolled programs', () => {
     const f = nestedLoops(false);
@@ -331,13 +379,17 @@ describe('random loops (fast-check)', () => {
         fc.integer({ min: 1, max: 4 }),
         fc.constantFrom<'sum' | 'logsumexp'>('sum', 'logsumexp'),
         fc.array(fc.double({ min: -1.5, max: 1.5, noNaN: true }), { minLength: 4, maxLength: 4 }),
-        (specs, n, reduce, point) => {
+        fc.boolean(),
+        (specs, n, reduce, point, exprRows) => {
           const f = withGraph(() => {
             const a = variable('a');
             const b = variable('b');
             const c0 = variable('c0');
             const c1 = variable('c1');
-            const rows = Array.from({ length: n }, (_, i) => [0.25 * i - 0.4]);
+            // Data rows, or rows that are expressions of the inputs (differentiated through).
+            const rows = Array.from({ length: n }, (_, i) => [
+              exprRows ? a.mul(0.3 * i).sub(b) : 0.25 * i - 0.4,
+            ]);
             // A scan whose next carry is kept bounded by sin, and a map over the same rows.
             const { carry, out } = scan([c0, c1], rows, ([p, q], [r]) => {
               const xs = [p as Expr, q as Expr, r as Expr, a, b];
@@ -361,7 +413,7 @@ describe('random loops (fast-check)', () => {
           expect(closeNormwise(interp, derivatives(u, point, 'interpret'), 1e-9)).toBe(true);
         },
       ),
-      { numRuns: 150, seed: 20261207 },
+      { numRuns: 300, seed: 20261207 },
     );
   });
 });
