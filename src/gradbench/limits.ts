@@ -38,10 +38,13 @@ const fmt = (x: number) => (x < 1e6 ? String(Math.round(x)) : x.toExponential(1)
 
 /** Why the workload cannot be built, or undefined if it can. */
 export function refuseBuild(name: string, estimate: BuildEstimate, limits: Limits): string | undefined {
-  if (estimate.nodes > limits.buildNodes || estimate.edges > limits.buildEdges) {
+  // A program with loops builds its bodies once: memory follows the built size, not the operations run.
+  const built = estimate.built ?? estimate.nodes;
+  const builtEdges = estimate.built === undefined ? estimate.edges : 2 * estimate.built;
+  if (built > limits.buildNodes || builtEdges > limits.buildEdges) {
     return (
-      `${name}: this workload's program would have about ${fmt(estimate.nodes)} operations and ` +
-      `${fmt(estimate.edges)} edges, over difflab's limits of ${fmt(limits.buildNodes)} and ` +
+      `${name}: this workload's program would have about ${fmt(built)} operations and ` +
+      `${fmt(builtEdges)} edges, over difflab's limits of ${fmt(limits.buildNodes)} and ` +
       `${fmt(limits.buildEdges)} (memory); not attempted`
     );
   }

@@ -45,8 +45,11 @@ export function formatNode(
   const inCone = new Uint8Array(root + 1);
   inCone[root] = 1;
   for (let i = root; i >= p.opStart; i--) {
-    if ((inCone[i] === 1 && !options.names?.has(i)) || i === root)
-      p.forEachArg(i, (arg) => (inCone[arg] = 1));
+    if ((inCone[i] === 1 && !options.names?.has(i)) || i === root) {
+      // A call's later outputs reach its arguments through its first (one visit of them per call).
+      if (p.op[i] === LOOP && p.b[i] !== 0) inCone[i - (p.b[i] as number)] = 1;
+      else p.forEachArg(i, (arg) => (inCone[arg] = 1));
+    }
   }
   const text = new Map<number, string>();
   const prec = new Map<number, number>();
@@ -172,7 +175,9 @@ function formatLoopOutput(p: Program, i: number, text: ReadonlyMap<number, strin
   const call = p.calls[p.a[i] as number] as LoopCall;
   const { loop } = call;
   const k = p.b[i] as number;
-  const args = Array.from(call.args, (j) => text.get(j) ?? '…').join(', ');
+  const shown = Array.from(call.args.subarray(0, 4), (j) => text.get(j) ?? '…');
+  const args =
+    call.args.length > 4 ? `${shown.join(', ')}, … (${call.args.length} arguments)` : shown.join(', ');
   if (loop.kind === 'map') {
     const head = `map_${loop.reduce}(${loop.n} row${loop.n === 1 ? '' : 's'}; ${args})`;
     return loop.perStep === 1 ? head : `${head}[${k}]`;

@@ -331,7 +331,7 @@ function capturedNodes(g: Graph, outIds: readonly number[], paramStart: number, 
     while (stack.length > 0) {
       const id = stack[stack.length - 1] as number;
       let pushed = false;
-      for (const child of g.args(id)) {
+      for (const child of children(g, id)) {
         if (child >= paramStart && dep[child - paramStart] === 0) {
           dep[child - paramStart] = 1;
           stack.push(child);
@@ -342,7 +342,7 @@ function capturedNodes(g: Graph, outIds: readonly number[], paramStart: number, 
       if (pushed) continue;
       stack.pop();
       const own = id < paramEnd && g.op[id] === VAR;
-      dep[id - paramStart] = own || g.args(id).some(isDep) ? 3 : 2;
+      dep[id - paramStart] = own || children(g, id).some(isDep) ? 3 : 2;
     }
   }
   const captured: number[] = [];
@@ -353,8 +353,18 @@ function capturedNodes(g: Graph, outIds: readonly number[], paramStart: number, 
     captured.push(id);
   };
   for (const root of outIds) take(root);
-  for (let id = paramStart; id < g.size; id++) if (isDep(id)) for (const child of g.args(id)) take(child);
+  for (let id = paramStart; id < g.size; id++)
+    if (isDep(id)) for (const child of children(g, id)) take(child);
   return captured;
+}
+
+/** A node's arguments, except that a call's later outputs have its first output as their one argument. */
+function children(g: Graph, id: number): number[] {
+  if (g.op[id] === LOOP) {
+    const call = g.calls[g.a[id] as number] as { first: number };
+    if (id !== call.first) return [call.first];
+  }
+  return g.args(id);
 }
 
 /** True when `f` holds a loop call. */

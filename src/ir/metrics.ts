@@ -1,18 +1,23 @@
 /**
- * Size metrics of a program, computed on the DAG in one pass over the program order.
+ * Size metrics of a program, computed on the DAG in one pass over the program order. A loop call counts
+ * as what it would be unrolled: its tree size and depth come from running the loop over sizes instead of
+ * values (one body at a time, so nothing is unrolled in memory), its operations from {@link unrolledOps}.
  */
-import { CONST, OP_NAMES, type OpName, VAR } from './ops.js';
-import type { Program } from './program.js';
+import { unrolledOps } from './loop.js';
+import { CONST, LOOP, OP_NAMES, type OpName, VAR } from './ops.js';
+import type { LoopCall, Program } from './program.js';
 
 export interface Metrics {
   /** Distinct nodes: the size with sharing (the program's length). */
   dagSize: number;
-  /** Nodes of the tree the expression would be with no sharing, exactly (it can exceed 2^53). */
+  /** Nodes of the tree the expression would be with no sharing, loops unrolled, exactly (it can exceed 2^53). */
   treeSize: bigint;
-  /** Edges on the longest path from an output to a leaf (a leaf has depth 0). */
+  /** Edges on the longest path from an output to a leaf (a leaf has depth 0), loops unrolled. */
   depth: number;
-  /** Number of nodes of each kind ('const', 'var' and each op name that occurs). */
-  opCounts: Partial<Record<OpName | 'const' | 'var', number>>;
+  /** Number of nodes of each kind ('const', 'var', 'loop' and each op name that occurs). */
+  opCounts: Partial<Record<OpName | 'const' | 'var' | 'loop', number>>;
+  /** Operations of one evaluation with loops unrolled (the DAG's operations when there are no loops). */
+  unrolledOps: number;
 }
 
 /**
@@ -20,27 +25,105 @@ export interface Metrics {
  * An n-ary node counts as one node of the tree, plus its arguments' trees.
  */
 export function metrics(f: Program): Metrics {
-  const tree = new Array<bigint>(f.size);
-  const depthOf = new Int32Array(f.size);
-  const opCounts: Partial<Record<OpName | 'const' | 'var', number>> = {};
+  const opCounts: Partial<Record<OpName | 'const' | 'var' | 'loop', number>> = {};
   for (let i = 0; i < f.size; i++) {
     const code = f.op[i] as number;
-    const name = code === CONST ? 'const' : code === VAR ? 'var' : (OP_NAMES[code] as OpName);
+    const name =
+      code === CONST ? 'const' : code === VAR ? 'var' : code === LOOP ? 'loop' : (OP_NAMES[code] as OpName);
     opCounts[name] = (opCounts[name] ?? 0) + 1;
-    let t = 1n;
-    let d = 0;
-    f.forEachArg(i, (arg) => {
-      t += tree[arg] as bigint;
-      d = Math.max(d, (depthOf[arg] as number) + 1);
-    });
-    tree[i] = t;
-    depthOf[i] = d;
   }
+  const inputs = f.variables.map(() => 1n);
+  const { tree, depth: depthOf } = sizes(f, inputs, new Int32Array(inputs.length));
   let treeSize = 0n;
   let depth = 0;
   for (const o of f.outputs) {
     treeSize += tree[o] as bigint;
     depth = Math.max(depth, depthOf[o] as number);
   }
-  return { dagSize: f.size, treeSize, depth, opCounts };
+  return { dagSize: f.size, treeSize, depth, opCounts, unrolledOps: unrolledOps(f) };
+}
+
+/** Tree size and depth of every node of `p`, its inputs' trees having the given sizes and depths. */
+function sizes(
+  p: Program,
+  inputTree: readonly bigint[],
+  inputDepth: Int32Array,
+): { tree: bigint[]; depth: Int32Array } {
+  const tree = new Array<bigint>(p.size);
+  const depth = new Int32Array(p.size);
+  for (let i = 0; i < p.inputStart; i++) tree[i] = 1n;
+  for (let k = 0; k < p.variables.length; k++) {
+    tree[p.inputStart + k] = inputTree[k] as bigint;
+    depth[p.inputStart + k] = inputDepth[k] as number;
+  }
+  for (let i = p.opStart; i < p.size; i++) {
+    if (p.op[i] === LOOP) {
+      if (p.b[i] === 0) loopSizes(p.calls[p.a[i] as number] as LoopCall, tree, depth);
+      continue;
+    }
+    let t = 1n;
+    let d = 0;
+    p.forEachArg(i, (arg) => {
+      t += tree[arg] as bigint;
+      d = Math.max(d, (depth[arg] as number) + 1);
+    });
+    tree[i] = t;
+    depth[i] = d;
+  }
+  return { tree, depth };
+}
+
+/** A call's outputs' tree sizes and depths, as its unrolled form (`unroll`) would have them. */
+function loopSizes(call: LoopCall, tree: bigint[], depth: Int32Array): void {
+  const { loop, args, first } = call;
+  const { body, n, carry: c, width, perStep } = loop;
+  const t = new Array<bigint>(body.variables.length).fill(1n);
+  const d = new Int32Array(body.variables.length);
+  const arg = (j: number, k: number) => {
+    t[k] = tree[args[j] as number] as bigint;
+    d[k] = depth[args[j] as number] as number;
+  };
+  for (let k = 0; k < c; k++) arg(k, k);
+  const cap = c + width + 1;
+  for (let k = 0; k < loop.captured; k++) arg(c + k, cap + k);
+  const sums = new Array<bigint>(perStep).fill(0n);
+  const deepest = new Int32Array(perStep);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < width; k++) {
+      // A data row's value is a constant (size 1); an expression row's is its argument's tree.
+      if (loop.rowArgs) arg(c + loop.captured + i * width + k, c + k);
+      else {
+        t[c + k] = 1n;
+        d[c + k] = 0;
+      }
+    }
+    const s = sizes(body, t, d);
+    const outs = body.outputs;
+    for (let k = 0; k < c; k++) {
+      t[k] = s.tree[outs[k] as number] as bigint;
+      d[k] = s.depth[outs[k] as number] as number;
+    }
+    for (let k = 0; k < perStep; k++) {
+      const o = outs[c + k] as number;
+      if (loop.kind === 'scan') {
+        tree[first + c + i * perStep + k] = s.tree[o] as bigint;
+        depth[first + c + i * perStep + k] = s.depth[o] as number;
+      } else {
+        sums[k] = (sums[k] as bigint) + (s.tree[o] as bigint);
+        deepest[k] = Math.max(deepest[k] as number, s.depth[o] as number);
+      }
+    }
+  }
+  for (let k = 0; k < c; k++) {
+    tree[first + k] = t[k] as bigint;
+    depth[first + k] = d[k] as number;
+  }
+  if (loop.kind === 'map') {
+    // The unrolled reduction: one n-ary node over the rows (a lone row's sum is the row itself; none is 0).
+    const single = n === 1 && loop.reduce === 'sum';
+    for (let k = 0; k < perStep; k++) {
+      tree[first + k] = n === 0 ? 1n : single ? (sums[k] as bigint) : 1n + (sums[k] as bigint);
+      depth[first + k] = n === 0 ? 0 : single ? (deepest[k] as number) : (deepest[k] as number) + 1;
+    }
+  }
 }

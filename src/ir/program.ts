@@ -212,11 +212,14 @@ export function buildProgram(
       if (code === CONST) constIds.push(id);
       else if (code === VAR) varIds.push(id);
       else if (code === LOOP) {
-        // A call's outputs are placed together, in order (their arguments are all placed by now).
+        // A call's outputs are placed together, in order, when the first is (the others reach their
+        // arguments through it); an output placed that way is skipped when its own turn comes.
         const call = g.calls[g.a[id] as number] as { first: number; loop: Loop };
-        for (let k = 0; k < call.loop.outputs; k++) {
-          opIds.push(call.first + k);
-          index[call.first + k] = 1;
+        if (id === call.first) {
+          for (let k = 0; k < call.loop.outputs; k++) {
+            opIds.push(call.first + k);
+            index[call.first + k] = 1;
+          }
         }
       } else opIds.push(id);
       index[id] = 1; // placed; the real index is assigned below
@@ -301,8 +304,10 @@ export function buildProgram(
 function childOf(g: Graph, id: number, code: number, k: number): number {
   if (code === CONST || code === VAR) return -1;
   if (code === LOOP) {
-    const args = (g.calls[g.a[id] as number] as { args: Int32Array }).args;
-    return k < args.length ? (args[k] as number) : -1;
+    // A call's later outputs depend on its first, which holds the arguments (one visit of them per call).
+    const call = g.calls[g.a[id] as number] as { args: Int32Array; first: number };
+    if (id !== call.first) return k === 0 ? call.first : -1;
+    return k < call.args.length ? (call.args[k] as number) : -1;
   }
   const arity = OP_ARITY[code] as number;
   if (arity === 0) return k < (g.b[id] as number) ? (g.pool[(g.a[id] as number) + k] as number) : -1;

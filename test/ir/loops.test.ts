@@ -419,6 +419,21 @@ describe('random loops (fast-check)', () => {
 });
 
 describe('size without unrolling', () => {
+  it("tree size, depth and operation count equal the unrolled program's, for maps, scans and nested loops", () => {
+    const programs = [nestedLoops(false), nestedLoops(true), logisticScan(12)];
+    for (const f of programs) {
+      const u = unroll(f);
+      const looped = metrics(f);
+      const flat = metrics(u);
+      expect(looped.treeSize).toBe(flat.treeSize);
+      expect(looped.depth).toBe(flat.depth);
+      expect(looped.unrolledOps).toBeGreaterThanOrEqual(flat.unrolledOps);
+    }
+    // The logistic map's tree doubles each step: x·r·(1 − x) holds x twice.
+    const t = (k: number) => metrics(logisticScan(k)).treeSize;
+    expect(t(13) - 2n * t(12)).toBe(t(12) - 2n * t(11));
+  });
+
   it('a program of a few nodes stands for a million operations; metrics and the unrolled count say so', () => {
     const f = logisticScan(250_000);
     expect(f.size).toBeLessThan(10);

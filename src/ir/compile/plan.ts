@@ -127,11 +127,14 @@ export function activity(f: Program): Uint8Array {
     if (code === VAR) active[i] = 1;
     else if (code === CONST) active[i] = 0;
     else if (code === LOOP) {
-      let any = 0;
-      f.forEachArg(i, (arg) => {
-        any |= active[arg] as number;
-      });
-      active[i] = any;
+      // Once per call (at its first output): every output of a call reads all its arguments.
+      if (b[i] === 0) {
+        let any = 0;
+        f.forEachArg(i, (arg) => {
+          any |= active[arg] as number;
+        });
+        active[i] = any;
+      } else active[i] = active[i - 1] as number;
     } else {
       const arity = OP_ARITY[code] as number;
       if (arity === 0) {

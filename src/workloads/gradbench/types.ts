@@ -38,6 +38,11 @@ export interface WorkloadCost {
   evaluations: number;
   /** Bytes of data arrays built beside the program (ba's cameras, points and sparse Jacobian), if any. */
   dataBytes?: number;
+  /**
+   * Nodes of the program as built, where loops make it smaller than the operations it runs (`nodes`): what
+   * memory limits are judged on. Absent: the program is flat and builds `nodes` nodes.
+   */
+  built?: number;
 }
 
 /**
