@@ -7,16 +7,17 @@ import {
   type Backend,
   capturedInput,
   type LoopCall,
-  loadCallInputs,
+  loadCall,
   logsumexpRows,
   loopWork,
   type Program,
-  primalSweep,
+  passCarry,
+  primalRunner,
   rowArg,
   rowInput,
   setIteration,
 } from '../ir/index.js';
-import { type ForwardWork, forwardWork, tangentSweep } from './sweep.js';
+import { forwardWork, tangentRunner } from './sweep.js';
 
 /**
  * The tangent sweep of call `index` of `f`: writes the values and the `c` tangent lanes of the call's outputs
@@ -35,49 +36,47 @@ export function callTangent(
   const { loop, first, args } = call;
   const { body, n, carry: nc, perStep } = loop;
   const work = forwardWork(body, c);
-  const { x } = loopWork(loop);
-  loadCallInputs(call, v, x);
-  // The inputs' lanes: the carry's and the captured values' from the arguments, the row's and the index's zero.
-  const bt = work.t;
+  const { v: bv, t: bt } = work;
+  const run = tangentRunner(body, c, check, backend);
+  loadCall(call, v, bv);
   const in0 = body.inputStart;
-  for (let k = 0; k < nc; k++)
-    bt.set(t.subarray((args[k] as number) * c, (args[k] as number) * c + c), (in0 + k) * c);
-  bt.fill(0, (in0 + nc) * c, (in0 + capturedInput(loop)) * c);
-  const cap = capturedInput(loop);
-  // Rows that are expressions bring their tangents; data rows have none (zero, set above).
+  const lanesOf = (node: number, to: number) => bt.set(t.subarray(node * c, node * c + c), to * c);
+  // The lanes: the constants' zero; the carry's and the captured values' from the arguments; the row's from
+  // its arguments when the rows are expressions, zero for data; the index's zero.
+  bt.fill(0, 0, in0 * c);
+  for (let k = 0; k < nc; k++) lanesOf(args[k] as number, in0 + k);
+  const cap = in0 + capturedInput(loop);
+  bt.fill(0, (in0 + nc) * c, cap * c);
+  for (let k = 0; k < loop.captured; k++) lanesOf(args[nc + k] as number, cap + k);
   const r0 = in0 + rowInput(loop);
-  const rowLanes = (i: number) => {
+  const iteration = (i: number) => {
+    setIteration(call, v, bv, in0, i);
     if (!loop.rowArgs) return;
     const base = rowArg(loop, i);
-    for (let k = 0; k < loop.width; k++) {
-      const from = (args[base + k] as number) * c;
-      bt.set(t.subarray(from, from + c), (r0 + k) * c);
-    }
+    for (let k = 0; k < loop.width; k++) lanesOf(args[base + k] as number, r0 + k);
   };
-  for (let k = 0; k < loop.captured; k++) {
-    const from = (args[nc + k] as number) * c;
-    bt.set(t.subarray(from, from + c), (in0 + cap + k) * c);
-  }
   const outs = body.outputs;
   if (loop.kind === 'scan') {
-    // The next carry's lanes go through a scratch copy: an output may be an input node (a carry passed on as
-    // it is), whose lanes the copy must not overwrite before they are read.
+    // The next carry's lanes go through a scratch copy, as its values do (passCarry): an output may be an
+    // input node (a carry passed on as it is), whose lanes must be read before any is written.
     const next = new Float64Array(nc * c);
+    const scratch = loopWork(loop).x;
     for (let i = 0; i < n; i++) {
-      setIteration(call, v, x, i);
-      rowLanes(i);
-      tangentSweep(body, x, work, check, backend);
-      for (let k = 0; k < perStep; k++)
-        writeOutput(work, outs[nc + k] as number, v, t, first + nc + i * perStep + k, c);
-      for (let k = 0; k < nc; k++) {
-        const o = outs[k] as number;
-        x[k] = work.v[o] as number;
-        next.set(bt.subarray(o * c, o * c + c), k * c);
+      iteration(i);
+      run(work);
+      for (let k = 0; k < perStep; k++) {
+        const o = outs[nc + k] as number;
+        const to = first + nc + i * perStep + k;
+        v[to] = bv[o] as number;
+        t.set(bt.subarray(o * c, o * c + c), to * c);
       }
+      for (let k = 0; k < nc; k++)
+        next.set(bt.subarray((outs[k] as number) * c, (outs[k] as number) * c + c), k * c);
       bt.set(next, in0 * c);
+      passCarry(loop, bv, scratch);
     }
     for (let k = 0; k < nc; k++) {
-      v[first + k] = x[k] as number;
+      v[first + k] = bv[in0 + k] as number;
       t.set(bt.subarray((in0 + k) * c, (in0 + k) * c + c), (first + k) * c);
     }
     return;
@@ -87,55 +86,40 @@ export function callTangent(
   if (loop.reduce === 'sum') {
     if (n === 0) v.fill(0, first, first + perStep);
     for (let i = 0; i < n; i++) {
-      setIteration(call, v, x, i);
-      rowLanes(i);
-      tangentSweep(body, x, work, check, backend);
+      iteration(i);
+      run(work);
       for (let k = 0; k < perStep; k++) {
         const o = outs[k] as number;
-        const y = work.v[o] as number;
+        const y = bv[o] as number;
         v[first + k] = i === 0 ? y : (v[first + k] as number) + y;
-        for (let j = 0; j < c; j++)
-          t[(first + k) * c + j] = (t[(first + k) * c + j] as number) + (work.t[o * c + j] as number);
+        const to = (first + k) * c;
+        for (let j = 0; j < c; j++) t[to + j] = (t[to + j] as number) + (bt[o * c + j] as number);
       }
     }
     return;
   }
-  // logsumexp: z first, then Σ e^(y_i − z) ẏ_i.
-  const ys = loopWork(loop).ys;
-  const pv = loopWork(loop).v;
+  // logsumexp: z first (by the primal sweep, on the loop's own value array), then Σ e^(y_i − z) ẏ_i.
+  const { ys, v: pv } = loopWork(loop);
+  const primal = primalRunner(body, check, backend);
+  loadCall(call, v, pv);
   for (let i = 0; i < n; i++) {
-    setIteration(call, v, x, i);
-    rowLanes(i);
-    primalSweep(body, x, pv, check, backend);
+    setIteration(call, v, pv, in0, i);
+    primal(pv);
     for (let k = 0; k < perStep; k++) ys[i * perStep + k] = pv[outs[k] as number] as number;
   }
   for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(ys, k, perStep, n);
   for (let i = 0; i < n; i++) {
-    setIteration(call, v, x, i);
-    rowLanes(i);
-    tangentSweep(body, x, work, check, backend);
+    iteration(i);
+    run(work);
     for (let k = 0; k < perStep; k++) {
       const p = Math.exp((ys[i * perStep + k] as number) - (v[first + k] as number));
-      accumulateLanesFrom(t, (first + k) * c, work.t, (outs[k] as number) * c, p, c);
+      accumulateFrom(t, (first + k) * c, bt, (outs[k] as number) * c, p, c);
     }
   }
 }
 
-/** Copies a body output's value and lanes into the enclosing program's node `to`. */
-function writeOutput(
-  work: ForwardWork,
-  o: number,
-  v: Float64Array,
-  t: Float64Array,
-  to: number,
-  c: number,
-): void {
-  v[to] = work.v[o] as number;
-  t.set(work.t.subarray(o * c, o * c + c), to * c);
-}
-
-/** `to` lanes += p · `from` lanes of another array, with the zero-factor rule of accumulateLanes. */
-function accumulateLanesFrom(
+/** `to` lanes of t += p · `from` lanes of s, a zero factor contributing nothing (as accumulateLanes does). */
+function accumulateFrom(
   t: Float64Array,
   to: number,
   s: Float64Array,

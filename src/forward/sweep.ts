@@ -71,7 +71,6 @@ export function tangentSweep(
   backend: Backend = 'interpret',
 ): void {
   const { v, t, width: c } = work;
-  const { op, a, b, args } = f;
   v.set(f.constants, 0);
   t.fill(0, 0, f.inputStart * c);
   setInputs(f, x, v);
@@ -82,6 +81,30 @@ export function tangentSweep(
     compiled(f).tangent(c)(v, t);
     return;
   }
+  interpretTangent(f, work, check, backend);
+}
+
+/**
+ * @internal The tangent sweep as a function of work arrays whose constants, inputs and their lanes are already
+ * written: what a loop runs once per iteration (the compiled code looked up once, not per call).
+ */
+export function tangentRunner(
+  f: Program,
+  width: number,
+  check: boolean,
+  backend: Backend,
+): (work: ForwardWork) => void {
+  if (backend === 'compile' && !check && f.calls.length === 0) {
+    const run = compiled(f).tangent(width);
+    return (work) => run(work.v, work.t);
+  }
+  return (work) => interpretTangent(f, work, check, backend);
+}
+
+/** The interpreter's tangent sweep over the operation nodes. */
+function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend: Backend): void {
+  const { v, t, width: c } = work;
+  const { op, a, b, args } = f;
   const c0 = f.inputStart;
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;

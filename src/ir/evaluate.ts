@@ -89,6 +89,36 @@ export function primalSweep(
     else compiled(f).primal(v);
     return v;
   }
+  interpretPrimal(f, v, check, backend, onCall);
+  return v;
+}
+
+/**
+ * @internal The primal sweep as a function of a value array whose constants and inputs are already written:
+ * what a loop runs once per iteration (the program's compiled code looked up once, not per call).
+ */
+export function primalRunner(
+  f: Program,
+  check: boolean,
+  backend: Backend,
+  forAdjoint = false,
+  onCall: CallSweep = callPrimal,
+): (v: Float64Array) => void {
+  if (backend === 'compile' && !check && f.calls.length === 0) {
+    const c = compiled(f);
+    return forAdjoint ? (v) => c.tapePrimal(v) : (v) => c.primal(v);
+  }
+  return (v) => interpretPrimal(f, v, check, backend, onCall);
+}
+
+/** The interpreter's primal sweep over the operation nodes (constants and inputs already in `v`). */
+function interpretPrimal(
+  f: Program,
+  v: Float64Array,
+  check: boolean,
+  backend: Backend,
+  onCall: CallSweep,
+): void {
   const { op, a, b } = f;
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
@@ -106,7 +136,6 @@ export function primalSweep(
     } else primalNode(f, v, i, code);
     if (check && !Number.isFinite(v[i])) throwNonFinite(f, i, v);
   }
-  return v;
 }
 
 /** Node `i`'s value by its op's value rule. */
@@ -208,25 +237,48 @@ export function loopWork(loop: Loop): LoopWork {
 }
 
 /**
- * @internal Sets a body's inputs for iteration `i`: the row (from the data, or from the values `v` of the row's
- * argument nodes) and the index; the carry and the captured values are the caller's.
+ * @internal Sets a body's inputs for iteration `i` in `target`, whose index `at` holds the body's first input:
+ * the row (from the data, or from the values `v` of the row's argument nodes) and the index. The carry and the
+ * captured values are the caller's.
  */
-export function setIteration(call: LoopCall, v: Float64Array, x: Float64Array, i: number): void {
+export function setIteration(
+  call: LoopCall,
+  v: Float64Array,
+  target: Float64Array,
+  at: number,
+  i: number,
+): void {
   const { loop } = call;
-  const r = rowInput(loop);
+  const r = at + rowInput(loop);
+  const w = loop.width;
   if (loop.rowArgs) {
     const base = rowArg(loop, i);
-    for (let k = 0; k < loop.width; k++) x[r + k] = v[call.args[base + k] as number] as number;
-  } else for (let k = 0; k < loop.width; k++) x[r + k] = loop.rows[i * loop.width + k] as number;
-  x[indexInput(loop)] = i;
+    for (let k = 0; k < w; k++) target[r + k] = v[call.args[base + k] as number] as number;
+  } else for (let k = 0; k < w; k++) target[r + k] = loop.rows[i * w + k] as number;
+  target[at + indexInput(loop)] = i;
 }
 
-/** @internal Copies a call's captured values (and a scan's initial carry) from `v` into the body's inputs. */
-export function loadCallInputs(call: LoopCall, v: Float64Array, x: Float64Array): void {
+/**
+ * @internal Writes a body's constants, and the call's captured values (and a scan's initial carry) from `v`,
+ * into the body's value array `bv`: what stays the same from one iteration to the next.
+ */
+export function loadCall(call: LoopCall, v: Float64Array, bv: Float64Array): void {
   const { loop, args } = call;
-  for (let k = 0; k < loop.carry; k++) x[k] = v[args[k] as number] as number;
-  const c0 = capturedInput(loop);
-  for (let k = 0; k < loop.captured; k++) x[c0 + k] = v[args[loop.carry + k] as number] as number;
+  const body = loop.body;
+  bv.set(body.constants, 0);
+  const in0 = body.inputStart;
+  for (let k = 0; k < loop.carry; k++) bv[in0 + k] = v[args[k] as number] as number;
+  const c0 = in0 + capturedInput(loop);
+  for (let k = 0; k < loop.captured; k++) bv[c0 + k] = v[args[loop.carry + k] as number] as number;
+}
+
+/** @internal Copies a scan body's next carry (its first outputs) into its carry inputs, through `scratch`. */
+export function passCarry(loop: Loop, bv: Float64Array, scratch: Float64Array): void {
+  const outs = loop.body.outputs;
+  const in0 = loop.body.inputStart;
+  // An output may be an input node (a carry passed on as it is): read them all before writing any.
+  for (let k = 0; k < loop.carry; k++) scratch[k] = bv[outs[k] as number] as number;
+  for (let k = 0; k < loop.carry; k++) bv[in0 + k] = scratch[k] as number;
 }
 
 /**
@@ -245,26 +297,30 @@ export function callPrimal(
   const { loop, first } = call;
   const { body, n, carry: c, perStep } = loop;
   const w = loopWork(loop);
-  loadCallInputs(call, v, w.x);
+  const bv = w.v;
+  const run = primalRunner(body, check, backend);
+  loadCall(call, v, bv);
+  const in0 = body.inputStart;
   const outs = body.outputs;
   if (loop.kind === 'map' && loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
   for (let i = 0; i < n; i++) {
-    setIteration(call, v, w.x, i);
-    primalSweep(body, w.x, w.v, check, backend);
+    setIteration(call, v, bv, in0, i);
+    run(bv);
     if (loop.kind === 'scan') {
-      for (let k = 0; k < c; k++) w.x[k] = w.v[outs[k] as number] as number;
       const base = first + c + i * perStep;
-      for (let k = 0; k < perStep; k++) v[base + k] = w.v[outs[c + k] as number] as number;
+      for (let k = 0; k < perStep; k++) v[base + k] = bv[outs[c + k] as number] as number;
+      passCarry(loop, bv, w.x);
     } else if (loop.reduce === 'sum') {
       for (let k = 0; k < perStep; k++) {
-        const y = w.v[outs[k] as number] as number;
+        const y = bv[outs[k] as number] as number;
         v[first + k] = i === 0 ? y : (v[first + k] as number) + y;
       }
-    } else for (let k = 0; k < perStep; k++) w.ys[i * perStep + k] = w.v[outs[k] as number] as number;
+    } else for (let k = 0; k < perStep; k++) w.ys[i * perStep + k] = bv[outs[k] as number] as number;
   }
-  if (loop.kind === 'scan') for (let k = 0; k < c; k++) v[first + k] = w.x[k] as number;
-  else if (loop.reduce === 'logsumexp')
+  if (loop.kind === 'scan') for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
+  else if (loop.reduce === 'logsumexp') {
     for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(w.ys, k, perStep, n);
+  }
 }
 
 /** @internal log Σ_i e^{ys[i·stride + k]}, as the op table's logsumexp computes it. */

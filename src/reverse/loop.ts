@@ -13,14 +13,18 @@
  */
 import {
   type Backend,
+  type CallSweep,
   callPrimal,
   capturedInput,
+  compiled,
   DifflabError,
   type Loop,
   type LoopCall,
-  loadCallInputs,
+  loadCall,
   loopWork,
   type Program,
+  passCarry,
+  primalRunner,
   primalSweep,
   rowArg,
   rowInput,
@@ -84,9 +88,7 @@ function residualsOf(tape: Tape): Residual[] {
   return r;
 }
 
-/**
- * The recording sweep of `f` into `tape` (every node's value), keeping each loop call's residuals.
- */
+/** The recording sweep of `f` into `tape` (every node's value), keeping each loop call's residuals. */
 export function recordWithLoops(
   f: Program,
   x: ArrayLike<number>,
@@ -95,35 +97,49 @@ export function recordWithLoops(
   backend: Backend,
   options: CheckpointOptions,
 ): void {
+  primalSweep(f, x, tape.values, check, backend, true, recordHook(tape, options));
+}
+
+/** What the recording sweep does at a loop call: its outputs, and its residuals kept with the tape. */
+function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
   const kept = residualsOf(tape);
-  primalSweep(f, x, tape.values, check, backend, true, (g, index, v, chk, be) => {
-    kept[index] = recordCall(g, index, v, chk, be, options);
-  });
+  return (g, index, v, check, backend) => {
+    kept[index] = recordCall(g, index, v, check, backend, options);
+  };
 }
 
-/** One body iteration, forward then backward: values in the body's tape, adjoints seeded by `seed`. */
-function bodySweeps(
-  loop: Loop,
-  x: Float64Array,
-  check: boolean,
-  backend: Backend,
-  options: CheckpointOptions,
-  seed: (adj: Float64Array, values: Float64Array) => void,
-): Tape {
+/**
+ * One iteration of a body, forward then backward, on its tape whose constants and captured values are loaded
+ * (loadCall) and whose row, index and carry the caller has just written: `values` says whether the caller reads
+ * the body's output values (a recording that only feeds the backward sweep computes less).
+ */
+interface BodySweeps {
+  readonly tape: Tape;
+  run(seed: (adj: Float64Array) => void, values: boolean): void;
+}
+
+function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: CheckpointOptions): BodySweeps {
   const body = loop.body;
-  const bt = tapeFor(body);
-  usage.bodyPrimals++;
-  if (body.calls.length === 0) primalSweep(body, x, bt.values, check, backend);
-  else recordWithLoops(body, x, bt, check, backend, options);
-  usage.bodyBackwards++;
-  backward(body, bt, (adj) => seed(adj, bt.values), backend);
-  return bt;
-}
-
-/** A body's primal sweep into `v`: values only (a backward sweep records the body again). */
-function bodyPrimal(loop: Loop, x: Float64Array, v: Float64Array, check: boolean, backend: Backend): void {
-  usage.bodyPrimals++;
-  primalSweep(loop.body, x, v, check, backend);
+  const tape = tapeFor(body);
+  const full = primalRunner(body, check, backend);
+  const lean =
+    body.calls.length === 0
+      ? primalRunner(body, check, backend, true)
+      : primalRunner(body, check, backend, true, recordHook(tape, options));
+  const nested = body.calls.length > 0;
+  const compiledBody = backend === 'compile' && !nested ? compiled(body) : undefined;
+  return {
+    tape,
+    run(seed, values) {
+      usage.bodyPrimals++;
+      // A body with loops records them (their residuals) in any case.
+      if (values && !nested) full(tape.values);
+      else lean(tape.values);
+      usage.bodyBackwards++;
+      if (compiledBody !== undefined) compiledBody.adjoint(tape.values, tape.adjoints, seed);
+      else backward(body, tape, seed, backend, options);
+    },
+  };
 }
 
 function recordCall(
@@ -137,11 +153,9 @@ function recordCall(
   const call = f.calls[index] as LoopCall;
   const { loop, first } = call;
   const { body, n, carry: c, perStep } = loop;
-  const w = loopWork(loop);
-  const x = w.x;
-  loadCallInputs(call, v, x);
   const outs = body.outputs;
-  const cap = body.inputStart + capturedInput(loop);
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
   if (loop.kind === 'map') {
     if (loop.reduce !== 'sum' || perStep !== 1) {
       // The backward sweep runs the rows again; here only their values.
@@ -152,17 +166,22 @@ function recordCall(
     const g = new Float64Array(loop.captured);
     // Rows that are expressions: each row's own gradient (n × width values).
     const rows = new Float64Array(loop.rowArgs ? n * loop.width : 0);
-    const r0 = body.inputStart + rowInput(loop);
+    const r0 = in0 + rowInput(loop);
+    const sweeps = bodySweeps(loop, check, backend, options);
+    const { values: bv, adjoints: badj } = sweeps.tape;
+    loadCall(call, v, bv);
+    const out = outs[0] as number;
+    const seed = (adj: Float64Array) => {
+      adj[out] = 1;
+    };
     if (n === 0) v[first] = 0;
     for (let i = 0; i < n; i++) {
-      setIteration(call, v, x, i);
-      const bt = bodySweeps(loop, x, check, backend, options, (adj) => {
-        adj[outs[0] as number] = 1;
-      });
-      const y = bt.values[outs[0] as number] as number;
+      setIteration(call, v, bv, in0, i);
+      sweeps.run(seed, true);
+      const y = bv[out] as number;
       v[first] = i === 0 ? y : (v[first] as number) + y;
-      for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (bt.adjoints[cap + k] as number);
-      if (loop.rowArgs) rows.set(bt.adjoints.subarray(r0, r0 + loop.width), i * loop.width);
+      for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
+      if (loop.rowArgs) rows.set(badj.subarray(r0, r0 + loop.width), i * loop.width);
     }
     usage.residualBytes += g.byteLength + rows.byteLength;
     return { kind: 'gradient', g, rows };
@@ -178,15 +197,21 @@ function recordCall(
     strategy === 'all' ? 1 : strategy === 'sqrt' ? Math.max(1, Math.ceil(Math.sqrt(n))) : Math.max(1, n);
   const snaps = new Float64Array(Math.ceil(n / stride) * c);
   const snapshots = strategy === 'binomial' ? snapshotCount(n, options.snapshots) : 0;
+  // The forward pass: values only, on the loop's own value array.
+  const w = loopWork(loop);
+  const bv = w.v;
+  const run = primalRunner(body, check, backend);
+  loadCall(call, v, bv);
   for (let i = 0; i < n; i++) {
-    if (i % stride === 0) snaps.set(x.subarray(0, c), (i / stride) * c);
-    setIteration(call, v, x, i);
-    bodyPrimal(loop, x, w.v, check, backend);
-    for (let k = 0; k < c; k++) x[k] = w.v[outs[k] as number] as number;
+    if (i % stride === 0) snaps.set(bv.subarray(in0, in0 + c), (i / stride) * c);
+    setIteration(call, v, bv, in0, i);
+    usage.bodyPrimals++;
+    run(bv);
     const base = first + c + i * perStep;
-    for (let k = 0; k < perStep; k++) v[base + k] = w.v[outs[c + k] as number] as number;
+    for (let k = 0; k < perStep; k++) v[base + k] = bv[outs[c + k] as number] as number;
+    passCarry(loop, bv, w.x);
   }
-  for (let k = 0; k < c; k++) v[first + k] = x[k] as number;
+  for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
   usage.residualBytes += snaps.byteLength + snapshots * c * 8;
   return { kind: 'scan', stride, snaps, snapshots };
 }
@@ -220,15 +245,13 @@ export function backwardCall(
   const residual = residualsOf(tape)[index];
   if (residual === undefined)
     throw new Error('difflab: a loop call was not recorded before its backward sweep');
-  const cap = body.inputStart + capturedInput(loop);
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
+  const r0 = in0 + rowInput(loop);
   const outs = body.outputs;
   // The captured values' adjoints, summed over iterations, then added to the arguments'.
   const gCap = new Float64Array(loop.captured);
-  const check = false;
-  const x = loopWork(loop).x;
-  loadCallInputs(call, v, x);
   // A row's adjoints go straight to its argument nodes (expression rows only).
-  const r0 = body.inputStart + rowInput(loop);
   const rowAdjoints = (i: number, from: Float64Array, offset: number, scale: number) => {
     if (!loop.rowArgs) return;
     const base = rowArg(loop, i);
@@ -239,6 +262,9 @@ export function backwardCall(
       adj[arg] = (adj[arg] as number) + (scale === 1 ? p : scale * p);
     }
   };
+  const addCaptured = (badj: Float64Array) => {
+    for (let k = 0; k < gCap.length; k++) gCap[k] = (gCap[k] as number) + (badj[cap + k] as number);
+  };
   if (residual.kind === 'gradient') {
     const ybar = adj[first] as number;
     for (let k = 0; k < loop.captured; k++) {
@@ -247,49 +273,64 @@ export function backwardCall(
     }
     for (let i = 0; i < n; i++) rowAdjoints(i, residual.rows, i * loop.width, ybar);
   } else if (residual.kind === 'rows') {
+    const sweeps = bodySweeps(loop, false, backend, options);
+    const { values: bv, adjoints: badj } = sweeps.tape;
+    loadCall(call, v, bv);
+    const seed = (sa: Float64Array) => {
+      for (let k = 0; k < perStep; k++) {
+        const ybar = adj[first + k] as number;
+        if (ybar === 0) continue;
+        const o = outs[k] as number;
+        // logsumexp: ∂z/∂y_i = e^(y_i − z)
+        sa[o] =
+          (sa[o] as number) +
+          (loop.reduce === 'sum' ? ybar : ybar * Math.exp((bv[o] as number) - (v[first + k] as number)));
+      }
+    };
     for (let i = 0; i < n; i++) {
-      setIteration(call, v, x, i);
-      const bt = bodySweeps(loop, x, check, backend, options, (badj, bv) => {
-        for (let k = 0; k < perStep; k++) {
-          const ybar = adj[first + k] as number;
-          if (ybar === 0) continue;
-          const o = outs[k] as number;
-          // logsumexp: ∂z/∂y_i = e^(y_i − z)
-          badj[o] =
-            (badj[o] as number) +
-            (loop.reduce === 'sum' ? ybar : ybar * Math.exp((bv[o] as number) - (v[first + k] as number)));
-        }
-      });
-      for (let k = 0; k < gCap.length; k++) gCap[k] = (gCap[k] as number) + (bt.adjoints[cap + k] as number);
-      rowAdjoints(i, bt.adjoints, r0, 1);
+      setIteration(call, v, bv, in0, i);
+      sweeps.run(seed, loop.reduce === 'logsumexp');
+      addCaptured(badj);
+      rowAdjoints(i, badj, r0, 1);
     }
   } else {
+    const sweeps = bodySweeps(loop, false, backend, options);
+    const { values: bv, adjoints: badj } = sweeps.tape;
+    loadCall(call, v, bv);
     const cbar = new Float64Array(c);
     for (let k = 0; k < c; k++) cbar[k] = adj[first + k] as number;
-    const step = (i: number, carry: Float64Array) => {
-      x.set(carry.subarray(0, c), 0);
-      setIteration(call, v, x, i);
-      const bt = bodySweeps(loop, x, check, backend, options, (badj) => {
-        for (let k = 0; k < c; k++)
-          badj[outs[k] as number] = (badj[outs[k] as number] as number) + (cbar[k] as number);
-        const base = first + c + i * perStep;
-        for (let k = 0; k < perStep; k++) {
-          const o = outs[c + k] as number;
-          badj[o] = (badj[o] as number) + (adj[base + k] as number);
-        }
-      });
-      for (let k = 0; k < c; k++) cbar[k] = bt.adjoints[body.inputStart + k] as number;
-      for (let k = 0; k < gCap.length; k++) gCap[k] = (gCap[k] as number) + (bt.adjoints[cap + k] as number);
-      rowAdjoints(i, bt.adjoints, r0, 1);
-    };
-    const advance = (from: number, to: number, carry: Float64Array) => {
-      const w = loopWork(loop);
-      for (let i = from; i < to; i++) {
-        x.set(carry.subarray(0, c), 0);
-        setIteration(call, v, x, i);
-        bodyPrimal(loop, x, w.v, check, backend);
-        for (let k = 0; k < c; k++) carry[k] = w.v[outs[k] as number] as number;
+    let base = 0;
+    const seed = (sa: Float64Array) => {
+      for (let k = 0; k < c; k++)
+        sa[outs[k] as number] = (sa[outs[k] as number] as number) + (cbar[k] as number);
+      for (let k = 0; k < perStep; k++) {
+        const o = outs[c + k] as number;
+        sa[o] = (sa[o] as number) + (adj[base + k] as number);
       }
+    };
+    const step = (i: number, carry: Float64Array) => {
+      bv.set(carry.subarray(0, c), in0);
+      setIteration(call, v, bv, in0, i);
+      base = first + c + i * perStep;
+      sweeps.run(seed, false);
+      for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
+      addCaptured(badj);
+      rowAdjoints(i, badj, r0, 1);
+    };
+    // Recomputing carries: values only, on the loop's own value array.
+    const w = loopWork(loop);
+    const pv = w.v;
+    const run = primalRunner(body, false, backend);
+    loadCall(call, v, pv);
+    const advance = (from: number, to: number, carry: Float64Array) => {
+      pv.set(carry.subarray(0, c), in0);
+      for (let i = from; i < to; i++) {
+        setIteration(call, v, pv, in0, i);
+        usage.bodyPrimals++;
+        run(pv);
+        passCarry(loop, pv, w.x);
+      }
+      carry.set(pv.subarray(in0, in0 + c), 0);
     };
     reverseScan(n, c, residual, step, advance);
     for (let k = 0; k < c; k++)

@@ -6,11 +6,13 @@
  *   F = −(nd/2)·log 2π + Σᵢ LSEₖ(βᵢₖ) − n·LSE(α) − Σₖ[(γ²/2)(Σⱼ exp(2qₖⱼ) + Σₜ lₖₜ²) − m·Σⱼ qₖⱼ] + k·C,
  *
  * with C = ν·d·(log γ − ½ log 2) − log Γ_d(ν/2), ν = d + m + 1. LSE is difflab's max-shifted `logsumexp`
- * node. The data x are constants of the program; α, μ, q and l are its variables, in that order.
+ * node. The data x are the rows of a map (Σᵢ is a loop over the points); α, μ, q and l are the program's
+ * variables, in that order.
  */
 import { programCost } from '../../ir/differentiator.js';
 import { DifflabError } from '../../ir/errors.js';
 import { constant, dot, type Expr, logsumexp, sum, withGraph } from '../../ir/graph.js';
+import { mapReduce } from '../../ir/loop.js';
 import { type Program, program } from '../../ir/program.js';
 import { int, jsonArray, jsonRows, matrix, num, objectInput, vector } from './input.js';
 import { variables } from './scalar.js';
@@ -91,6 +93,7 @@ export const gmm: GradbenchEval<GmmInput, GmmWorkload> = {
   estimate: ({ d, k, n }) => ({
     nodes: n * k * (2 * d + 4),
     edges: n * k * (d * d + 4 * d + 4),
+    built: k * (2 * d + 4) + k * (d * d + 4 * d + 4),
     inputs: k + 2 * k * d + (k * d * (d - 1)) / 2,
     outputs: 1,
     evaluations: 1,
@@ -110,10 +113,13 @@ export const gmm: GradbenchEval<GmmInput, GmmWorkload> = {
         sumQ.push(sum(qc));
         for (const qj of qc) expQ.push(qj.exp());
       }
-      const perPoint = input.x.map((xi) => {
+      // Σᵢ LSEₖ(βᵢₖ): a map over the data points, its body traced once (every term of β that does not depend on
+      // the point, such as exp(q) and αₖ + Σⱼ qₖⱼ, is computed once outside the loop).
+      const points = { data: flatRows(input.x, d), width: d };
+      const perPoint = mapReduce(points, (xi) => {
         const betas: Expr[] = [];
         for (let c = 0; c < k; c++) {
-          const z = Array.from(xi, (xij, j) => constant(xij).sub(mu[c * d + j] as Expr));
+          const z = xi.map((xij, j) => xij.sub(mu[c * d + j] as Expr));
           // (Q z)_r = exp(q_r)·z_r + Σ_{c' < r} Q_{r c'}·z_{c'}
           const u = z.map((zr, r) => {
             const coef: Expr[] = [expQ[c * d + r] as Expr];
@@ -138,7 +144,7 @@ export const gmm: GradbenchEval<GmmInput, GmmWorkload> = {
       const nu = d + m + 1;
       const C = nu * d * (Math.log(gamma) - 0.5 * Math.log(2)) - logMultiGamma(nu / 2, d);
       const F = constant(-((n * d) / 2) * Math.log(2 * Math.PI))
-        .add(sum(perPoint))
+        .add(perPoint)
         .sub(logsumexp(alpha).mul(n))
         .sub(sum(priors))
         .add(k * C);
@@ -169,3 +175,10 @@ export const gmm: GradbenchEval<GmmInput, GmmWorkload> = {
     };
   },
 };
+
+/** Rows of equal length as one row-major array. */
+function flatRows(rows: readonly Float64Array[], width: number): Float64Array {
+  const out = new Float64Array(rows.length * width);
+  for (const [i, row] of rows.entries()) out.set(row, i * width);
+  return out;
+}

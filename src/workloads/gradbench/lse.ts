@@ -1,11 +1,13 @@
 /**
  * GradBench lse: log-sum-exp with the max shift, built from primitives as the eval asks (a chain of `max`,
- * a sum of exponentials, a log), not from difflab's ready-made `logsumexp`:
+ * a sum of exponentials, a log), not from difflab's ready-made `logsumexp`; the max is a scan and the sum
+ * a map over the inputs:
  * A = max xᵢ, LSE(x) = A + log Σᵢ exp(xᵢ − A). Its gradient is the softmax; the path through the max
  * contributes zero up to rounding.
  */
 import { DifflabError } from '../../ir/errors.js';
-import { sum } from '../../ir/graph.js';
+import type { Expr } from '../../ir/graph.js';
+import { mapReduce, scan } from '../../ir/loop.js';
 import { program } from '../../ir/program.js';
 import { jsonArray, num, objectInput, vector } from './input.js';
 import { scalarEval, variables } from './scalar.js';
@@ -33,9 +35,10 @@ export const lse = scalarEval<LseInput>({
   }),
   build({ x }) {
     const xs = variables('x', x.length);
-    let a = xs[0] as (typeof xs)[number];
-    for (let i = 1; i < xs.length; i++) a = a.max(xs[i] as (typeof xs)[number]);
-    const s = sum(xs.map((xi) => xi.sub(a).exp()));
+    const rows = xs.map((xi) => [xi]);
+    // A = max xᵢ as a scan of max over x₁ … x_{n−1}; Σ exp(xᵢ − A) as a map over every xᵢ.
+    const { carry: a } = scan(xs[0] as Expr, rows.slice(1), (m, [xi]) => m.max(xi as Expr));
+    const s = mapReduce(rows, ([xi]) => (xi as Expr).sub(a).exp());
     return { f: program(a.add(s.log()), { variables: xs }), x: x.slice() };
   },
   primalOutput: (value) => num(value, 'the primal'),

@@ -6,11 +6,13 @@
  * o = σ(v·W_o + B_o), z = tanh(h·W_c + B_c), g ← g·f + a·z, h ← o·tanh g, v ← h; ŷ = v ⊙ w_out + b_out;
  * λ = log(2 + Σ exp ŷ) (ADBench's "+ 2", no max shift); total += Σ sequence[t+1] ⊙ (ŷ − λ).
  * The loss is −total / ((c − 1)·b). The variables are main_params then extra_params, row by row; the state
- * and the sequence are constants.
+ * and the sequence are constants. The program is a scan over the c − 1 steps: its carry holds the layers'
+ * hidden and cell states and the running total, its rows the characters and their successors.
  */
 import { programCost } from '../../ir/differentiator.js';
 import { DifflabError } from '../../ir/errors.js';
-import { constant, dot, type Expr, sum, withGraph } from '../../ir/graph.js';
+import { dot, type Expr, type Operand, sum, withGraph } from '../../ir/graph.js';
+import { scan } from '../../ir/loop.js';
 import { type Program, program } from '../../ir/program.js';
 import { jsonArray, matrix, num, objectInput } from './input.js';
 import { variables } from './scalar.js';
@@ -68,6 +70,7 @@ export const lstm: GradbenchEval<LstmInput, LstmWorkload> = {
   estimate: ({ l, b, c }) => ({
     nodes: c * b * (16 * l + 8),
     edges: c * b * (30 * l + 14),
+    built: b * (16 * l + 8) + 2 * l * b,
     inputs: 8 * l * b + 3 * b,
     outputs: 1,
     evaluations: 1,
@@ -83,15 +86,19 @@ export const lstm: GradbenchEval<LstmInput, LstmWorkload> = {
       const inW = extra.slice(0, b);
       const outW = extra.slice(b, 2 * b);
       const outB = extra.slice(2 * b, 3 * b);
-      const hidden: Expr[][] = [];
-      const cell: Expr[][] = [];
-      for (let j = 0; j < l; j++) {
-        hidden.push(Array.from(input.state[2 * j] as Float64Array, (v) => constant(v)));
-        cell.push(Array.from(input.state[2 * j + 1] as Float64Array, (v) => constant(v)));
-      }
-      const totals: Expr[] = [];
-      for (let t = 0; t < c - 1; t++) {
-        let v = Array.from(input.sequence[t] as Float64Array, (s, i) => constant(s).mul(inW[i] as Expr));
+      // The carry: every layer's hidden state, then every layer's cell state, then the running total.
+      const init: Operand[] = [];
+      for (let j = 0; j < l; j++) init.push(...(input.state[2 * j] as Float64Array));
+      for (let j = 0; j < l; j++) init.push(...(input.state[2 * j + 1] as Float64Array));
+      init.push(0);
+      // Row t: the character at t, then the one after it (the target).
+      const rows: number[][] = [];
+      for (let t = 0; t < c - 1; t++)
+        rows.push([...(input.sequence[t] as Float64Array), ...(input.sequence[t + 1] as Float64Array)]);
+      const { carry } = scan(init, rows, (state, row) => {
+        const hidden = Array.from({ length: l }, (_, j) => state.slice(j * b, (j + 1) * b));
+        const cell = Array.from({ length: l }, (_, j) => state.slice((l + j) * b, (l + j + 1) * b));
+        let v = row.slice(0, b).map((s, i) => s.mul(inW[i] as Expr));
         for (let j = 0; j < l; j++) {
           const h = hidden[j] as Expr[];
           const g = cell[j] as Expr[];
@@ -111,17 +118,15 @@ export const lstm: GradbenchEval<LstmInput, LstmWorkload> = {
         const lambda = sum(yhat.map((y) => y.exp()))
           .add(2)
           .log();
-        const next = Array.from(input.sequence[t + 1] as Float64Array, (s) => constant(s));
-        totals.push(
+        const total = (state[2 * l * b] as Expr).add(
           dot(
-            next,
+            row.slice(b),
             yhat.map((y) => y.sub(lambda)),
           ),
         );
-      }
-      const loss = sum(totals)
-        .neg()
-        .div((c - 1) * b);
+        return [...hidden.flat(), ...cell.flat(), total];
+      });
+      const loss = (carry[2 * l * b] as Expr).neg().div((c - 1) * b);
       const x = new Float64Array(main.length + extra.length);
       for (const [r, row] of input.mainParams.entries()) x.set(row, r * 4 * b);
       for (const [r, row] of input.extraParams.entries()) x.set(row, main.length + r * b);
