@@ -7,6 +7,7 @@
  * recurses, so a chain of a million operations differentiates.
  */
 import { Graph } from '../ir/graph.js';
+import { unrollFor } from '../ir/loop.js';
 import { metrics } from '../ir/metrics.js';
 import { type Algebra, type FixedOpDef, type NaryOpDef, OP_DEFS } from '../ir/ops.js';
 import { buildProgram, type Program } from '../ir/program.js';
@@ -54,6 +55,8 @@ export interface GraphDerivative {
  * evaluate(d.program, [3, 4]); // Float64Array [52, 84]
  */
 export function graphDerivative(f: Program, options: GraphDerivativeOptions = {}): GraphDerivative {
+  // The graph engine differentiates flat programs: loops unrolled (within unrollFor's budget).
+  f = unrollFor(f, 'the graph engine');
   const kind = options.kind ?? 'jacobian';
   const s = new Session(f, options.budget ?? DEFAULT_BUDGET.graph);
   const n = f.variables.length;

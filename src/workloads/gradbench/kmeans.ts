@@ -2,11 +2,13 @@
  * GradBench kmeans: the cost f(C) = Σᵢ minⱼ ‖Pᵢ − Cⱼ‖² of centroids C (k × d) for points P (n × d), and the
  * Newton direction J ⊘ H, with J = ∂f/∂C and H the Hessian's diagonal (the Hessian is diagonal). Each
  * distance is one `dot` node of the differences; the minimum is a chain of `min` nodes, whose derivative
- * follows the branch taken (ties split evenly; random inputs have none).
+ * follows the branch taken (ties split evenly; random inputs have none). The sum over the points is a map,
+ * its body one point's nearest distance.
  */
 import { programCost } from '../../ir/differentiator.js';
 import { DifflabError } from '../../ir/errors.js';
-import { constant, dot, type Expr, sum, withGraph } from '../../ir/graph.js';
+import { dot, type Expr, withGraph } from '../../ir/graph.js';
+import { mapReduce } from '../../ir/loop.js';
 import { type Program, program } from '../../ir/program.js';
 import { finite, jsonRows, matrix, num, objectInput } from './input.js';
 import { variables } from './scalar.js';
@@ -50,6 +52,7 @@ export const kmeans: GradbenchEval<KmeansInput, KmeansWorkload> = {
     return {
       nodes: pairs * (d + 2),
       edges: pairs * (4 * d + 2),
+      built: centroids.length * (d + 2) * 2,
       inputs: centroids.length * d,
       outputs: 1,
       evaluations: 1,
@@ -59,10 +62,13 @@ export const kmeans: GradbenchEval<KmeansInput, KmeansWorkload> = {
     return withGraph(() => {
       const k = centroids.length;
       const c = variables('C', k * d);
-      const terms = points.map((p) => {
+      // Σᵢ over the points as a map, its body (the nearest centroid's squared distance) traced once.
+      const data = new Float64Array(points.length * d);
+      for (const [i, p] of points.entries()) data.set(p, i * d);
+      const cost = mapReduce({ data, width: d }, (p) => {
         let best: Expr | undefined;
         for (let j = 0; j < k; j++) {
-          const diff = Array.from(p, (pl, l) => constant(pl).sub(c[j * d + l] as Expr));
+          const diff = p.map((pl, l) => pl.sub(c[j * d + l] as Expr));
           const dist = dot(diff, diff);
           best = best === undefined ? dist : best.min(dist);
         }
@@ -70,7 +76,7 @@ export const kmeans: GradbenchEval<KmeansInput, KmeansWorkload> = {
       });
       const x = new Float64Array(k * d);
       for (const [j, row] of centroids.entries()) x.set(row, j * d);
-      return { f: program(sum(terms), { variables: c }), x, k, d };
+      return { f: program(cost, { variables: c }), x, k, d };
     });
   },
   cost(w) {
