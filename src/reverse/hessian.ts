@@ -1,7 +1,7 @@
 /**
  * Second derivatives by forward over reverse: one tangent sweep carried through the reverse sweep per
- * direction. Every primal is a dual number (value, tangent along v), and every local partial is computed by
- * running its rule from the op table over dual numbers, which gives the partial and its own tangent. The
+ * direction, on typed arrays: every node has a value and a tangent along v, and every local partial a value
+ * and a tangent (written out for the commonest ops, else from its op-table rule run over dual numbers). The
  * adjoints' tangents are then H·v. Loops run as loops: each iteration's body forward and backward over dual
  * numbers (a scan keeps its carries), so a Hessian-vector product holds one body at a time.
  */
@@ -10,24 +10,25 @@ import {
   DUAL_ALGEBRA,
   Dual,
   emptyStats,
+  FIXED_VALUE,
   type FixedOpDef,
   LOOP,
   type LoopCall,
   type NaryOpDef,
+  NUMERIC_PARTIALS,
   now,
   OP_ARITY,
+  OP_CODE,
   OP_DEFS,
-  OP_NAMES,
   type Program,
   programCost,
   type Result,
   requireScalar,
   rowArg,
+  scaleTangent,
   vectorOf,
 } from '../ir/index.js';
 
-type DualOp = (...xs: Dual[]) => Dual;
-const OP_ON_DUALS = OP_NAMES.map((name) => DUAL_ALGEBRA[name] as DualOp);
 /** Stands for the absent second argument of a unary rule (which never reads it). */
 const NO_ARG = new Dual(Number.NaN, 0);
 
@@ -37,215 +38,380 @@ function hvpSweep(
   x: Float64Array,
   v: Float64Array,
 ): { gradient: Float64Array; hvp: Float64Array } {
-  const inputs = Array.from(x, (xk, k) => new Dual(xk, v[k] as number));
-  const val = dualForward(f, inputs);
-  const adj = new Float64Array(f.size);
-  const adjDot = new Float64Array(f.size);
-  adj[f.outputs[0] as number] = 1;
-  dualBackward(f, val, adj, adjDot);
-  return { gradient: adj.slice(f.inputStart, f.opStart), hvp: adjDot.slice(f.inputStart, f.opStart) };
+  const s = sweepArrays(f.size);
+  s.val.set(x, f.inputStart);
+  s.tan.set(v, f.inputStart);
+  dualForward(f, s);
+  s.adj.fill(0);
+  s.adjDot.fill(0);
+  s.adj[f.outputs[0] as number] = 1;
+  dualBackward(f, s);
+  return {
+    gradient: s.adj.slice(f.inputStart, f.opStart),
+    hvp: s.adjDot.slice(f.inputStart, f.opStart),
+  };
 }
 
-/** Every node's value and tangent, from the inputs' (loop calls run their bodies over dual numbers). */
-function dualForward(f: Program, inputs: readonly Dual[]): Dual[] {
-  const n = f.size;
-  const val = new Array<Dual>(n);
-  for (let i = 0; i < f.inputStart; i++) val[i] = new Dual(f.constants[i] as number, 0);
-  for (let k = 0; k < inputs.length; k++) val[f.inputStart + k] = inputs[k] as Dual;
-  for (let i = f.opStart; i < n; i++) {
-    if (f.op[i] === LOOP) {
-      if (f.b[i] === 0) callForward(f.calls[f.a[i] as number] as LoopCall, val);
+/** A program's values and tangents, and its adjoints and their tangents, one entry per node. */
+interface DualArrays {
+  readonly val: Float64Array;
+  readonly tan: Float64Array;
+  readonly adj: Float64Array;
+  readonly adjDot: Float64Array;
+}
+
+function sweepArrays(n: number): DualArrays {
+  return {
+    val: new Float64Array(n),
+    tan: new Float64Array(n),
+    adj: new Float64Array(n),
+    adjDot: new Float64Array(n),
+  };
+}
+
+/** A loop body's arrays, reused from one iteration (and one call) to the next. */
+const bodyArrays = new WeakMap<Program, DualArrays>();
+
+function arraysOf(body: Program): DualArrays {
+  let s = bodyArrays.get(body);
+  if (s === undefined) {
+    s = sweepArrays(body.size);
+    bodyArrays.set(body, s);
+  }
+  return s;
+}
+
+const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;
+
+/**
+ * The forward sweep over values and tangents (the inputs' already in `s`): each value by its op's value rule,
+ * as the primal sweep computes it, and each tangent Σ pₖ·ẋₖ with the zero-factor rule.
+ */
+function dualForward(f: Program, s: DualArrays): void {
+  const { val, tan } = s;
+  val.set(f.constants, 0);
+  tan.fill(0, 0, f.inputStart);
+  const { op, a, b, args } = f;
+  for (let i = f.opStart; i < f.size; i++) {
+    const code = op[i] as number;
+    if (code === LOOP) {
+      if (b[i] === 0) callForward(f.calls[a[i] as number] as LoopCall, s);
       continue;
     }
-    val[i] = (OP_ON_DUALS[f.op[i] as number] as DualOp)(...argsOf(f, val, i));
+    const arity = OP_ARITY[code] as number;
+    if (arity === 0) {
+      const start = a[i] as number;
+      const count = b[i] as number;
+      const def = OP_DEFS[code] as NaryOpDef;
+      const z = def.value(val, args, start, count);
+      let t = 0;
+      for (let k = 0; k < count; k++) {
+        t += scaleTangent(
+          def.numericPartial(val, args, start, count, z, k),
+          tan[args[start + k] as number] as number,
+        );
+      }
+      val[i] = z;
+      tan[i] = t;
+      continue;
+    }
+    const xi = a[i] as number;
+    const yi = arity === 2 ? (b[i] as number) : xi;
+    const x = val[xi] as number;
+    const y = arity === 2 ? (val[yi] as number) : Number.NaN;
+    const z = (FIXED_VALUE[code] as (x: number, y: number) => number)(x, y);
+    const partials = NUMERIC_PARTIALS[code] as readonly ((x: number, y: number, z: number) => number)[];
+    let t = scaleTangent(
+      (partials[0] as (x: number, y: number, z: number) => number)(x, y, z),
+      tan[xi] as number,
+    );
+    if (arity === 2) {
+      t += scaleTangent(
+        (partials[1] as (x: number, y: number, z: number) => number)(x, y, z),
+        tan[yi] as number,
+      );
+    }
+    val[i] = z;
+    tan[i] = t;
   }
-  return val;
-}
-
-function argsOf(f: Program, val: readonly Dual[], i: number): Dual[] {
-  const xs: Dual[] = [];
-  f.forEachArg(i, (arg) => xs.push(val[arg] as Dual));
-  return xs;
 }
 
 /**
- * The backward sweep over dual numbers: `adj` and `adjDot` hold the outputs' adjoints and their tangents on
- * entry, and every node's on return.
+ * The backward sweep over adjoints and their tangents (the outputs' seeded in `s`): adj[arg] += g·p and
+ * adjDot[arg] += g·ṗ + ġ·p, with ṗ the partial's tangent. The partials of add, sub, mul, neg, sum, dot, max and
+ * min are written out (their tangents are 0 or the other argument's tangent); the others run their op-table
+ * rule over dual numbers.
  */
-function dualBackward(f: Program, val: Dual[], adj: Float64Array, adjDot: Float64Array): void {
+function dualBackward(f: Program, s: DualArrays): void {
+  const { val, tan, adj, adjDot } = s;
+  const { op, a, b, args } = f;
+  const send = (arg: number, g: number, gDot: number, p: number, pDot: number) => {
+    if (g !== 0) {
+      adj[arg] = (adj[arg] as number) + g * p;
+      if (pDot !== 0) adjDot[arg] = (adjDot[arg] as number) + g * pDot;
+    }
+    if (gDot !== 0) adjDot[arg] = (adjDot[arg] as number) + gDot * p;
+  };
   for (let i = f.size - 1; i >= f.opStart; i--) {
-    const code = f.op[i] as number;
+    const code = op[i] as number;
     if (code === LOOP) {
-      if (f.b[i] === 0) callBackward(f.calls[f.a[i] as number] as LoopCall, val, adj, adjDot);
+      if (b[i] === 0) callBackward(f.calls[a[i] as number] as LoopCall, s);
       continue;
     }
     const g = adj[i] as number;
     const gDot = adjDot[i] as number;
     if (g === 0 && gDot === 0) continue;
-    const xs = argsOf(f, val, i);
-    const z = val[i] as Dual;
-    const def = OP_DEFS[code] as FixedOpDef | NaryOpDef;
-    for (let k = 0; k < xs.length; k++) {
-      // The partial p and its tangent ṗ: adj[arg] += g·p, and its tangent ġ·p + g·ṗ.
-      const p =
-        def.arity === 'n'
-          ? def.partial(DUAL_ALGEBRA, xs, z, k)
-          : (def.partials[k] as FixedOpDef['partials'][number])(
-              DUAL_ALGEBRA,
-              xs[0] as Dual,
-              xs[1] ?? NO_ARG,
-              z,
-            );
-      const arg =
-        OP_ARITY[code] === 0
-          ? (f.args[(f.a[i] as number) + k] as number)
-          : k === 0
-            ? (f.a[i] as number)
-            : (f.b[i] as number);
-      if (g !== 0) {
-        adj[arg] = (adj[arg] as number) + g * p.value;
-        if (p.tangent !== 0) adjDot[arg] = (adjDot[arg] as number) + g * p.tangent;
+    const arity = OP_ARITY[code] as number;
+    if (arity === 0) {
+      const start = a[i] as number;
+      const count = b[i] as number;
+      if (code === SUM) {
+        for (let k = start; k < start + count; k++) send(args[k] as number, g, gDot, 1, 0);
+      } else if (code === DOT) {
+        const h = count >> 1;
+        for (let k = 0; k < count; k++) {
+          const other = args[start + (k < h ? k + h : k - h)] as number;
+          send(args[start + k] as number, g, gDot, val[other] as number, tan[other] as number);
+        }
+      } else {
+        const def = OP_DEFS[code] as NaryOpDef;
+        const xs = Array.from(
+          args.subarray(start, start + count),
+          (arg) => new Dual(val[arg] as number, tan[arg] as number),
+        );
+        const z = new Dual(val[i] as number, tan[i] as number);
+        for (let k = 0; k < count; k++) {
+          const p = def.partial(DUAL_ALGEBRA, xs, z, k);
+          send(args[start + k] as number, g, gDot, p.value, p.tangent);
+        }
       }
-      if (gDot !== 0) adjDot[arg] = (adjDot[arg] as number) + gDot * p.value;
+      continue;
+    }
+    const xi = a[i] as number;
+    const yi = b[i] as number;
+    if (code === ADD || code === SUB) {
+      send(xi, g, gDot, 1, 0);
+      send(yi, g, gDot, code === ADD ? 1 : -1, 0);
+    } else if (code === MUL) {
+      send(xi, g, gDot, val[yi] as number, tan[yi] as number);
+      send(yi, g, gDot, val[xi] as number, tan[xi] as number);
+    } else if (code === NEG) send(xi, g, gDot, -1, 0);
+    else if (code === MAX || code === MIN) {
+      // Piecewise constant partials (ties split evenly): their tangents are 0.
+      const partials = NUMERIC_PARTIALS[code] as readonly ((x: number, y: number, z: number) => number)[];
+      const x = val[xi] as number;
+      const y = val[yi] as number;
+      const z = val[i] as number;
+      send(xi, g, gDot, (partials[0] as (x: number, y: number, z: number) => number)(x, y, z), 0);
+      send(yi, g, gDot, (partials[1] as (x: number, y: number, z: number) => number)(x, y, z), 0);
+    } else {
+      const def = OP_DEFS[code] as FixedOpDef;
+      const x = new Dual(val[xi] as number, tan[xi] as number);
+      const y = arity === 2 ? new Dual(val[yi] as number, tan[yi] as number) : NO_ARG;
+      const z = new Dual(val[i] as number, tan[i] as number);
+      for (let k = 0; k < arity; k++) {
+        const p = (def.partials[k] as FixedOpDef['partials'][number])(DUAL_ALGEBRA, x, y, z);
+        send(k === 0 ? xi : yi, g, gDot, p.value, p.tangent);
+      }
     }
   }
 }
 
-/** A body's inputs for iteration i: the carry given, the row, the index, the captured values. */
-function bodyInputs(call: LoopCall, val: readonly Dual[], carry: readonly Dual[], i: number): Dual[] {
+/** Writes a body's inputs for iteration i (the row and the index; the carry and captured values are set). */
+function setBodyIteration(call: LoopCall, s: DualArrays, bs: DualArrays, i: number): void {
   const { loop, args } = call;
-  const inputs: Dual[] = [...carry];
+  const r = loop.body.inputStart + loop.carry;
   for (let k = 0; k < loop.width; k++) {
-    inputs.push(
-      loop.rowArgs
-        ? (val[args[rowArg(loop, i) + k] as number] as Dual)
-        : new Dual(loop.rows[i * loop.width + k] as number, 0),
-    );
-  }
-  inputs.push(new Dual(i, 0));
-  for (let k = 0; k < loop.captured; k++) inputs.push(val[args[loop.carry + k] as number] as Dual);
-  return inputs;
-}
-
-/** A scan's carry at every iteration (n + 1 of them), over dual numbers. */
-function scanCarries(call: LoopCall, val: Dual[]): Dual[][] {
-  const { loop, args, first } = call;
-  const outs = loop.body.outputs;
-  const carries: Dual[][] = [Array.from(args.subarray(0, loop.carry), (a) => val[a] as Dual)];
-  for (let i = 0; i < loop.n; i++) {
-    const bv = dualForward(loop.body, bodyInputs(call, val, carries[i] as Dual[], i));
-    carries.push(Array.from(outs.subarray(0, loop.carry), (o) => bv[o] as Dual));
-    for (let k = 0; k < loop.perStep; k++) {
-      val[first + loop.carry + i * loop.perStep + k] = bv[outs[loop.carry + k] as number] as Dual;
+    if (loop.rowArgs) {
+      const arg = args[rowArg(loop, i) + k] as number;
+      bs.val[r + k] = s.val[arg] as number;
+      bs.tan[r + k] = s.tan[arg] as number;
+    } else {
+      bs.val[r + k] = loop.rows[i * loop.width + k] as number;
+      bs.tan[r + k] = 0;
     }
   }
-  return carries;
+  bs.val[r + loop.width] = i;
+  bs.tan[r + loop.width] = 0;
 }
 
-/** A call's outputs over dual numbers, as the unrolled program computes them. */
-function callForward(call: LoopCall, val: Dual[]): void {
+/** Writes a call's captured values (and a scan's initial carry) with their tangents into a body's arrays. */
+function loadBody(call: LoopCall, s: DualArrays, bs: DualArrays): void {
+  const { loop, args } = call;
+  const in0 = loop.body.inputStart;
+  const cap = in0 + loop.carry + loop.width + 1;
+  for (let k = 0; k < loop.carry; k++) {
+    bs.val[in0 + k] = s.val[args[k] as number] as number;
+    bs.tan[in0 + k] = s.tan[args[k] as number] as number;
+  }
+  for (let k = 0; k < loop.captured; k++) {
+    bs.val[cap + k] = s.val[args[loop.carry + k] as number] as number;
+    bs.tan[cap + k] = s.tan[args[loop.carry + k] as number] as number;
+  }
+}
+
+/** A scan's carries and their tangents at every iteration (`(n + 1) × c` each); writes its per-step outputs. */
+function scanCarries(call: LoopCall, s: DualArrays): { val: Float64Array; tan: Float64Array } {
   const { loop, first } = call;
-  const outs = loop.body.outputs;
+  const { body, n, carry: c, perStep } = loop;
+  const bs = arraysOf(body);
+  const outs = body.outputs;
+  const in0 = body.inputStart;
+  const val = new Float64Array((n + 1) * c);
+  const tan = new Float64Array((n + 1) * c);
+  loadBody(call, s, bs);
+  for (let i = 0; i < n; i++) {
+    val.set(bs.val.subarray(in0, in0 + c), i * c);
+    tan.set(bs.tan.subarray(in0, in0 + c), i * c);
+    setBodyIteration(call, s, bs, i);
+    dualForward(body, bs);
+    for (let k = 0; k < perStep; k++) {
+      const o = outs[c + k] as number;
+      s.val[first + c + i * perStep + k] = bs.val[o] as number;
+      s.tan[first + c + i * perStep + k] = bs.tan[o] as number;
+    }
+    // Read the next carry before writing it: an output may be a carry input.
+    for (let k = 0; k < c; k++) {
+      val[(i + 1) * c + k] = bs.val[outs[k] as number] as number;
+      tan[(i + 1) * c + k] = bs.tan[outs[k] as number] as number;
+    }
+    bs.val.set(val.subarray((i + 1) * c, (i + 2) * c), in0);
+    bs.tan.set(tan.subarray((i + 1) * c, (i + 2) * c), in0);
+  }
+  if (n === 0) {
+    val.set(bs.val.subarray(in0, in0 + c), 0);
+    tan.set(bs.tan.subarray(in0, in0 + c), 0);
+  }
+  return { val, tan };
+}
+
+/** A call's outputs and their tangents, as the unrolled program computes them. */
+function callForward(call: LoopCall, s: DualArrays): void {
+  const { loop, first } = call;
+  const { body, n, carry: c, perStep } = loop;
+  const outs = body.outputs;
   if (loop.kind === 'scan') {
-    const carries = scanCarries(call, val);
-    const last = carries[loop.n] as Dual[];
-    for (let k = 0; k < loop.carry; k++) val[first + k] = last[k] as Dual;
+    const carries = scanCarries(call, s);
+    s.val.set(carries.val.subarray(n * c, (n + 1) * c), first);
+    s.tan.set(carries.tan.subarray(n * c, (n + 1) * c), first);
     return;
   }
-  const rows: Dual[][] = Array.from({ length: loop.perStep }, () => []);
-  for (let i = 0; i < loop.n; i++) {
-    const bv = dualForward(loop.body, bodyInputs(call, val, [], i));
-    for (let k = 0; k < loop.perStep; k++) (rows[k] as Dual[]).push(bv[outs[k] as number] as Dual);
+  const bs = arraysOf(body);
+  loadBody(call, s, bs);
+  const ys = new Array<Dual[]>(perStep);
+  for (let k = 0; k < perStep; k++) ys[k] = [];
+  for (let i = 0; i < n; i++) {
+    setBodyIteration(call, s, bs, i);
+    dualForward(body, bs);
+    for (let k = 0; k < perStep; k++) {
+      const o = outs[k] as number;
+      (ys[k] as Dual[]).push(new Dual(bs.val[o] as number, bs.tan[o] as number));
+    }
   }
-  for (let k = 0; k < loop.perStep; k++) {
-    const ys = rows[k] as Dual[];
-    val[first + k] =
+  for (let k = 0; k < perStep; k++) {
+    const rows = ys[k] as Dual[];
+    const y =
       loop.reduce === 'logsumexp'
-        ? DUAL_ALGEBRA.logsumexp(...ys)
-        : ys.length === 0
+        ? DUAL_ALGEBRA.logsumexp(...rows)
+        : rows.length === 0
           ? new Dual(0, 0)
-          : ys.reduce((s, y) => DUAL_ALGEBRA.add(s, y));
+          : rows.reduce((acc, r) => DUAL_ALGEBRA.add(acc, r));
+    s.val[first + k] = y.value;
+    s.tan[first + k] = y.tangent;
   }
 }
 
-/** A call's backward sweep over dual numbers: each iteration's body forward and backward again. */
-function callBackward(call: LoopCall, val: Dual[], adj: Float64Array, adjDot: Float64Array): void {
+/** A call's backward sweep: each iteration's body forward and backward again, from the last iteration. */
+function callBackward(call: LoopCall, s: DualArrays): void {
   const { loop, first, args } = call;
-  const { body, carry: c, perStep } = loop;
+  const { body, n, carry: c, perStep } = loop;
+  const { adj, adjDot } = s;
   let any = false;
   for (let k = first; k < first + loop.outputs; k++) if (adj[k] !== 0 || adjDot[k] !== 0) any = true;
   if (!any) return;
   const outs = body.outputs;
   const in0 = body.inputStart;
   const cap = in0 + c + loop.width + 1;
-  // One iteration: the body's forward and backward sweeps, seeded by `seed`; the captured values' and the
-  // row's adjoints go to the call's arguments.
-  const iteration = (
-    carry: readonly Dual[],
-    i: number,
-    seed: (ba: Float64Array, bd: Float64Array, bv: Dual[]) => void,
-  ) => {
-    const bv = dualForward(body, bodyInputs(call, val, carry, i));
-    const ba = new Float64Array(body.size);
-    const bd = new Float64Array(body.size);
-    seed(ba, bd, bv);
-    dualBackward(body, bv, ba, bd);
-    const send = (from: number, arg: number) => {
-      adj[arg] = (adj[arg] as number) + (ba[from] as number);
-      adjDot[arg] = (adjDot[arg] as number) + (bd[from] as number);
-    };
-    for (let k = 0; k < loop.captured; k++) send(cap + k, args[c + k] as number);
-    if (loop.rowArgs)
-      for (let k = 0; k < loop.width; k++) send(in0 + c + k, args[rowArg(loop, i) + k] as number);
-    return { ba, bd };
-  };
-  if (loop.kind === 'map') {
-    for (let i = 0; i < loop.n; i++) {
-      iteration([], i, (ba, bd, bv) => {
-        for (let k = 0; k < perStep; k++) {
-          const o = outs[k] as number;
-          const g = adj[first + k] as number;
-          const gDot = adjDot[first + k] as number;
-          if (loop.reduce === 'sum') {
-            ba[o] = (ba[o] as number) + g;
-            bd[o] = (bd[o] as number) + gDot;
-            continue;
-          }
-          // logsumexp: the seed ȳ·w with w = e^(y − z), and its tangent ẏ̄·w + ȳ·ẇ.
-          const w = DUAL_ALGEBRA.exp(DUAL_ALGEBRA.sub(bv[o] as Dual, val[first + k] as Dual));
-          ba[o] = (ba[o] as number) + g * w.value;
-          bd[o] = (bd[o] as number) + gDot * w.value + (g === 0 ? 0 : g * w.tangent);
-        }
-      });
-    }
-    return;
+  const carries = loop.kind === 'scan' ? scanCarries(call, s) : undefined;
+  const bs = arraysOf(body);
+  loadBody(call, s, bs);
+  // The captured values' adjoints and tangents, summed over the iterations.
+  const gCap = new Float64Array(loop.captured);
+  const gCapDot = new Float64Array(loop.captured);
+  const cbar = new Float64Array(c);
+  const cbarDot = new Float64Array(c);
+  for (let k = 0; k < c; k++) {
+    cbar[k] = adj[first + k] as number;
+    cbarDot[k] = adjDot[first + k] as number;
   }
-  const carries = scanCarries(call, val);
-  const cbar = Array.from({ length: c }, (_, k) => adj[first + k] as number);
-  const cbarDot = Array.from({ length: c }, (_, k) => adjDot[first + k] as number);
-  for (let i = loop.n - 1; i >= 0; i--) {
-    const { ba, bd } = iteration(carries[i] as Dual[], i, (sa, sd) => {
+  for (let i = n - 1; i >= 0; i--) {
+    if (carries !== undefined) {
+      bs.val.set(carries.val.subarray(i * c, (i + 1) * c), in0);
+      bs.tan.set(carries.tan.subarray(i * c, (i + 1) * c), in0);
+    }
+    setBodyIteration(call, s, bs, i);
+    dualForward(body, bs);
+    bs.adj.fill(0);
+    bs.adjDot.fill(0);
+    if (loop.kind === 'scan') {
       for (let k = 0; k < c; k++) {
         const o = outs[k] as number;
-        sa[o] = (sa[o] as number) + (cbar[k] as number);
-        sd[o] = (sd[o] as number) + (cbarDot[k] as number);
+        bs.adj[o] = (bs.adj[o] as number) + (cbar[k] as number);
+        bs.adjDot[o] = (bs.adjDot[o] as number) + (cbarDot[k] as number);
       }
       for (let k = 0; k < perStep; k++) {
         const o = outs[c + k] as number;
         const node = first + c + i * perStep + k;
-        sa[o] = (sa[o] as number) + (adj[node] as number);
-        sd[o] = (sd[o] as number) + (adjDot[node] as number);
+        bs.adj[o] = (bs.adj[o] as number) + (adj[node] as number);
+        bs.adjDot[o] = (bs.adjDot[o] as number) + (adjDot[node] as number);
       }
-    });
+    } else {
+      for (let k = 0; k < perStep; k++) {
+        const o = outs[k] as number;
+        const g = adj[first + k] as number;
+        const gDot = adjDot[first + k] as number;
+        if (loop.reduce === 'sum') {
+          bs.adj[o] = (bs.adj[o] as number) + g;
+          bs.adjDot[o] = (bs.adjDot[o] as number) + gDot;
+          continue;
+        }
+        // logsumexp: the seed ȳ·w with w = e^(y − z), and its tangent ẏ̄·w + ȳ·ẇ, ẇ = w·(ẏ − ż).
+        const w = DUAL_ALGEBRA.exp(
+          DUAL_ALGEBRA.sub(
+            new Dual(bs.val[o] as number, bs.tan[o] as number),
+            new Dual(s.val[first + k] as number, s.tan[first + k] as number),
+          ),
+        );
+        bs.adj[o] = (bs.adj[o] as number) + g * w.value;
+        bs.adjDot[o] = (bs.adjDot[o] as number) + gDot * w.value + (g === 0 ? 0 : g * w.tangent);
+      }
+    }
+    dualBackward(body, bs);
     for (let k = 0; k < c; k++) {
-      cbar[k] = ba[in0 + k] as number;
-      cbarDot[k] = bd[in0 + k] as number;
+      cbar[k] = bs.adj[in0 + k] as number;
+      cbarDot[k] = bs.adjDot[in0 + k] as number;
+    }
+    for (let k = 0; k < loop.captured; k++) {
+      gCap[k] = (gCap[k] as number) + (bs.adj[cap + k] as number);
+      gCapDot[k] = (gCapDot[k] as number) + (bs.adjDot[cap + k] as number);
+    }
+    if (loop.rowArgs) {
+      for (let k = 0; k < loop.width; k++) {
+        const arg = args[rowArg(loop, i) + k] as number;
+        adj[arg] = (adj[arg] as number) + (bs.adj[in0 + c + k] as number);
+        adjDot[arg] = (adjDot[arg] as number) + (bs.adjDot[in0 + c + k] as number);
+      }
     }
   }
   for (let k = 0; k < c; k++) {
     const arg = args[k] as number;
     adj[arg] = (adj[arg] as number) + (cbar[k] as number);
     adjDot[arg] = (adjDot[arg] as number) + (cbarDot[k] as number);
+  }
+  for (let k = 0; k < loop.captured; k++) {
+    const arg = args[c + k] as number;
+    adj[arg] = (adj[arg] as number) + (gCap[k] as number);
+    adjDot[arg] = (adjDot[arg] as number) + (gCapDot[k] as number);
   }
 }
 

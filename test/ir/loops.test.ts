@@ -123,7 +123,10 @@ describe('mapReduce', () => {
       [0, 1],
       [1, 1],
     ] as const) {
-      const second = rows.reduce((acc, r, i) => acc + (p[i] as number) * (r[j] as number) * (r[k] as number), 0);
+      const second = rows.reduce(
+        (acc, r, i) => acc + (p[i] as number) * (r[j] as number) * (r[k] as number),
+        0,
+      );
       expect((h[j] as Float64Array)[k]).toBeCloseTo(second - (grad[j] as number) * (grad[k] as number), 13);
     }
     for (const backend of BACKENDS) {
