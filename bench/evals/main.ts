@@ -1,0 +1,157 @@
+/**
+ * The eval benchmark: `npm run bench:evals -- [--quick] [--evals ode,gmm] [--out dir]`. Runs GradBench's
+ * workloads by reverse mode on both backends, each workload and backend in a process of its own, and reports
+ * per eval the median time of the primal and of the derivative, their ratio, the build time and the peak
+ * memory, with the compiled backend's time over the interpreter's. Writes `evals.md` and `evals.json` to the
+ * output folder (default `difflab-report/evals`).
+ *
+ * The default sizes are a spread of GradBench's own default workloads, the largest of each eval included
+ * (about half an hour in all on a 2-core machine); `--quick` runs small ones (about a minute).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Sizes = Record<string, number>;
+
+/** GradBench's default workloads, a spread of each eval's grid (its largest included). */
+const DEFAULT_SIZES: Record<string, Sizes[]> = {
+  llsq: [
+    { m: 128, n: 1024 },
+    { m: 128, n: 16392 },
+  ],
+  lse: [{ n: 40000 }, { n: 1280000 }],
+  det: [{ ell: 9 }, { ell: 11 }],
+  ode: [
+    { n: 10000, s: 10 },
+    { n: 100000, s: 100 },
+  ],
+  kmeans: [
+    { n: 1000, k: 100, d: 8 },
+    { n: 10000, k: 1000, d: 16 },
+  ],
+  gmm: [
+    { d: 10, k: 25, n: 1000 },
+    { d: 64, k: 100, n: 1000 },
+  ],
+  lstm: [
+    { l: 2, c: 1024 },
+    { l: 6, c: 8192 },
+  ],
+  ba: [
+    { n: 49, m: 7776, p: 31843 },
+    { n: 356, m: 226730, p: 1255268 },
+  ],
+};
+
+const QUICK_SIZES: Record<string, Sizes[]> = {
+  llsq: [{ m: 32, n: 1024 }],
+  lse: [{ n: 10000 }],
+  det: [{ ell: 7 }],
+  ode: [{ n: 1000, s: 10 }],
+  kmeans: [{ n: 1000, k: 10, d: 8 }],
+  gmm: [{ d: 4, k: 5, n: 200 }],
+  lstm: [{ l: 2, c: 256 }],
+  ba: [{ n: 10, m: 500, p: 2000 }],
+};
+
+interface Row {
+  eval: string;
+  sizes: Sizes;
+  backend: string;
+  primal: string | undefined;
+  derivatives: string[];
+  buildMs: number;
+  times: Record<string, number>;
+  peakBytes: number;
+}
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const quick = process.argv.includes('--quick');
+const sizes = quick ? QUICK_SIZES : DEFAULT_SIZES;
+const evals = option('evals')?.split(',') ?? Object.keys(sizes);
+const out = option('out') ?? 'difflab-report/evals';
+const worker = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
+const rows: Row[] = [];
+const started = performance.now();
+for (const name of evals) {
+  for (const s of sizes[name] ?? []) {
+    for (const backend of ['interpret', 'compile']) {
+      const args = [worker, name, JSON.stringify(s), backend, quick ? '3' : '3', quick ? '200' : '1000'];
+      process.stderr.write(`  ${name} ${JSON.stringify(s)} ${backend} … `);
+      try {
+        const text = execFileSync(process.execPath, ['--max-old-space-size=8192', ...args], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: 1_800_000,
+        });
+        const row = JSON.parse(text.trim().split('\n').pop() as string) as Row;
+        rows.push(row);
+        process.stderr.write(`${fmtMs(row.times[row.derivatives[0] as string] ?? Number.NaN)} ms\n`);
+      } catch (e) {
+        process.stderr.write(`failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+      }
+    }
+  }
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toFixed(3);
+}
+
+const label = (s: Sizes) =>
+  Object.entries(s)
+    .map(([k, v]) => `${k} = ${v.toLocaleString('en-US')}`)
+    .join(', ');
+const lines = [
+  '| eval | workload | backend | primal (ms) | derivative (ms) | derivative ÷ primal | build (ms) | peak memory (MB) |',
+  '|---|---|---|---|---|---|---|---|',
+];
+for (const r of rows) {
+  const p = r.primal === undefined ? Number.NaN : (r.times[r.primal] ?? Number.NaN);
+  const d = r.times[r.derivatives[0] as string] ?? Number.NaN;
+  lines.push(
+    `| ${r.eval} | ${label(r.sizes)} | ${r.backend} | ${fmtMs(p)} | ${fmtMs(d)} | ${(d / p).toFixed(2)} | ${r.buildMs.toFixed(0)} | ${(r.peakBytes / 2 ** 20).toFixed(0)} |`,
+  );
+}
+// Compiled over interpreted, per eval: the median over its workloads of the ratio of medians.
+const ratio = [
+  '',
+  '| eval | compiled ÷ interpreted, primal | compiled ÷ interpreted, derivative |',
+  '|---|---|---|',
+];
+const med = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+for (const name of evals) {
+  const of = (backend: string) => rows.filter((r) => r.eval === name && r.backend === backend);
+  const interp = of('interpret');
+  const comp = of('compile');
+  const pr: number[] = [];
+  const dr: number[] = [];
+  for (const c of comp) {
+    const i = interp.find((r) => JSON.stringify(r.sizes) === JSON.stringify(c.sizes));
+    if (i === undefined) continue;
+    if (c.primal !== undefined) pr.push((c.times[c.primal] as number) / (i.times[c.primal] as number));
+    const fn = c.derivatives[0] as string;
+    dr.push((c.times[fn] as number) / (i.times[fn] as number));
+  }
+  if (dr.length > 0)
+    ratio.push(`| ${name} | ${pr.length > 0 ? med(pr).toFixed(2) : '–'} | ${med(dr).toFixed(2)} |`);
+}
+const text = `${lines.join('\n')}\n${ratio.join('\n')}\n`;
+process.stdout.write(`\n${text}\n${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+mkdirSync(out, { recursive: true });
+writeFileSync(
+  join(out, 'evals.md'),
+  `# GradBench evals by reverse mode, both backends\n\nCommand: \`npm run bench:evals${quick ? ' -- --quick' : ''}\`. Medians of at least 3 runs and ${quick ? '0.2' : '1'} s per function, after one untimed call; peak memory is the process's maximum resident set.\n\n${text}`,
+);
+writeFileSync(join(out, 'evals.json'), `${JSON.stringify(rows, null, 2)}\n`);
+process.stdout.write(`wrote ${join(out, 'evals.md')} and evals.json\n`);

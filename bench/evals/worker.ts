@@ -1,0 +1,58 @@
+/**
+ * One workload of the eval benchmark, in a process of its own so that its peak memory is its own:
+ * `node build/bench/evals/worker.js <eval> <sizes as JSON> <backend> <min-runs> <min-ms>`. Prints one JSON line:
+ * the build time, the median time of each function (each run until both min-runs and min-ms are met, as
+ * GradBench does) and the peak resident memory.
+ */
+import { derivativeEngine } from '../../src/gradbench/engine.js';
+import { generateInput } from '../../src/gradbench/generate.js';
+import type { Backend } from '../../src/index.js';
+import { GRADBENCH_EVALS } from '../../src/workloads/gradbench/index.js';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+const [evalName, sizesJson, backend, minRunsText, minMsText] = process.argv.slice(2);
+const ev = GRADBENCH_EVALS[evalName as string];
+if (ev === undefined) throw new Error(`unknown eval ${evalName}`);
+const minRuns = Number(minRunsText ?? 3);
+const minMs = Number(minMsText ?? 1000);
+const input = ev.read(generateInput({ eval: ev.name, sizes: JSON.parse(sizesJson as string) }));
+let t0 = performance.now();
+const workload = ev.prepare(input);
+const buildMs = performance.now() - t0;
+const engine = derivativeEngine({ method: 'reverse', backend: backend as Backend });
+const times: Record<string, number> = {};
+const firstCall: Record<string, number> = {};
+for (const fn of ev.functions) {
+  // The first call generates code (compiled backend) and warms the engine; it is reported, not counted.
+  t0 = performance.now();
+  ev.run(fn, workload, engine);
+  firstCall[fn] = performance.now() - t0;
+  const runs: number[] = [];
+  const start = performance.now();
+  while (runs.length < minRuns || performance.now() - start < minMs) {
+    t0 = performance.now();
+    ev.run(fn, workload, engine);
+    runs.push(performance.now() - t0);
+    if (runs.length >= 1000) break;
+  }
+  times[fn] = median(runs);
+}
+process.stdout.write(
+  `${JSON.stringify({
+    eval: ev.name,
+    sizes: JSON.parse(sizesJson as string),
+    backend,
+    primal: ev.primal,
+    derivatives: ev.derivatives,
+    buildMs,
+    firstCall,
+    times,
+    cost: ev.cost(workload),
+    peakBytes: process.resourceUsage().maxRSS * 1024,
+  })}\n`,
+);
