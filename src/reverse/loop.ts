@@ -377,7 +377,8 @@ function reverseScan(
   binomialReverse(0, n, snaps.slice(0, c), residual.snapshots, c, step, advance);
 }
 
-/** β(s, t) = C(s + t, s): the most iterations s snapshots reverse with t recomputations of each at most. */
+/** β(s, t) = C(s + t, s): the most iterations s snapshots (the first carry's among them) reverse with every
+ * iteration run forward at most t times besides its recording (Griewank and Walther's binomial bound). */
 function beta(s: number, t: number): number {
   let r = 1;
   for (let k = 1; k <= s; k++) r = (r * (t + k)) / k;
@@ -385,9 +386,11 @@ function beta(s: number, t: number): number {
 }
 
 /**
- * Reverses iterations `l .. r − 1` from the carry at `l` with `s` free snapshots, as revolve does: with t the
- * fewest recomputations for which β(s, t) ≥ r − l, a snapshot goes at r − min(β(s − 1, t), r − l − 1); the right
- * part is reversed with s − 1 snapshots, then the left with s. The recursion is at most s + t deep.
+ * Reverses iterations `l .. r − 1` from the carry at `l` with `s` free snapshots besides it, as revolve does.
+ * With t the fewest forward runs per iteration for which β(s + 1, t) ≥ r − l, a snapshot goes at
+ * m = r − min(β(s, t), r − l − 1): the right part [m, r) is reversed with s − 1 free snapshots and at most t
+ * runs, the left part [l, m), already run once to reach m, with s snapshots and t − 1 more. The recursion is at
+ * most s + t deep.
  */
 function binomialReverse(
   l: number,
@@ -412,8 +415,8 @@ function binomialReverse(
       continue;
     }
     let t = 1;
-    while (beta(s, t) < r - l) t++;
-    const right = Math.min(beta(s - 1, t), r - l - 1);
+    while (beta(s + 1, t) < r - l) t++;
+    const right = Math.min(beta(s, t), r - l - 1);
     const m = r - right;
     advance(l, m, work);
     binomialReverse(m, r, work, s - 1, c, step, advance);

@@ -242,7 +242,7 @@ describe('scan', () => {
     expect(bytes.all).toBeGreaterThan(bytes.sqrt as number);
     expect(bytes.sqrt).toBeGreaterThan(bytes.binomial as number);
     // Recomputation: store-all runs each iteration's body forward twice (record, backward), √n about three
-    // times, binomial at most t + 2 times with β(s, t) ≥ n.
+    // times, binomial at most t + 2 times with β(s + 1, t) = C(s + 1 + t, t) ≥ n (s snapshots and the first).
     expect(primals.all).toBe(2 * n);
     expect(primals.sqrt).toBeLessThanOrEqual(3 * n);
     const s = Math.ceil(Math.log2(n));
@@ -252,7 +252,7 @@ describe('scan', () => {
       for (let k = 1; k <= a; k++) r = (r * (b + k)) / k;
       return Math.round(r);
     };
-    while (beta(s, t) < n) t++;
+    while (beta(s + 1, t) < n) t++;
     expect(primals.binomial).toBeLessThanOrEqual((t + 2) * n);
   });
 
