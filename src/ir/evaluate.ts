@@ -305,7 +305,8 @@ export function callPrimal(
   if (loop.kind === 'map' && loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
   for (let i = 0; i < n; i++) {
     setIteration(call, v, bv, in0, i);
-    run(bv);
+    if (check) checkedIteration(f, first, i, () => run(bv));
+    else run(bv);
     if (loop.kind === 'scan') {
       const base = first + c + i * perStep;
       for (let k = 0; k < perStep; k++) v[base + k] = bv[outs[c + k] as number] as number;
@@ -320,6 +321,22 @@ export function callPrimal(
   if (loop.kind === 'scan') for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
   else if (loop.reduce === 'logsumexp') {
     for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(w.ys, k, perStep, n);
+  }
+}
+
+/**
+ * Runs one iteration of a checked sweep; a `non-finite` error inside the body says which call and iteration it
+ * happened in (the body's own names for the row and the carry mean nothing outside it).
+ */
+function checkedIteration(f: Program, first: number, i: number, run: () => void): void {
+  try {
+    run();
+  } catch (e) {
+    if (!(e instanceof DifflabError) || e.code !== 'non-finite') throw e;
+    const where = formatNode(f, first, { maxLength: 120 });
+    throw new DifflabError('non-finite', `${e.message}, in iteration ${i} of ${where}`, {
+      subexpression: e.subexpression ?? where,
+    });
   }
 }
 

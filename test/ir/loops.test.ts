@@ -161,6 +161,17 @@ describe('mapReduce', () => {
     }
   });
 
+  it("a checked evaluation names the body's subexpression, the iteration and the call where NaN appears", () => {
+    const f = withGraph(() => {
+      const a = variable('a');
+      return program(mapReduce([[1], [-2], [3]], ([x]) => (x as Expr).mul(a).log()));
+    });
+    expect(Number.isNaN(evaluate(f, [1]))).toBe(true);
+    expect(() => evaluate(f, [1], { check: true })).toThrow(
+      /log\(row0 \* captured0\) evaluates to NaN, in iteration 1 of map_sum\(3 rows; a\)/,
+    );
+  });
+
   it('refuses bad rows and reductions with coded errors', () => {
     withGraph(() => {
       const a = variable('a');
