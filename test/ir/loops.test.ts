@@ -397,7 +397,7 @@ describe('nested loops', () => {
 
 describe('random loops (fast-check)', () => {
   const BODY_VARS = 5; // carry0, carry1 | row0 | captured a, b
-  it('maps and scans of random bodies: the interpreter and the compiled backend agree to the bit, and both match the unrolled program', () => {
+  it('maps and scans of random bodies, nested or not: the interpreter and the compiled backend agree to the bit, and both match the unrolled program', () => {
     fc.assert(
       fc.property(
         fc.array(specArbitrary(BODY_VARS, 3), { minLength: 3, maxLength: 3 }),
@@ -405,7 +405,8 @@ describe('random loops (fast-check)', () => {
         fc.constantFrom<'sum' | 'logsumexp'>('sum', 'logsumexp'),
         fc.array(fc.double({ min: -1.5, max: 1.5, noNaN: true }), { minLength: 4, maxLength: 4 }),
         fc.boolean(),
-        (specs, n, reduce, point, exprRows) => {
+        fc.boolean(),
+        (specs, n, reduce, point, exprRows, nested) => {
           const f = withGraph(() => {
             const a = variable('a');
             const b = variable('b');
@@ -418,14 +419,30 @@ describe('random loops (fast-check)', () => {
             // A scan whose next carry is kept bounded by sin, and a map over the same rows.
             const { carry, out } = scan([c0, c1], rows, ([p, q], [r]) => {
               const xs = [p as Expr, q as Expr, r as Expr, a, b];
+              // Nested: when asked, the second carry goes through a map over two rows inside the scan's body.
+              const second = nested
+                ? mapReduce(
+                    [[0.5], [-0.25]],
+                    ([s]) => buildSpec(specs[1] as never, [p as Expr, s as Expr, r as Expr, a, b]),
+                    {
+                      reduce,
+                    },
+                  )
+                : buildSpec(specs[1] as never, xs);
               return {
-                carry: [buildSpec(specs[0] as never, xs).sin(), buildSpec(specs[1] as never, xs).sin()],
+                carry: [buildSpec(specs[0] as never, xs).sin(), second.sin()],
                 out: [buildSpec(specs[2] as never, xs)],
               };
             });
-            const mapped = mapReduce(rows, ([r]) => buildSpec(specs[2] as never, [a, b, r as Expr, a, b]), {
-              reduce,
-            });
+            // Nested: a scan of two steps inside the map's body.
+            const mapped = mapReduce(
+              rows,
+              ([r]) =>
+                nested
+                  ? scan(r as Expr, 2, (y) => buildSpec(specs[2] as never, [a, b, y, a, b]).sin()).carry
+                  : buildSpec(specs[2] as never, [a, b, r as Expr, a, b]),
+              { reduce },
+            );
             return program([...(carry as Expr[]), (out[n - 1] as Expr[])[0] as Expr, mapped], {
               variables: [a, b, c0, c1],
             });
