@@ -51,7 +51,16 @@ type Residual =
       readonly stride: number;
       readonly snaps: Float64Array;
       readonly snapshots: number;
+      /** Store-all, when they fit: every iteration's body values (`n × body.size`), so that the backward
+       * sweep runs each body's adjoint without running its primal again. */
+      readonly tapes: Float64Array | undefined;
     };
+
+/**
+ * The most bytes store-all spends on keeping every iteration's body values (beyond the carries): up to it, a
+ * scan's backward sweep does not run its bodies' primal sweeps again.
+ */
+export const SCAN_TAPE_BUDGET = 256 * 2 ** 20;
 
 /** What loops used in the sweeps since the last {@link resetLoopUsage}. */
 export interface LoopUsage {
@@ -116,6 +125,8 @@ function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
 interface BodySweeps {
   readonly tape: Tape;
   run(seed: (adj: Float64Array) => void, values: boolean): void;
+  /** The backward sweep alone, on values already in the tape. */
+  adjoint(seed: (adj: Float64Array) => void): void;
 }
 
 function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: CheckpointOptions): BodySweeps {
@@ -135,6 +146,9 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
       // A body with loops records them (their residuals) in any case.
       if (values && !nested) full(tape.values);
       else lean(tape.values);
+      this.adjoint(seed);
+    },
+    adjoint(seed) {
       usage.bodyBackwards++;
       if (compiledBody !== undefined) compiledBody.adjoint(tape.values, tape.adjoints, seed);
       else backward(body, tape, seed, backend, options);
@@ -201,19 +215,36 @@ function recordCall(
   const w = loopWork(loop);
   const bv = w.v;
   const run = primalRunner(body, check, backend);
+  // A body with loops of its own keeps residuals per iteration that one copy of its values would not hold.
+  const keepTapes = strategy === 'all' && body.calls.length === 0 && n * body.size * 8 <= SCAN_TAPE_BUDGET;
+  const tapes = keepTapes ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
   for (let i = 0; i < n; i++) {
     if (i % stride === 0) snaps.set(bv.subarray(in0, in0 + c), (i / stride) * c);
     setIteration(call, v, bv, in0, i);
     usage.bodyPrimals++;
     run(bv);
+    // Before the carry passes on: the values hold this iteration's inputs.
+    tapes?.set(bv, i * body.size);
     const base = first + c + i * perStep;
     for (let k = 0; k < perStep; k++) v[base + k] = bv[outs[c + k] as number] as number;
     passCarry(loop, bv, w.x);
   }
   for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
-  usage.residualBytes += snaps.byteLength + snapshots * c * 8;
-  return { kind: 'scan', stride, snaps, snapshots };
+  usage.residualBytes += snaps.byteLength + snapshots * c * 8 + (tapes?.byteLength ?? 0);
+  return { kind: 'scan', stride, snaps, snapshots, tapes };
+}
+
+const tapeStores = new WeakMap<Loop, Float64Array>();
+
+/** A scan's store of every iteration's body values, reused from one recording to the next. */
+function tapeStore(loop: Loop): Float64Array {
+  let t = tapeStores.get(loop);
+  if (t === undefined) {
+    t = new Float64Array(loop.n * loop.body.size);
+    tapeStores.set(loop, t);
+  }
+  return t;
 }
 
 function snapshotCount(n: number, requested: number | undefined): number {
@@ -308,11 +339,17 @@ export function backwardCall(
         sa[o] = (sa[o] as number) + (adj[base + k] as number);
       }
     };
+    const tapes = residual.tapes;
     const step = (i: number, carry: Float64Array) => {
-      bv.set(carry.subarray(0, c), in0);
-      setIteration(call, v, bv, in0, i);
       base = first + c + i * perStep;
-      sweeps.run(seed, false);
+      if (tapes !== undefined) {
+        bv.set(tapes.subarray(i * body.size, (i + 1) * body.size));
+        sweeps.adjoint(seed);
+      } else {
+        bv.set(carry.subarray(0, c), in0);
+        setIteration(call, v, bv, in0, i);
+        sweeps.run(seed, false);
+      }
       for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
       addCaptured(badj);
       rowAdjoints(i, badj, r0, 1);
