@@ -124,6 +124,16 @@ export function emptyStats(): Stats {
   return { ops: 0, evaluations: 0, forwardSweeps: 0, reverseSweeps: 0, bytes: 0, time: 0, details: {} };
 }
 
+/** The value cached for `key` in `cache`, made by `make` on first use (per-program work arrays and the like). */
+export function cachedFor<K extends object, V>(cache: WeakMap<K, V>, key: K, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 /** Milliseconds from a monotonic clock (works in Node and browsers). */
 export function now(): number {
   return performance.now();

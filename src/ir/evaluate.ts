@@ -3,7 +3,7 @@
  */
 
 import { compiled } from './compile/index.js';
-import { type Backend, backendOf } from './differentiator.js';
+import { type Backend, backendOf, cachedFor } from './differentiator.js';
 import { DifflabError } from './errors.js';
 import { formatNode } from './format.js';
 import { capturedInput, indexInput, type Loop, rowArg, rowInput } from './loop.js';
@@ -224,16 +224,11 @@ const loopWorks = new WeakMap<Loop, LoopWork>();
 
 /** @internal The loop's work arrays (not reentrant; a body never runs inside itself). */
 export function loopWork(loop: Loop): LoopWork {
-  let w = loopWorks.get(loop);
-  if (w === undefined) {
-    w = {
-      x: new Float64Array(loop.body.variables.length),
-      v: new Float64Array(loop.body.size),
-      ys: new Float64Array(loop.reduce === 'logsumexp' ? loop.n * loop.perStep : 0),
-    };
-    loopWorks.set(loop, w);
-  }
-  return w;
+  return cachedFor(loopWorks, loop, () => ({
+    x: new Float64Array(loop.body.variables.length),
+    v: new Float64Array(loop.body.size),
+    ys: new Float64Array(loop.reduce === 'logsumexp' ? loop.n * loop.perStep : 0),
+  }));
 }
 
 /**

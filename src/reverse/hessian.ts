@@ -7,6 +7,7 @@
  */
 import {
   type CommonOptions,
+  cachedFor,
   DUAL_ALGEBRA,
   Dual,
   emptyStats,
@@ -73,12 +74,7 @@ function sweepArrays(n: number): DualArrays {
 const bodyArrays = new WeakMap<Program, DualArrays>();
 
 function arraysOf(body: Program): DualArrays {
-  let s = bodyArrays.get(body);
-  if (s === undefined) {
-    s = sweepArrays(body.size);
-    bodyArrays.set(body, s);
-  }
-  return s;
+  return cachedFor(bodyArrays, body, () => sweepArrays(body.size));
 }
 
 const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;

@@ -14,6 +14,7 @@
 import {
   type Backend,
   type CallSweep,
+  cachedFor,
   callPrimal,
   capturedInput,
   compiled,
@@ -89,12 +90,7 @@ export function loopUsage(): Readonly<LoopUsage> {
 const residuals = new WeakMap<Tape, Residual[]>();
 
 function residualsOf(tape: Tape): Residual[] {
-  let r = residuals.get(tape);
-  if (r === undefined) {
-    r = [];
-    residuals.set(tape, r);
-  }
-  return r;
+  return cachedFor(residuals, tape, () => []);
 }
 
 /** The recording sweep of `f` into `tape` (every node's value), keeping each loop call's residuals. */
@@ -239,12 +235,7 @@ const tapeStores = new WeakMap<Loop, Float64Array>();
 
 /** A scan's store of every iteration's body values, reused from one recording to the next. */
 function tapeStore(loop: Loop): Float64Array {
-  let t = tapeStores.get(loop);
-  if (t === undefined) {
-    t = new Float64Array(loop.n * loop.body.size);
-    tapeStores.set(loop, t);
-  }
-  return t;
+  return cachedFor(tapeStores, loop, () => new Float64Array(loop.n * loop.body.size));
 }
 
 function snapshotCount(n: number, requested: number | undefined): number {
