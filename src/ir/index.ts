@@ -28,12 +28,14 @@ export { formatNode, formatNumber, type TraceStepName, traceSteps } from './form
 export * from './graph.js';
 export {
   capturedInput,
+  type ExprsOf,
   hasLoops,
   indexInput,
   type Loop,
   type MapOptions,
   mapReduce,
   type Reduce,
+  type RowOf,
   type Rows,
   rowArg,
   rowInput,

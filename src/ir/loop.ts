@@ -85,10 +85,14 @@ export interface MapOptions {
  * const loss = mapReduce([[1], [2], [4]], ([x]) => x.sub(mu).pow(2));
  * gradient(program(loss), [0]); // Float64Array [-14]
  */
-export function mapReduce(rows: Rows, body: (row: Expr[], i: Expr) => Operand, options?: MapOptions): Expr;
-export function mapReduce(
-  rows: Rows,
-  body: (row: Expr[], i: Expr) => readonly Operand[],
+export function mapReduce<const R extends Rows>(
+  rows: R,
+  body: (row: RowOf<R>, i: Expr) => Operand,
+  options?: MapOptions,
+): Expr;
+export function mapReduce<const R extends Rows>(
+  rows: R,
+  body: (row: RowOf<R>, i: Expr) => readonly Operand[],
   options?: MapOptions,
 ): Expr[];
 export function mapReduce(
@@ -110,7 +114,7 @@ export function mapReduce(
   }
   let single = false;
   const traced = trace(g, 0, data.width, (_carry, row, i) => {
-    const out = body(row, i);
+    const out = body(row as never, i);
     single = !Array.isArray(out);
     return { carry: [], out: single ? [out as Operand] : (out as readonly Operand[]) };
   });
@@ -135,6 +139,19 @@ export function mapReduce(
 /** What a scan's body returns: the next carry (same shape as the carry), or it with per-iteration outputs. */
 export type ScanStep<C> = C | { readonly carry: C; readonly out?: readonly Operand[] };
 
+/** Expressions in the shape of `C`: a tuple stays a tuple (so `([p, q]) => …` destructures to expressions). */
+export type ExprsOf<C extends readonly unknown[]> = { -readonly [K in keyof C]: Expr };
+
+/**
+ * What a body receives as its row: for rows written as tuples, a tuple of expressions of the same length (so
+ * `([x, y]) => …` destructures to expressions); otherwise an array of expressions.
+ */
+export type RowOf<R> = R extends readonly (infer Row extends readonly unknown[])[]
+  ? number extends Row['length']
+    ? Expr[]
+    : ExprsOf<Row>
+  : Expr[];
+
 /** A scan's results: the final carry, and each iteration's outputs (`out[i][k]`). */
 export interface ScanResult<C> {
   readonly carry: C;
@@ -151,16 +168,16 @@ export interface ScanResult<C> {
  * const r = variable('r');
  * const { carry } = scan(variable('x0'), 100, (x) => r.mul(x).mul(sub(1, x)));
  */
-export function scan(
+export function scan<const R extends Rows>(
   init: Operand,
-  rows: Rows,
-  body: (carry: Expr, row: Expr[], i: Expr) => ScanStep<Operand>,
+  rows: R,
+  body: (carry: Expr, row: RowOf<R>, i: Expr) => ScanStep<Operand>,
 ): ScanResult<Expr>;
-export function scan(
-  init: readonly Operand[],
-  rows: Rows,
-  body: (carry: Expr[], row: Expr[], i: Expr) => ScanStep<readonly Operand[]>,
-): ScanResult<Expr[]>;
+export function scan<const C extends readonly Operand[], const R extends Rows>(
+  init: C,
+  rows: R,
+  body: (carry: ExprsOf<C>, row: RowOf<R>, i: Expr) => ScanStep<readonly Operand[]>,
+): ScanResult<ExprsOf<C>>;
 export function scan(
   init: Operand | readonly Operand[],
   rows: Rows,

@@ -322,6 +322,29 @@ function nestedLoops(scalar: boolean): Program {
   });
 }
 
+describe('types', () => {
+  it('rows and carries written as tuples destructure to expressions (no casts under noUncheckedIndexedAccess)', () => {
+    const f = withGraph(() => {
+      const [w, b] = [variable('w'), variable('b')];
+      const fit = mapReduce(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        ([x, y]) => x.mul(w).add(b).sub(y).pow(2),
+      );
+      const { carry } = scan([w, b], 3, ([p, q]) => [q, p.add(q)]);
+      const [p, q] = carry;
+      return program([fit, p.add(q)], { variables: [w, b] });
+    });
+    // Σ (w·x + b − y)² at (0.5, 0.1): (0.5 + 0.1 − 2)² + (1.5 + 0.1 − 4)²; the scan of (p, q) ← (q, p + q) three
+    // times from (w, b) passes (b, w + b), (w + b, w + 2b) and ends at (w + 2b, 2w + 3b), whose sum is 3w + 5b.
+    const value = evaluate(f, [0.5, 0.1]);
+    expect(value[0]).toBeCloseTo((0.6 - 2) ** 2 + (1.6 - 4) ** 2, 14);
+    expect(value[1]).toBeCloseTo(3 * 0.5 + 5 * 0.1, 14);
+  });
+});
+
 describe('rows that are expressions', () => {
   it('log-sum-exp from primitives (a scan of max, a map of exp) over the inputs: its gradient is the softmax', () => {
     const xs = [0.3, -1.2, 2.5, 0.9, 2.5 - 1e-9];
