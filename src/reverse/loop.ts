@@ -62,6 +62,13 @@ type Residual =
  * scan's backward sweep does not run its bodies' primal sweeps again.
  */
 export const SCAN_TAPE_BUDGET = 256 * 2 ** 20;
+/**
+ * The largest body whose values store-all keeps. Keeping saves a call of the body's primal per iteration, which
+ * pays for small bodies (lstm's); a large body's values cost more to copy and read back than its compiled primal
+ * costs to run again (ode at n = 10⁵, s = 100, body of 2.2·10⁶ nodes: gradient 1.33 s recomputing, 1.77 s
+ * keeping).
+ */
+const SCAN_TAPE_MAX_BODY = 10_000;
 
 /** What loops used in the sweeps since the last {@link resetLoopUsage}. */
 export interface LoopUsage {
