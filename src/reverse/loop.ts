@@ -219,7 +219,11 @@ function recordCall(
   const bv = w.v;
   const run = primalRunner(body, check, backend);
   // A body with loops of its own keeps residuals per iteration that one copy of its values would not hold.
-  const keepTapes = strategy === 'all' && body.calls.length === 0 && n * body.size * 8 <= SCAN_TAPE_BUDGET;
+  const keepTapes =
+    strategy === 'all' &&
+    body.calls.length === 0 &&
+    body.size <= SCAN_TAPE_MAX_BODY &&
+    n * body.size * 8 <= SCAN_TAPE_BUDGET;
   const tapes = keepTapes ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
   for (let i = 0; i < n; i++) {
