@@ -365,6 +365,12 @@ describe('rows that are expressions', () => {
         expect(closeNormwise(methods[method].gradient(f, xs, { backend }).value, softmax, 1e-14)).toBe(true);
       }
     }
+    // The Hessian through both loops, rows and all: diag(p) − p·pᵀ.
+    const h = hessian(f, xs);
+    xs.forEach((_, j) => {
+      const expected = softmax.map((pk, k) => (j === k ? pk : 0) - (softmax[j] as number) * pk);
+      expect(closeNormwise(h[j] as Float64Array, expected, 1e-13)).toBe(true);
+    });
   });
 
   it("Horner's rule over coefficient inputs, p(t) = ((c₀t + c₁)t + c₂)t + c₃: ∂p/∂cⱼ = t^(3−j), ∂p/∂t = p′(t)", () => {
