@@ -2,7 +2,8 @@
  * Checkpointing, measured: `npm run bench:checkpoint -- [--quick] [--out dir]`. The gradient of GradBench's ode
  * and lstm (scans over their steps) by reverse mode with each of the scan's checkpointing strategies: store
  * every carry, every ⌈√n⌉-th, or binomial (revolve) with a few snapshots. Reports per strategy the median
- * time, the bytes kept for the backward sweep beyond the tapes (the carries, what checkpointing trades), the
+ * time, the bytes kept for the backward sweep beyond the tapes (the carries, and store-all's body values:
+ * what checkpointing trades), the
  * body's forward runs (recomputation) and checks that every strategy's gradient equals store-all's to the bit.
  * Writes `checkpoint.md`, `checkpoint.json` and `checkpoint.svg` (kept bytes against time) to the output
  * folder (default `difflab-report/checkpoint`).
@@ -116,7 +117,7 @@ for (const c of cases()) {
 
 const kb = (b: number) => (b / 1024).toLocaleString('en-US', { maximumFractionDigits: 1 });
 const lines = [
-  '| workload | backend | strategy | gradient (ms) | carries kept (KiB) | body forward runs ÷ iterations | equals store-all to the bit |',
+  '| workload | backend | strategy | gradient (ms) | kept for the backward sweep (KiB) | body forward runs ÷ iterations | equals store-all to the bit |',
   '|---|---|---|---|---|---|---|',
   ...rows.map(
     (r) =>
@@ -139,7 +140,7 @@ const spec = {
         field: 'keptBytes',
         type: 'quantitative',
         scale: { type: 'log' },
-        title: 'carries kept for the backward sweep (bytes, log)',
+        title: 'bytes kept for the backward sweep (log)',
       },
       y: { field: 'ms', type: 'quantitative', title: 'gradient, compiled (ms)' },
       color: {
@@ -155,7 +156,7 @@ const spec = {
 mkdirSync(out, { recursive: true });
 writeFileSync(
   join(out, 'checkpoint.md'),
-  `# Checkpointing a scan\n\nCommand: \`npm run bench:checkpoint${quick ? ' -- --quick' : ''}\`. Gradient of ode's last output and of lstm's loss by reverse mode; medians of at least 3 runs and ${quick ? '0.2' : '1'} s. "Carries kept" counts what the recording keeps for the backward sweep beyond the tapes of one body; "body forward runs" counts every run of the body's primal sweep (1 per iteration for the recording, 1 more in the backward sweep, the rest recomputation).\n\n${text}\n\n![memory against time](checkpoint.svg)\n`,
+  `# Checkpointing a scan\n\nCommand: \`npm run bench:checkpoint${quick ? ' -- --quick' : ''}\`. Gradient of ode's last output and of lstm's loss by reverse mode; medians of at least 3 runs and ${quick ? '0.2' : '1'} s. "Kept" counts what the recording keeps for the backward sweep beyond the tape of one body: carries, and for store-all with a small body every iteration's body values; "body forward runs" counts every run of the body's primal sweep (1 per iteration for the recording, 1 more in the backward sweep, the rest recomputation).\n\n${text}\n\n![memory against time](checkpoint.svg)\n`,
 );
 writeFileSync(join(out, 'checkpoint.json'), `${JSON.stringify(rows, null, 2)}\n`);
 writeFileSync(join(out, 'checkpoint.svg'), await renderSvg(spec as never));
