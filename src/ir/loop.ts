@@ -116,6 +116,9 @@ export function mapReduce(
   const traced = trace(g, 0, data.width, (_carry, row, i) => {
     const out = body(row as never, i);
     single = !Array.isArray(out);
+    if (!single && (out as readonly Operand[]).length === 0) {
+      throw new DifflabError('invalid-argument', 'mapReduce: the body returned no values');
+    }
     return { carry: [], out: single ? [out as Operand] : (out as readonly Operand[]) };
   });
   const loop: Loop = {
@@ -189,6 +192,7 @@ export function scan(
   const data = readRows(g, rows, 'scan');
   const initIds = initList.map((o) => operandId(g, o, 'scan'));
   const c = initIds.length;
+  if (c === 0) throw new DifflabError('invalid-argument', 'scan: the initial carry has no values');
   const traced = trace(g, c, data.width, (carry, row, i) => {
     const step = body((single ? carry[0] : carry) as never, row, i);
     const isStep =

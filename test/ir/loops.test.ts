@@ -189,6 +189,10 @@ describe('mapReduce', () => {
       expect(code(() => mapReduce(2, () => a, { reduce: 'max' as never }))).toBe('invalid-argument');
       expect(code(() => mapReduce(0, () => a, { reduce: 'logsumexp' }))).toBe('invalid-argument');
       expect(code(() => scan([a, a], 3, (c) => [c[0] as Expr]))).toBe('invalid-argument');
+      expect(code(() => scan([], 3, () => []))).toBe('invalid-argument');
+      expect(code(() => mapReduce(3, () => []))).toBe('invalid-argument');
+      expect(code(() => mapReduce(3, () => 'x' as never))).toBe('invalid-argument');
+      expect(code(() => mapReduce([[1], [Number.NaN as never, 2]], () => a))).toBe('invalid-argument');
     });
   });
 });
