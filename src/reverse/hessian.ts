@@ -94,6 +94,37 @@ function dualForward(f: Program, s: DualArrays): void {
       if (b[i] === 0) callForward(f.calls[a[i] as number] as LoopCall, s);
       continue;
     }
+    // The commonest ops written out: what the generic path below computes for them, in the same order.
+    if (code === ADD || code === SUB || code === MUL) {
+      const xi = a[i] as number;
+      const yi = b[i] as number;
+      const x = val[xi] as number;
+      const y = val[yi] as number;
+      const tx = tan[xi] as number;
+      const ty = tan[yi] as number;
+      if (code === MUL) {
+        val[i] = x * y;
+        tan[i] = scaleTangent(y, tx) + scaleTangent(x, ty);
+      } else {
+        val[i] = code === ADD ? x + y : x - y;
+        tan[i] = scaleTangent(1, tx) + scaleTangent(code === ADD ? 1 : -1, ty);
+      }
+      continue;
+    }
+    if (code === DOT || code === SUM) {
+      const start = a[i] as number;
+      const count = b[i] as number;
+      const z = (OP_DEFS[code] as NaryOpDef).value(val, args, start, count);
+      const h = count >> 1;
+      let t = 0;
+      for (let k = start; k < start + count; k++) {
+        const p = code === SUM ? 1 : (val[args[k < start + h ? k + h : k - h] as number] as number);
+        t += scaleTangent(p, tan[args[k] as number] as number);
+      }
+      val[i] = z;
+      tan[i] = t;
+      continue;
+    }
     const arity = OP_ARITY[code] as number;
     if (arity === 0) {
       const start = a[i] as number;
