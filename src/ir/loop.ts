@@ -121,19 +121,7 @@ export function mapReduce(
     }
     return { carry: [], out: single ? [out as Operand] : (out as readonly Operand[]) };
   });
-  const loop: Loop = {
-    kind: 'map',
-    body: traced.body,
-    n: data.n,
-    rows: data.rows,
-    rowArgs: data.ids !== undefined,
-    width: data.width,
-    carry: 0,
-    perStep: traced.perStep,
-    captured: traced.captured.length,
-    reduce,
-    outputs: traced.perStep,
-  };
+  const loop = loopOf('map', traced, data, 0, reduce);
   const first = g.call(loop, [...traced.captured, ...(data.ids ?? [])]);
   const outs = Array.from({ length: loop.outputs }, (_, k) => new Expr(g, first + k));
   return single ? (outs[0] as Expr) : outs;
@@ -207,19 +195,7 @@ export function scan(
     }
     return { carry: nextList, out: isStep ? ((step as { out?: readonly Operand[] }).out ?? []) : [] };
   });
-  const loop: Loop = {
-    kind: 'scan',
-    body: traced.body,
-    n: data.n,
-    rows: data.rows,
-    rowArgs: data.ids !== undefined,
-    width: data.width,
-    carry: c,
-    perStep: traced.perStep,
-    captured: traced.captured.length,
-    reduce: undefined,
-    outputs: c + data.n * traced.perStep,
-  };
+  const loop = loopOf('scan', traced, data, c, undefined);
   const first = g.call(loop, [...initIds, ...traced.captured, ...(data.ids ?? [])]);
   const carry = Array.from({ length: c }, (_, k) => new Expr(g, first + k));
   const out: Expr[][] = [];
@@ -229,6 +205,29 @@ export function scan(
     out.push(row);
   }
   return { carry: single ? (carry[0] as Expr) : carry, out };
+}
+
+/** The loop a trace and its rows make. */
+function loopOf(
+  kind: Loop['kind'],
+  traced: { body: Program<Float64Array>; captured: readonly number[]; perStep: number },
+  data: { n: number; width: number; rows: Float64Array; ids: number[] | undefined },
+  carry: number,
+  reduce: Reduce | undefined,
+): Loop {
+  return {
+    kind,
+    body: traced.body,
+    n: data.n,
+    rows: data.rows,
+    rowArgs: data.ids !== undefined,
+    width: data.width,
+    carry,
+    perStep: traced.perStep,
+    captured: traced.captured.length,
+    reduce,
+    outputs: kind === 'map' ? traced.perStep : carry + data.n * traced.perStep,
+  };
 }
 
 function readRows(
