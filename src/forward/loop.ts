@@ -40,7 +40,9 @@ export function callTangent(
   const run = tangentRunner(body, c, check, backend);
   loadCall(call, v, bv);
   const in0 = body.inputStart;
-  const lanesOf = (node: number, to: number) => bt.set(t.subarray(node * c, node * c + c), to * c);
+  const lanesOf = (node: number, to: number) => {
+    for (let j = 0; j < c; j++) bt[to * c + j] = t[node * c + j] as number;
+  };
   // The lanes: the constants' zero; the carry's and the captured values' from the arguments; the row's from
   // its arguments when the rows are expressions, zero for data; the index's zero.
   bt.fill(0, 0, in0 * c);
@@ -68,11 +70,13 @@ export function callTangent(
         const o = outs[nc + k] as number;
         const to = first + nc + i * perStep + k;
         v[to] = bv[o] as number;
-        t.set(bt.subarray(o * c, o * c + c), to * c);
+        for (let j = 0; j < c; j++) t[to * c + j] = bt[o * c + j] as number;
       }
-      for (let k = 0; k < nc; k++)
-        next.set(bt.subarray((outs[k] as number) * c, (outs[k] as number) * c + c), k * c);
-      bt.set(next, in0 * c);
+      for (let k = 0; k < nc; k++) {
+        const o = outs[k] as number;
+        for (let j = 0; j < c; j++) next[k * c + j] = bt[o * c + j] as number;
+      }
+      for (let j = 0; j < nc * c; j++) bt[in0 * c + j] = next[j] as number;
       passCarry(loop, bv, scratch);
     }
     for (let k = 0; k < nc; k++) {

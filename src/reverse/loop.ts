@@ -198,7 +198,7 @@ function recordCall(
       const y = bv[out] as number;
       v[first] = i === 0 ? y : (v[first] as number) + y;
       for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
-      if (loop.rowArgs) rows.set(badj.subarray(r0, r0 + loop.width), i * loop.width);
+      if (loop.rowArgs) copy(badj, r0, rows, i * loop.width, loop.width);
     }
     usage.residualBytes += g.byteLength + rows.byteLength;
     return { kind: 'gradient', g, rows };
@@ -227,7 +227,7 @@ function recordCall(
   const tapes = keepTapes ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
   for (let i = 0; i < n; i++) {
-    if (i % stride === 0) snaps.set(bv.subarray(in0, in0 + c), (i / stride) * c);
+    if (i % stride === 0) copy(bv, in0, snaps, (i / stride) * c, c);
     setIteration(call, v, bv, in0, i);
     usage.bodyPrimals++;
     run(bv);
@@ -342,13 +342,13 @@ export function backwardCall(
       }
     };
     const tapes = residual.tapes;
-    const step = (i: number, carry: Float64Array) => {
+    const step = (i: number, carries: Float64Array, at: number) => {
       base = first + c + i * perStep;
       if (tapes !== undefined) {
-        bv.set(tapes.subarray(i * body.size, (i + 1) * body.size));
+        copy(tapes, i * body.size, bv, 0, body.size);
         sweeps.adjoint(seed);
       } else {
-        bv.set(carry.subarray(0, c), in0);
+        copy(carries, at, bv, in0, c);
         setIteration(call, v, bv, in0, i);
         sweeps.run(seed, false);
       }
@@ -361,15 +361,15 @@ export function backwardCall(
     const pv = w.v;
     const run = primalRunner(body, false, backend);
     loadCall(call, v, pv);
-    const advance = (from: number, to: number, carry: Float64Array) => {
-      pv.set(carry.subarray(0, c), in0);
+    const advance = (from: number, to: number, carries: Float64Array, at: number) => {
+      copy(carries, at, pv, in0, c);
       for (let i = from; i < to; i++) {
         setIteration(call, v, pv, in0, i);
         usage.bodyPrimals++;
         run(pv);
         passCarry(loop, pv, w.x);
       }
-      carry.set(pv.subarray(in0, in0 + c), 0);
+      copy(pv, in0, carries, at, c);
     };
     reverseScan(n, c, residual, step, advance);
     for (let k = 0; k < c; k++)
@@ -381,21 +381,30 @@ export function backwardCall(
   }
 }
 
+/** Copies `count` values from `from[fromStart …]` to `to[toStart …]`, allocating nothing (no views). */
+function copy(from: Float64Array, fromStart: number, to: Float64Array, toStart: number, count: number): void {
+  for (let k = 0; k < count; k++) to[toStart + k] = from[fromStart + k] as number;
+}
+
+/** Runs one iteration's sweeps from the carry held at `carries[at …]`. */
+type Step = (i: number, carries: Float64Array, at: number) => void;
+/** Runs iterations `from .. to − 1` on the carry held at `carries[at …]`, in place. */
+type Advance = (from: number, to: number, carries: Float64Array, at: number) => void;
+
 /**
- * Runs `step(i, carry_i)` for i = n − 1 down to 0, getting each carry from the kept ones and `advance` (which
- * runs iterations `from .. to − 1` on a carry in place).
+ * Runs `step` for i = n − 1 down to 0, getting each carry from the kept ones and `advance`.
  */
 function reverseScan(
   n: number,
   c: number,
   residual: { stride: number; snaps: Float64Array; snapshots: number },
-  step: (i: number, carry: Float64Array) => void,
-  advance: (from: number, to: number, carry: Float64Array) => void,
+  step: Step,
+  advance: Advance,
 ): void {
   const { stride, snaps } = residual;
   if (n === 0) return;
   if (stride === 1) {
-    for (let i = n - 1; i >= 0; i--) step(i, snaps.subarray(i * c, i * c + c));
+    for (let i = n - 1; i >= 0; i--) step(i, snaps, i * c);
     return;
   }
   if (residual.snapshots === 0) {
@@ -404,12 +413,12 @@ function reverseScan(
     for (let s = Math.ceil(n / stride) - 1; s >= 0; s--) {
       const start = s * stride;
       const end = Math.min(n, start + stride);
-      segment.set(snaps.subarray(s * c, s * c + c), 0);
+      copy(snaps, s * c, segment, 0, c);
       for (let i = start + 1; i < end; i++) {
-        segment.copyWithin((i - start) * c, (i - start - 1) * c, (i - start) * c);
-        advance(i - 1, i, segment.subarray((i - start) * c, (i - start) * c + c));
+        copy(segment, (i - start - 1) * c, segment, (i - start) * c, c);
+        advance(i - 1, i, segment, (i - start) * c);
       }
-      for (let i = end - 1; i >= start; i--) step(i, segment.subarray((i - start) * c, (i - start) * c + c));
+      for (let i = end - 1; i >= start; i--) step(i, segment, (i - start) * c);
     }
     return;
   }
@@ -437,19 +446,21 @@ function binomialReverse(
   carryL: Float64Array,
   s: number,
   c: number,
-  step: (i: number, carry: Float64Array) => void,
-  advance: (from: number, to: number, carry: Float64Array) => void,
+  step: Step,
+  advance: Advance,
 ): void {
+  // One work carry per level of the recursion (at most s + t of them).
+  const work = new Float64Array(c);
   while (r - l > 0) {
     if (r - l === 1) {
-      step(l, carryL.slice());
+      step(l, carryL, 0);
       return;
     }
-    const work = carryL.slice();
+    copy(carryL, 0, work, 0, c);
     if (s === 0) {
       // No snapshot left: recompute from l for the last iteration, then the one before, ...
-      advance(l, r - 1, work);
-      step(r - 1, work);
+      advance(l, r - 1, work, 0);
+      step(r - 1, work, 0);
       r--;
       continue;
     }
@@ -457,7 +468,7 @@ function binomialReverse(
     while (beta(s + 1, t) < r - l) t++;
     const right = Math.min(beta(s, t), r - l - 1);
     const m = r - right;
-    advance(l, m, work);
+    advance(l, m, work, 0);
     binomialReverse(m, r, work, s - 1, c, step, advance);
     r = m;
   }
