@@ -381,9 +381,13 @@ export function backwardCall(
   }
 }
 
-/** Copies `count` values from `from[fromStart …]` to `to[toStart …]`, allocating nothing (no views). */
+/**
+ * Copies `count` values from `from[fromStart …]` to `to[toStart …]`: by a loop for a few (a view is an object
+ * per call, which costs more than the copy), by `set` for many (a block copy).
+ */
 function copy(from: Float64Array, fromStart: number, to: Float64Array, toStart: number, count: number): void {
-  for (let k = 0; k < count; k++) to[toStart + k] = from[fromStart + k] as number;
+  if (count > 64) to.set(from.subarray(fromStart, fromStart + count), toStart);
+  else for (let k = 0; k < count; k++) to[toStart + k] = from[fromStart + k] as number;
 }
 
 /** Runs one iteration's sweeps from the carry held at `carries[at …]`. */
