@@ -5,14 +5,13 @@
  */
 import {
   type Backend,
+  callPrimal,
   capturedInput,
   type LoopCall,
   loadCall,
-  logsumexpRows,
   loopWork,
   type Program,
   passCarry,
-  primalRunner,
   rowArg,
   rowInput,
   setIteration,
@@ -62,7 +61,7 @@ export function callTangent(
     // The next carry's lanes go through a scratch copy, as its values do (passCarry): an output may be an
     // input node (a carry passed on as it is), whose lanes must be read before any is written.
     const next = new Float64Array(nc * c);
-    const scratch = loopWork(loop).x;
+    const scratch = loopWork(loop).scratch;
     for (let i = 0; i < n; i++) {
       iteration(i);
       run(work);
@@ -102,16 +101,10 @@ export function callTangent(
     }
     return;
   }
-  // logsumexp: z first (by the primal sweep, on the loop's own value array), then Σ e^(y_i − z) ẏ_i.
-  const { ys, v: pv } = loopWork(loop);
-  const primal = primalRunner(body, check, backend);
-  loadCall(call, v, pv);
-  for (let i = 0; i < n; i++) {
-    setIteration(call, v, pv, in0, i);
-    primal(pv);
-    for (let k = 0; k < perStep; k++) ys[i * perStep + k] = pv[outs[k] as number] as number;
-  }
-  for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(ys, k, perStep, n);
+  // logsumexp: z and the rows' values first (the primal sweep of the call, which keeps them), then
+  // Σ e^(y_i − z) ẏ_i.
+  callPrimal(f, index, v, check, backend);
+  const { ys } = loopWork(loop);
   for (let i = 0; i < n; i++) {
     iteration(i);
     run(work);

@@ -212,10 +212,11 @@ export function readOutputs<Out extends number | Float64Array>(f: Program<Out>, 
   return Float64Array.from(f.outputs, (o) => v[o] as number) as Out;
 }
 
-/** @internal A loop's reusable work arrays: the body's inputs, its values, and a map's per-row outputs. */
+/** @internal A loop's reusable work arrays: the body's values, a scan's carry in passing, a map's per-row outputs. */
 export interface LoopWork {
-  readonly x: Float64Array;
   readonly v: Float64Array;
+  /** Where a scan's next carry waits while it is copied into the carry inputs ({@link passCarry}). */
+  readonly scratch: Float64Array;
   /** A logsumexp map's outputs, row by row (`n × perStep`); empty otherwise. */
   readonly ys: Float64Array;
 }
@@ -225,8 +226,8 @@ const loopWorks = new WeakMap<Loop, LoopWork>();
 /** @internal The loop's work arrays (not reentrant; a body never runs inside itself). */
 export function loopWork(loop: Loop): LoopWork {
   return cachedFor(loopWorks, loop, () => ({
-    x: new Float64Array(loop.body.variables.length),
     v: new Float64Array(loop.body.size),
+    scratch: new Float64Array(loop.carry),
     ys: new Float64Array(loop.reduce === 'logsumexp' ? loop.n * loop.perStep : 0),
   }));
 }
@@ -277,6 +278,38 @@ export function passCarry(loop: Loop, bv: Float64Array, scratch: Float64Array): 
 }
 
 /**
+ * @internal Runs a scan's iterations `from .. to − 1` by `run` on the body's values `bv`, whose carry inputs hold
+ * the carry at `from`; on return they hold the carry at `to`. With `outputs`, writes each iteration's outputs
+ * into the call's output nodes in `v`; `visit(i)` runs after iteration i's sweep, while the carry inputs still
+ * hold its carry.
+ */
+export function scanSteps(
+  call: LoopCall,
+  v: Float64Array,
+  bv: Float64Array,
+  run: (bv: Float64Array) => void,
+  from: number,
+  to: number,
+  outputs: boolean,
+  visit?: (i: number) => void,
+): void {
+  const { loop, first } = call;
+  const { body, carry: c, perStep } = loop;
+  const outs = body.outputs;
+  const scratch = loopWork(loop).scratch;
+  for (let i = from; i < to; i++) {
+    setIteration(call, v, bv, body.inputStart, i);
+    run(bv);
+    visit?.(i);
+    if (outputs) {
+      const base = first + c + i * perStep;
+      for (let k = 0; k < perStep; k++) v[base + k] = bv[outs[c + k] as number] as number;
+    }
+    passCarry(loop, bv, scratch);
+  }
+}
+
+/**
  * The primal sweep of a loop call: runs the body once per iteration and writes the call's outputs into `v`.
  * A sum starts from the first row's value and adds in row order, and logsumexp is the op table's rule over the
  * rows' values: the unrolled program's numbers, to the bit.
@@ -293,28 +326,32 @@ export function callPrimal(
   const { body, n, carry: c, perStep } = loop;
   const w = loopWork(loop);
   const bv = w.v;
-  const run = primalRunner(body, check, backend);
+  const sweep = primalRunner(body, check, backend);
+  // A checked sweep says which iteration of which call met NaN or ±∞.
+  let i = 0;
+  const run = check ? (values: Float64Array) => checkedIteration(f, first, i, () => sweep(values)) : sweep;
   loadCall(call, v, bv);
   const in0 = body.inputStart;
+  if (loop.kind === 'scan') {
+    scanSteps(call, v, bv, run, 0, n, true, (k) => {
+      i = k + 1;
+    });
+    for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
+    return;
+  }
   const outs = body.outputs;
-  if (loop.kind === 'map' && loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
-  for (let i = 0; i < n; i++) {
+  if (loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
+  for (; i < n; i++) {
     setIteration(call, v, bv, in0, i);
-    if (check) checkedIteration(f, first, i, () => run(bv));
-    else run(bv);
-    if (loop.kind === 'scan') {
-      const base = first + c + i * perStep;
-      for (let k = 0; k < perStep; k++) v[base + k] = bv[outs[c + k] as number] as number;
-      passCarry(loop, bv, w.x);
-    } else if (loop.reduce === 'sum') {
+    run(bv);
+    if (loop.reduce === 'sum') {
       for (let k = 0; k < perStep; k++) {
         const y = bv[outs[k] as number] as number;
         v[first + k] = i === 0 ? y : (v[first + k] as number) + y;
       }
     } else for (let k = 0; k < perStep; k++) w.ys[i * perStep + k] = bv[outs[k] as number] as number;
   }
-  if (loop.kind === 'scan') for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
-  else if (loop.reduce === 'logsumexp') {
+  if (loop.reduce === 'logsumexp') {
     for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(w.ys, k, perStep, n);
   }
 }
@@ -335,12 +372,8 @@ function checkedIteration(f: Program, first: number, i: number, run: () => void)
   }
 }
 
-/** @internal log Σ_i e^{ys[i·stride + k]}, as the op table's logsumexp computes it. */
+/** @internal log Σ_i e^{ys[i·stride + k]} by the op table's logsumexp rule (the unrolled node's value). */
 export function logsumexpRows(ys: Float64Array, k: number, stride: number, n: number): number {
-  let m = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < n; i++) m = Math.max(m, ys[i * stride + k] as number);
-  if (m === Number.NEGATIVE_INFINITY || m === Number.POSITIVE_INFINITY || Number.isNaN(m)) return m;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.exp((ys[i * stride + k] as number) - m);
-  return m + Math.log(s);
+  const rows = Int32Array.from({ length: n }, (_, i) => i * stride + k);
+  return (NARY_VALUE[OP_CODE.logsumexp] as NaryValueRule)(ys, rows, 0, n);
 }

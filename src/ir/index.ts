@@ -18,6 +18,7 @@ export {
   primalSweep,
   readOutputs,
   readPoint,
+  scanSteps,
   setInputs,
   setIteration,
   throwNonFinite,

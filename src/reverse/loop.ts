@@ -24,11 +24,11 @@ import {
   loadCall,
   loopWork,
   type Program,
-  passCarry,
   primalRunner,
   primalSweep,
   rowArg,
   rowInput,
+  scanSteps,
   setIteration,
 } from '../ir/index.js';
 import { backward, type Tape, tapeFor } from './tape.js';
@@ -226,17 +226,12 @@ function recordCall(
     n * body.size * 8 <= SCAN_TAPE_BUDGET;
   const tapes = keepTapes ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
-  for (let i = 0; i < n; i++) {
+  // After each iteration's sweep, before the carry passes on: its carry and values are those to keep.
+  scanSteps(call, v, bv, run, 0, n, true, (i) => {
     if (i % stride === 0) copy(bv, in0, snaps, (i / stride) * c, c);
-    setIteration(call, v, bv, in0, i);
-    usage.bodyPrimals++;
-    run(bv);
-    // Before the carry passes on: the values hold this iteration's inputs.
     tapes?.set(bv, i * body.size);
-    const base = first + c + i * perStep;
-    for (let k = 0; k < perStep; k++) v[base + k] = bv[outs[c + k] as number] as number;
-    passCarry(loop, bv, w.x);
-  }
+  });
+  usage.bodyPrimals += n;
   for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
   usage.residualBytes += snaps.byteLength + snapshots * c * 8 + (tapes?.byteLength ?? 0);
   return { kind: 'scan', stride, snaps, snapshots, tapes };
@@ -357,18 +352,13 @@ export function backwardCall(
       rowAdjoints(i, badj, r0, 1);
     };
     // Recomputing carries: values only, on the loop's own value array.
-    const w = loopWork(loop);
-    const pv = w.v;
+    const pv = loopWork(loop).v;
     const run = primalRunner(body, false, backend);
     loadCall(call, v, pv);
     const advance = (from: number, to: number, carries: Float64Array, at: number) => {
       copy(carries, at, pv, in0, c);
-      for (let i = from; i < to; i++) {
-        setIteration(call, v, pv, in0, i);
-        usage.bodyPrimals++;
-        run(pv);
-        passCarry(loop, pv, w.x);
-      }
+      scanSteps(call, v, pv, run, from, to, false);
+      usage.bodyPrimals += to - from;
       copy(pv, in0, carries, at, c);
     };
     reverseScan(n, c, residual, step, advance);
