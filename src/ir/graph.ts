@@ -23,6 +23,7 @@ import {
   type UnaryOpName,
   VAR,
 } from './ops.js';
+import type { LoopCall } from './program.js';
 
 const EMPTY = 0;
 
@@ -52,7 +53,7 @@ export class Graph {
   poolSize = 0;
   /** The loop calls: each call's loop, its argument node ids, and the id of its first output node (a call's
    * outputs are consecutive nodes with code {@link LOOP}, `a` = the call's index, `b` = the output's index). */
-  readonly calls: { readonly loop: Loop; readonly args: Int32Array; readonly first: number }[] = [];
+  readonly calls: LoopCall[] = [];
   private readonly byName = new Map<string, number>();
   /** Open-addressing hash table of node id + 1 (0 = empty), load at most one half. */
   private slots = new Int32Array(2048);
@@ -129,7 +130,7 @@ export class Graph {
   args(id: number): number[] {
     const code = this.op[id] as number;
     if (code === CONST || code === VAR) return [];
-    if (code === LOOP) return Array.from((this.calls[this.a[id] as number] as { args: Int32Array }).args);
+    if (code === LOOP) return Array.from((this.calls[this.a[id] as number] as LoopCall).args);
     const arity = OP_ARITY[code] as number;
     if (arity === 1) return [this.a[id] as number];
     if (arity === 2) return [this.a[id] as number, this.b[id] as number];

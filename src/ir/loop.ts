@@ -381,7 +381,7 @@ function capturedNodes(g: Graph, outIds: readonly number[], paramStart: number, 
 /** A node's arguments, except that a call's later outputs have its first output as their one argument. */
 function children(g: Graph, id: number): number[] {
   if (g.op[id] === LOOP) {
-    const call = g.calls[g.a[id] as number] as { first: number };
+    const call = g.calls[g.a[id] as number] as LoopCall;
     if (id !== call.first) return [call.first];
   }
   return g.args(id);

@@ -3,7 +3,7 @@
  * as what it would be unrolled: its tree size and depth come from running the loop over sizes instead of
  * values (one body at a time, so nothing is unrolled in memory), its operations from {@link unrolledOps}.
  */
-import { unrolledOps } from './loop.js';
+import { capturedInput, rowArg, unrolledOps } from './loop.js';
 import { CONST, LOOP, OP_NAMES, type OpName, VAR } from './ops.js';
 import type { LoopCall, Program } from './program.js';
 
@@ -84,14 +84,14 @@ function loopSizes(call: LoopCall, tree: bigint[], depth: Int32Array): void {
     d[k] = depth[args[j] as number] as number;
   };
   for (let k = 0; k < c; k++) arg(k, k);
-  const cap = c + width + 1;
+  const cap = capturedInput(loop);
   for (let k = 0; k < loop.captured; k++) arg(c + k, cap + k);
   const sums = new Array<bigint>(perStep).fill(0n);
   const deepest = new Int32Array(perStep);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < width; k++) {
       // A data row's value is a constant (size 1); an expression row's is its argument's tree.
-      if (loop.rowArgs) arg(c + loop.captured + i * width + k, c + k);
+      if (loop.rowArgs) arg(rowArg(loop, i) + k, c + k);
       else {
         t[c + k] = 1n;
         d[c + k] = 0;

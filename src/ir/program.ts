@@ -9,9 +9,9 @@ import type { Loop } from './loop.js';
 import { CONST, LOOP, OP_ARITY, OP_NAMES, type OpName, VAR } from './ops.js';
 
 /**
- * A call of a loop in a program: the loop, its argument nodes (a scan's initial carry, then the values its
- * body captures) and the index of its first output node. Its outputs are the consecutive nodes
- * `first .. first + loop.outputs − 1`, each with code {@link LOOP}.
+ * A call of a loop in a program (or a graph): the loop, its argument nodes (a scan's initial carry, the values
+ * its body captures, then, when the rows are expressions, the row entries) and its first output node. Its
+ * outputs are the consecutive nodes `first .. first + loop.outputs − 1`, each with code {@link LOOP}.
  */
 export interface LoopCall {
   readonly loop: Loop;
@@ -214,7 +214,7 @@ export function buildProgram(
       else if (code === LOOP) {
         // A call's outputs are placed together, in order, when the first is (the others reach their
         // arguments through it); an output placed that way is skipped when its own turn comes.
-        const call = g.calls[g.a[id] as number] as { first: number; loop: Loop };
+        const call = g.calls[g.a[id] as number] as LoopCall;
         if (id === call.first) {
           for (let k = 0; k < call.loop.outputs; k++) {
             opIds.push(call.first + k);
@@ -258,7 +258,7 @@ export function buildProgram(
     const code = g.op[id] as number;
     op[next] = code;
     if (code === LOOP) {
-      const call = g.calls[g.a[id] as number] as { loop: Loop; args: Int32Array; first: number };
+      const call = g.calls[g.a[id] as number] as LoopCall;
       const output = g.b[id] as number;
       if (output === 0) {
         calls.push({
@@ -305,7 +305,7 @@ function childOf(g: Graph, id: number, code: number, k: number): number {
   if (code === CONST || code === VAR) return -1;
   if (code === LOOP) {
     // A call's later outputs depend on its first, which holds the arguments (one visit of them per call).
-    const call = g.calls[g.a[id] as number] as { args: Int32Array; first: number };
+    const call = g.calls[g.a[id] as number] as LoopCall;
     if (id !== call.first) return k === 0 ? call.first : -1;
     return k < call.args.length ? (call.args[k] as number) : -1;
   }

@@ -8,13 +8,16 @@
 import {
   type CommonOptions,
   cachedFor,
+  capturedInput,
   DUAL_ALGEBRA,
   Dual,
   emptyStats,
   FIXED_VALUE,
   type FixedOpDef,
+  indexInput,
   LOOP,
   type LoopCall,
+  loadCall,
   type NaryOpDef,
   NUMERIC_PARTIALS,
   now,
@@ -26,7 +29,9 @@ import {
   type Result,
   requireScalar,
   rowArg,
+  rowInput,
   scaleTangent,
+  setIteration,
   vectorOf,
 } from '../ir/index.js';
 
@@ -244,37 +249,29 @@ function dualBackward(f: Program, s: DualArrays): void {
   }
 }
 
-/** Writes a body's inputs for iteration i (the row and the index; the carry and captured values are set). */
+/**
+ * Writes a body's inputs for iteration i with their tangents: the values as the primal sweep writes them
+ * (setIteration); the tangents of rows that are expressions from their arguments, of data rows and the index 0.
+ */
 function setBodyIteration(call: LoopCall, s: DualArrays, bs: DualArrays, i: number): void {
   const { loop, args } = call;
-  const r = loop.body.inputStart + loop.carry;
+  const in0 = loop.body.inputStart;
+  setIteration(call, s.val, bs.val, in0, i);
+  const r = in0 + rowInput(loop);
   for (let k = 0; k < loop.width; k++) {
-    if (loop.rowArgs) {
-      const arg = args[rowArg(loop, i) + k] as number;
-      bs.val[r + k] = s.val[arg] as number;
-      bs.tan[r + k] = s.tan[arg] as number;
-    } else {
-      bs.val[r + k] = loop.rows[i * loop.width + k] as number;
-      bs.tan[r + k] = 0;
-    }
+    bs.tan[r + k] = loop.rowArgs ? (s.tan[args[rowArg(loop, i) + k] as number] as number) : 0;
   }
-  bs.val[r + loop.width] = i;
-  bs.tan[r + loop.width] = 0;
+  bs.tan[in0 + indexInput(loop)] = 0;
 }
 
 /** Writes a call's captured values (and a scan's initial carry) with their tangents into a body's arrays. */
 function loadBody(call: LoopCall, s: DualArrays, bs: DualArrays): void {
   const { loop, args } = call;
+  loadCall(call, s.val, bs.val);
   const in0 = loop.body.inputStart;
-  const cap = in0 + loop.carry + loop.width + 1;
-  for (let k = 0; k < loop.carry; k++) {
-    bs.val[in0 + k] = s.val[args[k] as number] as number;
-    bs.tan[in0 + k] = s.tan[args[k] as number] as number;
-  }
-  for (let k = 0; k < loop.captured; k++) {
-    bs.val[cap + k] = s.val[args[loop.carry + k] as number] as number;
-    bs.tan[cap + k] = s.tan[args[loop.carry + k] as number] as number;
-  }
+  const cap = in0 + capturedInput(loop);
+  for (let k = 0; k < loop.carry; k++) bs.tan[in0 + k] = s.tan[args[k] as number] as number;
+  for (let k = 0; k < loop.captured; k++) bs.tan[cap + k] = s.tan[args[loop.carry + k] as number] as number;
 }
 
 /** A scan's carries and their tangents at every iteration (`(n + 1) × c` each); writes its per-step outputs. */
@@ -358,7 +355,7 @@ function callBackward(call: LoopCall, s: DualArrays): void {
   if (!any) return;
   const outs = body.outputs;
   const in0 = body.inputStart;
-  const cap = in0 + c + loop.width + 1;
+  const cap = in0 + capturedInput(loop);
   const carries = loop.kind === 'scan' ? scanCarries(call, s) : undefined;
   const bs = arraysOf(body);
   loadBody(call, s, bs);
