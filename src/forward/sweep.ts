@@ -108,15 +108,6 @@ function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend
   const c0 = f.inputStart;
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
-    if (code === LOOP) {
-      // A call's outputs are consecutive: the first computes them all.
-      if (b[i] === 0) callTangent(f, a[i] as number, v, t, c, check, backend);
-      if (check) {
-        const end = i + (f.calls[a[i] as number] as LoopCall).loop.outputs;
-        for (let k = i; k < end; k++) if (!Number.isFinite(v[k])) throwNonFinite(f, k, v);
-      }
-      continue;
-    }
     const arity = OP_ARITY[code];
     const base = i * c;
     if (arity === 1) {
@@ -159,6 +150,14 @@ function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend
           for (let j = 0; j < c; j++) t[base + j] = (t[base + j] as number) + p * (t[from + j] as number);
         else accumulateLanes(t, base, from, p, c);
       }
+    } else if (code === LOOP) {
+      // A loop call (no arity of its own): its outputs are consecutive, and the first computes them all.
+      if (b[i] === 0) callTangent(f, a[i] as number, v, t, c, check, backend);
+      if (check) {
+        const end = i + (f.calls[a[i] as number] as LoopCall).loop.outputs;
+        for (let k = i; k < end; k++) if (!Number.isFinite(v[k])) throwNonFinite(f, k, v);
+      }
+      continue;
     } else {
       const start = a[i] as number;
       const count = b[i] as number;

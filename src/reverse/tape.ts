@@ -90,11 +90,13 @@ export function backward(
   // not also on the store reaching the load.
   let carried = -1;
   let carry = 0;
+  // Skipped nodes look for a loop call only in a program that has one.
+  const loops = f.calls.length > 0;
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const g = i === carried ? carry : (adj[i] as number);
     if (g === 0) {
       // A loop call runs when its first output is reached: the adjoints of all its outputs are final then.
-      if (op[i] === LOOP && b[i] === 0) backwardCall(f, a[i] as number, tape, backend, options);
+      if (loops && op[i] === LOOP && b[i] === 0) backwardCall(f, a[i] as number, tape, backend, options);
       continue;
     }
     const code = op[i] as number;
@@ -129,10 +131,6 @@ export function backward(
       if (yi >= c0) adj[yi] = (adj[yi] as number) + (code === ADD ? g : g * -1);
       continue;
     }
-    if (code === LOOP) {
-      if (b[i] === 0) backwardCall(f, a[i] as number, tape, backend, options);
-      continue;
-    }
     const arity = OP_ARITY[code];
     if (arity === 1) {
       const xi = a[i] as number;
@@ -165,6 +163,9 @@ export function backward(
       }
     } else if (code === DOT) {
       dotAdjoint(v, adj, args, a[i] as number, (b[i] as number) >> 1, g, c0, halves[i] as number);
+    } else if (code === LOOP) {
+      // A loop call (no arity of its own) runs at its first output, when all its outputs' adjoints are final.
+      if (b[i] === 0) backwardCall(f, a[i] as number, tape, backend, options);
     } else {
       const start = a[i] as number;
       const count = b[i] as number;
