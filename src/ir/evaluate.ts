@@ -287,7 +287,7 @@ export function scanSteps(
   call: LoopCall,
   v: Float64Array,
   bv: Float64Array,
-  run: (bv: Float64Array) => void,
+  run: (bv: Float64Array, i: number) => void,
   from: number,
   to: number,
   outputs: boolean,
@@ -299,7 +299,7 @@ export function scanSteps(
   const scratch = loopWork(loop).scratch;
   for (let i = from; i < to; i++) {
     setIteration(call, v, bv, body.inputStart, i);
-    run(bv);
+    run(bv, i);
     visit?.(i);
     if (outputs) {
       const base = first + c + i * perStep;
@@ -328,22 +328,21 @@ export function callPrimal(
   const bv = w.v;
   const sweep = primalRunner(body, check, backend);
   // A checked sweep says which iteration of which call met NaN or ±∞.
-  let i = 0;
-  const run = check ? (values: Float64Array) => checkedIteration(f, first, i, () => sweep(values)) : sweep;
+  const run = check
+    ? (values: Float64Array, i: number) => checkedIteration(f, first, i, () => sweep(values))
+    : sweep;
   loadCall(call, v, bv);
   const in0 = body.inputStart;
   if (loop.kind === 'scan') {
-    scanSteps(call, v, bv, run, 0, n, true, (k) => {
-      i = k + 1;
-    });
+    scanSteps(call, v, bv, run, 0, n, true);
     for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
     return;
   }
   const outs = body.outputs;
   if (loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
-  for (; i < n; i++) {
+  for (let i = 0; i < n; i++) {
     setIteration(call, v, bv, in0, i);
-    run(bv);
+    run(bv, i);
     if (loop.reduce === 'sum') {
       for (let k = 0; k < perStep; k++) {
         const y = bv[outs[k] as number] as number;
