@@ -3,6 +3,7 @@
  */
 
 import { compiled } from './compile/index.js';
+import { mapPrimal, scanPrimal } from './compile/loop.js';
 import { type Backend, backendOf, cachedFor } from './differentiator.js';
 import { DifflabError } from './errors.js';
 import { formatNode } from './format.js';
@@ -326,6 +327,20 @@ export function callPrimal(
   const { body, n, carry: c, perStep } = loop;
   const w = loopWork(loop);
   const bv = w.v;
+  if (drivesLoop(call, check, backend)) {
+    // The compiled backend's driver: the same statements as below, in one generated function.
+    loadCall(call, v, bv);
+    if (loop.kind === 'scan') {
+      scanPrimal(call, bv)(v, bv, 0, n, true, undefined);
+      for (let k = 0; k < c; k++) v[first + k] = bv[body.inputStart + k] as number;
+      return;
+    }
+    if (loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
+    mapPrimal(call, bv)(v, bv, w.ys);
+    if (loop.reduce === 'logsumexp')
+      for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(w.ys, k, perStep, n);
+    return;
+  }
   const sweep = primalRunner(body, check, backend);
   // A checked sweep says which iteration of which call met NaN or ±∞.
   const run = check
@@ -353,6 +368,14 @@ export function callPrimal(
   if (loop.reduce === 'logsumexp') {
     for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(w.ys, k, perStep, n);
   }
+}
+
+/**
+ * @internal Whether the compiled backend runs the call by a generated loop driver (compile/loop.ts): a body
+ * without loops of its own, and no `check` (which the interpreter does, node by node).
+ */
+export function drivesLoop(call: LoopCall, check: boolean, backend: Backend): boolean {
+  return backend === 'compile' && !check && call.loop.body.calls.length === 0;
 }
 
 /**

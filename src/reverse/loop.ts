@@ -19,15 +19,19 @@ import {
   capturedInput,
   compiled,
   DifflabError,
+  drivesLoop,
   type Loop,
   type LoopCall,
   loadCall,
   loopWork,
+  mapGradient,
   type Program,
   primalRunner,
   primalSweep,
   rowArg,
   rowInput,
+  scanBackward,
+  scanPrimal,
   scanSteps,
   setIteration,
 } from '../ir/index.js';
@@ -192,14 +196,21 @@ function recordCall(
       adj[out] = 1;
     };
     if (n === 0) v[first] = 0;
-    for (let i = 0; i < n; i++) {
-      setIteration(call, v, bv, in0, i);
-      sweeps.run(seed, true);
-      const y = bv[out] as number;
-      v[first] = i === 0 ? y : (v[first] as number) + y;
-      for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
-      if (loop.rowArgs) copy(badj, r0, rows, i * loop.width, loop.width);
-    }
+    if (drivesLoop(call, check, backend)) {
+      // The compiled backend's driver: the statements of the loop below, in one generated function.
+      const body = compiled(loop.body);
+      mapGradient(call, bv, badj)(v, bv, badj, g, rows, () => body.adjoint(bv, badj, seed));
+      usage.bodyPrimals += n;
+      usage.bodyBackwards += n;
+    } else
+      for (let i = 0; i < n; i++) {
+        setIteration(call, v, bv, in0, i);
+        sweeps.run(seed, true);
+        const y = bv[out] as number;
+        v[first] = i === 0 ? y : (v[first] as number) + y;
+        for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
+        if (loop.rowArgs) copy(badj, r0, rows, i * loop.width, loop.width);
+      }
     usage.residualBytes += g.byteLength + rows.byteLength;
     return { kind: 'gradient', g, rows };
   }
@@ -227,10 +238,12 @@ function recordCall(
   const tapes = keepTapes ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
   // After each iteration's sweep, before the carry passes on: its carry and values are those to keep.
-  scanSteps(call, v, bv, run, 0, n, true, (i) => {
-    if (i % stride === 0) copy(bv, in0, snaps, (i / stride) * c, c);
-    tapes?.set(bv, i * body.size);
-  });
+  if (drivesLoop(call, check, backend)) scanPrimal(call, bv)(v, bv, 0, n, true, { snaps, stride, tapes });
+  else
+    scanSteps(call, v, bv, run, 0, n, true, (i) => {
+      if (i % stride === 0) copy(bv, in0, snaps, (i / stride) * c, c);
+      tapes?.set(bv, i * body.size);
+    });
   usage.bodyPrimals += n;
   for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
   usage.residualBytes += snaps.byteLength + snapshots * c * 8 + (tapes?.byteLength ?? 0);
@@ -337,6 +350,19 @@ export function backwardCall(
       }
     };
     const tapes = residual.tapes;
+    if (tapes !== undefined && drivesLoop(call, false, backend)) {
+      // Store-all: the compiled backend's driver runs the steps below, from the last iteration to the first.
+      const slow = (i: number) => {
+        base = first + c + i * perStep;
+        compiled(body).adjoint(bv, badj, seed);
+      };
+      scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow);
+      usage.bodyBackwards += n;
+      for (let k = 0; k < c; k++)
+        adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
+      addToArgs(adj, args, c, gCap);
+      return;
+    }
     const step = (i: number, carries: Float64Array, at: number) => {
       base = first + c + i * perStep;
       if (tapes !== undefined) {
@@ -355,9 +381,11 @@ export function backwardCall(
     const pv = loopWork(loop).v;
     const run = primalRunner(body, false, backend);
     loadCall(call, v, pv);
+    const driven = drivesLoop(call, false, backend);
     const advance = (from: number, to: number, carries: Float64Array, at: number) => {
       copy(carries, at, pv, in0, c);
-      scanSteps(call, v, pv, run, from, to, false);
+      if (driven) scanPrimal(call, pv)(v, pv, from, to, false, undefined);
+      else scanSteps(call, v, pv, run, from, to, false);
       usage.bodyPrimals += to - from;
       copy(pv, in0, carries, at, c);
     };
@@ -365,6 +393,11 @@ export function backwardCall(
     for (let k = 0; k < c; k++)
       adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
   }
+  addToArgs(adj, args, c, gCap);
+}
+
+/** Adds the captured values' adjoints `gCap` to their argument nodes' (the call's arguments from `c` on). */
+function addToArgs(adj: Float64Array, args: Int32Array, c: number, gCap: Float64Array): void {
   for (let k = 0; k < gCap.length; k++) {
     const arg = args[c + k] as number;
     adj[arg] = (adj[arg] as number) + (gCap[k] as number);

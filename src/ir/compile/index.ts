@@ -55,13 +55,27 @@ export interface CompiledProgram {
   adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
   tangent(width: number): (v: Float64Array, t: Float64Array) => void;
+  /**
+   * @internal The full primal sweep's functions, built and primed on `v`: what a loop's generated driver calls
+   * once per iteration (loop.ts).
+   */
+  primalKernels(v: Float64Array): Kernels<PrimalFn>;
+  /**
+   * @internal The adjoint sweep without zero tests, built and primed on `v` and `adj`, and the runs of `adj`
+   * it needs zeroed before each call: a driver zeroes them, seeds, calls every function, and when one returns
+   * true (it stored NaN or ±∞) runs {@link adjoint} instead, as adjoint itself does.
+   */
+  adjointKernels(v: Float64Array, adj: Float64Array): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array };
 }
 
+/** @internal Generated functions in the order a sweep calls them, each with its offsets. */
+export type Kernels<Fn> = readonly { readonly fn: Fn; readonly offsets: Int32Array | undefined }[];
+
 /** A generated function: `(v, args, o)` for the primal sweep, `(v, adj or t, args, o)` for the others. */
-type PrimalFn = (v: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
+export type PrimalFn = (v: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
 type SegmentFn = (v: Float64Array, w: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
 /** An adjoint sweep's segment without zero tests: true when it stored a NaN or ±∞ in `adj`. */
-type UntestedFn = (
+export type UntestedFn = (
   v: Float64Array,
   adj: Float64Array,
   args: Int32Array,
@@ -155,6 +169,11 @@ class Compiled implements CompiledProgram {
     return built.calls;
   }
 
+  primalKernels(v: Float64Array): Kernels<PrimalFn> {
+    this.primalCalls ??= this.primalBuilt(v, undefined);
+    return this.primalCalls;
+  }
+
   primal(v: Float64Array): void {
     this.primalCalls ??= this.primalBuilt(v, undefined);
     const args = this.f.args;
@@ -182,27 +201,33 @@ class Compiled implements CompiledProgram {
     for (const c of this.tapeCalls) c.fn(v, args, c.offsets);
   }
 
-  adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void {
+  adjointKernels(v: Float64Array, adj: Float64Array): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array } {
     const f = this.f;
-    const args = f.args;
     if (this.fastCalls === undefined) {
       const code = sweepSource(f, 'adjoint', this.segments, this.activity, {
         tests: false,
         need: this.needs(),
       });
       const built = build<UntestedFn>(code);
+      const args = f.args;
       prime(built, (fn, o) => fn(v, adj, args, o));
       this.fastCalls = built.calls;
       this.zeroRuns = zeroRuns(f, code.held, writtenConstants(f, this.activity));
     }
-    const runs = this.zeroRuns as Int32Array;
+    return { calls: this.fastCalls, zeroRuns: this.zeroRuns as Int32Array };
+  }
+
+  adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void {
+    const f = this.f;
+    const args = f.args;
+    const runs = this.adjointKernels(v, adj).zeroRuns;
     for (let k = 0; k < runs.length; k += 2) adj.fill(0, runs[k], runs[k + 1]);
     seed(adj);
     let signed = false;
     for (const o of f.outputs) if (Object.is(adj[o], -0)) signed = true;
     if (!signed) {
       let nan = false;
-      for (const c of this.fastCalls) if (c.fn(v, adj, args, c.offsets)) nan = true;
+      for (const c of this.fastCalls as Kernels<UntestedFn>) if (c.fn(v, adj, args, c.offsets)) nan = true;
       if (!nan) return;
     }
     if (this.adjointCalls === undefined) {
