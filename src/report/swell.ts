@@ -13,6 +13,7 @@
  */
 import { type Displayable, displaySection } from '../display/mime.js';
 import { DifflabError } from '../ir/errors.js';
+import { hasLoops, unroll } from '../ir/loop.js';
 import { metrics } from '../ir/metrics.js';
 import { DEFAULT_BUDGET, graphDerivative, mathjsDerivatives } from '../symbolic/index.js';
 import type { Workload } from '../workloads/index.js';
@@ -171,7 +172,10 @@ function measure(
   simplifyLimit: number,
   mathjsGaveUp: string | undefined,
 ): SwellRow {
-  const f = w.build(n);
+  // Swell is about expressions: a workload written with loops (the logistic map) is measured unrolled, the
+  // program whose DAG, tree and tape the columns describe.
+  const built = w.build(n);
+  const f = hasLoops(built) ? unroll(built) : built;
   const m = metrics(f);
   const notes: string[] = [];
   let mathjsTree: number | null = null;

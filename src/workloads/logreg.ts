@@ -2,8 +2,11 @@
  * `logreg`: the logistic-regression loss of lecture 002, task 1 (WORKED-EXAMPLES.md §3),
  * Q(w, b) = −Σᵢ [yᵢ log σ(xᵢᵀw + b) + (1 − yᵢ) log(1 − σ(xᵢᵀw + b))], on 32 objects.
  * K counts the inputs including the bias: K − 1 features w₀ … w_{K−2}, then b (K = 1 is a bias-only model).
+ *
+ * The program is two maps over the objects, one per label (a body is traced once, so the label's branch is
+ * chosen by which map a row is in): Σ_{y=1} softplus(−z) + Σ_{y=0} softplus(z), z = xᵀw + b.
  */
-import { dot, type Program, program, sum, variable, withGraph } from '../ir/index.js';
+import { dot, type Expr, mapReduce, type Program, program, variable, withGraph } from '../ir/index.js';
 import { gridUniform, uniform } from './random.js';
 import type { Workload } from './workload.js';
 
@@ -41,12 +44,18 @@ export const logreg: Workload = {
     return withGraph(() => {
       const w = Array.from({ length: K - 1 }, (_, j) => variable(`w${j}`));
       const b = variable('b');
-      const losses = X.map((x, i) => {
-        const z = K > 1 ? dot(Array.from(x), w).add(b) : b;
-        // −log σ(z) = softplus(−z) and −log(1 − σ(z)) = softplus(z): no overflow, no cancellation.
-        return y[i] === 1 ? z.neg().softplus() : z.softplus();
-      });
-      return program(sum(losses), { variables: [...w, b] });
+      // −log σ(z) = softplus(−z) and −log(1 − σ(z)) = softplus(z): no overflow, no cancellation.
+      const loss = (label: 0 | 1): Expr => {
+        const rows = X.filter((_, i) => y[i] === label);
+        const term = (z: Expr) => (label === 1 ? z.neg().softplus() : z.softplus());
+        if (K === 1) return mapReduce(rows.length, () => term(b));
+        const data = new Float64Array(rows.length * (K - 1));
+        rows.forEach((x, i) => {
+          data.set(x, i * (K - 1));
+        });
+        return mapReduce({ data, width: K - 1 }, (x) => term(dot(x, w).add(b)));
+      };
+      return program(loss(1).add(loss(0)), { variables: [...w, b] });
     });
   },
 

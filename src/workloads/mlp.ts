@@ -7,11 +7,15 @@
  * parameters are flattened in the usual order W₁ (6 × h, row-major), b₁, W₂ (h × 3, row-major), b₂, the first K
  * are the inputs and the remaining P(h) − K (fewer than one hidden unit's ten) are frozen: constants with the
  * values {@link mlpParameters} gives them.
+ *
+ * The program is one map over the batch's rows per class (a body is traced once, so the label's logit is chosen
+ * by which map a row is in): Σ_c Σ_{i: yᵢ = c} [logsumexp(zᵢ) − z_{i,c}].
  */
 import {
   dot,
   type Expr,
   logsumexp,
+  mapReduce,
   type Operand,
   type Program,
   program,
@@ -108,12 +112,18 @@ export const mlp: Workload = {
       const W2cols = Array.from({ length: L.classes }, (_, c) =>
         Array.from({ length: L.hidden }, (_, j) => param(L.W2 + j * L.classes + c)),
       );
-      const terms = X.map((row, i) => {
-        const x = Array.from(row);
-        const h = W1cols.map((col, j) => sigmoid(dot(x, col).add(param(L.b1 + j))));
-        const z = W2cols.map((col, c) => dot(h, col).add(param(L.b2 + c)));
-        // −log softmax(z)_y = logsumexp(z) − z_y
-        return logsumexp(z).sub(z[labels[i] as number] as Expr);
+      const terms = Array.from({ length: L.classes }, (_, label) => {
+        const rows = X.filter((_, i) => labels[i] === label);
+        const data = new Float64Array(rows.length * L.inputs);
+        rows.forEach((row, i) => {
+          data.set(row, i * L.inputs);
+        });
+        return mapReduce({ data, width: L.inputs }, (x) => {
+          const h = W1cols.map((col, j) => sigmoid(dot(x, col).add(param(L.b1 + j))));
+          const z = W2cols.map((col, c) => dot(h, col).add(param(L.b2 + c)));
+          // −log softmax(z)_y = logsumexp(z) − z_y
+          return logsumexp(z).sub(z[label] as Expr);
+        });
       });
       return program(sum(terms), { variables: vars });
     });

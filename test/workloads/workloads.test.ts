@@ -4,7 +4,7 @@
  * their closed forms.
  */
 import { describe, expect, test } from 'vitest';
-import { evaluate, methods, metrics } from '../../src/index.js';
+import { evaluate, methods, metrics, unroll } from '../../src/index.js';
 import {
   LOGREG_OBJECTS,
   logisticMap,
@@ -233,13 +233,18 @@ describe('mlp', () => {
 });
 
 describe('logistic-map', () => {
-  test('DAG size 3K grows linearly, tree size 6·2^(K−1) − 5 exponentially, depth 2(K − 1)', () => {
+  test('a scan of K − 1 steps: unrolled, DAG size 3K grows linearly, tree size 6·2^(K−1) − 5 exponentially, depth 2(K − 1)', () => {
     expect(metrics(logisticMap.build(1))).toMatchObject({ dagSize: 1, treeSize: 1n, depth: 0 });
     for (const K of [2, 3, 10, 64, 200, 1000]) {
-      const m = metrics(logisticMap.build(K));
-      expect(m.dagSize).toBe(3 * K);
+      const f = logisticMap.build(K);
+      // The program is the scan and its body: the same few nodes at every K.
+      expect(f.calls.length).toBe(1);
+      expect(f.size).toBe(logisticMap.build(2).size);
+      const m = metrics(f);
+      expect(m.unrolledOps).toBe(3 * (K - 1));
       expect(m.treeSize).toBe(6n * 2n ** BigInt(K - 1) - 5n);
       expect(m.depth).toBe(2 * (K - 1));
+      if (K <= 200) expect(metrics(unroll(f)).dagSize).toBe(3 * K);
     }
   });
 
