@@ -45,7 +45,7 @@ export function parseAssignments(text: string, option: string): Record<string, n
 function readAssignments(file: string, option: string): Record<string, number> {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readText(file));
   } catch (e) {
     if (e instanceof SyntaxError) throw new UsageError(`${option}: ${file} is not JSON: ${e.message}`);
     throw e;
@@ -99,9 +99,20 @@ export function matrixTable(
   ]);
 }
 
+/** A file's text; an error names the file (Node's does not, for a folder). */
+function readText(path: string | number): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (typeof path === 'string' && err.path === undefined) err.path = path;
+    throw err;
+  }
+}
+
 /** The expression source: the argument, a file (`-f`) or standard input (`-`), or the lecture's example. */
 function readSource(args: FunctionArgs): string {
-  if (args.file !== undefined) return readFileSync(args.file, 'utf8').trim();
+  if (args.file !== undefined) return readText(args.file).trim();
   if (readsStandardInput(args.expr)) return readFileSync(0, 'utf8').trim();
   return args.expr ?? LECTURE_EXAMPLE.expression;
 }
@@ -138,7 +149,7 @@ export function readFunctions(args: {
     throw new UsageError('give the expressions or -f, not both');
   const sources =
     args.file !== undefined
-      ? readFileSync(args.file, 'utf8')
+      ? readText(args.file)
           .split('\n')
           .map((l) => l.trim())
           .filter((l) => l !== '')

@@ -16,6 +16,8 @@ export class UsageError extends Error {}
  */
 export function describeError(e: unknown): { message: string; usage: boolean } {
   if (e instanceof UsageError) return { message: e.message, usage: true };
+  // yargs wraps what a flag's check throws (and its own complaints) in a YError: the command line is at fault.
+  if (e instanceof Error && e.name === 'YError') return { message: e.message, usage: true };
   if (e instanceof DifflabError) {
     const caret = e.caret();
     const hint = e.code === 'unknown-function' ? didYouMean(e.message) : '';

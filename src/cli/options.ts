@@ -41,7 +41,7 @@ export interface MethodFlags {
 
 const AT_HELP =
   'The point, as name=value,... or @file.json (an object of names and numbers; "NaN", "Infinity" and ' +
-  '"-Infinity" as strings)';
+  `"-Infinity" as strings; default for the example: ${LECTURE_EXAMPLE.at})`;
 
 /** `--digits`: significant digits, 1 to 17 (a double never needs more). */
 function digits(value: number | undefined): number | undefined {
