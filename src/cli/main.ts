@@ -26,7 +26,8 @@ function fail(e: unknown): never {
  */
 function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   stream.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
+    // The status the command chose (a failed check's 1) stands; otherwise 0.
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     fail(e);
   });
 }
