@@ -1,23 +1,13 @@
 /**
  * `difflab check`: a gradient check like PyTorch's gradcheck: every exact method against central differences.
  */
-import type { Argv } from 'yargs';
-import { DifflabError, gradient } from '../index.js';
-import {
-  type FunctionArgs,
-  formatSmall,
-  formatValue,
-  functionOptions,
-  printJson,
-  readFunction,
-  table,
-} from './common.js';
+import { DifflabError, gradient, type MethodOptions } from '../index.js';
+import { formatSmall, formatValue, printJson, readFunction, record, table } from './common.js';
+import { type FunctionArgs, type MethodFlags, optionsFor } from './options.js';
 
-interface CheckArgs extends FunctionArgs {
+export interface CheckArgs extends FunctionArgs, MethodFlags {
   rtol: number;
   atol: number;
-  json: boolean;
-  digits?: number;
 }
 
 /** The exact methods a check compares with finite differences. */
@@ -28,30 +18,16 @@ const EXACT = [
   { label: 'symbolic (mathjs)', options: { method: 'symbolic', engine: 'mathjs' } },
 ] as const;
 
-export const command = 'check [expr]';
-export const describe = 'Check every exact method against central differences (like gradcheck)';
-
-export function builder(y: Argv): Argv<CheckArgs> {
-  return functionOptions(y)
-    .option('rtol', { type: 'number', default: 1e-6, describe: 'Relative tolerance' })
-    .option('atol', { type: 'number', default: 1e-9, describe: 'Absolute tolerance' })
-    .epilog(
-      'An entry agrees when |exact − numeric| ≤ atol + rtol·|numeric|. Central differences with ' +
-        'h = ε^(1/3)·max(1, |x|) are accurate to about 1e-10 relative on smooth functions, so the defaults ' +
-        'leave room for curvature; at a kink (abs, relu, max) finite differences cannot agree.',
-    )
-    .example(
-      "$0 check 'x^2 * sin(y)' --at x=1,y=2",
-      'exit status 0 if every method agrees',
-    ) as unknown as Argv<CheckArgs>;
-}
-
 export function handler(args: CheckArgs): void {
   const { f, at } = readFunction(args);
-  const numeric = gradient(f, at, { method: 'numeric' });
-  const results = EXACT.map(({ label, options }) => {
+  const numeric = gradient(f, at, optionsFor('numeric', args, false) as MethodOptions);
+  // --engine keeps one symbolic engine; the other flags go to the methods that take them.
+  const exact = EXACT.filter(
+    (e) => !('engine' in e.options) || args.engine === undefined || e.options.engine === args.engine,
+  );
+  const results = exact.map(({ label, options }) => {
     try {
-      const g = gradient(f, at, options);
+      const g = gradient(f, at, { ...optionsFor(options.method, args, false), ...options } as MethodOptions);
       const bad = f.variables.flatMap((name, i) => {
         const e = g[i] as number;
         const n = numeric[i] as number;
@@ -68,7 +44,17 @@ export function handler(args: CheckArgs): void {
   });
   const failed = results.filter((r) => r.agrees === false);
   if (args.json) {
-    printJson({ rtol: args.rtol, atol: args.atol, numeric, results, ok: failed.length === 0 });
+    // Names and values, as every command's --json writes them.
+    const named = (g: Float64Array) => record(f.variables, g);
+    printJson({
+      variables: f.variables,
+      at,
+      rtol: args.rtol,
+      atol: args.atol,
+      numeric: named(numeric),
+      results: results.map((r) => (r.gradient ? { ...r, gradient: named(r.gradient) } : r)),
+      ok: failed.length === 0,
+    });
   } else {
     const d = args.digits;
     const rows = [

@@ -2,26 +2,31 @@
  * What the commands share: reading expressions and points, printing numbers and tables, and errors.
  */
 import { readFileSync } from 'node:fs';
-import type { Argv } from 'yargs';
 import { textTable } from '../display/text.js';
-import { type Backend, DifflabError, type Program, parse } from '../index.js';
+import { type Program, parse } from '../index.js';
+import { UsageError } from './errors.js';
+import { type FunctionArgs, LECTURE_EXAMPLE } from './options.js';
 
-/** The lecture's worked example, the default function of the commands. */
-export const LECTURE_EXAMPLE = {
-  expression: '(w1*1 + w2*2 - 0)^2 + 5*(w1^2 + w2^2)',
-  at: 'w1=3,w2=4',
-};
+export { UsageError } from './errors.js';
 
 /** True when the expression argument is `-` (yargs hands a bare `-` positional over as ''). */
 function readsStandardInput(expr: string | undefined): boolean {
   return expr === '-' || (expr === '' && process.argv.slice(2).includes('-'));
 }
 
-/** A usage error: exit status 2. */
-export class UsageError extends Error {}
+/** The numbers JSON cannot write, spelled as strings in files and in --json output. */
+const SPELLED: Readonly<Record<string, number>> = {
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+};
 
-/** Parses `name=value,name=value` into a record. */
+/**
+ * Parses `name=value,name=value`, or `@file.json` (an object of names and numbers, with NaN and ±∞ spelled as
+ * strings, as --json writes them), into a record.
+ */
 export function parseAssignments(text: string, option: string): Record<string, number> {
+  if (text.startsWith('@')) return readAssignments(text.slice(1), option);
   const out: Record<string, number> = {};
   for (const part of text.split(',')) {
     if (part.trim() === '') continue;
@@ -30,53 +35,50 @@ export function parseAssignments(text: string, option: string): Record<string, n
     if (!m || (Number.isNaN(value) && m[2] !== 'NaN')) {
       throw new UsageError(`${option}: expected name=number, got '${part.trim()}'`);
     }
+    if (Object.hasOwn(out, m[1] as string)) throw new UsageError(`${option}: '${m[1]}' is given twice`);
     out[m[1] as string] = value;
   }
   return out;
 }
 
-/** The options every command that reads one function shares. */
-export function functionOptions<T>(y: Argv<T>): Argv<T & FunctionArgs & { digits?: number; json: boolean }> {
-  return y
-    .positional('expr', {
-      type: 'string',
-      describe: `Expression in mathjs syntax, or - to read standard input (default: the lecture's example ${LECTURE_EXAMPLE.expression})`,
-    })
-    .option('file', { alias: 'f', type: 'string', describe: 'Read the expression from a file' })
-    .option('at', {
-      type: 'string',
-      describe: `The point, as name=value,... (default for the example: ${LECTURE_EXAMPLE.at})`,
-    })
-    .option('constants', { type: 'string', describe: 'Names bound to numbers, as name=value,...' })
-    .option('wrt', {
-      type: 'string',
-      describe: 'Differentiate with respect to these variables, in this order',
-    })
-    .option('digits', {
-      type: 'number',
-      describe: 'Significant digits to print (default: enough to round-trip)',
-    })
-    .option('json', {
-      type: 'boolean',
-      default: false,
-      describe: 'Print one JSON document',
-    }) as unknown as Argv<T & FunctionArgs & { digits?: number; json: boolean }>;
-}
-
-/** The `--backend` option of the commands that differentiate. */
-export function backendOption<T>(y: Argv<T>): Argv<T & { backend: Backend }> {
-  return y.option('backend', {
-    choices: ['interpret', 'compile'] as const,
-    default: 'interpret' as const,
-    describe: 'Run the sweeps by the interpreter or by JavaScript generated for the function (same numbers)',
-  }) as unknown as Argv<T & { backend: Backend }>;
+/** The record in a JSON file named by `--at @file`. */
+function readAssignments(file: string, option: string): Record<string, number> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readText(file));
+  } catch (e) {
+    if (e instanceof SyntaxError) throw new UsageError(`${option}: ${file} is not JSON: ${e.message}`);
+    throw e;
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new UsageError(`${option}: ${file} must hold one JSON object of names and numbers`);
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries(json)) {
+    const x = typeof value === 'number' ? value : typeof value === 'string' ? SPELLED[value] : undefined;
+    if (x === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new UsageError(
+        `${option}: ${file}: expected a name and a number, got ${JSON.stringify(name)}: ${JSON.stringify(value)}`,
+      );
+    out[name] = x;
+  }
+  return out;
 }
 
 /** Writes one JSON document to standard output. */
 export function printJson(value: unknown): void {
-  process.stdout.write(
-    `${JSON.stringify(value, (_k, v) => (v instanceof Float64Array ? Array.from(v) : v), 2)}\n`,
-  );
+  process.stdout.write(`${JSON.stringify(value, jsonValue, 2)}\n`);
+}
+
+/** JSON for what JSON.stringify cannot write: typed arrays as arrays, NaN and ±∞ as strings (not null). */
+function jsonValue(_key: string, v: unknown): unknown {
+  if (v instanceof Float64Array) return Array.from(v);
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return v;
+}
+
+/** Values keyed by name, in the names' order: the shape of every gradient in --json output. */
+export function record(names: readonly string[], values: ArrayLike<number>): Record<string, number> {
+  return Object.fromEntries(names.map((n, i) => [n, values[i] as number]));
 }
 
 /** The point's values as `f(x = 1, y = 2) = value`. */
@@ -97,12 +99,22 @@ export function matrixTable(
   ]);
 }
 
-export interface FunctionArgs {
-  expr?: string;
-  file?: string;
-  at?: string;
-  constants?: string;
-  wrt?: string;
+/** A file's text; an error names the file (Node's does not, for a folder). */
+function readText(path: string | number): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (typeof path === 'string' && err.path === undefined) err.path = path;
+    throw err;
+  }
+}
+
+/** The expression source: the argument, a file (`-f`) or standard input (`-`), or the lecture's example. */
+function readSource(args: FunctionArgs): string {
+  if (args.file !== undefined) return readText(args.file).trim();
+  if (readsStandardInput(args.expr)) return readFileSync(0, 'utf8').trim();
+  return args.expr ?? LECTURE_EXAMPLE.expression;
 }
 
 /**
@@ -114,32 +126,76 @@ export function readFunction(args: FunctionArgs): {
   at: Record<string, number>;
   source: string;
 } {
-  let source: string;
-  if (args.file !== undefined) source = readFileSync(args.file, 'utf8').trim();
-  else if (readsStandardInput(args.expr)) source = readFileSync(0, 'utf8').trim();
-  else source = args.expr ?? LECTURE_EXAMPLE.expression;
+  const source = readSource(args);
   const usingDefault = args.expr === undefined && args.file === undefined;
-  const at = parseAssignments(args.at ?? (usingDefault ? LECTURE_EXAMPLE.at : ''), '--at');
+  const { f, at } = readProgram(source, { ...args, at: args.at ?? (usingDefault ? LECTURE_EXAMPLE.at : '') });
+  return { f: f as Program<number>, at, source };
+}
+
+/** Several expressions, one output each: the arguments, or the lines of a file (`-f`). */
+export function readFunctions(args: {
+  exprs?: string[];
+  file?: string;
+  at?: string;
+  constants?: string;
+  wrt?: string;
+}): {
+  f: Program;
+  at: Record<string, number>;
+  sources: string[];
+} {
+  const exprs = args.exprs ?? [];
+  if (args.file !== undefined && exprs.length > 0)
+    throw new UsageError('give the expressions or -f, not both');
+  const sources =
+    args.file !== undefined
+      ? readText(args.file)
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l !== '')
+      : exprs;
+  if (sources.length === 0) throw new UsageError('give at least one expression (or -f with one per line)');
+  const { f, at } = readProgram(sources, args);
+  return { f, at, sources };
+}
+
+/** Parses the source(s) with the --constants, --wrt and --at of the command line, and checks the point. */
+function readProgram(
+  source: string | string[],
+  args: { at?: string; constants?: string; wrt?: string },
+): { f: Program; at: Record<string, number> } {
+  const at = parseAssignments(args.at ?? '', '--at');
   const constants = parseAssignments(args.constants ?? '', '--constants');
   const wrt = args.wrt
     ?.split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
+  const fixed = new Set<string>();
   if (wrt !== undefined) {
-    const all = parse(source, { constants });
+    const all = typeof source === 'string' ? parse(source, { constants }) : parse(source, { constants });
     for (const name of all.variables) {
       if (!wrt.includes(name)) {
         const value = at[name];
         if (value === undefined) throw new UsageError(`--wrt leaves out '${name}': give its value with --at`);
         constants[name] = value;
+        fixed.add(name);
       }
     }
   }
-  const f = parse(source, { constants, ...(wrt ? { variables: wrt } : {}) });
+  const options = { constants, ...(wrt ? { variables: wrt } : {}) };
+  const f: Program = typeof source === 'string' ? parse(source, options) : parse(source, options);
   const missing = f.variables.filter((v) => !(v in at));
   if (missing.length > 0)
     throw new UsageError(`--at gives no value for ${missing.map((m) => `'${m}'`).join(', ')}`);
-  return { f, at, source };
+  // A name the function does not have is most often a typo: say so rather than ignore it.
+  const extra = Object.keys(at).filter((name) => !f.variables.includes(name) && !fixed.has(name));
+  if (extra.length > 0) {
+    const list = extra.map((m) => `'${m}'`).join(', ');
+    throw new UsageError(
+      `--at names ${list}, not ${extra.length === 1 ? 'a variable' : 'variables'} of the expression (its variables: ${f.variables.join(', ') || 'none'})`,
+    );
+  }
+  return { f, at };
 }
 
 /** Prints a number: the shortest text that reads back as the same double, or `digits` significant digits. */
@@ -156,16 +212,3 @@ export function formatSmall(x: number): string {
 
 /** Aligns rows of cells into columns (the first row is the header). Numbers align right. */
 export const table = textTable;
-
-/** The one line (plus a caret line for parse errors) printed for an error. */
-export function describeError(e: unknown): { message: string; usage: boolean } {
-  if (e instanceof UsageError) return { message: e.message, usage: true };
-  if (e instanceof DifflabError) {
-    const caret = e.caret();
-    return { message: `${e.message} [${e.code}]${caret ? `\n${caret}` : ''}`, usage: false };
-  }
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOENT')
-    return { message: `cannot read ${err.path ?? 'file'}: no such file`, usage: false };
-  return { message: err instanceof Error ? err.message : String(e), usage: false };
-}

@@ -1,52 +1,12 @@
 /**
  * `difflab grad`: the value and gradient of an expression at a point, by one method or all four.
  */
-import type { Argv } from 'yargs';
-import {
-  type Backend,
-  compare,
-  evaluate,
-  gradient,
-  METHODS,
-  type Method,
-  type MethodOptions,
-} from '../index.js';
-import {
-  backendOption,
-  type FunctionArgs,
-  formatSmall,
-  formatValue,
-  functionOptions,
-  header,
-  printJson,
-  readFunction,
-  table,
-} from './common.js';
+import { compare, evaluate, gradient, type Method, type MethodOptions } from '../index.js';
+import { formatSmall, formatValue, header, printJson, readFunction, record, table } from './common.js';
+import { type FunctionArgs, type MethodFlags, optionsFor } from './options.js';
 
-interface GradArgs extends FunctionArgs {
+export interface GradArgs extends FunctionArgs, MethodFlags {
   method: Method | 'all';
-  backend: Backend;
-  json: boolean;
-  digits?: number;
-}
-
-export const command = 'grad [expr]';
-export const describe = 'Value and gradient of an expression at a point';
-
-export function builder(y: Argv): Argv<GradArgs> {
-  return backendOption(functionOptions(y))
-    .option('method', {
-      alias: 'm',
-      choices: [...METHODS, 'all'] as const,
-      default: 'reverse' as const,
-      describe: 'How to differentiate; all runs the four methods side by side',
-    })
-    .example('$0 grad', "the lecture's example L(w) = (wᵀx − y)² + λ·wᵀw at w = (3, 4)")
-    .example("$0 grad 'x^2 * sin(y)' --at x=1,y=2 --method all", 'all four methods side by side')
-    .example(
-      "$0 grad 'x^2 * sin(y)' --at x=1,y=2 --backend compile",
-      'by generated JavaScript',
-    ) as unknown as Argv<GradArgs>;
 }
 
 export function handler(args: GradArgs): void {
@@ -54,9 +14,16 @@ export function handler(args: GradArgs): void {
   const value = evaluate(f, at);
   const d = args.digits;
   if (args.method !== 'all') {
-    const g = gradient(f, at, { method: args.method, backend: args.backend } as MethodOptions);
+    const g = gradient(f, at, optionsFor(args.method, args, true) as MethodOptions);
     if (args.json) {
-      printJson({ expression: source, at, method: args.method, value, gradient: record(f.variables, g) });
+      printJson({
+        expression: source,
+        variables: f.variables,
+        at,
+        method: args.method,
+        value,
+        gradient: record(f.variables, g),
+      });
       return;
     }
     const lines = [
@@ -67,11 +34,21 @@ export function handler(args: GradArgs): void {
     process.stdout.write(`${lines.join('\n')}\n`);
     return;
   }
-  const each = { backend: args.backend };
-  const rows = compare(f, at, { numeric: each, symbolic: each, forward: each, reverse: each });
+  // Each method gets the flags it takes (so --scheme goes to numeric and --chunk to forward).
+  const each = (m: Method) => {
+    const { method: _method, ...options } = optionsFor(m, args, false);
+    return options;
+  };
+  const rows = compare(f, at, {
+    numeric: each('numeric'),
+    symbolic: each('symbolic'),
+    forward: each('forward'),
+    reverse: each('reverse'),
+  });
   if (args.json) {
     const out = {
       expression: source,
+      variables: f.variables,
       at,
       value,
       methods: rows.map((r) => ({
@@ -96,8 +73,4 @@ export function handler(args: GradArgs): void {
       : [r.method, `failed: ${r.failure?.message ?? ''}`],
   );
   process.stdout.write(`${header(f, at, formatValue(value, d), d)}\n\n${table([head, ...body])}\n`);
-}
-
-function record(names: readonly string[], values: Float64Array): Record<string, number> {
-  return Object.fromEntries(names.map((n, i) => [n, values[i] as number]));
 }

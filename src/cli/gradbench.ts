@@ -5,63 +5,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Argv } from 'yargs';
 import { GradbenchTool, parseFixture, runFixture, type WorkloadRow } from '../gradbench/index.js';
-import { type Backend, METHODS, type Method } from '../index.js';
+import type { Backend, Method } from '../index.js';
 import { formatSmall, printJson, table } from './common.js';
 
-interface ToolArgs {
+export interface ToolArgs {
   method: string;
   backend: string;
 }
 
-interface RunArgs extends ToolArgs {
+export interface RunArgs extends ToolArgs {
   fixture: string;
   'min-runs'?: number;
   'min-seconds'?: number;
   json: boolean;
-}
-
-const BACKENDS: readonly Backend[] = ['interpret', 'compile'];
-
-function toolOptions<T>(y: Argv<T>): Argv<T & ToolArgs> {
-  return y
-    .option('method', {
-      type: 'string',
-      choices: METHODS as string[],
-      default: 'reverse',
-      describe: 'How derivatives are taken (particle and saddle name their own nested modes)',
-    })
-    .option('backend', {
-      type: 'string',
-      choices: BACKENDS as string[],
-      default: 'interpret',
-      describe: 'How the methods run their sweeps',
-    }) as unknown as Argv<T & ToolArgs>;
-}
-
-export const command = 'gradbench';
-export const describe =
-  'Be a GradBench tool on standard input/output, or run a fixture locally (gradbench run)';
-
-export function builder(y: Argv): Argv<ToolArgs> {
-  return toolOptions(y)
-    .command({
-      command: 'run <fixture>',
-      describe: 'Play the eval side of a fixture (.json or .jsonl) and check every answer',
-      builder: (r: Argv) =>
-        toolOptions(r)
-          .positional('fixture', { type: 'string', demandOption: true, describe: 'A fixture file' })
-          .option('min-runs', { type: 'number', describe: "Override the fixture's min_runs" })
-          .option('min-seconds', { type: 'number', describe: "Override the fixture's min_seconds" })
-          .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON' }),
-      handler: (args) => runHandler(args as unknown as RunArgs),
-    })
-    .example('$0 gradbench --method reverse', 'answer GradBench messages on standard input')
-    .example(
-      '$0 gradbench run gmm.json',
-      'run a fixture and print checks and timings',
-    ) as unknown as Argv<ToolArgs>;
 }
 
 /** The tool: one response line per message line, until standard input closes. */
@@ -122,7 +79,7 @@ export function rowsTable(rows: readonly WorkloadRow[]): string {
   ]);
 }
 
-async function runHandler(args: RunArgs): Promise<void> {
+export async function runHandler(args: RunArgs): Promise<void> {
   const text = readFileSync(args.fixture, 'utf8');
   const fixture = parseFixture(text, args.fixture.endsWith('.jsonl'));
   const result = runFixture(fixture, {

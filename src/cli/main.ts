@@ -2,20 +2,14 @@
 /**
  * The `difflab` command. Exit status: 0 on success, 2 on a usage error, 1 on any other error, with one clear
  * line on standard error (and a stack trace only with --debug).
+ *
+ * This module loads yargs and the commands' options only; each command's handler, and what it needs (mathjs
+ * to parse, Vega to draw, marked to write HTML), is loaded when that command runs.
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import * as bench from './bench.js';
-import * as check from './check.js';
-import { describeError } from './common.js';
-import * as grad from './grad.js';
-import * as gradbench from './gradbench.js';
-import * as hessian from './hessian.js';
-import * as jacobian from './jacobian.js';
-import * as report from './report.js';
-import * as serve from './serve.js';
-import * as swell from './swell.js';
-import * as trace from './trace.js';
+import { COMMANDS } from './commands.js';
+import { describeError } from './errors.js';
 
 const debug = process.argv.includes('--debug');
 
@@ -26,20 +20,29 @@ function fail(e: unknown): never {
   process.exit(usage ? 2 : 1);
 }
 
+/**
+ * Output piped into a reader that stops early (`difflab ... | head`) closes the pipe: that ends the command
+ * quietly, as it does for other Unix tools, not with Node's stack trace for the EPIPE.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    // The status the command chose (a failed check's 1) stands; otherwise 0.
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    fail(e);
+  });
+}
+
+quietOnClosedPipe(process.stdout);
+quietOnClosedPipe(process.stderr);
+// Whatever escapes a handler (a server's callback, a stream) is still one line, not a stack trace.
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
 try {
   await yargs(hideBin(process.argv))
     .scriptName('difflab')
     .usage('$0 <command> [options]\n\nDerivatives four ways: numeric, symbolic, forward and reverse mode.')
-    .command(grad)
-    .command(trace)
-    .command(check)
-    .command(jacobian)
-    .command(hessian)
-    .command(report)
-    .command(bench)
-    .command(swell)
-    .command(gradbench)
-    .command(serve)
+    .command(COMMANDS)
     .option('debug', { type: 'boolean', describe: 'Print stack traces on errors' })
     .demandCommand(1, 'name a command (difflab --help lists them)')
     .strict()

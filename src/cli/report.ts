@@ -2,9 +2,8 @@
  * `difflab report`: the default benchmark suite (scaling, swell, accuracy) written to one folder as Markdown,
  * JSON, CSV, HTML with charts, and standalone SVG charts.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import type { Argv } from 'yargs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Method } from '../index.js';
 import { runAccuracy } from '../report/accuracy.js';
 import type { ChartSpec } from '../report/chart.js';
@@ -15,55 +14,8 @@ import { type PeersSection, RESULTS_VERSION, type Results } from '../report/resu
 import { runScaling } from '../report/scaling.js';
 import { runSwell } from '../report/swell.js';
 import { printJson, UsageError } from './common.js';
+import { type ReportArgs, SECTIONS, type Section, type SuiteArgs } from './options.js';
 import { interruptSignal, progressBar } from './progress.js';
-
-const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench', 'performance'] as const;
-type Section = (typeof SECTIONS)[number];
-
-export interface SuiteArgs {
-  quick: boolean;
-  workloads?: string;
-  methods?: string;
-  sizes?: string;
-  budget?: number;
-  json: boolean;
-}
-
-interface ReportArgs extends SuiteArgs {
-  out: string;
-  format: string;
-  sections: string;
-  scaleK: number;
-  peers?: string;
-}
-
-export const command = 'report';
-export const describe = 'Run the benchmark suite and write a report folder (Markdown, JSON, CSV, HTML, SVG)';
-
-/** The options the suite commands share. */
-export function suiteOptions<T>(y: Argv<T>): Argv<T & SuiteArgs> {
-  return y
-    .option('quick', {
-      type: 'boolean',
-      default: false,
-      describe: 'Tiny sizes and short timings (seconds, for a smoke test)',
-    })
-    .option('workloads', {
-      type: 'string',
-      describe: 'Workloads to run, comma-separated (default: the suite’s)',
-    })
-    .option('methods', { type: 'string', describe: 'Methods to time, comma-separated (default: all four)' })
-    .option('sizes', {
-      type: 'string',
-      describe: 'Sizes K, comma-separated (default: powers of two up to each budget)',
-    })
-    .option('budget', { type: 'number', describe: 'Per workload and method, in ms: stop growing K past it' })
-    .option('json', {
-      type: 'boolean',
-      default: false,
-      describe: 'Print JSON to standard output',
-    }) as unknown as Argv<T & SuiteArgs>;
-}
 
 const list = (s: string | undefined) =>
   s
@@ -91,51 +43,20 @@ export function scalingOptions(
   };
 }
 
-export function builder(y: Argv): Argv<ReportArgs> {
-  return suiteOptions(y)
-    .option('out', {
-      alias: 'o',
-      type: 'string',
-      default: 'difflab-report',
-      describe: 'Folder to write the report into',
-    })
-    .option('format', {
-      type: 'string',
-      default: REPORT_FORMATS.join(','),
-      describe: 'Formats: md, json, csv, html, svg',
-    })
-    .option('sections', {
-      type: 'string',
-      default: SECTIONS.join(','),
-      describe: `Sections: ${SECTIONS.join(', ')}`,
-    })
-    .option('scale-k', {
-      type: 'number',
-      default: 0,
-      describe: 'Performance: also time ridge at this K (10000000 for the scale claim; 0 skips it)',
-    })
-    .option('peers', {
-      type: 'string',
-      describe:
-        'Include a peer benchmark (npm run bench:peers) from this peers.json (default: <out>/peers/peers.json if it exists)',
-    })
-    .example(
-      '$0 report --sections performance --scale-k 10000000',
-      'reverse mode against f, and ridge at K = 10⁷',
-    )
-    .example('$0 report', 'the default suite (about 3½ minutes on 2 cores) into ./difflab-report')
-    .example('$0 report --quick --out /tmp/r', 'a smoke test in seconds') as unknown as Argv<ReportArgs>;
-}
-
 export async function handler(args: ReportArgs): Promise<void> {
-  const formats = list(args.format) as ReportFormat[];
+  const formats = (list(args.format) ?? REPORT_FORMATS) as ReportFormat[];
   const bad = formats.filter((f) => !REPORT_FORMATS.includes(f));
   if (bad.length > 0)
     throw new UsageError(`--format: unknown ${bad.join(', ')} (use ${REPORT_FORMATS.join(', ')})`);
-  const sections = list(args.sections) as Section[];
+  const sections = (list(args.sections) ?? SECTIONS) as Section[];
   const unknown = sections.filter((s) => !SECTIONS.includes(s));
   if (unknown.length > 0)
     throw new UsageError(`--sections: unknown ${unknown.join(', ')} (use ${SECTIONS.join(', ')})`);
+
+  // What the run needs from the file system is checked before it starts: a run takes minutes, and a bad
+  // --out or --peers found after it would lose every result.
+  const peers = readPeers(args.peers ?? join(args.out, 'peers', 'peers.json'), args.peers !== undefined);
+  prepareFolder(args.out);
 
   const { signal, dispose } = interruptSignal();
   const bar = progressBar(!args.json);
@@ -193,7 +114,6 @@ export async function handler(args: ReportArgs): Promise<void> {
     dispose();
   }
   results.interrupted = signal.aborted;
-  const peers = readPeers(args.peers ?? join(args.out, 'peers', 'peers.json'), args.peers !== undefined);
   if (peers !== undefined) results.peers = peers;
   const files = await writeReport(args.out, results, formats);
   if (args.json) printJson({ out: args.out, files, interrupted: results.interrupted });
@@ -223,4 +143,31 @@ function readPeers(file: string, asked: boolean): PeersSection | undefined {
     if (existsSync(spec)) charts[name] = JSON.parse(readFileSync(spec, 'utf8')) as ChartSpec;
   }
   return { source: file, createdAt: json.createdAt ?? 'unknown', markdown, charts };
+}
+
+/**
+ * Creates the report folder (and its missing parents) and checks that a file can be written in it, or throws
+ * a usage error naming the path and the system's error code. The parents are made one at a time: Node's
+ * `mkdir(path, { recursive: true })` never returns on some paths (/proc/x, on Linux).
+ */
+export function prepareFolder(out: string): void {
+  const missing: string[] = [];
+  let dir = resolve(out);
+  while (!existsSync(dir)) {
+    missing.push(dir);
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  const probe = join(out, `.difflab-write-check-${process.pid}`);
+  try {
+    if (missing.length === 0 && !statSync(dir).isDirectory())
+      throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    for (const d of missing.reverse()) mkdirSync(d);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new UsageError(`--out ${out}: cannot write a report there (${code})`);
+  }
 }

@@ -7,16 +7,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Argv } from 'yargs';
 import { UsageError } from './common.js';
 
-interface ServeArgs {
+export interface ServeArgs {
   port: number;
   host: string;
 }
-
-export const command = 'serve';
-export const describe = 'Serve the interactive page: type an expression, see the four methods side by side';
 
 /** The package root: dist/cli/serve.js → ../.. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,17 +26,6 @@ const TYPES: Record<string, string> = {
   '.map': 'application/json',
   '.svg': 'image/svg+xml',
 };
-
-export function builder(y: Argv): Argv<ServeArgs> {
-  return y
-    .option('port', { type: 'number', default: 8123, describe: 'Port to listen on (0: any free port)' })
-    .option('host', {
-      type: 'string',
-      default: '127.0.0.1',
-      describe: 'Address to listen on (the default serves this machine only)',
-    })
-    .example('$0 serve', 'then open http://127.0.0.1:8123/ in a browser') as unknown as Argv<ServeArgs>;
-}
 
 /** The file for a request path, or undefined when the path is outside the served folders. */
 function fileFor(path: string): string | undefined {

@@ -1,39 +1,16 @@
 /**
  * `difflab swell`: the repeated-subterm blowup: tree against DAG sizes of f and of its derivatives.
  */
-import type { Argv } from 'yargs';
 import { runSwell, SWELL_WORKLOADS, swellMarkdown } from '../report/swell.js';
 import { printJson, UsageError } from './common.js';
 import { interruptSignal, progressBar } from './progress.js';
 
-interface SwellArgs {
+export interface SwellArgs {
   quick: boolean;
   workloads?: string;
   sizes?: string;
   budget?: number;
   json: boolean;
-}
-
-export const command = 'swell';
-export const describe = 'Expression swell: sizes of symbolic derivative trees against DAGs and tapes';
-
-export function builder(y: Argv): Argv<SwellArgs> {
-  return y
-    .option('quick', { type: 'boolean', default: false, describe: 'Small sizes only' })
-    .option('workloads', { type: 'string', describe: 'product, logistic-map, nested (comma-separated)' })
-    .option('sizes', {
-      type: 'string',
-      describe: 'Sizes K or depths n for every chosen workload, comma-separated',
-    })
-    .option('budget', {
-      type: 'number',
-      describe: 'mathjs derivative-tree nodes before giving up (default 1e6)',
-    })
-    .option('json', {
-      type: 'boolean',
-      default: false,
-      describe: 'Print JSON',
-    }) as unknown as Argv<SwellArgs>;
 }
 
 export async function handler(args: SwellArgs): Promise<void> {

@@ -2,44 +2,13 @@
  * `difflab trace`: the reverse-mode computation as the lecture draws it (the forward sweep's values, then the
  * adjoints in reverse order, then the gradient), or with --mode forward the tangent sweep.
  */
-import type { Argv } from 'yargs';
 import { traceForward, traceReverse } from '../index.js';
-import {
-  type FunctionArgs,
-  formatValue,
-  functionOptions,
-  header,
-  printJson,
-  readFunction,
-  table,
-  UsageError,
-} from './common.js';
+import { formatValue, header, printJson, readFunction, table, UsageError } from './common.js';
+import type { FunctionArgs } from './options.js';
 
-interface TraceArgs extends FunctionArgs {
+export interface TraceArgs extends FunctionArgs {
   mode: 'reverse' | 'forward';
   seed?: string;
-  json: boolean;
-  digits?: number;
-}
-
-export const command = 'trace [expr]';
-export const describe = 'The sweeps of reverse (or forward) mode, value by value';
-
-export function builder(y: Argv): Argv<TraceArgs> {
-  return functionOptions(y)
-    .option('mode', {
-      choices: ['reverse', 'forward'] as const,
-      default: 'reverse' as const,
-      describe: 'Which sweep to show',
-    })
-    .option('seed', {
-      type: 'string',
-      describe: 'Forward mode: the variable to differentiate along (default: the first)',
-    })
-    .example(
-      '$0 trace',
-      "the lecture's example: a = 11, b = 11, c = 121, ..., then ∂L/∂c = 1, ..., ∂L/∂b = 22",
-    ) as unknown as Argv<TraceArgs>;
 }
 
 export function handler(args: TraceArgs): void {

@@ -5,10 +5,10 @@
  * chart, plain text). `displayable` attaches that method, and a plain `toString()` for the Node REPL, to a
  * result object as non-enumerable properties, so its fields, its JSON and its equality are unchanged.
  *
- * No `node:` imports: this runs in a browser. Vega is loaded only when a chart is drawn, so the traces that
- * use this module do not load it.
+ * No `node:` imports: this runs in a browser. Vega is loaded only when a chart is drawn and marked only when a
+ * bundle is asked for, so the results that use this module (every gradient comparison, every trace) load
+ * neither.
  */
-import { marked } from 'marked';
 import type { ChartSpec } from '../report/chart.js';
 
 /** The key Jupyter's Deno kernel looks up: `Symbol.for('Jupyter.display')`. */
@@ -85,6 +85,7 @@ export async function mimeBundle(view: DisplayView): Promise<MimeBundle> {
   const markdown = view.markdown();
   const bundle: MimeBundle = { 'text/plain': view.text(), 'text/markdown': markdown };
   const chart = combineCharts(view.charts?.() ?? []);
+  const { marked } = await import('marked');
   const parts = [marked.parse(markdown, { async: false }) as string];
   if (chart !== undefined) {
     const { renderSvg } = await import('../report/chart.js');

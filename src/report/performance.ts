@@ -10,7 +10,6 @@
  *
  * Every gradient is checked against the workload's hand-derived one before it is timed. No `node:` imports.
  */
-import { Bench } from 'tinybench';
 import { gradient, methods } from '../api.js';
 import { type Displayable, displaySection } from '../display/mime.js';
 import { type Backend, evaluate, type Program } from '../ir/index.js';
@@ -143,6 +142,8 @@ async function medians(
     const abort = () => controller.abort();
     signal?.addEventListener('abort', abort, { once: true });
     const time = benchTimeMs / ROUNDS;
+    // Loaded here, when something is timed: importing the library times nothing.
+    const { Bench } = await import('tinybench');
     const bench = new Bench({
       time,
       iterations: 3,

@@ -7,7 +7,6 @@
  * Runs in a browser as well as in Node: no `node:` imports; the only clock is `performance.now()` and the only
  * pause `setTimeout`.
  */
-import { Bench } from 'tinybench';
 import { methods } from '../api.js';
 import { type Displayable, displaySection } from '../display/mime.js';
 import { DifflabError, evaluate, METHODS, type Method, type Program, programCost } from '../ir/index.js';
@@ -243,6 +242,8 @@ async function timeIt(
   signal?.addEventListener('abort', forward, { once: true });
   try {
     const slow = first >= benchTimeMs / 4;
+    // Loaded here, when something is timed: importing the library times nothing.
+    const { Bench } = await import('tinybench');
     const bench = new Bench({
       time: benchTimeMs,
       iterations: slow ? 3 : 8,

@@ -74,16 +74,15 @@ describe('difflab jacobian and hessian', () => {
     const r = difflab(['jacobian', 'x*y', 'sin(x) + y^2', '--at', 'x=1,y=2', '--json']);
     expect(r.status).toBe(0);
     const J = jacobian(parse(['x*y', 'sin(x) + y^2']), { x: 1, y: 2 });
-    expect(JSON.parse(r.stdout).jacobian).toEqual(J.map((row) => Array.from(row)));
+    // One row per output, keyed by variable name, as every command's --json writes derivatives.
+    expect(JSON.parse(r.stdout).jacobian).toEqual(J.map((row) => ({ x: row[0], y: row[1] })));
   });
 
   test('hessian of x²y is [[2y, 2x], [2x, 0]]', () => {
     const r = difflab(['hessian', 'x^2 * y', '--at', 'x=1,y=2', '--json']);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).hessian).toEqual([
-      [4, 2],
-      [2, 0],
-    ]);
+    // Keyed by name, row then column: hessian.x.y is ∂²f/∂x∂y.
+    expect(JSON.parse(r.stdout).hessian).toEqual({ x: { x: 4, y: 2 }, y: { x: 2, y: 0 } });
     expect(hessian(parse('x^2 * y'), { x: 1, y: 2 }).map((row) => Array.from(row))).toEqual([
       [4, 2],
       [2, 0],

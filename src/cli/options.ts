@@ -1,0 +1,242 @@
+/**
+ * The options the commands share, and the check of each flag's value. Loaded by the entry point for every
+ * command (yargs needs them for --help and to read the command line), so it imports nothing heavy: the
+ * commands' work is in modules loaded when a command runs.
+ */
+import type { Argv } from 'yargs';
+import { type Backend, METHODS, type Method } from '../ir/differentiator.js';
+import { SCHEMES, type Scheme } from '../numeric/options.js';
+import type { SymbolicEngine } from '../symbolic/options.js';
+import { UsageError } from './errors.js';
+
+/** The lecture's worked example, the default function of the commands. */
+export const LECTURE_EXAMPLE = {
+  expression: '(w1*1 + w2*2 - 0)^2 + 5*(w1^2 + w2^2)',
+  at: 'w1=3,w2=4',
+};
+
+export const ENGINES: readonly SymbolicEngine[] = ['mathjs', 'graph'];
+export const BACKENDS: readonly Backend[] = ['interpret', 'compile'];
+export { METHODS };
+
+export interface FunctionArgs {
+  expr?: string;
+  file?: string;
+  at?: string;
+  constants?: string;
+  wrt?: string;
+  digits?: number;
+  json: boolean;
+}
+
+/** The flags of the methods' own options; each is passed only to the method that takes it. */
+export interface MethodFlags {
+  backend: Backend;
+  scheme?: Scheme;
+  step?: number;
+  engine?: SymbolicEngine;
+  budget?: number;
+  chunk?: number;
+}
+
+const AT_HELP =
+  'The point, as name=value,... or @file.json (an object of names and numbers; "NaN", "Infinity" and ' +
+  `"-Infinity" as strings; default for the example: ${LECTURE_EXAMPLE.at})`;
+
+/** `--digits`: significant digits, 1 to 17 (a double never needs more). */
+function digits(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1 || value > 17)
+    throw new UsageError(`--digits: expected an integer from 1 to 17, got ${value}`);
+  return value;
+}
+
+/** A flag that must be a finite number greater than 0. */
+function positive(flag: string) {
+  return (value: number | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!(Number.isFinite(value) && value > 0))
+      throw new UsageError(`--${flag}: expected a number greater than 0, got ${value}`);
+    return value;
+  };
+}
+
+/** `--chunk`: directions per forward sweep, an integer from 1 to 64. */
+function chunk(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 1 || value > 64)
+    throw new UsageError(`--chunk: expected an integer from 1 to 64, got ${value}`);
+  return value;
+}
+
+/** The `--digits` and `--json` options of the commands that print numbers. */
+export function outputOptions<T>(y: Argv<T>): Argv<T & { digits?: number; json: boolean }> {
+  return y
+    .option('digits', {
+      type: 'number',
+      coerce: digits,
+      describe: 'Significant digits to print, 1 to 17 (default: enough to round-trip)',
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print one JSON document (NaN and ±∞ as the strings "NaN", "Infinity", "-Infinity")',
+    }) as unknown as Argv<T & { digits?: number; json: boolean }>;
+}
+
+/** The point and constants of the commands that read functions. */
+export function pointOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option('at', { type: 'string', describe: AT_HELP })
+    .option('constants', {
+      type: 'string',
+      describe: 'Names bound to numbers, as name=value,... or @file.json',
+    })
+    .option('wrt', {
+      type: 'string',
+      describe: 'Differentiate with respect to these variables, in this order',
+    });
+}
+
+/** The options every command that reads one function shares. */
+export function functionOptions<T>(y: Argv<T>): Argv<T & FunctionArgs> {
+  return outputOptions(
+    pointOptions(y)
+      .positional('expr', {
+        type: 'string',
+        describe: `Expression in mathjs syntax, or - to read standard input (default: the lecture's example ${LECTURE_EXAMPLE.expression})`,
+      })
+      .option('file', { alias: 'f', type: 'string', describe: 'Read the expression from a file' }),
+  ) as unknown as Argv<T & FunctionArgs>;
+}
+
+/** The `--backend` option of the commands that differentiate. */
+export function backendOption<T>(y: Argv<T>): Argv<T & { backend: Backend }> {
+  return y.option('backend', {
+    choices: BACKENDS,
+    default: 'interpret' as const,
+    describe: 'Run the sweeps by the interpreter or by JavaScript generated for the function (same numbers)',
+  }) as unknown as Argv<T & { backend: Backend }>;
+}
+
+/** Every method's own options as flags: the backend, and the scheme, step, engine, budget and chunk. */
+export function methodFlags<T>(y: Argv<T>): Argv<T & MethodFlags> {
+  return backendOption(y)
+    .option('scheme', {
+      choices: SCHEMES,
+      describe: 'numeric: the finite-difference scheme (default central)',
+    })
+    .option('step', {
+      type: 'number',
+      coerce: positive('step'),
+      describe: 'numeric: the step h (default by scheme, e.g. central ε^(1/3)·max(1, |x|))',
+    })
+    .option('engine', {
+      choices: ENGINES,
+      describe: 'symbolic: mathjs expression trees or the shared DAG (default mathjs)',
+    })
+    .option('budget', {
+      type: 'number',
+      coerce: positive('budget'),
+      describe: 'symbolic: expression nodes before giving up (default 1e6 for mathjs, 1e7 for graph)',
+    })
+    .option('chunk', {
+      type: 'number',
+      coerce: chunk,
+      describe: 'forward: directions per sweep, 1 to 64 (default by size)',
+    }) as unknown as Argv<T & MethodFlags>;
+}
+
+/** Which method takes which flag (the backend every method takes). */
+const FLAG_METHOD: Readonly<Record<'scheme' | 'step' | 'engine' | 'budget' | 'chunk', Method>> = {
+  scheme: 'numeric',
+  step: 'numeric',
+  engine: 'symbolic',
+  budget: 'symbolic',
+  chunk: 'forward',
+};
+
+/** The flags given that a method does not take. */
+export function flagsNotFor(method: Method, flags: MethodFlags): string[] {
+  return Object.entries(FLAG_METHOD)
+    .filter(([flag, m]) => m !== method && flags[flag as keyof typeof FLAG_METHOD] !== undefined)
+    .map(([flag]) => `--${flag}`);
+}
+
+/**
+ * One method's options from the flags: only those it takes. With `strict`, a flag for another method is a
+ * usage error (a `--scheme` with `--method reverse` would otherwise be ignored in silence).
+ */
+export function optionsFor(method: Method, flags: MethodFlags, strict: boolean): Record<string, unknown> {
+  const stray = flagsNotFor(method, flags);
+  if (strict && stray.length > 0) {
+    const list = stray.map((f) => `${f} (${FLAG_METHOD[f.slice(2) as keyof typeof FLAG_METHOD]})`).join(', ');
+    throw new UsageError(`--method ${method} does not take ${list}`);
+  }
+  const out: Record<string, unknown> = { method, backend: flags.backend };
+  for (const [flag, m] of Object.entries(FLAG_METHOD)) {
+    const value = flags[flag as keyof typeof FLAG_METHOD];
+    if (m === method && value !== undefined) out[flag] = value;
+  }
+  return out;
+}
+
+/** The method choice of the commands that differentiate by one method. */
+export function methodOption<T>(y: Argv<T>, all: boolean): Argv<T & { method: Method | 'all' }> {
+  return y.option('method', {
+    alias: 'm',
+    choices: all ? [...METHODS, 'all'] : [...METHODS],
+    default: 'reverse',
+    describe: all ? 'How to differentiate; all runs the four methods side by side' : 'How to differentiate',
+  }) as unknown as Argv<T & { method: Method | 'all' }>;
+}
+
+/** The report's sections. */
+export const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench', 'performance'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface SuiteArgs {
+  quick: boolean;
+  workloads?: string;
+  methods?: string;
+  sizes?: string;
+  budget?: number;
+  json: boolean;
+}
+
+export interface ReportArgs extends SuiteArgs {
+  out: string;
+  format?: string;
+  sections?: string;
+  scaleK: number;
+  peers?: string;
+}
+
+/** The options the suite commands (report, bench) share. */
+export function suiteOptions<T>(y: Argv<T>): Argv<T & SuiteArgs> {
+  return y
+    .option('quick', {
+      type: 'boolean',
+      default: false,
+      describe: 'Tiny sizes and short timings (seconds, for a smoke test)',
+    })
+    .option('workloads', {
+      type: 'string',
+      describe: 'Workloads to run, comma-separated (default: the suite’s)',
+    })
+    .option('methods', { type: 'string', describe: 'Methods to time, comma-separated (default: all four)' })
+    .option('sizes', {
+      type: 'string',
+      describe: 'Sizes K, comma-separated (default: powers of two up to each budget)',
+    })
+    .option('budget', {
+      type: 'number',
+      coerce: positive('budget'),
+      describe: 'Per workload and method, in ms: stop growing K past it',
+    })
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'Print JSON to standard output',
+    }) as unknown as Argv<T & SuiteArgs>;
+}
