@@ -1,0 +1,130 @@
+/**
+ * The checks of the top-level calls' arguments: which option names each call and method reads (any other is
+ * an error, not silence), and the point (finite unless asked otherwise).
+ */
+import { DifflabError, METHODS, type Method, type Point, type Program, toPoint } from './ir/index.js';
+
+/** The top-level calls whose options are checked here. */
+export type Call = 'gradient' | 'jacobian' | 'jvp' | 'vjp' | 'hessian' | 'hvp' | 'evaluate' | 'compare';
+
+/** Options every top-level differentiation call takes besides its method's own. */
+export interface PointOptions {
+  /**
+   * Let the point hold NaN or ±Infinity (default false: a non-finite point is a `bad-point` error, since it
+   * is almost always a bug upstream). Set it where a non-finite point is intended, e.g. to watch NaN propagate.
+   */
+  allowNonFinite?: boolean;
+}
+
+/** Option names every method reads in gradient, jacobian, jvp and vjp. */
+const COMMON = ['method', 'check', 'backend', 'allowNonFinite'] as const;
+
+/** Each method's own option names. */
+const OWN: { readonly [M in Method]: readonly string[] } = {
+  numeric: ['scheme', 'step'],
+  symbolic: ['engine', 'simplify', 'budget', 'cache'],
+  forward: ['chunk'],
+  reverse: ['checkpoint', 'snapshots'],
+};
+
+/** The option names a call reads; `method` only applies to the four calls that pick one. */
+export function optionNames(call: Call, method: Method): readonly string[] {
+  // hessian and hvp run forward over reverse whatever is asked, on the interpreter, without checks.
+  if (call === 'hessian' || call === 'hvp') return ['allowNonFinite'];
+  if (call === 'evaluate') return ['check', 'backend', 'allowNonFinite'];
+  const names: string[] = [...COMMON, ...OWN[method]];
+  // A jvp pushes one direction: forward mode has no chunk to choose.
+  if (call === 'jvp' && method === 'forward') names.splice(names.indexOf('chunk'), 1);
+  // Only gradient writes into a caller's array.
+  if (call === 'gradient') names.push('out');
+  return names;
+}
+
+/** The method an options object asks for (default 'reverse'), checked. */
+export function methodOf(options: object | undefined): Method {
+  const method = (options as { method?: unknown } | undefined)?.method ?? 'reverse';
+  if (!METHODS.includes(method as Method)) {
+    throw new DifflabError(
+      'invalid-argument',
+      `unknown method '${String(method)}' (use ${METHODS.join(', ')})`,
+    );
+  }
+  return method as Method;
+}
+
+/**
+ * Checks an options object for `call`: a plain object whose every key the call reads with its method, and
+ * the combinations that a method would ignore. Returns the method.
+ */
+export function checkOptions(options: unknown, call: Call): Method {
+  if (options === undefined) return 'reverse';
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new DifflabError('invalid-argument', `${call}: options must be an object`);
+  }
+  const method = call === 'hessian' || call === 'hvp' || call === 'evaluate' ? 'reverse' : methodOf(options);
+  const allowed = optionNames(call, method);
+  for (const key in options) {
+    if (!Object.hasOwn(options, key) || allowed.includes(key)) continue;
+    throw new DifflabError('invalid-argument', unknownOption(call, method, key, allowed));
+  }
+  checkCombinations(options as Record<string, unknown>, call, method);
+  const allow = (options as PointOptions).allowNonFinite;
+  if (allow !== undefined && typeof allow !== 'boolean') {
+    throw new DifflabError('invalid-argument', `${call}: allowNonFinite must be true or false`);
+  }
+  return method;
+}
+
+/** Options a method would read but then ignore in a given combination. */
+function checkCombinations(o: Record<string, unknown>, call: Call, method: Method): void {
+  if (method === 'symbolic' && o.engine === 'graph' && o.simplify === true) {
+    throw new DifflabError('invalid-argument', `${call}: simplify applies to engine 'mathjs' only`);
+  }
+  // The complex step runs its own (interpreted) sweep: a compiled backend would not be used.
+  if (method === 'numeric' && o.scheme === 'complex' && o.backend === 'compile') {
+    throw new DifflabError(
+      'invalid-argument',
+      `${call}: the complex step has no compiled backend (use backend 'interpret' or another scheme)`,
+    );
+  }
+  if (o.out !== undefined && !(o.out instanceof Float64Array)) {
+    throw new DifflabError('invalid-argument', `${call}: out must be a Float64Array`);
+  }
+}
+
+/** The message for an option the call does not read: whose option it is, or which ones there are. */
+function unknownOption(call: Call, method: Method, key: string, allowed: readonly string[]): string {
+  if (call === 'hessian' || call === 'hvp') {
+    const what = key === 'method' ? 'it is computed by forward over reverse' : 'it takes no other option';
+    return `${call}: option '${key}' does not apply (${what}; options: allowNonFinite)`;
+  }
+  const owner = METHODS.find((m) => OWN[m].includes(key));
+  if (owner !== undefined && owner !== method) {
+    return `${call}: '${key}' is an option of method '${owner}', not of '${method}'`;
+  }
+  if (owner === method || key === 'out') return `${call}: method '${method}' does not use '${key}' here`;
+  return `${call}: unknown option '${key}' (options: ${allowed.join(', ')})`;
+}
+
+/**
+ * The point as a Float64Array in `f.variables` order (by `toPoint`: names, length, types), then checked to be
+ * finite unless `allowNonFinite`. A Float64Array of the right length is used as it is when `copy` is false.
+ */
+export function checkedPoint(
+  f: Program,
+  at: Point,
+  options: PointOptions | undefined,
+  copy = true,
+): Float64Array {
+  const x = !copy && at instanceof Float64Array && at.length === f.variables.length ? at : toPoint(f, at);
+  if (options?.allowNonFinite === true) return x;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) {
+      throw new DifflabError(
+        'bad-point',
+        `the value of '${f.variables[i]}' is ${x[i]}; pass { allowNonFinite: true } if that is intended`,
+      );
+    }
+  }
+  return x;
+}
