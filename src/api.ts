@@ -193,7 +193,7 @@ function checkCompareOptions(options: CompareOptions): readonly Method[] {
     throw new DifflabError('invalid-argument', 'compare: options must be an object');
   }
   for (const key of Object.keys(options)) {
-    if (!COMPARE_KEYS.includes(key)) {
+    if (!COMPARE_KEYS.includes(key) && (options as Record<string, unknown>)[key] !== undefined) {
       throw new DifflabError(
         'invalid-argument',
         `compare: unknown option '${key}' (options: ${COMPARE_KEYS.join(', ')})`,
@@ -213,10 +213,13 @@ function checkCompareOptions(options: CompareOptions): readonly Method[] {
   for (const m of METHODS) {
     const own = options[m];
     if (own === undefined) continue;
-    if ('method' in own)
-      throw new DifflabError('invalid-argument', `compare: options.${m} names its method already`);
+    const { method, out } = own as { method?: unknown; out?: unknown };
+    if (method !== undefined && method !== m) {
+      throw new DifflabError('invalid-argument', `compare: options.${m} names another method`);
+    }
     checkOptions({ ...own, method: m }, 'gradient');
-    if ('out' in own) throw new DifflabError('invalid-argument', `compare: out does not apply`);
+    // compare returns a gradient per method: there is no one array to write into.
+    if (out !== undefined) throw new DifflabError('invalid-argument', 'compare: out does not apply');
   }
   return chosen;
 }

@@ -63,8 +63,10 @@ export function checkOptions(options: unknown, call: Call): Method {
   }
   const method = call === 'hessian' || call === 'hvp' || call === 'evaluate' ? 'reverse' : methodOf(options);
   const allowed = optionNames(call, method);
-  for (const key in options) {
-    if (!Object.hasOwn(options, key) || allowed.includes(key)) continue;
+  const given = options as Record<string, unknown>;
+  for (const key in given) {
+    // A key set to undefined is an option not given (as a spread of optional flags produces).
+    if (!Object.hasOwn(given, key) || given[key] === undefined || allowed.includes(key)) continue;
     throw new DifflabError('invalid-argument', unknownOption(call, method, key, allowed));
   }
   checkCombinations(options as Record<string, unknown>, call, method);

@@ -352,9 +352,10 @@ function splitOptions<O extends object>(
   // Checked for its form now; against the number of arguments at each call.
   if (argnums !== undefined) positions(argnums, Number.POSITIVE_INFINITY);
   // The transforms return fresh trees: there is no array for the gradient to be written into.
-  if ('out' in rest) throw new DifflabError('invalid-argument', `${call}: out does not apply to a transform`);
+  if ((rest as { out?: unknown }).out !== undefined)
+    throw new DifflabError('invalid-argument', `${call}: out does not apply to a transform`);
   if (fixed !== undefined) {
-    if ('method' in rest) {
+    if ((rest as { method?: unknown }).method !== undefined) {
       throw new DifflabError(
         'invalid-argument',
         `option 'method' does not apply: this transform is ${fixed} mode`,

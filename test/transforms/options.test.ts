@@ -62,6 +62,11 @@ describe('options', () => {
     expectDifflabError(() => call({ method: 'constructor' }), 'invalid-argument');
   });
 
+  it('an option set to undefined counts as not given', () => {
+    const g = gradient(f, at, { method: 'reverse', chunk: undefined } as object);
+    expect(g[1]).toBeCloseTo(closedForm[1] as number, 14);
+  });
+
   it('an option of another method is named as such', () => {
     const e = expectDifflabError(
       () => gradient(f, at, { method: 'reverse', chunk: 2 } as object),
