@@ -63,7 +63,7 @@ function prepare(
 ): { p: Program; x: Float64Array; d: Differentiator<object>; method: Method } {
   const p = programArg(f, call);
   const method = checkOptions(options, call);
-  const x = checkedPoint(p, at, options, call !== 'gradient');
+  const x = checkedPoint(p, at, options);
   return { p, x, d: methods[method] as Differentiator<object>, method };
 }
 
@@ -77,10 +77,13 @@ function prepare(
  * gradient(f, [3, 4], { method: 'forward' });       // Float64Array [52, 84]
  */
 export function gradient(f: Program<number>, at: Point, options?: MethodOptions): Float64Array {
-  const { p, x, d, method } = prepare(f, at, options, 'gradient');
-  // Reverse mode without statistics: the cheapest call, allocation-free with `out`.
+  // Checked without allocating (no record of the checks): reverse mode with `out` allocates nothing.
+  const p = programArg(f, 'gradient');
+  const method = checkOptions(options, 'gradient');
+  const x = checkedPoint(p, at, options, false);
+  // Reverse mode without statistics: the cheapest call.
   if (method === 'reverse') return reverseGradient(p, x, options as ReverseOptions);
-  const g = d.gradient(p, x, options).value;
+  const g = (methods[method] as Differentiator<object>).gradient(p, x, options).value;
   const out = options?.out;
   if (out === undefined) return g;
   if (out.length !== g.length) {

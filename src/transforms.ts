@@ -103,28 +103,58 @@ function isArrayNode(t: unknown): t is ArrayLike<unknown> {
 }
 
 /**
- * Visits a tree's leaves in order (arrays by index, objects by sorted key), calling `leaf` with each and its
- * path, and returns a key that is equal for trees of equal shape. Trees are data written by hand, shallow:
- * the walk recurses on their nesting, never on expression depth.
+ * Where a leaf sits: its parent's path and its index or key there (joined only when a message or a name needs
+ * it, so reading a long array builds no strings).
  */
-function walk(t: Tree, path: string, leaf: (value: unknown, path: string) => void): string {
+type Leaf = (value: unknown, parent: string, step: number | string | undefined) => void;
+
+/** The path of a leaf: `args[0][2]`, `args[1].w`, or the parent itself at the root. */
+function pathOf(parent: string, step: number | string | undefined): string {
+  if (step === undefined) return parent;
+  return typeof step === 'number' ? `${parent}[${step}]` : `${parent}.${step}`;
+}
+
+/**
+ * Visits a tree's leaves in order (arrays by index, objects by sorted key), calling `leaf` with each and where
+ * it sits, and returns a key that is equal for trees of equal shape (an array of n leaves is `[n]`). Trees
+ * are data written by hand, shallow: the walk recurses on their nesting, never on expression depth.
+ */
+function walk(t: Tree, path: string, leaf: Leaf, step?: number | string): string {
+  const here = step === undefined ? path : pathOf(path, step);
   if (isArrayNode(t)) {
-    let key = '[';
-    for (let i = 0; i < t.length; i++) key += `${walk(t[i], `${path}[${i}]`, leaf)},`;
-    return `${key}]`;
+    // The children's keys are spelled out only when one of them is not a leaf.
+    let keys: string[] | undefined;
+    for (let i = 0; i < t.length; i++) {
+      const child = t[i];
+      if (isArrayNode(child) || isPlainObject(child)) {
+        keys ??= Array.from({ length: i }, () => '#');
+        keys.push(walk(child, here, leaf, i));
+      } else {
+        leaf(child, here, i);
+        keys?.push('#');
+      }
+    }
+    return keys === undefined ? `[${t.length}]` : `[${keys.join(',')}]`;
   }
   if (isPlainObject(t)) {
     let key = '{';
-    for (const k of Object.keys(t).sort()) key += `${JSON.stringify(k)}:${walk(t[k], `${path}.${k}`, leaf)},`;
+    for (const k of Object.keys(t).sort()) key += `${JSON.stringify(k)}:${walk(t[k], here, leaf, k)},`;
     return `${key}}`;
   }
-  leaf(t, path);
+  leaf(t, path, step);
   return '#';
 }
 
 /** A tree of `shape`'s shape whose leaves are `next()`, called in leaf order (arrays come back as arrays). */
 function rebuild<T>(shape: Tree, next: () => T): unknown {
-  if (isArrayNode(shape)) return Array.from({ length: shape.length }, (_, i) => rebuild(shape[i], next));
+  if (isArrayNode(shape)) {
+    const out = new Array<unknown>(shape.length);
+    for (let i = 0; i < shape.length; i++) {
+      const child = shape[i];
+      out[i] = isArrayNode(child) || isPlainObject(child) ? rebuild(child, next) : next();
+    }
+    return out;
+  }
   if (isPlainObject(shape)) {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(shape).sort()) out[k] = rebuild(shape[k], next);
@@ -136,17 +166,17 @@ function rebuild<T>(shape: Tree, next: () => T): unknown {
 /** The leaves of a tree of numbers given for `what`, with its shape key, checked (finite unless allowed). */
 function numbersOf(t: Tree, what: string, allowNonFinite: boolean): { values: number[]; key: string } {
   const values: number[] = [];
-  const key = walk(t, what, (v, path) => {
+  const key = walk(t, what, (v, parent, step) => {
     if (typeof v !== 'number') {
       throw new DifflabError(
         'bad-point',
-        `${path} must be a number (or an array or plain object of numbers), got ${describe(v)}`,
+        `${pathOf(parent, step)} must be a number (or an array or plain object of numbers), got ${describe(v)}`,
       );
     }
     if (!allowNonFinite && !Number.isFinite(v)) {
       throw new DifflabError(
         'bad-point',
-        `${path} is ${v}; pass { allowNonFinite: true } if that is intended`,
+        `${pathOf(parent, step)} is ${v}; pass { allowNonFinite: true } if that is intended`,
       );
     }
     values.push(v);
@@ -223,16 +253,16 @@ function traceOnce(
 ): Trace {
   return withGraph(() => {
     const names: string[] = [];
-    args.forEach((arg, i) => walk(arg, `args[${i}]`, (_v, path) => names.push(path)));
+    args.forEach((arg, i) => walk(arg, `args[${i}]`, (_v, parent, step) => names.push(pathOf(parent, step))));
     let k = 0;
     const exprArgs = args.map((arg) => rebuild(arg, () => variable(names[k++] as string)));
     const result = callTraced(fn, exprArgs);
     const outputs: Operand[] = [];
-    walk(result, 'the result', (v, path) => {
+    walk(result, 'the result', (v, parent, step) => {
       if (typeof v !== 'number' && !(v instanceof Expr)) {
         throw new DifflabError(
           'invalid-argument',
-          `${path} must be an expression or a number (or arrays and plain objects of them), got ${describe(v)}`,
+          `${pathOf(parent, step)} must be an expression or a number (or arrays and plain objects of them), got ${describe(v)}`,
         );
       }
       outputs.push(v);
