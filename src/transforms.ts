@@ -253,7 +253,12 @@ function traceOnce(
 ): Trace {
   return withGraph(() => {
     const names: string[] = [];
-    args.forEach((arg, i) => walk(arg, `args[${i}]`, (_v, parent, step) => names.push(pathOf(parent, step))));
+    const name: Leaf = (_v, parent, step) => {
+      names.push(pathOf(parent, step));
+    };
+    args.forEach((arg, i) => {
+      walk(arg, `args[${i}]`, name);
+    });
     let k = 0;
     const exprArgs = args.map((arg) => rebuild(arg, () => variable(names[k++] as string)));
     const result = callTraced(fn, exprArgs);
