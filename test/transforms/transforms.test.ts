@@ -202,6 +202,32 @@ describe('loops inside traced functions', () => {
   });
 });
 
+describe('loops over the arguments themselves (rows of expressions)', () => {
+  it('mapReduce over an array argument: ∇ Σ xᵢ³ = 3xᵢ²', () => {
+    const cubes = (xs: Expr[]) =>
+      mapReduce(
+        xs.map((x): [Expr] => [x]),
+        ([x]) => x.pow(3),
+      );
+    expect(grad(cubes)([1, 2, 3])).toEqual([3, 12, 27]);
+    expect(hessian(cubes)([1, 2])).toEqual([
+      [6, 0],
+      [0, 12],
+    ]);
+  });
+
+  it('scan over an array argument: the running product ∏ xᵢ, its gradient ∏ⱼ≠ᵢ xⱼ', () => {
+    const product = (xs: Expr[]) =>
+      scan(
+        1,
+        xs.map((x): [Expr] => [x]),
+        (p, [x]) => p.mul(x),
+      ).carry;
+    expect(grad(product)([2, 3, 5])).toEqual([15, 10, 6]);
+    expect(jacfwd(product)([2, 3, 5])).toEqual([15, 10, 6]);
+  });
+});
+
 describe('trees: arrays and plain objects in and out', () => {
   it('an object argument gives an object gradient (keys in any order)', () => {
     const f = ({ a, b }: { a: Expr; b: Expr }) => a.mul(b).add(a.exp());
