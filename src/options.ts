@@ -5,7 +5,7 @@
 import { DifflabError, METHODS, type Method, type Point, type Program, toPoint } from './ir/index.js';
 
 /** The top-level calls whose options are checked here. */
-export type Call = 'gradient' | 'jacobian' | 'jvp' | 'vjp' | 'hessian' | 'hvp' | 'evaluate' | 'compare';
+export type Call = 'gradient' | 'jacobian' | 'jvp' | 'vjp' | 'hessian' | 'hvp' | 'compare';
 
 /** Options every top-level differentiation call takes besides its method's own. */
 export interface PointOptions {
@@ -31,7 +31,6 @@ const OWN: { readonly [M in Method]: readonly string[] } = {
 export function optionNames(call: Call, method: Method): readonly string[] {
   // hessian and hvp run forward over reverse whatever is asked, on the interpreter, without checks.
   if (call === 'hessian' || call === 'hvp') return ['allowNonFinite'];
-  if (call === 'evaluate') return ['check', 'backend', 'allowNonFinite'];
   const names: string[] = [...COMMON, ...OWN[method]];
   // A jvp pushes one direction: forward mode has no chunk to choose.
   if (call === 'jvp' && method === 'forward') names.splice(names.indexOf('chunk'), 1);
@@ -61,7 +60,7 @@ export function checkOptions(options: unknown, call: Call): Method {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new DifflabError('invalid-argument', `${call}: options must be an object`);
   }
-  const method = call === 'hessian' || call === 'hvp' || call === 'evaluate' ? 'reverse' : methodOf(options);
+  const method = call === 'hessian' || call === 'hvp' ? 'reverse' : methodOf(options);
   const allowed = optionNames(call, method);
   const given = options as Record<string, unknown>;
   for (const key in given) {
@@ -109,8 +108,10 @@ function unknownOption(call: Call, method: Method, key: string, allowed: readonl
 }
 
 /**
- * The point as a Float64Array in `f.variables` order (by `toPoint`: names, length, types), then checked to be
- * finite unless `allowNonFinite`. A Float64Array of the right length is used as it is when `copy` is false.
+ * The point as a Float64Array in `f.variables` order (by `toPoint`: names, length, types), then checked: a
+ * point by name names variables of f only (`evaluate` takes a scope, as mathjs does, and ignores the other
+ * names; a derivative with respect to a name the function lacks is a mistake), and its values are finite
+ * unless `allowNonFinite`. A Float64Array of the right length is used as it is when `copy` is false.
  */
 export function checkedPoint(
   f: Program,
@@ -119,6 +120,8 @@ export function checkedPoint(
   copy = true,
 ): Float64Array {
   const x = !copy && at instanceof Float64Array && at.length === f.variables.length ? at : toPoint(f, at);
+  if (!ArrayBuffer.isView(at) && !Array.isArray(at))
+    rejectExtraNames(f, at as Readonly<Record<string, number>>);
   if (options?.allowNonFinite === true) return x;
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
@@ -129,4 +132,17 @@ export function checkedPoint(
     }
   }
   return x;
+}
+
+/** By now every variable has a value: a point with more names than variables names one the function lacks. */
+function rejectExtraNames(f: Program, record: Readonly<Record<string, number>>): void {
+  let count = 0;
+  for (const key in record) if (Object.hasOwn(record, key)) count++;
+  if (count === f.variables.length) return;
+  const known = new Set(f.variables);
+  const extra = Object.keys(record).filter((key) => !known.has(key));
+  throw new DifflabError(
+    'bad-point',
+    `the point names ${extra.map((k) => `'${k}'`).join(', ')}, which the function does not have (its variables: ${f.variables.join(', ')})`,
+  );
 }

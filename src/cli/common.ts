@@ -132,6 +132,8 @@ export function readFunction(args: FunctionArgs): {
         const value = at[name];
         if (value === undefined) throw new UsageError(`--wrt leaves out '${name}': give its value with --at`);
         constants[name] = value;
+        // A constant now, not a variable: the point given to the library names variables only.
+        delete at[name];
       }
     }
   }

@@ -45,21 +45,7 @@ export function toPoint(f: Program, at: Point): Float64Array {
     }
     x[i] = checkNumber(record[name], name);
   }
-  rejectExtraNames(f, record);
   return x;
-}
-
-/** Every variable has a value by now: a point with more names than variables names one the function lacks. */
-function rejectExtraNames(f: Program, record: Readonly<Record<string, number>>): void {
-  let count = 0;
-  for (const key in record) if (Object.hasOwn(record, key)) count++;
-  if (count === f.variables.length) return;
-  const known = new Set(f.variables);
-  const extra = Object.keys(record).filter((key) => !known.has(key));
-  throw new DifflabError(
-    'bad-point',
-    `the point names ${extra.map((k) => `'${k}'`).join(', ')}, which the function does not have (its variables: ${f.variables.join(', ')})`,
-  );
 }
 
 /** @internal The point for reading only: a Float64Array of the right length as it is, anything else by {@link toPoint}. */

@@ -136,12 +136,18 @@ describe('options', () => {
 });
 
 describe('points', () => {
-  it('a point that names a variable the function lacks is an error (evaluate and every call)', () => {
+  it('a point that names a variable the function lacks is an error in every differentiation call', () => {
     const point = { x: 1, y: 2, z: 3 };
     const e = expectDifflabError(() => gradient(f, point), 'bad-point');
     expect(e.message).toContain("'z'");
-    expectDifflabError(() => evaluate(f, point), 'bad-point');
+    expectDifflabError(() => jacobian(f, point), 'bad-point');
+    expectDifflabError(() => jvp(f, point, [1, 0]), 'bad-point');
+    expectDifflabError(() => vjp(f, point, [1]), 'bad-point');
     expectDifflabError(() => hessian(f, point), 'bad-point');
+    expectDifflabError(() => hvp(f, point, [1, 0]), 'bad-point');
+    expectDifflabError(() => compare(f, point), 'bad-point');
+    // evaluate takes a scope, as mathjs does: y·sin(x) at x = 1, y = 2.
+    expect(evaluate(f, point)).toBe(2 * Math.sin(1));
   });
 
   it('non-finite points are errors unless allowNonFinite', () => {
