@@ -88,6 +88,12 @@ function checkCombinations(o: Record<string, unknown>, call: Call, method: Metho
       `${call}: the complex step has no compiled backend (use backend 'interpret' or another scheme)`,
     );
   }
+  if (method === 'reverse' && o.snapshots !== undefined && o.checkpoint !== 'binomial') {
+    throw new DifflabError(
+      'invalid-argument',
+      `${call}: snapshots applies to checkpoint 'binomial' only (pass { checkpoint: 'binomial', snapshots })`,
+    );
+  }
   if (o.out !== undefined && !(o.out instanceof Float64Array)) {
     throw new DifflabError('invalid-argument', `${call}: out must be a Float64Array`);
   }

@@ -73,16 +73,16 @@ export type Traceable<A extends readonly unknown[], R extends ExprTree> = (...ar
 /** Options of the transforms: which arguments to differentiate (default 0), and the program-level options. */
 export type TransformOptions<N extends Argnums = 0, O = MethodOptions> = O & { argnums?: N };
 
-/** Options of the forward-mode transforms (`jacfwd`). */
+/** Options of the forward-mode transforms (`jacfwd`); no `out`, since a transform returns fresh trees. */
 export type ForwardTransformOptions<N extends Argnums = 0> = TransformOptions<
   N,
-  ForwardOptions & PointOptions
+  Omit<ForwardOptions, 'out'> & PointOptions
 >;
 
 /** Options of the reverse-mode transforms (`jacrev`). */
 export type ReverseTransformOptions<N extends Argnums = 0> = TransformOptions<
   N,
-  ReverseOptions & PointOptions
+  Omit<ReverseOptions, 'out'> & PointOptions
 >;
 
 // ---------------------------------------------------------------------------------------------------------

@@ -96,6 +96,9 @@ describe('options', () => {
       () => gradient(f, at, { method: 'symbolic', engine: 'graph', simplify: true }),
       'invalid-argument',
     );
+    // snapshots count binomial checkpoints only.
+    expectDifflabError(() => gradient(f, at, { checkpoint: 'all', snapshots: 3 }), 'invalid-argument');
+    expectDifflabError(() => vjp(f, at, [1], { snapshots: 3 }), 'invalid-argument');
     // the complex step has no compiled sweep.
     expectDifflabError(
       () => gradient(f, at, { method: 'numeric', scheme: 'complex', backend: 'compile' }),
