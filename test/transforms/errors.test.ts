@@ -110,6 +110,12 @@ describe('results', () => {
     expect(grad((x: Expr) => x.mul(2))(1)).toBe(2);
   });
 
+  it('transforms do not nest: a transformed function takes numbers, not expressions', () => {
+    const inner = grad((y: Expr) => y.mul(y));
+    const e = expectDifflabError(() => grad((x: Expr) => inner(x as never) as never)(1), 'bad-point');
+    expect(e.message).toContain('takes numbers');
+  });
+
   it('a variable the function reads but is not given is an error, not a silent constant', () => {
     expectDifflabError(() => grad((x: Expr) => x.mul(variable('free')))(1), 'invalid-argument');
   });

@@ -67,6 +67,13 @@ describe('options', () => {
     expect(g[1]).toBeCloseTo(closedForm[1] as number, 14);
   });
 
+  it('a misspelled option gets the nearest name', () => {
+    const e = expectDifflabError(() => gradient(f, at, { metod: 'forward' } as object), 'invalid-argument');
+    expect(e.message).toContain("did you mean 'method'?");
+    const far = expectDifflabError(() => gradient(f, at, { colour: 1 } as object), 'invalid-argument');
+    expect(far.message).not.toContain('did you mean');
+  });
+
   it('an option of another method is named as such', () => {
     const e = expectDifflabError(
       () => gradient(f, at, { method: 'reverse', chunk: 2 } as object),
