@@ -10,13 +10,12 @@ import {
   METHODS,
   type Method,
   type Point,
-  type Program,
-  readPoint,
+  Program,
   type Stats,
-  toPoint,
   vectorOf,
 } from './ir/index.js';
 import { type NumericOptions, numeric } from './numeric/index.js';
+import { type Call, checkedPoint, checkOptions, type PointOptions } from './options.js';
 import {
   hessian as hessianFoR,
   hvp as hvpFoR,
@@ -36,23 +35,36 @@ export interface Methods {
 
 export const methods: Methods = { numeric, symbolic, forward, reverse };
 
-/** Options of the top-level calls: the method (default 'reverse') and that method's own options. */
-export type MethodOptions =
+/** Options of the top-level calls: the method (default 'reverse'), that method's own options, and the point's. */
+export type MethodOptions = (
   | ({ method?: 'reverse' } & ReverseOptions)
   | ({ method: 'forward' } & ForwardOptions)
   | ({ method: 'numeric' } & NumericOptions)
-  | ({ method: 'symbolic' } & SymbolicOptions);
+  | ({ method: 'symbolic' } & SymbolicOptions)
+) &
+  PointOptions;
 
-function pick(options: MethodOptions | undefined): Differentiator<object> {
-  const method = options?.method ?? 'reverse';
-  const d = (methods as unknown as Record<string, Differentiator<object>>)[method];
-  if (d === undefined) {
-    throw new DifflabError(
-      'invalid-argument',
-      `unknown method '${String(method)}' (use ${METHODS.join(', ')})`,
-    );
-  }
-  return d;
+/** The program a top-level call was given, checked (a JavaScript function needs a transform, not this call). */
+export function programArg(f: unknown, call: Call): Program {
+  if (f instanceof Program) return f;
+  const hint =
+    typeof f === 'function'
+      ? '; to differentiate a function of expressions, use a transform (grad(fn), jacrev(fn), hessian(fn), ...)'
+      : '';
+  throw new DifflabError('invalid-argument', `${call}: expected a program from parse() or program()${hint}`);
+}
+
+/** The checked program, method, point and differentiator of one call. */
+function prepare(
+  f: unknown,
+  at: Point,
+  options: MethodOptions | undefined,
+  call: Call,
+): { p: Program; x: Float64Array; d: Differentiator<object>; method: Method } {
+  const p = programArg(f, call);
+  const method = checkOptions(options, call);
+  const x = checkedPoint(p, at, options);
+  return { p, x, d: methods[method] as Differentiator<object>, method };
 }
 
 /**
@@ -65,10 +77,13 @@ function pick(options: MethodOptions | undefined): Differentiator<object> {
  * gradient(f, [3, 4], { method: 'forward' });       // Float64Array [52, 84]
  */
 export function gradient(f: Program<number>, at: Point, options?: MethodOptions): Float64Array {
-  const x = readPoint(f, at);
-  // Reverse mode without statistics: the cheapest call, allocation-free with `out`.
-  if ((options?.method ?? 'reverse') === 'reverse') return reverseGradient(f, x, options as ReverseOptions);
-  const g = pick(options).gradient(f, x, options).value;
+  // Checked without allocating (no record of the checks): reverse mode with `out` allocates nothing.
+  const p = programArg(f, 'gradient');
+  const method = checkOptions(options, 'gradient');
+  const x = checkedPoint(p, at, options, false);
+  // Reverse mode without statistics: the cheapest call.
+  if (method === 'reverse') return reverseGradient(p, x, options as ReverseOptions);
+  const g = (methods[method] as Differentiator<object>).gradient(p, x, options).value;
   const out = options?.out;
   if (out === undefined) return g;
   if (out.length !== g.length) {
@@ -80,27 +95,42 @@ export function gradient(f: Program<number>, at: Point, options?: MethodOptions)
 
 /** The Jacobian (m rows of n) at a point. */
 export function jacobian(f: Program, at: Point, options?: MethodOptions): Float64Array[] {
-  return pick(options).jacobian(f, toPoint(f, at), options).value;
+  const { p, x, d } = prepare(f, at, options, 'jacobian');
+  return d.jacobian(p, x, options).value;
 }
 
 /** J·v, the Jacobian at a point times a tangent v (length n). */
 export function jvp(f: Program, at: Point, v: ArrayLike<number>, options?: MethodOptions): Float64Array {
-  return pick(options).jvp(f, toPoint(f, at), v, options).value;
+  const { p, x, d } = prepare(f, at, options, 'jvp');
+  return d.jvp(p, x, v, options).value;
 }
 
 /** uᵀJ, a cotangent u (length m) times the Jacobian at a point. */
 export function vjp(f: Program, at: Point, u: ArrayLike<number>, options?: MethodOptions): Float64Array {
-  return pick(options).vjp(f, toPoint(f, at), u, options).value;
+  const { p, x, d } = prepare(f, at, options, 'vjp');
+  return d.vjp(p, x, u, options).value;
 }
 
-/** The Hessian of a scalar function at a point, by forward over reverse (n sweeps). */
-export function hessian(f: Program<number>, at: Point): Float64Array[] {
-  return hessianFoR(f, toPoint(f, at)).value;
+/**
+ * The Hessian of a scalar function at a point, by forward over reverse (n sweeps). The method is fixed:
+ * its only option is `allowNonFinite`.
+ */
+export function hessian(f: Program<number>, at: Point, options?: PointOptions): Float64Array[] {
+  const p = programArg(f, 'hessian');
+  checkOptions(options, 'hessian');
+  return hessianFoR(p, checkedPoint(p, at, options)).value;
 }
 
-/** H·v for a scalar function at a point, by one forward-over-reverse sweep. */
-export function hvp(f: Program<number>, at: Point, v: ArrayLike<number>): Float64Array {
-  return hvpFoR(f, toPoint(f, at), vectorOf(v, f.variables.length, 'the direction')).value;
+/** H·v for a scalar function at a point, by one forward-over-reverse sweep (its only option: `allowNonFinite`). */
+export function hvp(
+  f: Program<number>,
+  at: Point,
+  v: ArrayLike<number>,
+  options?: PointOptions,
+): Float64Array {
+  const p = programArg(f, 'hvp');
+  checkOptions(options, 'hvp');
+  return hvpFoR(p, checkedPoint(p, at, options), vectorOf(v, p.variables.length, 'the direction')).value;
 }
 
 /** One method's row of a comparison. */
@@ -119,7 +149,7 @@ export interface ComparisonRow {
   failure?: { code: string; message: string };
 }
 
-export interface CompareOptions {
+export interface CompareOptions extends PointOptions {
   /** Which methods to run (default all four). */
   methods?: readonly Method[];
   numeric?: NumericOptions;
@@ -137,8 +167,9 @@ export type Comparison = ComparisonRow[] & Displayable;
  * Jupyter (Deno's kernel) as a table and a chart, and `String(rows)` is the table as text.
  */
 export function compare(f: Program<number>, at: Point, options: CompareOptions = {}): Comparison {
-  const x = toPoint(f, at);
-  const chosen = options.methods ?? METHODS;
+  const p = programArg(f, 'compare');
+  const chosen = checkCompareOptions(options);
+  const x = checkedPoint(p, at, options);
   const reference = reverse.gradient(f, x, options.reverse).value;
   const scale = Math.max(infNorm(reference), Number.MIN_VALUE);
   const rows = chosen.map((method): ComparisonRow => {
@@ -155,6 +186,45 @@ export function compare(f: Program<number>, at: Point, options: CompareOptions =
     }
   });
   return displayable(rows, compareView(f, x, rows));
+}
+
+const COMPARE_KEYS = ['methods', 'allowNonFinite', ...METHODS];
+
+/** Checks compare's options (each method's own options as that method's gradient would) and returns the methods. */
+function checkCompareOptions(options: CompareOptions): readonly Method[] {
+  if (options === null || typeof options !== 'object') {
+    throw new DifflabError('invalid-argument', 'compare: options must be an object');
+  }
+  for (const key of Object.keys(options)) {
+    if (!COMPARE_KEYS.includes(key) && (options as Record<string, unknown>)[key] !== undefined) {
+      throw new DifflabError(
+        'invalid-argument',
+        `compare: unknown option '${key}' (options: ${COMPARE_KEYS.join(', ')})`,
+      );
+    }
+  }
+  const chosen = options.methods ?? METHODS;
+  if (!Array.isArray(chosen)) throw new DifflabError('invalid-argument', 'compare: methods must be an array');
+  for (const m of chosen) {
+    if (!METHODS.includes(m)) {
+      throw new DifflabError(
+        'invalid-argument',
+        `compare: unknown method '${String(m)}' (use ${METHODS.join(', ')})`,
+      );
+    }
+  }
+  for (const m of METHODS) {
+    const own = options[m];
+    if (own === undefined) continue;
+    const { method, out } = own as { method?: unknown; out?: unknown };
+    if (method !== undefined && method !== m) {
+      throw new DifflabError('invalid-argument', `compare: options.${m} names another method`);
+    }
+    checkOptions({ ...own, method: m }, 'gradient');
+    // compare returns a gradient per method: there is no one array to write into.
+    if (out !== undefined) throw new DifflabError('invalid-argument', 'compare: out does not apply');
+  }
+  return chosen;
 }
 
 function infNorm(v: Float64Array): number {

@@ -8,14 +8,11 @@ export {
   type ComparisonRow,
   compare,
   gradient,
-  hessian,
   hvp,
   jacobian,
-  jvp,
   type MethodOptions,
   type Methods,
   methods,
-  vjp,
 } from './api.js';
 export {
   type Displayable,
@@ -143,6 +140,7 @@ export {
   primal,
 } from './nested/index.js';
 export { type NumericOptions, richardson } from './numeric/index.js';
+export type { PointOptions } from './options.js';
 export {
   type AccuracyOptions,
   type AccuracySection,
@@ -211,5 +209,38 @@ export {
   traceReverse,
   Value,
 } from './reverse/index.js';
-export type { SymbolicOptions } from './symbolic/index.js';
+export {
+  type GraphDerivative,
+  type GraphDerivativeKind,
+  type GraphDerivativeOptions,
+  graphDerivative,
+  type MathjsDerivativeOptions,
+  type MathjsDerivativeProgram,
+  type MathjsDerivatives,
+  mathjsDerivativeProgram,
+  mathjsDerivatives,
+  type SymbolicEngine,
+  type SymbolicOptions,
+} from './symbolic/index.js';
+export {
+  type Argnums,
+  type ExprTree,
+  type ForwardTransformOptions,
+  grad,
+  hessian,
+  type Input,
+  type Inputs,
+  type JacobianOf,
+  jacfwd,
+  jacrev,
+  jvp,
+  type Numbers,
+  type ReverseTransformOptions,
+  type Shaped,
+  type Traceable,
+  type TransformOptions,
+  valueAndGrad,
+  vjp,
+  type WrtArgs,
+} from './transforms.js';
 export { type Workload, workloads } from './workloads/index.js';

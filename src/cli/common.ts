@@ -179,6 +179,8 @@ function readProgram(
         if (value === undefined) throw new UsageError(`--wrt leaves out '${name}': give its value with --at`);
         constants[name] = value;
         fixed.add(name);
+        // A constant now, not a variable: the point given to the library names variables only.
+        delete at[name];
       }
     }
   }

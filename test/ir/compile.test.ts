@@ -44,14 +44,16 @@ const vec = (x: number | Float64Array) => (typeof x === 'number' ? [x] : x);
 /** Every sweep of f at x by both backends, flattened: value, Jacobian rows, vjp, jvp, forward gradients. */
 function everything(f: Program, x: ArrayLike<number>, backend: Backend): Float64Array {
   const o = { backend };
+  const top = { backend, allowNonFinite: true };
   const n = f.variables.length;
   const m = f.outputs.length;
   const u = Array.from({ length: m }, (_, k) => (k % 2 === 0 ? 1.5 : -0.25));
   const t = Array.from({ length: n }, (_, k) => (k % 3 === 0 ? -1 : 0.5));
   const parts: ArrayLike<number>[] = [
     vec(evaluate(f, x, o)),
-    // The top-level gradient: the values the adjoint reads only, and the sweep without zero tests first.
-    ...(m === 1 ? [gradient(f as Program<number>, x, o), gradient(f as Program<number>, x, o)] : []),
+    // The top-level gradient: the values the adjoint reads only, and the sweep without zero tests first
+    // (the points include NaN and ±∞ on purpose).
+    ...(m === 1 ? [gradient(f as Program<number>, x, top), gradient(f as Program<number>, x, top)] : []),
     ...methods.reverse.jacobian(f, x, o).value,
     methods.reverse.vjp(f, x, u, o).value,
     methods.forward.jvp(f, x, t, o).value,
