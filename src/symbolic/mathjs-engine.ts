@@ -304,8 +304,8 @@ function derivativeAlgebra(placeholders: Placeholders): Algebra<MathNode> {
   // shared x·x that toMathjs makes it differentiates both factors at once: d(x·x) = 1·1 + 1·1. A shallow
   // clone of the second factor keeps them apart.
   a.mul = (x: MathNode, y: MathNode) => base.mul(x, x === y ? y.clone() : y);
-  a.dot = (...xs: MathNode[]) => OPS.dot.expand(A, xs);
-  a.logsumexp = (...xs: MathNode[]) => OPS.logsumexp.expand(A, xs);
+  a.dot = (xs: readonly MathNode[]) => OPS.dot.expand(A, xs);
+  a.logsumexp = (xs: readonly MathNode[]) => OPS.logsumexp.expand(A, xs);
   return A;
 }
 
