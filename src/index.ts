@@ -125,6 +125,7 @@ export {
   sqrt,
   sub,
   sum,
+  TREE_SIZE_LIMIT,
   tan,
   tanh,
   toMathjs,
