@@ -40,6 +40,12 @@ export {
   type WorkloadRow,
 } from './gradbench/index.js';
 export {
+  type GradcheckEntry,
+  type GradcheckOptions,
+  type GradcheckResult,
+  gradcheck,
+} from './gradcheck.js';
+export {
   abs,
   acos,
   acosh,
