@@ -59,7 +59,9 @@ describe('wrong derivatives fail', () => {
     }
     expect(error).toBeInstanceOf(DifflabError);
     expect((error as DifflabError).code).toBe('gradcheck');
-    expect((error as DifflabError).message).toMatch(/mode's ∂f0\/∂x0 against central differences: 0 vs 0\.4999/);
+    expect((error as DifflabError).message).toMatch(
+      /mode's ∂f0\/∂x0 against central differences: 0 vs 0\.4999/,
+    );
     expect((error as DifflabError).message).toMatch(/\(and 1 more\)/);
   });
 
