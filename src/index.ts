@@ -37,6 +37,12 @@ export {
   type WorkloadRow,
 } from './gradbench/index.js';
 export {
+  type GradcheckEntry,
+  type GradcheckOptions,
+  type GradcheckResult,
+  gradcheck,
+} from './gradcheck.js';
+export {
   abs,
   acos,
   acosh,
@@ -122,6 +128,7 @@ export {
   sqrt,
   sub,
   sum,
+  TREE_SIZE_LIMIT,
   tan,
   tanh,
   toMathjs,

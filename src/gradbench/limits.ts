@@ -22,6 +22,13 @@ export interface Limits {
   symbolicNodes: number;
   /** The most bytes of data arrays a workload may allocate beside its program. */
   dataBytes: number;
+  /**
+   * The most runs one evaluate may take: each run is one timing in the response line, so `min_runs: 1e15`
+   * would fill memory before answering. Also bounds the runs `min_seconds` asks for.
+   */
+  runs: number;
+  /** The largest `min_seconds` accepted: GradBench's own limit on one response is 600 seconds. */
+  seconds: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -30,6 +37,8 @@ export const DEFAULT_LIMITS: Limits = {
   work: 3e10,
   symbolicNodes: 1e7,
   dataBytes: 2e9,
+  runs: 1e5,
+  seconds: 600,
 };
 
 const NESTED_FACTOR = 30;

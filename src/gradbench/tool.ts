@@ -34,8 +34,14 @@ interface Prepared {
   compiled: Set<string>;
 }
 
-/** The repetition settings of an input: GradBench's min_runs and min_seconds (hello has neither). */
-export function repetitions(input: unknown): { minRuns: number; minSeconds: number } {
+/**
+ * The repetition settings of an input: GradBench's min_runs and min_seconds (hello has neither), within the
+ * limits' `runs` and `seconds` (a `budget` error past them, before any work).
+ */
+export function repetitions(
+  input: unknown,
+  limits: Pick<Limits, 'runs' | 'seconds'> = DEFAULT_LIMITS,
+): { minRuns: number; minSeconds: number } {
   if (input === null || typeof input !== 'object' || Array.isArray(input))
     return { minRuns: 1, minSeconds: 0 };
   const o = input as Record<string, unknown>;
@@ -46,6 +52,18 @@ export function repetitions(input: unknown): { minRuns: number; minSeconds: numb
   }
   if (typeof minSeconds !== 'number' || !Number.isFinite(minSeconds) || minSeconds < 0) {
     throw new DifflabError('invalid-argument', 'input min_seconds: expected a number ≥ 0');
+  }
+  if (minRuns > limits.runs) {
+    throw new DifflabError(
+      'budget',
+      `input min_runs: ${minRuns} is over the limit of ${limits.runs} runs (each run is one timing in the answer)`,
+    );
+  }
+  if (minSeconds > limits.seconds) {
+    throw new DifflabError(
+      'budget',
+      `input min_seconds: ${minSeconds} is over the limit of ${limits.seconds} seconds (GradBench's time for one answer)`,
+    );
   }
   return { minRuns, minSeconds };
 }
@@ -153,7 +171,7 @@ export class GradbenchTool {
     }
     if (!Object.hasOwn(m, 'input'))
       throw new DifflabError('invalid-argument', 'evaluate: the message has no input');
-    const { minRuns, minSeconds } = repetitions(input);
+    const { minRuns, minSeconds } = repetitions(input, this.limits);
     const timings: Timing[] = [];
     const engine = derivativeEngine({
       method: this.method,
@@ -166,6 +184,14 @@ export class GradbenchTool {
     let raw: unknown;
     let total = 0;
     for (let runs = 0; runs < minRuns || total < minSeconds * 1000; runs++) {
+      if (runs === this.limits.runs) {
+        // Runs far shorter than min_seconds would otherwise pile up timings past what an answer can hold.
+        throw new DifflabError(
+          'budget',
+          `min_seconds: ${minSeconds} s would take more than the limit of ${this.limits.runs} runs ` +
+            `(${total.toFixed(1)} ms so far)`,
+        );
+      }
       const t0 = performance.now();
       raw = ev.run(fn, workload, engine);
       const ms = performance.now() - t0;

@@ -97,6 +97,6 @@ export const DUAL_ALGEBRA: Algebra<Dual> = (() => {
   const a: Record<string, unknown> = { num: (c: number) => new Dual(c, 0) };
   for (const name of UNARY_OPS) a[name] = (x: Dual) => applyUnary(name, x);
   for (const name of BINARY_OPS) a[name] = (x: Dual, y: Dual) => applyBinary(name, x, y);
-  for (const name of NARY_OPS) a[name] = (...xs: Dual[]) => applyNary(name, xs);
+  for (const name of NARY_OPS) a[name] = (xs: readonly Dual[]) => applyNary(name, xs);
   return a as Algebra<Dual>;
 })();

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'graph-mismatch' // expressions from two different graphs were combined
   | 'not-differentiable' // a method cannot differentiate an operation (complex step through abs, ...)
   | 'budget' // a symbolic expression grew past its node budget
+  | 'gradcheck' // gradcheck(..., { raise: true }) found a derivative out of tolerance
   | 'invalid-argument'; // any other bad argument to a public function
 
 /** The one error class difflab throws. `code` is stable; `message` is for people. */

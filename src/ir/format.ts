@@ -142,13 +142,15 @@ export interface TraceStepName {
   expression: string;
 }
 
+/** A trace step's expression longer than this prints as '…' (as formatNode's default maxLength). */
+const TRACE_MAX_LENGTH = 200;
+
 /**
  * Names every operation node of `f` in evaluation order as a lecture's slide does (a, b, ..., z, a1, b1, ...,
  * never one of the function's variable names) and prints each in terms of the earlier names.
  */
 export function traceSteps(f: Program): TraceStepName[] {
   const taken = new Set(f.variables);
-  const names = new Map<number, string>();
   const steps: TraceStepName[] = [];
   let counter = 0;
   const nextName = () => {
@@ -159,10 +161,21 @@ export function traceSteps(f: Program): TraceStepName[] {
       if (!taken.has(name)) return name;
     }
   };
+  // Every argument of a step is an input, a constant or an earlier (named) step, so each step is printed from
+  // its arguments' text alone: O(N) in all (formatNode per step walked the whole program before it, O(N²)).
+  const text = new Map<number, string>();
+  const prec = new Map<number, number>();
+  for (let i = 0; i < f.opStart; i++) {
+    const [s, pr] = formatOne(f, i, text, prec);
+    text.set(i, s);
+    prec.set(i, pr);
+  }
   for (let i = f.opStart; i < f.size; i++) {
     const name = nextName();
-    steps.push({ node: i, name, expression: formatNode(f, i, { names }) });
-    names.set(i, name);
+    const [s] = formatOne(f, i, text, prec);
+    steps.push({ node: i, name, expression: s.length > TRACE_MAX_LENGTH ? '…' : s });
+    text.set(i, name);
+    prec.set(i, PREC_ATOM);
   }
   return steps;
 }

@@ -442,6 +442,6 @@ export function exprAlgebra(g: Graph): Algebra<Expr> {
   const a: Record<string, unknown> = { num: (c: number) => new Expr(g, g.constant(c)) };
   for (const name of UNARY_OPS) a[name] = (x: Expr) => applyOp(name, x);
   for (const name of BINARY_OPS) a[name] = (x: Expr, y: Expr) => applyOp(name, x, y);
-  for (const name of NARY_OPS) a[name] = (...xs: Expr[]) => applyNary(name, xs);
+  for (const name of NARY_OPS) a[name] = (xs: readonly Expr[]) => applyNary(name, xs);
   return a as Algebra<Expr>;
 }

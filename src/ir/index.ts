@@ -51,6 +51,6 @@ export {
   unrollFor,
 } from './loop.js';
 export { mathjsAlgebra, type ParseOptions, parse, toMathjs } from './mathjs.js';
-export { type Metrics, metrics } from './metrics.js';
+export { type Metrics, metrics, TREE_SIZE_LIMIT } from './metrics.js';
 export * from './ops.js';
 export { buildProgram, type LoopCall, Program, type ProgramOptions, program } from './program.js';

@@ -343,18 +343,22 @@ function capturedNodes(g: Graph, outIds: readonly number[], paramStart: number, 
   // dep: 0 unknown, 1 on the stack, 2 independent, 3 dependent; for ids from paramStart on.
   const dep = new Uint8Array(g.size - paramStart);
   const isDep = (id: number) => id >= paramStart && dep[id - paramStart] === 3;
-  const stack: number[] = [];
+  // Each stack entry keeps its argument list and how far it has got in it, so a node of n arguments costs
+  // O(n) in all (rescanning from the first argument on every return made wide nodes quadratic).
+  const stack: { id: number; kids: number[]; next: number }[] = [];
   for (const root of outIds) {
     if (root < paramStart || dep[root - paramStart] !== 0) continue;
-    stack.push(root);
+    stack.push({ id: root, kids: children(g, root), next: 0 });
     dep[root - paramStart] = 1;
     while (stack.length > 0) {
-      const id = stack[stack.length - 1] as number;
+      const top = stack[stack.length - 1] as { id: number; kids: number[]; next: number };
+      const { id, kids } = top;
       let pushed = false;
-      for (const child of children(g, id)) {
+      while (top.next < kids.length) {
+        const child = kids[top.next++] as number;
         if (child >= paramStart && dep[child - paramStart] === 0) {
           dep[child - paramStart] = 1;
-          stack.push(child);
+          stack.push({ id: child, kids: children(g, child), next: 0 });
           pushed = true;
           break;
         }
@@ -362,7 +366,7 @@ function capturedNodes(g: Graph, outIds: readonly number[], paramStart: number, 
       if (pushed) continue;
       stack.pop();
       const own = id < paramEnd && g.op[id] === VAR;
-      dep[id - paramStart] = own || children(g, id).some(isDep) ? 3 : 2;
+      dep[id - paramStart] = own || kids.some(isDep) ? 3 : 2;
     }
   }
   const captured: number[] = [];

@@ -307,9 +307,9 @@ export function mathjsAlgebra(options: { derivable?: readonly string[] } = {}): 
   for (const name of NARY_OPS) {
     const def = OPS[name] as NaryOpDef;
     // mathjs's add needs two or more arguments: a sum of fewer is its expansion (the term, or 0).
-    a[name] = (...xs: MathNode[]) =>
+    a[name] = (xs: readonly MathNode[]) =>
       name === 'sum' && xs.length >= 2
-        ? new OperatorNode('+', 'add', xs as [MathNode, MathNode])
+        ? new OperatorNode('+', 'add', xs.slice() as [MathNode, MathNode])
         : def.expand(algebra, xs);
   }
   const algebra = a as Algebra<MathNode>;
@@ -350,8 +350,10 @@ export function toMathjs(f: Program, output = 0, algebra: Algebra<MathNode> = DE
       f.forEachArg(i, (arg) => args.push(nodes[arg] as MathNode));
       nodes[i] =
         def.arity === 'n'
-          ? algebra[name as 'sum'](...args)
-          : (algebra[name as 'add'] as (...xs: MathNode[]) => MathNode)(...args);
+          ? algebra[name as 'sum'](args)
+          : def.arity === 1
+            ? algebra[name as 'exp'](args[0] as MathNode)
+            : algebra[name as 'add'](args[0] as MathNode, args[1] as MathNode);
     }
   }
   return nodes[root] as MathNode;

@@ -7,10 +7,26 @@ import { capturedInput, rowArg, unrolledOps } from './loop.js';
 import { CONST, LOOP, OP_NAMES, type OpName, VAR } from './ops.js';
 import type { LoopCall, Program } from './program.js';
 
+/**
+ * Where tree sizes stop counting: 2^1024, past the largest double. Exact sizes of a deep DAG have as many bits
+ * as it is deep, so summing them costs O(depth²) time and memory (a 40,000-deep logistic map took 20 s and
+ * 2.4 GB); saturating here keeps every size to 1,025 bits and the pass O(n).
+ */
+export const TREE_SIZE_LIMIT: bigint = 2n ** 1024n;
+
+/** `a + b`, saturated at {@link TREE_SIZE_LIMIT}. */
+function addSizes(a: bigint, b: bigint): bigint {
+  const s = a + b;
+  return s > TREE_SIZE_LIMIT ? TREE_SIZE_LIMIT : s;
+}
+
 export interface Metrics {
   /** Distinct nodes: the size with sharing (the program's length). */
   dagSize: number;
-  /** Nodes of the tree the expression would be with no sharing, loops unrolled, exactly (it can exceed 2^53). */
+  /**
+   * Nodes of the tree the expression would be with no sharing, loops unrolled: exact up to
+   * {@link TREE_SIZE_LIMIT} (far past 2^53), and equal to it when the tree is at least that large.
+   */
   treeSize: bigint;
   /** Edges on the longest path from an output to a leaf (a leaf has depth 0), loops unrolled. */
   depth: number;
@@ -37,7 +53,7 @@ export function metrics(f: Program): Metrics {
   let treeSize = 0n;
   let depth = 0;
   for (const o of f.outputs) {
-    treeSize += tree[o] as bigint;
+    treeSize = addSizes(treeSize, tree[o] as bigint);
     depth = Math.max(depth, depthOf[o] as number);
   }
   return { dagSize: f.size, treeSize, depth, opCounts, unrolledOps: unrolledOps(f) };
@@ -64,7 +80,7 @@ function sizes(
     let t = 1n;
     let d = 0;
     p.forEachArg(i, (arg) => {
-      t += tree[arg] as bigint;
+      t = addSizes(t, tree[arg] as bigint);
       d = Math.max(d, (depth[arg] as number) + 1);
     });
     tree[i] = t;
@@ -109,7 +125,7 @@ function loopSizes(call: LoopCall, tree: bigint[], depth: Int32Array): void {
         tree[first + c + i * perStep + k] = s.tree[o] as bigint;
         depth[first + c + i * perStep + k] = s.depth[o] as number;
       } else {
-        sums[k] = (sums[k] as bigint) + (s.tree[o] as bigint);
+        sums[k] = addSizes(sums[k] as bigint, s.tree[o] as bigint);
         deepest[k] = Math.max(deepest[k] as number, s.depth[o] as number);
       }
     }
@@ -122,7 +138,7 @@ function loopSizes(call: LoopCall, tree: bigint[], depth: Int32Array): void {
     // The unrolled reduction: one n-ary node over the rows (a lone row's sum is the row itself; none is 0).
     const single = n === 1 && loop.reduce === 'sum';
     for (let k = 0; k < perStep; k++) {
-      tree[first + k] = n === 0 ? 1n : single ? (sums[k] as bigint) : 1n + (sums[k] as bigint);
+      tree[first + k] = n === 0 ? 1n : single ? (sums[k] as bigint) : addSizes(1n, sums[k] as bigint);
       depth[first + k] = n === 0 ? 0 : single ? (deepest[k] as number) : (deepest[k] as number) + 1;
     }
   }

@@ -73,7 +73,10 @@ export type OpName = FixedOpName | NaryOpName;
  */
 export type Algebra<T> = { readonly [K in UnaryOpName]: (x: T) => T } & {
   readonly [K in BinaryOpName]: (x: T, y: T) => T;
-} & { readonly [K in NaryOpName]: (...args: T[]) => T } & { readonly num: (c: number) => T };
+} & {
+  /** An n-ary reduction takes its arguments as one list: a spread of a wide node would overflow the stack. */
+  readonly [K in NaryOpName]: (args: readonly T[]) => T;
+} & { readonly num: (c: number) => T };
 
 /** A local partial ∂z/∂x (unary) or ∂z/∂x, ∂z/∂y (binary), generic over the algebra. */
 export type PartialRule = <T>(A: Algebra<T>, x: T, y: T, z: T) => T;
@@ -495,7 +498,7 @@ export function isNaryOp(name: OpName): name is NaryOpName {
 
 /** The number algebra: each op is its own value rule. */
 export const NUMBER_ALGEBRA: Algebra<number> = (() => {
-  const a: Record<string, (...args: number[]) => number> = { num: (c) => c };
+  const a: Record<string, unknown> = { num: (c: number) => c };
   for (const name of FIXED_OPS) {
     const def = OPS[name];
     a[name] =
@@ -503,7 +506,8 @@ export const NUMBER_ALGEBRA: Algebra<number> = (() => {
   }
   for (const name of NARY_OPS) {
     const def = OPS[name];
-    a[name] = (...xs: number[]) => def.value(Float64Array.from(xs), Int32Array.from(xs.keys()), 0, xs.length);
+    a[name] = (xs: readonly number[]) =>
+      def.value(Float64Array.from(xs), Int32Array.from(xs.keys()), 0, xs.length);
   }
   return a as unknown as Algebra<number>;
 })();

@@ -9,7 +9,8 @@ import { CONST, OP_ARITY, OP_NAMES, VAR } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';
 import { NUM, type Num } from './num.js';
 
-type NumOp = (...xs: Num[]) => Num;
+type NumOp = (x: Num, y?: Num) => Num;
+type NaryNumOp = (xs: readonly Num[]) => Num;
 const OP_ON_NUMS = OP_NAMES.map((name) => NUM[name] as NumOp);
 
 /** Evaluates every output of `f` at nested numbers `xs` (in `f.variables` order). */
@@ -38,7 +39,8 @@ export function evaluateNested(f: Program, xs: readonly Num[]): Num[] {
       const start = a[i] as number;
       const list: Num[] = [];
       for (let k = 0; k < (b[i] as number); k++) list.push(v[args[start + k] as number] as Num);
-      v[i] = fn(...list);
+      // The list is passed whole: a spread of a wide node's arguments would overflow the stack.
+      v[i] = (fn as unknown as NaryNumOp)(list);
     }
   }
   return Array.from(f.outputs, (o) => v[o] as Num);

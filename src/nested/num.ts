@@ -244,6 +244,6 @@ export const NUM: Algebra<Num> = (() => {
   const a: Record<string, unknown> = { num: (c: number) => c };
   for (const name of UNARY_OPS) a[name] = (x: Num) => applyFixed(name, x, Number.NaN);
   for (const name of BINARY_OPS) a[name] = (x: Num, y: Num) => applyFixed(name, x, y);
-  for (const name of NARY_OPS) a[name] = (...xs: Num[]) => applyNary(name, xs);
+  for (const name of NARY_OPS) a[name] = (xs: readonly Num[]) => applyNary(name, xs);
   return a as Algebra<Num>;
 })();

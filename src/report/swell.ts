@@ -195,7 +195,11 @@ function measure(
         );
       } else {
         try {
-          mathjsSimplified = mathjsDerivatives(f, { budget, simplify: true }).treeSize;
+          mathjsSimplified = mathjsDerivatives(f, {
+            budget,
+            simplify: true,
+            simplifyBudget: simplifyLimit,
+          }).treeSize;
         } catch (e) {
           notes.push(`mathjs simplify: ${reason(e)}`);
         }

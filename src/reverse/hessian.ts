@@ -336,7 +336,7 @@ function callForward(call: LoopCall, s: DualArrays): void {
     const rows = ys[k] as Dual[];
     const y =
       loop.reduce === 'logsumexp'
-        ? DUAL_ALGEBRA.logsumexp(...rows)
+        ? DUAL_ALGEBRA.logsumexp(rows)
         : rows.length === 0
           ? new Dual(0, 0)
           : rows.reduce((acc, r) => DUAL_ALGEBRA.add(acc, r));

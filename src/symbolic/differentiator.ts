@@ -88,7 +88,11 @@ function build(f: Program, kind: GraphDerivativeKind, o: ResolvedOptions): Built
     derivatives: d,
     program,
     bytes,
-  } = mathjsDerivativeProgram(f, { simplify: o.simplify, budget: o.budget });
+  } = mathjsDerivativeProgram(f, {
+    simplify: o.simplify,
+    budget: o.budget,
+    simplifyBudget: o.simplifyBudget,
+  });
   return {
     program,
     seeds: 0,

@@ -81,9 +81,9 @@ export function graphAlgebra(g: Graph): Algebra<number> {
   }
   for (const name of NARY_OPS) {
     const code = OP_CODE[name];
-    a[name] = (...xs: number[]) => {
+    a[name] = (xs: readonly number[]) => {
       const cs = xs.map((x) => constantValue(g, x));
-      if (cs.every((c) => c !== undefined)) return g.constant(NUMBER_ALGEBRA[name](...(cs as number[])));
+      if (cs.every((c) => c !== undefined)) return g.constant(NUMBER_ALGEBRA[name](cs as number[]));
       if (name === 'sum' && xs.length === 1) return xs[0] as number;
       if (name === 'dot' && xs.length === 0) return g.constant(0);
       return g.applyN(code, xs);

@@ -54,7 +54,7 @@ import {
   rewriter,
   treeSizes,
 } from './mathjs-tree.js';
-import { budgetError, DEFAULT_BUDGET } from './options.js';
+import { budgetError, DEFAULT_BUDGET, DEFAULT_SIMPLIFY_BUDGET } from './options.js';
 
 /**
  * Depth beyond which mathjs is not even tried. mathjs's derivative and simplify recurse on the tree; in Node
@@ -116,6 +116,8 @@ export interface MathjsDerivativeOptions {
   simplify?: boolean;
   /** The most derivative-tree nodes (counting repeats), summed over all trees; default 1e6. */
   budget?: number;
+  /** With `simplify`: the largest tree handed to mathjs's simplify (checked before it runs); default 1,000. */
+  simplifyBudget?: number;
 }
 
 export interface MathjsDerivatives {
@@ -153,6 +155,7 @@ export interface MathjsDerivatives {
 export function mathjsDerivatives(f: Program, options: MathjsDerivativeOptions = {}): MathjsDerivatives {
   const budget = options.budget ?? DEFAULT_BUDGET.mathjs;
   const simplified = options.simplify === true;
+  const simplifyBudget = options.simplifyBudget ?? DEFAULT_SIMPLIFY_BUDGET;
   const { depth, treeSize: inputSize } = metrics(f);
   if (depth > MATHJS_MAX_DEPTH) throw tooDeep('derivative', depth);
   if (Number.isFinite(budget) && inputSize > BigInt(Math.floor(budget))) {
@@ -191,6 +194,17 @@ export function mathjsDerivatives(f: Program, options: MathjsDerivativeOptions =
       let [d] = repair([raw]) as [MathNode];
       let size = treeSizes([d], budget - total, over).total;
       if (simplified) {
+        // simplify's time grows far faster than the tree and cannot be interrupted: bounded before it runs.
+        if (size > simplifyBudget) {
+          throw budgetError(
+            `a derivative tree given to mathjs's simplify`,
+            size,
+            simplifyBudget,
+            ', or leave simplify off',
+            'has',
+            'simplifyBudget',
+          );
+        }
         d = guard('simplify', depth, () => simplify(d));
         size = treeSizes([d], budget - total, over).total;
       }
@@ -304,8 +318,8 @@ function derivativeAlgebra(placeholders: Placeholders): Algebra<MathNode> {
   // shared x·x that toMathjs makes it differentiates both factors at once: d(x·x) = 1·1 + 1·1. A shallow
   // clone of the second factor keeps them apart.
   a.mul = (x: MathNode, y: MathNode) => base.mul(x, x === y ? y.clone() : y);
-  a.dot = (...xs: MathNode[]) => OPS.dot.expand(A, xs);
-  a.logsumexp = (...xs: MathNode[]) => OPS.logsumexp.expand(A, xs);
+  a.dot = (xs: readonly MathNode[]) => OPS.dot.expand(A, xs);
+  a.logsumexp = (xs: readonly MathNode[]) => OPS.logsumexp.expand(A, xs);
   return A;
 }
 

@@ -15,9 +15,12 @@ import {
   program,
   sin,
   sum,
+  TREE_SIZE_LIMIT,
   variable,
   withGraph,
 } from '../../src/ir/index.js';
+import { graphDerivative } from '../../src/symbolic/graph-engine.js';
+import { logisticMap } from '../../src/workloads/index.js';
 
 /**
  * Hash-consing: equal subterms are one node, whether built with the builder or parsed.
@@ -179,5 +182,38 @@ describe('metrics', () => {
     expect(m.treeSize).toBe(3n + 6n);
     expect(m.depth).toBe(3);
     expect(m.dagSize).toBe(6); // 1, x, y, x*y, sin, +
+  });
+});
+
+/**
+ * Exact tree sizes of a deep DAG have as many bits as it is deep, which made metrics O(depth²) in time and
+ * memory; sizes saturate at TREE_SIZE_LIMIT = 2^1024 instead, so no size holds more than 1,025 bits.
+ */
+describe('tree sizes saturate at 2^1024', () => {
+  const squarings = (k: number) =>
+    withGraph(() => {
+      let p: Expr = variable('x');
+      for (let i = 0; i < k; i++) p = p.mul(p);
+      return program(p);
+    });
+
+  it('2^1024 − 1 (1,023 squarings) is still exact; 2^1025 − 1 and beyond read as the limit', () => {
+    expect(TREE_SIZE_LIMIT).toBe(2n ** 1024n);
+    expect(metrics(squarings(1023)).treeSize).toBe(2n ** 1024n - 1n);
+    expect(metrics(squarings(1024)).treeSize).toBe(TREE_SIZE_LIMIT);
+    expect(metrics(squarings(5000)).treeSize).toBe(TREE_SIZE_LIMIT);
+  });
+
+  it('a 50,000-step logistic map: depth exact, tree size at the limit (its exact size has 50,000 bits)', () => {
+    const K = 50_000;
+    const m = metrics(logisticMap.build(K));
+    expect(m.depth).toBe(2 * (K - 1));
+    expect(m.treeSize).toBe(TREE_SIZE_LIMIT);
+  });
+
+  it("the graph engine's derivative of a 5,000-step logistic map reports the saturated size", () => {
+    const d = graphDerivative(logisticMap.build(5000));
+    expect(d.treeSize).toBe(TREE_SIZE_LIMIT);
+    expect(d.dagSize).toBeLessThan(20 * 5000);
   });
 });

@@ -200,7 +200,7 @@ describe('degenerate reductions', () => {
     const f = withGraph(() => {
       const x = variable('x');
       const A = exprAlgebra(x.graph);
-      return program(x.add(A.sum()).add(A.dot()), { variables: ['x'] });
+      return program(x.add(A.sum([])).add(A.dot([])), { variables: ['x'] });
     });
     expectConsistent(f, 2.5, 2.5);
   });

@@ -58,6 +58,24 @@ describe('budget', () => {
     expect(e.message).toMatch(/engine: 'graph'/);
   });
 
+  test('mathjs simplify: a tree past simplifyBudget stops before simplify runs (it took 137 s at depth 8)', () => {
+    // Logistic map depth 8 (the case): each derivative tree has thousands of nodes, over the
+    // default simplifyBudget of 1,000, and is refused at once.
+    const e = errorOf(() => symbolic.gradient(logisticMap(8), [0.3], { engine: 'mathjs', simplify: true }));
+    expect(e.code).toBe('budget');
+    expect(e.message).toMatch(/simplify has \d+ nodes, over the simplifyBudget of 1000/);
+    expect(e.message).toMatch(/\{ simplifyBudget \}/);
+    // Depth 5's derivative tree (1,183 nodes) is refused under a budget of 200; depth 3's is simplified.
+    const small = errorOf(() =>
+      symbolic.gradient(logisticMap(5), [0.3], { engine: 'mathjs', simplify: true, simplifyBudget: 200 }),
+    );
+    expect(small.message).toMatch(/simplify has 1183 nodes, over the simplifyBudget of 200/);
+    const plain = symbolic.gradient(logisticMap(3), [0.3], { engine: 'graph' });
+    const simplified = symbolic.gradient(logisticMap(3), [0.3], { engine: 'mathjs', simplify: true });
+    expect(simplified.stats.details?.simplify).toBe(1);
+    expect(simplified.value[0]).toBeCloseTo(plain.value[0] as number, 12);
+  });
+
   test('graph: more new DAG nodes than the budget stop the build', () => {
     const e = errorOf(() =>
       symbolic.gradient(product.build(40), new Array(40).fill(1), { engine: 'graph', budget: 20 }),

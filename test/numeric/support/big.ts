@@ -35,7 +35,7 @@ export function bigPartial(fn: (...args: Big[]) => Big, args: readonly number[],
 const EXTRA_FUNCTIONS = {
   sigmoid: (t: Big) => BIG_ALGEBRA.sigmoid(t),
   softplus: (t: Big) => BIG_ALGEBRA.softplus(t),
-  logsumexp: (...ts: Big[]) => BIG_ALGEBRA.logsumexp(...ts),
+  logsumexp: (...ts: Big[]) => BIG_ALGEBRA.logsumexp(ts),
 };
 
 /**

@@ -31,7 +31,7 @@ export function mathjsValueAlgebra<T>(
   }
   for (const name of NARY_OPS) {
     const def = OPS[name] as NaryOpDef;
-    a[name] = (...xs: T[]) => def.expand(algebra, xs);
+    a[name] = (xs: readonly T[]) => def.expand(algebra, xs);
   }
   const algebra = a as Algebra<T>;
   return algebra;
