@@ -106,6 +106,9 @@ export function runNative(
         ? setTimeout(() => {
             timedOut = true;
             child.kill('SIGKILL');
+            // A process the binary started could hold the pipes open after the kill: stop reading them.
+            child.stdout.destroy();
+            child.stderr.destroy();
           }, timeoutMs)
         : undefined;
     const finish = (run: NativeRun) => {

@@ -133,11 +133,12 @@ export function nativeSummary(rows: readonly NativeRow[], backends: readonly Bac
   });
 }
 
-/** A time in ns as ms (or s), three significant digits. */
+/** A time in ns as s, ms or µs, three significant digits. */
 export function fmtNs(ns: number | undefined): string {
   if (ns === undefined) return '–';
   if (ns >= 1e9) return `${(ns / 1e9).toPrecision(3)} s`;
-  return `${(ns / 1e6).toPrecision(3)} ms`;
+  if (ns >= 1e6) return `${(ns / 1e6).toPrecision(3)} ms`;
+  return `${(ns / 1e3).toPrecision(3)} µs`;
 }
 
 /** A ratio: two decimals below 10, whole numbers with separators above. */
