@@ -225,3 +225,28 @@ export async function runNativeComparison(options: NativeComparisonOptions): Pro
   options.onWorkload?.(work.length, work.length, 'done');
   return c;
 }
+
+/**
+ * The report's native section: the comparison when `dir` holds binaries, else undefined (and `onSkip` hears
+ * the one-line reason when a folder was given that holds none).
+ */
+export async function nativeSection(options: {
+  dir: string | undefined;
+  quick: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, label: string) => void;
+  onSkip?: (line: string) => void;
+}): Promise<NativeComparison | undefined> {
+  if (options.dir === undefined) return undefined;
+  const found = findNative(options.dir, Object.keys(NATIVE_DEFAULT_SIZES));
+  if ('skip' in found) {
+    options.onSkip?.(found.skip);
+    return undefined;
+  }
+  return runNativeComparison({
+    dir: found.dir,
+    quick: options.quick,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onWorkload: options.onProgress } : {}),
+  });
+}

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
+import { NATIVE_ENV } from '../gradbench/native.js';
 import type { Method } from '../index.js';
 import { runAccuracy } from '../report/accuracy.js';
 import type { ChartSpec } from '../report/chart.js';
@@ -15,9 +16,10 @@ import { type PeersSection, RESULTS_VERSION, type Results } from '../report/resu
 import { runScaling } from '../report/scaling.js';
 import { runSwell } from '../report/swell.js';
 import { printJson, UsageError } from './common.js';
+import { nativeSection } from './native.js';
 import { interruptSignal, progressBar } from './progress.js';
 
-const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench', 'performance'] as const;
+const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench', 'native', 'performance'] as const;
 type Section = (typeof SECTIONS)[number];
 
 export interface SuiteArgs {
@@ -35,6 +37,7 @@ interface ReportArgs extends SuiteArgs {
   sections: string;
   scaleK: number;
   peers?: string;
+  native?: string;
 }
 
 export const command = 'report';
@@ -119,6 +122,11 @@ export function builder(y: Argv): Argv<ReportArgs> {
       describe:
         'Include a peer benchmark (npm run bench:peers) from this peers.json (default: <out>/peers/peers.json if it exists)',
     })
+    .option('native', {
+      type: 'string',
+      describe:
+        'GradBench’s C++ reference binaries (a folder; default: $DIFFLAB_GRADBENCH_NATIVE): time them beside difflab (native section)',
+    })
     .example(
       '$0 report --sections performance --scale-k 10000000',
       'reverse mode against f, and ridge at K = 10⁷',
@@ -151,6 +159,7 @@ export async function handler(args: ReportArgs): Promise<void> {
       methods: args.methods,
       sizes: args.sizes,
       budget: args.budget,
+      native: args.native ?? process.env[NATIVE_ENV],
     },
     interrupted: false,
   };
@@ -187,6 +196,16 @@ export async function handler(args: ReportArgs): Promise<void> {
         ...(args.methods ? { methods: list(args.methods) as Method[] } : {}),
         onProgress: (d, t, l) => bar.update(d, t, l),
       });
+    }
+    if (sections.includes('native') && !signal.aborted) {
+      const native = await nativeSection({
+        dir: args.native ?? process.env[NATIVE_ENV],
+        quick: args.quick,
+        signal,
+        onProgress: (d, t, l) => bar.update(d, t, `native ${l}`),
+        onSkip: (line) => process.stderr.write(`${line}\n`),
+      });
+      if (native !== undefined) results.native = native;
     }
   } finally {
     bar.stop();
