@@ -21,6 +21,7 @@ import {
   timing,
 } from '../gradbench/native.js';
 import type { Backend } from '../ir/differentiator.js';
+import { DifflabError } from '../ir/errors.js';
 import { GRADBENCH_EVALS } from '../workloads/gradbench/index.js';
 
 /**
@@ -199,6 +200,13 @@ export interface NativeComparisonOptions {
 export async function runNativeComparison(options: NativeComparisonOptions): Promise<NativeComparison> {
   const quick = options.quick ?? false;
   const sizes = quick ? NATIVE_QUICK_SIZES : NATIVE_DEFAULT_SIZES;
+  const unknown = (options.evals ?? []).filter((e) => sizes[e] === undefined);
+  if (unknown.length > 0) {
+    throw new DifflabError(
+      'invalid-argument',
+      `no native workloads for ${unknown.join(', ')} (evals: ${Object.keys(sizes).join(', ')})`,
+    );
+  }
   const evals = (options.evals ?? Object.keys(sizes)).filter((e) => isExecutable(join(options.dir, e)));
   const backends = [...(options.backends ?? (['interpret', 'compile'] as const))];
   const counts: RunCounts = {

@@ -26,10 +26,10 @@ export interface SideTiming {
   error?: string;
 }
 
-/** One function of one workload, by the C++ reference and by difflab on each backend. */
 /** difflab's side of one function on one backend: its timing, and how its output compares with the C++ one. */
 export type DifflabTiming = SideTiming & { agree?: boolean; worst?: number; note?: string };
 
+/** One function of one workload, by the C++ reference and by difflab on each backend. */
 export interface NativeMeasurement {
   eval: string;
   sizes: Record<string, number>;

@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { findNative, measureWorkload, runNative } from '../../src/cli/native.js';
+import { findNative, measureWorkload, runNative, runNativeComparison } from '../../src/cli/native.js';
 import { generateInput } from '../../src/gradbench/generate.js';
 import { agreesWithNative, NATIVE_ENV, parseTimings, timeDifflab } from '../../src/gradbench/native.js';
 import { lse } from '../../src/workloads/gradbench/index.js';
@@ -182,3 +182,15 @@ describe.skipIf(nativeDir === undefined || nativeDir === '')(
     });
   },
 );
+
+describe('choosing the evals', () => {
+  test('an eval without native workloads is an invalid-argument error naming it', async () => {
+    const dir = stub('lse', 'exit 0');
+    await expect(runNativeComparison({ dir, quick: true, evals: ['lse', 'particle'] })).rejects.toMatchObject(
+      {
+        code: 'invalid-argument',
+        message: expect.stringContaining('particle'),
+      },
+    );
+  });
+});
