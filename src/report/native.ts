@@ -141,9 +141,10 @@ export function fmtNs(ns: number | undefined): string {
   return `${(ns / 1e3).toPrecision(3)} µs`;
 }
 
-/** A ratio: two decimals below 10, whole numbers with separators above. */
+/** A ratio: two significant digits below 1 (det's 0.00081 is not 0.00), two decimals below 10, whole numbers above. */
 export function fmtRatio(r: number | undefined): string {
   if (r === undefined) return '–';
+  if (r < 1) return r.toPrecision(2);
   return r < 10 ? r.toFixed(2) : Math.round(r).toLocaleString('en-US');
 }
 

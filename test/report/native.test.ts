@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { NativeComparison, NativeMeasurement } from '../../src/gradbench/native.js';
-import { nativeCsv, nativeMarkdown, nativeRows, nativeSummary } from '../../src/report/native.js';
+import { fmtRatio, nativeCsv, nativeMarkdown, nativeRows, nativeSummary } from '../../src/report/native.js';
 
 const BACKENDS = ['interpret', 'compile'] as const;
 
@@ -117,4 +117,14 @@ describe('Markdown and CSV', () => {
     expect(lines).toHaveLength(5);
     expect(lines[1]).toBe('lse,n=10,gradient,100,300,3,1000,6000,10,20,6,true,200,600,2,2,3,true');
   });
+});
+
+test('ratios: two significant digits below 1, two decimals below 10, whole numbers above', () => {
+  expect([0.00081, 0.5, 3, 9.996, 1234.4].map(fmtRatio)).toEqual([
+    '0.00081',
+    '0.50',
+    '3.00',
+    '10.00',
+    '1,234',
+  ]);
 });
