@@ -169,6 +169,11 @@ const report = command<ReportArgs>(
           describe:
             'Include a peer benchmark (npm run bench:peers) from this peers.json (default: <out>/peers/peers.json if it exists)',
         })
+        .option('native', {
+          type: 'string',
+          describe:
+            'GradBench’s C++ reference binaries (a folder; default: $DIFFLAB_GRADBENCH_NATIVE): time them beside difflab (native section)',
+        })
         .example(
           '$0 report --sections performance --scale-k 10000000',
           'reverse mode against f, and ridge at K = 10⁷',

@@ -192,7 +192,7 @@ export function methodOption<T>(y: Argv<T>, all: boolean): Argv<T & { method: Me
 }
 
 /** The report's sections. */
-export const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench', 'performance'] as const;
+export const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench', 'native', 'performance'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface SuiteArgs {
@@ -210,6 +210,7 @@ export interface ReportArgs extends SuiteArgs {
   sections?: string;
   scaleK: number;
   peers?: string;
+  native?: string;
 }
 
 /** The options the suite commands (report, bench) share. */

@@ -4,6 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { NATIVE_ENV } from '../gradbench/native.js';
 import type { Method } from '../index.js';
 import { runAccuracy } from '../report/accuracy.js';
 import type { ChartSpec } from '../report/chart.js';
@@ -14,6 +15,7 @@ import { type PeersSection, RESULTS_VERSION, type Results } from '../report/resu
 import { runScaling } from '../report/scaling.js';
 import { runSwell } from '../report/swell.js';
 import { printJson, UsageError } from './common.js';
+import { nativeSection } from './native.js';
 import { type ReportArgs, SECTIONS, type Section, type SuiteArgs } from './options.js';
 import { interruptSignal, progressBar } from './progress.js';
 
@@ -72,6 +74,7 @@ export async function handler(args: ReportArgs): Promise<void> {
       methods: args.methods,
       sizes: args.sizes,
       budget: args.budget,
+      native: args.native ?? process.env[NATIVE_ENV],
     },
     interrupted: false,
   };
@@ -108,6 +111,16 @@ export async function handler(args: ReportArgs): Promise<void> {
         ...(args.methods ? { methods: list(args.methods) as Method[] } : {}),
         onProgress: (d, t, l) => bar.update(d, t, l),
       });
+    }
+    if (sections.includes('native') && !signal.aborted) {
+      const native = await nativeSection({
+        dir: args.native ?? process.env[NATIVE_ENV],
+        quick: args.quick,
+        signal,
+        onProgress: (d, t, l) => bar.update(d, t, `native ${l}`),
+        onSkip: (line) => process.stderr.write(`${line}\n`),
+      });
+      if (native !== undefined) results.native = native;
     }
   } finally {
     bar.stop();

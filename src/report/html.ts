@@ -27,6 +27,7 @@ export function reportHtml(r: Results, svgs: Readonly<Record<string, string>>): 
     gradbench: undefined,
     performance: undefined,
     peers: undefined,
+    native: undefined,
   } as Results);
   const body = [marked.parse(head, { async: false }) as string];
   for (const s of sectionViews(r)) {

@@ -18,6 +18,7 @@ import {
   gradbenchCsv,
   gradbenchMarkdown,
 } from './gradbench.js';
+import { displayNative, type NativeSection, nativeCsv, nativeMarkdown } from './native.js';
 import {
   displayPerformance,
   type PerformanceSection,
@@ -60,6 +61,8 @@ export interface Results {
   gradbench?: GradbenchSection;
   performance?: PerformanceSection;
   peers?: PeersSection;
+  /** GradBench's C++ reference beside difflab (only when its binaries were given). */
+  native?: NativeSection;
 }
 
 /**
@@ -75,7 +78,7 @@ export interface PeersSection {
 
 /** A section's name, title and views. */
 interface SectionView {
-  name: 'scaling' | 'swell' | 'accuracy' | 'gradbench' | 'performance' | 'peers';
+  name: 'scaling' | 'swell' | 'accuracy' | 'gradbench' | 'native' | 'performance' | 'peers';
   title: string;
   markdown: string;
   csv: string;
@@ -119,6 +122,15 @@ export function sectionViews(r: Results): SectionView[] {
       markdown: gradbenchMarkdown(r.gradbench),
       csv: gradbenchCsv(r.gradbench),
       charts: gradbenchCharts(r.gradbench),
+    });
+  }
+  if (r.native) {
+    views.push({
+      name: 'native',
+      title: 'GradBench against native code: difflab beside GradBench’s C++ reference',
+      markdown: nativeMarkdown(r.native),
+      csv: nativeCsv(r.native),
+      charts: {},
     });
   }
   if (r.performance) {
@@ -189,6 +201,7 @@ export function displayResults(r: Results): Results & Displayable {
   if (r.accuracy) displayAccuracy(r.accuracy);
   if (r.gradbench) displayGradbench(r.gradbench);
   if (r.performance) displayPerformance(r.performance);
+  if (r.native) displayNative(r.native);
   return displayable(r, {
     text: () => reportMarkdown(r),
     markdown: () => reportMarkdown(r),

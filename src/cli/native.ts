@@ -1,0 +1,260 @@
+/**
+ * Driving GradBench's C++ reference binaries beside difflab (the measuring half of the native comparison; the
+ * rules, the sizes and difflab's side are in `gradbench/native`, the tables in `report/native`). A binary is run
+ * as GradBench runs it: `<dir>/<module> <input file> <function>`.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type GeneratedSize, generateInput, sizeLabel } from '../gradbench/generate.js';
+import {
+  MAX_COMPARED_CHARS,
+  NATIVE_DEFAULT_SIZES,
+  NATIVE_ENV,
+  NATIVE_QUICK_SIZES,
+  type NativeComparison,
+  type NativeMeasurement,
+  parseTimings,
+  type RunCounts,
+  timeDifflab,
+  timing,
+} from '../gradbench/native.js';
+import type { Backend } from '../ir/differentiator.js';
+import { DifflabError } from '../ir/errors.js';
+import { GRADBENCH_EVALS } from '../workloads/gradbench/index.js';
+
+/**
+ * The modules with a binary in `dir`, or a one-line reason to skip when `dir` is missing or holds none of
+ * `modules`.
+ */
+export function findNative(
+  dir: string | undefined,
+  modules: readonly string[],
+): { dir: string; modules: string[] } | { skip: string } {
+  if (dir === undefined || dir === '') {
+    return {
+      skip: `GradBench's C++ reference: no binaries given (--native <dir> or ${NATIVE_ENV}); skipped`,
+    };
+  }
+  const found = modules.filter((m) => isExecutable(join(dir, m)));
+  if (found.length === 0) {
+    return { skip: `GradBench's C++ reference: no binaries in ${dir} (${modules.join(', ')}); skipped` };
+  }
+  return { dir, modules: found };
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** What one run of a binary printed: its output line (unless too long) and its `evaluate` times. */
+export interface NativeRun {
+  /** The output line, undefined when longer than {@link MAX_COMPARED_CHARS}. */
+  output?: string;
+  outputChars: number;
+  timesNs: number[];
+  error?: string;
+}
+
+/** Runs `<dir>/<module> <file> <function>` on `input` (written to a temporary file), as GradBench does. */
+export function runNative(
+  dir: string,
+  module: string,
+  fn: string,
+  input: unknown,
+  timeoutMs = 0,
+): Promise<NativeRun> {
+  const tmp = mkdtempSync(join(tmpdir(), 'difflab-native-'));
+  const file = join(tmp, 'input.json');
+  writeFileSync(file, JSON.stringify(input));
+  return new Promise<NativeRun>((resolve) => {
+    const child = spawn(join(dir, module), [file, fn], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The output line can be hundreds of MB (ba's Jacobian): keep its chunks, and past the limit only count.
+    const head: string[] = [];
+    let outputChars = 0;
+    let outputDone = false;
+    let rest = '';
+    const timingLines: string[] = [];
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      if (!outputDone) {
+        const nl = chunk.indexOf('\n');
+        const part = nl < 0 ? chunk : chunk.slice(0, nl);
+        outputChars += part.length;
+        if (outputChars <= MAX_COMPARED_CHARS) head.push(part);
+        if (nl < 0) return;
+        outputDone = true;
+        chunk = chunk.slice(nl + 1);
+      }
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() as string;
+      timingLines.push(...lines);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => {
+      if (stderr.length < 2000) stderr += c;
+    });
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+            // A process the binary started could hold the pipes open after the kill: stop reading them.
+            child.stdout.destroy();
+            child.stderr.destroy();
+          }, timeoutMs)
+        : undefined;
+    const finish = (run: NativeRun) => {
+      if (timer) clearTimeout(timer);
+      rmSync(tmp, { recursive: true, force: true });
+      resolve(run);
+    };
+    child.on('error', (e) => finish({ outputChars, timesNs: [], error: `could not start: ${e.message}` }));
+    child.on('close', (code, signal) => {
+      timingLines.push(rest);
+      const { timesNs, error } = parseTimings(timingLines);
+      const run: NativeRun = { outputChars, timesNs };
+      if (outputChars <= MAX_COMPARED_CHARS) run.output = head.join('');
+      if (timedOut) run.error = `timed out after ${timeoutMs / 1000} s`;
+      else if (code !== 0) run.error = `exit ${code ?? signal}: ${stderr.trim().slice(0, 300)}`;
+      else if (error !== undefined) run.error = error;
+      finish(run);
+    });
+  });
+}
+
+export interface NativeWorkloadOptions extends RunCounts {
+  backends?: readonly Backend[];
+  /** Kill a binary after this long (ms; 0: never). */
+  timeoutMs?: number;
+}
+
+/**
+ * One workload's functions, each by the C++ binary and by difflab (reverse mode) on each backend, with the
+ * outputs compared.
+ */
+export async function measureWorkload(
+  dir: string,
+  size: GeneratedSize,
+  options: NativeWorkloadOptions,
+): Promise<NativeMeasurement[]> {
+  const ev = GRADBENCH_EVALS[size.eval];
+  if (ev === undefined) throw new Error(`difflab has no eval ${size.eval}`);
+  const base = generateInput(size);
+  const input =
+    base !== null && typeof base === 'object'
+      ? { ...base, min_runs: options.minRuns, min_seconds: options.minSeconds }
+      : base;
+  const workload = ev.prepare(ev.read(base));
+  const counts = { minRuns: options.minRuns, minSeconds: options.minSeconds };
+  const out: NativeMeasurement[] = [];
+  for (const fn of ev.functions) {
+    const native = await runNative(dir, ev.name, fn, input, options.timeoutMs ?? 0);
+    const golden =
+      native.error !== undefined
+        ? { unchecked: 'not compared: the C++ run failed' }
+        : native.output === undefined
+          ? { unchecked: `not compared: output of ${(native.outputChars / 1e6).toFixed(0)} MB` }
+          : { output: JSON.parse(native.output) as unknown };
+    const m: NativeMeasurement = {
+      eval: ev.name,
+      sizes: { ...size.sizes },
+      function: fn,
+      role: fn === ev.primal ? 'primal' : 'derivative',
+      native: timing(native.timesNs, native.error),
+      difflab: {},
+    };
+    for (const backend of options.backends ?? (['interpret', 'compile'] as const))
+      m.difflab[backend] = timeDifflab(ev, workload, fn, backend, counts, golden);
+    out.push(m);
+  }
+  return out;
+}
+
+export interface NativeComparisonOptions {
+  /** The folder of the C++ binaries (already checked by {@link findNative}). */
+  dir: string;
+  quick?: boolean;
+  /** The evals to run (default: every eval of the sizes that has a binary in `dir`). */
+  evals?: readonly string[];
+  minRuns?: number;
+  minSeconds?: number;
+  backends?: readonly Backend[];
+  timeoutMs?: number;
+  /** Called before each workload. */
+  onWorkload?: (done: number, total: number, label: string) => void;
+  /** Called after each workload with what was measured so far (to save partial results). */
+  onMeasured?: (c: NativeComparison) => void;
+  signal?: AbortSignal;
+}
+
+/** Runs every workload of the chosen evals by the C++ reference and by difflab. */
+export async function runNativeComparison(options: NativeComparisonOptions): Promise<NativeComparison> {
+  const quick = options.quick ?? false;
+  const sizes = quick ? NATIVE_QUICK_SIZES : NATIVE_DEFAULT_SIZES;
+  const unknown = (options.evals ?? []).filter((e) => sizes[e] === undefined);
+  if (unknown.length > 0) {
+    throw new DifflabError(
+      'invalid-argument',
+      `no native workloads for ${unknown.join(', ')} (evals: ${Object.keys(sizes).join(', ')})`,
+    );
+  }
+  const evals = (options.evals ?? Object.keys(sizes)).filter((e) => isExecutable(join(options.dir, e)));
+  const backends = [...(options.backends ?? (['interpret', 'compile'] as const))];
+  const counts: RunCounts = {
+    minRuns: options.minRuns ?? 3,
+    minSeconds: options.minSeconds ?? (quick ? 0.2 : 1),
+  };
+  const c: NativeComparison = {
+    settings: { quick, ...counts, backends, evals, loadAverage: loadavg().map((x) => Number(x.toFixed(2))) },
+    measurements: [],
+  };
+  const work = evals.flatMap((e) => (sizes[e] ?? []).map((s) => ({ eval: e, sizes: s })));
+  for (const [i, size] of work.entries()) {
+    if (options.signal?.aborted) break;
+    options.onWorkload?.(i, work.length, `${size.eval} ${sizeLabel(size)}`);
+    c.measurements.push(
+      ...(await measureWorkload(options.dir, size, {
+        ...counts,
+        backends,
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      })),
+    );
+    options.onMeasured?.(c);
+  }
+  options.onWorkload?.(work.length, work.length, 'done');
+  return c;
+}
+
+/**
+ * The report's native section: the comparison when `dir` holds binaries, else undefined (and `onSkip` hears
+ * the one-line reason when a folder was given that holds none).
+ */
+export async function nativeSection(options: {
+  dir: string | undefined;
+  quick: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, label: string) => void;
+  onSkip?: (line: string) => void;
+}): Promise<NativeComparison | undefined> {
+  if (options.dir === undefined) return undefined;
+  const found = findNative(options.dir, Object.keys(NATIVE_DEFAULT_SIZES));
+  if ('skip' in found) {
+    options.onSkip?.(found.skip);
+    return undefined;
+  }
+  return runNativeComparison({
+    dir: found.dir,
+    quick: options.quick,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onWorkload: options.onProgress } : {}),
+  });
+}
