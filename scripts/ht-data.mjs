@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Writes GradBench's ht workloads as JSON Lines of evaluate messages (objective, then jacobian, per hand
+// file), read from a GradBench checkout's evals/ht/data, for `difflab gradbench run`. Needs `npm run build`.
+//
+// Usage: node scripts/ht-data.mjs <evals/ht/data> <simple|complicated> <small|big> <min> <max> [--trim]
+// --trim keeps only the vertices and triangles the correspondences use (the outputs are unchanged).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { htInput, trimHtInput } from '../dist/gradbench/index.js';
+
+const [root, variant, model, min, max, ...flags] = process.argv.slice(2);
+if (root === undefined || !['simple', 'complicated'].includes(variant) || !['small', 'big'].includes(model)) {
+  process.stderr.write(
+    'usage: node scripts/ht-data.mjs <data dir> <simple|complicated> <small|big> <min> <max> [--trim]\n',
+  );
+  process.exit(2);
+}
+const dir = join(root, `${variant}_${model}`);
+const read = (f) => readFileSync(join(dir, 'model', f), 'utf8');
+const files = { bones: read('bones.txt'), vertices: read('vertices.txt'), triangles: read('triangles.txt') };
+let id = 0;
+for (let i = Number(min); i <= Number(max); i++) {
+  const name = readdirSync(dir).find((f) => f.startsWith(`hand${i}_`) && f.endsWith('.txt'));
+  if (name === undefined) continue;
+  let input = htInput(files, readFileSync(join(dir, name), 'utf8'), variant === 'complicated');
+  if (flags.includes('--trim')) input = trimHtInput(input);
+  const description = `${variant}_${model}/${name.replace(/\.txt$/, '')}`;
+  for (const fn of ['objective', 'jacobian']) {
+    const message = {
+      id: id++,
+      kind: 'evaluate',
+      module: 'ht',
+      function: fn,
+      description,
+      input: { ...input, min_runs: 1, min_seconds: 0 },
+    };
+    process.stdout.write(`${JSON.stringify(message)}\n`);
+  }
+}
