@@ -335,7 +335,7 @@ function readInput(input: unknown): HtInput {
     }
     const out = new Float64Array(16 * bones);
     v.forEach((t, b) => {
-      matrix(t, `${what}[${b}]`, 4, 4).forEach((row, r) => out.set(row, 16 * b + 4 * r));
+      for (const [r, row] of matrix(t, `${what}[${b}]`, 4, 4).entries()) out.set(row, 16 * b + 4 * r);
     });
     return out;
   };
