@@ -2,8 +2,9 @@
 // Writes GradBench's ht workloads as JSON Lines of evaluate messages (objective, then jacobian, per hand
 // file), read from a GradBench checkout's evals/ht/data, for `difflab gradbench run`. Needs `npm run build`.
 //
-// Usage: node scripts/ht-data.mjs <evals/ht/data> <simple|complicated> <small|big> <min> <max> [--trim]
-// --trim keeps only the vertices and triangles the correspondences use (the outputs are unchanged).
+// Usage: node scripts/ht-data.mjs <evals/ht/data> <simple|complicated> <small|big> <min> <max> [--trim] [--first K]
+// --trim keeps only the vertices and triangles the correspondences use (the outputs are unchanged);
+// --first K keeps the first K correspondences only (a smaller workload of the same data).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { htInput, trimHtInput } from '../dist/gradbench/index.js';
@@ -11,7 +12,7 @@ import { htInput, trimHtInput } from '../dist/gradbench/index.js';
 const [root, variant, model, min, max, ...flags] = process.argv.slice(2);
 if (root === undefined || !['simple', 'complicated'].includes(variant) || !['small', 'big'].includes(model)) {
   process.stderr.write(
-    'usage: node scripts/ht-data.mjs <data dir> <simple|complicated> <small|big> <min> <max> [--trim]\n',
+    'usage: node scripts/ht-data.mjs <data dir> <simple|complicated> <small|big> <min> <max> [--trim] [--first K]\n',
   );
   process.exit(2);
 }
@@ -23,6 +24,16 @@ for (let i = Number(min); i <= Number(max); i++) {
   const name = readdirSync(dir).find((f) => f.startsWith(`hand${i}_`) && f.endsWith('.txt'));
   if (name === undefined) continue;
   let input = htInput(files, readFileSync(join(dir, name), 'utf8'), variant === 'complicated');
+  const k = flags.indexOf('--first');
+  if (k >= 0) {
+    const first = Number(flags[k + 1]);
+    const d = input.data;
+    input = {
+      ...input,
+      data: { ...d, correspondences: d.correspondences.slice(0, first), points: d.points.slice(0, first) },
+      us: input.us.slice(0, first),
+    };
+  }
   if (flags.includes('--trim')) input = trimHtInput(input);
   const description = `${variant}_${model}/${name.replace(/\.txt$/, '')}`;
   for (const fn of ['objective', 'jacobian']) {
