@@ -57,11 +57,13 @@ export interface HtWorkload {
   readonly complicated: boolean;
   /** All residuals as a program of θ. */
   readonly objective: Program<Float64Array>;
-  /** One correspondence's residual as a program of (u, θ, data). */
-  readonly residual: Program<Float64Array>;
-  /** The data inputs of each correspondence for `residual`, `dataWidth` per correspondence. */
+  /** Correspondence residuals as programs of (u, θ, data), one per set of bones that weight the vertices. */
+  readonly residuals: Program<Float64Array>[];
+  /** Each correspondence's program. */
+  readonly which: Int32Array;
+  /** Each correspondence's data inputs, `data[offsets[i]] .. data[offsets[i + 1] − 1]`. */
+  readonly offsets: Int32Array;
   readonly data: Float64Array;
-  readonly dataWidth: number;
 }
 
 /** θ has 26 entries: global rotation, translation, 4 angles per finger for 5 fingers. */
@@ -135,25 +137,33 @@ function poseParams(theta: readonly V[], bones: number): V[][] {
   return cols;
 }
 
-/** Rows 0–2 of each bone's transform A_b·B_b⁻¹ (12 values per bone): what skins a vertex. */
-function boneTransforms(theta: readonly V[], m: HtInput): V[][] {
+/**
+ * Rows 0–2 of the transform A_b·B_b⁻¹ (12 values) of each bone of `bones`: what skins a vertex. Only those
+ * bones' absolutes and their ancestors' are built.
+ */
+function boneTransforms(theta: readonly V[], m: HtInput, bones: readonly number[]): V[][] {
   const cols = poseParams(theta, m.bones);
-  const absolutes: V[][] = [];
-  const out: V[][] = [];
-  for (let b = 0; b < m.bones; b++) {
-    // The angles' order in a column is x, z, y.
-    const [ax, az, ay] = cols[b + 3] as V[];
-    const r = eulerRotation(ax as V, ay as V, az as V);
-    const tr: V[] = [...r.slice(0, 3), 0, ...r.slice(3, 6), 0, ...r.slice(6, 9), 0, 0, 0, 0, 1];
-    const base = Array.from(m.baseRelatives.subarray(16 * b, 16 * b + 16));
-    const relative = matMul(base, tr, 4, 4, 4);
-    const parent = m.parents[b] as number;
-    const absolute = parent < 0 ? relative : matMul(absolutes[parent] as V[], relative, 4, 4, 4);
-    absolutes.push(absolute);
+  const absolutes: (V[] | undefined)[] = new Array(m.bones);
+  const absolute = (bone: number): V[] => {
+    // The chain from the first ancestor already built (parents come before their children).
+    const chain: number[] = [];
+    for (let b = bone; b >= 0 && absolutes[b] === undefined; b = m.parents[b] as number) chain.push(b);
+    for (const b of chain.reverse()) {
+      // The angles' order in a column is x, z, y.
+      const [ax, az, ay] = cols[b + 3] as V[];
+      const r = eulerRotation(ax as V, ay as V, az as V);
+      const tr: V[] = [...r.slice(0, 3), 0, ...r.slice(3, 6), 0, ...r.slice(6, 9), 0, 0, 0, 0, 1];
+      const base = Array.from(m.baseRelatives.subarray(16 * b, 16 * b + 16));
+      const relative = matMul(base, tr, 4, 4, 4);
+      const parent = m.parents[b] as number;
+      absolutes[b] = parent < 0 ? relative : matMul(absolutes[parent] as V[], relative, 4, 4, 4);
+    }
+    return absolutes[bone] as V[];
+  };
+  return bones.map((b) => {
     const inverse = Array.from(m.inverseBaseAbsolutes.subarray(16 * b, 16 * b + 16));
-    out.push(matMul(absolute.slice(0, 12), inverse, 3, 4, 4));
-  }
-  return out;
+    return matMul(absolute(b).slice(0, 12), inverse, 3, 4, 4);
+  });
 }
 
 /** The global rotation of the angle-axis θ₀..₂, identity below norm 10⁻⁴ (decided on the values). */
@@ -187,9 +197,10 @@ interface Pose {
   translation: V[];
 }
 
-function pose(theta: readonly V[], at: Float64Array, m: HtInput): Pose {
+/** The pose of the bones `bones` (a vertex's weights on the others are 0). */
+function pose(theta: readonly V[], at: Float64Array, m: HtInput, bones: readonly number[]): Pose {
   return {
-    transforms: boneTransforms(theta, m),
+    transforms: boneTransforms(theta, m, bones),
     rotation: globalRotation(theta, at),
     translation: theta.slice(3, 6),
   };
@@ -212,10 +223,10 @@ function posedVertex(P: Pose, p: readonly V[], w: readonly V[], mirrored: boolea
 
 /**
  * One correspondence's residual from its data values `d`: the point (3), then per vertex (1 or 3) the base
- * position (4) and the weights (B); `u` the barycentric coordinates (complicated) or undefined.
+ * position (4) and the weights on the pose's bones; `u` the barycentric coordinates (complicated) or undefined.
  */
 function residual(P: Pose, d: readonly V[], u: readonly V[] | undefined, m: HtInput): V[] {
-  const per = 4 + m.bones;
+  const per = 4 + P.transforms.length;
   const vertex = (k: number) =>
     posedVertex(P, d.slice(3 + per * k, 7 + per * k), d.slice(7 + per * k, 3 + per * (k + 1)), m.isMirrored);
   let model: V[];
@@ -231,55 +242,107 @@ function residual(P: Pose, d: readonly V[], u: readonly V[] | undefined, m: HtIn
 
 const asExpr = (v: V): Expr => (isNum(v) ? constant(v) : v);
 
-/** Each correspondence's data values (point, then each vertex's base position and weights), flat. */
-function correspondenceData(m: HtInput, complicated: boolean): { data: Float64Array; width: number } {
-  const nv = complicated ? 3 : 1;
-  const per = 4 + m.bones;
-  const width = 3 + nv * per;
-  const c = m.correspondences.length;
-  const data = new Float64Array(c * width);
-  for (let i = 0; i < c; i++) {
-    const row = i * width;
-    data.set(m.points.subarray(3 * i, 3 * i + 3), row);
-    const target = m.correspondences[i] as number;
-    for (let k = 0; k < nv; k++) {
-      const v = complicated ? (m.triangles[3 * target + k] as number) : target;
-      data.set(m.basePositions.subarray(4 * v, 4 * v + 4), row + 3 + per * k);
-      data.set(m.weights.subarray(m.bones * v, m.bones * (v + 1)), row + 7 + per * k);
-    }
-  }
-  return { data, width };
+/** The vertices of correspondence i: its vertex (simple) or its triangle's three (complicated). */
+function verticesOf(m: HtInput, complicated: boolean, i: number): number[] {
+  const target = m.correspondences[i] as number;
+  if (!complicated) return [target];
+  return [0, 1, 2].map((k) => m.triangles[3 * target + k] as number);
 }
 
+/** The bones with a non-zero weight on any of the vertices, in order. */
+function bonesOf(m: HtInput, vertices: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < m.bones; b++) {
+    if (vertices.some((v) => m.weights[m.bones * v + b] !== 0)) out.push(b);
+  }
+  return out;
+}
+
+/** Writes correspondence i's data values at `at`: the point, then per vertex its base position and weights. */
+function writeData(
+  m: HtInput,
+  i: number,
+  vertices: readonly number[],
+  bones: readonly number[],
+  out: Float64Array,
+  at: number,
+) {
+  out.set(m.points.subarray(3 * i, 3 * i + 3), at);
+  let k = at + 3;
+  for (const v of vertices) {
+    out.set(m.basePositions.subarray(4 * v, 4 * v + 4), k);
+    k += 4;
+    for (const b of bones) out[k++] = m.weights[m.bones * v + b] as number;
+  }
+}
+
+const dataWidth = (vertices: number, bones: number) => 3 + vertices * (4 + bones);
+
+/** The objective: θ the variables; each scan row is a correspondence's data (every bone), then its u. */
+function objectiveProgram(m: HtInput, complicated: boolean): Program<Float64Array> {
+  const c = m.correspondences.length;
+  const all = Array.from({ length: m.bones }, (_, b) => b);
+  const width = dataWidth(complicated ? 3 : 1, m.bones);
+  const uw = complicated ? 2 : 0;
+  const rows = new Float64Array(c * (width + uw));
+  for (let i = 0; i < c; i++) {
+    writeData(m, i, verticesOf(m, complicated, i), all, rows, i * (width + uw));
+    if (complicated) rows.set(m.us.subarray(2 * i, 2 * i + 2), i * (width + uw) + width);
+  }
+  const theta = variables('theta', THETA);
+  const P = pose(theta, m.theta, m, all);
+  // The carry is unused: a scan is the loop whose iterations give outputs of their own.
+  const { out } = scan(constant(0), { data: rows, width: width + uw }, (carry, row) => ({
+    carry,
+    out: residual(P, row, complicated ? row.slice(width) : undefined, m).map(asExpr),
+  }));
+  return program(out.flat(), { variables: theta });
+}
+
+/** One correspondence's residual as a program of u (complicated), θ and its data, posing only `bones`. */
+function residualProgram(m: HtInput, complicated: boolean, bones: readonly number[]): Program<Float64Array> {
+  const u = complicated ? variables('u', 2) : [];
+  const theta = variables('t', THETA);
+  const d = variables('d', dataWidth(complicated ? 3 : 1, bones.length));
+  const r = residual(pose(theta, m.theta, m, bones), d, complicated ? u : undefined, m).map(asExpr);
+  return program(r, { variables: [...u, ...theta, ...d] });
+}
+
+/**
+ * The workload. A correspondence's residual depends only on the bones weighting its vertices and their
+ * ancestors, so each correspondence's program poses those alone (one program per set of bones; the objective's
+ * loop body, the same for every correspondence, poses them all).
+ */
 function build(m: HtInput): HtWorkload {
   const complicated = m.us.length > 0;
-  const { data, width } = correspondenceData(m, complicated);
   const c = m.correspondences.length;
   return withGraph(() => {
-    // The objective: θ the variables; each scan row is a correspondence's data, then its u (data here).
-    const theta = variables('theta', THETA);
-    const P = pose(theta, m.theta, m);
-    const uw = complicated ? 2 : 0;
-    const rows = new Float64Array(c * (width + uw));
+    const objective = objectiveProgram(m, complicated);
+    const residuals: Program<Float64Array>[] = [];
+    const byBones = new Map<string, number>();
+    const which = new Int32Array(c);
+    const offsets = new Int32Array(c + 1);
+    const vertices: number[][] = [];
+    const bones: number[][] = [];
     for (let i = 0; i < c; i++) {
-      rows.set(data.subarray(i * width, (i + 1) * width), i * (width + uw));
-      if (complicated) rows.set(m.us.subarray(2 * i, 2 * i + 2), i * (width + uw) + width);
+      const vs = verticesOf(m, complicated, i);
+      const bs = bonesOf(m, vs);
+      const key = bs.join(',');
+      let k = byBones.get(key);
+      if (k === undefined) {
+        k = residuals.length;
+        byBones.set(key, k);
+        residuals.push(residualProgram(m, complicated, bs));
+      }
+      which[i] = k;
+      offsets[i + 1] = (offsets[i] as number) + dataWidth(vs.length, bs.length);
+      vertices.push(vs);
+      bones.push(bs);
     }
-    // The carry is unused: a scan is the loop whose iterations give outputs of their own.
-    const { out } = scan(constant(0), { data: rows, width: width + uw }, (carry, row) => ({
-      carry,
-      out: residual(P, row, complicated ? row.slice(width) : undefined, m).map(asExpr),
-    }));
-    const objective = program(out.flat(), { variables: theta });
-
-    // One correspondence: inputs u (complicated), θ, then its data.
-    const u = complicated ? variables('u', 2) : [];
-    const theta1 = variables('t', THETA);
-    const d = variables('d', width);
-    const P1 = pose(theta1, m.theta, m);
-    const r = residual(P1, d, complicated ? u : undefined, m).map(asExpr);
-    const residualProgram = program(r, { variables: [...u, ...theta1, ...d] });
-    return { input: m, complicated, objective, residual: residualProgram, data, dataWidth: width };
+    const data = new Float64Array(offsets[c] as number);
+    for (let i = 0; i < c; i++)
+      writeData(m, i, vertices[i] as number[], bones[i] as number[], data, offsets[i] as number);
+    return { input: m, complicated, objective, residuals, which, offsets, data };
   });
 }
 
@@ -291,12 +354,18 @@ function jacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array {
   const c = m.correspondences.length;
   const nc = columns(w);
   const out = new Float64Array(3 * c * nc);
-  const at = new Float64Array(nc + w.dataWidth);
-  at.set(m.theta, nc - THETA);
+  // One point per program (their data widths differ), θ in place.
+  const points = w.residuals.map((f) => {
+    const at = new Float64Array(f.variables.length);
+    at.set(m.theta, nc - THETA);
+    return at;
+  });
   for (let i = 0; i < c; i++) {
+    const k = w.which[i] as number;
+    const at = points[k] as Float64Array;
     if (w.complicated) at.set(m.us.subarray(2 * i, 2 * i + 2), 0);
-    at.set(w.data.subarray(i * w.dataWidth, (i + 1) * w.dataWidth), nc);
-    const J = engine.jacobian(w.residual, at);
+    at.set(w.data.subarray(w.offsets[i] as number, w.offsets[i + 1] as number), nc);
+    const J = engine.jacobian(w.residuals[k] as Program<Float64Array>, at);
     for (let r = 0; r < 3; r++) out.set((J[r] as Float64Array).subarray(0, nc), (3 * i + r) * nc);
   }
   return out;
@@ -398,8 +467,8 @@ function flat(rows: readonly Float64Array[], width: number): Float64Array {
   return out;
 }
 
-/** Operations of one pose (B bones' transforms, about 300 each) and of one posed vertex (about 27 per bone). */
-const poseOps = (bones: number) => 300 * bones;
+/** Operations of one pose (B bones' transforms, about 105 each) and of one posed vertex (about 27 per bone). */
+const poseOps = (bones: number) => 105 * bones;
 const vertexOps = (bones: number) => 27 * bones + 20;
 
 export const ht: GradbenchEval<HtInput, HtWorkload> = {
@@ -409,8 +478,9 @@ export const ht: GradbenchEval<HtInput, HtWorkload> = {
   derivatives: ['jacobian'],
   nested: false,
   read: readInput,
-  // The per-correspondence program (a pose and 1 or 3 vertices), run once per correspondence; built: it, the
-  // objective's pose and scan body; data: the correspondences' rows (twice) and the Jacobian.
+  // The per-correspondence program at most (a pose of every bone and 1 or 3 vertices), run once per
+  // correspondence; built: it and the objective's pose and scan body; data: the correspondences' rows (twice)
+  // and the Jacobian.
   estimate: (m) => {
     const c = m.correspondences.length;
     const nv = m.us.length > 0 ? 3 : 1;
@@ -427,13 +497,23 @@ export const ht: GradbenchEval<HtInput, HtWorkload> = {
     };
   },
   prepare: build,
+  // The mean correspondence program (each correspondence runs its own), all of them and the objective built.
   cost(w) {
+    let nodes = 0;
+    let edges = 0;
+    for (const k of w.which) {
+      const cost = programCost(w.residuals[k] as Program);
+      nodes += cost.nodes;
+      edges += cost.edges;
+    }
+    const c = w.which.length;
     return {
-      ...programCost(w.residual),
-      built: programCost(w.objective).nodes + programCost(w.residual).nodes,
-      inputs: w.residual.variables.length,
+      nodes: Math.ceil(nodes / c),
+      edges: Math.ceil(edges / c),
+      built: w.residuals.reduce((s, f) => s + f.size, w.objective.size),
+      inputs: Math.max(...w.residuals.map((f) => f.variables.length)),
       outputs: 3,
-      evaluations: w.input.correspondences.length,
+      evaluations: c,
     };
   },
   run(fn, w, engine) {
