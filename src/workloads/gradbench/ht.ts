@@ -14,7 +14,8 @@
  * point, u, each vertex's base position and weights) gives every residual. The Jacobian (3c rows; columns
  * ∂/∂u_i0, ∂/∂u_i1 of the row's own u in the complicated variant, then ∂/∂θ) is dense in θ: it is taken per
  * correspondence, like ba's per-observation blocks, of a program of (u_i, θ) and the correspondence's data
- * (inputs whose columns are dropped), which poses the hand again.
+ * (inputs whose columns are dropped) that poses again only the bones weighting its vertices, with their
+ * ancestors (a few of the 22, so a few hundred operations).
  */
 import { programCost } from '../../ir/differentiator.js';
 import { DifflabError } from '../../ir/errors.js';
@@ -89,7 +90,13 @@ function add(a: V, b: V): V {
   return isNum(a) ? (b as Expr).add(a) : a.add(b);
 }
 const neg = (a: V): V => (isNum(a) ? -a : a.neg());
-const sub = (a: V, b: V): V => add(a, neg(b));
+/** a − b, folding numbers and zeros. */
+function sub(a: V, b: V): V {
+  if (isNum(a) && isNum(b)) return a - b;
+  if (b === 0) return a;
+  if (a === 0) return neg(b);
+  return isNum(a) ? constant(a).sub(b) : a.sub(b);
+}
 const cos = (a: V): V => (isNum(a) ? Math.cos(a) : a.cos());
 const sin = (a: V): V => (isNum(a) ? Math.sin(a) : a.sin());
 
