@@ -10,8 +10,8 @@
  * Σ_b w_b·(A_b·B_b⁻¹·p) (rows 0–2, B_b⁻¹ the inverse base absolute), mirrored in x when the model says so, then
  * rotated by the global rotation (identity when ‖θ₀..₂‖ < 10⁻⁴, decided on the values) and translated.
  *
- * The objective is one program of θ: the pose is computed once and a scan over the correspondences (data rows:
- * point, u, each vertex's base position and weights) gives every residual. The Jacobian (3c rows; columns
+ * The objective is one program of θ: the pose is computed once and scans over the correspondences (data rows:
+ * point, each vertex's base position and weights, u) give every residual. The Jacobian (3c rows; columns
  * ∂/∂u_i0, ∂/∂u_i1 of the row's own u in the complicated variant, then ∂/∂θ) is dense in θ: it is taken per
  * correspondence, like ba's per-observation blocks, of a program of (u_i, θ) and the correspondence's data
  * (inputs whose columns are dropped) that poses again only the bones weighting its vertices, with their
@@ -285,25 +285,71 @@ function writeData(
 
 const dataWidth = (vertices: number, bones: number) => 3 + vertices * (4 + bones);
 
-/** The objective: θ the variables; each scan row is a correspondence's data (every bone), then its u. */
-function objectiveProgram(m: HtInput, complicated: boolean): Program<Float64Array> {
+/** The correspondences grouped by the set of bones that weight their vertices. */
+interface Groups {
+  /** Each group's bones, in order. */
+  bones: number[][];
+  /** Each correspondence's group. */
+  which: Int32Array;
+  /** Each correspondence's vertices. */
+  vertices: number[][];
+}
+
+function groupByBones(m: HtInput, complicated: boolean): Groups {
   const c = m.correspondences.length;
-  const all = Array.from({ length: m.bones }, (_, b) => b);
-  const width = dataWidth(complicated ? 3 : 1, m.bones);
-  const uw = complicated ? 2 : 0;
-  const rows = new Float64Array(c * (width + uw));
+  const byKey = new Map<string, number>();
+  const groups: Groups = { bones: [], which: new Int32Array(c), vertices: [] };
   for (let i = 0; i < c; i++) {
-    writeData(m, i, verticesOf(m, complicated, i), all, rows, i * (width + uw));
-    if (complicated) rows.set(m.us.subarray(2 * i, 2 * i + 2), i * (width + uw) + width);
+    const vs = verticesOf(m, complicated, i);
+    const bs = bonesOf(m, vs);
+    const key = bs.join(',');
+    let k = byKey.get(key);
+    if (k === undefined) {
+      k = groups.bones.length;
+      byKey.set(key, k);
+      groups.bones.push(bs);
+    }
+    groups.which[i] = k;
+    groups.vertices.push(vs);
   }
+  return groups;
+}
+
+/**
+ * The objective: θ the variables, every bone posed once, then per group of correspondences a scan whose rows
+ * are their data (the weights on the group's bones only), then u; the residuals in correspondence order.
+ */
+function objectiveProgram(m: HtInput, complicated: boolean, groups: Groups): Program<Float64Array> {
+  const c = m.correspondences.length;
   const theta = variables('theta', THETA);
-  const P = pose(theta, m.theta, m, all);
-  // The carry is unused: a scan is the loop whose iterations give outputs of their own.
-  const { out } = scan(constant(0), { data: rows, width: width + uw }, (carry, row) => ({
-    carry,
-    out: residual(P, row, complicated ? row.slice(width) : undefined, m).map(asExpr),
-  }));
-  return program(out.flat(), { variables: theta });
+  const P = pose(
+    theta,
+    m.theta,
+    m,
+    Array.from({ length: m.bones }, (_, b) => b),
+  );
+  const uw = complicated ? 2 : 0;
+  const outs: Expr[] = new Array(3 * c);
+  for (const [g, bones] of groups.bones.entries()) {
+    const members: number[] = [];
+    for (let i = 0; i < c; i++) if (groups.which[i] === g) members.push(i);
+    const width = dataWidth(complicated ? 3 : 1, bones.length);
+    const rows = new Float64Array(members.length * (width + uw));
+    for (const [j, i] of members.entries()) {
+      writeData(m, i, groups.vertices[i] as number[], bones, rows, j * (width + uw));
+      if (complicated) rows.set(m.us.subarray(2 * i, 2 * i + 2), j * (width + uw) + width);
+    }
+    const Pg: Pose = { ...P, transforms: bones.map((b) => P.transforms[b] as V[]) };
+    // The carry is unused: a scan is the loop whose iterations give outputs of their own.
+    const { out } = scan(constant(0), { data: rows, width: width + uw }, (carry, row) => ({
+      carry,
+      out: residual(Pg, row, complicated ? row.slice(width) : undefined, m).map(asExpr),
+    }));
+    for (const [j, i] of members.entries()) {
+      for (let r = 0; r < 3; r++) outs[3 * i + r] = (out[j] as Expr[])[r] as Expr;
+    }
+  }
+  return program(outs, { variables: theta });
 }
 
 /** One correspondence's residual as a program of u (complicated), θ and its data, posing only `bones`. */
@@ -316,40 +362,29 @@ function residualProgram(m: HtInput, complicated: boolean, bones: readonly numbe
 }
 
 /**
- * The workload. A correspondence's residual depends only on the bones weighting its vertices and their
- * ancestors, so each correspondence's program poses those alone (one program per set of bones; the objective's
- * loop body, the same for every correspondence, poses them all).
+ * The workload. A correspondence's residual depends only on the bones weighting its vertices (and, through
+ * them, their ancestors), so the correspondences are grouped by that set of bones: the objective runs one loop
+ * per group, whose body skins with those bones alone, and each group has its Jacobian program, which poses
+ * those bones and their ancestors alone.
  */
 function build(m: HtInput): HtWorkload {
   const complicated = m.us.length > 0;
   const c = m.correspondences.length;
+  const groups = groupByBones(m, complicated);
   return withGraph(() => {
-    const objective = objectiveProgram(m, complicated);
-    const residuals: Program<Float64Array>[] = [];
-    const byBones = new Map<string, number>();
-    const which = new Int32Array(c);
+    const objective = objectiveProgram(m, complicated, groups);
+    const residuals = groups.bones.map((bones) => residualProgram(m, complicated, bones));
     const offsets = new Int32Array(c + 1);
-    const vertices: number[][] = [];
-    const bones: number[][] = [];
     for (let i = 0; i < c; i++) {
-      const vs = verticesOf(m, complicated, i);
-      const bs = bonesOf(m, vs);
-      const key = bs.join(',');
-      let k = byBones.get(key);
-      if (k === undefined) {
-        k = residuals.length;
-        byBones.set(key, k);
-        residuals.push(residualProgram(m, complicated, bs));
-      }
-      which[i] = k;
-      offsets[i + 1] = (offsets[i] as number) + dataWidth(vs.length, bs.length);
-      vertices.push(vs);
-      bones.push(bs);
+      const nb = (groups.bones[groups.which[i] as number] as number[]).length;
+      offsets[i + 1] = (offsets[i] as number) + dataWidth(complicated ? 3 : 1, nb);
     }
     const data = new Float64Array(offsets[c] as number);
-    for (let i = 0; i < c; i++)
-      writeData(m, i, vertices[i] as number[], bones[i] as number[], data, offsets[i] as number);
-    return { input: m, complicated, objective, residuals, which, offsets, data };
+    for (let i = 0; i < c; i++) {
+      const bones = groups.bones[groups.which[i] as number] as number[];
+      writeData(m, i, groups.vertices[i] as number[], bones, data, offsets[i] as number);
+    }
+    return { input: m, complicated, objective, residuals, which: groups.which, offsets, data };
   });
 }
 
