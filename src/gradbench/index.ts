@@ -13,6 +13,7 @@ export {
 export { derivativeEngine, type EngineOptions } from './engine.js';
 export { type Fixture, type FixtureRound, parseFixture } from './fixture.js';
 export { type GeneratedSize, generatedFixture, generateInput, sizeLabel } from './generate.js';
+export { type HandModelText, type HtJson, htInput, trimHtInput } from './ht-data.js';
 export { DEFAULT_LIMITS, derivativeWork, type Limits, refuseBuild, refuseMethod } from './limits.js';
 export { odeRk4Gradient, strictReference } from './references.js';
 export { type RoundResult, type RunOptions, type RunResult, runFixture, type WorkloadRow } from './runner.js';

@@ -1,0 +1,569 @@
+/**
+ * GradBench ht: hand tracking (ADBench HT). A skinned hand model (bones with base transforms, vertices with
+ * one weight per bone) is posed by 26 parameters θ: a global rotation (angle-axis), a translation and 20
+ * finger angles. Each correspondence i pairs a data point with a model vertex (simple variant) or with a point
+ * of a model triangle at barycentric coordinates u_i (complicated variant, `us` not empty); its residual is
+ * the data point minus the posed model point, 3 numbers.
+ *
+ * Posing, as GradBench's reference does it: bone b's relative transform is its base relative times a rotation
+ * R = Rz·Ry·Rx of its Euler angles; absolutes chain the relatives from the root; a vertex is
+ * Σ_b w_b·(A_b·B_b⁻¹·p) (rows 0–2, B_b⁻¹ the inverse base absolute), mirrored in x when the model says so, then
+ * rotated by the global rotation (identity when ‖θ₀..₂‖ < 10⁻⁴, decided on the values) and translated.
+ *
+ * The objective is one program of θ: the pose is computed once and scans over the correspondences (data rows:
+ * point, each vertex's base position and weights, u) give every residual. The Jacobian (3c rows; columns
+ * ∂/∂u_i0, ∂/∂u_i1 of the row's own u in the complicated variant, then ∂/∂θ) is dense in θ: it is taken per
+ * correspondence, like ba's per-observation blocks, of a program of (u_i, θ) and the correspondence's data
+ * (inputs whose columns are dropped) that poses again only the bones weighting its vertices, with their
+ * ancestors (a few of the 22, so a few hundred operations).
+ */
+import { programCost } from '../../ir/differentiator.js';
+import { DifflabError } from '../../ir/errors.js';
+import { constant, type Expr, withGraph } from '../../ir/graph.js';
+import { scan } from '../../ir/loop.js';
+import { type Program, program } from '../../ir/program.js';
+import { finite, int, jsonRows, matrix, objectInput, vector } from './input.js';
+import { variables } from './scalar.js';
+import type { DerivativeEngine, GradbenchEval } from './types.js';
+
+/** The model and data, flattened: matrices row-major. */
+export interface HtInput {
+  theta: Float64Array;
+  /** Number of bones B. */
+  bones: number;
+  /** Each bone's parent (−1 for a root), always an earlier bone. */
+  parents: Int32Array;
+  /** B 4×4 base relative transforms, row-major, 16 per bone. */
+  baseRelatives: Float64Array;
+  /** B 4×4 inverse base absolute transforms, row-major. */
+  inverseBaseAbsolutes: Float64Array;
+  /** Homogeneous base positions, 4 per vertex. */
+  basePositions: Float64Array;
+  /** Weights, B per vertex. */
+  weights: Float64Array;
+  vertices: number;
+  /** Vertex indices, 3 per triangle. */
+  triangles: Int32Array;
+  isMirrored: boolean;
+  /** A vertex (simple) or a triangle (complicated) per correspondence. */
+  correspondences: Int32Array;
+  /** Data points, 3 per correspondence. */
+  points: Float64Array;
+  /** Barycentric coordinates, 2 per correspondence; empty in the simple variant. */
+  us: Float64Array;
+}
+
+export interface HtWorkload {
+  readonly input: HtInput;
+  readonly complicated: boolean;
+  /** All residuals as a program of θ. */
+  readonly objective: Program<Float64Array>;
+  /** Correspondence residuals as programs of (u, θ, data), one per set of bones that weight the vertices. */
+  readonly residuals: Program<Float64Array>[];
+  /** Each correspondence's program. */
+  readonly which: Int32Array;
+  /** Each correspondence's data inputs, `data[offsets[i]] .. data[offsets[i + 1] − 1]`. */
+  readonly offsets: Int32Array;
+  readonly data: Float64Array;
+}
+
+/** θ has 26 entries: global rotation, translation, 4 angles per finger for 5 fingers. */
+const THETA = 26;
+
+/** A value of the pose: an expression, or a number known when the program is built (folded away). */
+type V = Expr | number;
+
+const isNum = (a: V): a is number => typeof a === 'number';
+/** a·b, folding numbers, zeros and ones (the pose's transforms are mostly constant 0s and 1s). */
+function mul(a: V, b: V): V {
+  if (isNum(a) && isNum(b)) return a * b;
+  if (a === 0 || b === 0) return 0;
+  if (a === 1) return b;
+  if (b === 1) return a;
+  return isNum(a) ? (b as Expr).mul(a) : a.mul(b);
+}
+/** a + b, folding numbers and zeros. */
+function add(a: V, b: V): V {
+  if (isNum(a) && isNum(b)) return a + b;
+  if (a === 0) return b;
+  if (b === 0) return a;
+  return isNum(a) ? (b as Expr).add(a) : a.add(b);
+}
+const neg = (a: V): V => (isNum(a) ? -a : a.neg());
+/** a − b, folding numbers and zeros. */
+function sub(a: V, b: V): V {
+  if (isNum(a) && isNum(b)) return a - b;
+  if (b === 0) return a;
+  if (a === 0) return neg(b);
+  return isNum(a) ? constant(a).sub(b) : a.sub(b);
+}
+const cos = (a: V): V => (isNum(a) ? Math.cos(a) : a.cos());
+const sin = (a: V): V => (isNum(a) ? Math.sin(a) : a.sin());
+
+/** The product of an r×k and a k×c matrix, row-major; sums in k order, as the reference does. */
+function matMul(a: readonly V[], b: readonly V[], r: number, k: number, c: number): V[] {
+  const out: V[] = [];
+  for (let i = 0; i < r; i++) {
+    for (let j = 0; j < c; j++) {
+      let s = mul(a[i * k] as V, b[j] as V);
+      for (let t = 1; t < k; t++) s = add(s, mul(a[i * k + t] as V, b[t * c + j] as V));
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** The rotation Rz·Ry·Rx of Euler angles (x, y, z), 3×3 row-major. */
+function eulerRotation(tx: V, ty: V, tz: V): V[] {
+  const [cx, sx, cy, sy, cz, sz] = [cos(tx), sin(tx), cos(ty), sin(ty), cos(tz), sin(tz)];
+  const rx: V[] = [1, 0, 0, 0, cx, neg(sx), 0, sx, cx];
+  const ry: V[] = [cy, 0, sy, 0, 1, 0, neg(sy), 0, cy];
+  const rz: V[] = [cz, neg(sz), 0, sz, cz, 0, 0, 0, 1];
+  return matMul(matMul(rz, ry, 3, 3, 3), rx, 3, 3, 3);
+}
+
+/** The 3 × (B + 3) pose parameters of θ: rotation, scale (1), translation, then each bone's Euler angles. */
+function poseParams(theta: readonly V[], bones: number): V[][] {
+  const cols: V[][] = Array.from({ length: bones + 3 }, () => [0, 0, 0]);
+  cols[0] = theta.slice(0, 3);
+  cols[1] = [1, 1, 1];
+  cols[2] = theta.slice(3, 6);
+  // Five fingers of three bones each from column 5, one column skipped after each finger; the first bone of a
+  // finger has two angles (x and the second row), the others one.
+  let t = 6;
+  let col = 5;
+  for (let finger = 0; finger < 5; finger++) {
+    for (let j = 0; j < 3; j++) {
+      const c = cols[col] as V[];
+      c[0] = theta[t++] as V;
+      if (j === 0) c[1] = theta[t++] as V;
+      col++;
+    }
+    col++;
+  }
+  return cols;
+}
+
+/**
+ * Rows 0–2 of the transform A_b·B_b⁻¹ (12 values) of each bone of `bones`: what skins a vertex. Only those
+ * bones' absolutes and their ancestors' are built.
+ */
+function boneTransforms(theta: readonly V[], m: HtInput, bones: readonly number[]): V[][] {
+  const cols = poseParams(theta, m.bones);
+  const absolutes: (V[] | undefined)[] = new Array(m.bones);
+  const absolute = (bone: number): V[] => {
+    // The chain from the first ancestor already built (parents come before their children).
+    const chain: number[] = [];
+    for (let b = bone; b >= 0 && absolutes[b] === undefined; b = m.parents[b] as number) chain.push(b);
+    for (const b of chain.reverse()) {
+      // The angles' order in a column is x, z, y.
+      const [ax, az, ay] = cols[b + 3] as V[];
+      const r = eulerRotation(ax as V, ay as V, az as V);
+      const tr: V[] = [...r.slice(0, 3), 0, ...r.slice(3, 6), 0, ...r.slice(6, 9), 0, 0, 0, 0, 1];
+      const base = Array.from(m.baseRelatives.subarray(16 * b, 16 * b + 16));
+      const relative = matMul(base, tr, 4, 4, 4);
+      const parent = m.parents[b] as number;
+      absolutes[b] = parent < 0 ? relative : matMul(absolutes[parent] as V[], relative, 4, 4, 4);
+    }
+    return absolutes[bone] as V[];
+  };
+  return bones.map((b) => {
+    const inverse = Array.from(m.inverseBaseAbsolutes.subarray(16 * b, 16 * b + 16));
+    return matMul(absolute(b).slice(0, 12), inverse, 3, 4, 4);
+  });
+}
+
+/** The global rotation of the angle-axis θ₀..₂, identity below norm 10⁻⁴ (decided on the values). */
+function globalRotation(theta: readonly V[], at: Float64Array): V[] {
+  const n2 = (at[0] as number) ** 2 + (at[1] as number) ** 2 + (at[2] as number) ** 2;
+  if (Math.sqrt(n2) < 1e-4) return [1, 0, 0, 0, 1, 0, 0, 0, 1];
+  const [a0, a1, a2] = theta as [Expr, Expr, Expr];
+  const norm = a0.mul(a0).add(a1.mul(a1)).add(a2.mul(a2)).sqrt();
+  const [x, y, z] = [a0.div(norm), a1.div(norm), a2.div(norm)];
+  const s = norm.sin();
+  const c = norm.cos();
+  const oc = constant(1).sub(c);
+  const diag = (v: Expr) => v.mul(v).add(constant(1).sub(v.mul(v)).mul(c));
+  return [
+    diag(x),
+    x.mul(y).mul(oc).sub(z.mul(s)),
+    x.mul(z).mul(oc).add(y.mul(s)),
+    x.mul(y).mul(oc).add(z.mul(s)),
+    diag(y),
+    y.mul(z).mul(oc).sub(x.mul(s)),
+    x.mul(z).mul(oc).sub(y.mul(s)),
+    z.mul(y).mul(oc).add(x.mul(s)),
+    diag(z),
+  ];
+}
+
+/** The pose: each bone's skinning transform, the global rotation and the translation. */
+interface Pose {
+  transforms: V[][];
+  rotation: V[];
+  translation: V[];
+}
+
+/** The pose of the bones `bones` (a vertex's weights on the others are 0). */
+function pose(theta: readonly V[], at: Float64Array, m: HtInput, bones: readonly number[]): Pose {
+  return {
+    transforms: boneTransforms(theta, m, bones),
+    rotation: globalRotation(theta, at),
+    translation: theta.slice(3, 6),
+  };
+}
+
+/** A posed vertex from its base position p (4) and weights w (B): skinned, mirrored, rotated, translated. */
+function posedVertex(P: Pose, p: readonly V[], w: readonly V[], mirrored: boolean): V[] {
+  const skinned: V[] = [0, 0, 0];
+  for (const [b, T] of P.transforms.entries()) {
+    for (let r = 0; r < 3; r++) {
+      let s = mul(T[4 * r] as V, p[0] as V);
+      for (let k = 1; k < 4; k++) s = add(s, mul(T[4 * r + k] as V, p[k] as V));
+      skinned[r] = add(skinned[r] as V, mul(s, w[b] as V));
+    }
+  }
+  if (mirrored) skinned[0] = neg(skinned[0] as V);
+  const rotated = matMul(P.rotation, skinned, 3, 3, 1);
+  return rotated.map((v, r) => add(v, P.translation[r] as V));
+}
+
+/**
+ * One correspondence's residual from its data values `d`: the point (3), then per vertex (1 or 3) the base
+ * position (4) and the weights on the pose's bones; `u` the barycentric coordinates (complicated) or undefined.
+ */
+function residual(P: Pose, d: readonly V[], u: readonly V[] | undefined, m: HtInput): V[] {
+  const per = 4 + P.transforms.length;
+  const vertex = (k: number) =>
+    posedVertex(P, d.slice(3 + per * k, 7 + per * k), d.slice(7 + per * k, 3 + per * (k + 1)), m.isMirrored);
+  let model: V[];
+  if (u === undefined) model = vertex(0);
+  else {
+    const [va, vb, vc] = [vertex(0), vertex(1), vertex(2)];
+    const [u0, u1] = u as [V, V];
+    const u2 = sub(sub(1, u0), u1);
+    model = [0, 1, 2].map((j) => add(add(mul(u0, va[j] as V), mul(u1, vb[j] as V)), mul(u2, vc[j] as V)));
+  }
+  return model.map((v, j) => sub(d[j] as V, v));
+}
+
+const asExpr = (v: V): Expr => (isNum(v) ? constant(v) : v);
+
+/** The vertices of correspondence i: its vertex (simple) or its triangle's three (complicated). */
+function verticesOf(m: HtInput, complicated: boolean, i: number): number[] {
+  const target = m.correspondences[i] as number;
+  if (!complicated) return [target];
+  return [0, 1, 2].map((k) => m.triangles[3 * target + k] as number);
+}
+
+/** The bones with a non-zero weight on any of the vertices, in order. */
+function bonesOf(m: HtInput, vertices: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let b = 0; b < m.bones; b++) {
+    if (vertices.some((v) => m.weights[m.bones * v + b] !== 0)) out.push(b);
+  }
+  return out;
+}
+
+/** Writes correspondence i's data values at `at`: the point, then per vertex its base position and weights. */
+function writeData(
+  m: HtInput,
+  i: number,
+  vertices: readonly number[],
+  bones: readonly number[],
+  out: Float64Array,
+  at: number,
+) {
+  out.set(m.points.subarray(3 * i, 3 * i + 3), at);
+  let k = at + 3;
+  for (const v of vertices) {
+    out.set(m.basePositions.subarray(4 * v, 4 * v + 4), k);
+    k += 4;
+    for (const b of bones) out[k++] = m.weights[m.bones * v + b] as number;
+  }
+}
+
+const dataWidth = (vertices: number, bones: number) => 3 + vertices * (4 + bones);
+
+/** The correspondences grouped by the set of bones that weight their vertices. */
+interface Groups {
+  /** Each group's bones, in order. */
+  bones: number[][];
+  /** Each correspondence's group. */
+  which: Int32Array;
+  /** Each correspondence's vertices. */
+  vertices: number[][];
+}
+
+function groupByBones(m: HtInput, complicated: boolean): Groups {
+  const c = m.correspondences.length;
+  const byKey = new Map<string, number>();
+  const groups: Groups = { bones: [], which: new Int32Array(c), vertices: [] };
+  for (let i = 0; i < c; i++) {
+    const vs = verticesOf(m, complicated, i);
+    const bs = bonesOf(m, vs);
+    const key = bs.join(',');
+    let k = byKey.get(key);
+    if (k === undefined) {
+      k = groups.bones.length;
+      byKey.set(key, k);
+      groups.bones.push(bs);
+    }
+    groups.which[i] = k;
+    groups.vertices.push(vs);
+  }
+  return groups;
+}
+
+/**
+ * The objective: θ the variables, every bone posed once, then per group of correspondences a scan whose rows
+ * are their data (the weights on the group's bones only), then u; the residuals in correspondence order.
+ */
+function objectiveProgram(m: HtInput, complicated: boolean, groups: Groups): Program<Float64Array> {
+  const c = m.correspondences.length;
+  const theta = variables('theta', THETA);
+  const P = pose(
+    theta,
+    m.theta,
+    m,
+    Array.from({ length: m.bones }, (_, b) => b),
+  );
+  const uw = complicated ? 2 : 0;
+  const outs: Expr[] = new Array(3 * c);
+  for (const [g, bones] of groups.bones.entries()) {
+    const members: number[] = [];
+    for (let i = 0; i < c; i++) if (groups.which[i] === g) members.push(i);
+    const width = dataWidth(complicated ? 3 : 1, bones.length);
+    const rows = new Float64Array(members.length * (width + uw));
+    for (const [j, i] of members.entries()) {
+      writeData(m, i, groups.vertices[i] as number[], bones, rows, j * (width + uw));
+      if (complicated) rows.set(m.us.subarray(2 * i, 2 * i + 2), j * (width + uw) + width);
+    }
+    const Pg: Pose = { ...P, transforms: bones.map((b) => P.transforms[b] as V[]) };
+    // The carry is unused: a scan is the loop whose iterations give outputs of their own.
+    const { out } = scan(constant(0), { data: rows, width: width + uw }, (carry, row) => ({
+      carry,
+      out: residual(Pg, row, complicated ? row.slice(width) : undefined, m).map(asExpr),
+    }));
+    for (const [j, i] of members.entries()) {
+      for (let r = 0; r < 3; r++) outs[3 * i + r] = (out[j] as Expr[])[r] as Expr;
+    }
+  }
+  return program(outs, { variables: theta });
+}
+
+/** One correspondence's residual as a program of u (complicated), θ and its data, posing only `bones`. */
+function residualProgram(m: HtInput, complicated: boolean, bones: readonly number[]): Program<Float64Array> {
+  const u = complicated ? variables('u', 2) : [];
+  const theta = variables('t', THETA);
+  const d = variables('d', dataWidth(complicated ? 3 : 1, bones.length));
+  const r = residual(pose(theta, m.theta, m, bones), d, complicated ? u : undefined, m).map(asExpr);
+  return program(r, { variables: [...u, ...theta, ...d] });
+}
+
+/**
+ * The workload. A correspondence's residual depends only on the bones weighting its vertices (and, through
+ * them, their ancestors), so the correspondences are grouped by that set of bones: the objective runs one loop
+ * per group, whose body skins with those bones alone, and each group has its Jacobian program, which poses
+ * those bones and their ancestors alone.
+ */
+function build(m: HtInput): HtWorkload {
+  const complicated = m.us.length > 0;
+  const c = m.correspondences.length;
+  const groups = groupByBones(m, complicated);
+  return withGraph(() => {
+    const objective = objectiveProgram(m, complicated, groups);
+    const residuals = groups.bones.map((bones) => residualProgram(m, complicated, bones));
+    const offsets = new Int32Array(c + 1);
+    for (let i = 0; i < c; i++) {
+      const nb = (groups.bones[groups.which[i] as number] as number[]).length;
+      offsets[i + 1] = (offsets[i] as number) + dataWidth(complicated ? 3 : 1, nb);
+    }
+    const data = new Float64Array(offsets[c] as number);
+    for (let i = 0; i < c; i++) {
+      const bones = groups.bones[groups.which[i] as number] as number[];
+      writeData(m, i, groups.vertices[i] as number[], bones, data, offsets[i] as number);
+    }
+    return { input: m, complicated, objective, residuals, which: groups.which, offsets, data };
+  });
+}
+
+/** The Jacobian's columns: u's two (complicated) and θ's 26. */
+const columns = (w: HtWorkload) => (w.complicated ? 2 : 0) + THETA;
+
+function jacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array {
+  const m = w.input;
+  const c = m.correspondences.length;
+  const nc = columns(w);
+  const out = new Float64Array(3 * c * nc);
+  // One point per program (their data widths differ), θ in place.
+  const points = w.residuals.map((f) => {
+    const at = new Float64Array(f.variables.length);
+    at.set(m.theta, nc - THETA);
+    return at;
+  });
+  for (let i = 0; i < c; i++) {
+    const k = w.which[i] as number;
+    const at = points[k] as Float64Array;
+    if (w.complicated) at.set(m.us.subarray(2 * i, 2 * i + 2), 0);
+    at.set(w.data.subarray(w.offsets[i] as number, w.offsets[i + 1] as number), nc);
+    const J = engine.jacobian(w.residuals[k] as Program<Float64Array>, at);
+    for (let r = 0; r < 3; r++) out.set((J[r] as Float64Array).subarray(0, nc), (3 * i + r) * nc);
+  }
+  return out;
+}
+
+/** Reads the model and data of an input, checking every index against what it indexes. */
+function readInput(input: unknown): HtInput {
+  const o = objectInput(input, ['theta', 'data', 'us']);
+  const data = objectInput(o.data, ['model', 'correspondences', 'points']);
+  const model = objectInput(data.model, [
+    'bone_count',
+    'bone_names',
+    'parents',
+    'base_relatives',
+    'inverse_base_absolutes',
+    'base_positions',
+    'weights',
+    'triangles',
+    'is_mirrored',
+  ]);
+  const theta = vector(o.theta, 'theta', THETA);
+  // The fingers' angles reach pose column 23, bone 20: a model needs at least 21 bones.
+  const bones = int(model.bone_count, 'data.model.bone_count', 21, 1e4);
+  if (!Array.isArray(model.bone_names) || model.bone_names.length !== bones) {
+    throw new DifflabError('invalid-argument', `input data.model.bone_names: expected ${bones} names`);
+  }
+  const parents = new Int32Array(bones);
+  const parentList = Array.isArray(model.parents) ? model.parents : [];
+  if (parentList.length !== bones) {
+    throw new DifflabError('invalid-argument', `input data.model.parents: expected ${bones} integers`);
+  }
+  for (let b = 0; b < bones; b++) parents[b] = int(parentList[b], `data.model.parents[${b}]`, -1, b - 1);
+  const transforms = (v: unknown, what: string): Float64Array => {
+    if (!Array.isArray(v) || v.length !== bones) {
+      throw new DifflabError('invalid-argument', `input ${what}: expected ${bones} 4×4 matrices`);
+    }
+    const out = new Float64Array(16 * bones);
+    v.forEach((t, b) => {
+      for (const [r, row] of matrix(t, `${what}[${b}]`, 4, 4).entries()) out.set(row, 16 * b + 4 * r);
+    });
+    return out;
+  };
+  const positions = matrix(model.base_positions, 'data.model.base_positions', undefined, 4);
+  const vertices = positions.length;
+  const weights = matrix(model.weights, 'data.model.weights', vertices, bones);
+  const triangles = indexRows(model.triangles, 'data.model.triangles', 3, vertices);
+  if (typeof model.is_mirrored !== 'boolean') {
+    throw new DifflabError('invalid-argument', 'input data.model.is_mirrored: expected true or false');
+  }
+  const us = Array.isArray(o.us) && o.us.length > 0 ? flat(matrix(o.us, 'us', undefined, 2), 2) : undefined;
+  const complicated = us !== undefined;
+  const corr = indexRows(
+    Array.isArray(data.correspondences) ? data.correspondences.map((x) => [x]) : data.correspondences,
+    'data.correspondences',
+    1,
+    complicated ? triangles.length / 3 : vertices,
+  );
+  const c = corr.length;
+  if (c === 0)
+    throw new DifflabError('invalid-argument', 'input data.correspondences: expected at least one');
+  if (us !== undefined && us.length !== 2 * c) {
+    throw new DifflabError('invalid-argument', `input us: expected ${c} pairs, one per correspondence`);
+  }
+  return {
+    theta,
+    bones,
+    parents,
+    baseRelatives: transforms(model.base_relatives, 'data.model.base_relatives'),
+    inverseBaseAbsolutes: transforms(model.inverse_base_absolutes, 'data.model.inverse_base_absolutes'),
+    basePositions: flat(positions, 4),
+    weights: flat(weights, bones),
+    vertices,
+    triangles,
+    isMirrored: model.is_mirrored,
+    correspondences: corr,
+    points: flat(matrix(data.points, 'data.points', c, 3), 3),
+    us: us ?? new Float64Array(0),
+  };
+}
+
+/** Rows of `width` integers in [0, bound), flat. */
+function indexRows(v: unknown, what: string, width: number, bound: number): Int32Array {
+  if (!Array.isArray(v)) throw new DifflabError('invalid-argument', `input ${what}: expected an array`);
+  const out = new Int32Array(v.length * width);
+  v.forEach((row, i) => {
+    if (!Array.isArray(row) || row.length !== width) {
+      throw new DifflabError('invalid-argument', `input ${what}[${i}]: expected ${width} indices`);
+    }
+    row.forEach((x, j) => {
+      out[i * width + j] = int(x, `${what}[${i}]`, 0, bound - 1);
+    });
+  });
+  return out;
+}
+
+function flat(rows: readonly Float64Array[], width: number): Float64Array {
+  const out = new Float64Array(rows.length * width);
+  for (const [i, row] of rows.entries()) out.set(row, i * width);
+  return out;
+}
+
+/** Operations of one pose (B bones' transforms, about 105 each) and of one posed vertex (about 27 per bone). */
+const poseOps = (bones: number) => 105 * bones;
+const vertexOps = (bones: number) => 27 * bones + 20;
+
+export const ht: GradbenchEval<HtInput, HtWorkload> = {
+  name: 'ht',
+  functions: ['objective', 'jacobian'],
+  primal: 'objective',
+  derivatives: ['jacobian'],
+  nested: false,
+  read: readInput,
+  // The per-correspondence program at most (a pose of every bone and 1 or 3 vertices), run once per
+  // correspondence; built: it and the objective's pose and scan body; data: the correspondences' rows (twice)
+  // and the Jacobian.
+  estimate: (m) => {
+    const c = m.correspondences.length;
+    const nv = m.us.length > 0 ? 3 : 1;
+    const width = 3 + nv * (4 + m.bones) + (nv === 3 ? 2 : 0);
+    const nodes = poseOps(m.bones) + nv * vertexOps(m.bones);
+    return {
+      nodes,
+      edges: 2 * nodes,
+      built: 2 * nodes,
+      inputs: THETA + width,
+      outputs: 3,
+      evaluations: c,
+      dataBytes: 8 * c * (2 * width + 3 * (THETA + 2)),
+    };
+  },
+  prepare: build,
+  // The mean correspondence program (each correspondence runs its own), all of them and the objective built.
+  cost(w) {
+    let nodes = 0;
+    let edges = 0;
+    for (const k of w.which) {
+      const cost = programCost(w.residuals[k] as Program);
+      nodes += cost.nodes;
+      edges += cost.edges;
+    }
+    const c = w.which.length;
+    return {
+      nodes: Math.ceil(nodes / c),
+      edges: Math.ceil(edges / c),
+      built: w.residuals.reduce((s, f) => s + f.size, w.objective.size),
+      inputs: Math.max(...w.residuals.map((f) => f.variables.length)),
+      outputs: 3,
+      evaluations: c,
+    };
+  },
+  run(fn, w, engine) {
+    return fn === 'objective' ? engine.evaluate(w.objective, w.input.theta) : jacobian(w, engine);
+  },
+  output(fn, raw, w) {
+    const v = raw as Float64Array;
+    if (fn === 'objective') return Array.from(v, (x) => finite(x, 'the residual'));
+    return jsonRows(v, 3 * w.input.correspondences.length, columns(w), 'the Jacobian');
+  },
+};
