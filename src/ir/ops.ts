@@ -216,12 +216,12 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   expm1: unary('expm1', Math.expm1, (A, x) => A.exp(x), { expand: (A, x) => A.sub(A.exp(x), A.num(1)) }),
   // d ln x = dx / x
   log: unary('log', Math.log, (A, x) => A.div(A.num(1), x)),
-  // d log_b x = dx / (x ln b) − log_b x / (b ln b) db
+  // d log_b x = dx / x / ln b − log_b x / b / ln b db (divided in turn: x ln b overflows for x > 7.8e307)
   logb: binary(
     'log',
     (x, b) => Math.log(x) / Math.log(b),
-    (A, x, b) => A.div(A.num(1), A.mul(x, A.log(b))),
-    (A, _x, b, z) => A.neg(A.div(z, A.mul(b, A.log(b)))),
+    (A, x, b) => A.div(A.div(A.num(1), x), A.log(b)),
+    (A, _x, b, z) => A.neg(A.div(A.div(z, b), A.log(b))),
   ),
   // d ln(1 + x) = dx / (1 + x)
   log1p: unary('log1p', Math.log1p, (A, x) => A.div(A.num(1), A.add(A.num(1), x)), {
@@ -231,8 +231,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   log2: unary('log2', Math.log2, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN2))), {
     expand: (A, x) => A.logb(x, A.num(2)),
   }),
-  // d log₁₀ x = dx / (x ln 10)
-  log10: unary('log10', Math.log10, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN10)))),
+  // d log₁₀ x = dx / x / ln 10 (not dx / (x ln 10): x ln 10 overflows for x > 7.8e307)
+  log10: unary('log10', Math.log10, (A, x) => A.div(A.div(A.num(1), x), A.num(LN10))),
   // d sin x = cos x dx
   sin: unary('sin', Math.sin, (A, x) => A.cos(x)),
   // d cos x = −sin x dx
@@ -305,10 +305,16 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (x) => 1 / Math.tanh(x),
     (A, x) => A.neg(A.mul(A.csch(x), A.csch(x))),
   ),
-  // d asinh x = dx / √(x² + 1)
-  asinh: unary('asinh', Math.asinh, (A, x) => A.div(A.num(1), A.sqrt(A.add(A.mul(x, x), A.num(1))))),
-  // d acosh x = dx / √(x² − 1)
-  acosh: unary('acosh', Math.acosh, (A, x) => A.div(A.num(1), A.sqrt(A.sub(A.mul(x, x), A.num(1))))),
+  // d asinh x = dx / √(x² + 1) = sech(asinh x) dx: x² overflows for |x| > 1.3e154 (the partial would be 0),
+  // cosh(asinh x) = √(x² + 1) does not. On numbers, 1/√(x² + 1) where x² is finite (it rounds better).
+  asinh: unary('asinh', Math.asinh, (A, _x, _y, z) => A.sech(z), {
+    numericPartials: [(x) => (Math.abs(x) < 1e150 ? 1 / Math.sqrt(x * x + 1) : 1 / Math.abs(x))],
+  }),
+  // d acosh x = dx / √(x² − 1) = csch(acosh x) dx, for the same reason (sinh(acosh x) = √(x² − 1), x ≥ 1);
+  // NaN below 1, where acosh is (√(x² − 1) is real for x ≤ −1, but acosh is not defined there).
+  acosh: unary('acosh', Math.acosh, (A, _x, _y, z) => A.csch(z), {
+    numericPartials: [(x) => (x >= 1 ? (x < 1e150 ? 1 / Math.sqrt(x * x - 1) : 1 / x) : Number.NaN)],
+  }),
   // d atanh x = dx / (1 − x²)
   atanh: unary('atanh', Math.atanh, (A, x) => A.div(A.num(1), A.sub(A.num(1), A.mul(x, x)))),
   // d asech x = −dx / (x √(1 − x²))
@@ -367,8 +373,13 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A, x, y) => A.div(A.sub(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     {
       analytic: false,
-      // max(x, y) = (x + y + |x − y|)/2, whose derivative with abs′(0) = 0 splits ties evenly too.
-      expand: (A, x, y) => A.div(A.add(A.add(x, y), A.abs(A.sub(x, y))), A.num(2)),
+      // max(x, y) = ((1 + s)·x + (1 − s)·y)/2 with s = sign(x − y): exact (a weight is 0, 1 or 2), and with
+      // sign′ = 0 its derivative is the partials above. Not (x + y + |x − y|)/2, which cancels: its value and
+      // derivative lose the smaller argument's share (max(y, −1e300) is 0 and its derivative 0 for |y| < 1e284).
+      expand: (A, x, y) => {
+        const s = A.sign(A.sub(x, y));
+        return A.div(A.add(A.mul(A.add(A.num(1), s), x), A.mul(A.sub(A.num(1), s), y)), A.num(2));
+      },
     },
   ),
   // d min(x, y) = (1 − sign(x − y))/2 dx + (1 + sign(x − y))/2 dy: ties split evenly
@@ -379,8 +390,11 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A, x, y) => A.div(A.add(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     {
       analytic: false,
-      // min(x, y) = (x + y − |x − y|)/2
-      expand: (A, x, y) => A.div(A.sub(A.add(x, y), A.abs(A.sub(x, y))), A.num(2)),
+      // min(x, y) = ((1 − s)·x + (1 + s)·y)/2 with s = sign(x − y), for the reason given at max
+      expand: (A, x, y) => {
+        const s = A.sign(A.sub(x, y));
+        return A.div(A.add(A.mul(A.sub(A.num(1), s), x), A.mul(A.add(A.num(1), s), y)), A.num(2));
+      },
     },
   ),
   // d Σ xᵢ = Σ dxᵢ
