@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { parse } from '../../src/index.js';
+import { richardson } from '../../src/numeric/index.js';
 import { EXACT_METHODS } from '../support/exact-methods.js';
 
 /** Asserts every exact method's gradient of `source` at `x` against `exact` to 1e-13 relative. */
@@ -47,5 +48,24 @@ describe('partials do not overflow to 0 for large arguments', () => {
   });
   test('log10(x) and log(x, 3) at 1e308 have derivatives 1/(x ln 10) and 1/(x ln 3)', () => {
     allMethodsGive('log10(x) + log(y, 3)', [1e308, 1e308], [1 / 1e308 / Math.LN10, 1 / 1e308 / Math.log(3)]);
+  });
+});
+
+describe('Richardson extrapolation near a pole', () => {
+  test('1/x at 0.001: the value is within its error estimate of −1e6, and the estimate is under 20%', () => {
+    const { value, error } = richardson(parse('1/x'), [0.001]);
+    const exact = -1e6;
+    expect(Math.abs((value[0] as number) - exact)).toBeLessThanOrEqual(error[0] as number);
+    expect(error[0] as number).toBeLessThan(0.2 * Math.abs(exact));
+  });
+  test('the error estimate bounds the actual error at 198 points within 0.1 of the pole of 1/x', () => {
+    const f = parse('1/x');
+    for (let i = 1; i <= 99; i++) {
+      for (const x of [i * 1e-3, -i * 1e-3]) {
+        const { value, error } = richardson(f, [x]);
+        const actual = Math.abs((value[0] as number) + 1 / (x * x));
+        expect(actual, `1/x at ${x}: ${value[0]} ± ${error[0]}`).toBeLessThanOrEqual(error[0] as number);
+      }
+    }
   });
 });
