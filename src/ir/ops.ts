@@ -196,15 +196,9 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     'pow',
     Math.pow,
     (A, x, y) => A.mul(y, A.pow(x, A.sub(y, A.num(1)))),
+    // At x = 0 these are 0·∞ = NaN for y = 0 (∂/∂x) and 0·(−∞) for y > 0 (∂/∂y), where PyTorch returns 0; here
+    // NaN, as every exact method computes it from these rules (the symbolic engines cannot test y = 0).
     (A, x, _y, z) => A.mul(z, A.log(x)),
-    {
-      // At y = 0 the exponent y − 1 = −1 makes 0·0^−1 = NaN at x = 0; d(x^0)/dx is 0.
-      // At x = 0 with y > 0, z·ln x = 0·(−∞) = NaN; the one-sided limit is 0.
-      numericPartials: [
-        (x, y) => (y === 0 ? 0 : y * x ** (y - 1)),
-        (x, y, z) => (x === 0 && y > 0 ? 0 : z * Math.log(x)),
-      ],
-    },
   ),
   // d√x = dx / (2√x)
   sqrt: unary('sqrt', Math.sqrt, (A, _x, _y, z) => A.div(A.num(1), A.mul(A.num(2), z))),
@@ -546,3 +540,58 @@ export const NUMERIC_PARTIALS: readonly (readonly NumericPartial[])[] = OP_DEFS.
         rule(NUMBER_ALGEBRA, x, y, z),
   );
 });
+
+/*
+ * The zero-factor rule, shared by every sweep (forward and reverse, interpreted, nested and over dual numbers)
+ * and checked against the code generator's output:
+ *
+ * - A tangent or adjoint that no seed reaches is "untouched" and contributes nothing: the tangent of a node that
+ *   does not depend on a seeded input, the adjoint of a node from which no seeded output can be reached. The
+ *   sweeps write it as −0 ({@link UNTOUCHED}); a touched tangent or adjoint is never −0 (a contribution is
+ *   `p·t + 0`, and +0 plus anything that is not −0 is not −0).
+ * - Every other contribution p·t is IEEE arithmetic: a zero partial against an infinite or NaN tangent, or a zero
+ *   tangent (reached, but cancelled or multiplied away) against an infinite or NaN partial, is NaN, as in PyTorch
+ *   and JAX. So `1/(1/x)` at 0 (true derivative 1) gives NaN, never a confident 0.
+ *
+ * Which branches are untouched is a property of the program's structure and the seeds, not of the numbers, so
+ * forward and reverse mode agree: wherever one gives a finite number the other gives the same number, and
+ * wherever one meets ∞ or NaN on a path from the input to the output, so does the other; every method then
+ * reports such a derivative as NaN ({@link asDerivative}).
+ */
+
+/** The tangent or adjoint of a branch no seed reaches: −0 (a reached one is never −0). */
+export const UNTOUCHED = -0;
+
+/** True for {@link UNTOUCHED} (−0): the tangent or adjoint of a branch no seed reaches. */
+export function isUntouched(t: number): boolean {
+  return t === 0 && 1 / t < 0;
+}
+
+/**
+ * The contribution p·t of a reached tangent or adjoint t through a local partial p: IEEE, made +0 where it is
+ * −0 so that a sum of contributions, started from {@link UNTOUCHED}, is never −0 once one is added.
+ */
+export function contribution(p: number, t: number): number {
+  return p * t + 0;
+}
+
+/** `acc + p·t` under the zero-factor rule: `acc` unchanged when t is untouched. */
+export function accumulate(acc: number, p: number, t: number): number {
+  return isUntouched(t) ? acc : acc + (p * t + 0);
+}
+
+/**
+ * A derivative as every exact method returns it: a finite number, or NaN. An untouched one (−0) is a plain 0;
+ * ±∞ is NaN. An infinite value means the chain rule met an infinite partial (√x at 0) or overflowed, and which
+ * of ∞ and NaN comes out depends on the order of the sums (forward mode's (1 + 0)·∞ is reverse mode's
+ * 1·∞ + 0·∞), so no method can promise ∞; NaN says "not a number here" the same way in all of them.
+ */
+export function asDerivative(t: number): number {
+  return t - t === 0 ? t + 0 : Number.NaN;
+}
+
+/** {@link asDerivative} over an array, in place. */
+export function asDerivatives<T extends Float64Array>(t: T): T {
+  for (let k = 0; k < t.length; k++) t[k] = asDerivative(t[k] as number);
+  return t;
+}

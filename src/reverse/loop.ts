@@ -153,8 +153,9 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
     },
     adjoint(seed) {
       usage.bodyBackwards++;
-      if (compiledBody !== undefined) compiledBody.adjoint(tape.values, tape.adjoints, seed);
-      else backward(body, tape, seed, backend, options);
+      // The compiled sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
+      if (compiledBody !== undefined && compiledBody.untestedAdjoint(tape.values, tape.adjoints, seed)) return;
+      backward(body, tape, seed, backend, options);
     },
   };
 }

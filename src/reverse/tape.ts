@@ -16,6 +16,7 @@ import {
   type Program,
   primalSweep,
 } from '../ir/index.js';
+import { isUntouched, UNTOUCHED } from '../ir/ops.js';
 
 import { backwardCall, type CheckpointOptions, recordWithLoops } from './loop.js';
 
@@ -63,8 +64,12 @@ export function record(
  * loop over the program. On return the inputs hold their adjoints (the vjp); with the interpreter, every node
  * does.
  *
- * A zero factor (adjoint or partial) contributes zero even against ∞ or NaN: √x at 0 on a branch whose
- * adjoint is 0 gives no NaN, exactly as in forward mode; otherwise IEEE arithmetic.
+ * The zero-factor rule (ops.ts): an adjoint no seeded output reaches is −0 and contributes nothing; otherwise
+ * IEEE arithmetic, as in forward mode. `seed` writes the seeded outputs' adjoints (leaving an unseeded one −0).
+ * The inputs' adjoints may be −0 (untouched) or ±∞: callers report them through asDerivatives (ops.ts).
+ *
+ * The compiled backend first runs its sweep without zero tests; that stands when it meets no infinite or NaN
+ * partial (then it is the rule's result); otherwise the interpreter runs, on values it computes again.
  */
 export function backward(
   f: Program,
@@ -76,10 +81,11 @@ export function backward(
   const { values: v, adjoints: adj } = tape;
   // A program with loop calls runs its own nodes by the interpreter and its loops' bodies by the backend.
   if (backend === 'compile' && f.calls.length === 0) {
-    compiled(f).adjoint(v, adj, seed);
-    return;
+    if (compiled(f).untestedAdjoint(v, adj, seed)) return;
+    // The compiled primal may have left values out (loop repetitions' locals, chains): compute them all.
+    primalSweep(f, v.slice(f.inputStart, f.opStart), v, false, 'interpret', true);
   }
-  adj.fill(0);
+  adj.fill(UNTOUCHED);
   seed(adj);
   const { op, a, b, args } = f;
   // Constants (indices below inputStart) get no adjoint: no one reads it.
@@ -94,7 +100,7 @@ export function backward(
   const loops = f.calls.length > 0;
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const g = i === carried ? carry : (adj[i] as number);
-    if (g === 0) {
+    if (g === 0 && isUntouched(g)) {
       // A loop call runs when its first output is reached: the adjoints of all its outputs are final then.
       if (loops && op[i] === LOOP && b[i] === 0) backwardCall(f, a[i] as number, tape, backend, options);
       continue;
@@ -106,16 +112,16 @@ export function backward(
       const yi = b[i] as number;
       const px = v[yi] as number;
       const py = v[xi] as number;
-      if (px !== 0 && xi >= c0) {
-        const u = (adj[xi] as number) + g * px;
+      if (xi >= c0) {
+        const u = (adj[xi] as number) + (g * px + 0);
         adj[xi] = u;
         if (xi === i - 1) {
           carried = xi;
           carry = u;
         }
       }
-      if (py !== 0 && yi >= c0) {
-        const u = (adj[yi] as number) + g * py;
+      if (yi >= c0) {
+        const u = (adj[yi] as number) + (g * py + 0);
         adj[yi] = u;
         if (yi === i - 1) {
           carried = yi;
@@ -128,7 +134,8 @@ export function backward(
       const xi = a[i] as number;
       const yi = b[i] as number;
       if (xi >= c0) adj[xi] = (adj[xi] as number) + g;
-      if (yi >= c0) adj[yi] = (adj[yi] as number) + (code === ADD ? g : g * -1);
+      // g is never −0 here (a reached adjoint), but −g is at g = 0: + 0 keeps the sum reached.
+      if (yi >= c0) adj[yi] = (adj[yi] as number) + (code === ADD ? g : 0 - g);
       continue;
     }
     const arity = OP_ARITY[code];
@@ -139,7 +146,7 @@ export function backward(
         code === NEG
           ? -1
           : ((NUMERIC_PARTIALS[code] as readonly Rule[])[0] as Rule)(v[xi] as number, 0, v[i] as number);
-      if (p !== 0) adj[xi] = (adj[xi] as number) + g * p;
+      adj[xi] = (adj[xi] as number) + (g * p + 0);
     } else if (arity === 2) {
       const xi = a[i] as number;
       const yi = b[i] as number;
@@ -149,11 +156,11 @@ export function backward(
       const z = v[i] as number;
       if (xi >= c0) {
         const px = (partials[0] as Rule)(xv, yv, z);
-        if (px !== 0) adj[xi] = (adj[xi] as number) + g * px;
+        adj[xi] = (adj[xi] as number) + (g * px + 0);
       }
       if (yi >= c0) {
         const py = (partials[1] as Rule)(xv, yv, z);
-        if (py !== 0) adj[yi] = (adj[yi] as number) + g * py;
+        adj[yi] = (adj[yi] as number) + (g * py + 0);
       }
     } else if (code === SUM) {
       const start = a[i] as number;
@@ -175,7 +182,7 @@ export function backward(
         const xi = args[start + k] as number;
         if (xi < c0) continue;
         const p = partial(v, args, start, count, z, k);
-        if (p !== 0) adj[xi] = (adj[xi] as number) + g * p;
+        adj[xi] = (adj[xi] as number) + (g * p + 0);
       }
     }
   }
@@ -232,7 +239,7 @@ function dotAdjoint(
     for (let k = start; k < start + h; k++) {
       const xi = args[k] as number;
       const p = v[xi] as number;
-      if (p !== 0 && xi >= c0) adj[xi] = (adj[xi] as number) + g * p + g * p;
+      if (xi >= c0) adj[xi] = (adj[xi] as number) + (g * p + 0) + g * p;
     }
     return;
   }
@@ -240,14 +247,14 @@ function dotAdjoint(
     for (let k = start; k < start + h; k++) {
       const xi = args[k] as number;
       const p = v[args[k + h] as number] as number;
-      if (xi >= c0 && p !== 0) adj[xi] = (adj[xi] as number) + g * p;
+      if (xi >= c0) adj[xi] = (adj[xi] as number) + (g * p + 0);
     }
   }
   if (flags & 2) {
     for (let k = start + h; k < start + 2 * h; k++) {
       const yi = args[k] as number;
       const p = v[args[k - h] as number] as number;
-      if (yi >= c0 && p !== 0) adj[yi] = (adj[yi] as number) + g * p;
+      if (yi >= c0) adj[yi] = (adj[yi] as number) + (g * p + 0);
     }
   }
 }

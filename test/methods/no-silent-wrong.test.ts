@@ -1,7 +1,8 @@
 /**
- * Derivatives that every exact method once got wrong with nothing said, each checked against a closed form:
- * the mathjs engine's max and min, partials whose formulas overflow to 0 far from any singularity, and
- * Richardson extrapolation across a nearby pole.
+ * Derivatives that exact methods once got wrong with nothing said, each checked against a closed form or the
+ * chain rule's 0·∞: the mathjs engine's max and min, partials whose formulas overflow to 0 far from any
+ * singularity, the zero-factor rule (one rule in every method), removable singularities, and Richardson
+ * extrapolation across a nearby pole.
  */
 import { describe, expect, test } from 'vitest';
 import { parse } from '../../src/index.js';
@@ -49,6 +50,45 @@ describe('partials do not overflow to 0 for large arguments', () => {
   test('log10(x) and log(x, 3) at 1e308 have derivatives 1/(x ln 10) and 1/(x ln 3)', () => {
     allMethodsGive('log10(x) + log(y, 3)', [1e308, 1e308], [1 / 1e308 / Math.LN10, 1 / 1e308 / Math.log(3)]);
   });
+});
+
+/** Asserts every exact method's gradient of `source` at `x`: NaN where `want` is NaN, else `want` exactly. */
+function allMethodsGiveExactly(source: string, x: number[], want: number[]): void {
+  const f = parse(source);
+  for (const [name, by] of Object.entries(EXACT_METHODS)) {
+    expect(Array.from(by(f, x)), `${name}: ∇${source} at [${x}]`).toEqual(want);
+  }
+}
+
+describe('the zero-factor rule is one rule: every exact method gives the same answer', () => {
+  // A zero reached through the program (x − x, y − y, z/z − 1 in the exponent's tangent) against an infinite
+  // partial is 0·∞: NaN by every method (forward mode once skipped the zero tangent and gave a number).
+  test('sqrt(x − x) at 0', () => {
+    allMethodsGiveExactly('sqrt(x - x)', [0], [Number.NaN]);
+  });
+  test('x^(y − y) at (0, 1)', () => {
+    allMethodsGiveExactly('x^(y - y)', [0, 1], [Number.NaN, Number.NaN]);
+  });
+  test('z^(z/z) at −1', () => {
+    allMethodsGiveExactly('z^(z/z)', [-1], [Number.NaN]);
+  });
+  test('a branch the input does not reach contributes nothing: ∇(2x + √y) at (0, 0) is [2, NaN]', () => {
+    allMethodsGiveExactly('2 * x + sqrt(y)', [0, 0], [2, Number.NaN]);
+  });
+});
+
+describe('removable singularities give NaN, as in PyTorch and JAX, never a confident 0', () => {
+  // Each is a zero partial against an infinite tangent: the true derivatives are 1, 0 (one-sided), 1 and −1.
+  for (const [source, x] of [
+    ['1/(1/x)', 0],
+    ['asec(1/x)', 0],
+    ['sech(asech(x))', 1],
+    ['cos(acosh(x))', 1],
+  ] as const) {
+    test(`${source} at ${x}`, () => {
+      allMethodsGiveExactly(source, [x], [Number.NaN]);
+    });
+  }
 });
 
 describe('Richardson extrapolation near a pole', () => {

@@ -53,6 +53,12 @@ export interface CompiledProgram {
    * of products.
    */
   adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void;
+  /**
+   * The first half of {@link adjoint}: the sweep without the zero-factor tests. Returns true when it stored no
+   * NaN or ±∞ in `adj` (every local partial it met on an active node was finite, so `adj` holds what any
+   * reading of the zero-factor rule gives); false when it did (`adj` then holds garbage), or for a −0 seed.
+   */
+  untestedAdjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): boolean;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
   tangent(width: number): (v: Float64Array, t: Float64Array) => void;
 }
@@ -183,6 +189,25 @@ class Compiled implements CompiledProgram {
   }
 
   adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void {
+    if (this.untestedAdjoint(v, adj, seed)) return;
+    const f = this.f;
+    const args = f.args;
+    if (this.adjointCalls === undefined) {
+      const built = build<SegmentFn>(
+        sweepSource(f, 'adjoint', this.segments, this.activity, { need: this.needs() }),
+      );
+      prime(built, (fn, o) => fn(v, adj, args, o));
+      this.adjointCalls = built.calls;
+    }
+    // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first; and it
+    // reads every value, the chains' too, which the primal sweep of a gradient leaves out (chain.ts).
+    adj.fill(0);
+    seed(adj);
+    if (this.chains) this.primal(v);
+    for (const c of this.adjointCalls) c.fn(v, adj, args, c.offsets);
+  }
+
+  untestedAdjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): boolean {
     const f = this.f;
     const args = f.args;
     if (this.fastCalls === undefined) {
@@ -200,24 +225,10 @@ class Compiled implements CompiledProgram {
     seed(adj);
     let signed = false;
     for (const o of f.outputs) if (Object.is(adj[o], -0)) signed = true;
-    if (!signed) {
-      let nan = false;
-      for (const c of this.fastCalls) if (c.fn(v, adj, args, c.offsets)) nan = true;
-      if (!nan) return;
-    }
-    if (this.adjointCalls === undefined) {
-      const built = build<SegmentFn>(
-        sweepSource(f, 'adjoint', this.segments, this.activity, { need: this.needs() }),
-      );
-      prime(built, (fn, o) => fn(v, adj, args, o));
-      this.adjointCalls = built.calls;
-    }
-    // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first; and it
-    // reads every value, the chains' too, which the primal sweep of a gradient leaves out (chain.ts).
-    adj.fill(0);
-    seed(adj);
-    if (this.chains) this.primal(v);
-    for (const c of this.adjointCalls) c.fn(v, adj, args, c.offsets);
+    if (signed) return false;
+    let nan = false;
+    for (const c of this.fastCalls) if (c.fn(v, adj, args, c.offsets)) nan = true;
+    return !nan;
   }
 
   tangent(width: number): (v: Float64Array, t: Float64Array) => void {
