@@ -20,6 +20,7 @@ import {
   type Program,
   setInputs,
   throwNonFinite,
+  throwNonFiniteDerivative,
 } from '../ir/index.js';
 import { UNTOUCHED } from '../ir/ops.js';
 
@@ -204,6 +205,14 @@ function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend
         );
       }
     }
-    if (check && !Number.isFinite(v[i])) throwNonFinite(f, i, v);
+    if (check) checkNode(f, i, v, t, c);
+  }
+}
+
+/** `check`: the first node whose value, or any of whose tangents, is NaN or ±∞ throws, naming it. */
+function checkNode(f: Program, i: number, v: Float64Array, t: Float64Array, c: number): void {
+  if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
+  for (let j = i * c; j < i * c + c; j++) {
+    if (!Number.isFinite(t[j])) throwNonFiniteDerivative(f, i, t[j] as number, 'tangent');
   }
 }

@@ -22,6 +22,7 @@ export {
   setInputs,
   setIteration,
   throwNonFinite,
+  throwNonFiniteDerivative,
   toPoint,
   valueBuffer,
 } from './evaluate.js';

@@ -15,6 +15,7 @@ import {
   OP_DEFS,
   type Program,
   primalSweep,
+  throwNonFiniteDerivative,
 } from '../ir/index.js';
 import { isUntouched, UNTOUCHED } from '../ir/ops.js';
 
@@ -76,11 +77,13 @@ export function backward(
   tape: Tape,
   seed: (adjoints: Float64Array) => void,
   backend: Backend = 'interpret',
-  options: CheckpointOptions = {},
+  options: CheckpointOptions & { check?: boolean } = {},
 ): void {
   const { values: v, adjoints: adj } = tape;
+  const check = options.check === true;
   // A program with loop calls runs its own nodes by the interpreter and its loops' bodies by the backend.
-  if (backend === 'compile' && f.calls.length === 0) {
+  // A checked sweep runs on the interpreter, which sees every node's adjoint.
+  if (backend === 'compile' && f.calls.length === 0 && !check) {
     if (compiled(f).untestedAdjoint(v, adj, seed)) return;
     // The compiled primal may have left values out (loop repetitions' locals, chains): compute them all.
     primalSweep(f, v.slice(f.inputStart, f.opStart), v, false, 'interpret', true);
@@ -100,6 +103,8 @@ export function backward(
   const loops = f.calls.length > 0;
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const g = i === carried ? carry : (adj[i] as number);
+    // check: the first node (from the output down) whose adjoint is NaN or ±∞.
+    if (check && !Number.isFinite(g)) throwNonFiniteDerivative(f, culprit(f, v, adj, i), g, 'adjoint', i);
     if (g === 0 && isUntouched(g)) {
       // A loop call runs when its first output is reached: the adjoints of all its outputs are final then.
       if (loops && op[i] === LOOP && b[i] === 0) backwardCall(f, a[i] as number, tape, backend, options);
@@ -186,6 +191,34 @@ export function backward(
       }
     }
   }
+  // check: an input's adjoint (the gradient itself) is the last place a derivative can stop being a number.
+  if (check) {
+    for (let i = f.inputStart; i < f.opStart; i++) {
+      if (!Number.isFinite(adj[i]))
+        throwNonFiniteDerivative(f, culprit(f, v, adj, i), adj[i] as number, 'adjoint', i);
+    }
+  }
+}
+
+/**
+ * The node to name when node i's adjoint is NaN or ±∞: the first consumer of i (in the backward sweep's order)
+ * whose own adjoint is finite but whose partial with respect to i is not, which is where the derivative stopped
+ * being a number (√u at u = 0 for u = x − x); else i itself (a NaN that came in through an adjoint).
+ */
+function culprit(f: Program, v: Float64Array, adj: Float64Array, i: number): number {
+  for (let m = f.size - 1; m > i; m--) {
+    const code = f.op[m] as number;
+    const arity = OP_ARITY[code] as number;
+    if (arity === 0 || !Number.isFinite(adj[m]) || isUntouched(adj[m] as number)) continue;
+    const xv = v[f.a[m] as number] as number;
+    const yv = arity === 2 ? (v[f.b[m] as number] as number) : Number.NaN;
+    const rules = NUMERIC_PARTIALS[code] as readonly Rule[];
+    for (let k = 0; k < arity; k++) {
+      const arg = k === 0 ? f.a[m] : f.b[m];
+      if (arg === i && !Number.isFinite((rules[k] as Rule)(xv, yv, v[m] as number))) return m;
+    }
+  }
+  return i;
 }
 
 /** Which halves of a dot node's arguments depend on an input: bit 1 the x's, bit 2 the y's; 4 when x = y. */
