@@ -67,6 +67,8 @@ function pushDirections(
   const backend = backendOf(options);
   const n = f.variables.length;
   let sweeps = 0;
+  // The chunks' sweeps run at one point: the compiled sweep's guard runs once.
+  const memo = {};
   for (let d0 = 0; d0 < count; d0 += chunk) {
     const width = Math.min(chunk, count - d0);
     const { t } = work;
@@ -84,7 +86,7 @@ function pushDirections(
         }
       }
     }
-    tangentSweep(f, x, work, options.check ?? false, backend);
+    tangentSweep(f, x, work, options.check ?? false, backend, memo);
     sweeps++;
     for (let o = 0; o < f.outputs.length; o++) {
       const base = (f.outputs[o] as number) * chunk;

@@ -73,6 +73,7 @@ export function tangentSweep(
   work: ForwardWork,
   check = false,
   backend: Backend = 'interpret',
+  memo: PointMemo = {},
 ): void {
   const { v, t, width: c } = work;
   v.set(f.constants, 0);
@@ -84,7 +85,7 @@ export function tangentSweep(
   if (backend === 'compile' && !check && f.calls.length === 0) {
     const program = compiled(f);
     program.tangent(c)(v, t);
-    if (compiledTangentStands(f, program, work)) return;
+    if (compiledTangentStands(f, program, work, memo)) return;
   }
   interpretTangent(f, work, check, backend);
 }
@@ -99,18 +100,33 @@ const guardAdjoints = new WeakMap<Program, Float64Array>();
  * of one sweep (it stores a NaN or ±∞ in an input's adjoint exactly when it meets such a partial). Otherwise
  * the interpreter runs the sweep again.
  */
-function compiledTangentStands(f: Program, program: ReturnType<typeof compiled>, work: ForwardWork): boolean {
+function compiledTangentStands(
+  f: Program,
+  program: ReturnType<typeof compiled>,
+  work: ForwardWork,
+  memo: PointMemo = {},
+): boolean {
   const { v, t, width: c } = work;
   for (let k = f.inputStart * c; k < f.opStart * c; k++) if (!Number.isFinite(t[k])) return false;
   for (const o of f.outputs) for (let j = 0; j < c; j++) if (!Number.isFinite(t[o * c + j])) return false;
+  if (memo.partialsFinite !== undefined) return memo.partialsFinite;
   let adj = guardAdjoints.get(f);
   if (adj === undefined) {
     adj = new Float64Array(f.size);
     guardAdjoints.set(f, adj);
   }
-  return program.untestedAdjoint(v, adj, (a) => {
+  memo.partialsFinite = program.untestedAdjoint(v, adj, (a) => {
     for (const o of f.outputs) a[o] = 1;
   });
+  return memo.partialsFinite;
+}
+
+/**
+ * What one point's sweeps can share: whether every local partial is finite there (the compiled sweep's guard,
+ * one adjoint sweep per point rather than per chunk of directions).
+ */
+export interface PointMemo {
+  partialsFinite?: boolean;
 }
 
 /**
