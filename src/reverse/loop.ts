@@ -154,8 +154,7 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
     adjoint(seed) {
       usage.bodyBackwards++;
       // The compiled sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
-      if (compiledBody !== undefined && compiledBody.untestedAdjoint(tape.values, tape.adjoints, seed))
-        return;
+      if (compiledBody?.untestedAdjoint(tape.values, tape.adjoints, seed)) return;
       backward(body, tape, seed, backend, options);
     },
   };

@@ -11,7 +11,7 @@ import { unrollFor } from '../ir/loop.js';
 import { metrics } from '../ir/metrics.js';
 import { type Algebra, type FixedOpDef, type NaryOpDef, OP_DEFS } from '../ir/ops.js';
 import { buildProgram, type Program } from '../ir/program.js';
-import { graphAlgebra, isConstant } from './graph-algebra.js';
+import { graphAlgebra } from './graph-algebra.js';
 import { budgetError, DEFAULT_BUDGET } from './options.js';
 
 /**
@@ -144,7 +144,7 @@ class Session {
    * or partial, is built (the zero-factor rule of ops.ts: 0·∞ is NaN, as the numeric sweeps give it).
    */
   backward(seeds: readonly (readonly [node: number, seed: number])[]): Int32Array {
-    const { f, g, A } = this;
+    const { f, A } = this;
     const adjoint = new Int32Array(f.size).fill(-1);
     const accumulate = (k: number, term: number) => {
       const prev = adjoint[k] as number;
@@ -166,7 +166,7 @@ class Session {
 
   /** The forward sweep: tangent expressions of every node (−1 where there is none), from input tangents. */
   forward(inputTangents: readonly number[]): Int32Array {
-    const { f, g, A } = this;
+    const { f, A } = this;
     const tangent = new Int32Array(f.size).fill(-1);
     inputTangents.forEach((t, j) => {
       tangent[f.inputStart + j] = t;
@@ -194,7 +194,7 @@ class Session {
     wanted: (arg: number) => boolean,
     emit: (arg: number, partial: number) => void,
   ): void {
-    const { f, g, A, node } = this;
+    const { f, A, node } = this;
     const def = OP_DEFS[f.op[i] as number] as FixedOpDef | NaryOpDef;
     const z = node[i] as number;
     if (def.arity === 'n') {
