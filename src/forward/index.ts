@@ -16,6 +16,7 @@ import {
   requireScalar,
   type Stats,
 } from '../ir/index.js';
+import { asDerivative, UNTOUCHED } from '../ir/ops.js';
 import { forwardWork, tangentSweep } from './sweep.js';
 
 export { Dual } from '../ir/dual.js';
@@ -66,24 +67,30 @@ function pushDirections(
   const backend = backendOf(options);
   const n = f.variables.length;
   let sweeps = 0;
+  // The chunks' sweeps run at one point: the compiled sweep's guard runs once.
+  const memo = {};
   for (let d0 = 0; d0 < count; d0 += chunk) {
     const width = Math.min(chunk, count - d0);
     const { t } = work;
     if (seed === unit) {
       // Unit directions d0 .. d0 + width − 1: zeros, and a 1 in lane j of input d0 + j.
-      t.fill(0, f.inputStart * chunk, f.opStart * chunk);
+      t.fill(UNTOUCHED, f.inputStart * chunk, f.opStart * chunk);
       for (let j = 0; j < width; j++) t[(f.inputStart + d0 + j) * chunk + j] = 1;
     } else {
+      // A zero component of a direction does not touch its input (the zero-factor rule, ops.ts).
       for (let k = 0; k < n; k++) {
         const base = (f.inputStart + k) * chunk;
-        for (let j = 0; j < chunk; j++) t[base + j] = j < width ? seed(k, d0 + j) : 0;
+        for (let j = 0; j < chunk; j++) {
+          const s = j < width ? seed(k, d0 + j) : 0;
+          t[base + j] = s === 0 ? UNTOUCHED : s;
+        }
       }
     }
-    tangentSweep(f, x, work, options.check ?? false, backend);
+    tangentSweep(f, x, work, options.check ?? false, backend, memo);
     sweeps++;
     for (let o = 0; o < f.outputs.length; o++) {
       const base = (f.outputs[o] as number) * chunk;
-      for (let j = 0; j < width; j++) collect(d0 + j, o, t[base + j] as number);
+      for (let j = 0; j < width; j++) collect(d0 + j, o, asDerivative(t[base + j] as number));
     }
   }
   const cost = programCost(f);

@@ -16,6 +16,7 @@ import {
   rowInput,
   setIteration,
 } from '../ir/index.js';
+import { accumulate, UNTOUCHED } from '../ir/ops.js';
 import { forwardWork, tangentRunner } from './sweep.js';
 
 /**
@@ -42,12 +43,13 @@ export function callTangent(
   const lanesOf = (node: number, to: number) => {
     for (let j = 0; j < c; j++) bt[to * c + j] = t[node * c + j] as number;
   };
-  // The lanes: the constants' zero; the carry's and the captured values' from the arguments; the row's from
-  // its arguments when the rows are expressions, zero for data; the index's zero.
-  bt.fill(0, 0, in0 * c);
+  // The lanes: the constants' untouched (−0, the zero-factor rule of ops.ts); the carry's and the captured
+  // values' from the arguments; the row's from its arguments when the rows are expressions, untouched for
+  // data; the index's untouched.
+  bt.fill(UNTOUCHED, 0, in0 * c);
   for (let k = 0; k < nc; k++) lanesOf(args[k] as number, in0 + k);
   const cap = in0 + capturedInput(loop);
-  bt.fill(0, (in0 + nc) * c, cap * c);
+  bt.fill(UNTOUCHED, (in0 + nc) * c, cap * c);
   for (let k = 0; k < loop.captured; k++) lanesOf(args[nc + k] as number, cap + k);
   const r0 = in0 + rowInput(loop);
   const iteration = (i: number) => {
@@ -85,7 +87,7 @@ export function callTangent(
     return;
   }
   // A map: the outputs' lanes accumulate from zero.
-  t.fill(0, first * c, (first + perStep) * c);
+  t.fill(UNTOUCHED, first * c, (first + perStep) * c);
   if (loop.reduce === 'sum') {
     if (n === 0) v.fill(0, first, first + perStep);
     for (let i = 0; i < n; i++) {
@@ -96,7 +98,7 @@ export function callTangent(
         const y = bv[o] as number;
         v[first + k] = i === 0 ? y : (v[first + k] as number) + y;
         const to = (first + k) * c;
-        for (let j = 0; j < c; j++) t[to + j] = (t[to + j] as number) + (bt[o * c + j] as number);
+        for (let j = 0; j < c; j++) t[to + j] = accumulate(t[to + j] as number, 1, bt[o * c + j] as number);
       }
     }
     return;
@@ -115,7 +117,7 @@ export function callTangent(
   }
 }
 
-/** `to` lanes of t += p · `from` lanes of s, a zero factor contributing nothing (as accumulateLanes does). */
+/** `to` lanes of t += p · `from` lanes of s, under the zero-factor rule (as accumulateLanes). */
 function accumulateFrom(
   t: Float64Array,
   to: number,
@@ -124,9 +126,5 @@ function accumulateFrom(
   p: number,
   c: number,
 ): void {
-  if (p === 0) return;
-  for (let j = 0; j < c; j++) {
-    const tj = s[from + j] as number;
-    if (tj !== 0 || Number.isFinite(p)) t[to + j] = (t[to + j] as number) + p * tj;
-  }
+  for (let j = 0; j < c; j++) t[to + j] = accumulate(t[to + j] as number, p, s[from + j] as number);
 }

@@ -20,7 +20,9 @@ import {
   type Program,
   setInputs,
   throwNonFinite,
+  throwNonFiniteDerivative,
 } from '../ir/index.js';
+import { UNTOUCHED } from '../ir/ops.js';
 
 import { callTangent } from './loop.js';
 
@@ -60,8 +62,10 @@ export function forwardWork(f: Program, width: number): ForwardWork {
  * (`t[(f.inputStart + k)·width + j]` is direction j's component along input k). Constants get zero
  * tangents here. Fills every node's value and tangents.
  *
- * A zero factor (tangent or partial) contributes zero even against ∞ or NaN, so a branch the direction does
- * not touch never poisons the result. With `check`, the first non-finite value throws, naming its subexpression.
+ * The zero-factor rule (ops.ts): a tangent no seeded input reaches is −0 and contributes nothing, so a branch
+ * the direction does not touch never poisons the result; otherwise IEEE arithmetic. The caller seeds the
+ * inputs' lanes, writing an unseeded one as −0 ({@link UNTOUCHED}). With `check`, the first non-finite value
+ * throws, naming its subexpression.
  */
 export function tangentSweep(
   f: Program,
@@ -69,19 +73,60 @@ export function tangentSweep(
   work: ForwardWork,
   check = false,
   backend: Backend = 'interpret',
+  memo: PointMemo = {},
 ): void {
   const { v, t, width: c } = work;
   v.set(f.constants, 0);
-  t.fill(0, 0, f.inputStart * c);
+  t.fill(UNTOUCHED, 0, f.inputStart * c);
   setInputs(f, x, v);
   if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
   // The compiled sweep keeps values used only inside a loop repetition out of v; with `check`, every value is
   // wanted, so the interpreter runs (the same numbers).
   if (backend === 'compile' && !check && f.calls.length === 0) {
-    compiled(f).tangent(c)(v, t);
-    return;
+    const program = compiled(f);
+    program.tangent(c)(v, t);
+    if (compiledTangentStands(f, program, work, memo)) return;
   }
   interpretTangent(f, work, check, backend);
+}
+
+const guardAdjoints = new WeakMap<Program, Float64Array>();
+
+/**
+ * Whether the compiled tangent sweep's lanes are the zero-factor rule's (ops.ts). The generated code skips
+ * every zero factor, reached or not; that differs from the rule only where a zero meets ∞ or NaN. So its
+ * lanes stand when the seeds and the outputs' lanes are finite and every local partial on an edge into a node
+ * that depends on an input is finite, which the compiled adjoint sweep without zero tests tells at the cost
+ * of one sweep (it stores a NaN or ±∞ in an input's adjoint exactly when it meets such a partial). Otherwise
+ * the interpreter runs the sweep again.
+ */
+function compiledTangentStands(
+  f: Program,
+  program: ReturnType<typeof compiled>,
+  work: ForwardWork,
+  memo: PointMemo = {},
+): boolean {
+  const { v, t, width: c } = work;
+  for (let k = f.inputStart * c; k < f.opStart * c; k++) if (!Number.isFinite(t[k])) return false;
+  for (const o of f.outputs) for (let j = 0; j < c; j++) if (!Number.isFinite(t[o * c + j])) return false;
+  if (memo.partialsFinite !== undefined) return memo.partialsFinite;
+  let adj = guardAdjoints.get(f);
+  if (adj === undefined) {
+    adj = new Float64Array(f.size);
+    guardAdjoints.set(f, adj);
+  }
+  memo.partialsFinite = program.untestedAdjoint(v, adj, (a) => {
+    for (const o of f.outputs) a[o] = 1;
+  });
+  return memo.partialsFinite;
+}
+
+/**
+ * What one point's sweeps can share: whether every local partial is finite there (the compiled sweep's guard,
+ * one adjoint sweep per point rather than per chunk of directions).
+ */
+export interface PointMemo {
+  partialsFinite?: boolean;
 }
 
 /**
@@ -95,8 +140,12 @@ export function tangentRunner(
   backend: Backend,
 ): (work: ForwardWork) => void {
   if (backend === 'compile' && !check && f.calls.length === 0) {
-    const run = compiled(f).tangent(width);
-    return (work) => run(work.v, work.t);
+    const program = compiled(f);
+    const run = program.tangent(width);
+    return (work) => {
+      run(work.v, work.t);
+      if (!compiledTangentStands(f, program, work)) interpretTangent(f, work, check, backend);
+    };
   }
   return (work) => interpretTangent(f, work, check, backend);
 }
@@ -139,16 +188,13 @@ function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend
       const count = b[i] as number;
       const z = (NARY_VALUE[code] as NaryOpDef['value'])(v, args, start, count);
       v[i] = z;
-      t.fill(0, base, base + c);
+      t.fill(UNTOUCHED, base, base + c);
       const h = code === DOT ? count >> 1 : 0;
       for (let k = start; k < start + count; k++) {
         const xi = args[k] as number;
         if (xi < c0) continue;
         const p = code === SUM ? 1 : (v[args[k < start + h ? k + h : k - h] as number] as number);
-        const from = xi * c;
-        if (p !== 0 && p - p === 0)
-          for (let j = 0; j < c; j++) t[base + j] = (t[base + j] as number) + p * (t[from + j] as number);
-        else accumulateLanes(t, base, from, p, c);
+        accumulateLanes(t, base, xi * c, p, c);
       }
     } else if (code === LOOP) {
       // A loop call (no arity of its own): its outputs are consecutive, and the first computes them all.
@@ -164,7 +210,7 @@ function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend
       const def = OP_DEFS[code] as NaryOpDef;
       const z = (NARY_VALUE[code] as NaryOpDef['value'])(v, args, start, count);
       v[i] = z;
-      t.fill(0, base, base + c);
+      t.fill(UNTOUCHED, base, base + c);
       for (let k = 0; k < count; k++) {
         accumulateLanes(
           t,
@@ -175,6 +221,14 @@ function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend
         );
       }
     }
-    if (check && !Number.isFinite(v[i])) throwNonFinite(f, i, v);
+    if (check) checkNode(f, i, v, t, c);
+  }
+}
+
+/** `check`: the first node whose value, or any of whose tangents, is NaN or ±∞ throws, naming it. */
+function checkNode(f: Program, i: number, v: Float64Array, t: Float64Array, c: number): void {
+  if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
+  for (let j = i * c; j < i * c + c; j++) {
+    if (!Number.isFinite(t[j])) throwNonFiniteDerivative(f, i, t[j] as number, 'tangent');
   }
 }

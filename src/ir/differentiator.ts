@@ -40,7 +40,11 @@ export interface Result<T> {
 
 /** Options every method accepts. */
 export interface CommonOptions {
-  /** Throw a `non-finite` error naming the subexpression whose value is NaN or ±Infinity. */
+  /**
+   * Throw a `non-finite` error naming the first subexpression whose value is NaN or ±Infinity, and (forward and
+   * reverse mode, like PyTorch's anomaly detection) the first whose tangent or adjoint is: the node where the
+   * derivative stopped being a number. Checked sweeps run on the interpreter.
+   */
   check?: boolean;
   /**
    * How sweeps run: `'interpret'` loops over the program's arrays (the reference); `'compile'` runs JavaScript

@@ -170,6 +170,29 @@ export function throwNonFinite(f: Program, i: number, v: Float64Array): never {
   throw new DifflabError('non-finite', `${expr} evaluates to ${v[i]}`, { subexpression: expr });
 }
 
+/**
+ * @internal Throws the `non-finite` error for a derivative that became NaN or ±∞ at node i (`check`, like
+ * PyTorch's anomaly detection): the tangent of node i in forward mode, its adjoint ∂f/∂node in reverse mode.
+ */
+export function throwNonFiniteDerivative(
+  f: Program,
+  i: number,
+  value: number,
+  kind: 'tangent' | 'adjoint',
+  adjointOf = i,
+): never {
+  const expr = formatNode(f, i);
+  const what =
+    kind === 'tangent'
+      ? `the tangent of ${expr} is ${value}`
+      : adjointOf === i
+        ? `the adjoint (∂f/∂·) of ${expr} is ${value}`
+        : `the adjoint (∂f/∂·) of ${formatNode(f, adjointOf)} is ${value}, through the partial of ${expr}`;
+  throw new DifflabError('non-finite', `${what}: the derivative is not a number from here on`, {
+    subexpression: expr,
+  });
+}
+
 /** Per-program work buffer, reused across calls so repeated evaluation allocates nothing per node. */
 const buffers = new WeakMap<Program, Float64Array>();
 

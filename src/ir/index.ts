@@ -24,6 +24,7 @@ export {
   setInputs,
   setIteration,
   throwNonFinite,
+  throwNonFiniteDerivative,
   toPoint,
   valueBuffer,
 } from './evaluate.js';

@@ -199,15 +199,9 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     'pow',
     Math.pow,
     (A, x, y) => A.mul(y, A.pow(x, A.sub(y, A.num(1)))),
+    // At x = 0 these are 0·∞ = NaN for y = 0 (∂/∂x) and 0·(−∞) for y > 0 (∂/∂y), where PyTorch returns 0; here
+    // NaN, as every exact method computes it from these rules (the symbolic engines cannot test y = 0).
     (A, x, _y, z) => A.mul(z, A.log(x)),
-    {
-      // At y = 0 the exponent y − 1 = −1 makes 0·0^−1 = NaN at x = 0; d(x^0)/dx is 0.
-      // At x = 0 with y > 0, z·ln x = 0·(−∞) = NaN; the one-sided limit is 0.
-      numericPartials: [
-        (x, y) => (y === 0 ? 0 : y * x ** (y - 1)),
-        (x, y, z) => (x === 0 && y > 0 ? 0 : z * Math.log(x)),
-      ],
-    },
   ),
   // d√x = dx / (2√x)
   sqrt: unary('sqrt', Math.sqrt, (A, _x, _y, z) => A.div(A.num(1), A.mul(A.num(2), z))),
@@ -219,12 +213,12 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   expm1: unary('expm1', Math.expm1, (A, x) => A.exp(x), { expand: (A, x) => A.sub(A.exp(x), A.num(1)) }),
   // d ln x = dx / x
   log: unary('log', Math.log, (A, x) => A.div(A.num(1), x)),
-  // d log_b x = dx / (x ln b) − log_b x / (b ln b) db
+  // d log_b x = dx / x / ln b − log_b x / b / ln b db (divided in turn: x ln b overflows for x > 7.8e307)
   logb: binary(
     'log',
     (x, b) => Math.log(x) / Math.log(b),
-    (A, x, b) => A.div(A.num(1), A.mul(x, A.log(b))),
-    (A, _x, b, z) => A.neg(A.div(z, A.mul(b, A.log(b)))),
+    (A, x, b) => A.div(A.div(A.num(1), x), A.log(b)),
+    (A, _x, b, z) => A.neg(A.div(A.div(z, b), A.log(b))),
   ),
   // d ln(1 + x) = dx / (1 + x)
   log1p: unary('log1p', Math.log1p, (A, x) => A.div(A.num(1), A.add(A.num(1), x)), {
@@ -234,8 +228,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   log2: unary('log2', Math.log2, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN2))), {
     expand: (A, x) => A.logb(x, A.num(2)),
   }),
-  // d log₁₀ x = dx / (x ln 10)
-  log10: unary('log10', Math.log10, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN10)))),
+  // d log₁₀ x = dx / x / ln 10 (not dx / (x ln 10): x ln 10 overflows for x > 7.8e307)
+  log10: unary('log10', Math.log10, (A, x) => A.div(A.div(A.num(1), x), A.num(LN10))),
   // d sin x = cos x dx
   sin: unary('sin', Math.sin, (A, x) => A.cos(x)),
   // d cos x = −sin x dx
@@ -308,10 +302,16 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (x) => 1 / Math.tanh(x),
     (A, x) => A.neg(A.mul(A.csch(x), A.csch(x))),
   ),
-  // d asinh x = dx / √(x² + 1)
-  asinh: unary('asinh', Math.asinh, (A, x) => A.div(A.num(1), A.sqrt(A.add(A.mul(x, x), A.num(1))))),
-  // d acosh x = dx / √(x² − 1)
-  acosh: unary('acosh', Math.acosh, (A, x) => A.div(A.num(1), A.sqrt(A.sub(A.mul(x, x), A.num(1))))),
+  // d asinh x = dx / √(x² + 1) = sech(asinh x) dx: x² overflows for |x| > 1.3e154 (the partial would be 0),
+  // cosh(asinh x) = √(x² + 1) does not. On numbers, 1/√(x² + 1) where x² is finite (it rounds better).
+  asinh: unary('asinh', Math.asinh, (A, _x, _y, z) => A.sech(z), {
+    numericPartials: [(x) => (Math.abs(x) < 1e150 ? 1 / Math.sqrt(x * x + 1) : 1 / Math.abs(x))],
+  }),
+  // d acosh x = dx / √(x² − 1) = csch(acosh x) dx, for the same reason (sinh(acosh x) = √(x² − 1), x ≥ 1);
+  // NaN below 1, where acosh is (√(x² − 1) is real for x ≤ −1, but acosh is not defined there).
+  acosh: unary('acosh', Math.acosh, (A, _x, _y, z) => A.csch(z), {
+    numericPartials: [(x) => (x >= 1 ? (x < 1e150 ? 1 / Math.sqrt(x * x - 1) : 1 / x) : Number.NaN)],
+  }),
   // d atanh x = dx / (1 − x²)
   atanh: unary('atanh', Math.atanh, (A, x) => A.div(A.num(1), A.sub(A.num(1), A.mul(x, x)))),
   // d asech x = −dx / (x √(1 − x²))
@@ -370,8 +370,13 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A, x, y) => A.div(A.sub(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     {
       analytic: false,
-      // max(x, y) = (x + y + |x − y|)/2, whose derivative with abs′(0) = 0 splits ties evenly too.
-      expand: (A, x, y) => A.div(A.add(A.add(x, y), A.abs(A.sub(x, y))), A.num(2)),
+      // max(x, y) = ((1 + s)·x + (1 − s)·y)/2 with s = sign(x − y): exact (a weight is 0, 1 or 2), and with
+      // sign′ = 0 its derivative is the partials above. Not (x + y + |x − y|)/2, which cancels: its value and
+      // derivative lose the smaller argument's share (max(y, −1e300) is 0 and its derivative 0 for |y| < 1e284).
+      expand: (A, x, y) => {
+        const s = A.sign(A.sub(x, y));
+        return A.div(A.add(A.mul(A.add(A.num(1), s), x), A.mul(A.sub(A.num(1), s), y)), A.num(2));
+      },
     },
   ),
   // d min(x, y) = (1 − sign(x − y))/2 dx + (1 + sign(x − y))/2 dy: ties split evenly
@@ -382,8 +387,11 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A, x, y) => A.div(A.add(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     {
       analytic: false,
-      // min(x, y) = (x + y − |x − y|)/2
-      expand: (A, x, y) => A.div(A.sub(A.add(x, y), A.abs(A.sub(x, y))), A.num(2)),
+      // min(x, y) = ((1 − s)·x + (1 + s)·y)/2 with s = sign(x − y), for the reason given at max
+      expand: (A, x, y) => {
+        const s = A.sign(A.sub(x, y));
+        return A.div(A.add(A.mul(A.sub(A.num(1), s), x), A.mul(A.add(A.num(1), s), y)), A.num(2));
+      },
     },
   ),
   // d Σ xᵢ = Σ dxᵢ
@@ -536,3 +544,58 @@ export const NUMERIC_PARTIALS: readonly (readonly NumericPartial[])[] = OP_DEFS.
         rule(NUMBER_ALGEBRA, x, y, z),
   );
 });
+
+/*
+ * The zero-factor rule, shared by every sweep (forward and reverse, interpreted, nested and over dual numbers)
+ * and checked against the code generator's output:
+ *
+ * - A tangent or adjoint that no seed reaches is "untouched" and contributes nothing: the tangent of a node that
+ *   does not depend on a seeded input, the adjoint of a node from which no seeded output can be reached. The
+ *   sweeps write it as −0 ({@link UNTOUCHED}); a touched tangent or adjoint is never −0 (a contribution is
+ *   `p·t + 0`, and +0 plus anything that is not −0 is not −0).
+ * - Every other contribution p·t is IEEE arithmetic: a zero partial against an infinite or NaN tangent, or a zero
+ *   tangent (reached, but cancelled or multiplied away) against an infinite or NaN partial, is NaN, as in PyTorch
+ *   and JAX. So `1/(1/x)` at 0 (true derivative 1) gives NaN, never a confident 0.
+ *
+ * Which branches are untouched is a property of the program's structure and the seeds, not of the numbers, so
+ * forward and reverse mode agree: wherever one gives a finite number the other gives the same number, and
+ * wherever one meets ∞ or NaN on a path from the input to the output, so does the other; every method then
+ * reports such a derivative as NaN ({@link asDerivative}).
+ */
+
+/** The tangent or adjoint of a branch no seed reaches: −0 (a reached one is never −0). */
+export const UNTOUCHED = -0;
+
+/** True for {@link UNTOUCHED} (−0): the tangent or adjoint of a branch no seed reaches. */
+export function isUntouched(t: number): boolean {
+  return t === 0 && 1 / t < 0;
+}
+
+/**
+ * The contribution p·t of a reached tangent or adjoint t through a local partial p: IEEE, made +0 where it is
+ * −0 so that a sum of contributions, started from {@link UNTOUCHED}, is never −0 once one is added.
+ */
+export function contribution(p: number, t: number): number {
+  return p * t + 0;
+}
+
+/** `acc + p·t` under the zero-factor rule: `acc` unchanged when t is untouched. */
+export function accumulate(acc: number, p: number, t: number): number {
+  return isUntouched(t) ? acc : acc + (p * t + 0);
+}
+
+/**
+ * A derivative as every exact method returns it: a finite number, or NaN. An untouched one (−0) is a plain 0;
+ * ±∞ is NaN. An infinite value means the chain rule met an infinite partial (√x at 0) or overflowed, and which
+ * of ∞ and NaN comes out depends on the order of the sums (forward mode's (1 + 0)·∞ is reverse mode's
+ * 1·∞ + 0·∞), so no method can promise ∞; NaN says "not a number here" the same way in all of them.
+ */
+export function asDerivative(t: number): number {
+  return t - t === 0 ? t + 0 : Number.NaN;
+}
+
+/** {@link asDerivative} over an array, in place. */
+export function asDerivatives<T extends Float64Array>(t: T): T {
+  for (let k = 0; k < t.length; k++) t[k] = asDerivative(t[k] as number);
+  return t;
+}

@@ -4,6 +4,7 @@
  * derivatives taken around it. Each call takes a fresh tag and ends it on return (see `num.ts`).
  */
 import { DifflabError } from '../ir/errors.js';
+import { asDerivative } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';
 import { evaluateNested } from './evaluate.js';
 import { dropTag, endTag, NUM, type Num, newTag, TaggedDual, Tape, Tracked, tangentOf } from './num.js';
@@ -47,7 +48,7 @@ function forwardGradient(f: NestedFunction, xs: readonly Num[]): NestedGradient 
       const seeded = xs.map((x, j) => (j === i ? new TaggedDual(tag, x, 1) : x));
       const out = f(seeded);
       if (i === 0) value = dropTag(out, tag);
-      gradient.push(tangentOf(out, tag));
+      gradient.push(reported(tangentOf(out, tag)));
     } finally {
       endTag(tag);
     }
@@ -63,10 +64,15 @@ function reverseGradient(f: NestedFunction, xs: readonly Num[]): NestedGradient 
     const out = f(inputs);
     if (!(out instanceof Tracked && out.tag === tag)) return { value: out, gradient: xs.map(() => 0) };
     const adj = tape.backward(out.index);
-    return { value: out.value, gradient: inputs.map((x) => adj[x.index] as Num) };
+    return { value: out.value, gradient: inputs.map((x) => reported(adj[x.index] as Num)) };
   } finally {
     endTag(tag);
   }
+}
+
+/** A derivative as every exact method reports it (ops.ts): a plain number finite or NaN. */
+function reported(d: Num): Num {
+  return typeof d === 'number' ? asDerivative(d) : d;
 }
 
 /** The directional derivative of `f` at `xs` along `v` by one forward pass: value and f′(xs)·v. */
@@ -78,7 +84,7 @@ export function nestedJvp(
   const tag = newTag();
   try {
     const out = f(xs.map((x, j) => (v[j] === 0 ? x : new TaggedDual(tag, x, v[j] as Num))));
-    return { value: dropTag(out, tag), tangent: tangentOf(out, tag) };
+    return { value: dropTag(out, tag), tangent: reported(tangentOf(out, tag)) };
   } finally {
     endTag(tag);
   }

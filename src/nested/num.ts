@@ -108,18 +108,22 @@ export class Tape {
    * (they carry the outer tags that the partials carry). One descending loop, no recursion.
    */
   backward(output: number, seed: Num = 1): Num[] {
-    const adj: Num[] = new Array<Num>(this.size).fill(0);
+    // The zero-factor rule (ops.ts): an entry no adjoint reaches (undefined here) contributes nothing; a reached
+    // one, zero or not, contributes g·p in IEEE arithmetic.
+    const adj = new Array<Num | undefined>(this.size).fill(undefined);
     adj[output] = seed;
     for (let e = output; e >= 0; e--) {
-      const g = adj[e] as Num;
-      if (g === 0) continue;
+      const g = adj[e];
+      if (g === undefined) continue;
       const end = this.start[e + 1] as number;
       for (let k = this.start[e] as number; k < end; k++) {
         const arg = this.from[k] as number;
-        adj[arg] = NUM.add(adj[arg] as Num, NUM.mul(g, this.partials[k] as Num));
+        const term = NUM.mul(g, this.partials[k] as Num);
+        const prev = adj[arg];
+        adj[arg] = prev === undefined ? term : NUM.add(prev, term);
       }
     }
-    return adj;
+    return adj.map((g) => (g === undefined ? 0 : g));
   }
 }
 
@@ -175,10 +179,12 @@ function applyFixed(name: UnaryOpName | BinaryOpName, x: Num, y: Num): Num {
       : (def.partials[k] as FixedOpDef['partials'][number])(NUM, xv, yv, z);
   const top = tx === tag ? x : y;
   if (top instanceof TaggedDual) {
-    let t: Num = 0;
+    // Only the arguments carrying the tag have a tangent (the zero-factor rule, ops.ts): the others are
+    // untouched and contribute nothing; at least one carries it.
+    let t: Num | undefined;
     if (tx === tag) t = addScaled(t, partial(0), (x as TaggedDual).tangent);
     if (ty === tag) t = addScaled(t, partial(1), (y as TaggedDual).tangent);
-    return new TaggedDual(tag, z, t);
+    return new TaggedDual(tag, z, t as Num);
   }
   const tape = (top as Tracked).tape;
   const args: number[] = [];
@@ -194,11 +200,10 @@ function applyFixed(name: UnaryOpName | BinaryOpName, x: Num, y: Num): Num {
   return tape.push(z, args, partials);
 }
 
-/** t + p·d, where a zero tangent d contributes nothing (even against an infinite partial). */
-function addScaled(t: Num, p: Num, d: Num): Num {
-  if (d === 0 || p === 0) return t;
+/** t + p·d for a reached tangent d, in IEEE arithmetic (t undefined: nothing yet). */
+function addScaled(t: Num | undefined, p: Num, d: Num): Num {
   const pd = NUM.mul(p, d);
-  return t === 0 ? pd : NUM.add(t, pd);
+  return t === undefined ? pd : NUM.add(t, pd);
 }
 
 /** An n-ary reduction on nested numbers. */
@@ -219,11 +224,11 @@ function applyNary(name: NaryOpName, xs: readonly Num[]): Num {
   const partial = (k: number): Num => def.partial(NUM, vs, z, k);
   const top = xs.find((x) => tagOf(x) === tag) as TaggedDual | Tracked;
   if (top instanceof TaggedDual) {
-    let t: Num = 0;
+    let t: Num | undefined;
     xs.forEach((x, k) => {
       if (tagOf(x) === tag) t = addScaled(t, partial(k), (x as TaggedDual).tangent);
     });
-    return new TaggedDual(tag, z, t);
+    return new TaggedDual(tag, z, t as Num);
   }
   const args: number[] = [];
   const partials: Num[] = [];

@@ -14,8 +14,10 @@ import { type Resolved, STEP_RULE, stepAt } from './options.js';
 /** A direction: a coordinate index j (the unit vector eⱼ) or a vector of length n. */
 export type Direction = number | Float64Array;
 
-/** Levels of the Ridders tableau: the steps h, h/2, ..., h/2⁹. */
+/** Levels of the Ridders tableau: the steps h, h/2, ..., h/2⁹ (counted from the last restart). */
 const LEVELS = 10;
+/** Levels in all, restarts included: the step never goes below h/2³⁹. */
+const MAX_LEVELS = 40;
 /** Ridders stops once the newest extrapolation differs from the previous best by SAFE times its error. */
 const SAFE = 2;
 /**
@@ -240,7 +242,11 @@ export class Columns {
    * in a Neville tableau; per output, the entry whose distance to its two parents is smallest, that distance
    * being the error estimate. An output stops once a new level's best entry moves away by SAFE times the
    * error (rounding has taken over). A non-finite difference (the step reached outside f's domain) restarts
-   * that output's tableau at the next, smaller step.
+   * that output's tableau at the next, smaller step. So does a difference that moved further from the previous
+   * level's than that one moved from its own predecessor: on a smooth stretch the differences converge (each
+   * move about a quarter of the last), and where they do not, the larger steps crossed something (a pole of
+   * 1/x near x: their differences grow like 1/h² and agree with each other well enough to be chosen).
+   * A restart drops the entries chosen so far and gives the output LEVELS more levels.
    *
    * The tableau's estimate sees rounding only as far as the entries happen to disagree; entries can agree by
    * chance (always, when f is quadratic). So the reported error adds the rounding the chosen entry carries:
@@ -263,15 +269,40 @@ export class Columns {
     estimate.fill(Number.POSITIVE_INFINITY);
     rows.fill(0);
     done.fill(0);
+    // Per output: the previous level's difference and how far it moved from the one before (NaN: unknown),
+    // and the levels left before it stops.
+    const last = new Float64Array(m).fill(Number.NaN);
+    const moved = new Float64Array(m).fill(Number.NaN);
+    const left = new Int32Array(m).fill(LEVELS);
     let active = m;
     let h = h0;
-    for (let level = 0; level < LEVELS && active > 0; level++, h /= 2) {
+    for (let level = 0; level < MAX_LEVELS && active > 0; level++, h /= 2) {
       const width = Math.abs(this.central(d, h, diff));
       for (let k = 0; k < m; k++) {
         if (done[k] === 1) continue;
         const c0 = diff[k] as number;
+        const move = Math.abs(c0 - (last[k] as number));
+        last[k] = c0;
+        // The rounding this difference carries: moves within a few times that are noise, not divergence.
+        const rounding = (u * (Math.abs(this.plus[k] as number) + Math.abs(this.minus[k] as number))) / width;
         if (!Number.isFinite(c0)) {
           rows[k] = 0;
+          moved[k] = Number.NaN;
+        } else if (move > (moved[k] as number) && move > 16 * rounding) {
+          // Diverging differences: start over from this level (the next must move less than this one did).
+          rows[k] = 0;
+          out[k] = Number.NaN;
+          estimate[k] = Number.POSITIVE_INFINITY;
+          noise[k] = 0;
+          left[k] = LEVELS;
+        }
+        if (Number.isFinite(c0)) moved[k] = move;
+        left[k] = (left[k] as number) - 1;
+        if (!Number.isFinite(c0)) {
+          if ((left[k] as number) <= 0) {
+            done[k] = 1;
+            active--;
+          }
           continue;
         }
         const r = rows[k] as number;
@@ -301,6 +332,9 @@ export class Columns {
           Math.abs((cur[r * m + k] as number) - (prev[(r - 1) * m + k] as number)) >=
             SAFE * (estimate[k] as number)
         ) {
+          done[k] = 1;
+          active--;
+        } else if ((left[k] as number) <= 0) {
           done[k] = 1;
           active--;
         }

@@ -157,8 +157,9 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
     },
     adjoint(seed) {
       usage.bodyBackwards++;
-      if (compiledBody !== undefined) compiledBody.adjoint(tape.values, tape.adjoints, seed);
-      else backward(body, tape, seed, backend, options);
+      // The compiled sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
+      if (compiledBody?.untestedAdjoint(tape.values, tape.adjoints, seed)) return;
+      backward(body, tape, seed, backend, options);
     },
   };
 }
@@ -198,8 +199,9 @@ function recordCall(
     if (n === 0) v[first] = 0;
     if (drivesLoop(call, check, backend)) {
       // The compiled backend's driver: the statements of the loop below, in one generated function.
-      const body = compiled(loop.body);
-      mapGradient(call, bv, badj)(v, bv, badj, g, rows, () => body.adjoint(bv, badj, seed));
+      // An iteration whose fast sweep met ∞ or NaN: the interpreter's rule, on values computed again (backward).
+      const slow = () => backward(loop.body, sweeps.tape, seed, backend, options);
+      mapGradient(call, bv, badj)(v, bv, badj, g, rows, slow);
       usage.bodyPrimals += n;
       usage.bodyBackwards += n;
     } else
@@ -354,7 +356,7 @@ export function backwardCall(
       // Store-all: the compiled backend's driver runs the steps below, from the last iteration to the first.
       const slow = (i: number) => {
         base = first + c + i * perStep;
-        compiled(body).adjoint(bv, badj, seed);
+        backward(body, sweeps.tape, seed, backend, options);
       };
       scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow);
       usage.bodyBackwards += n;

@@ -19,6 +19,7 @@ import {
   requireScalar,
   type Stats,
 } from '../ir/index.js';
+import { asDerivatives } from '../ir/ops.js';
 import { type CheckpointOptions, loopUsage, resetLoopUsage } from './loop.js';
 import { backward, record, type Tape, tapeFor } from './tape.js';
 
@@ -44,7 +45,7 @@ function sweep(
   record(f, point, tape, options.check ?? false, backend, options);
   for (let s = 0; s < cotangents; s++) {
     backward(f, tape, (adj) => seed(adj, s), backend, options);
-    collect(tape.adjoints.subarray(f.inputStart, f.opStart), s);
+    collect(asDerivatives(tape.adjoints.subarray(f.inputStart, f.opStart)), s);
   }
   return sweepStats(f, tape, cotangents, t0);
 }
@@ -121,11 +122,16 @@ export function reverseGradient(
     plan.compiled ??= compiled(f);
     loadPoint(f, point, tape.values);
     plan.compiled.tapePrimal(tape.values);
-    plan.compiled.adjoint(tape.values, tape.adjoints, plan.seed);
+    // Where the sweep without zero tests meets an infinite or NaN partial, the interpreter's rule decides.
+    if (!plan.compiled.untestedAdjoint(tape.values, tape.adjoints, plan.seed)) {
+      record(f, point, tape, false, 'interpret', options);
+      backward(f, tape, plan.seed, 'interpret', options);
+    }
   } else {
     record(f, point, tape, check, backend, options);
     backward(f, tape, plan.seed, backend, options);
   }
+  asDerivatives(inputs);
   const out = options.out;
   if (out === undefined) return inputs.slice();
   if (out.length !== inputs.length) {
@@ -169,8 +175,10 @@ export const reverse: Differentiator<ReverseOptions> = {
       f.outputs.length,
       (adj, o) => (adj[f.outputs[o] as number] = 1),
       (inputs, o) => {
+        // A zero component of v does not touch its input (the zero-factor rule, ops.ts), as in forward mode.
         let s = 0;
-        for (let k = 0; k < inputs.length; k++) s += (inputs[k] as number) * (dir[k] as number);
+        for (let k = 0; k < inputs.length; k++)
+          if (dir[k] !== 0) s += (inputs[k] as number) * (dir[k] as number);
         out[o] = s;
       },
       options,
@@ -188,8 +196,9 @@ export const reverse: Differentiator<ReverseOptions> = {
       1,
       (adj) => {
         for (let o = 0; o < f.outputs.length; o++) {
+          // A zero component of u does not touch its output (the zero-factor rule, ops.ts).
           const node = f.outputs[o] as number;
-          adj[node] = (adj[node] as number) + (cot[o] as number);
+          if (cot[o] !== 0) adj[node] = (adj[node] as number) + (cot[o] as number) + 0;
         }
       },
       (inputs) => (out = inputs.slice()),

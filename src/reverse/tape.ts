@@ -15,7 +15,9 @@ import {
   OP_DEFS,
   type Program,
   primalSweep,
+  throwNonFiniteDerivative,
 } from '../ir/index.js';
+import { isUntouched, UNTOUCHED } from '../ir/ops.js';
 
 import { backwardCall, type CheckpointOptions, recordWithLoops } from './loop.js';
 
@@ -63,23 +65,30 @@ export function record(
  * loop over the program. On return the inputs hold their adjoints (the vjp); with the interpreter, every node
  * does.
  *
- * A zero factor (adjoint or partial) contributes zero even against ∞ or NaN: √x at 0 on a branch whose
- * adjoint is 0 gives no NaN, exactly as in forward mode; otherwise IEEE arithmetic.
+ * The zero-factor rule (ops.ts): an adjoint no seeded output reaches is −0 and contributes nothing; otherwise
+ * IEEE arithmetic, as in forward mode. `seed` writes the seeded outputs' adjoints (leaving an unseeded one −0).
+ * The inputs' adjoints may be −0 (untouched) or ±∞: callers report them through asDerivatives (ops.ts).
+ *
+ * The compiled backend first runs its sweep without zero tests; that stands when it meets no infinite or NaN
+ * partial (then it is the rule's result); otherwise the interpreter runs, on values it computes again.
  */
 export function backward(
   f: Program,
   tape: Tape,
   seed: (adjoints: Float64Array) => void,
   backend: Backend = 'interpret',
-  options: CheckpointOptions = {},
+  options: CheckpointOptions & { check?: boolean } = {},
 ): void {
   const { values: v, adjoints: adj } = tape;
+  const check = options.check === true;
   // A program with loop calls runs its own nodes by the interpreter and its loops' bodies by the backend.
-  if (backend === 'compile' && f.calls.length === 0) {
-    compiled(f).adjoint(v, adj, seed);
-    return;
+  // A checked sweep runs on the interpreter, which sees every node's adjoint.
+  if (backend === 'compile' && f.calls.length === 0 && !check) {
+    if (compiled(f).untestedAdjoint(v, adj, seed)) return;
+    // The compiled primal may have left values out (loop repetitions' locals, chains): compute them all.
+    primalSweep(f, v.slice(f.inputStart, f.opStart), v, false, 'interpret', true);
   }
-  adj.fill(0);
+  adj.fill(UNTOUCHED);
   seed(adj);
   const { op, a, b, args } = f;
   // Constants (indices below inputStart) get no adjoint: no one reads it.
@@ -94,7 +103,9 @@ export function backward(
   const loops = f.calls.length > 0;
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const g = i === carried ? carry : (adj[i] as number);
-    if (g === 0) {
+    // check: the first node (from the output down) whose adjoint is NaN or ±∞.
+    if (check && !Number.isFinite(g)) throwNonFiniteDerivative(f, culprit(f, v, adj, i), g, 'adjoint', i);
+    if (g === 0 && isUntouched(g)) {
       // A loop call runs when its first output is reached: the adjoints of all its outputs are final then.
       if (loops && op[i] === LOOP && b[i] === 0) backwardCall(f, a[i] as number, tape, backend, options);
       continue;
@@ -106,16 +117,16 @@ export function backward(
       const yi = b[i] as number;
       const px = v[yi] as number;
       const py = v[xi] as number;
-      if (px !== 0 && xi >= c0) {
-        const u = (adj[xi] as number) + g * px;
+      if (xi >= c0) {
+        const u = (adj[xi] as number) + (g * px + 0);
         adj[xi] = u;
         if (xi === i - 1) {
           carried = xi;
           carry = u;
         }
       }
-      if (py !== 0 && yi >= c0) {
-        const u = (adj[yi] as number) + g * py;
+      if (yi >= c0) {
+        const u = (adj[yi] as number) + (g * py + 0);
         adj[yi] = u;
         if (yi === i - 1) {
           carried = yi;
@@ -128,7 +139,8 @@ export function backward(
       const xi = a[i] as number;
       const yi = b[i] as number;
       if (xi >= c0) adj[xi] = (adj[xi] as number) + g;
-      if (yi >= c0) adj[yi] = (adj[yi] as number) + (code === ADD ? g : g * -1);
+      // g is never −0 here (a reached adjoint), but −g is at g = 0: + 0 keeps the sum reached.
+      if (yi >= c0) adj[yi] = (adj[yi] as number) + (code === ADD ? g : 0 - g);
       continue;
     }
     const arity = OP_ARITY[code];
@@ -139,7 +151,7 @@ export function backward(
         code === NEG
           ? -1
           : ((NUMERIC_PARTIALS[code] as readonly Rule[])[0] as Rule)(v[xi] as number, 0, v[i] as number);
-      if (p !== 0) adj[xi] = (adj[xi] as number) + g * p;
+      adj[xi] = (adj[xi] as number) + (g * p + 0);
     } else if (arity === 2) {
       const xi = a[i] as number;
       const yi = b[i] as number;
@@ -149,11 +161,11 @@ export function backward(
       const z = v[i] as number;
       if (xi >= c0) {
         const px = (partials[0] as Rule)(xv, yv, z);
-        if (px !== 0) adj[xi] = (adj[xi] as number) + g * px;
+        adj[xi] = (adj[xi] as number) + (g * px + 0);
       }
       if (yi >= c0) {
         const py = (partials[1] as Rule)(xv, yv, z);
-        if (py !== 0) adj[yi] = (adj[yi] as number) + g * py;
+        adj[yi] = (adj[yi] as number) + (g * py + 0);
       }
     } else if (code === SUM) {
       const start = a[i] as number;
@@ -175,10 +187,38 @@ export function backward(
         const xi = args[start + k] as number;
         if (xi < c0) continue;
         const p = partial(v, args, start, count, z, k);
-        if (p !== 0) adj[xi] = (adj[xi] as number) + g * p;
+        adj[xi] = (adj[xi] as number) + (g * p + 0);
       }
     }
   }
+  // check: an input's adjoint (the gradient itself) is the last place a derivative can stop being a number.
+  if (check) {
+    for (let i = f.inputStart; i < f.opStart; i++) {
+      if (!Number.isFinite(adj[i]))
+        throwNonFiniteDerivative(f, culprit(f, v, adj, i), adj[i] as number, 'adjoint', i);
+    }
+  }
+}
+
+/**
+ * The node to name when node i's adjoint is NaN or ±∞: the first consumer of i (in the backward sweep's order)
+ * whose own adjoint is finite but whose partial with respect to i is not, which is where the derivative stopped
+ * being a number (√u at u = 0 for u = x − x); else i itself (a NaN that came in through an adjoint).
+ */
+function culprit(f: Program, v: Float64Array, adj: Float64Array, i: number): number {
+  for (let m = f.size - 1; m > i; m--) {
+    const code = f.op[m] as number;
+    const arity = OP_ARITY[code] as number;
+    if (arity === 0 || !Number.isFinite(adj[m]) || isUntouched(adj[m] as number)) continue;
+    const xv = v[f.a[m] as number] as number;
+    const yv = arity === 2 ? (v[f.b[m] as number] as number) : Number.NaN;
+    const rules = NUMERIC_PARTIALS[code] as readonly Rule[];
+    for (let k = 0; k < arity; k++) {
+      const arg = k === 0 ? f.a[m] : f.b[m];
+      if (arg === i && !Number.isFinite((rules[k] as Rule)(xv, yv, v[m] as number))) return m;
+    }
+  }
+  return i;
 }
 
 /** Which halves of a dot node's arguments depend on an input: bit 1 the x's, bit 2 the y's; 4 when x = y. */
@@ -232,7 +272,7 @@ function dotAdjoint(
     for (let k = start; k < start + h; k++) {
       const xi = args[k] as number;
       const p = v[xi] as number;
-      if (p !== 0 && xi >= c0) adj[xi] = (adj[xi] as number) + g * p + g * p;
+      if (xi >= c0) adj[xi] = (adj[xi] as number) + (g * p + 0) + g * p;
     }
     return;
   }
@@ -240,14 +280,14 @@ function dotAdjoint(
     for (let k = start; k < start + h; k++) {
       const xi = args[k] as number;
       const p = v[args[k + h] as number] as number;
-      if (xi >= c0 && p !== 0) adj[xi] = (adj[xi] as number) + g * p;
+      if (xi >= c0) adj[xi] = (adj[xi] as number) + (g * p + 0);
     }
   }
   if (flags & 2) {
     for (let k = start + h; k < start + 2 * h; k++) {
       const yi = args[k] as number;
       const p = v[args[k - h] as number] as number;
-      if (yi >= c0 && p !== 0) adj[yi] = (adj[yi] as number) + g * p;
+      if (yi >= c0) adj[yi] = (adj[yi] as number) + (g * p + 0);
     }
   }
 }

@@ -16,6 +16,7 @@ import {
 import { DifflabError } from '../ir/errors.js';
 import { primalSweep, valueBuffer } from '../ir/evaluate.js';
 import { unrollFor } from '../ir/loop.js';
+import { asDerivatives } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';
 import { type GraphDerivativeKind, graphDerivative } from './graph-engine.js';
 import { mathjsDerivativeProgram } from './mathjs-engine.js';
@@ -142,7 +143,8 @@ function run(
     input.set(seed as Float64Array, point.length);
   }
   const v = primalSweep(p, input, valueBuffer(p), false, backendOf(options));
-  const out = Float64Array.from(p.outputs, (i) => v[i] as number);
+  // A derivative is finite or NaN in every exact method (ops.ts).
+  const out = asDerivatives(Float64Array.from(p.outputs, (i) => v[i] as number));
   const evalOps = programCost(p).nodes;
   stats.ops += evalOps + (cached ? 0 : built.buildOps);
   stats.evaluations = 1;
@@ -221,6 +223,7 @@ export const symbolic: Differentiator<SymbolicOptions> = {
       }
       stats.ops += m * n;
     }
+    asDerivatives(value);
     checkFinite(value, o, (i) => `(J·v)[${i}]`);
     stats.time = now() - start;
     return { value, stats };
@@ -241,6 +244,7 @@ export const symbolic: Differentiator<SymbolicOptions> = {
       }
       stats.ops += m * n;
     }
+    asDerivatives(value);
     checkFinite(value, o, (j) => `(uᵀJ)[${j}]`);
     stats.time = now() - start;
     return { value, stats };

@@ -6,7 +6,7 @@
  * - an op whose arguments are all constants becomes the constant its value rule gives;
  * - x·1 = 1·x = x, x·(−1) = (−1)·x = −x, x/1 = x, x^1 = x, x + 0 = 0 + x = x, x − 0 = x, −(−x) = x.
  *
- * x·0 is not folded (it is NaN for x = ±∞ or NaN); the sweeps skip zero partials and zero adjoints instead.
+ * x·0 is not folded: it is NaN for x = ±∞ or NaN, as the zero-factor rule (ops.ts) has it.
  */
 import type { Graph } from '../ir/graph.js';
 import {

@@ -11,7 +11,7 @@ import { unrollFor } from '../ir/loop.js';
 import { metrics } from '../ir/metrics.js';
 import { type Algebra, type FixedOpDef, type NaryOpDef, OP_DEFS } from '../ir/ops.js';
 import { buildProgram, type Program } from '../ir/program.js';
-import { graphAlgebra, isConstant } from './graph-algebra.js';
+import { graphAlgebra } from './graph-algebra.js';
 import { budgetError, DEFAULT_BUDGET } from './options.js';
 
 /**
@@ -140,10 +140,11 @@ class Session {
 
   /**
    * The reverse sweep: adjoint expressions of every node (−1 where there is none), from adjoint seeds on
-   * output nodes. Zero adjoints and constant-zero partials contribute nothing.
+   * output nodes. A node with no adjoint contributes nothing; every other term, even a constant-zero adjoint
+   * or partial, is built (the zero-factor rule of ops.ts: 0·∞ is NaN, as the numeric sweeps give it).
    */
   backward(seeds: readonly (readonly [node: number, seed: number])[]): Int32Array {
-    const { f, g, A } = this;
+    const { f, A } = this;
     const adjoint = new Int32Array(f.size).fill(-1);
     const accumulate = (k: number, term: number) => {
       const prev = adjoint[k] as number;
@@ -156,7 +157,7 @@ class Session {
     }
     for (let i = top; i >= f.opStart; i--) {
       const w = adjoint[i] as number;
-      if (w < 0 || isConstant(g, w, 0)) continue;
+      if (w < 0) continue;
       this.partials(i, alwaysWanted, (arg, p) => accumulate(arg, A.mul(w, p)));
       this.checkBudget();
     }
@@ -165,15 +166,13 @@ class Session {
 
   /** The forward sweep: tangent expressions of every node (−1 where there is none), from input tangents. */
   forward(inputTangents: readonly number[]): Int32Array {
-    const { f, g, A } = this;
+    const { f, A } = this;
     const tangent = new Int32Array(f.size).fill(-1);
     inputTangents.forEach((t, j) => {
       tangent[f.inputStart + j] = t;
     });
-    const live = (arg: number) => {
-      const t = tangent[arg] as number;
-      return t >= 0 && !isConstant(g, t, 0);
-    };
+    // A node with a tangent (a constant zero included) is reached; one without is not (ops.ts).
+    const live = (arg: number) => (tangent[arg] as number) >= 0;
     for (let i = f.opStart; i < f.size; i++) {
       let t = -1;
       this.partials(i, live, (arg, p) => {
@@ -187,15 +186,15 @@ class Session {
   }
 
   /**
-   * Calls `emit(argument, partial)` for each argument of op node `i` that `wanted` accepts and whose partial
-   * (from the op table, over graph ids) is not the constant 0.
+   * Calls `emit(argument, partial)` for each argument of op node `i` that `wanted` accepts, with its partial
+   * from the op table, over graph ids (a constant 0 too: see {@link backward}).
    */
   private partials(
     i: number,
     wanted: (arg: number) => boolean,
     emit: (arg: number, partial: number) => void,
   ): void {
-    const { f, g, A, node } = this;
+    const { f, A, node } = this;
     const def = OP_DEFS[f.op[i] as number] as FixedOpDef | NaryOpDef;
     const z = node[i] as number;
     if (def.arity === 'n') {
@@ -206,8 +205,7 @@ class Session {
         const arg = f.args[start + k] as number;
         if (!wanted(arg)) continue;
         args ??= Array.from(f.args.subarray(start, start + count), (a) => node[a] as number);
-        const p = def.partial(A, args, z, k);
-        if (!isConstant(g, p, 0)) emit(arg, p);
+        emit(arg, def.partial(A, args, z, k));
       }
       return;
     }
@@ -218,8 +216,7 @@ class Session {
     for (let k = 0; k < def.arity; k++) {
       const arg = k === 0 ? a : b;
       if (!wanted(arg)) continue;
-      const p = (def.partials[k] as FixedOpDef['partials'][number])(A, x, y, z);
-      if (!isConstant(g, p, 0)) emit(arg, p);
+      emit(arg, (def.partials[k] as FixedOpDef['partials'][number])(A, x, y, z));
     }
   }
 

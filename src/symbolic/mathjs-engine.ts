@@ -297,10 +297,14 @@ function derivativeAlgebra(placeholders: Placeholders): Algebra<MathNode> {
   const base = mathjsAlgebra({ derivable: DERIVABLE });
   const a: Record<string, unknown> = { ...base };
   const A = a as unknown as Algebra<MathNode>;
-  const rewrites: Partial<Record<OpName, (x: MathNode) => MathNode>> = {
+  const rewrites: Partial<Record<OpName, (x: MathNode, y: MathNode) => MathNode>> = {
     expm1: (x) => A.sub(A.exp(x), A.num(1)),
     log1p: (x) => A.log(A.add(A.num(1), x)),
     log2: (x) => A.logb(x, A.num(2)),
+    // mathjs's rules d log₁₀ u = u′/(u·log(10)) and d log(u, b) = u′/(u·log(b)) overflow to 0 for u > 7.8e307;
+    // the rules for log(u) and a quotient do not.
+    log10: (x) => A.div(A.log(x), A.num(Math.LN10)),
+    logb: (x, b) => A.div(A.log(x), A.log(b)),
     acoth: (x) => A.atanh(A.div(A.num(1), x)),
     sign: (x) => placeholders.sign(x),
   };
@@ -338,6 +342,16 @@ function repairNode(
     const abs = kids[0] as FunctionNode;
     return new FunctionNode(new SymbolNode('sign'), [abs.args[0] as MathNode]);
   }
+  const hyperbolic = hyperbolicRule(node, inFunction);
+  if (hyperbolic !== undefined) {
+    const [outer, inner] = hyperbolic.plus ? ['cosh', 'asinh'] : ['sinh', 'acosh'];
+    // √(u² − 1) = sinh(acosh |u|) for every real u (both NaN for |u| < 1): asec's and acsc's rules have it too.
+    // u as repaired (the rewriter's kids: a placeholder inside u is put back).
+    const square = (kids[0] as OperatorNode).args[0] as OperatorNode;
+    const repaired = square.args[0] as MathNode;
+    const u = hyperbolic.plus ? repaired : new FunctionNode(new SymbolNode('abs'), [repaired]);
+    return new FunctionNode(new SymbolNode(outer), [new FunctionNode(new SymbolNode(inner), [u])]);
+  }
   if (isCbrtRule(node, inFunction)) {
     return new OperatorNode('^', 'pow', [
       new FunctionNode(new SymbolNode('cbrt'), [kids[0] as MathNode]),
@@ -360,6 +374,32 @@ function isAbsRule(node: MathNode, inFunction: ReadonlySet<MathNode>): boolean {
     return false;
   const u = num.args[0] as MathNode;
   return !inFunction.has(u) && !inFunction.has(den) && sameClone(u, den);
+}
+
+/**
+ * `sqrt(u^2 + 1)` or `sqrt(u^2 − 1)` as made by mathjs's asinh and acosh rules (and acsch's, asec's and
+ * acsc's; new sqrt, sum, power and constants): its `u^2` overflows for |u| > 1.3e154 and the derivative
+ * becomes 0. It is replaced by cosh(asinh(u)) or sinh(acosh(|u|)), equal for every real u, and finite up to
+ * the largest double.
+ * Returns whether the sign is +.
+ */
+function hyperbolicRule(node: MathNode, inFunction: ReadonlySet<MathNode>): { plus: boolean } | undefined {
+  if (
+    !isFunctionNode(node) ||
+    functionName(node) !== 'sqrt' ||
+    node.args.length !== 1 ||
+    inFunction.has(node)
+  )
+    return undefined;
+  const sum = node.args[0] as MathNode;
+  if (!isOperatorNode(sum) || (sum.fn !== 'add' && sum.fn !== 'subtract') || inFunction.has(sum))
+    return undefined;
+  const [square, one] = sum.args as [MathNode, MathNode];
+  if (!isConstantNode(one) || one.value !== 1 || inFunction.has(one)) return undefined;
+  if (!isOperatorNode(square) || square.fn !== 'pow' || inFunction.has(square)) return undefined;
+  const two = square.args[1] as MathNode;
+  if (!isConstantNode(two) || two.value !== 2 || inFunction.has(two)) return undefined;
+  return { plus: sum.fn === 'add' };
 }
 
 /** `u^(2/3)` as made by mathjs's cbrt rule: a new pow whose exponent is a new divide of new constants 2 and 3. */

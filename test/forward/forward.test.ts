@@ -71,15 +71,18 @@ describe('conventions', () => {
     }
   });
 
-  test('√x at 0 on a branch with zero adjoint or tangent gives no NaN, identically in both modes', () => {
+  test('√x at 0 behind a zero factor is NaN (0·∞), and on a branch the input does not reach is nothing, in both modes', () => {
     // 0·√x: reverse mode meets √x's infinite partial with a zero adjoint; forward mode meets √x's infinite
-    // tangent with the zero partial of the product. √(0·x): the other way round.
-    for (const source of ['0 * sqrt(x) + y^2', 'sqrt(0 * x) + y^2']) {
+    // tangent with the zero partial of the product. √(0·x): the other way round. Both are 0·∞ = NaN, as in
+    // PyTorch. 2x + √y: ∂/∂x does not pass through √y, whose partial is infinite at 0 (∂/∂y is NaN).
+    const cases: [string, Record<string, number>, number[]][] = [
+      ['0 * sqrt(x) + y^2', { x: 0, y: 3 }, [Number.NaN, 6]],
+      ['sqrt(0 * x) + y^2', { x: 0, y: 3 }, [Number.NaN, 6]],
+      ['2 * x + sqrt(y)', { x: 0, y: 0 }, [2, Number.NaN]],
+    ];
+    for (const [source, at, want] of cases) {
       for (const method of ['forward', 'reverse'] as const) {
-        expect(
-          Array.from(gradient(parse(source), { x: 0, y: 3 }, { method })),
-          `${source} by ${method}`,
-        ).toEqual([0, 6]);
+        expect(Array.from(gradient(parse(source), at, { method })), `${source} by ${method}`).toEqual(want);
       }
     }
   });

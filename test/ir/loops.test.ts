@@ -429,7 +429,7 @@ describe('nested loops', () => {
   });
 });
 
-describe('the compiled backend\'s loop drivers', () => {
+describe("the compiled backend's loop drivers", () => {
   it('an iteration whose fast adjoint sweep meets 0·∞ runs the tested sweep: the same bits as the interpreter', () => {
     // At b = 1 the second row is 0, where √|r| has an infinite derivative and |r| a zero one: the adjoint sweep
     // without zero tests makes NaN there, and the driver must hand that iteration to the tested sweep.

@@ -53,6 +53,12 @@ export interface CompiledProgram {
    * of products.
    */
   adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void;
+  /**
+   * The first half of {@link adjoint}: the sweep without the zero-factor tests. Returns true when it stored no
+   * NaN or ±∞ in `adj` (every local partial it met on an active node was finite, so `adj` holds what any
+   * reading of the zero-factor rule gives); false when it did (`adj` then holds garbage), or for a −0 seed.
+   */
+  untestedAdjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): boolean;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
   tangent(width: number): (v: Float64Array, t: Float64Array) => void;
   /**
@@ -201,6 +207,25 @@ class Compiled implements CompiledProgram {
     for (const c of this.tapeCalls) c.fn(v, args, c.offsets);
   }
 
+  adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void {
+    if (this.untestedAdjoint(v, adj, seed)) return;
+    const f = this.f;
+    const args = f.args;
+    if (this.adjointCalls === undefined) {
+      const built = build<SegmentFn>(
+        sweepSource(f, 'adjoint', this.segments, this.activity, { need: this.needs() }),
+      );
+      prime(built, (fn, o) => fn(v, adj, args, o));
+      this.adjointCalls = built.calls;
+    }
+    // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first; and it
+    // reads every value, the chains' too, which the primal sweep of a gradient leaves out (chain.ts).
+    adj.fill(0);
+    seed(adj);
+    if (this.chains) this.primal(v);
+    for (const c of this.adjointCalls) c.fn(v, adj, args, c.offsets);
+  }
+
   adjointKernels(v: Float64Array, adj: Float64Array): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array } {
     const f = this.f;
     if (this.fastCalls === undefined) {
@@ -217,7 +242,7 @@ class Compiled implements CompiledProgram {
     return { calls: this.fastCalls, zeroRuns: this.zeroRuns as Int32Array };
   }
 
-  adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void {
+  untestedAdjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): boolean {
     const f = this.f;
     const args = f.args;
     const runs = this.adjointKernels(v, adj).zeroRuns;
@@ -225,24 +250,10 @@ class Compiled implements CompiledProgram {
     seed(adj);
     let signed = false;
     for (const o of f.outputs) if (Object.is(adj[o], -0)) signed = true;
-    if (!signed) {
-      let nan = false;
-      for (const c of this.fastCalls as Kernels<UntestedFn>) if (c.fn(v, adj, args, c.offsets)) nan = true;
-      if (!nan) return;
-    }
-    if (this.adjointCalls === undefined) {
-      const built = build<SegmentFn>(
-        sweepSource(f, 'adjoint', this.segments, this.activity, { need: this.needs() }),
-      );
-      prime(built, (fn, o) => fn(v, adj, args, o));
-      this.adjointCalls = built.calls;
-    }
-    // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first; and it
-    // reads every value, the chains' too, which the primal sweep of a gradient leaves out (chain.ts).
-    adj.fill(0);
-    seed(adj);
-    if (this.chains) this.primal(v);
-    for (const c of this.adjointCalls) c.fn(v, adj, args, c.offsets);
+    if (signed) return false;
+    let nan = false;
+    for (const c of this.fastCalls as Kernels<UntestedFn>) if (c.fn(v, adj, args, c.offsets)) nan = true;
+    return !nan;
   }
 
   tangent(width: number): (v: Float64Array, t: Float64Array) => void {
