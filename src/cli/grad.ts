@@ -40,6 +40,7 @@ export function handler(args: GradArgs): void {
     return options;
   };
   const rows = compare(f, at, {
+    allowNonFinite: true,
     numeric: each('numeric'),
     symbolic: each('symbolic'),
     forward: each('forward'),

@@ -9,7 +9,7 @@ export type HessianArgs = FunctionArgs;
 
 export function handler(args: HessianArgs): void {
   const { f, at, source } = readFunction(args);
-  const H = hessian(f, at);
+  const H = hessian(f, at, { allowNonFinite: true });
   const value = evaluate(f, at);
   if (args.json) {
     // Row by row, each keyed by name: hessian.x.y is ∂²f/∂x∂y.

@@ -173,7 +173,8 @@ export function optionsFor(method: Method, flags: MethodFlags, strict: boolean):
     const list = stray.map((f) => `${f} (${FLAG_METHOD[f.slice(2) as keyof typeof FLAG_METHOD]})`).join(', ');
     throw new UsageError(`--method ${method} does not take ${list}`);
   }
-  const out: Record<string, unknown> = { method, backend: flags.backend };
+  // A NaN or ±∞ typed on the command line (or spelled in an --at file) is meant: the library's opt-out.
+  const out: Record<string, unknown> = { method, backend: flags.backend, allowNonFinite: true };
   for (const [flag, m] of Object.entries(FLAG_METHOD)) {
     const value = flags[flag as keyof typeof FLAG_METHOD];
     if (m === method && value !== undefined) out[flag] = value;

@@ -232,10 +232,13 @@ describe('--at names only variables of the expression', () => {
 });
 
 describe('one JSON shape: names and values, NaN and ±∞ spelled out', () => {
-  test('grad: value −∞ and gradient +∞ of log(x) at 0, NaN of sqrt(x) at −1', () => {
+  test('grad: value −∞ of log(x) at 0 and its derivative, NaN of sqrt(x) at −1', () => {
     const log = JSON.parse(difflab(['grad', 'log(x)', '--at', 'x=0', '--json']).stdout);
     expect(log.value).toBe('-Infinity');
-    expect(log.gradient).toEqual({ x: 'Infinity' }); // 1/x at 0
+    // 1/x at 0: a derivative that is not finite is reported as NaN (the zero-factor rule, README).
+    expect(log.gradient).toEqual({ x: 'NaN' });
+    const exp = JSON.parse(difflab(['grad', 'exp(x)', '--at', 'x=1000', '--json']).stdout);
+    expect(exp.value).toBe('Infinity');
     const sqrt = JSON.parse(difflab(['grad', 'sqrt(x)', '--at', 'x=-1', '--json']).stdout);
     expect(sqrt.value).toBe('NaN');
     expect(sqrt.gradient).toEqual({ x: 'NaN' });
@@ -250,13 +253,14 @@ describe('one JSON shape: names and values, NaN and ±∞ spelled out', () => {
     expect(out.results[0]).toMatchObject({ method: 'reverse', gradient: { x: 12, y: 9 }, agrees: true });
   });
 
-  test('hessian and jacobian spell ±∞ too', () => {
-    // d²/dx² log(x) = −1/x², −∞ at 0; d/dx log(x) = 1/x, +∞ at 0.
+  test('hessian and jacobian spell non-finite entries too', () => {
+    // d²/dx² log(x) = −1/x², −∞ at 0 (forward over reverse); d/dx log(x) = 1/x at 0: not finite, so NaN by
+    // reverse mode (the zero-factor rule, README).
     expect(JSON.parse(difflab(['hessian', 'log(x)', '--at', 'x=0', '--json']).stdout).hessian).toEqual({
       x: { x: '-Infinity' },
     });
     expect(JSON.parse(difflab(['jacobian', 'log(x)', '--at', 'x=0', '--json']).stdout).jacobian).toEqual([
-      { x: 'Infinity' },
+      { x: 'NaN' },
     ]);
   });
 });

@@ -18,6 +18,7 @@ import {
   type Program,
   program,
   sum,
+  unroll,
   variable,
   withGraph,
 } from '../../src/index.js';
@@ -344,7 +345,8 @@ describe('the untested adjoint sweep, as generated', () => {
 describe('the plan', () => {
   it('covers every operation node once, in order', () => {
     for (const w of WORKLOADS) {
-      const f = w.build(200);
+      // The plan is of flat programs: a workload written with loops, unrolled.
+      const f = unroll(w.build(200));
       let next = f.opStart;
       for (const s of compiled(f).segments) {
         expect(s.start).toBe(next);
@@ -585,8 +587,8 @@ describe('batched dot products (constant data against one run of inputs, several
     }
   });
 
-  it('computes logreg at K = 1,000 as the interpreter does', () => {
-    const f = logreg.build(1000);
+  it('computes logreg at K = 1,000 (unrolled from its maps) as the interpreter does', () => {
+    const f = unroll(logreg.build(1000));
     const batches = dotBatches(f, planSegments(f));
     expect(batches.adjoint.map((b) => [b.members.length, b.fresh])).toEqual([[32, true]]);
     agree(f, logreg.point(1000));
