@@ -52,12 +52,17 @@ export function loadedModules(args: readonly string[], cwd?: string): LoadedModu
   }
 }
 
-/** The package names in module URLs (the part after the last node_modules/), each once. */
+/**
+ * The package names in module URLs (the part after the last node_modules/), each once. difflab's
+ * `ir/mathjs-bundle.cjs` counts as mathjs: it loads mathjs's single-file build by `require`, which the module
+ * hook (ES modules only) does not see.
+ */
 export function packagesOf(urls: readonly string[]): string[] {
   const seen = new Set<string>();
   for (const url of urls) {
     const m = /.*\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
     if (m) seen.add(m[1] as string);
+    else if (url.endsWith('/ir/mathjs-bundle.cjs')) seen.add('mathjs');
   }
   return [...seen];
 }

@@ -1,7 +1,8 @@
 /**
  * `difflab check`: a gradient check like PyTorch's gradcheck: every exact method against central differences.
  */
-import { DifflabError, gradient, type MethodOptions } from '../index.js';
+import { gradient, type MethodOptions } from '../api.js';
+import { DifflabError } from '../ir/errors.js';
 import { formatSmall, formatValue, printJson, readFunction, record, table } from './common.js';
 import { type FunctionArgs, type MethodFlags, optionsFor } from './options.js';
 

@@ -3,7 +3,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { textTable } from '../display/text.js';
-import { type Program, parse } from '../index.js';
+import { parse } from '../ir/mathjs.js';
+import type { Program } from '../ir/program.js';
 import { UsageError } from './errors.js';
 import { type FunctionArgs, LECTURE_EXAMPLE } from './options.js';
 

@@ -1,7 +1,9 @@
 /**
  * `difflab grad`: the value and gradient of an expression at a point, by one method or all four.
  */
-import { compare, evaluate, gradient, type Method, type MethodOptions } from '../index.js';
+import { compare, gradient, type MethodOptions } from '../api.js';
+import type { Method } from '../ir/differentiator.js';
+import { evaluate } from '../ir/evaluate.js';
 import { formatSmall, formatValue, header, printJson, readFunction, record, table } from './common.js';
 import { type FunctionArgs, type MethodFlags, optionsFor } from './options.js';
 

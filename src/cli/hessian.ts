@@ -1,7 +1,8 @@
 /**
  * `difflab hessian`: second derivatives of one expression, by forward over reverse.
  */
-import { evaluate, hessian } from '../index.js';
+import { evaluate } from '../ir/evaluate.js';
+import { hessian } from '../transforms.js';
 import { formatValue, header, matrixTable, printJson, readFunction, record } from './common.js';
 import type { FunctionArgs } from './options.js';
 

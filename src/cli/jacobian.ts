@@ -1,7 +1,8 @@
 /**
  * `difflab jacobian`: the Jacobian of several expressions (one output each) at a point.
  */
-import { jacobian, type Method, type MethodOptions } from '../index.js';
+import { jacobian, type MethodOptions } from '../api.js';
+import type { Method } from '../ir/differentiator.js';
 import { matrixTable, printJson, readFunctions, record } from './common.js';
 import { type MethodFlags, optionsFor } from './options.js';
 

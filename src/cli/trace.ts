@@ -2,7 +2,8 @@
  * `difflab trace`: the reverse-mode computation as the lecture draws it (the forward sweep's values, then the
  * adjoints in reverse order, then the gradient), or with --mode forward the tangent sweep.
  */
-import { traceForward, traceReverse } from '../index.js';
+import { traceForward } from '../forward/index.js';
+import { traceReverse } from '../reverse/index.js';
 import { formatValue, header, printJson, readFunction, table, UsageError } from './common.js';
 import type { FunctionArgs } from './options.js';
 

@@ -1,6 +1,10 @@
 /**
  * The bridge to mathjs: its expression trees to programs (parse) and back (toMathjs).
  */
+
+import { DifflabError } from './errors.js';
+import { Graph } from './graph.js';
+import { unrollFor } from './loop.js';
 import {
   ConstantNode,
   FunctionNode,
@@ -8,10 +12,7 @@ import {
   parse as mathjsParse,
   OperatorNode,
   SymbolNode,
-} from 'mathjs';
-import { DifflabError } from './errors.js';
-import { Graph } from './graph.js';
-import { unrollFor } from './loop.js';
+} from './mathjs-lib.js';
 import {
   type Algebra,
   BINARY_OPS,

@@ -26,6 +26,9 @@
  * - sigmoid, softplus, dot and logsumexp use the op table's expansions (1/(1 + e^−u), log(1 + e^u), Σ xᵢyᵢ,
  *   log Σ e^xᵢ): that is what mathjs can differentiate, with the overflow of those formulas for large |u|.
  */
+
+import { DifflabError } from '../ir/errors.js';
+import { mathjsAlgebra, toMathjs } from '../ir/mathjs.js';
 import {
   ConstantNode,
   derivative,
@@ -39,9 +42,7 @@ import {
   OperatorNode,
   SymbolNode,
   simplify,
-} from 'mathjs';
-import { DifflabError } from '../ir/errors.js';
-import { mathjsAlgebra, toMathjs } from '../ir/mathjs.js';
+} from '../ir/mathjs-lib.js';
 import { metrics } from '../ir/metrics.js';
 import { type Algebra, FIXED_OPS, type FixedOpDef, OPS, type OpName } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';

@@ -6,6 +6,9 @@
  * memoise by object identity; the walk that flattens a tree for evaluation follows every occurrence, because
  * evaluating a tree costs its tree size. No walk recurses.
  */
+
+import { DifflabError } from '../ir/errors.js';
+import { Graph } from '../ir/graph.js';
 import {
   type ConstantNode,
   FunctionNode,
@@ -18,9 +21,7 @@ import {
   OperatorNode,
   ParenthesisNode,
   type SymbolNode,
-} from 'mathjs';
-import { DifflabError } from '../ir/errors.js';
-import { Graph } from '../ir/graph.js';
+} from '../ir/mathjs-lib.js';
 import { CONST, FIXED_OPS, OP_CODE, OPS, VAR } from '../ir/ops.js';
 import { Program } from '../ir/program.js';
 
