@@ -37,6 +37,8 @@ export interface MethodFlags {
   engine?: SymbolicEngine;
   budget?: number;
   chunk?: number;
+  /** Anomaly detection: stop at the first value or derivative that is NaN or ±∞, naming its subexpression. */
+  check?: boolean;
 }
 
 const AT_HELP =
@@ -144,6 +146,11 @@ export function methodFlags<T>(y: Argv<T>): Argv<T & MethodFlags> {
       type: 'number',
       coerce: chunk,
       describe: 'forward: directions per sweep, 1 to 64 (default by size)',
+    })
+    .option('check', {
+      type: 'boolean',
+      describe:
+        'Stop at the first value, tangent or adjoint that is NaN or ±∞ and name the subexpression that made it',
     }) as unknown as Argv<T & MethodFlags>;
 }
 
@@ -175,6 +182,7 @@ export function optionsFor(method: Method, flags: MethodFlags, strict: boolean):
   }
   // A NaN or ±∞ typed on the command line (or spelled in an --at file) is meant: the library's opt-out.
   const out: Record<string, unknown> = { method, backend: flags.backend, allowNonFinite: true };
+  if (flags.check === true) out.check = true;
   for (const [flag, m] of Object.entries(FLAG_METHOD)) {
     const value = flags[flag as keyof typeof FLAG_METHOD];
     if (m === method && value !== undefined) out[flag] = value;

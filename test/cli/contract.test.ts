@@ -389,3 +389,25 @@ describe('report --out is checked before the run', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('--check: anomaly detection on the command line', () => {
+  test('names the subexpression whose derivative or value first became NaN or ±∞, by each method, and exits 1', () => {
+    // d/dx sqrt(x − x) = (1 − 1)/(2√0) = 0·∞: not a number. Without --check the gradient is NaN and nothing says why.
+    const plain = JSON.parse(difflab(['grad', 'sqrt(x - x) + y', '--at', 'x=1,y=2', '--json']).stdout);
+    expect(plain.gradient).toEqual({ x: 'NaN', y: 1 });
+    const reverse = difflab(['grad', 'sqrt(x - x) + y', '--at', 'x=1,y=2', '--check']);
+    expect(reverse.status).toBe(1);
+    expect(reverse.stderr).toContain('sqrt(x - x)');
+    expect(reverse.stderr).toContain('[non-finite]');
+    const forward = difflab(['jacobian', 'sqrt(x - x)', '--at', 'x=1', '--method', 'forward', '--check']);
+    expect(forward.status).toBe(1);
+    expect(forward.stderr).toContain('the tangent of sqrt(x - x)');
+    // A value that is NaN (log of a negative number) is named too.
+    const value = difflab(['grad', 'log(y) * x', '--at', 'x=1,y=-2', '--check']);
+    expect(value.status).toBe(1);
+    expect(value.stderr).toBe('difflab: log(y) evaluates to NaN [non-finite]\n');
+    // Where everything is finite, --check changes nothing.
+    const fine = JSON.parse(difflab(['grad', 'x^2 * y', '--at', 'x=3,y=2', '--check', '--json']).stdout);
+    expect(fine.gradient).toEqual({ x: 12, y: 9 });
+  });
+});
