@@ -12,49 +12,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NATIVE_DEFAULT_SIZES, NATIVE_QUICK_SIZES } from '../../src/gradbench/native.js';
 
 type Sizes = Record<string, number>;
 
-/** GradBench's default workloads, a spread of each eval's grid (its largest included). */
-const DEFAULT_SIZES: Record<string, Sizes[]> = {
-  llsq: [
-    { m: 128, n: 1024 },
-    { m: 128, n: 16392 },
-  ],
-  lse: [{ n: 40000 }, { n: 1280000 }],
-  det: [{ ell: 9 }, { ell: 11 }],
-  ode: [
-    { n: 10000, s: 10 },
-    { n: 100000, s: 100 },
-  ],
-  kmeans: [
-    { n: 1000, k: 100, d: 8 },
-    { n: 10000, k: 1000, d: 16 },
-  ],
-  gmm: [
-    { d: 10, k: 25, n: 1000 },
-    { d: 64, k: 100, n: 1000 },
-  ],
-  lstm: [
-    { l: 2, c: 1024 },
-    { l: 6, c: 8192 },
-  ],
-  ba: [
-    { n: 49, m: 7776, p: 31843 },
-    { n: 356, m: 226730, p: 1255268 },
-  ],
-};
-
-const QUICK_SIZES: Record<string, Sizes[]> = {
-  llsq: [{ m: 32, n: 1024 }],
-  lse: [{ n: 10000 }],
-  det: [{ ell: 7 }],
-  ode: [{ n: 1000, s: 10 }],
-  kmeans: [{ n: 1000, k: 10, d: 8 }],
-  gmm: [{ d: 4, k: 5, n: 200 }],
-  lstm: [{ l: 2, c: 256 }],
-  ba: [{ n: 10, m: 500, p: 2000 }],
-};
+// GradBench's default workloads (a spread of each eval's grid, its largest included) and small ones: the same
+// as the native comparison's (src/gradbench/native.ts).
+const DEFAULT_SIZES = NATIVE_DEFAULT_SIZES;
+const QUICK_SIZES = NATIVE_QUICK_SIZES;
 
 interface Row {
   eval: string;
