@@ -2,13 +2,14 @@
  * `difflab report`: the default benchmark suite (scaling, swell, accuracy) written to one folder as Markdown,
  * JSON, CSV, HTML with charts, and standalone SVG charts.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { NATIVE_ENV } from '../gradbench/native.js';
 import type { Method } from '../index.js';
+import { DifflabError } from '../ir/errors.js';
 import { runAccuracy } from '../report/accuracy.js';
 import type { ChartSpec } from '../report/chart.js';
-import { machineInfo, REPORT_FORMATS, type ReportFormat, writeReport } from '../report/files.js';
+import { machineInfo, makeFolder, REPORT_FORMATS, type ReportFormat, writeReport } from '../report/files.js';
 import { runGradbench } from '../report/gradbench.js';
 import { runPerformance } from '../report/performance.js';
 import { type PeersSection, RESULTS_VERSION, type Results } from '../report/results.js';
@@ -159,28 +160,18 @@ function readPeers(file: string, asked: boolean): PeersSection | undefined {
 }
 
 /**
- * Creates the report folder (and its missing parents) and checks that a file can be written in it, or throws
- * a usage error naming the path and the system's error code. The parents are made one at a time: Node's
- * `mkdir(path, { recursive: true })` never returns on some paths (/proc/x, on Linux).
+ * Creates the report folder (and its missing parents, by makeFolder) and checks that a file can be written in
+ * it, or throws a usage error naming the path and the system's error code.
  */
 export function prepareFolder(out: string): void {
-  const missing: string[] = [];
-  let dir = resolve(out);
-  while (!existsSync(dir)) {
-    missing.push(dir);
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
   const probe = join(out, `.difflab-write-check-${process.pid}`);
   try {
-    if (missing.length === 0 && !statSync(dir).isDirectory())
-      throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
-    for (const d of missing.reverse()) mkdirSync(d);
+    makeFolder(out);
     writeFileSync(probe, '');
     rmSync(probe);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new UsageError(`--out ${out}: cannot write a report there (${code})`);
+    // makeFolder's error carries the system's as its cause.
+    const system = (e instanceof DifflabError ? e.cause : e) as NodeJS.ErrnoException;
+    throw new UsageError(`--out ${out}: cannot write a report there (${system.code ?? 'EIO'})`);
   }
 }

@@ -2,9 +2,11 @@
  * Writing a report folder (the one part of src/report that touches the file system): report.md, results.json,
  * one CSV per section, report.html, and every chart as a standalone SVG in charts/.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { DifflabError } from '../ir/errors.js';
 import { renderSvg } from './chart.js';
 import { reportHtml } from './html.js';
 import { type MachineInfo, type Results, reportMarkdown, resultsJson, sectionViews } from './results.js';
@@ -24,13 +26,37 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/**
+ * Creates the folder `dir` and its missing parents, one at a time: Node's `mkdir(path, { recursive: true })`
+ * never returns on some paths (/proc/x, on Linux). A path that cannot be a folder is an `invalid-argument`
+ * error naming it and the system's error code.
+ */
+export function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) {
+    missing.push(d);
+    const parent = dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  try {
+    if (missing.length === 0 && !statSync(d).isDirectory())
+      throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    for (const m of missing.reverse()) mkdirSync(m);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new DifflabError('invalid-argument', `cannot make the folder ${dir} (${code})`, { cause: e });
+  }
+}
+
 /** Writes the report in the given formats into `dir` (created if needed); returns the files written. */
 export async function writeReport(
   dir: string,
   r: Results,
   formats: readonly ReportFormat[] = REPORT_FORMATS,
 ): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
+  makeFolder(dir);
   const written: string[] = [];
   const put = async (name: string, text: string) => {
     const path = join(dir, name);
@@ -46,7 +72,7 @@ export async function writeReport(
     for (const s of views)
       for (const [name, spec] of Object.entries(s.charts)) svgs[name] = await renderSvg(spec);
     if (formats.includes('svg')) {
-      await mkdir(join(dir, 'charts'), { recursive: true });
+      makeFolder(join(dir, 'charts'));
       for (const [name, svg] of Object.entries(svgs)) await put(join('charts', `${name}.svg`), svg);
     }
     if (formats.includes('html')) await put('report.html', reportHtml(r, svgs));

@@ -93,3 +93,21 @@ describe('difflab report', () => {
     expect(r.stderr).toMatch(/--format: unknown pdf/);
   });
 });
+
+describe('a folder that cannot be made', () => {
+  test('writeReport into /proc/x throws a coded error naming the path and the system error, at once', async () => {
+    // Node's mkdir(path, { recursive: true }) never returns on /proc/x (Linux); the report makes folders one
+    // level at a time.
+    const bare: Results = {
+      version: RESULTS_VERSION,
+      createdAt: new Date().toISOString(),
+      machine: machineInfo(),
+      settings: { quick: true },
+      interrupted: false,
+    };
+    await expect(writeReport('/proc/difflab-x/report', bare, ['md'])).rejects.toMatchObject({
+      code: 'invalid-argument',
+      message: expect.stringMatching(/cannot make the folder \/proc\/difflab-x\/report \(E[A-Z]+\)/),
+    });
+  });
+});
