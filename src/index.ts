@@ -1,6 +1,6 @@
 /**
  * difflab: derivatives four ways (finite differences, symbolic, forward and reverse mode) over one IR.
- * This file only re-exports; see DESIGN.md for the contract.
+ * This file only re-exports; docs/how-it-works.md says where everything lives.
  */
 export {
   type CompareOptions,
