@@ -350,20 +350,8 @@ export function callPrimal(
   const { body, n, carry: c, perStep } = loop;
   const w = loopWork(loop);
   const bv = w.v;
-  if (drivesLoop(call, check, backend)) {
-    // The compiled backend's driver: the same statements as below, in one generated function.
-    loadCall(call, v, bv);
-    if (loop.kind === 'scan') {
-      scanPrimal(call, bv)(v, bv, 0, n, true, undefined);
-      for (let k = 0; k < c; k++) v[first + k] = bv[body.inputStart + k] as number;
-      return;
-    }
-    if (loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
-    mapPrimal(call, bv)(v, bv, w.ys);
-    if (loop.reduce === 'logsumexp')
-      for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(w.ys, k, perStep, n);
-    return;
-  }
+  // The compiled backend runs the iterations by a generated driver (compile/loop.ts): the statements below.
+  const driven = drivesLoop(call, check, backend);
   const sweep = primalRunner(body, check, backend);
   // A checked sweep says which iteration of which call met NaN or ±∞.
   const run = check
@@ -372,22 +360,25 @@ export function callPrimal(
   loadCall(call, v, bv);
   const in0 = body.inputStart;
   if (loop.kind === 'scan') {
-    scanSteps(call, v, bv, run, 0, n, true);
+    if (driven) scanPrimal(call, bv)(v, bv, 0, n, true, undefined);
+    else scanSteps(call, v, bv, run, 0, n, true);
     for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
     return;
   }
   const outs = body.outputs;
   if (loop.reduce === 'sum' && n === 0) v.fill(0, first, first + perStep);
-  for (let i = 0; i < n; i++) {
-    setIteration(call, v, bv, in0, i);
-    run(bv, i);
-    if (loop.reduce === 'sum') {
-      for (let k = 0; k < perStep; k++) {
-        const y = bv[outs[k] as number] as number;
-        v[first + k] = i === 0 ? y : (v[first + k] as number) + y;
-      }
-    } else for (let k = 0; k < perStep; k++) w.ys[i * perStep + k] = bv[outs[k] as number] as number;
-  }
+  if (driven) mapPrimal(call, bv)(v, bv, w.ys);
+  else
+    for (let i = 0; i < n; i++) {
+      setIteration(call, v, bv, in0, i);
+      run(bv, i);
+      if (loop.reduce === 'sum') {
+        for (let k = 0; k < perStep; k++) {
+          const y = bv[outs[k] as number] as number;
+          v[first + k] = i === 0 ? y : (v[first + k] as number) + y;
+        }
+      } else for (let k = 0; k < perStep; k++) w.ys[i * perStep + k] = bv[outs[k] as number] as number;
+    }
   if (loop.reduce === 'logsumexp') {
     for (let k = 0; k < perStep; k++) v[first + k] = logsumexpRows(w.ys, k, perStep, n);
   }

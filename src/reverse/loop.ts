@@ -17,7 +17,6 @@ import {
   cachedFor,
   callPrimal,
   capturedInput,
-  compiled,
   DifflabError,
   drivesLoop,
   type Loop,
@@ -145,7 +144,6 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
       ? primalRunner(body, check, backend, true)
       : primalRunner(body, check, backend, true, recordHook(tape, options));
   const nested = body.calls.length > 0;
-  const compiledBody = backend === 'compile' && !nested ? compiled(body) : undefined;
   return {
     tape,
     run(seed, values) {
@@ -157,8 +155,7 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
     },
     adjoint(seed) {
       usage.bodyBackwards++;
-      // The compiled sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
-      if (compiledBody?.untestedAdjoint(tape.values, tape.adjoints, seed)) return;
+      // Compiled: the sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
       backward(body, tape, seed, backend, options);
     },
   };
@@ -352,7 +349,8 @@ export function backwardCall(
       }
     };
     const tapes = residual.tapes;
-    if (tapes !== undefined && drivesLoop(call, false, backend)) {
+    const driven = drivesLoop(call, false, backend);
+    if (tapes !== undefined && driven) {
       // Store-all: the compiled backend's driver runs the steps below, from the last iteration to the first.
       const slow = (i: number) => {
         base = first + c + i * perStep;
@@ -360,46 +358,37 @@ export function backwardCall(
       };
       scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow);
       usage.bodyBackwards += n;
-      for (let k = 0; k < c; k++)
-        adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
-      addToArgs(adj, args, c, gCap);
-      return;
+    } else {
+      const step = (i: number, carries: Float64Array, at: number) => {
+        base = first + c + i * perStep;
+        if (tapes !== undefined) {
+          copy(tapes, i * body.size, bv, 0, body.size);
+          sweeps.adjoint(seed);
+        } else {
+          copy(carries, at, bv, in0, c);
+          setIteration(call, v, bv, in0, i);
+          sweeps.run(seed, false);
+        }
+        for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
+        addCaptured(badj);
+        rowAdjoints(i, badj, r0, 1);
+      };
+      // Recomputing carries: values only, on the loop's own value array.
+      const pv = loopWork(loop).v;
+      const run = primalRunner(body, false, backend);
+      loadCall(call, v, pv);
+      const advance = (from: number, to: number, carries: Float64Array, at: number) => {
+        copy(carries, at, pv, in0, c);
+        if (driven) scanPrimal(call, pv)(v, pv, from, to, false, undefined);
+        else scanSteps(call, v, pv, run, from, to, false);
+        usage.bodyPrimals += to - from;
+        copy(pv, in0, carries, at, c);
+      };
+      reverseScan(n, c, residual, step, advance);
     }
-    const step = (i: number, carries: Float64Array, at: number) => {
-      base = first + c + i * perStep;
-      if (tapes !== undefined) {
-        copy(tapes, i * body.size, bv, 0, body.size);
-        sweeps.adjoint(seed);
-      } else {
-        copy(carries, at, bv, in0, c);
-        setIteration(call, v, bv, in0, i);
-        sweeps.run(seed, false);
-      }
-      for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
-      addCaptured(badj);
-      rowAdjoints(i, badj, r0, 1);
-    };
-    // Recomputing carries: values only, on the loop's own value array.
-    const pv = loopWork(loop).v;
-    const run = primalRunner(body, false, backend);
-    loadCall(call, v, pv);
-    const driven = drivesLoop(call, false, backend);
-    const advance = (from: number, to: number, carries: Float64Array, at: number) => {
-      copy(carries, at, pv, in0, c);
-      if (driven) scanPrimal(call, pv)(v, pv, from, to, false, undefined);
-      else scanSteps(call, v, pv, run, from, to, false);
-      usage.bodyPrimals += to - from;
-      copy(pv, in0, carries, at, c);
-    };
-    reverseScan(n, c, residual, step, advance);
     for (let k = 0; k < c; k++)
       adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
   }
-  addToArgs(adj, args, c, gCap);
-}
-
-/** Adds the captured values' adjoints `gCap` to their argument nodes' (the call's arguments from `c` on). */
-function addToArgs(adj: Float64Array, args: Int32Array, c: number, gCap: Float64Array): void {
   for (let k = 0; k < gCap.length; k++) {
     const arg = args[c + k] as number;
     adj[arg] = (adj[arg] as number) + (gCap[k] as number);

@@ -79,8 +79,8 @@ export function chainNodes(
  * adjoint is written as 0 + ḡ_r·c_{r−1} (0 + turns a −0 into +0, as adding to an adjoint that starts at +0
  * does), in any order.
  *
- * Only the first half's values reach `v`: the tested sweep, which reads them all, runs after the primal sweep
- * again (CompiledProgram.adjoint). The ḡ in `scratch` are not tested for NaN: a NaN ḡ_r makes y_r's adjoint NaN,
+ * Only the first half's values reach `v`: the interpreter, where it takes over, computes them all again
+ * (reverse/tape.ts's backward). The ḡ in `scratch` are not tested for NaN: a NaN ḡ_r makes y_r's adjoint NaN,
  * which is.
  */
 export function chainAdjointSource(chain: ProductChain, scratch: string): string {

@@ -35,7 +35,7 @@ export interface SweepOptions {
   /**
    * Adjoint sweeps: skip a zero adjoint or partial by a test (the interpreter's zero-factor rule), as by
    * default. Without the tests, a zero factor that meets ∞ or NaN gives NaN where the rule gives nothing; the
-   * caller checks for that and runs the tested sweep again (see CompiledProgram.adjoint).
+   * caller checks for that and hands over to the interpreter (see CompiledProgram.untestedAdjoint).
    */
   readonly tests?: boolean;
   /**
@@ -1598,7 +1598,7 @@ const ADJOINT_STORE = /(?<=^|[;{})]\s*)(adj\[(?:[^[\]]|\[[^[\]]*\])*\]) (\+=|-=|
  * Every store to `adj` in an adjoint sweep's code, followed by a test of the stored value: `bad += u − u`, which
  * is 0 for a finite value and NaN for NaN or ±∞, so `bad` is NaN after the sweep if it stored either. A NaN that
  * a zero factor makes, against ∞ or NaN, reaches an input's adjoint, and every input's adjoint lives in `adj`:
- * so a sweep that stored no NaN made none (CompiledProgram.adjoint). Counting ±∞ too only sends a sweep with
+ * so a sweep that stored no NaN made none (CompiledProgram.untestedAdjoint). Counting ±∞ too only sends a sweep with
  * an infinite adjoint to the tested sweep, which is always right. The test sits beside a store, where the value
  * is in a register, instead of a pass over the inputs afterwards; as an addition rather than a branch it was
  * 10 % faster on Rosenbrock's and product's adjoint sweeps at K = 10⁵, and no slower on ridge's and logreg's.

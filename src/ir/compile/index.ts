@@ -39,24 +39,12 @@ export interface CompiledProgram {
    */
   tapePrimal(v: Float64Array): void;
   /**
-   * Zeroes `adj`, seeds it by `seed` (which sets the outputs' adjoints), and accumulates adjoints from the
-   * outputs down to the inputs; `adj` then holds the inputs' adjoints (what it holds elsewhere is unspecified).
-   *
-   * It first runs a sweep without the zero-factor tests. Accumulators start at +0 and only add, so they never
-   * hold −0, and a zero product added to them changes nothing: that sweep gives the tested sweep's bits unless a
-   * zero factor met ∞ or NaN. Such a product is NaN, and NaN reaches an input's adjoint (every active node has
-   * an active argument, and NaN times anything is NaN), which is stored in `adj`. So when the sweep stored no
-   * NaN (it tests each value it stores there, and counts ±∞ as NaN) the result stands; otherwise the sweep runs
-   * again with the tests. So it does straight away for a seed of −0, which the untested sweep could turn into
-   * +0 (vjp and jacobian seed by adding to +0, so only a caller of `backward` can set one). Before the tested
-   * sweep, which reads every value, the primal sweep runs again where tapePrimal left out the values of chains
-   * of products.
-   */
-  adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void;
-  /**
-   * The first half of {@link adjoint}: the sweep without the zero-factor tests. Returns true when it stored no
-   * NaN or ±∞ in `adj` (every local partial it met on an active node was finite, so `adj` holds what any
-   * reading of the zero-factor rule gives); false when it did (`adj` then holds garbage), or for a −0 seed.
+   * Zeroes `adj` where the sweep reads it, seeds it by `seed` (which sets the outputs' adjoints), and accumulates
+   * adjoints from the outputs down to the inputs by the sweep without zero-factor tests. Returns true when it
+   * stored no NaN or ±∞ in `adj`: every local partial it met on an active node was finite, so `adj` holds the
+   * inputs' adjoints as the zero-factor rule gives them (what it holds elsewhere is unspecified). Returns false
+   * when it stored one (`adj` then holds garbage) or for a −0 seed; the caller then runs the interpreter's rule
+   * (reverse/tape.ts's backward).
    */
   untestedAdjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): boolean;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
@@ -69,7 +57,8 @@ export interface CompiledProgram {
   /**
    * @internal The adjoint sweep without zero tests, built and primed on `v` and `adj`, and the runs of `adj`
    * it needs zeroed before each call: a driver zeroes them, seeds, calls every function, and when one returns
-   * true (it stored NaN or ±∞) runs {@link adjoint} instead, as adjoint itself does.
+   * true (it stored NaN or ±∞) hands the iteration to the interpreter's rule, as {@link untestedAdjoint}'s
+   * callers do.
    */
   adjointKernels(v: Float64Array, adj: Float64Array): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array };
 }
@@ -152,14 +141,11 @@ class Compiled implements CompiledProgram {
   readonly segments: readonly Segment[];
   private readonly activity: Uint8Array;
   private need: Uint8Array | undefined;
-  /** Whether the primal sweep of a gradient leaves out the values of chains of products (chain.ts). */
-  private chains = false;
   private primalCalls: Built<PrimalFn>['calls'] | undefined;
   private tapeCalls: Built<PrimalFn>['calls'] | undefined;
   private fastCalls: Built<UntestedFn>['calls'] | undefined;
   /** The runs of nodes whose adjoints the untested sweep may read from `adj` before writing them. */
   private zeroRuns: Int32Array | undefined;
-  private adjointCalls: Built<SegmentFn>['calls'] | undefined;
   private readonly tangentFns = new Map<number, (v: Float64Array, t: Float64Array) => void>();
 
   constructor(private readonly f: Program) {
@@ -187,16 +173,15 @@ class Compiled implements CompiledProgram {
   }
 
   /**
-   * What the adjoint sweeps read from the primal sweep: adjointNeeds, but for the chains of products whose
-   * values the untested adjoint sweep computes again (chain.ts). The tested sweep, which reads them, runs
-   * after the whole primal sweep again (see adjoint).
+   * What the adjoint sweep reads from the primal sweep: adjointNeeds, but for the chains of products whose
+   * values the untested adjoint sweep computes again (chain.ts). The interpreter, where it takes over, computes
+   * every value again itself (reverse/tape.ts's backward).
    */
   private needs(): Uint8Array {
     if (this.need === undefined) {
       this.need = adjointNeeds(this.f, this.activity);
       const chains = chainNodes(this.f, this.segments, useCounts(this.f), this.activity);
       for (const n of chains) this.need[n] = 0;
-      this.chains = chains.length > 0;
     }
     return this.need;
   }
@@ -205,25 +190,6 @@ class Compiled implements CompiledProgram {
     this.tapeCalls ??= this.primalBuilt(v, this.needs());
     const args = this.f.args;
     for (const c of this.tapeCalls) c.fn(v, args, c.offsets);
-  }
-
-  adjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): void {
-    if (this.untestedAdjoint(v, adj, seed)) return;
-    const f = this.f;
-    const args = f.args;
-    if (this.adjointCalls === undefined) {
-      const built = build<SegmentFn>(
-        sweepSource(f, 'adjoint', this.segments, this.activity, { need: this.needs() }),
-      );
-      prime(built, (fn, o) => fn(v, adj, args, o));
-      this.adjointCalls = built.calls;
-    }
-    // The tested sweep skips zero contributions, so it needs zeros where the untested one wrote first; and it
-    // reads every value, the chains' too, which the primal sweep of a gradient leaves out (chain.ts).
-    adj.fill(0);
-    seed(adj);
-    if (this.chains) this.primal(v);
-    for (const c of this.adjointCalls) c.fn(v, adj, args, c.offsets);
   }
 
   adjointKernels(v: Float64Array, adj: Float64Array): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array } {

@@ -72,22 +72,36 @@ class Source {
   readonly names: string[] = [];
   readonly values: unknown[] = [];
 
+  /** The name, as a parameter of the factory holding `value` (bound once; a name holds one value). */
   bind(name: string, value: unknown): string {
-    this.names.push(name);
-    this.values.push(value);
+    const at = this.names.indexOf(name);
+    if (at < 0) {
+      this.names.push(name);
+      this.values.push(value);
+    } else if (this.values[at] !== value) throw new Error(`difflab: two values bound to ${name}`);
     return name;
   }
 
-  /** The calls of a sweep's functions on `bv` (and `adj`), one statement each. */
-  calls(prefix: string, kernels: Kernels<unknown>, args: Int32Array, withAdjoint: boolean): string {
-    const a = this.names.includes('BA') ? 'BA' : this.bind('BA', args);
+  /** The calls of a body's primal sweep functions on `bv`, one statement each. */
+  primalCalls(kernels: Kernels<unknown>, args: Int32Array): string {
+    const a = this.bind('BA', args);
     return kernels
-      .map((k, j) => {
-        const fn = this.bind(`${prefix}${j}`, k.fn);
-        const o = this.bind(`${prefix}O${j}`, k.offsets);
-        return withAdjoint ? `${fn}(bv, adj, ${a}, ${o})` : `${fn}(bv, ${a}, ${o});`;
-      })
+      .map((k, j) => `${this.bind(`p${j}`, k.fn)}(bv, ${a}, ${this.bind(`pO${j}`, k.offsets)});`)
       .join('\n');
+  }
+
+  /**
+   * The calls of a body's adjoint sweep without zero tests on `bv` and `adj`, every one of them, and `onBad`
+   * when one stored NaN or ±∞.
+   */
+  fastAdjoint(kernels: Kernels<unknown>, args: Int32Array, onBad: string): string {
+    if (kernels.length === 0) return '';
+    const a = this.bind('BA', args);
+    const calls = kernels.map(
+      (k, j) => `${this.bind(`a${j}`, k.fn)}(bv, adj, ${a}, ${this.bind(`aO${j}`, k.offsets)})`,
+    );
+    // `|`, not `||`: every function runs.
+    return `if (${calls.join(' | ')}) ${onBad};`;
   }
 
   build<T>(body: string): T {
@@ -135,7 +149,7 @@ export function mapPrimal(call: LoopCall, bv: Float64Array): MapPrimal {
   if (run === undefined) {
     const { loop, first } = call;
     const src = new Source();
-    const calls = src.calls('p', compiled(loop.body).primalKernels(bv), loop.body.args, false);
+    const calls = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
     const outs = loop.body.outputs;
     const reduce: string[] = [];
     for (let k = 0; k < loop.perStep; k++) {
@@ -178,7 +192,7 @@ export function scanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal {
   if (run === undefined) {
     const { loop, first } = call;
     const src = new Source();
-    const calls = src.calls('p', compiled(loop.body).primalKernels(bv), loop.body.args, false);
+    const calls = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
     const outs = loop.body.outputs;
     const c = loop.carry;
     const p = loop.perStep;
@@ -223,12 +237,9 @@ export function mapGradient(call: LoopCall, bv: Float64Array, adj: Float64Array)
     const { loop, first } = call;
     const body = compiled(loop.body);
     const src = new Source();
-    const primal = src.calls('p', body.primalKernels(bv), loop.body.args, false);
+    const primal = src.primalCalls(body.primalKernels(bv), loop.body.args);
     const { calls, zeroRuns } = body.adjointKernels(bv, adj);
-    const adjoint =
-      calls.length === 0
-        ? ''
-        : `if (${src.calls('a', calls, loop.body.args, true).split('\n').join(' | ')}) slow();`;
+    const adjoint = src.fastAdjoint(calls, loop.body.args, 'slow()');
     const zero: string[] = [];
     for (let k = 0; k < zeroRuns.length; k += 2)
       zero.push(`adj.fill(0, ${zeroRuns[k]}, ${zeroRuns[k + 1]});`);
@@ -265,10 +276,7 @@ export function scanBackward(call: LoopCall, bv: Float64Array, adj: Float64Array
     const body = loop.body;
     const src = new Source();
     const { calls, zeroRuns } = compiled(body).adjointKernels(bv, adj);
-    const adjoint =
-      calls.length === 0
-        ? ''
-        : `if (${src.calls('a', calls, body.args, true).split('\n').join(' | ')}) slow(i);`;
+    const adjoint = src.fastAdjoint(calls, body.args, 'slow(i)');
     const outs = body.outputs;
     const c = loop.carry;
     const p = loop.perStep;
