@@ -14,21 +14,25 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const TITLE = '## GradBench against native code: difflab beside GradBench’s C++ reference';
 
+/** `difflab report --quick --sections native` with the binaries in `binaries`, into `out`. */
+const reportNative = (binaries: string, out: string, format: string) =>
+  difflab([
+    'report',
+    '--quick',
+    '--sections',
+    'native',
+    '--native',
+    binaries,
+    '--out',
+    out,
+    '--format',
+    format,
+  ]);
+
 describe('difflab report --native', () => {
   test('a folder without binaries: one line, no section', () => {
     const out = join(scratch, 'empty-report');
-    const r = difflab([
-      'report',
-      '--quick',
-      '--sections',
-      'native',
-      '--native',
-      scratch,
-      '--out',
-      out,
-      '--format',
-      'md',
-    ]);
+    const r = reportNative(scratch, out, 'md');
     expect(r.status).toBe(0);
     expect(
       r.stderr
@@ -47,18 +51,7 @@ describe('difflab report --native', () => {
     writeFileSync(join(dir, 'lse'), `#!/bin/sh\necho 1.5\necho '{"name":"evaluate","nanoseconds":1000}'\n`);
     chmodSync(join(dir, 'lse'), 0o755);
     const out = join(scratch, 'stub-report');
-    const r = difflab([
-      'report',
-      '--quick',
-      '--sections',
-      'native',
-      '--native',
-      dir,
-      '--out',
-      out,
-      '--format',
-      'md,json',
-    ]);
+    const r = reportNative(dir, out, 'md,json');
     expect(r.status).toBe(0);
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toContain(TITLE);
