@@ -8,6 +8,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup/generated-code.ts'],
     testTimeout: 60_000,
   },
 });

@@ -15,6 +15,7 @@ import {
   readVector,
   requireScalar,
   type Stats,
+  tiered,
 } from '../ir/index.js';
 import { asDerivative, UNTOUCHED } from '../ir/ops.js';
 import { forwardWork, tangentSweep } from './sweep.js';
@@ -64,35 +65,37 @@ function pushDirections(
 ): Stats {
   const t0 = now();
   const work = forwardWork(f, chunk);
-  const backend = backendOf(options);
   const n = f.variables.length;
   let sweeps = 0;
-  // The chunks' sweeps run at one point: the compiled sweep's guard runs once.
-  const memo = {};
-  for (let d0 = 0; d0 < count; d0 += chunk) {
-    const width = Math.min(chunk, count - d0);
-    const { t } = work;
-    if (seed === unit) {
-      // Unit directions d0 .. d0 + width − 1: zeros, and a 1 in lane j of input d0 + j.
-      t.fill(UNTOUCHED, f.inputStart * chunk, f.opStart * chunk);
-      for (let j = 0; j < width; j++) t[(f.inputStart + d0 + j) * chunk + j] = 1;
-    } else {
-      // A zero component of a direction does not touch its input (the zero-factor rule, ops.ts).
-      for (let k = 0; k < n; k++) {
-        const base = (f.inputStart + k) * chunk;
-        for (let j = 0; j < chunk; j++) {
-          const s = j < width ? seed(k, d0 + j) : 0;
-          t[base + j] = s === 0 ? UNTOUCHED : s;
+  // A large program without loops runs the interpreter until its generated code is faster (tier.ts).
+  tiered(f, 'tangent', count * chunk, backendOf(options), (backend) => {
+    // The chunks' sweeps run at one point: the compiled sweep's guard runs once.
+    const memo = {};
+    for (let d0 = 0; d0 < count; d0 += chunk) {
+      const width = Math.min(chunk, count - d0);
+      const { t } = work;
+      if (seed === unit) {
+        // Unit directions d0 .. d0 + width − 1: zeros, and a 1 in lane j of input d0 + j.
+        t.fill(UNTOUCHED, f.inputStart * chunk, f.opStart * chunk);
+        for (let j = 0; j < width; j++) t[(f.inputStart + d0 + j) * chunk + j] = 1;
+      } else {
+        // A zero component of a direction does not touch its input (the zero-factor rule, ops.ts).
+        for (let k = 0; k < n; k++) {
+          const base = (f.inputStart + k) * chunk;
+          for (let j = 0; j < chunk; j++) {
+            const s = j < width ? seed(k, d0 + j) : 0;
+            t[base + j] = s === 0 ? UNTOUCHED : s;
+          }
         }
       }
+      tangentSweep(f, x, work, options.check ?? false, backend, memo);
+      sweeps++;
+      for (let o = 0; o < f.outputs.length; o++) {
+        const base = (f.outputs[o] as number) * chunk;
+        for (let j = 0; j < width; j++) collect(d0 + j, o, asDerivative(t[base + j] as number));
+      }
     }
-    tangentSweep(f, x, work, options.check ?? false, backend, memo);
-    sweeps++;
-    for (let o = 0; o < f.outputs.length; o++) {
-      const base = (f.outputs[o] as number) * chunk;
-      for (let j = 0; j < width; j++) collect(d0 + j, o, asDerivative(t[base + j] as number));
-    }
-  }
+  });
   const cost = programCost(f);
   const stats = emptyStats();
   stats.evaluations = sweeps;

@@ -4,6 +4,7 @@
 
 import { compiled } from './compile/index.js';
 import { mapPrimal, scanPrimal } from './compile/loop.js';
+import { tiered } from './compile/tier.js';
 import { type Backend, backendOf, cachedFor } from './differentiator.js';
 import { DifflabError } from './errors.js';
 import { formatNode } from './format.js';
@@ -226,7 +227,10 @@ export function evaluate<Out extends number | Float64Array>(
   options: EvaluateOptions = {},
 ): Out {
   const x = readPoint(f, at);
-  const v = primalSweep(f, x, valueBuffer(f), options.check ?? false, backendOf(options));
+  const check = options.check ?? false;
+  const v = tiered(f, 'primal', 0, backendOf(options), (backend) =>
+    primalSweep(f, x, valueBuffer(f), check, backend),
+  );
   return readOutputs(f, v);
 }
 

@@ -18,6 +18,8 @@ import {
   readVector,
   requireScalar,
   type Stats,
+  tiered,
+  tierOf,
 } from '../ir/index.js';
 import { asDerivatives } from '../ir/ops.js';
 import { type CheckpointOptions, loopUsage, resetLoopUsage } from './loop.js';
@@ -40,13 +42,14 @@ function sweep(
   const t0 = now();
   const point = readVector(x, f.variables.length, 'the point');
   const tape: Tape = tapeFor(f);
-  const backend = backendOf(options);
   resetLoopUsage();
-  record(f, point, tape, options.check ?? false, backend, options);
-  for (let s = 0; s < cotangents; s++) {
-    backward(f, tape, (adj) => seed(adj, s), backend, options);
-    collect(asDerivatives(tape.adjoints.subarray(f.inputStart, f.opStart)), s);
-  }
+  tiered(f, 'reverse', cotangents, backendOf(options), (backend) => {
+    record(f, point, tape, options.check ?? false, backend, options);
+    for (let s = 0; s < cotangents; s++) {
+      backward(f, tape, (adj) => seed(adj, s), backend, options);
+      collect(asDerivatives(tape.adjoints.subarray(f.inputStart, f.opStart)), s);
+    }
+  });
   return sweepStats(f, tape, cotangents, t0);
 }
 
@@ -115,8 +118,13 @@ export function reverseGradient(
   const plan = planFor(f);
   if (f.calls.length > 0) resetLoopUsage();
   const { tape, inputs } = plan;
-  const backend = backendOf(options);
+  const asked = backendOf(options);
   const check = options.check ?? false;
+  // A large program without loops runs the interpreter until its generated code is faster (tier.ts).
+  const tier = asked === 'compile' && !check ? tierOf(f, 'gradient') : undefined;
+  const useTier = tier !== undefined && !tier.settled;
+  const backend = useTier && !tier.compiled() ? 'interpret' : asked;
+  const t0 = useTier ? performance.now() : 0;
   if (backend === 'compile' && !check && f.calls.length === 0) {
     // record and backward, without looking the program up again.
     plan.compiled ??= compiled(f);
@@ -131,6 +139,7 @@ export function reverseGradient(
     record(f, point, tape, check, backend, options);
     backward(f, tape, plan.seed, backend, options);
   }
+  if (useTier) tier.record(backend === 'compile', performance.now() - t0);
   asDerivatives(inputs);
   const out = options.out;
   if (out === undefined) return inputs.slice();

@@ -1,0 +1,185 @@
+/**
+ * Tiering: for a large program without loops, the compiled backend runs the interpreter until its generated
+ * code is faster, as a JavaScript engine runs bytecode until its optimised code is ready.
+ *
+ * Why: V8 optimises a function only after it has run for a while, and then compiles it on a background thread,
+ * which for large straight-line functions takes long. Until then the generated code runs in V8's bytecode
+ * interpreter at about 70 ns a statement, far slower than difflab's own interpreter, which V8 optimised long
+ * ago. Measured on GradBench det at ℓ = 9 (4,088 nodes, no loops; docs/loops.md): the compiled gradient took
+ * 700 µs a call for its first 250 calls and settled at 15 µs after about 5,000, against 40 µs interpreted; ht's
+ * Jacobian took 25 ms at first, 0.94 ms after 400 calls, against 1.12 ms interpreted.
+ *
+ * So each sweep of such a program times its calls. The interpreter runs them; the generated code runs as a
+ * trial whenever the time spent in trials is at most {@link TRIAL_SHARE} of the interpreter's, so a run is never
+ * more than that share slower than the interpreter's; once the last {@link DECIDE_AFTER} trials are all faster
+ * than the interpreter's median, the generated code runs every call. The two give the same numbers to the last
+ * bit, so which one runs changes only the time. The first trial, which generates the code, comes once its
+ * expected cost is within that share too, and counts among the trials' time. A program whose generated code is loops and short straight runs (fewer than
+ * {@link TIER_MIN_NODES} nodes) runs it from the first call: V8 optimises a running loop within a few iterations,
+ * and small functions soon.
+ */
+import type { Backend } from '../differentiator.js';
+import type { Program } from '../program.js';
+import { compiled } from './index.js';
+
+/** Programs with fewer operation nodes run their generated code from the first call. */
+export const TIER_MIN_NODES = 200;
+/** The most time trials of the generated code take, as a share of the interpreter's time. */
+export const TRIAL_SHARE = 0.2;
+/**
+ * About what generating and priming the code costs per node (ms): 25–50 µs measured on ht's residuals (12,733
+ * nodes in 29 programs took 652 ms on a busy machine). The first trial waits until it is within the trials'
+ * share of the interpreter's time.
+ */
+export const BUILD_MS_PER_NODE = 0.03;
+/** Consecutive trials faster than the interpreter's median before the generated code takes over. */
+export const DECIDE_AFTER = 3;
+/** The interpreter's last call times kept for its median, and its first calls left out of it. */
+const WINDOW = 15;
+const WARM_UP = 2;
+
+/** One sweep's choice between the interpreter and its generated code, and what it has measured. */
+export class Tier {
+  private compiledWon = false;
+  private trialMs = 0;
+  private interpretedMs = 0;
+  private interpretedCalls = 0;
+  private trials = 0;
+  private wins = 0;
+  private readonly recent: number[] = [];
+
+  /** `buildMs`: about what generating the code will take. */
+  constructor(private readonly buildMs: number) {}
+
+  /** Whether this call runs the generated code. */
+  compiled(): boolean {
+    if (this.compiledWon) return true;
+    // The first trial (which builds the code) comes after one interpreted call; the others once the
+    // interpreter's own first, slower calls have left its window, so that its median is its running speed.
+    if (this.trials === 0) return TRIAL_SHARE * this.interpretedMs >= this.buildMs;
+    const known = this.recent.length >= WINDOW || (this.recent.length >= 3 && this.interpretedMs >= 100);
+    return known && this.trialMs <= TRIAL_SHARE * this.interpretedMs;
+  }
+
+  /** Records a call's time (ms) and which code ran it. */
+  record(compiled: boolean, ms: number): void {
+    if (this.compiledWon) return;
+    if (!compiled) {
+      this.interpretedCalls++;
+      this.interpretedMs += ms;
+      // The interpreter's own first calls are slower (V8 adapts it to the program): not its running speed.
+      if (this.interpretedCalls <= WARM_UP) return;
+      this.recent.push(ms);
+      if (this.recent.length > WINDOW) this.recent.shift();
+      return;
+    }
+    this.trials++;
+    this.trialMs += ms;
+    // The first trial generates and primes the code: its time is no measure of the code's speed.
+    if (this.trials === 1) return;
+    this.wins = ms < median(this.recent) ? this.wins + 1 : 0;
+    if (this.wins >= DECIDE_AFTER) this.compiledWon = true;
+  }
+
+  /** Trials of the generated code so far. */
+  get trialCount(): number {
+    return this.trials;
+  }
+
+  /** Whether the generated code runs every call now. */
+  get settled(): boolean {
+    return this.compiledWon;
+  }
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** The calls tiered separately: each runs its own generated code, or the same code a different number of times. */
+export type TierKind = 'primal' | 'gradient' | 'reverse' | 'tangent';
+
+const tiers = new WeakMap<Program, Map<string, Tier>>();
+let enabled = true;
+let buildMsPerNode = BUILD_MS_PER_NODE;
+
+/**
+ * Per program, the most nodes of straight runs in the generated code it runs: its compiled plan's (loops
+ * rerolled from the trace excluded), or for a program with loop calls (whose own nodes the interpreter runs)
+ * its largest loop body's, nested bodies included.
+ */
+const straight = new WeakMap<Program, number>();
+
+function straightNodes(f: Program): number {
+  let most = straight.get(f);
+  if (most !== undefined) return most;
+  most = 0;
+  const stack = [f];
+  while (stack.length > 0) {
+    const p = stack.pop() as Program;
+    if (p.calls.length > 0) {
+      for (const c of p.calls) stack.push(c.loop.body);
+      continue;
+    }
+    let n = 0;
+    for (const s of compiled(p).segments) if (s.kind !== 'loop') n += s.end - s.start;
+    most = Math.max(most, n);
+  }
+  straight.set(f, most);
+  return most;
+}
+
+/**
+ * The call's tier, or undefined when the generated code runs every call: fewer than {@link TIER_MIN_NODES}
+ * nodes in the straight runs of its generated code (loops, whose drivers V8 optimises soon), or tiering off.
+ * `width` tells apart calls of one kind that do different amounts of work (directions, cotangents).
+ */
+export function tierOf(f: Program, kind: TierKind, width = 0): Tier | undefined {
+  if (!enabled || straightNodes(f) < TIER_MIN_NODES) return undefined;
+  let byKind = tiers.get(f);
+  if (byKind === undefined) {
+    byKind = new Map();
+    tiers.set(f, byKind);
+  }
+  const key = width === 0 ? kind : `${kind}/${width}`;
+  let tier = byKind.get(key);
+  if (tier === undefined) {
+    tier = new Tier(straightNodes(f) * buildMsPerNode);
+    byKind.set(key, tier);
+  }
+  return tier;
+}
+
+/**
+ * Runs one call of a sweep on the backend its tier picks: `run('interpret')` or `run('compile')`, timed.
+ * Anything but the compiled backend, or a call its tier does not cover, runs as asked.
+ */
+export function tiered<T>(
+  f: Program,
+  kind: TierKind,
+  width: number,
+  backend: Backend,
+  run: (backend: Backend) => T,
+): T {
+  const tier = backend === 'compile' ? tierOf(f, kind, width) : undefined;
+  if (tier === undefined || tier.settled) return run(backend);
+  const useCompiled = tier.compiled();
+  const t0 = performance.now();
+  const out = run(useCompiled ? 'compile' : 'interpret');
+  tier.record(useCompiled, performance.now() - t0);
+  return out;
+}
+
+/**
+ * @internal Turns tiering off (the generated code runs every call) or on again: for tests that check the
+ * generated code itself, whatever its speed, and for tiering's own tests, which also set the build cost
+ * assumed per node for the tiers made from then on. Returns the previous setting.
+ */
+export function setTiering(on: boolean, msPerNode = BUILD_MS_PER_NODE): boolean {
+  const was = enabled;
+  enabled = on;
+  buildMsPerNode = msPerNode;
+  return was;
+}

@@ -1,0 +1,124 @@
+/**
+ * Tiering (src/ir/compile/tier.ts): the compiled backend runs the interpreter until its generated code is
+ * faster. The policy is checked on a simulated clock (each call's time given); the wiring on real programs,
+ * where whichever code runs must give the same bits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Expr, evaluate, methods, type Program, program, scan, variable } from '../../src/index.js';
+import {
+  DECIDE_AFTER,
+  setTiering,
+  TIER_MIN_NODES,
+  Tier,
+  TRIAL_SHARE,
+  tierOf,
+} from '../../src/ir/compile/tier.js';
+
+/** Runs `calls` calls through a tier, the interpreter taking `interpreted` ms a call and trial k `trial(k)`. */
+function simulate(tier: Tier, calls: number, interpreted: number, trial: (k: number) => number) {
+  let trials = 0;
+  let trialMs = 0;
+  let interpretedMs = 0;
+  let settledAt = -1;
+  for (let c = 0; c < calls; c++) {
+    if (tier.settled) {
+      if (settledAt < 0) settledAt = c;
+      continue;
+    }
+    if (tier.compiled()) {
+      const ms = trial(trials++);
+      trialMs += ms;
+      tier.record(true, ms);
+    } else {
+      interpretedMs += interpreted;
+      tier.record(false, interpreted);
+    }
+  }
+  return { trials, trialMs, interpretedMs, settledAt };
+}
+
+describe('the tiering policy', () => {
+  it('keeps the trials within their share of the interpreter time, build included, while they lose', () => {
+    // Generated code 30× slower than the interpreter (V8 still interpreting it), its build 50 ms.
+    const build = 50;
+    const r = simulate(new Tier(build), 100_000, 0.04, (k) => (k === 0 ? build : 1.2));
+    expect(r.settledAt).toBe(-1);
+    expect(r.trials).toBeGreaterThan(1);
+    // At most one trial past the share (the check comes before a trial).
+    expect(r.trialMs).toBeLessThanOrEqual(TRIAL_SHARE * r.interpretedMs + 1.2);
+    // The first trial waited until the expected build cost was within the share.
+    expect(TRIAL_SHARE * r.interpretedMs).toBeGreaterThanOrEqual(build);
+  });
+
+  it('hands over to the generated code once it wins DECIDE_AFTER trials in a row', () => {
+    // Slow for its first 20 trials (V8 optimising it), then 3× faster than the interpreter.
+    const r = simulate(new Tier(1), 1_000_000, 0.03, (k) => (k < 20 ? 0.5 : 0.01));
+    expect(r.settledAt).toBeGreaterThan(0);
+    expect(r.trials).toBe(20 + DECIDE_AFTER);
+  });
+
+  it('does not hand over on a win that is not repeated', () => {
+    // Every other trial faster: noise, not a faster code.
+    const r = simulate(new Tier(1), 200_000, 0.03, (k) => (k % 2 === 0 ? 0.01 : 0.05));
+    expect(r.settledAt).toBe(-1);
+  });
+});
+
+/**
+ * An irregular DAG of about 2n operation nodes (each step combines the last node with a pseudo-randomly chosen
+ * earlier one by a pseudo-randomly chosen operation): one straight run, which no loop can reroll.
+ */
+function straightProgram(n: number): Program<number> {
+  const x = [0, 1, 2, 3].map((i) => variable(`x${i}`));
+  const nodes: Expr[] = [...x];
+  let seed = 12345;
+  const next = (m: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % m;
+  };
+  for (let i = 0; i < n; i++) {
+    const a = nodes[nodes.length - 1] as Expr;
+    const b = nodes[next(nodes.length)] as Expr;
+    const k = next(4);
+    const c = k === 0 ? a.add(b) : k === 1 ? a.mul(b) : k === 2 ? a.sub(b).sin() : a.mul(0.5).cos().mul(b);
+    nodes.push(c);
+  }
+  return program(nodes[nodes.length - 1] as Expr, { variables: x });
+}
+
+describe('tiering on real programs', () => {
+  let was = true;
+  beforeAll(() => {
+    // No build cost assumed: the trials start at once, so that both codes run within the test.
+    was = setTiering(true, 0);
+  });
+  afterAll(() => {
+    setTiering(was);
+  });
+
+  it('tiers a large straight program, not a small one nor one whose runs are loops', () => {
+    expect(tierOf(straightProgram(TIER_MIN_NODES), 'gradient')).toBeDefined();
+    expect(tierOf(straightProgram(10), 'gradient')).toBeUndefined();
+    const x = variable('x');
+    const looped = program(scan(x, 5000, (c) => c.mul(c).sin()).carry, { variables: [x] });
+    expect(tierOf(looped, 'gradient')).toBeUndefined();
+  });
+
+  it('gives the interpreter’s bits whichever code runs, call after call', () => {
+    const f = straightProgram(400);
+    const at = [0.3, -0.7, 1.1, 0.2];
+    const value = evaluate(f, at);
+    const grad = methods.reverse.gradient(f, at).value;
+    const jac = methods.forward.gradient(f, at).value;
+    // Until the generated code has had a few trials of each kind (it is slower at first, so the trials wait for
+    // their share of the interpreter's time), checking every call's bits.
+    const trials = (kind: 'primal' | 'gradient') => tierOf(f, kind)?.trialCount ?? 0;
+    for (let c = 0; c < 200_000 && (trials('primal') < 3 || trials('gradient') < 3); c++) {
+      expect(evaluate(f, at, { backend: 'compile' })).toBe(value);
+      expect(methods.reverse.gradient(f, at, { backend: 'compile' }).value).toEqual(grad);
+      if (c % 10 === 0) expect(methods.forward.gradient(f, at, { backend: 'compile' }).value).toEqual(jac);
+    }
+    expect(trials('primal')).toBeGreaterThanOrEqual(3);
+    expect(trials('gradient')).toBeGreaterThanOrEqual(3);
+  });
+});
