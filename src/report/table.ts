@@ -52,9 +52,3 @@ export function formatStep(h: number): string {
   const s = h.toExponential(1);
   return s.replace(/\.0e/, 'e');
 }
-
-/** Yields to the event loop (so Ctrl-C and other tasks get a turn), then throws if the signal was aborted. */
-export async function breathe(signal: AbortSignal | undefined): Promise<void> {
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
-  signal?.throwIfAborted();
-}
