@@ -15,7 +15,9 @@ export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json
  */
 export async function renderSvg(spec: ChartSpec): Promise<string> {
   const [{ parse: parseVega, View }, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new View(parseVega(compile(spec).spec), { renderer: 'none' });
+  // Vega marks the data objects it reads (a symbol key on each row): it gets a copy, so a section's results
+  // stay as they were measured.
+  const view = new View(parseVega(compile(structuredClone(spec)).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
   } finally {

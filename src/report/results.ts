@@ -4,6 +4,7 @@
  * come from the sections in the registry.
  */
 import { type Displayable, displayable } from '../display/mime.js';
+import { finishChart } from './chart.js';
 import { REPORT_SECTIONS } from './registry.js';
 import type { Finding, ReportSection, SectionChart } from './section.js';
 import type { AccuracySection } from './sections/accuracy/accuracy.js';
@@ -72,7 +73,8 @@ export function sectionViews(
         title: s.title,
         markdown: s.markdown(result),
         csv: s.csv(result),
-        charts: s.charts(result),
+        // Every section's charts get point shapes per series and legends that are not cut.
+        charts: s.charts(result).map((c) => ({ ...c, spec: finishChart(c.spec) })),
         findings: s.findings(result),
       },
     ];
@@ -164,7 +166,7 @@ export function displayResults(
     displayable(result, {
       text: () => s.markdown(result),
       markdown: () => s.markdown(result),
-      charts: () => s.charts(result).map((c) => c.spec),
+      charts: () => s.charts(result).map((c) => finishChart(c.spec)),
     });
   }
   return displayable(r, {
