@@ -76,12 +76,20 @@ export function stageProgress(
   const bar = tty && !json && process.stdout.isTTY ? terminalBar() : silent;
   const t0 = performance.now();
   let tag = '';
+  let name = '';
   return {
     start(section, index, count) {
+      name = section;
       tag = `[${index + 1}/${count}] ${section}`;
       if (!tty) write(`difflab report: ${tag}: started\n`);
     },
-    update: (done, total, label) => bar.update(done, total, `${tag}: ${label}`),
+    // Some sections start their labels with their own name: it is in the tag already.
+    update: (done, total, label) =>
+      bar.update(
+        done,
+        total,
+        `${tag}: ${label.startsWith(`${name} `) ? label.slice(name.length + 1) : label}`,
+      ),
     end(section, ms, measured) {
       bar.stop();
       const what = measured ? `done in ${formatElapsed(ms)}` : 'nothing to measure';
