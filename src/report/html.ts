@@ -34,7 +34,12 @@ figcaption { font-size: 13px; color: #444; max-width: 44em; }
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const inline = (markdown: string) => marked.parseInline(markdown, { async: false }) as string;
+/** Inline Markdown as HTML, with fitted powers (`K^1.02`) as superscripts. */
+const inline = (markdown: string) =>
+  (marked.parseInline(markdown, { async: false }) as string).replace(
+    /\b([Kn])\^(-?\d+(\.\d+)?)/g,
+    '$1<sup>$2</sup>',
+  );
 
 function findingItem(f: Finding): string {
   const badge = f.verdict === undefined ? '' : `<span class="verdict ${f.verdict}">${f.verdict}</span>`;
