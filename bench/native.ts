@@ -10,9 +10,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findNative, runNativeComparison } from '../src/cli/native.js';
 import { NATIVE_DEFAULT_SIZES, NATIVE_ENV, type NativeComparison } from '../src/gradbench/native.js';
-import { nativeMarkdown } from '../src/report/native.js';
+import { findNative, runNativeComparison } from '../src/report/sections/native/binaries.js';
+import { nativeMarkdown } from '../src/report/sections/native/native.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

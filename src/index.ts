@@ -1,6 +1,7 @@
 /**
  * difflab: derivatives four ways (finite differences, symbolic, forward and reverse mode) over one IR.
- * This file only re-exports; docs/how-it-works.md says where everything lives.
+ * This file only re-exports what a user calls; the report's parts (each section's measurement and views,
+ * `writeReport`) are the subpath export `difflab/report`. docs/how-it-works.md says where everything lives.
  */
 export {
   type CompareOptions,
@@ -148,63 +149,21 @@ export {
 } from './nested/index.js';
 export { type NumericOptions, richardson } from './numeric/index.js';
 export type { PointOptions } from './options.js';
-export {
-  type AccuracyOptions,
-  type AccuracySection,
-  accuracyCharts,
-  accuracyCsv,
-  accuracyMarkdown,
-  displayAccuracy,
-  runAccuracy,
-  TEST_FUNCTIONS,
-} from './report/accuracy.js';
-export { type ChartSpec, renderSvg, VEGA_LITE_SCHEMA } from './report/chart.js';
-export {
-  displayGradbench,
-  type GradbenchSection,
-  gradbenchMarkdown,
-  runGradbench,
-} from './report/gradbench.js';
-export {
-  displayPerformance,
-  type PerformanceOptions,
-  type PerformanceSection,
-  performanceCharts,
-  performanceMarkdown,
-  runPerformance,
-} from './report/performance.js';
+export type { ChartSpec } from './report/chart.js';
+export { renderSvg, VEGA_LITE_SCHEMA } from './report/chart.js';
+export { REPORT_SECTIONS } from './report/registry.js';
 export {
   displayResults,
   type MachineInfo,
   parseResults,
   RESULTS_VERSION,
   type Results,
+  reportFindings,
   reportMarkdown,
   resultsJson,
 } from './report/results.js';
-export {
-  displayScaling,
-  runScaling,
-  type ScalingFit,
-  type ScalingOptions,
-  type ScalingPoint,
-  type ScalingSection,
-  type ScalingStop,
-  scalingCharts,
-  scalingCsv,
-  scalingMarkdown,
-} from './report/scaling.js';
-export {
-  displaySwell,
-  runSwell,
-  type SwellFit,
-  type SwellOptions,
-  type SwellRow,
-  type SwellSection,
-  swellCharts,
-  swellCsv,
-  swellMarkdown,
-} from './report/swell.js';
+export { type RunReportOptions, runReport } from './report/run.js';
+export type { Finding, ReportSection, SectionChart, SectionOptions } from './report/section.js';
 export {
   backwardValues,
   leaf,

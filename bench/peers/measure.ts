@@ -4,7 +4,7 @@
  * directly a few times instead).
  */
 import { Bench } from 'tinybench';
-import { callsFor, callsPerSample } from '../../src/report/batch.js';
+import { callsFor, callsPerSample } from '../../src/report/harness.js';
 
 /**
  * ‖got − want‖∞ / ‖want‖∞ (or |got − want| / |want| for numbers), with the denominator kept off zero; a

@@ -19,7 +19,6 @@ import {
   outputOptions,
   pointOptions,
   type ReportArgs,
-  SECTIONS,
   type SuiteArgs,
   suiteOptions,
 } from './options.js';
@@ -157,7 +156,8 @@ const report = command<ReportArgs>(
         .option('format', { type: 'string', describe: 'Formats: md, json, csv, html, svg (default: all)' })
         .option('sections', {
           type: 'string',
-          describe: `Sections: ${SECTIONS.join(', ')} (default: all)`,
+          describe:
+            'Sections to run, comma-separated (default: every section; an unknown name is answered with the list)',
         })
         .option('scale-k', {
           type: 'number',

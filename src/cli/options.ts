@@ -200,10 +200,6 @@ export function methodOption<T>(y: Argv<T>, all: boolean): Argv<T & { method: Me
   }) as unknown as Argv<T & { method: Method | 'all' }>;
 }
 
-/** The report's sections. */
-export const SECTIONS = ['scaling', 'swell', 'accuracy', 'gradbench', 'native', 'performance'] as const;
-export type Section = (typeof SECTIONS)[number];
-
 export interface SuiteArgs {
   quick: boolean;
   workloads?: string;
@@ -237,12 +233,17 @@ export function suiteOptions<T>(y: Argv<T>): Argv<T & SuiteArgs> {
     .option('methods', { type: 'string', describe: 'Methods to time, comma-separated (default: all four)' })
     .option('sizes', {
       type: 'string',
-      describe: 'Sizes K, comma-separated (default: powers of two up to each budget)',
+      describe:
+        'Sizes, comma-separated. scaling: K, the inputs (default: powers of two up to the budget); swell: K for a ' +
+        'size workload, the depth n for a depth workload; performance: K of the cheap-gradient table; ' +
+        'accuracy, gradbench and native keep their own sizes',
     })
     .option('budget', {
       type: 'number',
       coerce: positive('budget'),
-      describe: 'Per workload and method, in ms: stop growing K past it',
+      describe:
+        'In ms, for the sections that grow sizes: scaling stops growing K for a method past it, swell stops ' +
+        'growing a workload once one size takes longer',
     })
     .option('json', {
       type: 'boolean',

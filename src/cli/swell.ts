@@ -1,7 +1,7 @@
 /**
  * `difflab swell`: the repeated-subterm blowup: tree against DAG sizes of f and of its derivatives.
  */
-import { runSwell, SWELL_WORKLOADS, swellMarkdown } from '../report/swell.js';
+import { runSwell, SWELL_WORKLOADS, swellMarkdown } from '../report/sections/swell/swell.js';
 import { printJson, UsageError } from './common.js';
 import { interruptSignal, progressBar } from './progress.js';
 

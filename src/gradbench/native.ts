@@ -6,7 +6,7 @@
  * `min_seconds` in them. difflab runs the same function by reverse mode the same way, in this process, with the
  * first call (which generates code on the compiled backend) untimed. The two outputs are compared by GradBench's
  * rule with the C++ output as the golden one. This file holds what runs anywhere; driving the binaries is in
- * `cli/native`.
+ * `report/sections/native/binaries`.
  */
 import type { Backend } from '../ir/differentiator.js';
 import type { GradbenchEval } from '../workloads/gradbench/index.js';

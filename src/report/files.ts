@@ -9,7 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { DifflabError } from '../ir/errors.js';
 import { renderSvg } from './chart.js';
 import { reportHtml } from './html.js';
+import { REPORT_SECTIONS } from './registry.js';
 import { type MachineInfo, type Results, reportMarkdown, resultsJson, sectionViews } from './results.js';
+import type { ReportSection } from './section.js';
 
 export type ReportFormat = 'md' | 'json' | 'csv' | 'html' | 'svg';
 export const REPORT_FORMATS: readonly ReportFormat[] = ['md', 'json', 'csv', 'html', 'svg'];
@@ -50,11 +52,15 @@ export function makeFolder(dir: string): void {
   }
 }
 
-/** Writes the report in the given formats into `dir` (created if needed); returns the files written. */
+/**
+ * Writes the report in the given formats into `dir` (created if needed), with the views of `sections` (default:
+ * the registry's); returns the files written.
+ */
 export async function writeReport(
   dir: string,
   r: Results,
   formats: readonly ReportFormat[] = REPORT_FORMATS,
+  sections: readonly ReportSection[] = REPORT_SECTIONS,
 ): Promise<string[]> {
   makeFolder(dir);
   const written: string[] = [];
@@ -63,19 +69,18 @@ export async function writeReport(
     await writeFile(path, text);
     written.push(path);
   };
-  const views = sectionViews(r);
-  if (formats.includes('md')) await put('report.md', reportMarkdown(r));
+  const views = sectionViews(r, sections);
+  if (formats.includes('md')) await put('report.md', reportMarkdown(r, sections));
   if (formats.includes('json')) await put('results.json', resultsJson(r));
   if (formats.includes('csv')) for (const s of views) if (s.csv !== '') await put(`${s.name}.csv`, s.csv);
   if (formats.includes('html') || formats.includes('svg')) {
     const svgs: Record<string, string> = {};
-    for (const s of views)
-      for (const [name, spec] of Object.entries(s.charts)) svgs[name] = await renderSvg(spec);
+    for (const s of views) for (const c of s.charts) svgs[c.name] = await renderSvg(c.spec);
     if (formats.includes('svg')) {
       makeFolder(join(dir, 'charts'));
       for (const [name, svg] of Object.entries(svgs)) await put(join('charts', `${name}.svg`), svg);
     }
-    if (formats.includes('html')) await put('report.html', reportHtml(r, svgs));
+    if (formats.includes('html')) await put('report.html', reportHtml(r, svgs, sections));
   }
   return written;
 }

@@ -1,39 +1,21 @@
 /**
  * One results object per run: serialisable to JSON with a version number, the machine and the settings, so two
- * runs can be compared. Each section comes from its own module and brings its Markdown, CSV and charts.
+ * runs can be compared. Each section's result sits under its name; the views (Markdown, CSV, charts, findings)
+ * come from the sections in the registry.
  */
 import { type Displayable, displayable } from '../display/mime.js';
-import {
-  type AccuracySection,
-  accuracyCharts,
-  accuracyCsv,
-  accuracyMarkdown,
-  displayAccuracy,
-} from './accuracy.js';
-import type { ChartSpec } from './chart.js';
-import {
-  displayGradbench,
-  type GradbenchSection,
-  gradbenchCharts,
-  gradbenchCsv,
-  gradbenchMarkdown,
-} from './gradbench.js';
-import { displayNative, type NativeSection, nativeCsv, nativeMarkdown } from './native.js';
-import {
-  displayPerformance,
-  type PerformanceSection,
-  performanceCharts,
-  performanceCsv,
-  performanceMarkdown,
-} from './performance.js';
-import {
-  displayScaling,
-  type ScalingSection,
-  scalingCharts,
-  scalingCsv,
-  scalingMarkdown,
-} from './scaling.js';
-import { displaySwell, type SwellSection, swellCharts, swellCsv, swellMarkdown } from './swell.js';
+import { finishChart } from './chart.js';
+import { REPORT_SECTIONS } from './registry.js';
+import type { Finding, ReportSection, SectionChart } from './section.js';
+import type { AccuracySection } from './sections/accuracy/accuracy.js';
+import type { GradbenchSection } from './sections/gradbench/gradbench.js';
+import type { NativeSection } from './sections/native/native.js';
+import type { PeersSection } from './sections/peers/index.js';
+import type { PerformanceSection } from './sections/performance/performance.js';
+import type { ScalingSection } from './sections/scaling/scaling.js';
+import type { SwellSection } from './sections/swell/swell.js';
+
+export type { PeersSection };
 
 /** Bumped whenever the shape of {@link Results} changes. */
 export const RESULTS_VERSION = 1;
@@ -63,110 +45,86 @@ export interface Results {
   peers?: PeersSection;
   /** GradBench's C++ reference beside difflab (only when its binaries were given). */
   native?: NativeSection;
+  /** Any other section's result, under its name. */
+  [section: string]: unknown;
 }
 
-/**
- * The peer benchmark (`npm run bench:peers`, which needs the peers as dev dependencies) as the report reads
- * it back: its Markdown and chart specs, and where it came from.
- */
-export interface PeersSection {
-  source: string;
-  createdAt: string;
-  markdown: string;
-  charts: Record<string, ChartSpec>;
-}
-
-/** A section's name, title and views. */
-interface SectionView {
-  name: 'scaling' | 'swell' | 'accuracy' | 'gradbench' | 'native' | 'performance' | 'peers';
+/** A section present in the results: its name, title and views. */
+export interface SectionView {
+  name: string;
   title: string;
   markdown: string;
   csv: string;
-  charts: Record<string, ChartSpec>;
+  charts: SectionChart[];
+  findings: Finding[];
 }
 
-/** The sections present in the results, in report order, with their Markdown, CSV and chart specs. */
-export function sectionViews(r: Results): SectionView[] {
-  const views: SectionView[] = [];
-  if (r.scaling) {
-    views.push({
-      name: 'scaling',
-      title: 'Scaling: the cost of a full gradient against K',
-      markdown: scalingMarkdown(r.scaling),
-      csv: scalingCsv(r.scaling),
-      charts: scalingCharts(r.scaling),
-    });
-  }
-  if (r.swell) {
-    views.push({
-      name: 'swell',
-      title: 'Expression swell: trees against DAGs',
-      markdown: swellMarkdown(r.swell),
-      csv: swellCsv(r.swell),
-      charts: swellCharts(r.swell),
-    });
-  }
-  if (r.accuracy) {
-    views.push({
-      name: 'accuracy',
-      title: 'Accuracy: finite differences against exact derivatives',
-      markdown: accuracyMarkdown(r.accuracy),
-      csv: accuracyCsv(r.accuracy),
-      charts: accuracyCharts(r.accuracy),
-    });
-  }
-  if (r.gradbench) {
-    views.push({
-      name: 'gradbench',
-      title: 'GradBench: the standard AD benchmarks, derivative time over primal time',
-      markdown: gradbenchMarkdown(r.gradbench),
-      csv: gradbenchCsv(r.gradbench),
-      charts: gradbenchCharts(r.gradbench),
-    });
-  }
-  if (r.native) {
-    views.push({
-      name: 'native',
-      title: 'GradBench against native code: difflab beside GradBench’s C++ reference',
-      markdown: nativeMarkdown(r.native),
-      csv: nativeCsv(r.native),
-      charts: {},
-    });
-  }
-  if (r.performance) {
-    views.push({
-      name: 'performance',
-      title: 'Performance: reverse mode against the function, on each backend',
-      markdown: performanceMarkdown(r.performance),
-      csv: performanceCsv(r.performance),
-      charts: performanceCharts(r.performance),
-    });
-  }
-  if (r.peers) {
-    views.push({
-      name: 'peers',
-      title: 'Peers: difflab against hand-written loops, TF.js, jax-js and mathjs',
-      markdown: `Measured by \`npm run bench:peers\` at ${r.peers.createdAt} (read from ${r.peers.source}).\n\n${r.peers.markdown}`,
-      csv: '',
-      charts: r.peers.charts,
-    });
-  }
-  return views;
+/** The sections present in the results, in the order of `sections`, with their views. */
+export function sectionViews(
+  r: Results,
+  sections: readonly ReportSection[] = REPORT_SECTIONS,
+): SectionView[] {
+  return sections.flatMap((s) => {
+    const result = r[s.name];
+    if (result === undefined || result === null) return [];
+    return [
+      {
+        name: s.name,
+        title: s.title,
+        markdown: s.markdown(result),
+        csv: s.csv(result),
+        // Every section's charts get point shapes per series and legends that are not cut.
+        charts: s.charts(result).map((c) => ({ ...c, spec: finishChart(c.spec) })),
+        findings: s.findings(result),
+      },
+    ];
+  });
 }
 
-/** The whole report as Markdown: the machine and settings, then each section. */
-export function reportMarkdown(r: Results): string {
+/** Every section's findings, in report order: the report's summary. */
+export function reportFindings(r: Results, sections: readonly ReportSection[] = REPORT_SECTIONS): Finding[] {
+  return sectionViews(r, sections).flatMap((v) => v.findings);
+}
+
+/** A finding as one line of words: its verdict first, where it has one. */
+export function findingText(f: Finding): string {
+  return f.verdict === undefined ? f.text : `${f.verdict === 'holds' ? 'Holds' : 'Fails'}: ${f.text}`;
+}
+
+/** A heading's anchor as GitHub makes it: lower case, punctuation dropped, spaces as hyphens. */
+export function headingSlug(title: string): string {
+  return title
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s-]/gu, '')
+    .trim()
+    .replace(/\s/g, '-');
+}
+
+/** The machine, the run's date and whether it was interrupted, in one line. */
+export function runLine(r: Results): string {
   const m = r.machine;
-  const lines = [
-    '# difflab benchmark report',
-    '',
+  return (
     `Run ${r.createdAt} on ${m.cpu} (${m.cores} cores, ${m.memoryGiB} GiB), Node ${m.node}, ${m.platform}.` +
-      (r.interrupted ? ' **Interrupted**: the tables hold what was measured before the stop.' : ''),
-    '',
-    `Settings: \`${JSON.stringify(r.settings)}\``,
-    '',
-  ];
-  for (const s of sectionViews(r)) lines.push(`## ${s.title}`, '', s.markdown.trim(), '');
+    (r.interrupted ? ' **Interrupted**: the tables hold what was measured before the stop.' : '')
+  );
+}
+
+/**
+ * The whole report as Markdown: the machine, a summary of every section's findings, a table of contents, each
+ * section, and the settings last.
+ */
+export function reportMarkdown(r: Results, sections: readonly ReportSection[] = REPORT_SECTIONS): string {
+  const views = sectionViews(r, sections);
+  const findings = views.flatMap((v) => v.findings);
+  const lines = ['# difflab benchmark report', '', runLine(r), ''];
+  if (findings.length > 0) {
+    lines.push('## Summary', '', ...findings.map((f) => `- ${findingText(f)}`), '');
+  }
+  if (views.length > 0) {
+    lines.push('## Contents', '', ...views.map((v) => `- [${v.title}](#${headingSlug(v.title)})`), '');
+  }
+  for (const v of views) lines.push(`## ${v.title}`, '', v.markdown.trim(), '');
+  lines.push('## Settings', '', `\`${JSON.stringify(r.settings)}\``, '');
   return `${lines.join('\n')}\n`;
 }
 
@@ -181,30 +139,39 @@ export function resultsJson(r: Results): string {
 }
 
 /** Reads results JSON back, checking the version. The results and their sections display themselves. */
-export function parseResults(text: string): Results & Displayable {
+export function parseResults(
+  text: string,
+  sections: readonly ReportSection[] = REPORT_SECTIONS,
+): Results & Displayable {
   const r = JSON.parse(text) as Results;
   if (r.version !== RESULTS_VERSION) {
     throw new Error(
       `results version ${String(r.version)} is not ${RESULTS_VERSION}: written by another difflab`,
     );
   }
-  return displayResults(r);
+  return displayResults(r, sections);
 }
 
 /**
  * Attaches the notebook display (the whole report: every section's tables and charts) and `toString()` (the
- * report's Markdown) to results, and each section's own display to its section; returns the results.
+ * report's Markdown) to results, and each section's own display to its section's result; returns the results.
  */
-export function displayResults(r: Results): Results & Displayable {
-  if (r.scaling) displayScaling(r.scaling);
-  if (r.swell) displaySwell(r.swell);
-  if (r.accuracy) displayAccuracy(r.accuracy);
-  if (r.gradbench) displayGradbench(r.gradbench);
-  if (r.performance) displayPerformance(r.performance);
-  if (r.native) displayNative(r.native);
+export function displayResults(
+  r: Results,
+  sections: readonly ReportSection[] = REPORT_SECTIONS,
+): Results & Displayable {
+  for (const s of sections) {
+    const result = r[s.name];
+    if (result === null || typeof result !== 'object') continue;
+    displayable(result, {
+      text: () => s.markdown(result),
+      markdown: () => s.markdown(result),
+      charts: () => s.charts(result).map((c) => finishChart(c.spec)),
+    });
+  }
   return displayable(r, {
-    text: () => reportMarkdown(r),
-    markdown: () => reportMarkdown(r),
-    charts: () => sectionViews(r).flatMap((s) => Object.values(s.charts)),
+    text: () => reportMarkdown(r, sections),
+    markdown: () => reportMarkdown(r, sections),
+    charts: () => sectionViews(r, sections).flatMap((s) => s.charts.map((c) => c.spec)),
   });
 }

@@ -24,6 +24,12 @@ export interface SectionOptions {
   methods?: readonly Method[];
   /** The time budget per measurement (ms), past which a section stops growing the size. */
   budgetMs?: number;
+  /** performance: the size K of its one large problem (0: none). */
+  scaleK?: number;
+  /** native: the folder of GradBench's C++ reference binaries (the section is skipped without it). */
+  native?: string;
+  /** peers: the peer benchmark's results file to read back (peers.json, with peers.md and charts/ beside it). */
+  peers?: string;
 }
 
 /** One chart of a section, with a caption in words. */

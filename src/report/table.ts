@@ -13,11 +13,23 @@ export function mdRow(cells: readonly string[]): string {
   return `| ${cells.map(cell).join(' | ')} |`;
 }
 
-/** A Markdown table: header, alignment row (numbers right-aligned where `right` says so), rows. */
+/** A cell that reads as a number: digits with an exponent, unit or ratio sign, or a dash or ∞ for none. */
+const NUMBER_CELL = /^([−-]?[\d.,]+(e[+−-]?\d+)?(k|M)?\s*(%|×|µs|ms|ns|s|min|GiB|MB|KiB)?|[—–-]|[−-]?∞|NaN)$/;
+
+/** Whether a column holds numbers (and so is right-aligned): every non-empty cell in it reads as one. */
+export function numericColumn(rows: readonly (readonly string[])[], column: number): boolean {
+  const cells = rows.map((r) => (r[column] ?? '').trim()).filter((c) => c !== '');
+  return cells.length > 0 && cells.every((c) => NUMBER_CELL.test(c));
+}
+
+/**
+ * A Markdown table: header, alignment row, rows. Columns of numbers are right-aligned and text columns
+ * left-aligned, unless `right` says which are right-aligned.
+ */
 export function mdTable(
   header: readonly string[],
   rows: readonly (readonly string[])[],
-  right: (column: number) => boolean = () => true,
+  right: (column: number) => boolean = (i) => numericColumn(rows, i),
 ): string[] {
   return [mdRow(header), mdRow(header.map((_, i) => (right(i) ? '---:' : '---'))), ...rows.map(mdRow)];
 }
@@ -51,10 +63,4 @@ export function formatError(v: number | null | undefined): string {
 export function formatStep(h: number): string {
   const s = h.toExponential(1);
   return s.replace(/\.0e/, 'e');
-}
-
-/** Yields to the event loop (so Ctrl-C and other tasks get a turn), then throws if the signal was aborted. */
-export async function breathe(signal: AbortSignal | undefined): Promise<void> {
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
-  signal?.throwIfAborted();
 }

@@ -99,7 +99,7 @@ describe('difflab report', () => {
       'report',
       '--quick',
       '--sections',
-      'performance',
+      'performance,peers',
       '--workloads',
       'ridge',
       '--out',

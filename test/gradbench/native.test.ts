@@ -8,9 +8,14 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { findNative, measureWorkload, runNative, runNativeComparison } from '../../src/cli/native.js';
 import { generateInput } from '../../src/gradbench/generate.js';
 import { agreesWithNative, NATIVE_ENV, parseTimings, timeDifflab } from '../../src/gradbench/native.js';
+import {
+  findNative,
+  measureWorkload,
+  runNative,
+  runNativeComparison,
+} from '../../src/report/sections/native/binaries.js';
 import { lse } from '../../src/workloads/gradbench/index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'difflab-native-test-'));

@@ -11,7 +11,7 @@ import {
   gradbenchSizes,
   PUBLISHED_RATIOS,
   runGradbench,
-} from '../../src/report/gradbench.js';
+} from '../../src/report/sections/gradbench/gradbench.js';
 
 describe('GradBench report section', () => {
   it('measures every quick workload by reverse mode and reports it', async () => {

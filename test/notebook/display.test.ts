@@ -16,14 +16,11 @@ import {
   parse,
   parseResults,
   RESULTS_VERSION,
-  runAccuracy,
-  runScaling,
-  runSwell,
-  swellMarkdown,
   traceForward,
   traceReverse,
   VEGA_LITE_MIME,
 } from '../../src/index.js';
+import { runAccuracy, runScaling, runSwell, swellMarkdown } from '../../src/report/index.js';
 import { difflab } from '../cli/support.js';
 import { markdownRows } from '../support/markdown.js';
 

@@ -3,6 +3,7 @@
  * method on the workloads, and the section's Markdown, CSV and charts.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
+import { renderSvg } from '../../src/report/chart.js';
 import {
   type AccuracyPoint,
   type AccuracySection,
@@ -13,8 +14,7 @@ import {
   ERROR_FLOOR,
   runAccuracy,
   TEST_FUNCTIONS,
-} from '../../src/report/accuracy.js';
-import { renderSvg } from '../../src/report/chart.js';
+} from '../../src/report/sections/accuracy/accuracy.js';
 import { workloads } from '../../src/workloads/index.js';
 import { parseCsv } from '../support/csv.js';
 

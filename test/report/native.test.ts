@@ -4,7 +4,13 @@
  */
 import { describe, expect, test } from 'vitest';
 import type { NativeComparison, NativeMeasurement } from '../../src/gradbench/native.js';
-import { fmtRatio, nativeCsv, nativeMarkdown, nativeRows, nativeSummary } from '../../src/report/native.js';
+import {
+  fmtRatio,
+  nativeCsv,
+  nativeMarkdown,
+  nativeRows,
+  nativeSummary,
+} from '../../src/report/sections/native/native.js';
 
 const BACKENDS = ['interpret', 'compile'] as const;
 

@@ -11,7 +11,7 @@ import {
   performanceCsv,
   performanceMarkdown,
   runPerformance,
-} from '../../src/report/performance.js';
+} from '../../src/report/sections/performance/performance.js';
 import { ridge } from '../../src/workloads/index.js';
 import { parseCsv } from '../support/csv.js';
 

@@ -6,11 +6,11 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { runAccuracy } from '../../src/report/accuracy.js';
 import { machineInfo, writeReport } from '../../src/report/files.js';
 import { parseResults, RESULTS_VERSION, type Results, resultsJson } from '../../src/report/results.js';
-import { runScaling } from '../../src/report/scaling.js';
-import { runSwell } from '../../src/report/swell.js';
+import { runAccuracy } from '../../src/report/sections/accuracy/accuracy.js';
+import { runScaling } from '../../src/report/sections/scaling/scaling.js';
+import { runSwell } from '../../src/report/sections/swell/swell.js';
 import { difflab } from '../cli/support.js';
 import { parseCsv } from '../support/csv.js';
 

@@ -14,7 +14,7 @@ import {
   scalingCsv,
   scalingFits,
   scalingMarkdown,
-} from '../../src/report/scaling.js';
+} from '../../src/report/sections/scaling/scaling.js';
 import { workloads } from '../../src/workloads/index.js';
 
 const SIZES = [8, 16, 32, 64, 128];

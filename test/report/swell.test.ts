@@ -13,7 +13,7 @@ import {
   swellCharts,
   swellCsv,
   swellMarkdown,
-} from '../../src/report/swell.js';
+} from '../../src/report/sections/swell/swell.js';
 import { parseCsv } from '../support/csv.js';
 
 let s: SwellSection;

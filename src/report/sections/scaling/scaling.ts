@@ -7,13 +7,20 @@
  * Runs in a browser as well as in Node: no `node:` imports; the only clock is `performance.now()` and the only
  * pause `setTimeout`.
  */
-import { methods } from '../api.js';
-import { type Displayable, displaySection } from '../display/mime.js';
-import { DifflabError, evaluate, METHODS, type Method, type Program, programCost } from '../ir/index.js';
-import { workloads as registered } from '../workloads/index.js';
-import type { Workload } from '../workloads/workload.js';
-import { type ChartSpec, VEGA_LITE_SCHEMA } from './chart.js';
-import { fitPower } from './fit.js';
+import { methods } from '../../../api.js';
+import { type Displayable, displaySection } from '../../../display/mime.js';
+import {
+  DifflabError,
+  evaluate,
+  METHODS,
+  type Method,
+  type Program,
+  programCost,
+} from '../../../ir/index.js';
+import { workloads as registered } from '../../../workloads/index.js';
+import type { Workload } from '../../../workloads/workload.js';
+import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
+import { fitPower } from '../../fit.js';
 
 export interface ScalingOptions {
   /**

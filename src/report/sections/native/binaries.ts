@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GeneratedSize, generateInput, sizeLabel } from '../gradbench/generate.js';
+import { type GeneratedSize, generateInput, sizeLabel } from '../../../gradbench/generate.js';
 import {
   MAX_COMPARED_CHARS,
   NATIVE_DEFAULT_SIZES,
@@ -19,10 +19,10 @@ import {
   type RunCounts,
   timeDifflab,
   timing,
-} from '../gradbench/native.js';
-import type { Backend } from '../ir/differentiator.js';
-import { DifflabError } from '../ir/errors.js';
-import { GRADBENCH_EVALS } from '../workloads/gradbench/index.js';
+} from '../../../gradbench/native.js';
+import type { Backend } from '../../../ir/differentiator.js';
+import { DifflabError } from '../../../ir/errors.js';
+import { GRADBENCH_EVALS } from '../../../workloads/gradbench/index.js';
 
 /**
  * The modules with a binary in `dir`, or a one-line reason to skip when `dir` is missing or holds none of
@@ -238,7 +238,7 @@ export async function runNativeComparison(options: NativeComparisonOptions): Pro
  * The report's native section: the comparison when `dir` holds binaries, else undefined (and `onSkip` hears
  * the one-line reason when a folder was given that holds none).
  */
-export async function nativeSection(options: {
+export async function measureNative(options: {
   dir: string | undefined;
   quick: boolean;
   signal?: AbortSignal;

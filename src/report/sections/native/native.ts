@@ -3,10 +3,10 @@
  * each backend, on the same inputs and run counts. Built from the measurements alone (no `node:` imports: the
  * report sections run in a browser too); the measuring is `runNativeComparison` in `gradbench/native`.
  */
-import { type Displayable, displaySection } from '../display/mime.js';
-import type { NativeComparison, NativeMeasurement } from '../gradbench/native.js';
-import type { Backend } from '../ir/differentiator.js';
-import { csvText, mdTable } from './table.js';
+import { type Displayable, displaySection } from '../../../display/mime.js';
+import type { NativeComparison, NativeMeasurement } from '../../../gradbench/native.js';
+import type { Backend } from '../../../ir/differentiator.js';
+import { csvText, mdTable } from '../../table.js';
 
 /** The section as the results hold it. */
 export type NativeSection = NativeComparison;

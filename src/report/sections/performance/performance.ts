@@ -10,15 +10,15 @@
  *
  * Every gradient is checked against the workload's hand-derived one before it is timed. No `node:` imports.
  */
-import { gradient, methods } from '../api.js';
-import { type Displayable, displaySection } from '../display/mime.js';
-import { type Backend, evaluate, type Program } from '../ir/index.js';
-import { workloads as registered } from '../workloads/index.js';
-import type { Workload } from '../workloads/workload.js';
-import { relativeInf } from './accuracy.js';
-import { callsFor } from './batch.js';
-import { type ChartSpec, VEGA_LITE_SCHEMA } from './chart.js';
-import { breathe, csvText, formatError, mdTable } from './table.js';
+import { gradient, methods } from '../../../api.js';
+import { type Displayable, displaySection } from '../../../display/mime.js';
+import { type Backend, evaluate, type Program } from '../../../ir/index.js';
+import { workloads as registered } from '../../../workloads/index.js';
+import type { Workload } from '../../../workloads/workload.js';
+import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
+import { breathe, callsFor } from '../../harness.js';
+import { csvText, formatError, mdTable } from '../../table.js';
+import { relativeInf } from '../accuracy/accuracy.js';
 
 /** The bound on reverse-mode gradient time over f's time. */
 export const CHEAP_BOUND = 3;

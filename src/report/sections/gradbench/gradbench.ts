@@ -3,7 +3,7 @@
  * method, with the derivative/primal time ratio beside the best published ratios, which method covers which
  * eval, and how each method's outputs agree with reverse mode's.
  */
-import { type Displayable, displaySection } from '../display/mime.js';
+import { type Displayable, displaySection } from '../../../display/mime.js';
 import {
   compareOutputs,
   DEFAULT_LIMITS,
@@ -14,10 +14,10 @@ import {
   STRICT_TOLERANCE,
   sizeLabel,
   type WorkloadRow,
-} from '../gradbench/index.js';
-import { METHODS, type Method } from '../ir/differentiator.js';
-import { type ChartSpec, VEGA_LITE_SCHEMA } from './chart.js';
-import { csvText, mdTable } from './table.js';
+} from '../../../gradbench/index.js';
+import { METHODS, type Method } from '../../../ir/differentiator.js';
+import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
+import { csvText, mdTable } from '../../table.js';
 
 /** One workload by one method. */
 export interface GradbenchRow extends WorkloadRow {

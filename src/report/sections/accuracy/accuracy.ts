@@ -5,13 +5,14 @@
  *
  * No `node:` imports: this runs in a browser.
  */
-import { methods } from '../api.js';
-import { type Displayable, displaySection } from '../display/mime.js';
-import { DifflabError } from '../ir/errors.js';
-import { type Program, parse } from '../ir/index.js';
-import { workloads as registry } from '../workloads/index.js';
-import { type ChartSpec, VEGA_LITE_SCHEMA } from './chart.js';
-import { breathe, csvText, formatError, formatStep, mdTable } from './table.js';
+import { methods } from '../../../api.js';
+import { type Displayable, displaySection } from '../../../display/mime.js';
+import { DifflabError } from '../../../ir/errors.js';
+import { type Program, parse } from '../../../ir/index.js';
+import { workloads as registry } from '../../../workloads/index.js';
+import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
+import { breathe } from '../../harness.js';
+import { csvText, formatError, formatStep, mdTable } from '../../table.js';
 
 export interface AccuracyPoint {
   /** A {@link TEST_FUNCTIONS} id. */

@@ -11,16 +11,17 @@
  *
  * No `node:` imports: this runs in a browser.
  */
-import { type Displayable, displaySection } from '../display/mime.js';
-import { DifflabError } from '../ir/errors.js';
-import { hasLoops, unroll } from '../ir/loop.js';
-import { metrics } from '../ir/metrics.js';
-import { DEFAULT_BUDGET, graphDerivative, mathjsDerivatives } from '../symbolic/index.js';
-import type { Workload } from '../workloads/index.js';
-import { workloads as registry } from '../workloads/index.js';
-import { type ChartSpec, VEGA_LITE_SCHEMA } from './chart.js';
-import { fitGrowth } from './fit.js';
-import { breathe, csvText, mdTable } from './table.js';
+import { type Displayable, displaySection } from '../../../display/mime.js';
+import { DifflabError } from '../../../ir/errors.js';
+import { hasLoops, unroll } from '../../../ir/loop.js';
+import { metrics } from '../../../ir/metrics.js';
+import { DEFAULT_BUDGET, graphDerivative, mathjsDerivatives } from '../../../symbolic/index.js';
+import type { Workload } from '../../../workloads/index.js';
+import { workloads as registry } from '../../../workloads/index.js';
+import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
+import { fitGrowth } from '../../fit.js';
+import { breathe } from '../../harness.js';
+import { csvText, mdTable } from '../../table.js';
 
 export interface SwellOptions {
   /** Workload names (keys of `workloads`). Default {@link SWELL_WORKLOADS}. */
@@ -34,6 +35,11 @@ export interface SwellOptions {
    * (it is slow, and its cost grows fast with the tree). Default {@link DEFAULT_SIMPLIFY_LIMIT}.
    */
   simplifyLimit?: number;
+  /**
+   * Per workload, in ms: once one size takes longer than this to measure, the larger sizes are not measured
+   * (the last row says so). Default: no time limit (the node budget alone stops mathjs).
+   */
+  budgetMs?: number;
   /** For tests: smaller default sizes, budget and simplify limit (a whole quick run takes a few seconds). */
   quick?: boolean;
   /** Stops early (Ctrl-C): the section holds the rows measured until then and says it was stopped. */
@@ -260,20 +266,29 @@ export async function runSwell(o: SwellOptions = {}): Promise<SwellSection & Dis
     const sizes = [...(o.sizes?.[name] ?? table[name] ?? sizesFor(w, quick))].sort((a, b) => a - b);
     return { w, sizes };
   });
-  const total = plan.reduce((t, p) => t + p.sizes.length, 0);
+  let total = plan.reduce((t, p) => t + p.sizes.length, 0);
   const section: SwellSection = { rows: [], fits: [], settings: { budget, simplifyLimit } };
   let done = 0;
   try {
     for (const { w, sizes } of plan) {
       let gaveUp: string | undefined;
-      for (const n of sizes) {
+      for (const [i, n] of sizes.entries()) {
         await breathe(o.signal);
+        const t0 = performance.now();
         const row = measure(w, n, budget, simplifyLimit, gaveUp);
+        const ms = performance.now() - t0;
         const failed = row.mathjsTree === null && gaveUp === undefined;
         if (failed) gaveUp = `gave up at ${variableOf(w)} = ${n}`;
         section.rows.push(row);
         done++;
         o.onProgress?.(done, total, `swell ${w.name} ${variableOf(w)}=${n}`);
+        if (o.budgetMs !== undefined && ms > o.budgetMs && i < sizes.length - 1) {
+          row.notes.push(
+            `larger sizes not measured: this one took ${Math.round(ms)} ms > budget ${o.budgetMs} ms`,
+          );
+          total -= sizes.length - 1 - i;
+          break;
+        }
       }
     }
   } catch (e) {
