@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   colourColumns,
   colourRows,
+  DifflabError,
   type Expr,
   hessian,
   hessianPattern,
@@ -124,6 +125,27 @@ describe('sparsity patterns', () => {
     ]);
     const x = [0.3, -0.7, 1.1, 0.4];
     expectClose(toDense(sparseHessian(f, x)), hessian(f, x));
+  });
+});
+
+describe('bad input', () => {
+  it('gives DifflabErrors with codes: unknown options, modes and orderings, a Hessian of a vector function', () => {
+    const f = sparseWorkloads.bratu.build(5);
+    const x = sparseWorkloads.bratu.point(5);
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e instanceof DifflabError ? e.code : 'other';
+      }
+      return 'none';
+    };
+    expect(code(() => sparseJacobian(f, x, { method: 'forward' } as never))).toBe('invalid-argument');
+    expect(code(() => sparseJacobian(f, x, { mode: 'sideways' } as never))).toBe('invalid-argument');
+    expect(code(() => sparseJacobian(f, x, { ordering: 'random' } as never))).toBe('invalid-argument');
+    expect(code(() => sparseJacobian(f, x, { mode: 'forward', chunk: 0 }))).toBe('invalid-argument');
+    expect(code(() => sparseJacobian(f, [1, 2]))).toBe('bad-point');
+    expect(code(() => sparseHessian(f, x))).toBe('invalid-argument');
   });
 });
 
