@@ -176,6 +176,26 @@ export {
   Value,
 } from './reverse/index.js';
 export {
+  type Colouring,
+  colourColumns,
+  colourRows,
+  hessianPattern,
+  jacobianPattern,
+  type Ordering,
+  type Pattern,
+  type SparseHessianOptions,
+  type SparseJacobianOptions,
+  type SparseMatrix,
+  type SparseResult,
+  type SparseWorkload,
+  sparseHessian,
+  sparseJacobian,
+  sparseWorkload,
+  sparseWorkloads,
+  starColour,
+  toDense,
+} from './sparse/index.js';
+export {
   type GraphDerivative,
   type GraphDerivativeKind,
   type GraphDerivativeOptions,

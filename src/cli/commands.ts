@@ -4,6 +4,7 @@
  * report's Vega and marked, the expression parser's mathjs, ...).
  */
 import type { Argv, CommandModule } from 'yargs';
+import { SPARSE_HESSIAN_WORKLOADS, SPARSE_JACOBIAN_WORKLOADS } from '../sparse/names.js';
 import type { CheckArgs } from './check.js';
 import type { GradArgs } from './grad.js';
 import type { RunArgs, ToolArgs } from './gradbench.js';
@@ -20,6 +21,7 @@ import {
   pointOptions,
   type ReportArgs,
   type SuiteArgs,
+  sparseOptions,
   suiteOptions,
 } from './options.js';
 import type { ServeArgs } from './serve.js';
@@ -113,16 +115,20 @@ const jacobian = command<JacobianArgs>(
     command: 'jacobian [exprs..]',
     describe: 'Jacobian of several expressions at a point',
     builder: (y) =>
-      outputOptions(methodOption(methodFlags(pointOptions(y)), false))
+      sparseOptions(
+        outputOptions(methodOption(methodFlags(pointOptions(y)), false)),
+        SPARSE_JACOBIAN_WORKLOADS,
+      )
         .positional('exprs', { type: 'string', array: true, describe: 'One expression per output' })
         .option('file', {
           alias: 'f',
           type: 'string',
           describe: 'Read the expressions from a file, one per line',
         })
+        .example("$0 jacobian 'x*y' 'sin(x) + y^2' --at x=1,y=2", 'a 2 × 2 Jacobian')
         .example(
-          "$0 jacobian 'x*y' 'sin(x) + y^2' --at x=1,y=2",
-          'a 2 × 2 Jacobian',
+          '$0 jacobian --sparse --workload bratu --size 1000000 -m forward',
+          'a tridiagonal Jacobian from 3 colours',
         ) as unknown as Argv<JacobianArgs>,
   },
   () => import('./jacobian.js'),
@@ -133,10 +139,12 @@ const hessian = command<HessianArgs>(
     command: 'hessian [expr]',
     describe: 'Hessian of an expression at a point (forward over reverse)',
     builder: (y) =>
-      functionOptions(y).example(
-        "$0 hessian 'x^2 * y' --at x=1,y=2",
-        '[[2y, 2x], [2x, 0]]',
-      ) as Argv<HessianArgs>,
+      sparseOptions(functionOptions(y), SPARSE_HESSIAN_WORKLOADS)
+        .example("$0 hessian 'x^2 * y' --at x=1,y=2", '[[2y, 2x], [2x, 0]]')
+        .example(
+          '$0 hessian --sparse --workload rosenbrock --size 1000000',
+          'a tridiagonal Hessian from 3 Hessian-vector products',
+        ) as Argv<HessianArgs>,
   },
   () => import('./hessian.js'),
 );

@@ -2,13 +2,24 @@
  * `difflab hessian`: second derivatives of one expression, by forward over reverse.
  */
 import { evaluate } from '../ir/evaluate.js';
+import type { Program } from '../ir/program.js';
+import { sparseHessian } from '../sparse/compressed.js';
+import { sparseJson, sparseText } from '../sparse/summary.js';
+import { sparseWorkload } from '../sparse/workloads.js';
 import { hessian } from '../transforms.js';
 import { formatValue, header, matrixTable, printJson, readFunction, record } from './common.js';
-import type { FunctionArgs } from './options.js';
+import { UsageError } from './errors.js';
+import type { FunctionArgs, SparseFlags } from './options.js';
 
-export type HessianArgs = FunctionArgs;
+export type HessianArgs = FunctionArgs & SparseFlags;
 
 export function handler(args: HessianArgs): void {
+  if (args.sparse === true) {
+    sparse(args);
+    return;
+  }
+  if (args.workload !== undefined || args.ordering !== undefined)
+    throw new UsageError('--workload and --ordering go with --sparse');
   const { f, at, source } = readFunction(args);
   const H = hessian(f, at, { allowNonFinite: true });
   const value = evaluate(f, at);
@@ -24,4 +35,36 @@ export function handler(args: HessianArgs): void {
   process.stdout.write(
     `${header(f, at, formatValue(value, args.digits), args.digits)}\n\nHessian (∂²f/∂row∂column):\n${matrixTable(H, labels, labels, args.digits)}\n`,
   );
+}
+
+/** `--sparse`: the Hessian of the expression or of a workload by star colouring, one H·v per colour. */
+function sparse(args: HessianArgs): void {
+  let f: Program<number>;
+  let x: Float64Array;
+  let head: string;
+  if (args.workload !== undefined) {
+    const w = sparseWorkload(args.workload);
+    if (w === undefined || w.kind !== 'hessian')
+      throw new UsageError(`unknown Hessian workload '${args.workload}'`);
+    const K = args.size ?? 1000;
+    f = w.build(K) as Program<number>;
+    x = w.point(K);
+    head = `${args.workload} at K = ${K}`;
+  } else {
+    const read = readFunction(args);
+    f = read.f;
+    x = Float64Array.from(f.variables, (v) => read.at[v] as number);
+    head = read.source;
+  }
+  const r = sparseHessian(f, x, args.ordering === undefined ? {} : { ordering: args.ordering });
+  if (args.json) {
+    printJson({
+      ...(args.workload === undefined ? { expression: head } : { workload: args.workload, size: args.size }),
+      variables: f.variables.length <= 1000 ? f.variables : f.variables.length,
+      hessian: sparseJson(r),
+    });
+    return;
+  }
+  const labels = { rows: f.variables, cols: f.variables };
+  process.stdout.write(`${head}\n\n${sparseText(r, labels, (v) => formatValue(v, args.digits))}`);
 }

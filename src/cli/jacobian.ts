@@ -3,10 +3,15 @@
  */
 import { jacobian, type MethodOptions } from '../api.js';
 import type { Method } from '../ir/differentiator.js';
-import { matrixTable, printJson, readFunctions, record } from './common.js';
-import { type MethodFlags, optionsFor } from './options.js';
+import type { Program } from '../ir/program.js';
+import { sparseJacobian } from '../sparse/compressed.js';
+import { sparseJson, sparseText } from '../sparse/summary.js';
+import { sparseWorkload } from '../sparse/workloads.js';
+import { formatValue, matrixTable, printJson, readFunctions, record } from './common.js';
+import { UsageError } from './errors.js';
+import { type MethodFlags, optionsFor, type SparseFlags } from './options.js';
 
-export interface JacobianArgs extends MethodFlags {
+export interface JacobianArgs extends MethodFlags, SparseFlags {
   exprs?: string[];
   file?: string;
   at?: string;
@@ -18,6 +23,12 @@ export interface JacobianArgs extends MethodFlags {
 }
 
 export function handler(args: JacobianArgs): void {
+  if (args.sparse === true) {
+    sparse(args);
+    return;
+  }
+  if (args.workload !== undefined || args.ordering !== undefined)
+    throw new UsageError('--workload and --ordering go with --sparse');
   const { f, at, sources } = readFunctions(args);
   const J = jacobian(f, at, optionsFor(args.method, args, true) as MethodOptions);
   if (args.json) {
@@ -35,4 +46,53 @@ export function handler(args: JacobianArgs): void {
   const columns = f.variables.map((v) => `∂/∂${v}`);
   const names = sources.map((e, i) => `f${i + 1} = ${e}`).join('\n');
   process.stdout.write(`${names}\n\n${matrixTable(J, rows, columns, args.digits)}\n`);
+}
+
+/** `--sparse`: the compressed Jacobian of the expressions or of a workload, by forward or reverse mode. */
+function sparse(args: JacobianArgs): void {
+  if (args.method !== 'forward' && args.method !== 'reverse')
+    throw new UsageError(`--sparse runs forward or reverse mode, not ${args.method}`);
+  let f: Program;
+  let x: Float64Array;
+  let rows: readonly string[] | ((i: number) => string) = (i) => `f${i + 1}`;
+  let sources: readonly string[] | undefined;
+  if (args.workload !== undefined) {
+    const w = sparseWorkload(args.workload);
+    if (w === undefined || w.kind !== 'jacobian')
+      throw new UsageError(`unknown Jacobian workload '${args.workload}'`);
+    const K = args.size ?? 1000;
+    f = w.build(K);
+    x = w.point(K);
+    rows = (i) => `r${i}`;
+  } else {
+    const read = readFunctions(args);
+    f = read.f;
+    x = Float64Array.from(f.variables, (v) => read.at[v] as number);
+    sources = read.sources;
+    rows = read.sources.map((_, i) => `f${i + 1}`);
+  }
+  const r = sparseJacobian(f, x, {
+    mode: args.method,
+    backend: args.backend,
+    ...(args.ordering === undefined ? {} : { ordering: args.ordering }),
+    ...(args.chunk === undefined || args.method !== 'forward' ? {} : { chunk: args.chunk }),
+    ...(args.check === undefined ? {} : { check: args.check }),
+  });
+  if (args.json) {
+    printJson({
+      ...(args.workload === undefined
+        ? { expressions: sources }
+        : { workload: args.workload, size: args.size }),
+      variables: f.variables.length <= 1000 ? f.variables : f.variables.length,
+      jacobian: sparseJson(r),
+    });
+    return;
+  }
+  const head =
+    sources === undefined
+      ? `${args.workload} at K = ${args.size}`
+      : sources.map((e, i) => `f${i + 1} = ${e}`).join('\n');
+  process.stdout.write(
+    `${head}\n\n${sparseText(r, { rows, cols: f.variables }, (v) => formatValue(v, args.digits))}`,
+  );
 }

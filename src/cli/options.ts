@@ -190,6 +190,42 @@ export function optionsFor(method: Method, flags: MethodFlags, strict: boolean):
   return out;
 }
 
+/** The flags of `jacobian --sparse` and `hessian --sparse`. */
+export interface SparseFlags {
+  sparse?: boolean;
+  workload?: string;
+  size?: number;
+  ordering?: 'largest-first' | 'natural';
+}
+
+/** `--sparse` and its options: compressed derivatives by graph colouring, of the expressions or of a workload. */
+export function sparseOptions<T>(y: Argv<T>, workloads: readonly string[]): Argv<T & SparseFlags> {
+  return y
+    .option('sparse', {
+      type: 'boolean',
+      describe:
+        'Detect the sparsity pattern, colour it and compute the compressed derivative; print colours and sweeps',
+    })
+    .option('workload', {
+      choices: workloads,
+      describe: 'With --sparse: differentiate this sparse workload instead of expressions (at its own point)',
+    })
+    .option('size', {
+      type: 'number',
+      default: 1000,
+      coerce: (value: number) => {
+        if (!Number.isInteger(value) || value < 1)
+          throw new UsageError(`--size: expected a positive integer, got ${value}`);
+        return value;
+      },
+      describe: 'With --workload: its size K (inputs)',
+    })
+    .option('ordering', {
+      choices: ['largest-first', 'natural'] as const,
+      describe: "With --sparse: the greedy colouring's vertex order (default largest-first)",
+    }) as unknown as Argv<T & SparseFlags>;
+}
+
 /** The method choice of the commands that differentiate by one method. */
 export function methodOption<T>(y: Argv<T>, all: boolean): Argv<T & { method: Method | 'all' }> {
   return y.option('method', {

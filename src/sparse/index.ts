@@ -1,0 +1,16 @@
+/**
+ * Sparse Jacobians and Hessians: sparsity detection on the IR, graph colouring, and compressed sweeps.
+ */
+export { type Colouring, colourColumns, colourRows, type Ordering, starColour, transpose } from './colour.js';
+export {
+  recoverStar,
+  type SparseHessianOptions,
+  type SparseJacobianOptions,
+  type SparseMatrix,
+  type SparseResult,
+  sparseHessian,
+  sparseJacobian,
+  toDense,
+} from './compressed.js';
+export { hessianPattern, jacobianPattern, nnz, PAIR_LIMIT, type Pattern } from './pattern.js';
+export { type SparseWorkload, sparseWorkload, sparseWorkloads } from './workloads.js';
