@@ -1,7 +1,7 @@
 export { activity, type CompiledProgram, compiled } from './compile/index.js';
 export { mapGradient, scanBackward, scanPrimal } from './compile/loop.js';
 export * from './differentiator.js';
-export { DUAL_ALGEBRA, Dual, scaleTangent } from './dual.js';
+export { DUAL_ALGEBRA, Dual, dualOf } from './dual.js';
 export { DifflabError, type ErrorCode } from './errors.js';
 export {
   type CallSweep,
