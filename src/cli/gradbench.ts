@@ -29,8 +29,8 @@ export async function handler(args: ToolArgs): Promise<void> {
     log: (line) => process.stderr.write(`difflab gradbench: ${line}\n`),
   });
   const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
+  // Every line is answered, a blank one too (with an error): the eval waits for one line per line it wrote.
   for await (const line of lines) {
-    if (line.trim() === '') continue;
     const response = tool.handle(line);
     await new Promise<void>((resolve, reject) =>
       process.stdout.write(`${response}\n`, (e) => (e ? reject(e) : resolve())),

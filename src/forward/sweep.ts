@@ -8,6 +8,7 @@ import { accumulateLanes, binaryLanes, unaryLanes } from '../ir/compile/index.js
 import {
   type Backend,
   compiled,
+  dependence,
   FIXED_VALUE,
   LOOP,
   type LoopCall,
@@ -22,7 +23,7 @@ import {
   throwNonFinite,
   throwNonFiniteDerivative,
 } from '../ir/index.js';
-import { UNTOUCHED } from '../ir/ops.js';
+import { isUntouched, UNTOUCHED } from '../ir/ops.js';
 
 import { callTangent } from './loop.js';
 
@@ -144,10 +145,35 @@ export function tangentRunner(
     const run = program.tangent(width);
     return (work) => {
       run(work.v, work.t);
-      if (!compiledTangentStands(f, program, work)) interpretTangent(f, work, check, backend);
+      if (compiledTangentStands(f, program, work)) markOutputs(f, work);
+      else interpretTangent(f, work, check, backend);
     };
   }
   return (work) => interpretTangent(f, work, check, backend);
+}
+
+/**
+ * The zero-factor rule's marks on a loop body's output lanes, which cross into the next iteration or out of
+ * the loop: the compiled sweep writes ±0 for a lane no seeded input reaches, where the rule has −0. A nonzero
+ * lane is reached; a zero one is −0 unless an input whose lane is reached feeds that output (src/ir/reach.ts).
+ */
+function markOutputs(f: Program, work: ForwardWork): void {
+  const { t, width: c } = work;
+  const outs = f.outputs;
+  const nIn = f.variables.length;
+  let reach: Uint8Array | undefined;
+  for (let k = 0; k < outs.length; k++) {
+    const base = (outs[k] as number) * c;
+    for (let j = 0; j < c; j++) {
+      if (t[base + j] !== 0) continue;
+      reach ??= dependence(f);
+      let reached = false;
+      for (let i = 0; i < nIn && !reached; i++) {
+        reached = reach[k * nIn + i] === 1 && !isUntouched(t[(f.inputStart + i) * c + j] as number);
+      }
+      t[base + j] = reached ? 0 : UNTOUCHED;
+    }
+  }
 }
 
 /** The interpreter's tangent sweep over the operation nodes. */

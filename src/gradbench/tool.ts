@@ -94,6 +94,13 @@ export class GradbenchTool {
 
   /** The response line (JSON, no newline) to one message line. Never throws. */
   handle(line: string): string {
+    if (line.trim() === '') {
+      return JSON.stringify({
+        id: null,
+        success: false,
+        error: 'an empty line is not a message (one JSON object per line)',
+      });
+    }
     let message: unknown;
     try {
       message = JSON.parse(line);

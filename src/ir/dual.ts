@@ -2,16 +2,22 @@
  * Dual numbers a + bε (ε² = 0), with every operation derived from the op table: the value from the value
  * rule, the tangent from the local partials. Forward mode exports them for direct use; forward-over-reverse
  * Hessians run the partial rules over them to get the partials' own tangents.
+ *
+ * They follow the zero-factor rule of the program sweeps (ops.ts): a tangent no seed reaches is −0
+ * ({@link UNTOUCHED}) and contributes nothing; every other product is IEEE, so a reached zero tangent against
+ * an infinite partial is NaN.
  */
 import {
   type Algebra,
   BINARY_OPS,
   type BinaryOpName,
+  isUntouched,
   NARY_OPS,
   NUMERIC_PARTIALS,
   OP_CODE,
   OPS,
   UNARY_OPS,
+  UNTOUCHED,
   type UnaryOpName,
 } from './ops.js';
 
@@ -21,6 +27,10 @@ type BinaryMethods = { [K in BinaryOpName]: (other: Dual | number) => Dual };
 /**
  * A dual number: a primal `value` and a `tangent` (its derivative along one direction).
  *
+ * A number mixed in, or a Dual made without a tangent or with a zero one, is a constant: its tangent is
+ * untouched, as a zero component of forward mode's direction is (it contributes nothing, even against an
+ * infinite partial).
+ *
  * @example
  * const x = new Dual(2, 1);          // seed dx = 1
  * const y = x.mul(x).sin();          // sin(x²)
@@ -29,39 +39,56 @@ type BinaryMethods = { [K in BinaryOpName]: (other: Dual | number) => Dual };
  */
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the arithmetic methods are installed from the op table
 export class Dual {
+  readonly tangent: number;
+
   constructor(
     readonly value: number,
-    readonly tangent = 0,
-  ) {}
+    tangent = 0,
+  ) {
+    this.tangent = tangent === 0 ? UNTOUCHED : tangent;
+  }
 
   toString(): string {
-    return `${this.value} + ${this.tangent}ε`;
+    return `${this.value} + ${this.tangent + 0}ε`;
   }
 }
 export interface Dual extends UnaryMethods, BinaryMethods {}
 
-const lift = (x: Dual | number): Dual => (typeof x === 'number' ? new Dual(x, 0) : x);
-
-/** The tangent contribution p·t, where a zero factor wins even against ∞ or NaN (as in the program sweeps). */
-export function scaleTangent(p: number, t: number): number {
-  return t === 0 || p === 0 ? 0 : p * t;
+/**
+ * A dual number with its tangent as the sweeps hold it: −0 untouched, +0 a reached zero. The constructor
+ * reads a zero tangent as no seed; computed tangents come through here.
+ */
+export function dualOf(value: number, tangent: number): Dual {
+  const d = Object.create(Dual.prototype) as { value: number; tangent: number };
+  d.value = value;
+  d.tangent = tangent;
+  return d as Dual;
 }
+
+const lift = (x: Dual | number): Dual => (typeof x === 'number' ? dualOf(x, UNTOUCHED) : x);
+
+/** `acc + p·t` under the zero-factor rule: `acc` unchanged when t is untouched (ops.ts `accumulate`). */
+function addTerm(acc: number, p: number, t: number): number {
+  return t === 0 && isUntouched(t) ? acc : acc + (p * t + 0);
+}
+
+type Partial = (x: number, y: number, z: number) => number;
 
 function applyUnary(name: UnaryOpName, x: Dual): Dual {
   const z = OPS[name].value(x.value, Number.NaN);
-  const partial = NUMERIC_PARTIALS[OP_CODE[name]]?.[0] as (x: number, y: number, z: number) => number;
-  return new Dual(z, x.tangent === 0 ? 0 : scaleTangent(partial(x.value, Number.NaN, z), x.tangent));
+  if (isUntouched(x.tangent)) return dualOf(z, UNTOUCHED);
+  const partial = NUMERIC_PARTIALS[OP_CODE[name]]?.[0] as Partial;
+  return dualOf(z, partial(x.value, Number.NaN, z) * x.tangent + 0);
 }
 
 function applyBinary(name: BinaryOpName, x: Dual, y: Dual): Dual {
   const z = OPS[name].value(x.value, y.value);
-  const [px, py] = NUMERIC_PARTIALS[OP_CODE[name]] as [
-    (x: number, y: number, z: number) => number,
-    (x: number, y: number, z: number) => number,
-  ];
-  const tx = x.tangent === 0 ? 0 : scaleTangent(px(x.value, y.value, z), x.tangent);
-  const ty = y.tangent === 0 ? 0 : scaleTangent(py(x.value, y.value, z), y.tangent);
-  return new Dual(z, tx + ty);
+  const [px, py] = NUMERIC_PARTIALS[OP_CODE[name]] as [Partial, Partial];
+  // Only a reached tangent's partial is evaluated, so that an untouched argument adds nothing.
+  let t = UNTOUCHED;
+  if (!isUntouched(x.tangent)) t = addTerm(t, px(x.value, y.value, z), x.tangent);
+  if (!isUntouched(y.tangent)) t = addTerm(t, py(x.value, y.value, z), y.tangent);
+  return dualOf(z, t);
 }
 
 function applyNary(name: (typeof NARY_OPS)[number], xs: readonly Dual[]): Dual {
@@ -69,12 +96,12 @@ function applyNary(name: (typeof NARY_OPS)[number], xs: readonly Dual[]): Dual {
   const v = Float64Array.from(xs, (d) => d.value);
   const idx = Int32Array.from(xs.keys());
   const z = def.value(v, idx, 0, xs.length);
-  let t = 0;
+  let t = UNTOUCHED;
   for (let k = 0; k < xs.length; k++) {
     const tk = (xs[k] as Dual).tangent;
-    if (tk !== 0) t += scaleTangent(def.numericPartial(v, idx, 0, xs.length, z, k), tk);
+    if (!isUntouched(tk)) t = addTerm(t, def.numericPartial(v, idx, 0, xs.length, z, k), tk);
   }
-  return new Dual(z, t);
+  return dualOf(z, t);
 }
 
 for (const name of UNARY_OPS) {
@@ -94,7 +121,7 @@ for (const name of BINARY_OPS) {
 
 /** The algebra of dual numbers: run a partial rule over it to get the partial and its tangent. */
 export const DUAL_ALGEBRA: Algebra<Dual> = (() => {
-  const a: Record<string, unknown> = { num: (c: number) => new Dual(c, 0) };
+  const a: Record<string, unknown> = { num: (c: number) => dualOf(c, UNTOUCHED) };
   for (const name of UNARY_OPS) a[name] = (x: Dual) => applyUnary(name, x);
   for (const name of BINARY_OPS) a[name] = (x: Dual, y: Dual) => applyBinary(name, x, y);
   for (const name of NARY_OPS) a[name] = (xs: readonly Dual[]) => applyNary(name, xs);

@@ -2,7 +2,7 @@ export { activity, type CompiledProgram, compiled } from './compile/index.js';
 export { mapGradient, scanBackward, scanPrimal } from './compile/loop.js';
 export { setTiering, tiered, tierOf } from './compile/tier.js';
 export * from './differentiator.js';
-export { DUAL_ALGEBRA, Dual, scaleTangent } from './dual.js';
+export { DUAL_ALGEBRA, Dual, dualOf } from './dual.js';
 export { DifflabError, type ErrorCode } from './errors.js';
 export {
   type CallSweep,
@@ -56,3 +56,4 @@ export { mathjsAlgebra, type ParseOptions, parse, toMathjs } from './mathjs.js';
 export { type Metrics, metrics, TREE_SIZE_LIMIT } from './metrics.js';
 export * from './ops.js';
 export { buildProgram, type LoopCall, Program, type ProgramOptions, program } from './program.js';
+export { dependence } from './reach.js';

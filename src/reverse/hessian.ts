@@ -6,15 +6,18 @@
  * numbers (a scan keeps its carries), so a Hessian-vector product holds one body at a time.
  */
 import {
+  asDerivatives,
   type CommonOptions,
   cachedFor,
   capturedInput,
   DUAL_ALGEBRA,
-  Dual,
+  type Dual,
+  dualOf,
   emptyStats,
   FIXED_VALUE,
   type FixedOpDef,
   indexInput,
+  isUntouched,
   LOOP,
   type LoopCall,
   loadCall,
@@ -30,13 +33,31 @@ import {
   requireScalar,
   rowArg,
   rowInput,
-  scaleTangent,
   setIteration,
+  UNTOUCHED,
   vectorOf,
 } from '../ir/index.js';
 
+/*
+ * The zero-factor rule (ops.ts), one level up: the Hessian is the derivative of the gradient the first-order
+ * sweeps compute, so a tangent, adjoint, or adjoint's tangent that no seed reaches is −0 (UNTOUCHED) and
+ * contributes nothing, and every other product is IEEE. Sums need no test: −0 + −0 is −0, and −0 plus a
+ * reached value (never −0) is that value. Nested derivatives (src/nested) compute the same, so every Hessian
+ * method agrees, and a non-finite entry is reported as NaN.
+ */
+
 /** Stands for the absent second argument of a unary rule (which never reads it). */
-const NO_ARG = new Dual(Number.NaN, 0);
+const NO_ARG = dualOf(Number.NaN, UNTOUCHED);
+
+/** `acc + p·t`, or `acc` where t is untouched. */
+function addTerm(acc: number, p: number, t: number): number {
+  return t === 0 && isUntouched(t) ? acc : acc + (p * t + 0);
+}
+
+/** `px·tx + py·ty` with untouched tangents left out (forward mode's binaryLane). */
+function twoTerms(px: number, tx: number, py: number, ty: number): number {
+  return addTerm(addTerm(UNTOUCHED, px, tx), py, ty);
+}
 
 /** One forward-over-reverse sweep: the gradient and H·v at x. */
 function hvpSweep(
@@ -46,15 +67,17 @@ function hvpSweep(
 ): { gradient: Float64Array; hvp: Float64Array } {
   const s = sweepArrays(f.size);
   s.val.set(x, f.inputStart);
-  s.tan.set(v, f.inputStart);
+  // A zero component of v does not touch its input, as in forward mode.
+  for (let k = 0; k < v.length; k++) s.tan[f.inputStart + k] = v[k] === 0 ? UNTOUCHED : (v[k] as number);
   dualForward(f, s);
-  s.adj.fill(0);
-  s.adjDot.fill(0);
+  s.adj.fill(UNTOUCHED);
+  s.adjDot.fill(UNTOUCHED);
+  // The seed is a constant: its tangent is untouched.
   s.adj[f.outputs[0] as number] = 1;
   dualBackward(f, s);
   return {
-    gradient: s.adj.slice(f.inputStart, f.opStart),
-    hvp: s.adjDot.slice(f.inputStart, f.opStart),
+    gradient: asDerivatives(s.adj.slice(f.inputStart, f.opStart)),
+    hvp: asDerivatives(s.adjDot.slice(f.inputStart, f.opStart)),
   };
 }
 
@@ -82,7 +105,7 @@ function arraysOf(body: Program): DualArrays {
   return cachedFor(bodyArrays, body, () => sweepArrays(body.size));
 }
 
-const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;
+const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT } = OP_CODE;
 
 /**
  * The forward sweep over values and tangents (the inputs' already in `s`): each value by its op's value rule,
@@ -91,7 +114,7 @@ const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, mi
 function dualForward(f: Program, s: DualArrays): void {
   const { val, tan } = s;
   val.set(f.constants, 0);
-  tan.fill(0, 0, f.inputStart);
+  tan.fill(UNTOUCHED, 0, f.inputStart);
   const { op, a, b, args } = f;
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
@@ -109,10 +132,10 @@ function dualForward(f: Program, s: DualArrays): void {
       const ty = tan[yi] as number;
       if (code === MUL) {
         val[i] = x * y;
-        tan[i] = scaleTangent(y, tx) + scaleTangent(x, ty);
+        tan[i] = twoTerms(y, tx, x, ty);
       } else {
         val[i] = code === ADD ? x + y : x - y;
-        tan[i] = scaleTangent(1, tx) + scaleTangent(code === ADD ? 1 : -1, ty);
+        tan[i] = twoTerms(1, tx, code === ADD ? 1 : -1, ty);
       }
       continue;
     }
@@ -121,10 +144,10 @@ function dualForward(f: Program, s: DualArrays): void {
       const count = b[i] as number;
       const z = (OP_DEFS[code] as NaryOpDef).value(val, args, start, count);
       const h = count >> 1;
-      let t = 0;
+      let t = UNTOUCHED;
       for (let k = start; k < start + count; k++) {
         const p = code === SUM ? 1 : (val[args[k < start + h ? k + h : k - h] as number] as number);
-        t += scaleTangent(p, tan[args[k] as number] as number);
+        t = addTerm(t, p, tan[args[k] as number] as number);
       }
       val[i] = z;
       tan[i] = t;
@@ -136,12 +159,10 @@ function dualForward(f: Program, s: DualArrays): void {
       const count = b[i] as number;
       const def = OP_DEFS[code] as NaryOpDef;
       const z = def.value(val, args, start, count);
-      let t = 0;
+      let t = UNTOUCHED;
       for (let k = 0; k < count; k++) {
-        t += scaleTangent(
-          def.numericPartial(val, args, start, count, z, k),
-          tan[args[start + k] as number] as number,
-        );
+        const tk = tan[args[start + k] as number] as number;
+        if (!isUntouched(tk)) t = addTerm(t, def.numericPartial(val, args, start, count, z, k), tk);
       }
       val[i] = z;
       tan[i] = t;
@@ -153,15 +174,12 @@ function dualForward(f: Program, s: DualArrays): void {
     const y = arity === 2 ? (val[yi] as number) : Number.NaN;
     const z = (FIXED_VALUE[code] as (x: number, y: number) => number)(x, y);
     const partials = NUMERIC_PARTIALS[code] as readonly ((x: number, y: number, z: number) => number)[];
-    let t = scaleTangent(
-      (partials[0] as (x: number, y: number, z: number) => number)(x, y, z),
-      tan[xi] as number,
-    );
+    // Only a reached tangent's partial is evaluated: an untouched argument adds nothing.
+    const tx = tan[xi] as number;
+    let t = isUntouched(tx) ? UNTOUCHED : addTerm(UNTOUCHED, (partials[0] as Partial)(x, y, z), tx);
     if (arity === 2) {
-      t += scaleTangent(
-        (partials[1] as (x: number, y: number, z: number) => number)(x, y, z),
-        tan[yi] as number,
-      );
+      const ty = tan[yi] as number;
+      if (!isUntouched(ty)) t = addTerm(t, (partials[1] as Partial)(x, y, z), ty);
     }
     val[i] = z;
     tan[i] = t;
@@ -170,19 +188,17 @@ function dualForward(f: Program, s: DualArrays): void {
 
 /**
  * The backward sweep over adjoints and their tangents (the outputs' seeded in `s`): adj[arg] += g·p and
- * adjDot[arg] += g·ṗ + ġ·p, with ṗ the partial's tangent. The partials of add, sub, mul, neg, sum, dot, max and
- * min are written out (their tangents are 0 or the other argument's tangent); the others run their op-table
- * rule over dual numbers.
+ * adjDot[arg] += g·ṗ + ġ·p, with ṗ the partial's tangent, each term left out where one of its factors g, ṗ or
+ * ġ is untouched. The partials of add, sub, mul, neg, sum and dot are written out (their tangents are
+ * untouched or the other argument's tangent); the others run their op-table rule over dual numbers.
  */
 function dualBackward(f: Program, s: DualArrays): void {
   const { val, tan, adj, adjDot } = s;
   const { op, a, b, args } = f;
+  // g is reached here (the node is skipped otherwise); ġ and ṗ may be untouched.
   const send = (arg: number, g: number, gDot: number, p: number, pDot: number) => {
-    if (g !== 0) {
-      adj[arg] = (adj[arg] as number) + g * p;
-      if (pDot !== 0) adjDot[arg] = (adjDot[arg] as number) + g * pDot;
-    }
-    if (gDot !== 0) adjDot[arg] = (adjDot[arg] as number) + gDot * p;
+    adj[arg] = addTerm(adj[arg] as number, p, g);
+    adjDot[arg] = addTerm(addTerm(adjDot[arg] as number, g, pDot), p, gDot);
   };
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const code = op[i] as number;
@@ -192,13 +208,14 @@ function dualBackward(f: Program, s: DualArrays): void {
     }
     const g = adj[i] as number;
     const gDot = adjDot[i] as number;
-    if (g === 0 && gDot === 0) continue;
+    // No seeded output reaches this node (its adjoint's tangent is then untouched too).
+    if (g === 0 && isUntouched(g)) continue;
     const arity = OP_ARITY[code] as number;
     if (arity === 0) {
       const start = a[i] as number;
       const count = b[i] as number;
       if (code === SUM) {
-        for (let k = start; k < start + count; k++) send(args[k] as number, g, gDot, 1, 0);
+        for (let k = start; k < start + count; k++) send(args[k] as number, g, gDot, 1, UNTOUCHED);
       } else if (code === DOT) {
         const h = count >> 1;
         for (let k = 0; k < count; k++) {
@@ -207,11 +224,10 @@ function dualBackward(f: Program, s: DualArrays): void {
         }
       } else {
         const def = OP_DEFS[code] as NaryOpDef;
-        const xs = Array.from(
-          args.subarray(start, start + count),
-          (arg) => new Dual(val[arg] as number, tan[arg] as number),
+        const xs = Array.from(args.subarray(start, start + count), (arg) =>
+          dualOf(val[arg] as number, tan[arg] as number),
         );
-        const z = new Dual(val[i] as number, tan[i] as number);
+        const z = dualOf(val[i] as number, tan[i] as number);
         for (let k = 0; k < count; k++) {
           const p = def.partial(DUAL_ALGEBRA, xs, z, k);
           send(args[start + k] as number, g, gDot, p.value, p.tangent);
@@ -222,25 +238,19 @@ function dualBackward(f: Program, s: DualArrays): void {
     const xi = a[i] as number;
     const yi = b[i] as number;
     if (code === ADD || code === SUB) {
-      send(xi, g, gDot, 1, 0);
-      send(yi, g, gDot, code === ADD ? 1 : -1, 0);
+      send(xi, g, gDot, 1, UNTOUCHED);
+      send(yi, g, gDot, code === ADD ? 1 : -1, UNTOUCHED);
     } else if (code === MUL) {
       send(xi, g, gDot, val[yi] as number, tan[yi] as number);
       send(yi, g, gDot, val[xi] as number, tan[xi] as number);
-    } else if (code === NEG) send(xi, g, gDot, -1, 0);
-    else if (code === MAX || code === MIN) {
-      // Piecewise constant partials (ties split evenly): their tangents are 0.
-      const partials = NUMERIC_PARTIALS[code] as readonly ((x: number, y: number, z: number) => number)[];
-      const x = val[xi] as number;
-      const y = val[yi] as number;
-      const z = val[i] as number;
-      send(xi, g, gDot, (partials[0] as (x: number, y: number, z: number) => number)(x, y, z), 0);
-      send(yi, g, gDot, (partials[1] as (x: number, y: number, z: number) => number)(x, y, z), 0);
-    } else {
+    } else if (code === NEG) send(xi, g, gDot, -1, UNTOUCHED);
+    else {
+      // max and min come here too: their partials are constant between kinks, but the rule's tangent
+      // (sign′ = 0 times the arguments' tangents) is NaN against an infinite tangent, as nested mode has it.
       const def = OP_DEFS[code] as FixedOpDef;
-      const x = new Dual(val[xi] as number, tan[xi] as number);
-      const y = arity === 2 ? new Dual(val[yi] as number, tan[yi] as number) : NO_ARG;
-      const z = new Dual(val[i] as number, tan[i] as number);
+      const x = dualOf(val[xi] as number, tan[xi] as number);
+      const y = arity === 2 ? dualOf(val[yi] as number, tan[yi] as number) : NO_ARG;
+      const z = dualOf(val[i] as number, tan[i] as number);
       for (let k = 0; k < arity; k++) {
         const p = (def.partials[k] as FixedOpDef['partials'][number])(DUAL_ALGEBRA, x, y, z);
         send(k === 0 ? xi : yi, g, gDot, p.value, p.tangent);
@@ -248,6 +258,8 @@ function dualBackward(f: Program, s: DualArrays): void {
     }
   }
 }
+
+type Partial = (x: number, y: number, z: number) => number;
 
 /**
  * Writes a body's inputs for iteration i with their tangents: the values as the primal sweep writes them
@@ -259,9 +271,9 @@ function setBodyIteration(call: LoopCall, s: DualArrays, bs: DualArrays, i: numb
   setIteration(call, s.val, bs.val, in0, i);
   const r = in0 + rowInput(loop);
   for (let k = 0; k < loop.width; k++) {
-    bs.tan[r + k] = loop.rowArgs ? (s.tan[args[rowArg(loop, i) + k] as number] as number) : 0;
+    bs.tan[r + k] = loop.rowArgs ? (s.tan[args[rowArg(loop, i) + k] as number] as number) : UNTOUCHED;
   }
-  bs.tan[in0 + indexInput(loop)] = 0;
+  bs.tan[in0 + indexInput(loop)] = UNTOUCHED;
 }
 
 /** Writes a call's captured values (and a scan's initial carry) with their tangents into a body's arrays. */
@@ -329,7 +341,7 @@ function callForward(call: LoopCall, s: DualArrays): void {
     dualForward(body, bs);
     for (let k = 0; k < perStep; k++) {
       const o = outs[k] as number;
-      (ys[k] as Dual[]).push(new Dual(bs.val[o] as number, bs.tan[o] as number));
+      (ys[k] as Dual[]).push(dualOf(bs.val[o] as number, bs.tan[o] as number));
     }
   }
   for (let k = 0; k < perStep; k++) {
@@ -338,7 +350,7 @@ function callForward(call: LoopCall, s: DualArrays): void {
       loop.reduce === 'logsumexp'
         ? DUAL_ALGEBRA.logsumexp(rows)
         : rows.length === 0
-          ? new Dual(0, 0)
+          ? dualOf(0, UNTOUCHED)
           : rows.reduce((acc, r) => DUAL_ALGEBRA.add(acc, r));
     s.val[first + k] = y.value;
     s.tan[first + k] = y.tangent;
@@ -351,7 +363,7 @@ function callBackward(call: LoopCall, s: DualArrays): void {
   const { body, n, carry: c, perStep } = loop;
   const { adj, adjDot } = s;
   let any = false;
-  for (let k = first; k < first + loop.outputs; k++) if (adj[k] !== 0 || adjDot[k] !== 0) any = true;
+  for (let k = first; k < first + loop.outputs; k++) if (!isUntouched(adj[k] as number)) any = true;
   if (!any) return;
   const outs = body.outputs;
   const in0 = body.inputStart;
@@ -360,8 +372,9 @@ function callBackward(call: LoopCall, s: DualArrays): void {
   const bs = arraysOf(body);
   loadBody(call, s, bs);
   // The captured values' adjoints and tangents, summed over the iterations.
-  const gCap = new Float64Array(loop.captured);
-  const gCapDot = new Float64Array(loop.captured);
+  // Sums of adjoints start untouched: a captured value no iteration reaches keeps an untouched adjoint.
+  const gCap = new Float64Array(loop.captured).fill(UNTOUCHED);
+  const gCapDot = new Float64Array(loop.captured).fill(UNTOUCHED);
   const cbar = new Float64Array(c);
   const cbarDot = new Float64Array(c);
   for (let k = 0; k < c; k++) {
@@ -375,8 +388,8 @@ function callBackward(call: LoopCall, s: DualArrays): void {
     }
     setBodyIteration(call, s, bs, i);
     dualForward(body, bs);
-    bs.adj.fill(0);
-    bs.adjDot.fill(0);
+    bs.adj.fill(UNTOUCHED);
+    bs.adjDot.fill(UNTOUCHED);
     if (loop.kind === 'scan') {
       for (let k = 0; k < c; k++) {
         const o = outs[k] as number;
@@ -400,14 +413,15 @@ function callBackward(call: LoopCall, s: DualArrays): void {
           continue;
         }
         // logsumexp: the seed ȳ·w with w = e^(y − z), and its tangent ẏ̄·w + ȳ·ẇ, ẇ = w·(ẏ − ż).
+        if (isUntouched(g)) continue;
         const w = DUAL_ALGEBRA.exp(
           DUAL_ALGEBRA.sub(
-            new Dual(bs.val[o] as number, bs.tan[o] as number),
-            new Dual(s.val[first + k] as number, s.tan[first + k] as number),
+            dualOf(bs.val[o] as number, bs.tan[o] as number),
+            dualOf(s.val[first + k] as number, s.tan[first + k] as number),
           ),
         );
-        bs.adj[o] = (bs.adj[o] as number) + g * w.value;
-        bs.adjDot[o] = (bs.adjDot[o] as number) + gDot * w.value + (g === 0 ? 0 : g * w.tangent);
+        bs.adj[o] = addTerm(bs.adj[o] as number, w.value, g);
+        bs.adjDot[o] = addTerm(addTerm(bs.adjDot[o] as number, w.value, gDot), g, w.tangent);
       }
     }
     dualBackward(body, bs);

@@ -18,7 +18,9 @@ import {
   callPrimal,
   capturedInput,
   DifflabError,
+  dependence,
   drivesLoop,
+  isUntouched,
   type Loop,
   type LoopCall,
   loadCall,
@@ -33,6 +35,7 @@ import {
   scanPrimal,
   scanSteps,
   setIteration,
+  UNTOUCHED,
 } from '../ir/index.js';
 import { backward, type Tape, tapeFor } from './tape.js';
 
@@ -157,8 +160,65 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
       usage.bodyBackwards++;
       // Compiled: the sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
       backward(body, tape, seed, backend, options);
+      // backward runs a body with loops, or a checked one, on the interpreter, whose inputs' adjoints are exact.
+      if (backend === 'compile' && !check && !nested)
+        markInputs(body, tape.adjoints, seededOutputs(body, seed));
     },
   };
+}
+
+/*
+ * The zero-factor rule across a body's boundary (ops.ts): an adjoint that leaves a body for the next
+ * iteration, or for the captured values and rows outside, must still say whether a seeded output reached it
+ * (−0 if not), as a node's adjoint does in the unrolled program. The compiled sweep without zero tests starts
+ * every adjoint at +0, which gives the rule's numbers when it meets no ∞ or NaN but not that mark: the inputs'
+ * marks are set again from the body's structure (src/ir/reach.ts) and the outputs the seed touched.
+ */
+
+/** A body-sized array of untouched adjoints on which seeds are tried, to see which outputs they touch. */
+const probes = new WeakMap<Program, Float64Array>();
+
+/** Which of the body's outputs `seed` touches (writes an adjoint that is not −0 to). */
+function seededOutputs(body: Program, seed: (adj: Float64Array) => void): Uint8Array {
+  const probe = cachedFor(probes, body, () => new Float64Array(body.size).fill(UNTOUCHED));
+  seed(probe);
+  const outs = body.outputs;
+  const touched = new Uint8Array(outs.length);
+  for (let k = 0; k < outs.length; k++) touched[k] = isUntouched(probe[outs[k] as number] as number) ? 0 : 1;
+  for (let k = 0; k < outs.length; k++) probe[outs[k] as number] = UNTOUCHED;
+  return touched;
+}
+
+/** Which of the body's inputs the touched outputs reach (flags by input). */
+function reachedInputs(body: Program, touched: Uint8Array): Uint8Array {
+  const reach = dependence(body);
+  const nIn = body.variables.length;
+  const reached = new Uint8Array(nIn);
+  for (let k = 0; k < touched.length; k++) {
+    if (touched[k] === 0) continue;
+    for (let j = 0; j < nIn; j++) reached[j] = (reached[j] as number) | (reach[k * nIn + j] as number);
+  }
+  return reached;
+}
+
+/**
+ * Marks the body's inputs' adjoints: −0 where no touched output reaches the input, never −0 where one does.
+ * A nonzero adjoint is reached; only a zero one needs the body's structure.
+ */
+function markInputs(body: Program, adj: Float64Array, touched: Uint8Array): void {
+  let reached: Uint8Array | undefined;
+  for (let j = 0; j < body.variables.length; j++) {
+    const i = body.inputStart + j;
+    if (adj[i] !== 0) continue;
+    reached ??= reachedInputs(body, touched);
+    adj[i] = reached[j] === 1 ? 0 : UNTOUCHED;
+  }
+}
+
+/** The same marks on a sum over iterations, `into[k]` for body input `from + k`. */
+function markSums(into: Float64Array, reached: Uint8Array, from: number): void {
+  for (let k = 0; k < into.length; k++)
+    into[k] = reached[from + k] === 1 ? (into[k] as number) + 0 : UNTOUCHED;
 }
 
 function recordCall(
@@ -182,7 +242,8 @@ function recordCall(
       callPrimal(f, index, v, check, backend);
       return { kind: 'rows' };
     }
-    const g = new Float64Array(loop.captured);
+    // Σ_i ∇y_i starts untouched: a captured value no row's output reaches keeps an untouched adjoint.
+    const g = new Float64Array(loop.captured).fill(UNTOUCHED);
     // Rows that are expressions: each row's own gradient (n × width values).
     const rows = new Float64Array(loop.rowArgs ? n * loop.width : 0);
     const r0 = in0 + rowInput(loop);
@@ -201,6 +262,14 @@ function recordCall(
       mapGradient(call, bv, badj)(v, bv, badj, g, rows, slow);
       usage.bodyPrimals += n;
       usage.bodyBackwards += n;
+      // The driver's sweep without zero tests does not mark what output 0 does not reach: mark it here.
+      const reached = reachedInputs(body, Uint8Array.of(1));
+      markSums(g, reached, capturedInput(loop));
+      const w = loop.width;
+      const r = rowInput(loop);
+      for (let k = 0; k < rows.length; k++) {
+        rows[k] = reached[r + (k % w)] === 1 ? (rows[k] as number) + 0 : UNTOUCHED;
+      }
     } else
       for (let i = 0; i < n; i++) {
         setIteration(call, v, bv, in0, i);
@@ -280,7 +349,9 @@ export function backwardCall(
   const { loop, first, args } = call;
   const { body, n, carry: c, perStep } = loop;
   let any = false;
-  for (let k = first; k < first + loop.outputs; k++) if (adj[k] !== 0) any = true;
+  // A call none of whose outputs a seeded output reaches sends nothing; a reached zero adjoint still runs it
+  // (against an infinite partial inside, 0·∞ is NaN, as in the unrolled program).
+  for (let k = first; k < first + loop.outputs; k++) if (!isUntouched(adj[k] as number)) any = true;
   if (!any) return;
   const residual = residualsOf(tape)[index];
   if (residual === undefined)
@@ -290,16 +361,17 @@ export function backwardCall(
   const r0 = in0 + rowInput(loop);
   const outs = body.outputs;
   // The captured values' adjoints, summed over iterations, then added to the arguments'.
-  const gCap = new Float64Array(loop.captured);
+  // Sums of adjoints start untouched (−0 + −0 is −0, and −0 plus a reached adjoint is that adjoint).
+  const gCap = new Float64Array(loop.captured).fill(UNTOUCHED);
   // A row's adjoints go straight to its argument nodes (expression rows only).
   const rowAdjoints = (i: number, from: Float64Array, offset: number, scale: number) => {
     if (!loop.rowArgs) return;
     const base = rowArg(loop, i);
     for (let k = 0; k < loop.width; k++) {
       const p = from[offset + k] as number;
-      if (p === 0) continue;
+      if (isUntouched(p)) continue;
       const arg = args[base + k] as number;
-      adj[arg] = (adj[arg] as number) + (scale === 1 ? p : scale * p);
+      adj[arg] = (adj[arg] as number) + (scale === 1 ? p : scale * p + 0);
     }
   };
   const addCaptured = (badj: Float64Array) => {
@@ -309,7 +381,7 @@ export function backwardCall(
     const ybar = adj[first] as number;
     for (let k = 0; k < loop.captured; k++) {
       const p = residual.g[k] as number;
-      if (p !== 0) gCap[k] = ybar * p;
+      if (!isUntouched(p)) gCap[k] = ybar * p + 0;
     }
     for (let i = 0; i < n; i++) rowAdjoints(i, residual.rows, i * loop.width, ybar);
   } else if (residual.kind === 'rows') {
@@ -319,7 +391,7 @@ export function backwardCall(
     const seed = (sa: Float64Array) => {
       for (let k = 0; k < perStep; k++) {
         const ybar = adj[first + k] as number;
-        if (ybar === 0) continue;
+        if (isUntouched(ybar)) continue;
         const o = outs[k] as number;
         // logsumexp: ∂z/∂y_i = e^(y_i − z)
         sa[o] =
@@ -350,7 +422,14 @@ export function backwardCall(
     };
     const tapes = residual.tapes;
     const driven = drivesLoop(call, false, backend);
-    if (tapes !== undefined && driven) {
+    // The driver's sweep without zero tests keeps no marks between iterations: it runs where every output of
+    // every iteration is touched and every carry reached (so every carry's adjoint is touched, as it computes).
+    const everyOutput = new Uint8Array(body.outputs.length).fill(1);
+    const reached = reachedInputs(body, everyOutput);
+    let marked = true;
+    for (let k = 0; k < c; k++) marked &&= !isUntouched(cbar[k] as number) && reached[k] === 1;
+    for (let k = first + c; k < first + loop.outputs && marked; k++) marked = !isUntouched(adj[k] as number);
+    if (tapes !== undefined && driven && marked) {
       // Store-all: the compiled backend's driver runs the steps below, from the last iteration to the first.
       const slow = (i: number) => {
         base = first + c + i * perStep;
@@ -358,6 +437,17 @@ export function backwardCall(
       };
       scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow);
       usage.bodyBackwards += n;
+      markSums(cbar, reached, 0);
+      markSums(gCap, reached, capturedInput(loop));
+      // A reached row's adjoint is touched even where it is 0 (the driver adds only the nonzero ones).
+      const r = rowInput(loop);
+      for (let i = 0; loop.rowArgs && i < n; i++) {
+        const base = rowArg(loop, i);
+        for (let k = 0; k < loop.width; k++) {
+          const arg = args[base + k] as number;
+          if (reached[r + k] === 1) adj[arg] = (adj[arg] as number) + 0;
+        }
+      }
     } else {
       const step = (i: number, carries: Float64Array, at: number) => {
         base = first + c + i * perStep;

@@ -184,6 +184,21 @@ describe('difflab gradbench over a real pipe', () => {
     expect(code).toBe(0);
   });
 
+  it('answers a blank line with one error line, so the lockstep goes on', async () => {
+    // The eval waits for one line per line it wrote: a blank line left unanswered would stall the session.
+    const s = session();
+    running = s.child;
+    for (const blank of ['', '   ', '\t']) {
+      const r = await s.sendRaw(blank);
+      expect(r).toMatchObject({ id: null, success: false });
+      expect(String(r.error)).toContain('empty line');
+    }
+    expect(await s.send({ id: 1, kind: 'start' })).toMatchObject({ id: 1, tool: 'difflab' });
+    const { code, extra } = await s.end();
+    expect(extra).toEqual([]);
+    expect(code).toBe(0);
+  });
+
   it('refuses what a method cannot do in reasonable time, quickly and with the reason', async () => {
     const s = session(['--method', 'forward']);
     running = s.child;

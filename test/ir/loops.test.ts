@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Backend,
+  constant,
   DifflabError,
   type Expr,
   evaluate,
@@ -461,6 +462,57 @@ describe("the compiled backend's loop drivers", () => {
   });
 });
 
+/** Loops of random bodies: a scan and a map over the same rows, nested in each other or not. */
+function randomLoops(
+  specs: readonly unknown[],
+  n: number,
+  reduce: 'sum' | 'logsumexp',
+  exprRows: boolean,
+  nested: boolean,
+): Program<Float64Array> {
+  return withGraph(() => {
+    const a = variable('a');
+    const b = variable('b');
+    const c0 = variable('c0');
+    const c1 = variable('c1');
+    // Data rows, or rows that are expressions of the inputs (differentiated through).
+    const rows = Array.from({ length: n }, (_, i) => [exprRows ? a.mul(0.3 * i).sub(b) : 0.25 * i - 0.4]);
+    // A scan whose next carry is kept bounded by sin, and a map over the same rows.
+    const { carry, out } = scan([c0, c1], rows, ([p, q], [r]) => {
+      const xs = [p as Expr, q as Expr, r as Expr, a, b];
+      // Nested: when asked, the second carry goes through a map over two rows inside the scan's body.
+      const second = nested
+        ? mapReduce(
+            [[0.5], [-0.25]],
+            ([s]) => buildSpec(specs[1] as never, [p as Expr, s as Expr, r as Expr, a, b]),
+            {
+              reduce,
+            },
+          )
+        : buildSpec(specs[1] as never, xs);
+      return {
+        carry: [buildSpec(specs[0] as never, xs).sin(), second.sin()],
+        out: [buildSpec(specs[2] as never, xs)],
+      };
+    });
+    // Nested: a scan of two steps inside the map's body.
+    const mapped = mapReduce(
+      rows,
+      ([r]) =>
+        nested
+          ? scan(r as Expr, 2, (y) => buildSpec(specs[2] as never, [a, b, y, a, b]).sin()).carry
+          : buildSpec(specs[2] as never, [a, b, r as Expr, a, b]),
+      { reduce },
+    );
+    return program([...(carry as Expr[]), (out[n - 1] as Expr[])[0] as Expr, mapped], {
+      variables: [a, b, c0, c1],
+    }) as Program<Float64Array>;
+  });
+}
+
+/** Special values: zeros of both signs, infinities, NaN, the ends of the exponent range, and ordinary ones. */
+const SPECIAL = [0, -0, 1, -1, 0.5, 1e300, -1e300, 1e-300, Infinity, -Infinity, Number.NaN];
+
 describe('random loops (fast-check)', () => {
   const BODY_VARS = 5; // carry0, carry1 | row0 | captured a, b
   it('maps and scans of random bodies, nested or not: the interpreter and the compiled backend agree to the bit, and both match the unrolled program', () => {
@@ -473,46 +525,7 @@ describe('random loops (fast-check)', () => {
         fc.boolean(),
         fc.boolean(),
         (specs, n, reduce, point, exprRows, nested) => {
-          const f = withGraph(() => {
-            const a = variable('a');
-            const b = variable('b');
-            const c0 = variable('c0');
-            const c1 = variable('c1');
-            // Data rows, or rows that are expressions of the inputs (differentiated through).
-            const rows = Array.from({ length: n }, (_, i) => [
-              exprRows ? a.mul(0.3 * i).sub(b) : 0.25 * i - 0.4,
-            ]);
-            // A scan whose next carry is kept bounded by sin, and a map over the same rows.
-            const { carry, out } = scan([c0, c1], rows, ([p, q], [r]) => {
-              const xs = [p as Expr, q as Expr, r as Expr, a, b];
-              // Nested: when asked, the second carry goes through a map over two rows inside the scan's body.
-              const second = nested
-                ? mapReduce(
-                    [[0.5], [-0.25]],
-                    ([s]) => buildSpec(specs[1] as never, [p as Expr, s as Expr, r as Expr, a, b]),
-                    {
-                      reduce,
-                    },
-                  )
-                : buildSpec(specs[1] as never, xs);
-              return {
-                carry: [buildSpec(specs[0] as never, xs).sin(), second.sin()],
-                out: [buildSpec(specs[2] as never, xs)],
-              };
-            });
-            // Nested: a scan of two steps inside the map's body.
-            const mapped = mapReduce(
-              rows,
-              ([r]) =>
-                nested
-                  ? scan(r as Expr, 2, (y) => buildSpec(specs[2] as never, [a, b, y, a, b]).sin()).carry
-                  : buildSpec(specs[2] as never, [a, b, r as Expr, a, b]),
-              { reduce },
-            );
-            return program([...(carry as Expr[]), (out[n - 1] as Expr[])[0] as Expr, mapped], {
-              variables: [a, b, c0, c1],
-            });
-          });
+          const f = randomLoops(specs, n, reduce, exprRows, nested);
           const u = unroll(f);
           const interp = derivatives(f, point, 'interpret');
           const comp = derivatives(f, point, 'compile');
@@ -523,6 +536,38 @@ describe('random loops (fast-check)', () => {
       ),
       { numRuns: 300, seed: 20261207 },
     );
+  });
+
+  it('at special points (±0, ±∞, NaN, ±1e300, 1e−300) every derivative is NaN where the unrolled one is, and the same number elsewhere', () => {
+    // The zero-factor rule across iterations: what a loop passes from one iteration to the next, and from
+    // a map's rows to the shared inputs, keeps the mark of an adjoint or tangent no seed reaches.
+    const mismatches: string[] = [];
+    fc.assert(
+      fc.property(
+        fc.array(specArbitrary(BODY_VARS, 3), { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom<'sum' | 'logsumexp'>('sum', 'logsumexp'),
+        fc.array(fc.constantFrom(...SPECIAL), { minLength: 4, maxLength: 4 }),
+        fc.boolean(),
+        fc.boolean(),
+        (specs, n, reduce, point, exprRows, nested) => {
+          const f = randomLoops(specs, n, reduce, exprRows, nested);
+          const want = derivatives(unroll(f), point, 'interpret');
+          for (const backend of BACKENDS) {
+            const got = derivatives(f, point, backend);
+            got.forEach((d, k) => {
+              const w = want[k] as number;
+              const ok = Number.isNaN(w)
+                ? Number.isNaN(d)
+                : Math.abs(d - w) <= 1e-9 * Math.max(Math.abs(d), Math.abs(w)) || d === w;
+              if (!ok) mismatches.push(`${backend} entry ${k}: ${d} vs unrolled ${w} at [${point}]`);
+            });
+          }
+        },
+      ),
+      { numRuns: 300, seed: 20261207 },
+    );
+    expect({ count: mismatches.length, first: mismatches.slice(0, 80) }).toEqual({ count: 0, first: [] });
   });
 });
 
@@ -552,5 +597,72 @@ describe('size without unrolling', () => {
     const ref = logisticByHand(0.3, 2.5, 250_000);
     const g = methods.reverse.gradient(f, [0.3, 2.5], { checkpoint: 'sqrt' }).value;
     expect(closeNormwise(g, [ref.dx0, ref.dr], 1e-9)).toBe(true);
+  });
+});
+
+describe('the zero-factor rule across iterations: loops give what their unrolled programs give', () => {
+  /** Both NaN, or the same number (−0 and +0 alike: derivatives are reported as +0). */
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    a.length === b.length &&
+    Array.from(a).every((x, i) => (Number.isNaN(x) ? Number.isNaN(b[i]) : x === b[i]));
+
+  /** The gradient by reverse and forward mode on both backends, and the Hessian, against the unrolled program's. */
+  function matchesUnrolled(f: Program<number>, x: number[], want: number[]): void {
+    const u = unroll(f);
+    for (const backend of BACKENDS) {
+      for (const method of ['reverse', 'forward'] as const) {
+        const g = methods[method].gradient(f, x, { backend }).value;
+        const gu = methods[method].gradient(u, x, { backend }).value;
+        expect(Array.from(gu), `${method} (${backend}), unrolled`).toEqual(want);
+        expect(
+          same(g, gu),
+          `${method} (${backend}): loop [${Array.from(g)}], unrolled [${Array.from(gu)}]`,
+        ).toBe(true);
+      }
+    }
+    const H = hessian(f, x, { allowNonFinite: true }).flatMap((r) => Array.from(r));
+    const Hu = hessian(u, x, { allowNonFinite: true }).flatMap((r) => Array.from(r));
+    expect(same(H, Hu), `hessian: loop [${H}], unrolled [${Hu}]`).toBe(true);
+  }
+
+  const xy = () => [variable('x'), variable('y')] as const;
+
+  it('a reached zero adjoint runs the body: y · Σᵣ √(x·r) at (0, 0) has ∂/∂x = 0·∞ = NaN', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      return program(y.mul(mapReduce([[1], [2]], ([r]) => x.mul(r as Expr).sqrt())), { variables: [x, y] });
+    });
+    matchesUnrolled(f, [0, 0], [Number.NaN, 0]);
+  });
+
+  it('a reached zero adjoint reaches an expression row: Σ over the row √x of r·y at (0, 0) has ∂/∂x = NaN', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      return program(
+        mapReduce([[x.sqrt()]], ([r]) => (r as Expr).mul(y)),
+        { variables: [x, y] },
+      );
+    });
+    matchesUnrolled(f, [0, 0], [Number.NaN, 0]);
+  });
+
+  it('a captured value no output reaches stays untouched: a scan carrying √x beside y·2ⁿ has ∂/∂x = 0 at 0', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      const s = x.sqrt();
+      const { carry } = scan([y, constant(1)], 2, ([c0, c1]) => ({ carry: [c0.mul(2), c1.add(s)] }));
+      return program((carry as Expr[])[0] as Expr, { variables: [x, y] });
+    });
+    matchesUnrolled(f, [0, 1], [0, 4]);
+  });
+
+  it('and in a map with two outputs, one unused: Σᵣ [r·y, r + √x] keeps ∂/∂x = 0 at 0', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      const s = x.sqrt();
+      const [first] = mapReduce([[1], [2]], ([r]) => [(r as Expr).mul(y), (r as Expr).add(s)]);
+      return program(first as Expr, { variables: [x, y] });
+    });
+    matchesUnrolled(f, [0, 1], [0, 3]);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Derivatives that exact methods once got wrong with nothing said, each checked against a closed form or the
  * chain rule's 0·∞: the mathjs engine's max and min, partials whose formulas overflow to 0 far from any
- * singularity, the zero-factor rule (one rule in every method), removable singularities, and Richardson
- * extrapolation across a nearby pole.
+ * singularity, the zero-factor rule (one rule in every method, Dual numbers and Hessians included), removable
+ * singularities, and Richardson extrapolation across a nearby pole.
  */
 import { describe, expect, test } from 'vitest';
-import { parse } from '../../src/index.js';
+import { Dual, hessian, hvp, parse } from '../../src/index.js';
 import { richardson } from '../../src/numeric/index.js';
 import { EXACT_METHODS } from '../support/exact-methods.js';
 
@@ -74,6 +74,35 @@ describe('the zero-factor rule is one rule: every exact method gives the same an
   });
   test('a branch the input does not reach contributes nothing: ∇(2x + √y) at (0, 0) is [2, NaN]', () => {
     allMethodsGiveExactly('2 * x + sqrt(y)', [0, 0], [2, Number.NaN]);
+  });
+});
+
+describe('Dual numbers and Hessians follow the same rule', () => {
+  test('a reached zero tangent against an infinite partial is NaN: √(x − x) at 0 over Dual numbers', () => {
+    const x = new Dual(0, 1);
+    expect(x.sub(x).sqrt().tangent).toBeNaN();
+  });
+  test('a constant carries no tangent, even into an infinite partial: √0 · x at x = 3 has tangent 0', () => {
+    // new Dual(0) and new Dual(0, 0) are both constants, as a zero component of forward mode's direction is.
+    for (const c of [new Dual(0), new Dual(0, 0)]) {
+      expect(Object.is(new Dual(3, 1).mul(c.sqrt()).tangent, 0)).toBe(true);
+    }
+  });
+  test("log(x)'s Hessian at 0 is NaN, as its gradient is (not −∞)", () => {
+    const f = parse('log(x)');
+    expect(Array.from(hessian(f, [0])[0] as Float64Array)).toEqual([Number.NaN]);
+    expect(Array.from(hvp(f, [0], [1]))).toEqual([Number.NaN]);
+  });
+  test('x·y + √y at (1, 0): the branch x does not reach adds nothing, so H = [[0, 1], [1, NaN]]', () => {
+    // ∂²/∂x² = 0 and ∂²/∂x∂y = 1 exactly; ∂²/∂y² = −1/(4 y^(3/2)) is infinite at 0, reported as NaN.
+    const H = hessian(parse('x*y + sqrt(y)'), [1, 0]).map((r) => Array.from(r));
+    expect(H).toEqual([
+      [0, 1],
+      [1, Number.NaN],
+    ]);
+  });
+  test('a zero reached through the program meets the infinite second partial: H of √(x − x) + x² at 0 is NaN', () => {
+    expect(Array.from(hessian(parse('sqrt(x - x) + x^2'), [0])[0] as Float64Array)).toEqual([Number.NaN]);
   });
 });
 
