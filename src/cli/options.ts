@@ -195,7 +195,7 @@ export interface SparseFlags {
   sparse?: boolean;
   workload?: string;
   size?: number;
-  ordering?: 'largest-first' | 'natural';
+  ordering?: 'best' | 'largest-first' | 'natural';
 }
 
 /** `--sparse` and its options: compressed derivatives by graph colouring, of the expressions or of a workload. */
@@ -221,8 +221,9 @@ export function sparseOptions<T>(y: Argv<T>, workloads: readonly string[]): Argv
       describe: 'With --workload: its size K (inputs)',
     })
     .option('ordering', {
-      choices: ['largest-first', 'natural'] as const,
-      describe: "With --sparse: the greedy colouring's vertex order (default largest-first)",
+      choices: ['best', 'largest-first', 'natural'] as const,
+      describe:
+        "With --sparse: the greedy colouring's vertex order (default best: both orders, the fewer colours)",
     }) as unknown as Argv<T & SparseFlags>;
 }
 

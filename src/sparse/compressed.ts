@@ -54,14 +54,14 @@ export interface SparseResult extends SparseMatrix {
 export interface SparseJacobianOptions extends Pick<CommonOptions, 'backend' | 'check'> {
   /** forward: colour columns; reverse: colour rows; auto (default): whichever needs fewer colours (ties: forward). */
   mode?: 'forward' | 'reverse' | 'auto';
-  /** The greedy colouring's vertex order (default largest-first). */
+  /** The greedy colouring's vertex order (default best: largest-first and natural, the fewer colours). */
   ordering?: Ordering;
   /** Forward mode: colours carried per tangent sweep, 1 to 64 (default: as forward mode chooses for that many). */
   chunk?: number;
 }
 
 export interface SparseHessianOptions {
-  /** The greedy colouring's vertex order (default largest-first). */
+  /** The greedy colouring's vertex order (default best: largest-first and natural, the fewer colours). */
   ordering?: Ordering;
 }
 
@@ -111,7 +111,7 @@ export function sparseJacobian(
   const t0 = now();
   const pattern = jacobianPattern(f);
   const t1 = now();
-  const ordering = options.ordering ?? 'largest-first';
+  const ordering = options.ordering ?? 'best';
   const mode = options.mode ?? 'auto';
   if (mode !== 'forward' && mode !== 'reverse' && mode !== 'auto') {
     throw new DifflabError(
@@ -257,7 +257,7 @@ export function sparseHessian(
   const t0 = now();
   const pattern = hessianPattern(f);
   const t1 = now();
-  const colouring = starColour(pattern, options.ordering ?? 'largest-first');
+  const colouring = starColour(pattern, options.ordering ?? 'best');
   const t2 = now();
   const { count, colour } = colouring;
   const { start, members } = classes(colouring);
