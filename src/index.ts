@@ -4,9 +4,7 @@
  */
 export {
   type CompareOptions,
-  type Comparison,
   type ComparisonRow,
-  compare,
   gradient,
   hvp,
   jacobian,
@@ -20,12 +18,12 @@ export {
   type MimeBundle,
   VEGA_LITE_MIME,
 } from './display/mime.js';
+export { type Comparison, compare, traceForward, traceReverse } from './display/results.js';
 export {
   defaultChunk,
   type ForwardOptions,
   type ForwardTrace,
   type ForwardTraceStep,
-  traceForward,
 } from './forward/index.js';
 export {
   compareOutputs,
@@ -168,7 +166,6 @@ export {
   resetValues,
   sumValues,
   type TraceStep,
-  traceReverse,
   Value,
 } from './reverse/index.js';
 export {
