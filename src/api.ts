@@ -1,8 +1,6 @@
 /**
  * The top-level API: every call goes through `methods`, the map from method name to its differentiator.
  */
-import { compareView } from './display/compare.js';
-import { type Displayable, displayable } from './display/mime.js';
 import { type ForwardOptions, forward } from './forward/index.js';
 import {
   type Differentiator,
@@ -158,21 +156,18 @@ export interface CompareOptions extends PointOptions {
   reverse?: ReverseOptions;
 }
 
-/** The rows of {@link compare}: an array that also displays itself (a table and a chart in notebooks). */
-export type Comparison = ComparisonRow[] & Displayable;
-
 /**
  * Runs every method's gradient at one point: per method the gradient, its error against reverse mode, the
- * operation count and the time. A method that fails is reported, not thrown. The array displays itself in
- * Jupyter (Deno's kernel) as a table and a chart, and `String(rows)` is the table as text.
+ * operation count and the time. A method that fails is reported, not thrown. Plain data: the public index's
+ * `compare` (`src/display/results.ts`) returns the same rows displaying themselves in notebooks.
  */
-export function compare(f: Program<number>, at: Point, options: CompareOptions = {}): Comparison {
+export function compare(f: Program<number>, at: Point, options: CompareOptions = {}): ComparisonRow[] {
   const p = programArg(f, 'compare');
   const chosen = checkCompareOptions(options);
   const x = checkedPoint(p, at, options);
   const reference = reverse.gradient(f, x, options.reverse).value;
   const scale = Math.max(infNorm(reference), Number.MIN_VALUE);
-  const rows = chosen.map((method): ComparisonRow => {
+  return chosen.map((method): ComparisonRow => {
     try {
       const d = methods[method] as Differentiator<object>;
       const { value, stats } = d.gradient(f, x, (options[method] ?? {}) as object);
@@ -185,7 +180,6 @@ export function compare(f: Program<number>, at: Point, options: CompareOptions =
       return { method, failure: { code: e.code, message: e.message } };
     }
   });
-  return displayable(rows, compareView(f, x, rows));
 }
 
 const COMPARE_KEYS = ['methods', 'allowNonFinite', ...METHODS];

@@ -1,8 +1,6 @@
 /**
  * A trace of a forward-mode evaluation: every intermediate value with its tangent along one direction.
  */
-import { type Displayable, displayable } from '../display/mime.js';
-import { forwardTraceView } from '../display/trace.js';
 import {
   type Point,
   type Program,
@@ -38,12 +36,13 @@ export interface ForwardTrace {
 
 /**
  * Runs one tangent sweep of scalar f at a point along `seed` (default: the first variable's direction) and
- * returns every intermediate value and tangent (displayed in notebooks as a table; `String(trace)` as text).
+ * returns every intermediate value and tangent, as plain data (the public index's `traceForward`,
+ * `src/display/results.ts`, attaches the notebook display).
  *
  * @example
  * traceForward(parse('x * sin(y)'), { x: 2, y: 0 }, [0, 1]).tangent; // ∂f/∂y = x cos y = 2
  */
-export function traceForward(f: Program, at: Point, seed?: ArrayLike<number>): ForwardTrace & Displayable {
+export function traceForward(f: Program, at: Point, seed?: ArrayLike<number>): ForwardTrace {
   requireScalar(f, 'trace');
   f = unrollFor(f, 'a trace');
   const n = f.variables.length;
@@ -61,7 +60,7 @@ export function traceForward(f: Program, at: Point, seed?: ArrayLike<number>): F
     tangent: work.t[step.node] as number,
   }));
   const out = f.outputs[0] as number;
-  const trace: ForwardTrace = {
+  return {
     variables: f.variables,
     seed: direction,
     inputs: f.variables.map((name, k) => ({
@@ -73,5 +72,4 @@ export function traceForward(f: Program, at: Point, seed?: ArrayLike<number>): F
     value: work.v[out] as number,
     tangent: work.t[out] as number,
   };
-  return displayable(trace, forwardTraceView(trace));
 }

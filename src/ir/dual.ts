@@ -9,14 +9,14 @@
  */
 import {
   type Algebra,
-  BINARY_OPS,
   type BinaryOpName,
+  forEachOp,
   isUntouched,
-  NARY_OPS,
+  type NARY_OPS,
+  type NaryOpName,
   NUMERIC_PARTIALS,
   OP_CODE,
   OPS,
-  UNARY_OPS,
   UNTOUCHED,
   type UnaryOpName,
 } from './ops.js';
@@ -104,26 +104,31 @@ function applyNary(name: (typeof NARY_OPS)[number], xs: readonly Dual[]): Dual {
   return dualOf(z, t);
 }
 
-for (const name of UNARY_OPS) {
-  Object.defineProperty(Dual.prototype, name, {
-    value(this: Dual) {
-      return applyUnary(name, this);
-    },
-  });
-}
-for (const name of BINARY_OPS) {
+/** The algebra of dual numbers: run a partial rule over it to get the partial and its tangent. */
+export const DUAL_ALGEBRA: Algebra<Dual> = { num: (c: number) => dualOf(c, UNTOUCHED) } as unknown as Algebra<Dual>;
+
+// The methods and the algebra's functions, one per op (registered ops too).
+forEachOp((name, _code, def) => {
+  const a = DUAL_ALGEBRA as unknown as Record<string, unknown>;
+  if (def.arity === 'n') {
+    a[name] = (xs: readonly Dual[]) => applyNary(name as NaryOpName, xs);
+    return;
+  }
+  if (def.arity === 1) {
+    const op = name as UnaryOpName;
+    a[name] = (x: Dual) => applyUnary(op, x);
+    Object.defineProperty(Dual.prototype, name, {
+      value(this: Dual) {
+        return applyUnary(op, this);
+      },
+    });
+    return;
+  }
+  const op = name as BinaryOpName;
+  a[name] = (x: Dual, y: Dual) => applyBinary(op, x, y);
   Object.defineProperty(Dual.prototype, name, {
     value(this: Dual, other: Dual | number) {
-      return applyBinary(name, this, lift(other));
+      return applyBinary(op, this, lift(other));
     },
   });
-}
-
-/** The algebra of dual numbers: run a partial rule over it to get the partial and its tangent. */
-export const DUAL_ALGEBRA: Algebra<Dual> = (() => {
-  const a: Record<string, unknown> = { num: (c: number) => dualOf(c, UNTOUCHED) };
-  for (const name of UNARY_OPS) a[name] = (x: Dual) => applyUnary(name, x);
-  for (const name of BINARY_OPS) a[name] = (x: Dual, y: Dual) => applyBinary(name, x, y);
-  for (const name of NARY_OPS) a[name] = (xs: readonly Dual[]) => applyNary(name, xs);
-  return a as Algebra<Dual>;
-})();
+});

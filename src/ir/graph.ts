@@ -12,6 +12,7 @@ import {
   BINARY_OPS,
   type BinaryOpName,
   CONST,
+  forEachOp,
   LOOP,
   NARY_OPS,
   type NaryOpName,
@@ -332,85 +333,38 @@ export function applyNary(name: NaryOpName, operands: readonly Operand[]): Expr 
   return new Expr(g, g.applyN(OP_CODE[name], ids));
 }
 
-for (const name of UNARY_OPS) {
+// The fluent methods, one per fixed-arity op, for registered ops too.
+forEachOp((name, _code, def) => {
+  if (def.arity === 'n') return;
+  const op = name as UnaryOpName | BinaryOpName;
   Object.defineProperty(Expr.prototype, name, {
-    value(this: Expr) {
-      return applyOp(name, this);
-    },
+    value:
+      def.arity === 1
+        ? function (this: Expr) {
+            return applyOp(op, this);
+          }
+        : function (this: Expr, other: Operand) {
+            return applyOp(op, this, other);
+          },
   });
-}
-for (const name of BINARY_OPS) {
-  Object.defineProperty(Expr.prototype, name, {
-    value(this: Expr, other: Operand) {
-      return applyOp(name, this, other);
-    },
-  });
-}
+});
 
-const unaryBuilder = (name: UnaryOpName) => (x: Operand) => applyOp(name, x);
-const binaryBuilder = (name: BinaryOpName) => (x: Operand, y: Operand) => applyOp(name, x, y);
+/** @internal The builder function of each fixed-arity op by name, registered ops too (`builders.ts` names them). */
+export const BUILDERS: Record<string, (...operands: Operand[]) => Expr> = {};
 
-/** x + y */
-export const add = binaryBuilder('add');
-/** x − y */
-export const sub = binaryBuilder('sub');
-/** x · y */
-export const mul = binaryBuilder('mul');
-/** x / y */
-export const div = binaryBuilder('div');
-/** x ^ y */
-export const pow = binaryBuilder('pow');
-/** max(x, y) */
-export const max = binaryBuilder('max');
-/** min(x, y) */
-export const min = binaryBuilder('min');
-/** −x */
-export const neg = unaryBuilder('neg');
-export const sqrt = unaryBuilder('sqrt');
-export const cbrt = unaryBuilder('cbrt');
-export const exp = unaryBuilder('exp');
-export const expm1 = unaryBuilder('expm1');
-/** ln x, or log base b of x with two arguments (as in mathjs). */
-export function log(x: Operand, base?: Operand): Expr {
-  return base === undefined ? applyOp('log', x) : applyOp('logb', x, base);
+forEachOp((name, _code, def) => {
+  if (def.arity === 'n') return;
+  const op = name as UnaryOpName | BinaryOpName;
+  BUILDERS[name] = def.arity === 1 ? (x) => applyOp(op, x) : (x, y) => applyOp(op, x, y as Operand);
+});
+
+/** The builder function of the op named `name`: a built-in op, or one added with `registerOp`. */
+export function builderOf(name: string): (...operands: Operand[]) => Expr {
+  const builder = BUILDERS[name];
+  if (builder === undefined)
+    throw new DifflabError('invalid-argument', `no unary or binary op named '${name}'`);
+  return builder;
 }
-export const log1p = unaryBuilder('log1p');
-export const log2 = unaryBuilder('log2');
-export const log10 = unaryBuilder('log10');
-export const sin = unaryBuilder('sin');
-export const cos = unaryBuilder('cos');
-export const tan = unaryBuilder('tan');
-export const sec = unaryBuilder('sec');
-export const csc = unaryBuilder('csc');
-export const cot = unaryBuilder('cot');
-export const asin = unaryBuilder('asin');
-export const acos = unaryBuilder('acos');
-export const atan = unaryBuilder('atan');
-export const asec = unaryBuilder('asec');
-export const acsc = unaryBuilder('acsc');
-export const acot = unaryBuilder('acot');
-export const sinh = unaryBuilder('sinh');
-export const cosh = unaryBuilder('cosh');
-export const tanh = unaryBuilder('tanh');
-export const sech = unaryBuilder('sech');
-export const csch = unaryBuilder('csch');
-export const coth = unaryBuilder('coth');
-export const asinh = unaryBuilder('asinh');
-export const acosh = unaryBuilder('acosh');
-export const atanh = unaryBuilder('atanh');
-export const asech = unaryBuilder('asech');
-export const acsch = unaryBuilder('acsch');
-export const acoth = unaryBuilder('acoth');
-export const abs = unaryBuilder('abs');
-export const sign = unaryBuilder('sign');
-/** H(x): 1 for x > 0, 0 for x ≤ 0. */
-export const heaviside = unaryBuilder('heaviside');
-/** 1 / (1 + e^−x) */
-export const sigmoid = unaryBuilder('sigmoid');
-/** max(x, 0), with relu′(0) = 0 */
-export const relu = unaryBuilder('relu');
-/** ln(1 + eˣ) */
-export const softplus = unaryBuilder('softplus');
 
 /** Σ xᵢ as one n-ary node (0 for an empty list). */
 export function sum(xs: readonly Operand[]): Expr {

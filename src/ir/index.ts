@@ -1,3 +1,4 @@
+export * from './builders.js';
 export { activity, type CompiledProgram, compiled } from './compile/index.js';
 export { mapGradient, scanBackward, scanPrimal } from './compile/loop.js';
 export { setTiering, tiered, tierOf } from './compile/tier.js';

@@ -18,6 +18,7 @@ import {
   BINARY_OPS,
   CONST,
   type FixedOpDef,
+  forEachOp,
   NARY_OPS,
   type NaryOpDef,
   OP_ARITY,
@@ -59,23 +60,22 @@ const BUILTIN_CONSTANTS: Readonly<Record<string, number>> = {
 };
 
 /** Function names accepted by `parse`, by arity ('n' for any), mapped to ops. */
-const FUNCTIONS: ReadonlyMap<string, { readonly [arity: number]: OpName; readonly n?: OpName }> = (() => {
-  const m = new Map<string, Record<number | 'n', OpName>>();
-  const put = (name: string, arity: number | 'n', op: OpName) => {
-    const entry = m.get(name) ?? ({} as Record<number | 'n', OpName>);
-    entry[arity] = op;
-    m.set(name, entry);
+const FUNCTIONS = new Map<string, Record<number | 'n', OpName>>();
+
+forEachOp((name, _code, def) => {
+  const put = (spelled: string, arity: number | 'n') => {
+    const entry = FUNCTIONS.get(spelled) ?? ({} as Record<number | 'n', OpName>);
+    entry[arity] = name;
+    FUNCTIONS.set(spelled, entry);
   };
-  for (const name of [...UNARY_OPS, ...BINARY_OPS]) {
-    const def = OPS[name];
-    put(def.mathjs ?? name, def.arity, name);
-    if (def.mathjs !== null && def.mathjs !== name && !(def.mathjs in OPERATOR_SYMBOL))
-      put(name, def.arity, name);
+  if (def.arity === 'n') {
+    // dot is left out: in mathjs it is the dot product of two vectors, which difflab does not parse.
+    if (name !== 'dot') put(name, 'n');
+    return;
   }
-  // dot is left out: in mathjs it is the dot product of two vectors, which difflab does not parse.
-  for (const name of NARY_OPS) if (name !== 'dot') put(name, 'n', name);
-  return m;
-})();
+  put(def.mathjs ?? name, def.arity);
+  if (def.mathjs !== null && def.mathjs !== name && !(def.mathjs in OPERATOR_SYMBOL)) put(name, def.arity);
+});
 
 /** Operators of mathjs that difflab does not take, with the reason given to the user. */
 function unsupportedOperator(fn: string, op: string): string {
@@ -327,7 +327,15 @@ function mathjsNode(fn: string, shared: MathNode[]): MathNode {
   return new FunctionNode(new SymbolNode(fn), args);
 }
 
-const DEFAULT_ALGEBRA = mathjsAlgebra();
+/** The default algebra, made again when `registerOp` has added an op since (mathjsAlgebra reads the table). */
+let defaultAlgebra = { ops: 0, algebra: undefined as Algebra<MathNode> | undefined };
+
+function defaultMathjsAlgebra(): Algebra<MathNode> {
+  if (defaultAlgebra.algebra === undefined || defaultAlgebra.ops !== OP_NAMES.length) {
+    defaultAlgebra = { ops: OP_NAMES.length, algebra: mathjsAlgebra() };
+  }
+  return defaultAlgebra.algebra as Algebra<MathNode>;
+}
 
 /**
  * The equivalent mathjs expression tree of output `output` of a program (default 0). Shared nodes become
@@ -335,7 +343,11 @@ const DEFAULT_ALGEBRA = mathjsAlgebra();
  * costs memory in proportion to the DAG. Operations mathjs lacks (sigmoid, relu, ...) are written out with
  * ones it has.
  */
-export function toMathjs(f: Program, output = 0, algebra: Algebra<MathNode> = DEFAULT_ALGEBRA): MathNode {
+export function toMathjs(
+  f: Program,
+  output = 0,
+  algebra: Algebra<MathNode> = defaultMathjsAlgebra(),
+): MathNode {
   f = unrollFor(f, 'toMathjs');
   const root = f.outputs[output];
   if (root === undefined) throw new DifflabError('invalid-argument', `the function has no output ${output}`);

@@ -7,7 +7,26 @@
  * symbolic derivative. Adding an operation means adding one entry here (a missing entry fails to compile).
  *
  * In a partial rule, `x` and `y` are the arguments and `z` is the operation's own value.
+ *
+ * Everything else per operation is derived from this table: the builder functions (`src/ir/builders.ts`), the
+ * fluent methods, parsing and printing, the mathjs engine's list of rules it trusts (`trustMathjs`), the
+ * compiled backend's calls, and the tests' sample points (`domain`). An operation added at run time with
+ * {@link registerOp} reaches all of them: each derived table is filled through {@link forEachOp}.
  */
+import {
+  apartPair,
+  bothSigns,
+  evenList,
+  interval,
+  logBase,
+  positive,
+  power,
+  quotient,
+  realList,
+  realPair,
+  type Sampler,
+} from './domain.js';
+import { DifflabError } from './errors.js';
 
 /** Names of the binary operations. */
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'logb', 'max', 'min'] as const;
@@ -101,7 +120,23 @@ export interface FixedOpDef {
   readonly analytic: boolean;
   /** The op written with operations mathjs knows, where `mathjs` is null or its derivative() lacks a rule. */
   readonly expand?: <T>(A: Algebra<T>, x: T, y: T) => T;
+  /**
+   * True when mathjs's derivative() has a rule for this op that is right over the reals (the mathjs engine
+   * leaves the op to it; `src/symbolic/mathjs-engine.ts` repairs a few rules' output); false where it has none
+   * or a wrong one (the engine then rewrites the op or uses `expand`).
+   */
+  readonly trustMathjs: boolean;
+  /** Where the op is smooth: the tests sample their points here (`src/ir/domain.ts`). */
+  readonly domain: Sampler;
+  /**
+   * The complex rule of an op added with {@link registerOp} (the built-in ops' rules are in
+   * `src/numeric/complex.ts`): the op at (a + ib, c + id), written to the complex register `Z` of that module.
+   */
+  readonly complex?: ComplexRule;
 }
+
+/** A complex rule: the op at (a + ib) (and (c + id) for a binary op), written to numeric's register `Z`. */
+export type ComplexRule = (a: number, b: number, c: number, d: number) => void;
 
 export interface NaryOpDef {
   readonly arity: 'n';
@@ -121,27 +156,48 @@ export interface NaryOpDef {
   readonly analytic: boolean;
   /** The reduction written with binary operations (for mathjs and printing). */
   readonly expand: <T>(A: Algebra<T>, args: readonly T[]) => T;
+  /** As for {@link FixedOpDef}: whether mathjs's derivative() takes the reduction as it is. */
+  readonly trustMathjs: boolean;
+  readonly domain: Sampler;
 }
 
 const LN2 = Math.LN2;
 const LN10 = Math.LN10;
 
+/** An entry's domain, and what differs from the defaults: analytic, and mathjs's rule trusted where it has a name. */
+type OpExtra = Pick<FixedOpDef, 'domain'> &
+  Partial<Pick<FixedOpDef, 'analytic' | 'expand' | 'numericPartials' | 'trustMathjs'>>;
+
 const unary = (
   mathjs: string | null,
   value: (x: number) => number,
   d: PartialRule,
-  extra: OpExtra = {},
-): FixedOpDef => ({ arity: 1, mathjs, value, partials: [d], analytic: true, ...extra });
-
-type OpExtra = Partial<Pick<FixedOpDef, 'analytic' | 'expand' | 'numericPartials'>>;
+  extra: OpExtra,
+): FixedOpDef => ({
+  arity: 1,
+  mathjs,
+  value,
+  partials: [d],
+  analytic: true,
+  trustMathjs: mathjs !== null,
+  ...extra,
+});
 
 const binary = (
   mathjs: string | null,
   value: (x: number, y: number) => number,
   dx: PartialRule,
   dy: PartialRule,
-  extra: OpExtra = {},
-): FixedOpDef => ({ arity: 2, mathjs, value, partials: [dx, dy], analytic: true, ...extra });
+  extra: OpExtra,
+): FixedOpDef => ({
+  arity: 2,
+  mathjs,
+  value,
+  partials: [dx, dy],
+  analytic: true,
+  trustMathjs: mathjs !== null,
+  ...extra,
+});
 
 /** Logistic sigmoid 1/(1 + e^−x), written so that neither branch overflows. */
 function sigmoid(x: number): number {
@@ -166,6 +222,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (x, y) => x + y,
     (A) => A.num(1),
     (A) => A.num(1),
+    { domain: realPair },
   ),
   // d(x − y) = dx − dy
   sub: binary(
@@ -173,6 +230,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (x, y) => x - y,
     (A) => A.num(1),
     (A) => A.num(-1),
+    { domain: realPair },
   ),
   // d(xy) = y dx + x dy
   mul: binary(
@@ -180,6 +238,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (x, y) => x * y,
     (_A, _x, y) => y,
     (_A, x) => x,
+    { domain: realPair },
   ),
   // d(x/y) = dx/y − (x/y)/y dy
   div: binary(
@@ -187,12 +246,14 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (x, y) => x / y,
     (A, _x, y) => A.div(A.num(1), y),
     (A, _x, y, z) => A.neg(A.div(z, y)),
+    { domain: quotient },
   ),
   // d(−x) = −dx
   neg: unary(
     'unaryMinus',
     (x) => -x,
     (A) => A.num(-1),
+    { domain: interval(-5, 5) },
   ),
   // d(x^y) = y x^(y−1) dx + x^y ln x dy
   pow: binary(
@@ -202,150 +263,195 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     // At x = 0 these are 0·∞ = NaN for y = 0 (∂/∂x) and 0·(−∞) for y > 0 (∂/∂y), where PyTorch returns 0; here
     // NaN, as every exact method computes it from these rules (the symbolic engines cannot test y = 0).
     (A, x, _y, z) => A.mul(z, A.log(x)),
+    { domain: power },
   ),
   // d√x = dx / (2√x)
-  sqrt: unary('sqrt', Math.sqrt, (A, _x, _y, z) => A.div(A.num(1), A.mul(A.num(2), z))),
+  sqrt: unary('sqrt', Math.sqrt, (A, _x, _y, z) => A.div(A.num(1), A.mul(A.num(2), z)), { domain: positive }),
   // d∛x = dx / (3 ∛x²)
-  cbrt: unary('cbrt', Math.cbrt, (A, _x, _y, z) => A.div(A.num(1), A.mul(A.num(3), A.mul(z, z)))),
+  cbrt: unary('cbrt', Math.cbrt, (A, _x, _y, z) => A.div(A.num(1), A.mul(A.num(3), A.mul(z, z))), {
+    domain: bothSigns(0.1, 10),
+  }),
   // d eˣ = eˣ dx
-  exp: unary('exp', Math.exp, (_A, _x, _y, z) => z),
+  exp: unary('exp', Math.exp, (_A, _x, _y, z) => z, { domain: interval(-5, 5) }),
   // d(eˣ − 1) = eˣ dx
-  expm1: unary('expm1', Math.expm1, (A, x) => A.exp(x), { expand: (A, x) => A.sub(A.exp(x), A.num(1)) }),
+  expm1: unary('expm1', Math.expm1, (A, x) => A.exp(x), {
+    domain: interval(-5, 5),
+    trustMathjs: false,
+    expand: (A, x) => A.sub(A.exp(x), A.num(1)),
+  }),
   // d ln x = dx / x
-  log: unary('log', Math.log, (A, x) => A.div(A.num(1), x)),
+  log: unary('log', Math.log, (A, x) => A.div(A.num(1), x), { domain: positive }),
   // d log_b x = dx / x / ln b − log_b x / b / ln b db (divided in turn: x ln b overflows for x > 7.8e307)
   logb: binary(
     'log',
     (x, b) => Math.log(x) / Math.log(b),
     (A, x, b) => A.div(A.div(A.num(1), x), A.log(b)),
     (A, _x, b, z) => A.neg(A.div(A.div(z, b), A.log(b))),
+    { domain: logBase },
   ),
   // d ln(1 + x) = dx / (1 + x)
   log1p: unary('log1p', Math.log1p, (A, x) => A.div(A.num(1), A.add(A.num(1), x)), {
+    domain: interval(-0.9, 10),
+    trustMathjs: false,
     expand: (A, x) => A.log(A.add(A.num(1), x)),
   }),
   // d log₂ x = dx / (x ln 2)
   log2: unary('log2', Math.log2, (A, x) => A.div(A.num(1), A.mul(x, A.num(LN2))), {
+    domain: positive,
+    trustMathjs: false,
     expand: (A, x) => A.logb(x, A.num(2)),
   }),
   // d log₁₀ x = dx / x / ln 10 (not dx / (x ln 10): x ln 10 overflows for x > 7.8e307)
-  log10: unary('log10', Math.log10, (A, x) => A.div(A.div(A.num(1), x), A.num(LN10))),
+  log10: unary('log10', Math.log10, (A, x) => A.div(A.div(A.num(1), x), A.num(LN10)), { domain: positive }),
   // d sin x = cos x dx
-  sin: unary('sin', Math.sin, (A, x) => A.cos(x)),
+  sin: unary('sin', Math.sin, (A, x) => A.cos(x), { domain: interval(-5, 5) }),
   // d cos x = −sin x dx
-  cos: unary('cos', Math.cos, (A, x) => A.neg(A.sin(x))),
+  cos: unary('cos', Math.cos, (A, x) => A.neg(A.sin(x)), { domain: interval(-5, 5) }),
   // d tan x = (1 + tan² x) dx
-  tan: unary('tan', Math.tan, (A, _x, _y, z) => A.add(A.num(1), A.mul(z, z))),
+  tan: unary('tan', Math.tan, (A, _x, _y, z) => A.add(A.num(1), A.mul(z, z)), {
+    domain: interval(-1.4, 1.4),
+  }),
   // d sec x = sec x tan x dx
   sec: unary(
     'sec',
     (x) => 1 / Math.cos(x),
     (A, x, _y, z) => A.mul(z, A.tan(x)),
+    { domain: interval(-1.4, 1.4) },
   ),
   // d csc x = −csc x cot x dx
   csc: unary(
     'csc',
     (x) => 1 / Math.sin(x),
     (A, x, _y, z) => A.neg(A.mul(z, A.cot(x))),
+    { domain: bothSigns(0.2, 2.9) },
   ),
   // d cot x = −(1 + cot² x) dx
   cot: unary(
     'cot',
     (x) => 1 / Math.tan(x),
     (A, _x, _y, z) => A.neg(A.add(A.num(1), A.mul(z, z))),
+    { domain: bothSigns(0.2, 2.9) },
   ),
   // d asin x = dx / √(1 − x²)
-  asin: unary('asin', Math.asin, (A, x) => A.div(A.num(1), A.sqrt(A.sub(A.num(1), A.mul(x, x))))),
+  asin: unary('asin', Math.asin, (A, x) => A.div(A.num(1), A.sqrt(A.sub(A.num(1), A.mul(x, x)))), {
+    domain: interval(-0.9, 0.9),
+  }),
   // d acos x = −dx / √(1 − x²)
-  acos: unary('acos', Math.acos, (A, x) => A.div(A.num(-1), A.sqrt(A.sub(A.num(1), A.mul(x, x))))),
+  acos: unary('acos', Math.acos, (A, x) => A.div(A.num(-1), A.sqrt(A.sub(A.num(1), A.mul(x, x)))), {
+    domain: interval(-0.9, 0.9),
+  }),
   // d atan x = dx / (1 + x²)
-  atan: unary('atan', Math.atan, (A, x) => A.div(A.num(1), A.add(A.num(1), A.mul(x, x)))),
+  atan: unary('atan', Math.atan, (A, x) => A.div(A.num(1), A.add(A.num(1), A.mul(x, x))), {
+    domain: interval(-5, 5),
+  }),
   // d asec x = dx / (|x| √(x² − 1))
   asec: unary(
     'asec',
     (x) => Math.acos(1 / x),
     (A, x) => A.div(A.num(1), A.mul(A.abs(x), A.sqrt(A.sub(A.mul(x, x), A.num(1))))),
+    { domain: bothSigns(1.1, 5) },
   ),
   // d acsc x = −dx / (|x| √(x² − 1))
   acsc: unary(
     'acsc',
     (x) => Math.asin(1 / x),
     (A, x) => A.div(A.num(-1), A.mul(A.abs(x), A.sqrt(A.sub(A.mul(x, x), A.num(1))))),
+    { domain: bothSigns(1.1, 5) },
   ),
   // d acot x = −dx / (1 + x²)
   acot: unary(
     'acot',
     (x) => Math.atan(1 / x),
     (A, x) => A.div(A.num(-1), A.add(A.num(1), A.mul(x, x))),
+    { domain: bothSigns(0.1, 5) },
   ),
   // d sinh x = cosh x dx
-  sinh: unary('sinh', Math.sinh, (A, x) => A.cosh(x)),
+  sinh: unary('sinh', Math.sinh, (A, x) => A.cosh(x), { domain: interval(-3, 3) }),
   // d cosh x = sinh x dx
-  cosh: unary('cosh', Math.cosh, (A, x) => A.sinh(x)),
+  cosh: unary('cosh', Math.cosh, (A, x) => A.sinh(x), { domain: interval(-3, 3) }),
   // d tanh x = sech² x dx (not 1 − tanh² x, which cancels to nothing for large |x|)
-  tanh: unary('tanh', Math.tanh, (A, x) => A.mul(A.sech(x), A.sech(x))),
+  tanh: unary('tanh', Math.tanh, (A, x) => A.mul(A.sech(x), A.sech(x)), { domain: interval(-3, 3) }),
   // d sech x = −sech x tanh x dx
   sech: unary(
     'sech',
     (x) => 1 / Math.cosh(x),
     (A, x, _y, z) => A.neg(A.mul(z, A.tanh(x))),
+    { domain: interval(-3, 3) },
   ),
   // d csch x = −csch x coth x dx
   csch: unary(
     'csch',
     (x) => 1 / Math.sinh(x),
     (A, x, _y, z) => A.neg(A.mul(z, A.coth(x))),
+    { domain: bothSigns(0.1, 3) },
   ),
   // d coth x = −csch² x dx (not 1 − coth² x, which cancels to nothing for large |x|)
   coth: unary(
     'coth',
     (x) => 1 / Math.tanh(x),
     (A, x) => A.neg(A.mul(A.csch(x), A.csch(x))),
+    { domain: bothSigns(0.1, 3) },
   ),
   // d asinh x = dx / √(x² + 1) = sech(asinh x) dx: x² overflows for |x| > 1.3e154 (the partial would be 0),
   // cosh(asinh x) = √(x² + 1) does not. On numbers, 1/√(x² + 1) where x² is finite (it rounds better).
   asinh: unary('asinh', Math.asinh, (A, _x, _y, z) => A.sech(z), {
+    domain: interval(-5, 5),
     numericPartials: [(x) => (Math.abs(x) < 1e150 ? 1 / Math.sqrt(x * x + 1) : 1 / Math.abs(x))],
   }),
   // d acosh x = dx / √(x² − 1) = csch(acosh x) dx, for the same reason (sinh(acosh x) = √(x² − 1), x ≥ 1);
   // NaN below 1, where acosh is (√(x² − 1) is real for x ≤ −1, but acosh is not defined there).
   acosh: unary('acosh', Math.acosh, (A, _x, _y, z) => A.csch(z), {
+    domain: interval(1.1, 5),
     numericPartials: [(x) => (x >= 1 ? (x < 1e150 ? 1 / Math.sqrt(x * x - 1) : 1 / x) : Number.NaN)],
   }),
   // d atanh x = dx / (1 − x²)
-  atanh: unary('atanh', Math.atanh, (A, x) => A.div(A.num(1), A.sub(A.num(1), A.mul(x, x)))),
+  atanh: unary('atanh', Math.atanh, (A, x) => A.div(A.num(1), A.sub(A.num(1), A.mul(x, x))), {
+    domain: interval(-0.9, 0.9),
+  }),
   // d asech x = −dx / (x √(1 − x²))
   asech: unary(
     'asech',
     (x) => Math.acosh(1 / x),
     (A, x) => A.div(A.num(-1), A.mul(x, A.sqrt(A.sub(A.num(1), A.mul(x, x))))),
+    { domain: interval(0.1, 0.9) },
   ),
   // d acsch x = −dx / (|x| √(1 + x²))
   acsch: unary(
     'acsch',
     (x) => Math.asinh(1 / x),
     (A, x) => A.div(A.num(-1), A.mul(A.abs(x), A.sqrt(A.add(A.num(1), A.mul(x, x))))),
+    { domain: bothSigns(0.1, 5) },
   ),
   // d acoth x = dx / (1 − x²)
   acoth: unary(
     'acoth',
     (x) => Math.atanh(1 / x),
     (A, x) => A.div(A.num(1), A.sub(A.num(1), A.mul(x, x))),
+    { domain: bothSigns(1.1, 5), trustMathjs: false },
   ),
   // d|x| = sign(x) dx, with abs′(0) = 0
-  abs: unary('abs', Math.abs, (A, x) => A.sign(x), { analytic: false }),
+  abs: unary('abs', Math.abs, (A, x) => A.sign(x), { domain: bothSigns(0.1, 5), analytic: false }),
   // d sign(x) = 0 (almost everywhere; 0 at the jump too)
-  sign: unary('sign', Math.sign, (A) => A.num(0), { analytic: false }),
+  sign: unary('sign', Math.sign, (A) => A.num(0), {
+    domain: bothSigns(0.1, 5),
+    trustMathjs: false,
+    analytic: false,
+  }),
   // H(x) = 1 if x > 0 else 0 (so H(0) = 0); dH = 0. Used for relu′.
   heaviside: unary(
     null,
     (x) => (x > 0 ? 1 : x <= 0 ? 0 : Number.NaN),
     (A) => A.num(0),
     // H(x) = (sign x + |sign x|)/2: 1 for x > 0, 0 for x ≤ 0.
-    { analytic: false, expand: (A, x) => A.div(A.add(A.sign(x), A.abs(A.sign(x))), A.num(2)) },
+    {
+      domain: bothSigns(0.1, 5),
+      analytic: false,
+      expand: (A, x) => A.div(A.add(A.sign(x), A.abs(A.sign(x))), A.num(2)),
+    },
   ),
   // d σ(x) = σ(x) σ(−x) dx (= σ(1 − σ), but 1 − σ cancels to nothing for large x)
   sigmoid: unary(null, sigmoid, (A, x, _y, z) => A.mul(z, A.sigmoid(A.neg(x))), {
+    domain: interval(-10, 10),
     expand: (A, x) => A.div(A.num(1), A.add(A.num(1), A.exp(A.neg(x)))),
   }),
   // d relu(x) = H(x) dx, with relu′(0) = 0
@@ -353,13 +459,11 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     null,
     (x) => (x > 0 ? x : x <= 0 ? 0 : Number.NaN),
     (A, x) => A.heaviside(x),
-    {
-      analytic: false,
-      expand: (A, x) => A.mul(x, A.heaviside(x)),
-    },
+    { domain: bothSigns(0.1, 5), analytic: false, expand: (A, x) => A.mul(x, A.heaviside(x)) },
   ),
   // d softplus(x) = σ(x) dx, softplus(x) = ln(1 + eˣ)
   softplus: unary(null, softplus, (A, x) => A.sigmoid(x), {
+    domain: interval(-10, 10),
     expand: (A, x) => A.log(A.add(A.num(1), A.exp(x))),
   }),
   // d max(x, y) = (1 + sign(x − y))/2 dx + (1 − sign(x − y))/2 dy: ties split evenly
@@ -369,6 +473,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A, x, y) => A.div(A.add(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     (A, x, y) => A.div(A.sub(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     {
+      domain: apartPair,
+      trustMathjs: false,
       analytic: false,
       // max(x, y) = ((1 + s)·x + (1 − s)·y)/2 with s = sign(x − y): exact (a weight is 0, 1 or 2), and with
       // sign′ = 0 its derivative is the partials above. Not (x + y + |x − y|)/2, which cancels: its value and
@@ -386,6 +492,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A, x, y) => A.div(A.sub(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     (A, x, y) => A.div(A.add(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     {
+      domain: apartPair,
+      trustMathjs: false,
       analytic: false,
       // min(x, y) = ((1 − s)·x + (1 + s)·y)/2 with s = sign(x − y), for the reason given at max
       expand: (A, x, y) => {
@@ -407,6 +515,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     partial: (A) => A.num(1),
     numericPartial: () => 1,
     analytic: true,
+    trustMathjs: true,
+    domain: realList,
     expand: (A, args) => binaryFold(A, 'add', args, 0),
   },
   // d Σ xᵢyᵢ = Σ (yᵢ dxᵢ + xᵢ dyᵢ); the arguments are x₁..x_k then y₁..y_k
@@ -430,6 +540,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
       return v[args[start + (i < k ? i + k : i - k)] as number] as number;
     },
     analytic: true,
+    trustMathjs: false,
+    domain: evenList,
     expand: (A, args) => {
       const k = args.length >> 1;
       const terms: (typeof args)[number][] = [];
@@ -452,6 +564,8 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     partial: (A, args, z, i) => A.exp(A.sub(args[i] as never, z)),
     numericPartial: (v, args, start, _count, z, i) => Math.exp((v[args[start + i] as number] as number) - z),
     analytic: true,
+    trustMathjs: false,
+    domain: realList,
     expand: (A, args) =>
       A.log(
         binaryFold(
@@ -498,7 +612,7 @@ export const OP_CODE: { readonly [K in OpName]: number } = Object.fromEntries(
 export const OP_DEFS: readonly (FixedOpDef | NaryOpDef)[] = OP_NAMES.map((name) => OPS[name]);
 
 /** Arity by code: 1, 2, or 0 for n-ary. */
-export const OP_ARITY: Uint8Array = Uint8Array.from(OP_DEFS, (d) => (d.arity === 'n' ? 0 : d.arity));
+export const OP_ARITY: readonly number[] = OP_DEFS.map((d) => (d.arity === 'n' ? 0 : d.arity));
 
 export function isNaryOp(name: OpName): name is NaryOpName {
   return (NARY_OPS as readonly string[]).includes(name);
@@ -535,7 +649,9 @@ export type NumericPartial = (x: number, y: number, z: number) => number;
  * The local partials on numbers of each fixed-arity op by code (empty for n-ary ops): the hand-written rule
  * where the entry has one, else the generic rule run over the number algebra.
  */
-export const NUMERIC_PARTIALS: readonly (readonly NumericPartial[])[] = OP_DEFS.map((def) => {
+export const NUMERIC_PARTIALS: readonly (readonly NumericPartial[])[] = OP_DEFS.map(numericPartialsOf);
+
+function numericPartialsOf(def: FixedOpDef | NaryOpDef): readonly NumericPartial[] {
   if (def.arity === 'n') return [];
   if (def.numericPartials) return def.numericPartials;
   return def.partials.map(
@@ -543,7 +659,66 @@ export const NUMERIC_PARTIALS: readonly (readonly NumericPartial[])[] = OP_DEFS.
       (x, y, z) =>
         rule(NUMBER_ALGEBRA, x, y, z),
   );
-});
+}
+
+/** What a table derived from the op table does with one entry: called with its name, code and definition. */
+export type OpListener = (name: OpName, code: number, def: FixedOpDef | NaryOpDef) => void;
+
+const listeners: OpListener[] = [];
+
+/**
+ * Calls `fill` for every op in code order, now and for every op {@link registerOp} adds later. Each table
+ * derived from the op table at load time (fluent methods, algebras, the parser's names, the complex rules by
+ * code) is filled this way, so a registered op reaches it with no other change.
+ */
+export function forEachOp(fill: OpListener): void {
+  for (const [code, name] of OP_NAMES.entries()) fill(name, code, OP_DEFS[code] as FixedOpDef | NaryOpDef);
+  listeners.push(fill);
+}
+
+/** Op codes run up to {@link LOOP} (0xfd); the codes above are the leaves and loop outputs. */
+const MAX_CODE = LOOP - 1;
+
+/**
+ * Adds a unary or binary operation to the op table at run time and returns its code. Its value rule, partials,
+ * domain and (where it is analytic) complex rule are all it needs: builders (`applyOp(name, …)`, the fluent
+ * `x[name]()`), parsing, the four methods, both backends and both symbolic engines take it from the entry.
+ * For the mathjs engine an op that mathjs does not know needs `expand` (it written with ops mathjs knows).
+ * Built-in ops cannot be replaced. A registered op is outside the static `OpName` type: call it through
+ * `applyOp(name as never, …)` or its builder from `src/ir/builders.ts`'s `builderOf`.
+ */
+export function registerOp(name: string, def: FixedOpDef): number {
+  const problem = registrationProblem(name, def);
+  if (problem !== undefined) throw new DifflabError('invalid-argument', `registerOp('${name}'): ${problem}`);
+  const op = name as FixedOpName;
+  const code = OP_NAMES.length;
+  // The lists and tables below are typed over the built-in names; at run time they take the new one too.
+  (def.arity === 1 ? (UNARY_OPS as unknown as string[]) : (BINARY_OPS as unknown as string[])).push(name);
+  (FIXED_OPS as unknown as string[]).push(name);
+  (OP_NAMES as OpName[]).push(op);
+  (OPS as unknown as Record<string, FixedOpDef>)[name] = def;
+  (OP_CODE as Record<string, number>)[name] = code;
+  (OP_DEFS as (FixedOpDef | NaryOpDef)[]).push(def);
+  (OP_ARITY as number[]).push(def.arity);
+  (FIXED_VALUE as ((x: number, y: number) => number)[]).push(def.value);
+  (NARY_VALUE as unknown[]).push(undefined);
+  (NUMBER_ALGEBRA as unknown as Record<string, unknown>)[name] =
+    def.arity === 1 ? (x: number) => def.value(x, Number.NaN) : (x: number, y: number) => def.value(x, y);
+  (NUMERIC_PARTIALS as (readonly NumericPartial[])[]).push(numericPartialsOf(def));
+  for (const fill of listeners) fill(op, code, def);
+  return code;
+}
+
+function registrationProblem(name: string, def: FixedOpDef): string | undefined {
+  if (!/^[a-z][A-Za-z0-9]*$/.test(name)) return 'a name is a lower-case identifier';
+  if (Object.hasOwn(OPS, name) || name === 'num') return 'the name is taken';
+  if (def.arity !== 1 && def.arity !== 2) return 'arity must be 1 or 2 (n-ary reductions are built in only)';
+  if (def.partials.length !== def.arity) return `${def.arity} partial rule(s) expected`;
+  if (def.analytic && def.complex === undefined) return 'an analytic op needs its complex rule';
+  if (def.mathjs === null && def.expand === undefined) return 'an op mathjs does not know needs expand';
+  if (OP_NAMES.length > MAX_CODE) return 'the op table is full';
+  return undefined;
+}
 
 /*
  * The zero-factor rule, shared by every sweep (forward and reverse, interpreted, nested and over dual numbers)

@@ -5,13 +5,17 @@
  */
 import { DifflabError } from '../ir/errors.js';
 import { unrollFor } from '../ir/loop.js';
-import { CONST, OP_ARITY, OP_NAMES, VAR } from '../ir/ops.js';
+import { CONST, forEachOp, OP_ARITY, VAR } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';
 import { NUM, type Num } from './num.js';
 
 type NumOp = (x: Num, y?: Num) => Num;
 type NaryNumOp = (xs: readonly Num[]) => Num;
-const OP_ON_NUMS = OP_NAMES.map((name) => NUM[name] as NumOp);
+/** Each op's function on nested numbers, by code (registered ops too). */
+const OP_ON_NUMS: NumOp[] = [];
+forEachOp((name, code) => {
+  OP_ON_NUMS[code] = NUM[name] as NumOp;
+});
 
 /** Evaluates every output of `f` at nested numbers `xs` (in `f.variables` order). */
 export function evaluateNested(f: Program, xs: readonly Num[]): Num[] {

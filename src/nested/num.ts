@@ -17,16 +17,14 @@
 import { DifflabError } from '../ir/errors.js';
 import {
   type Algebra,
-  BINARY_OPS,
   type BinaryOpName,
   type FixedOpDef,
-  NARY_OPS,
+  forEachOp,
   type NaryOpDef,
   type NaryOpName,
   NUMERIC_PARTIALS,
   OP_CODE,
   OPS,
-  UNARY_OPS,
   type UnaryOpName,
 } from '../ir/ops.js';
 
@@ -245,10 +243,14 @@ function applyNary(name: NaryOpName, xs: readonly Num[]): Num {
  * The algebra of nested numbers: one function per op-table operation (and `num`). Partial rules run over it
  * give partials that carry the outer perturbations, which is what makes derivatives nest.
  */
-export const NUM: Algebra<Num> = (() => {
-  const a: Record<string, unknown> = { num: (c: number) => c };
-  for (const name of UNARY_OPS) a[name] = (x: Num) => applyFixed(name, x, Number.NaN);
-  for (const name of BINARY_OPS) a[name] = (x: Num, y: Num) => applyFixed(name, x, y);
-  for (const name of NARY_OPS) a[name] = (xs: readonly Num[]) => applyNary(name, xs);
-  return a as Algebra<Num>;
-})();
+export const NUM: Algebra<Num> = { num: (c: number) => c } as unknown as Algebra<Num>;
+
+forEachOp((name, _code, def) => {
+  const a = NUM as unknown as Record<string, unknown>;
+  if (def.arity === 'n') a[name] = (xs: readonly Num[]) => applyNary(name as NaryOpName, xs);
+  else {
+    const op = name as UnaryOpName | BinaryOpName;
+    a[name] =
+      def.arity === 1 ? (x: Num) => applyFixed(op, x, Number.NaN) : (x: Num, y: Num) => applyFixed(op, x, y);
+  }
+});

@@ -4,17 +4,19 @@
  */
 import { DifflabError } from '../ir/errors.js';
 import { formatNode } from '../ir/format.js';
-import { FIXED_OPS, FIXED_VALUE, NARY_VALUE, OP_ARITY, OP_DEFS, OP_NAMES } from '../ir/ops.js';
+import { FIXED_VALUE, forEachOp, NARY_VALUE, OP_ARITY, OP_DEFS, OP_NAMES } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';
 import { COMPLEX_RULES, type ComplexRule, NARY_COMPLEX_RULES, type NaryComplexRule, Z } from './complex.js';
 
 /** The complex rule of each op by code (null for non-analytic and n-ary ops). */
-const FIXED_RULE: readonly (ComplexRule | null)[] = OP_NAMES.map((name) =>
-  (FIXED_OPS as readonly string[]).includes(name) ? COMPLEX_RULES[name as keyof typeof COMPLEX_RULES] : null,
-);
-const NARY_RULE: readonly (NaryComplexRule | null)[] = OP_NAMES.map((name) =>
-  name in NARY_COMPLEX_RULES ? NARY_COMPLEX_RULES[name as keyof typeof NARY_COMPLEX_RULES] : null,
-);
+const FIXED_RULE: (ComplexRule | null)[] = [];
+const NARY_RULE: (NaryComplexRule | null)[] = [];
+// A built-in op's rule is in complex.ts; a registered op brings its own in its entry.
+forEachOp((name, code, def) => {
+  FIXED_RULE[code] =
+    def.arity === 'n' ? null : (COMPLEX_RULES[name as keyof typeof COMPLEX_RULES] ?? def.complex ?? null);
+  NARY_RULE[code] = def.arity === 'n' ? NARY_COMPLEX_RULES[name as keyof typeof NARY_COMPLEX_RULES] : null;
+});
 
 /**
  * Throws `not-differentiable` at the first operation that is not analytic (abs, sign, heaviside, relu, max,

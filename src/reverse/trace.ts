@@ -2,8 +2,6 @@
  * A trace of a reverse-mode evaluation, as the lecture draws it: the forward sweep's intermediate values,
  * then the adjoints in reverse order, then the gradient.
  */
-import { type Displayable, displayable } from '../display/mime.js';
-import { reverseTraceView } from '../display/trace.js';
 import { type Point, type Program, requireScalar, toPoint, traceSteps, unrollFor } from '../ir/index.js';
 import { backward, record, tapeFor } from './tape.js';
 
@@ -31,15 +29,15 @@ export interface ReverseTrace {
 }
 
 /**
- * Runs reverse mode on scalar f at a point and returns every intermediate value and adjoint. The trace
- * displays itself in Jupyter (Deno's kernel) as tables, and `String(trace)` is the text `difflab trace` prints.
+ * Runs reverse mode on scalar f at a point and returns every intermediate value and adjoint, as plain data
+ * (the public index's `traceReverse`, `src/display/results.ts`, attaches the notebook display).
  *
  * @example
  * const t = traceReverse(parse('(w1*1 + w2*2 - 0)^2 + 5*(w1^2 + w2^2)'), { w1: 3, w2: 4 });
  * t.steps.map((s) => [s.name, s.expression, s.value, s.adjoint]);
  * // ['a', 'w1 * 1', 3, 22], ..., ['e', 'c - 0', 11, 22], ['f', 'e^2', 121, 1], ...
  */
-export function traceReverse(f: Program, at: Point): ReverseTrace & Displayable {
+export function traceReverse(f: Program, at: Point): ReverseTrace {
   requireScalar(f, 'trace');
   f = unrollFor(f, 'a trace');
   const x = toPoint(f, at);
@@ -58,12 +56,11 @@ export function traceReverse(f: Program, at: Point): ReverseTrace & Displayable 
     value: tape.values[f.inputStart + k] as number,
     adjoint: tape.adjoints[f.inputStart + k] as number,
   }));
-  const trace: ReverseTrace = {
+  return {
     variables: f.variables,
     inputs,
     steps,
     value: tape.values[f.outputs[0] as number] as number,
     gradient: tape.adjoints.slice(f.inputStart, f.opStart),
   };
-  return displayable(trace, reverseTraceView(trace));
 }

@@ -5,14 +5,12 @@
 import {
   applyNary,
   applyOp,
-  BINARY_OPS,
   type BinaryOpName,
   DifflabError,
   Expr,
+  forEachOp,
   Graph,
-  OPS,
   program,
-  UNARY_OPS,
   type UnaryOpName,
 } from '../ir/index.js';
 import { backward as backwardSweep, record, tapeFor } from './tape.js';
@@ -106,21 +104,22 @@ const exprOf = (v: Value | number): Expr | number => {
 };
 const dataOf = (v: Value | number): number => (typeof v === 'number' ? v : v.data);
 
-for (const name of UNARY_OPS) {
+// One method per fixed-arity op, registered ops too.
+forEachOp((name, _code, def) => {
+  if (def.arity === 'n') return;
+  const op = name as UnaryOpName | BinaryOpName;
   Object.defineProperty(Value.prototype, name, {
-    value(this: Value) {
-      return new Value(OPS[name].value(this.data, Number.NaN), applyOp(name, exprOf(this)));
-    },
+    value:
+      def.arity === 1
+        ? function (this: Value) {
+            return new Value(def.value(this.data, Number.NaN), applyOp(op, exprOf(this)));
+          }
+        : function (this: Value, other: Value | number) {
+            const e = exprOf(other);
+            return new Value(def.value(this.data, dataOf(other)), applyOp(op, exprOf(this), e));
+          },
   });
-}
-for (const name of BINARY_OPS) {
-  Object.defineProperty(Value.prototype, name, {
-    value(this: Value, other: Value | number) {
-      const e = exprOf(other);
-      return new Value(OPS[name].value(this.data, dataOf(other)), applyOp(name, exprOf(this), e));
-    },
-  });
-}
+});
 
 /** Σ values as one n-ary node. */
 export function sumValues(values: readonly (Value | number)[]): Value {

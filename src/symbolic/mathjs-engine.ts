@@ -44,7 +44,7 @@ import {
   simplify,
 } from '../ir/mathjs-lib.js';
 import { metrics } from '../ir/metrics.js';
-import { type Algebra, FIXED_OPS, type FixedOpDef, OPS, type OpName } from '../ir/ops.js';
+import { type Algebra, FIXED_OPS, type FixedOpDef, OP_NAMES, OPS, type OpName } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';
 import {
   childrenOf,
@@ -71,46 +71,10 @@ export const MATHJS_MAX_DEPTH = 10_000;
  */
 export const MATHJS_NODE_BYTES = 128;
 
-/** Ops left to mathjs's derivative(): it has a rule, and the rule is right over the reals. */
-const DERIVABLE: readonly OpName[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'neg',
-  'pow',
-  'sqrt',
-  'cbrt', // its rule's u^(2/3) is repaired after differentiating
-  'exp',
-  'log',
-  'logb',
-  'log10',
-  'sin',
-  'cos',
-  'tan',
-  'sec',
-  'csc',
-  'cot',
-  'asin',
-  'acos',
-  'atan',
-  'asec',
-  'acsc',
-  'acot',
-  'sinh',
-  'cosh',
-  'tanh',
-  'sech',
-  'csch',
-  'coth',
-  'asinh',
-  'acosh',
-  'atanh',
-  'asech',
-  'acsch',
-  'abs', // its rule's abs(u)/u is repaired after differentiating
-  'sum',
-];
+/** Ops left to mathjs's derivative(): it has a rule, and the rule is right over the reals (`trustMathjs`). */
+function derivable(): OpName[] {
+  return OP_NAMES.filter((name) => OPS[name].trustMathjs);
+}
 
 export interface MathjsDerivativeOptions {
   /** Run mathjs's simplify on each derivative tree (after the repairs). Default false. */
@@ -295,7 +259,8 @@ class Placeholders {
 
 /** The mathjs algebra toMathjs writes the function with: mathjs's own functions, rewritten as described above. */
 function derivativeAlgebra(placeholders: Placeholders): Algebra<MathNode> {
-  const base = mathjsAlgebra({ derivable: DERIVABLE });
+  const trusted = derivable();
+  const base = mathjsAlgebra({ derivable: trusted });
   const a: Record<string, unknown> = { ...base };
   const A = a as unknown as Algebra<MathNode>;
   const rewrites: Partial<Record<OpName, (x: MathNode, y: MathNode) => MathNode>> = {
@@ -312,7 +277,7 @@ function derivativeAlgebra(placeholders: Placeholders): Algebra<MathNode> {
   for (const name of FIXED_OPS) {
     const rule = rewrites[name];
     if (rule !== undefined) a[name] = rule;
-    else if (!DERIVABLE.includes(name)) {
+    else if (!trusted.includes(name)) {
       const expand = (OPS[name] as FixedOpDef).expand;
       if (expand === undefined) throw new Error(`symbolic: no way to give mathjs the op '${name}'`);
       // Expansions go through this algebra, so their sign and abs get the treatment above.

@@ -22,7 +22,7 @@ import {
   ParenthesisNode,
   type SymbolNode,
 } from '../ir/mathjs-lib.js';
-import { CONST, FIXED_OPS, OP_CODE, OPS, VAR } from '../ir/ops.js';
+import { CONST, forEachOp, OP_CODE, VAR } from '../ir/ops.js';
 import { Program } from '../ir/program.js';
 
 /** The argument nodes of a mathjs node (the function name of a FunctionNode is not one). */
@@ -146,21 +146,22 @@ export function treeSizes(
 }
 
 /** Difflab op codes of mathjs function names, by argument count. */
-const FUNCTION_OPS: ReadonlyMap<string, readonly (number | undefined)[]> = (() => {
-  const map = new Map<string, (number | undefined)[]>();
-  const put = (name: string, arity: number, code: number) => {
-    const byArity = map.get(name) ?? [];
-    byArity[arity] ??= code;
-    map.set(name, byArity);
+const FUNCTION_OPS = new Map<string, (number | undefined)[]>();
+/** The codes of the unary ops. */
+const UNARY_CODES = new Set<number>();
+
+forEachOp((name, code, def) => {
+  if (def.arity === 'n') return;
+  if (def.arity === 1) UNARY_CODES.add(code);
+  const put = (spelled: string) => {
+    const byArity = FUNCTION_OPS.get(spelled) ?? [];
+    byArity[def.arity] ??= code;
+    FUNCTION_OPS.set(spelled, byArity);
   };
-  const operatorFns = new Set(['add', 'subtract', 'multiply', 'divide', 'unaryMinus', 'pow']);
-  for (const name of FIXED_OPS) {
-    const def = OPS[name];
-    if (def.mathjs !== null && !operatorFns.has(def.mathjs)) put(def.mathjs, def.arity, OP_CODE[name]);
-    if (!operatorFns.has(name)) put(name, def.arity, OP_CODE[name]);
-  }
-  return map;
-})();
+  const operatorFns = ['add', 'subtract', 'multiply', 'divide', 'unaryMinus', 'pow'];
+  if (def.mathjs !== null && !operatorFns.includes(def.mathjs)) put(def.mathjs);
+  if (!operatorFns.includes(name)) put(name);
+});
 
 const OPERATOR_OPS: Readonly<Record<string, number>> = {
   add: OP_CODE.add,
@@ -349,7 +350,6 @@ export function flattenTrees(
   }) as Program<Float64Array>;
 }
 
-const UNARY_CODES = new Set(FIXED_OPS.filter((name) => OPS[name].arity === 1).map((name) => OP_CODE[name]));
 function isUnary(code: number): boolean {
   return UNARY_CODES.has(code);
 }

@@ -39,6 +39,7 @@ describe('the module graph at start-up', () => {
       'cli/options.js',
       'ir/errors.js',
       'ir/ops.js',
+      'ir/domain.js',
       'ir/differentiator.js',
       'numeric/options.js',
     ]);

@@ -1,114 +1,21 @@
 /**
- * One row per op: where to sample its arguments (as JAX's lax_autodiff_test gives each primitive a domain
- * sampler) and an independent closed form of its value. Both tables are mapped over the op names, so a new
- * op without a row fails to compile, and `op-domains.test.ts` fails at run time too.
- *
- * Samplers stay inside the real domain and away from kinks and poles by a margin wider than the
- * finite-difference stencil, so that central differences of the value rule are a fair reference there.
+ * Per op: where to sample its arguments (the op table's `domain`, as JAX's lax_autodiff_test gives each
+ * primitive a domain sampler) and an independent closed form of its value, written here so that it does not
+ * share code with the value rule it checks. The closed forms are mapped over the op names, so a new op without
+ * one fails to compile.
  */
-import type { OpName } from '../../../src/ir/index.js';
-import type { Rng } from './random.js';
+import type { Sample, Sampler } from '../../../src/ir/domain.js';
+import { OP_NAMES, OPS, type OpName } from '../../../src/ir/index.js';
 
-/** Argument values, and the arguments whose partials are defined (and checked) at this point. */
-export interface Sample {
-  readonly args: readonly number[];
-  /** Argument positions to differentiate against; all of them when absent. */
-  readonly wrt?: readonly number[];
-}
+export type { Sample, Sampler };
 
-export type Sampler = (rng: Rng) => Sample;
-
-const uniform = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng();
-/** Either sign, magnitude in [lo, hi]: for odd functions with a pole or kink at 0, and |x| > 1 domains. */
-const signed = (rng: Rng, lo: number, hi: number) => (rng() < 0.5 ? -1 : 1) * uniform(rng, lo, hi);
-
-/** One argument in (lo, hi). */
-const interval =
-  (lo: number, hi: number): Sampler =>
-  (rng) => ({ args: [uniform(rng, lo, hi)] });
-/** One argument in (0.1, 10): log, sqrt, ... (JAX's rand_positive). */
-const positive: Sampler = interval(0.1, 10);
-/** One argument with |x| in (lo, hi), either sign. */
-const bothSigns =
-  (lo: number, hi: number): Sampler =>
-  (rng) => ({ args: [signed(rng, lo, hi)] });
-/** Two real arguments. */
-const realPair: Sampler = (rng) => ({ args: [uniform(rng, -5, 5), uniform(rng, -5, 5)] });
-/** Two arguments at least 0.1 apart (max and min are kinked on the diagonal). */
-const apartPair: Sampler = (rng) => {
-  const x = uniform(rng, -5, 5);
-  return { args: [x, x + signed(rng, 0.1, 3)] };
-};
-/** A list of 1–6 real arguments (n-ary reductions). */
-const realList: Sampler = (rng) => ({
-  args: Array.from({ length: 1 + Math.floor(rng() * 6) }, () => uniform(rng, -5, 5)),
-});
-/** An even-length list (dot takes x₁..x_k then y₁..y_k). */
-const evenList: Sampler = (rng) => ({
-  args: Array.from({ length: 2 * (1 + Math.floor(rng() * 4)) }, () => uniform(rng, -3, 3)),
-});
-
-export const DOMAINS: { readonly [K in OpName]: Sampler } = {
-  add: realPair,
-  sub: realPair,
-  mul: realPair,
-  div: (rng) => ({ args: [uniform(rng, -5, 5), signed(rng, 0.2, 5)] }),
-  // Positive base with a real exponent, or a base of either sign with an integer exponent (then x^y is not
-  // real for nearby y, so only ∂/∂x is checked).
-  pow: (rng) =>
-    rng() < 0.5
-      ? { args: [uniform(rng, 0.2, 5), uniform(rng, -3, 3)] }
-      : { args: [signed(rng, 0.2, 3), Math.floor(uniform(rng, -4, 5))], wrt: [0] },
-  // Base away from 1, where ln b = 0.
-  logb: (rng) => ({
-    args: [uniform(rng, 0.1, 10), rng() < 0.5 ? uniform(rng, 0.1, 0.8) : uniform(rng, 1.25, 10)],
-  }),
-  max: apartPair,
-  min: apartPair,
-  neg: interval(-5, 5),
-  sqrt: positive,
-  cbrt: bothSigns(0.1, 10),
-  exp: interval(-5, 5),
-  expm1: interval(-5, 5),
-  log: positive,
-  log1p: interval(-0.9, 10),
-  log2: positive,
-  log10: positive,
-  sin: interval(-5, 5),
-  cos: interval(-5, 5),
-  tan: interval(-1.4, 1.4),
-  sec: interval(-1.4, 1.4),
-  csc: bothSigns(0.2, 2.9),
-  cot: bothSigns(0.2, 2.9),
-  asin: interval(-0.9, 0.9),
-  acos: interval(-0.9, 0.9),
-  atan: interval(-5, 5),
-  asec: bothSigns(1.1, 5),
-  acsc: bothSigns(1.1, 5),
-  // acot(x) = atan(1/x) jumps at 0.
-  acot: bothSigns(0.1, 5),
-  sinh: interval(-3, 3),
-  cosh: interval(-3, 3),
-  tanh: interval(-3, 3),
-  sech: interval(-3, 3),
-  csch: bothSigns(0.1, 3),
-  coth: bothSigns(0.1, 3),
-  asinh: interval(-5, 5),
-  acosh: interval(1.1, 5),
-  atanh: interval(-0.9, 0.9),
-  asech: interval(0.1, 0.9),
-  acsch: bothSigns(0.1, 5),
-  acoth: bothSigns(1.1, 5),
-  abs: bothSigns(0.1, 5),
-  sign: bothSigns(0.1, 5),
-  heaviside: bothSigns(0.1, 5),
-  sigmoid: interval(-10, 10),
-  relu: bothSigns(0.1, 5),
-  softplus: interval(-10, 10),
-  sum: realList,
-  dot: evenList,
-  logsumexp: realList,
-};
+/**
+ * Each op's sampler, read from its op-table entry (`domain`, `src/ir/domain.ts`): the op table is the one
+ * place that says where an op is smooth.
+ */
+export const DOMAINS: { readonly [K in OpName]: Sampler } = Object.fromEntries(
+  OP_NAMES.map((name) => [name, OPS[name].domain]),
+) as { [K in OpName]: Sampler };
 
 /** ln(u + √(u² + 1)) for u ≥ 0, as log1p so that small u keeps its digits. */
 const arsinhAbs = (u: number) => Math.log1p(u + (u * u) / (1 + Math.sqrt(u * u + 1)));

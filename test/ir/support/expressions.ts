@@ -9,7 +9,7 @@
  *   as base.
  * - sech, csch, coth, asech, acsch and acoth are left out: mathjs computes them with other formulas (e.g.
  *   coth x = (e^2x + 1)/(e^2x − 1), NaN for x > 355), which agree with difflab's to a few ulps only, and a
- *   random expression can amplify a few ulps without bound by cancellation. The op-table test checks them.
+ *   random expression can amplify a few ulps without bound by cancellation. test/methods/every-op.test.ts checks them.
  */
 import fc from 'fast-check';
 import { OPS, UNARY_OPS } from '../../../src/ir/index.js';
