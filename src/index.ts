@@ -9,6 +9,7 @@ export {
   compare,
   gradient,
   hvp,
+  type JacobianOptions,
   jacobian,
   type MethodOptions,
   type Methods,
@@ -138,6 +139,15 @@ export {
   withGraph,
 } from './ir/index.js';
 export {
+  type Cut,
+  cheaperMode,
+  type MixedOptions,
+  minimumCut,
+  mixedJacobian,
+  type Split,
+  splitAtCut,
+} from './mixed/index.js';
+export {
   type Mode as NestedMode,
   NUM,
   type Num,
@@ -251,3 +261,4 @@ export {
   type WrtArgs,
 } from './transforms.js';
 export { type Workload, workloads } from './workloads/index.js';
+export { denseLayer, encoderDecoder, type JacobianWorkload } from './workloads/jacobian.js';

@@ -114,16 +114,24 @@ const jacobian = command<JacobianArgs>(
     command: 'jacobian [exprs..]',
     describe: 'Jacobian of several expressions at a point',
     builder: (y) =>
-      outputOptions(methodOption(methodFlags(pointOptions(y)), false))
+      outputOptions(methodFlags(pointOptions(y)))
+        .option('method', {
+          alias: 'm',
+          choices: [...METHODS, 'mixed'],
+          default: 'reverse',
+          describe:
+            'How to differentiate; mixed splits the function at its narrowest cut and takes each part by its cheaper mode',
+        })
         .positional('exprs', { type: 'string', array: true, describe: 'One expression per output' })
         .option('file', {
           alias: 'f',
           type: 'string',
           describe: 'Read the expressions from a file, one per line',
         })
+        .example("$0 jacobian 'x*y' 'sin(x) + y^2' --at x=1,y=2", 'a 2 × 2 Jacobian')
         .example(
-          "$0 jacobian 'x*y' 'sin(x) + y^2' --at x=1,y=2",
-          'a 2 × 2 Jacobian',
+          "$0 jacobian 'tanh(2*x + y)' 'tanh(x - y)' 'tanh(x + y)' --at x=1,y=2 --method mixed",
+          'by mixed mode',
         ) as unknown as Argv<JacobianArgs>,
   },
   () => import('./jacobian.js'),
