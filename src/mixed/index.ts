@@ -106,8 +106,9 @@ function jacobianBy(mode: Mode, p: Program, x: Float64Array, options: MixedOptio
 
 /**
  * The Jacobian (m rows of n) by mixed mode, with what it cost: `stats.ops` adds the parts' operations, the
- * primal sweep that gives the outer part its point, and the product's m·k·n multiply–adds. `stats.details`
- * says the cut's width and each part's mode.
+ * primal sweep that gives the outer part its point, and the product's m·k·n multiply–adds. Finding the cut,
+ * once per program, is not a derivative operation: `details.cutVisits` counts its search steps. `stats.details`
+ * also says the cut's width and each part's mode.
  */
 export function mixedJacobian(
   f: Program,
@@ -123,7 +124,13 @@ export function mixedJacobian(
     // No bottleneck: the whole program by its cheaper mode.
     const mode = cheaperMode(f, options.chunk);
     const whole = jacobianBy(mode, f, point, options);
-    whole.stats.details = { ...whole.stats.details, cut: k, inner: 'none', outer: mode };
+    whole.stats.details = {
+      ...whole.stats.details,
+      cut: k,
+      cutVisits: split.visits,
+      inner: 'none',
+      outer: mode,
+    };
     whole.stats.time = now() - t0;
     return whole;
   }
@@ -144,6 +151,7 @@ export function mixedJacobian(
   stats.bytes = Ji.stats.bytes + Jo.stats.bytes + 8 * k * n + 8 * m * k;
   stats.details = {
     cut: k,
+    cutVisits: split.visits,
     inner: innerMode,
     outer: outerMode,
     innerOps: Ji.stats.ops,

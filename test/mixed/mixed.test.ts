@@ -6,7 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  cheaperMode,
   defaultChunk,
+  denseLayer,
   type Expr,
   encoderDecoder,
   jacobian,
@@ -19,6 +21,7 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
+import { predictedOps } from '../../src/mixed/index.js';
 import { expectDifflabError } from '../ir/support/errors.js';
 import { buildSpec, closeNormwise, pointArbitrary, specArbitrary } from '../support/expressions.js';
 
@@ -167,5 +170,24 @@ describe('mixed mode in general', () => {
     expectDifflabError(() => jacobian(w.f, [1, 2], { method: 'mixed' }), 'bad-point');
     const J = jacobian(w.f, w.x, { method: 'mixed', chunk: 1, backend: 'compile', check: true });
     expect(relativeError(J, w.jacobian())).toBeLessThan(1e-12);
+  });
+});
+
+describe('mixed mode’s choice of modes', () => {
+  it('predictedOps is what forward and reverse mode report for the Jacobian, and cheaperMode the smaller', () => {
+    for (const [n, m] of [
+      [3, 9],
+      [9, 3],
+      [20, 20],
+    ] as const) {
+      const { f, x } = denseLayer(n, m);
+      for (const chunk of [1, 4, undefined]) {
+        const predicted = predictedOps(f, chunk);
+        const options = chunk === undefined ? {} : { chunk };
+        expect(predicted.forward).toBe(methods.forward.jacobian(f, x, options).stats.ops);
+        expect(predicted.reverse).toBe(methods.reverse.jacobian(f, x).stats.ops);
+        expect(cheaperMode(f, chunk)).toBe(predicted.forward <= predicted.reverse ? 'forward' : 'reverse');
+      }
+    }
   });
 });

@@ -45,7 +45,10 @@ export interface MixedRow extends Shape {
   forward: MixedMeasurement;
   reverse: MixedMeasurement;
   mixed: MixedMeasurement;
-  /** Mixed mode's cut width, the modes of its parts, and the milliseconds finding the cut took (once per program). */
+  /**
+   * Mixed mode's cut width, the modes of its parts, and the milliseconds that finding the cut and building the
+   * parts took (once per program, before the first call).
+   */
   cut: number;
   inner: string;
   outer: string;
@@ -144,7 +147,9 @@ function markdown(r: MixedResult): string {
       'width m, the output layer of width m) by pure forward mode, pure reverse mode and mixed mode. Mixed mode ' +
       'finds the narrowest cut of the program by max-flow (here the p bottleneck units), takes the inner ' +
       'Jacobian (n → p) and the outer one (p → m) each by the mode with fewer operations, and multiplies them ' +
-      '(m·p·n multiply–adds). Target: the better pure mode’s operations × p / min(n, m); the claim holds where ' +
+      '(m·p·n multiply–adds). “cut ms” is the one-time search for the cut and the building of the parts; the ' +
+      'other times are medians of calls after it. Target: the better pure mode’s operations × p / min(n, m); ' +
+      'the claim holds where ' +
       `mixed ≤ ${1 + EPSILON} × target.`,
     '',
     ...mdTable(
