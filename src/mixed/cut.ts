@@ -6,11 +6,14 @@
  * number of vertex-disjoint input–output paths, and the nodes whose split edge crosses the minimum cut are a
  * separator of that size: every path from an input to an output passes through one of them.
  *
+ * A loop call (a map or scan, src/ir/loop.ts) is one vertex whose capacity is its number of outputs: the cut
+ * may pass through it (then all its outputs are cut nodes) but not inside it.
+ *
  * Edmonds–Karp with breadth-first searches over typed arrays: no recursion. Every augmenting path crosses a
- * split edge of capacity 1, so each adds one unit; there are at most min(n, m) of them (the inputs are a cut),
- * each an O(V + E) search.
+ * split edge, so each adds at least one unit; there are at most min(n, m) of them (the inputs are a cut), each
+ * an O(V + E) search.
  */
-import { DifflabError, type Program } from '../ir/index.js';
+import { LOOP, type LoopCall, type Program } from '../ir/index.js';
 
 /** A minimum vertex separator of a program, in program order. */
 export interface Cut {
@@ -93,26 +96,24 @@ class Network {
  * the inputs (the nodes whose v_in the last search reaches and whose v_out it does not).
  */
 export function minimumCut(f: Program): Cut {
-  if (f.calls.length > 0) {
-    throw new DifflabError(
-      'unsupported',
-      'mixed mode: the program has loops (map or scan); the cut is searched in flat programs only (use forward or reverse)',
-    );
-  }
   const on = pathNodes(f);
+  // A loop call is one vertex (its first output's), as wide as its outputs: a cut through it cuts them all.
+  for (let i = f.opStart; i < f.size; i++) if (on[i] === 1 && f.op[i] === LOOP) on[callOf(f, i).first] = 1;
   // Vertex 2k is node k's v_in and 2k + 1 its v_out; the source and sink come last.
   const source = 2 * f.size;
   const sink = source + 1;
   const net = new Network(sink + 1, f.size + f.args.length);
   for (let i = f.inputStart; i < f.size; i++) {
     if (on[i] !== 1) continue;
-    net.add(2 * i, 2 * i + 1, 1);
+    const loop = f.op[i] === LOOP;
+    if (loop && callOf(f, i).first !== i) continue;
+    net.add(2 * i, 2 * i + 1, loop ? callOf(f, i).loop.outputs : 1);
     if (i < f.opStart) net.add(source, 2 * i, INF);
     f.forEachArg(i, (arg) => {
-      if (on[arg] === 1) net.add(2 * arg + 1, 2 * i, INF);
+      if (on[arg] === 1) net.add(2 * vertexOf(f, arg) + 1, 2 * i, INF);
     });
   }
-  for (const o of f.outputs) if (on[o] === 1) net.add(2 * o + 1, sink, INF);
+  for (const o of f.outputs) if (on[o] === 1) net.add(2 * vertexOf(f, o) + 1, sink, INF);
 
   const parent = new Int32Array(sink + 1);
   const queue = new Int32Array(sink + 1);
@@ -121,21 +122,36 @@ export function minimumCut(f: Program): Cut {
     const reached = search(net, source, sink, parent, queue);
     visits += reached.visited;
     if (!reached.found) break;
-    // Every path crosses a split edge of capacity 1: one unit per path.
+    // The path's bottleneck: 1 at a node, a loop call's width at a call.
+    let flow = INF;
+    for (let v = sink; v !== source; v = net.to[(parent[v] as number) ^ 1] as number)
+      flow = Math.min(flow, net.cap[parent[v] as number] as number);
     for (let v = sink; v !== source; ) {
       const e = parent[v] as number;
-      net.cap[e] = (net.cap[e] as number) - 1;
-      net.cap[e ^ 1] = (net.cap[e ^ 1] as number) + 1;
+      net.cap[e] = (net.cap[e] as number) - flow;
+      net.cap[e ^ 1] = (net.cap[e ^ 1] as number) + flow;
       v = net.to[e ^ 1] as number;
     }
   }
-  // After the last search, parent[v] ≥ −1 marks the vertices the source still reaches.
+  // After the last search, parent[v] ≠ UNSEEN marks the vertices the source still reaches.
   const nodes: number[] = [];
   for (let i = f.inputStart; i < f.size; i++) {
-    if (on[i] === 1 && (parent[2 * i] as number) !== UNSEEN && (parent[2 * i + 1] as number) === UNSEEN)
-      nodes.push(i);
+    if (on[i] !== 1 || (parent[2 * i] as number) === UNSEEN || (parent[2 * i + 1] as number) !== UNSEEN)
+      continue;
+    if (f.op[i] !== LOOP) nodes.push(i);
+    else for (let k = 0; k < callOf(f, i).loop.outputs; k++) nodes.push(i + k);
   }
   return { nodes: Int32Array.from(nodes), visits };
+}
+
+/** The loop call an output node of code LOOP belongs to. */
+function callOf(f: Program, i: number): LoopCall {
+  return f.calls[f.a[i] as number] as LoopCall;
+}
+
+/** The vertex of node i: its own, or for a loop call's output the call's (its first output's). */
+function vertexOf(f: Program, i: number): number {
+  return f.op[i] === LOOP ? callOf(f, i).first : i;
 }
 
 const UNSEEN = -2;

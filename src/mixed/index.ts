@@ -8,6 +8,9 @@
  * On an encoder–decoder n → p → m with p ≪ n, m, the inner part goes by reverse mode (p adjoint sweeps) and the
  * outer by forward mode (p directions), where pure modes need min(n, m) sweeps of the whole program.
  *
+ * A loop call (map or scan) is one node of the cut's graph, as wide as its outputs: the cut passes through it or
+ * around it, never inside its body, and each part keeps its loops whole.
+ *
  * The cut and the parts depend on the program only, so they are found once per program and cached.
  */
 import { defaultChunk, type ForwardOptions, forward } from '../forward/index.js';

@@ -3,7 +3,7 @@
  * program (the cut nodes, as its inputs → the outputs). Each is a program of its own, so forward and reverse
  * mode run on it unchanged.
  */
-import { CONST, DifflabError, OP_ARITY, Program, VAR } from '../ir/index.js';
+import { CONST, DifflabError, LOOP, type LoopCall, OP_ARITY, Program, VAR } from '../ir/index.js';
 
 /**
  * The program computing `outputs` of f from `inputs` (nodes of f that become the new program's inputs, in
@@ -30,6 +30,11 @@ export function subprogram(
         `internal: the part needs input '${f.variables[f.a[i] as number]}', which the cut should separate`,
       );
     }
+    // A loop call's outputs stay together (consecutive nodes of one call): one needed, all needed.
+    if (f.op[i] === LOOP) {
+      const call = f.calls[f.a[i] as number] as LoopCall;
+      needed.fill(1, call.first, call.first + call.loop.outputs);
+    }
     f.forEachArg(i, (arg) => {
       needed[arg] = 1;
     });
@@ -50,7 +55,7 @@ export function subprogram(
     if (needed[i] !== 1 || (isInput[i] as number) >= 0) continue;
     index[i] = next++;
     ops.push(i);
-    if (OP_ARITY[f.op[i] as number] === 0) argCount += f.b[i] as number;
+    if (f.op[i] !== LOOP && OP_ARITY[f.op[i] as number] === 0) argCount += f.b[i] as number;
   }
   const size = next;
   const op = new Uint8Array(size);
@@ -66,10 +71,25 @@ export function subprogram(
     a[constants.length + k] = k;
   });
   let argNext = 0;
+  const calls: LoopCall[] = [];
   for (const i of ops) {
     const j = index[i] as number;
     const code = f.op[i] as number;
     op[j] = code;
+    if (code === LOOP) {
+      // Outputs of one call are consecutive here as in f: the first opens the call, the others follow it.
+      const call = f.calls[f.a[i] as number] as LoopCall;
+      if (f.b[i] === 0) {
+        calls.push({
+          loop: call.loop,
+          args: Int32Array.from(call.args, (arg) => index[arg] as number),
+          first: j,
+        });
+      }
+      a[j] = calls.length - 1;
+      b[j] = f.b[i] as number;
+      continue;
+    }
     const arity = OP_ARITY[code] as number;
     if (arity === 0) {
       const start = f.a[i] as number;
@@ -91,5 +111,6 @@ export function subprogram(
     constants: Float64Array.from(constants),
     outputs: Int32Array.from(outputs, (o) => index[o] as number),
     scalar: false,
+    calls,
   }) as Program<Float64Array>;
 }
