@@ -12,8 +12,9 @@ import {
   type Stats,
   vectorOf,
 } from './ir/index.js';
+import { type MixedOptions, mixedJacobian } from './mixed/index.js';
 import { type NumericOptions, numeric } from './numeric/index.js';
-import { type Call, checkedPoint, checkOptions, type PointOptions } from './options.js';
+import { type Call, checkedPoint, checkMixedOptions, checkOptions, type PointOptions } from './options.js';
 import {
   hessian as hessianFoR,
   hvp as hvpFoR,
@@ -91,8 +92,24 @@ export function gradient(f: Program<number>, at: Point, options?: MethodOptions)
   return out;
 }
 
-/** The Jacobian (m rows of n) at a point. */
-export function jacobian(f: Program, at: Point, options?: MethodOptions): Float64Array[] {
+/**
+ * Options of `jacobian`: one of the four methods' (see {@link MethodOptions}), or mixed mode's. Mixed mode is a
+ * Jacobian strategy rather than a fifth method: it splits the program at its narrowest cut and runs forward and
+ * reverse mode on the parts, so it has no gradient, jvp or vjp of its own.
+ */
+export type JacobianOptions = MethodOptions | ({ method: 'mixed' } & MixedOptions & PointOptions);
+
+/**
+ * The Jacobian (m rows of n) at a point. `{ method: 'mixed' }` splits the program at its narrowest cut (a
+ * bottleneck of k < min(n, m) nodes) and takes each part's Jacobian by its cheaper mode; `mixedJacobian` gives
+ * the same with its operation counts.
+ */
+export function jacobian(f: Program, at: Point, options?: JacobianOptions): Float64Array[] {
+  if (options?.method === 'mixed') {
+    const p = programArg(f, 'jacobian');
+    checkMixedOptions(options, 'jacobian');
+    return mixedJacobian(p, checkedPoint(p, at, options), options).value;
+  }
   const { p, x, d } = prepare(f, at, options, 'jacobian');
   return d.jacobian(p, x, options).value;
 }

@@ -8,6 +8,7 @@ export {
   type ComparisonRow,
   gradient,
   hvp,
+  type JacobianOptions,
   jacobian,
   type MethodOptions,
   type Methods,
@@ -91,6 +92,15 @@ export {
   variable,
   withGraph,
 } from './ir/index.js';
+export {
+  type Cut,
+  cheaperMode,
+  type MixedOptions,
+  minimumCut,
+  mixedJacobian,
+  type Split,
+  splitAtCut,
+} from './mixed/index.js';
 export {
   type Mode as NestedMode,
   NUM,
@@ -182,3 +192,4 @@ export {
   type WrtArgs,
 } from './transforms.js';
 export { type Workload, workloads } from './workloads/index.js';
+export { denseLayer, encoderDecoder, type JacobianWorkload } from './workloads/jacobian.js';

@@ -99,6 +99,37 @@ function checkCombinations(o: Record<string, unknown>, call: Call, method: Metho
   }
 }
 
+/** The option names of mixed mode (`jacobian` only): the common ones and forward mode's chunk. */
+const MIXED = [...COMMON, 'chunk'] as const;
+
+/**
+ * Checks the options of `jacobian(f, at, { method: 'mixed', ... })`: only the names mixed mode reads, and a
+ * chunk that forward mode takes (checked here, since a part goes forward only when that is cheaper).
+ */
+export function checkMixedOptions(given: object, call: Call): void {
+  const options = given as Record<string, unknown>;
+  for (const key in options) {
+    if (!Object.hasOwn(options, key) || options[key] === undefined) continue;
+    if (!(MIXED as readonly string[]).includes(key)) {
+      throw new DifflabError(
+        'invalid-argument',
+        `${call}: method 'mixed' does not use '${key}' (options: ${MIXED.join(', ')})`,
+      );
+    }
+  }
+  const c = options.chunk;
+  if (c !== undefined && !(Number.isInteger(c) && (c as number) >= 1 && (c as number) <= 64)) {
+    throw new DifflabError(
+      'invalid-argument',
+      `${call}: chunk must be an integer from 1 to 64, got ${String(c)}`,
+    );
+  }
+  const allow = options.allowNonFinite;
+  if (allow !== undefined && typeof allow !== 'boolean') {
+    throw new DifflabError('invalid-argument', `${call}: allowNonFinite must be true or false`);
+  }
+}
+
 /** The message for an option the call does not read: whose option it is, or which ones there are. */
 function unknownOption(call: Call, method: Method, key: string, allowed: readonly string[]): string {
   if (call === 'hessian' || call === 'hvp') {

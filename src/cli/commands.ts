@@ -116,7 +116,13 @@ const jacobian = command<JacobianArgs>(
     describe: 'Jacobian of several expressions at a point',
     builder: (y) =>
       sparseOptions(
-        outputOptions(methodOption(methodFlags(pointOptions(y)), false)),
+        outputOptions(methodFlags(pointOptions(y))).option('method', {
+          alias: 'm',
+          choices: [...METHODS, 'mixed'],
+          default: 'reverse',
+          describe:
+            'How to differentiate; mixed splits the function at its narrowest cut and takes each part by its cheaper mode',
+        }),
         SPARSE_JACOBIAN_WORKLOADS,
       )
         .positional('exprs', { type: 'string', array: true, describe: 'One expression per output' })
@@ -129,6 +135,10 @@ const jacobian = command<JacobianArgs>(
         .example(
           '$0 jacobian --sparse --workload bratu --size 1000000 -m forward',
           'a tridiagonal Jacobian from 3 colours',
+        )
+        .example(
+          "$0 jacobian 'tanh(2*x + y)' 'tanh(x - y)' 'tanh(x + y)' --at x=1,y=2 --method mixed",
+          'by mixed mode',
         ) as unknown as Argv<JacobianArgs>,
   },
   () => import('./jacobian.js'),

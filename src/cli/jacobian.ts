@@ -1,7 +1,7 @@
 /**
  * `difflab jacobian`: the Jacobian of several expressions (one output each) at a point.
  */
-import { jacobian, type MethodOptions } from '../api.js';
+import { type JacobianOptions, jacobian } from '../api.js';
 import type { Method } from '../ir/differentiator.js';
 import type { Program } from '../ir/program.js';
 import { sparseJacobian } from '../sparse/compressed.js';
@@ -9,7 +9,7 @@ import { sparseJson, sparseText } from '../sparse/summary.js';
 import { sparseWorkload } from '../sparse/workloads.js';
 import { formatValue, matrixTable, printJson, readFunctions, record } from './common.js';
 import { UsageError } from './errors.js';
-import { type MethodFlags, optionsFor, type SparseFlags } from './options.js';
+import { flagsNotFor, type MethodFlags, optionsFor, type SparseFlags } from './options.js';
 
 export interface JacobianArgs extends MethodFlags, SparseFlags {
   exprs?: string[];
@@ -17,7 +17,7 @@ export interface JacobianArgs extends MethodFlags, SparseFlags {
   at?: string;
   constants?: string;
   wrt?: string;
-  method: Method;
+  method: Method | 'mixed';
   digits?: number;
   json: boolean;
 }
@@ -30,7 +30,7 @@ export function handler(args: JacobianArgs): void {
   if (args.workload !== undefined || args.ordering !== undefined)
     throw new UsageError('--workload and --ordering go with --sparse');
   const { f, at, sources } = readFunctions(args);
-  const J = jacobian(f, at, optionsFor(args.method, args, true) as MethodOptions);
+  const J = jacobian(f, at, jacobianOptions(args));
   if (args.json) {
     // One row per output, each keyed by name: jacobian[i].x is ∂f_i/∂x.
     printJson({
@@ -95,4 +95,12 @@ function sparse(args: JacobianArgs): void {
   process.stdout.write(
     `${head}\n\n${sparseText(r, { rows, cols: f.variables }, (v) => formatValue(v, args.digits))}`,
   );
+}
+
+/** The library options for the flags; mixed mode takes forward mode's --chunk and no other method's flags. */
+function jacobianOptions(args: JacobianArgs): JacobianOptions {
+  if (args.method !== 'mixed') return optionsFor(args.method, args, true) as JacobianOptions;
+  const stray = flagsNotFor('forward', args);
+  if (stray.length > 0) throw new UsageError(`--method mixed does not take ${stray.join(', ')}`);
+  return { ...optionsFor('forward', args, true), method: 'mixed' } as JacobianOptions;
 }

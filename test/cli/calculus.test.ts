@@ -78,6 +78,23 @@ describe('difflab jacobian and hessian', () => {
     expect(JSON.parse(r.stdout).jacobian).toEqual(J.map((row) => ({ x: row[0], y: row[1] })));
   });
 
+  test('jacobian --method mixed: three outputs through the one node x·y, the closed form', () => {
+    const exprs = ['sin(x*y)', 'cos(x*y)', '3*(x*y)'];
+    const r = difflab(['jacobian', ...exprs, '--at', 'x=1,y=2', '--method', 'mixed', '--json']);
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.method).toBe('mixed');
+    // ∂/∂x = g′(xy)·y, ∂/∂y = g′(xy)·x at xy = 2.
+    const d = [Math.cos(2), -Math.sin(2), 3];
+    out.jacobian.forEach((row: { x: number; y: number }, i: number) => {
+      expect(row.x).toBeCloseTo((d[i] as number) * 2, 15);
+      expect(row.y).toBeCloseTo(d[i] as number, 15);
+    });
+    const stray = difflab(['jacobian', 'x', '--at', 'x=1', '--method', 'mixed', '--scheme', 'central']);
+    expect(stray.status).toBe(2);
+    expect(stray.stderr).toMatch(/--method mixed does not take --scheme/);
+  });
+
   test('hessian of x²y is [[2y, 2x], [2x, 0]]', () => {
     const r = difflab(['hessian', 'x^2 * y', '--at', 'x=1,y=2', '--json']);
     expect(r.status).toBe(0);

@@ -1,0 +1,223 @@
+/**
+ * Mixed mode: its Jacobian against reverse mode's and the closed form, its operation counts against the cost
+ * model of its parts, and the claim it exists for (issue 17): on an encoder–decoder n → p → m it needs about
+ * p / min(n, m) of the operations of the better pure mode.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  cheaperMode,
+  defaultChunk,
+  denseLayer,
+  type Expr,
+  encoderDecoder,
+  jacobian,
+  mapReduce,
+  methods,
+  mixedJacobian,
+  type Program,
+  program,
+  programCost,
+  scan,
+  splitAtCut,
+  variable,
+  withGraph,
+} from '../../src/index.js';
+import { predictedOps } from '../../src/mixed/index.js';
+import { expectDifflabError } from '../ir/support/errors.js';
+import { buildSpec, closeNormwise, pointArbitrary, specArbitrary } from '../support/expressions.js';
+
+/** max |A − B| / max(max |B|, 1) over all entries. */
+function relativeError(A: readonly Float64Array[], B: readonly Float64Array[]): number {
+  let diff = 0;
+  let scale = 1;
+  B.forEach((row, o) => {
+    row.forEach((b, i) => {
+      diff = Math.max(diff, Math.abs(((A[o] as Float64Array)[i] as number) - b));
+      scale = Math.max(scale, Math.abs(b));
+    });
+  });
+  return diff / scale;
+}
+
+/** The operations forward and reverse mode report for the Jacobian of p (their cost model, forward/index.ts and reverse/sweeps.ts). */
+function model(p: Program, chunk = defaultChunk(p.variables.length)) {
+  const { nodes, edges } = programCost(p);
+  const n = p.variables.length;
+  return {
+    forward: Math.ceil(n / chunk) * (nodes + edges) + n * edges,
+    reverse: nodes + p.outputs.length * 2 * edges,
+  };
+}
+
+describe('mixed mode on encoder–decoders', () => {
+  it.each([
+    [24, 3, 20, 0],
+    [32, 4, 48, 1],
+    [40, 5, 16, 2],
+  ])('%i → %i → %i (depth %i): J equals reverse mode’s to 1e-12 and the closed form', (n, p, m, depth) => {
+    const w = encoderDecoder(n, p, m, depth);
+    const J = jacobian(w.f, w.x, { method: 'mixed' });
+    const R = methods.reverse.jacobian(w.f, w.x).value;
+    // The same chain rule in another order: rounding differences of a few ulps of the entries' scale.
+    expect(relativeError(J, R)).toBeLessThan(1e-12);
+    expect(relativeError(J, w.jacobian())).toBeLessThan(1e-12);
+  });
+
+  it('the counts: p adjoint sweeps on the inner part, ⌈p/c⌉ tangent sweeps on the outer, ops as the model says', () => {
+    const [n, p, m] = [48, 4, 40];
+    const w = encoderDecoder(n, p, m, 1);
+    const { inner, outer } = splitAtCut(w.f);
+    if (inner === undefined || outer === undefined) throw new Error('expected a split');
+    expect([inner.variables.length, inner.outputs.length]).toEqual([n, p]);
+    expect([outer.variables.length, outer.outputs.length]).toEqual([p, m]);
+    for (const chunk of [1, 3, undefined]) {
+      const { stats } = mixedJacobian(w.f, w.x, chunk === undefined ? {} : { chunk });
+      const c = chunk ?? defaultChunk(p);
+      expect(stats.details).toMatchObject({ cut: p, inner: 'reverse', outer: 'forward' });
+      expect(stats.reverseSweeps).toBe(p);
+      expect(stats.forwardSweeps).toBe(Math.ceil(p / c));
+      // The parts by their modes, the primal that gives the outer part its point, and the m·p·n product.
+      const expected =
+        model(inner, c).reverse + model(outer, c).forward + programCost(inner).nodes + m * p * n;
+      expect(stats.ops).toBe(expected);
+    }
+  });
+
+  it('where the better pure mode is reverse (m < n): at most 1.1 × its operations × p / min(n, m)', () => {
+    const [n, p, m] = [256, 16, 32];
+    const w = encoderDecoder(n, p, m, 1);
+    const fwd = methods.forward.jacobian(w.f, w.x).stats.ops;
+    const rev = methods.reverse.jacobian(w.f, w.x).stats.ops;
+    const mixed = mixedJacobian(w.f, w.x);
+    const target = (Math.min(fwd, rev) * p) / Math.min(n, m);
+    expect(mixed.stats.ops).toBeLessThanOrEqual(1.1 * target);
+    expect(relativeError(mixed.value, methods.reverse.jacobian(w.f, w.x).value)).toBeLessThan(1e-12);
+  });
+
+  it('where it is forward (n ≤ m): at most 2.1 × its operations × p / min(n, m), since reverse mode pays twice per edge', () => {
+    // Forward mode pays about 1 op per edge per direction (its partials once per chunk), reverse mode 2 (its
+    // partials again in every adjoint sweep): the inner part's p adjoint sweeps cost about 2p directions.
+    const [n, p, m] = [64, 4, 64];
+    const w = encoderDecoder(n, p, m, 1);
+    const fwd = methods.forward.jacobian(w.f, w.x).stats.ops;
+    const rev = methods.reverse.jacobian(w.f, w.x).stats.ops;
+    expect(fwd).toBeLessThan(rev);
+    const { ops } = mixedJacobian(w.f, w.x).stats;
+    expect(ops).toBeLessThanOrEqual((2.1 * fwd * p) / Math.min(n, m));
+  });
+});
+
+describe('mixed mode in general', () => {
+  it('no bottleneck: the whole program by its cheaper mode, with that mode’s counts', () => {
+    const f = withGraph(() => {
+      const [x, y, z] = [variable('x'), variable('y'), variable('z')];
+      return program([x.mul(y), y.sin(), z.add(x), x.mul(z).exp()]);
+    });
+    const { value, stats } = mixedJacobian(f, [0.3, -1.2, 0.8]);
+    expect(stats.details).toMatchObject({ cut: 3, inner: 'none', outer: 'forward' });
+    expect(stats.forwardSweeps).toBe(1);
+    expect(relativeError(value, methods.reverse.jacobian(f, [0.3, -1.2, 0.8]).value)).toBeLessThan(1e-15);
+  });
+
+  it('random compositions outer(inner(x)) through k < min(n, m) values: J equals reverse mode’s', () => {
+    const n = 4;
+    const spec = specArbitrary(n, 3);
+    fc.assert(
+      fc.property(
+        fc.array(spec, { minLength: 1, maxLength: 2 }),
+        fc.array(specArbitrary(2, 3), { minLength: 3, maxLength: 4 }),
+        pointArbitrary(n),
+        (innerSpecs, outerSpecs, x) => {
+          const f = withGraph(() => {
+            const xs = Array.from({ length: n }, (_, i) => variable(`x${i}`));
+            const h = innerSpecs.map((s) => buildSpec(s, xs));
+            const hs: Expr[] = [h[0] as Expr, (h[1] ?? h[0]) as Expr];
+            return program(
+              outerSpecs.map((s) => buildSpec(s, hs)),
+              { variables: xs },
+            );
+          });
+          const R = methods.reverse.jacobian(f, x).value;
+          if (R.some((row) => row.some((v) => !Number.isFinite(v)))) return;
+          const J = jacobian(f, x, { method: 'mixed' });
+          R.forEach((row, o) => {
+            expect(closeNormwise(J[o] as Float64Array, row, 1e-10)).toBe(true);
+          });
+        },
+      ),
+      { numRuns: 200, seed: 17 },
+    );
+  });
+
+  it('a chain of 100,000 nodes between 2 inputs and 3 outputs: the cut is one node, J as by reverse mode', () => {
+    const f = withGraph(() => {
+      const [x, y] = [variable('x'), variable('y')];
+      let h: Expr = x.mul(y);
+      for (let i = 0; i < 100_000; i++) h = h.sin().mul(1.5);
+      return program([h, h.mul(h), h.exp()]);
+    });
+    const { value, stats } = mixedJacobian(f, [0.4, 0.9]);
+    expect(stats.details).toMatchObject({ cut: 1 });
+    expect(relativeError(value, methods.reverse.jacobian(f, [0.4, 0.9]).value)).toBeLessThan(1e-12);
+  });
+
+  it('programs with loops: a cut through a scan, and one before a map; J equals reverse mode’s', () => {
+    const throughScan = withGraph(() => {
+      const xs = Array.from({ length: 6 }, (_, i) => variable(`x${i}`));
+      const rows = [0, 2, 4].map((k): [Expr, Expr] => [xs[k] as Expr, xs[k + 1] as Expr]);
+      const { carry } = scan([0.5, 1], rows, ([c0, c1], [a, b]) => [
+        c0.add(a.mul(b)).sin(),
+        c1.mul(b).add(a),
+      ]);
+      const [h0, h1] = carry;
+      return program([h0, h1, h0.mul(h1), h0.exp(), h1.cos()], { variables: xs });
+    });
+    const beforeMap = withGraph(() => {
+      const [a, b, c] = [variable('a'), variable('b'), variable('c')];
+      const u = a.mul(b).add(c);
+      const s = mapReduce(4, (_row, i) => u.mul(i).sin());
+      return program([s, s.mul(u), s.exp()]);
+    });
+    for (const [f, x, k] of [
+      [throughScan, [0.3, -0.7, 1.1, 0.4, -0.2, 0.9], 2],
+      [beforeMap, [0.6, -1.3, 0.25], 1],
+    ] as const) {
+      const { value, stats } = mixedJacobian(f, x);
+      expect(stats.details).toMatchObject({ cut: k });
+      expect(relativeError(value, methods.reverse.jacobian(f, x).value)).toBeLessThan(1e-12);
+      expect(relativeError(value, methods.forward.jacobian(f, x).value)).toBeLessThan(1e-12);
+    }
+  });
+
+  it('options: only mixed mode’s own, checked before any work', () => {
+    const w = encoderDecoder(6, 2, 6, 0);
+    expectDifflabError(
+      () => jacobian(w.f, w.x, { method: 'mixed', scheme: 'central' } as never),
+      'invalid-argument',
+    );
+    expectDifflabError(() => jacobian(w.f, w.x, { method: 'mixed', chunk: 0 }), 'invalid-argument');
+    expectDifflabError(() => jacobian(w.f, [1, 2], { method: 'mixed' }), 'bad-point');
+    const J = jacobian(w.f, w.x, { method: 'mixed', chunk: 1, backend: 'compile', check: true });
+    expect(relativeError(J, w.jacobian())).toBeLessThan(1e-12);
+  });
+});
+
+describe('mixed mode’s choice of modes', () => {
+  it('predictedOps is what forward and reverse mode report for the Jacobian, and cheaperMode the smaller', () => {
+    for (const [n, m] of [
+      [3, 9],
+      [9, 3],
+      [20, 20],
+    ] as const) {
+      const { f, x } = denseLayer(n, m);
+      for (const chunk of [1, 4, undefined]) {
+        const predicted = predictedOps(f, chunk);
+        const options = chunk === undefined ? {} : { chunk };
+        expect(predicted.forward).toBe(methods.forward.jacobian(f, x, options).stats.ops);
+        expect(predicted.reverse).toBe(methods.reverse.jacobian(f, x).stats.ops);
+        expect(cheaperMode(f, chunk)).toBe(predicted.forward <= predicted.reverse ? 'forward' : 'reverse');
+      }
+    }
+  });
+});
