@@ -208,6 +208,8 @@ export {
 export {
   backwardValues,
   leaf,
+  memoryOf,
+  type ReverseMemory,
   type ReverseOptions,
   type ReverseTrace,
   resetValues,

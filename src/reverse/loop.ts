@@ -75,26 +75,74 @@ const SCAN_TAPE_MAX_BODY = 10_000;
 
 /** What loops used in the sweeps since the last {@link resetLoopUsage}. */
 export interface LoopUsage {
-  /** Bytes held for backward sweeps beyond the tapes: kept carries and gradients, at most at once per call. */
+  /**
+   * The most bytes held at once for backward sweeps beyond the tapes, counted as the arrays are allocated and
+   * dropped: kept carries and gradients, store-all's body values, and the carries the backward sweep works on.
+   */
   residualBytes: number;
   /** Runs of a body's primal sweep, recomputations included. */
   bodyPrimals: number;
   /** Runs of a body's backward sweep. */
   bodyBackwards: number;
+  /**
+   * The most carries held at once as checkpoints: every carry (store-all), every ⌈√n⌉-th (sqrt), or the first
+   * and the snapshots revolve places (binomial).
+   */
+  checkpointCarries: number;
+  /** The most carries held at once to work on: sqrt's segment of ⌈√n⌉, binomial's carry advanced from a snapshot. */
+  workingCarries: number;
+  /** Bytes of store-all's every-iteration body values (part of `residualBytes`). */
+  bodyValueBytes: number;
 }
 
-const usage: LoopUsage = { residualBytes: 0, bodyPrimals: 0, bodyBackwards: 0 };
+const usage: LoopUsage = {
+  residualBytes: 0,
+  bodyPrimals: 0,
+  bodyBackwards: 0,
+  checkpointCarries: 0,
+  workingCarries: 0,
+  bodyValueBytes: 0,
+};
+
+/** What is held now (the peaks above are the most these reached). */
+const held = { bytes: 0, checkpoints: 0, working: 0 };
+/** The residuals recorded since the last reset: those `held` counts (older ones are not released again). */
+let counted = new WeakSet<object>();
 
 /** Zeroes the loop counters (a method calls it before a gradient). */
 export function resetLoopUsage(): void {
   usage.residualBytes = 0;
   usage.bodyPrimals = 0;
   usage.bodyBackwards = 0;
+  usage.checkpointCarries = 0;
+  usage.workingCarries = 0;
+  usage.bodyValueBytes = 0;
+  held.bytes = 0;
+  held.checkpoints = 0;
+  held.working = 0;
+  counted = new WeakSet();
 }
 
 /** The loop counters since the last reset. */
 export function loopUsage(): Readonly<LoopUsage> {
   return { ...usage };
+}
+
+/** Counts arrays taken (positive) or dropped (negative) for a backward sweep, and the peaks they reach. */
+function hold(bytes: number, checkpoints: number, working: number): void {
+  held.bytes += bytes;
+  held.checkpoints += checkpoints;
+  held.working += working;
+  usage.residualBytes = Math.max(usage.residualBytes, held.bytes);
+  usage.checkpointCarries = Math.max(usage.checkpointCarries, held.checkpoints);
+  usage.workingCarries = Math.max(usage.workingCarries, held.working);
+}
+
+/** What a residual holds: bytes, and carries kept as checkpoints. */
+function heldBy(r: Residual, carry: number): [number, number] {
+  if (r.kind === 'gradient') return [r.g.byteLength + r.rows.byteLength, 0];
+  if (r.kind === 'rows') return [0, 0];
+  return [r.snaps.byteLength + (r.tapes?.byteLength ?? 0), carry === 0 ? 0 : r.snaps.length / carry];
 }
 
 const residuals = new WeakMap<Tape, Residual[]>();
@@ -119,7 +167,19 @@ export function recordWithLoops(
 function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
   const kept = residualsOf(tape);
   return (g, index, v, check, backend) => {
-    kept[index] = recordCall(g, index, v, check, backend, options);
+    // A loop inside a body records once per iteration of the outer loop: the last recording replaces the one before.
+    const before = kept[index];
+    const carry = (g.calls[index] as LoopCall).loop.carry;
+    if (before !== undefined && counted.has(before)) {
+      const [bytes, carries] = heldBy(before, carry);
+      hold(-bytes, -carries, 0);
+      counted.delete(before);
+    }
+    const r = recordCall(g, index, v, check, backend, options);
+    kept[index] = r;
+    counted.add(r);
+    const [bytes, carries] = heldBy(r, carry);
+    hold(bytes, carries, 0);
   };
 }
 
@@ -210,7 +270,6 @@ function recordCall(
         for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
         if (loop.rowArgs) copy(badj, r0, rows, i * loop.width, loop.width);
       }
-    usage.residualBytes += g.byteLength + rows.byteLength;
     return { kind: 'gradient', g, rows };
   }
   const strategy = options.checkpoint ?? 'all';
@@ -245,7 +304,7 @@ function recordCall(
     });
   usage.bodyPrimals += n;
   for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
-  usage.residualBytes += snaps.byteLength + snapshots * c * 8 + (tapes?.byteLength ?? 0);
+  if (tapes !== undefined) usage.bodyValueBytes = Math.max(usage.bodyValueBytes, tapes.byteLength);
   return { kind: 'scan', stride, snaps, snapshots, tapes };
 }
 
@@ -428,6 +487,7 @@ function reverseScan(
   if (residual.snapshots === 0) {
     // sqrt: one segment at a time, its carries recomputed from the segment's kept first carry.
     const segment = new Float64Array(stride * c);
+    hold(segment.byteLength, 0, stride);
     for (let s = Math.ceil(n / stride) - 1; s >= 0; s--) {
       const start = s * stride;
       const end = Math.min(n, start + stride);
@@ -438,9 +498,11 @@ function reverseScan(
       }
       for (let i = end - 1; i >= start; i--) step(i, segment, (i - start) * c);
     }
+    hold(-segment.byteLength, 0, -stride);
     return;
   }
-  binomialReverse(0, n, snaps.slice(0, c), residual.snapshots, c, step, advance);
+  // The first carry is only read (copied from, stepped from): no copy of it.
+  binomialReverse(0, n, snaps, residual.snapshots, c, step, advance);
 }
 
 /** β(s, t) = C(s + t, s): the most iterations s snapshots (the first carry's among them) reverse with every
@@ -467,12 +529,19 @@ function binomialReverse(
   step: Step,
   advance: Advance,
 ): void {
-  // One work carry per level of the recursion (at most s + t of them).
+  if (r - l === 1) {
+    step(l, carryL, 0);
+    return;
+  }
+  // One carry per level of the recursion (s + 1 levels at most): a snapshot placed at m while s > 0, the carry
+  // advanced towards each last iteration once no snapshot is left.
   const work = new Float64Array(c);
+  const snapshot = s > 0 ? 1 : 0;
+  hold(work.byteLength, snapshot, 1 - snapshot);
   while (r - l > 0) {
     if (r - l === 1) {
       step(l, carryL, 0);
-      return;
+      break;
     }
     copy(carryL, 0, work, 0, c);
     if (s === 0) {
@@ -490,4 +559,5 @@ function binomialReverse(
     binomialReverse(m, r, work, s - 1, c, step, advance);
     r = m;
   }
+  hold(-work.byteLength, -snapshot, snapshot - 1);
 }
