@@ -515,10 +515,11 @@ function beta(s: number, t: number): number {
 
 /**
  * Reverses iterations `l .. r − 1` from the carry at `l` with `s` free snapshots besides it, as revolve does.
- * With t the fewest forward runs per iteration for which β(s + 1, t) ≥ r − l, a snapshot goes at
- * m = r − min(β(s, t), r − l − 1): the right part [m, r) is reversed with s − 1 free snapshots and at most t
- * runs, the left part [l, m), already run once to reach m, with s snapshots and t − 1 more. The recursion is at
- * most s + t deep.
+ * With t the fewest forward runs per iteration for which β(s + 1, t) ≥ r − l, a snapshot goes at m: the right
+ * part [m, r) is reversed with s − 1 free snapshots and at most t runs, the left part [l, m), already run once
+ * to reach m, with s snapshots and t − 1 more. Of the splits that allow, m − l = max(r − l − β(s, t),
+ * β(s + 1, t − 2)) gives Griewank's minimal number of forward runs, t·(r − l) − β(s + 2, t − 1). The recursion
+ * is at most s + 1 deep.
  */
 function binomialReverse(
   l: number,
@@ -553,8 +554,10 @@ function binomialReverse(
     }
     let t = 1;
     while (beta(s + 1, t) < r - l) t++;
-    const right = Math.min(beta(s, t), r - l - 1);
-    const m = r - right;
+    // The left part, run once more to reach m, then reversed with t − 1 runs: at most β(s + 1, t − 1), and at
+    // least β(s + 1, t − 2), or moving an iteration from the right part to it would save a run.
+    const left = Math.max(1, r - l - beta(s, t), t >= 2 ? beta(s + 1, t - 2) : 0);
+    const m = l + Math.min(r - l - 1, left);
     advance(l, m, work, 0);
     binomialReverse(m, r, work, s - 1, c, step, advance);
     r = m;

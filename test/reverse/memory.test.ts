@@ -130,7 +130,7 @@ describe('a scan: carries kept and body runs, from theory', () => {
       }
     });
 
-    it(`${name}: binomial keeps snapshots + 1 carries and one working carry`, () => {
+    it(`${name}: binomial keeps snapshots + 1 carries and one working carry, with revolve's forward runs`, () => {
       for (const backend of BACKENDS) {
         for (const s of [1, 2, 3, 5, 8, n - 1, n + 5]) {
           const m = memoryOf(
@@ -141,6 +141,8 @@ describe('a scan: carries kept and body runs, from theory', () => {
           const working = s + 1 < n ? 1 : 0;
           expect([m.checkpointCarries, m.workingCarries]).toEqual([kept, working]);
           expect(m.keptBytes).toBe(8 * c * (kept + working));
+          // The recording (n), the steps (n), and revolve's advances with s + 1 checkpoints.
+          expect(m.bodyForwards - 2 * n).toBe(revolveForwards(s + 1, n));
         }
       }
     });
