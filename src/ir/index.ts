@@ -1,5 +1,5 @@
 export { activity, type CompiledProgram, compiled } from './compile/index.js';
-export { mapGradient, scanBackward, scanPrimal } from './compile/loop.js';
+export { mapGradient, scanBackward, scanBackwardSteps, scanPrimal } from './compile/loop.js';
 export * from './differentiator.js';
 export { DUAL_ALGEBRA, Dual, scaleTangent } from './dual.js';
 export { DifflabError, type ErrorCode } from './errors.js';

@@ -30,6 +30,7 @@ import {
   rowArg,
   rowInput,
   scanBackward,
+  scanBackwardSteps,
   scanPrimal,
   scanSteps,
   setIteration,
@@ -443,7 +444,23 @@ export function backwardCall(
         usage.bodyPrimals += to - from;
         copy(pv, in0, carries, at, c);
       };
-      reverseScan(n, c, residual, step, advance);
+      // Iterations from .. to − 1, last first, each from its carry at carries[at + (i − from)·c]: by the compiled
+      // backend's driver (the statements of step, in one generated function), or by step one at a time.
+      const slow = (i: number) => {
+        base = first + c + i * perStep;
+        backward(body, sweeps.tape, seed, backend, options);
+      };
+      const steps: Steps =
+        driven && tapes === undefined
+          ? (from, to, carries, at) => {
+              scanBackwardSteps(call, bv, badj)(adj, v, bv, badj, carries, at, from, to, cbar, gCap, slow);
+              usage.bodyPrimals += to - from;
+              usage.bodyBackwards += to - from;
+            }
+          : (from, to, carries, at) => {
+              for (let i = to - 1; i >= from; i--) step(i, carries, at + (i - from) * c);
+            };
+      reverseScan(n, c, residual, steps, advance);
     }
     for (let k = 0; k < c; k++)
       adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
@@ -463,25 +480,25 @@ function copy(from: Float64Array, fromStart: number, to: Float64Array, toStart: 
   else for (let k = 0; k < count; k++) to[toStart + k] = from[fromStart + k] as number;
 }
 
-/** Runs one iteration's sweeps from the carry held at `carries[at …]`. */
-type Step = (i: number, carries: Float64Array, at: number) => void;
+/** Runs iterations `to − 1` down to `from`'s sweeps, iteration i from the carry at `carries[at + (i − from)·c …]`. */
+type Steps = (from: number, to: number, carries: Float64Array, at: number) => void;
 /** Runs iterations `from .. to − 1` on the carry held at `carries[at …]`, in place. */
 type Advance = (from: number, to: number, carries: Float64Array, at: number) => void;
 
 /**
- * Runs `step` for i = n − 1 down to 0, getting each carry from the kept ones and `advance`.
+ * Runs `steps` over i = n − 1 down to 0, getting each carry from the kept ones and `advance`.
  */
 function reverseScan(
   n: number,
   c: number,
   residual: { stride: number; snaps: Float64Array; snapshots: number },
-  step: Step,
+  steps: Steps,
   advance: Advance,
 ): void {
   const { stride, snaps } = residual;
   if (n === 0) return;
   if (stride === 1) {
-    for (let i = n - 1; i >= 0; i--) step(i, snaps, i * c);
+    steps(0, n, snaps, 0);
     return;
   }
   if (residual.snapshots === 0) {
@@ -496,13 +513,13 @@ function reverseScan(
         copy(segment, (i - start - 1) * c, segment, (i - start) * c, c);
         advance(i - 1, i, segment, (i - start) * c);
       }
-      for (let i = end - 1; i >= start; i--) step(i, segment, (i - start) * c);
+      steps(start, end, segment, 0);
     }
     hold(-segment.byteLength, 0, -stride);
     return;
   }
   // The first carry is only read (copied from, stepped from): no copy of it.
-  binomialReverse(0, n, snaps, residual.snapshots, c, step, advance);
+  binomialReverse(0, n, snaps, residual.snapshots, c, steps, advance);
 }
 
 /** β(s, t) = C(s + t, s): the most iterations s snapshots (the first carry's among them) reverse with every
@@ -527,11 +544,11 @@ function binomialReverse(
   carryL: Float64Array,
   s: number,
   c: number,
-  step: Step,
+  steps: Steps,
   advance: Advance,
 ): void {
   if (r - l === 1) {
-    step(l, carryL, 0);
+    steps(l, r, carryL, 0);
     return;
   }
   // One carry per level of the recursion (s + 1 levels at most): a snapshot placed at m while s > 0, the carry
@@ -541,14 +558,14 @@ function binomialReverse(
   hold(work.byteLength, snapshot, 1 - snapshot);
   while (r - l > 0) {
     if (r - l === 1) {
-      step(l, carryL, 0);
+      steps(l, r, carryL, 0);
       break;
     }
     copy(carryL, 0, work, 0, c);
     if (s === 0) {
       // No snapshot left: recompute from l for the last iteration, then the one before, ...
       advance(l, r - 1, work, 0);
-      step(r - 1, work, 0);
+      steps(r - 1, r, work, 0);
       r--;
       continue;
     }
@@ -559,7 +576,7 @@ function binomialReverse(
     const left = Math.max(1, r - l - beta(s, t), t >= 2 ? beta(s + 1, t - 2) : 0);
     const m = l + Math.min(r - l - 1, left);
     advance(l, m, work, 0);
-    binomialReverse(m, r, work, s - 1, c, step, advance);
+    binomialReverse(m, r, work, s - 1, c, steps, advance);
     r = m;
   }
   hold(-work.byteLength, -snapshot, snapshot - 1);
