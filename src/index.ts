@@ -194,6 +194,7 @@ export {
   scalingCsv,
   scalingMarkdown,
 } from './report/scaling.js';
+export { type MemoryResult, memorySection } from './report/sections/memory/index.js';
 export {
   displaySwell,
   runSwell,
