@@ -530,43 +530,63 @@ function beta(s: number, t: number): number {
   return Math.round(r);
 }
 
+/** One level of binomialReverse: iterations l .. r − 1 from `carry` (at l), `s` free snapshots, its own `work` carry. */
+interface Level {
+  readonly l: number;
+  r: number;
+  readonly carry: Float64Array;
+  readonly s: number;
+  readonly work: Float64Array;
+}
+
 /**
  * Reverses iterations `l .. r − 1` from the carry at `l` with `s` free snapshots besides it, as revolve does.
  * With t the fewest forward runs per iteration for which β(s + 1, t) ≥ r − l, a snapshot goes at m: the right
  * part [m, r) is reversed with s − 1 free snapshots and at most t runs, the left part [l, m), already run once
  * to reach m, with s snapshots and t − 1 more. Of the splits that allow, m − l = max(r − l − β(s, t),
- * β(s + 1, t − 2)) gives Griewank's minimal number of forward runs, t·(r − l) − β(s + 2, t − 1). The recursion
- * is at most s + 1 deep.
+ * β(s + 1, t − 2)) gives Griewank's minimal number of forward runs, t·(r − l) − β(s + 2, t − 1).
+ *
+ * The right part is reversed first, as a level of its own on an explicit stack (at most s + 1 levels, and s
+ * may be as large as n: no recursion), then its parent goes on with [l, m).
  */
 function binomialReverse(
-  l: number,
-  r: number,
-  carryL: Float64Array,
-  s: number,
+  l0: number,
+  r0: number,
+  carry0: Float64Array,
+  s0: number,
   c: number,
   steps: Steps,
   advance: Advance,
 ): void {
-  if (r - l === 1) {
-    steps(l, r, carryL, 0);
-    return;
-  }
-  // One carry per level of the recursion (s + 1 levels at most): a snapshot placed at m while s > 0, the carry
-  // advanced towards each last iteration once no snapshot is left.
-  const work = new Float64Array(c);
-  const snapshot = s > 0 ? 1 : 0;
-  hold(work.byteLength, snapshot, 1 - snapshot);
-  while (r - l > 0) {
+  const levels: Level[] = [];
+  // One carry per level: a snapshot placed at m while s > 0, the carry advanced towards each last iteration
+  // once no snapshot is left.
+  const enter = (l: number, r: number, carry: Float64Array, s: number) => {
     if (r - l === 1) {
-      steps(l, r, carryL, 0);
-      break;
+      steps(l, r, carry, 0);
+      return;
     }
-    copy(carryL, 0, work, 0, c);
+    const work = new Float64Array(c);
+    hold(work.byteLength, s > 0 ? 1 : 0, s > 0 ? 0 : 1);
+    levels.push({ l, r, carry, s, work });
+  };
+  enter(l0, r0, carry0, s0);
+  while (levels.length > 0) {
+    const level = levels[levels.length - 1] as Level;
+    const { l, carry, s, work } = level;
+    const r = level.r;
+    if (r - l === 1) {
+      steps(l, r, carry, 0);
+      levels.pop();
+      hold(-work.byteLength, s > 0 ? -1 : 0, s > 0 ? 0 : -1);
+      continue;
+    }
+    copy(carry, 0, work, 0, c);
     if (s === 0) {
       // No snapshot left: recompute from l for the last iteration, then the one before, ...
       advance(l, r - 1, work, 0);
       steps(r - 1, r, work, 0);
-      r--;
+      level.r = r - 1;
       continue;
     }
     let t = 1;
@@ -576,8 +596,7 @@ function binomialReverse(
     const left = Math.max(1, r - l - beta(s, t), t >= 2 ? beta(s + 1, t - 2) : 0);
     const m = l + Math.min(r - l - 1, left);
     advance(l, m, work, 0);
-    binomialReverse(m, r, work, s - 1, c, steps, advance);
-    r = m;
+    level.r = m;
+    enter(m, r, work, s - 1);
   }
-  hold(-work.byteLength, -snapshot, snapshot - 1);
 }

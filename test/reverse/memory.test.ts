@@ -148,6 +148,20 @@ describe('a scan: carries kept and body runs, from theory', () => {
     });
   }
 
+  it('as many snapshots as iterations (n = 5000): no recursion n deep, store-all’s carries and bits', () => {
+    const n = 5000;
+    const f = logisticMap.build(n + 1);
+    const x = logisticMap.point(n + 1);
+    const all = methods.reverse.gradient(f, x).value;
+    for (const backend of BACKENDS) {
+      const r = methods.reverse.gradient(f, x, { backend, checkpoint: 'binomial', snapshots: n });
+      expect(sameBits(r.value, all)).toBe(true);
+      const m = memoryOf(r.stats);
+      expect([m.checkpointCarries, m.workingCarries]).toEqual([n, 0]);
+      expect(m.bodyForwards).toBe(2 * n + revolveForwards(n + 1, n));
+    }
+  });
+
   it("revolve's closed form is the minimum over every schedule (dynamic programming)", () => {
     for (const c of [1, 2, 3, 4, 6]) {
       for (const l of [1, 2, 3, 10, 11, 24, 57, 120])
