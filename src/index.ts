@@ -130,6 +130,8 @@ export type { Finding, ReportSection, SectionChart, SectionOptions } from './rep
 export {
   backwardValues,
   leaf,
+  memoryOf,
+  type ReverseMemory,
   type ReverseOptions,
   type ReverseTrace,
   resetValues,

@@ -32,6 +32,7 @@ import {
   rowArg,
   rowInput,
   scanBackward,
+  scanBackwardSteps,
   scanPrimal,
   scanSteps,
   setIteration,
@@ -78,26 +79,74 @@ const SCAN_TAPE_MAX_BODY = 10_000;
 
 /** What loops used in the sweeps since the last {@link resetLoopUsage}. */
 export interface LoopUsage {
-  /** Bytes held for backward sweeps beyond the tapes: kept carries and gradients, at most at once per call. */
+  /**
+   * The most bytes held at once for backward sweeps beyond the tapes, counted as the arrays are allocated and
+   * dropped: kept carries and gradients, store-all's body values, and the carries the backward sweep works on.
+   */
   residualBytes: number;
   /** Runs of a body's primal sweep, recomputations included. */
   bodyPrimals: number;
   /** Runs of a body's backward sweep. */
   bodyBackwards: number;
+  /**
+   * The most carries held at once as checkpoints: every carry (store-all), every ⌈√n⌉-th (sqrt), or the first
+   * and the snapshots revolve places (binomial).
+   */
+  checkpointCarries: number;
+  /** The most carries held at once to work on: sqrt's segment of ⌈√n⌉, binomial's carry advanced from a snapshot. */
+  workingCarries: number;
+  /** Bytes of store-all's every-iteration body values (part of `residualBytes`). */
+  bodyValueBytes: number;
 }
 
-const usage: LoopUsage = { residualBytes: 0, bodyPrimals: 0, bodyBackwards: 0 };
+const usage: LoopUsage = {
+  residualBytes: 0,
+  bodyPrimals: 0,
+  bodyBackwards: 0,
+  checkpointCarries: 0,
+  workingCarries: 0,
+  bodyValueBytes: 0,
+};
+
+/** What is held now (the peaks above are the most these reached). */
+const held = { bytes: 0, checkpoints: 0, working: 0 };
+/** The residuals recorded since the last reset: those `held` counts (older ones are not released again). */
+let counted = new WeakSet<object>();
 
 /** Zeroes the loop counters (a method calls it before a gradient). */
 export function resetLoopUsage(): void {
   usage.residualBytes = 0;
   usage.bodyPrimals = 0;
   usage.bodyBackwards = 0;
+  usage.checkpointCarries = 0;
+  usage.workingCarries = 0;
+  usage.bodyValueBytes = 0;
+  held.bytes = 0;
+  held.checkpoints = 0;
+  held.working = 0;
+  counted = new WeakSet();
 }
 
 /** The loop counters since the last reset. */
 export function loopUsage(): Readonly<LoopUsage> {
   return { ...usage };
+}
+
+/** Counts arrays taken (positive) or dropped (negative) for a backward sweep, and the peaks they reach. */
+function hold(bytes: number, checkpoints: number, working: number): void {
+  held.bytes += bytes;
+  held.checkpoints += checkpoints;
+  held.working += working;
+  usage.residualBytes = Math.max(usage.residualBytes, held.bytes);
+  usage.checkpointCarries = Math.max(usage.checkpointCarries, held.checkpoints);
+  usage.workingCarries = Math.max(usage.workingCarries, held.working);
+}
+
+/** What a residual holds: bytes, and carries kept as checkpoints. */
+function heldBy(r: Residual, carry: number): [number, number] {
+  if (r.kind === 'gradient') return [r.g.byteLength + r.rows.byteLength, 0];
+  if (r.kind === 'rows') return [0, 0];
+  return [r.snaps.byteLength + (r.tapes?.byteLength ?? 0), carry === 0 ? 0 : r.snaps.length / carry];
 }
 
 const residuals = new WeakMap<Tape, Residual[]>();
@@ -122,7 +171,19 @@ export function recordWithLoops(
 function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
   const kept = residualsOf(tape);
   return (g, index, v, check, backend) => {
-    kept[index] = recordCall(g, index, v, check, backend, options);
+    // A loop inside a body records once per iteration of the outer loop: the last recording replaces the one before.
+    const before = kept[index];
+    const carry = (g.calls[index] as LoopCall).loop.carry;
+    if (before !== undefined && counted.has(before)) {
+      const [bytes, carries] = heldBy(before, carry);
+      hold(-bytes, -carries, 0);
+      counted.delete(before);
+    }
+    const r = recordCall(g, index, v, check, backend, options);
+    kept[index] = r;
+    counted.add(r);
+    const [bytes, carries] = heldBy(r, carry);
+    hold(bytes, carries, 0);
   };
 }
 
@@ -279,7 +340,6 @@ function recordCall(
         for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
         if (loop.rowArgs) copy(badj, r0, rows, i * loop.width, loop.width);
       }
-    usage.residualBytes += g.byteLength + rows.byteLength;
     return { kind: 'gradient', g, rows };
   }
   const strategy = options.checkpoint ?? 'all';
@@ -314,7 +374,7 @@ function recordCall(
     });
   usage.bodyPrimals += n;
   for (let k = 0; k < c; k++) v[first + k] = bv[in0 + k] as number;
-  usage.residualBytes += snaps.byteLength + snapshots * c * 8 + (tapes?.byteLength ?? 0);
+  if (tapes !== undefined) usage.bodyValueBytes = Math.max(usage.bodyValueBytes, tapes.byteLength);
   return { kind: 'scan', stride, snaps, snapshots, tapes };
 }
 
@@ -474,7 +534,23 @@ export function backwardCall(
         usage.bodyPrimals += to - from;
         copy(pv, in0, carries, at, c);
       };
-      reverseScan(n, c, residual, step, advance);
+      // Iterations from .. to − 1, last first, each from its carry at carries[at + (i − from)·c]: by the compiled
+      // backend's driver (the statements of step, in one generated function), or by step one at a time.
+      const slow = (i: number) => {
+        base = first + c + i * perStep;
+        backward(body, sweeps.tape, seed, backend, options);
+      };
+      const steps: Steps =
+        driven && tapes === undefined
+          ? (from, to, carries, at) => {
+              scanBackwardSteps(call, bv, badj)(adj, v, bv, badj, carries, at, from, to, cbar, gCap, slow);
+              usage.bodyPrimals += to - from;
+              usage.bodyBackwards += to - from;
+            }
+          : (from, to, carries, at) => {
+              for (let i = to - 1; i >= from; i--) step(i, carries, at + (i - from) * c);
+            };
+      reverseScan(n, c, residual, steps, advance);
     }
     for (let k = 0; k < c; k++)
       adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
@@ -494,30 +570,31 @@ function copy(from: Float64Array, fromStart: number, to: Float64Array, toStart: 
   else for (let k = 0; k < count; k++) to[toStart + k] = from[fromStart + k] as number;
 }
 
-/** Runs one iteration's sweeps from the carry held at `carries[at …]`. */
-type Step = (i: number, carries: Float64Array, at: number) => void;
+/** Runs iterations `to − 1` down to `from`'s sweeps, iteration i from the carry at `carries[at + (i − from)·c …]`. */
+type Steps = (from: number, to: number, carries: Float64Array, at: number) => void;
 /** Runs iterations `from .. to − 1` on the carry held at `carries[at …]`, in place. */
 type Advance = (from: number, to: number, carries: Float64Array, at: number) => void;
 
 /**
- * Runs `step` for i = n − 1 down to 0, getting each carry from the kept ones and `advance`.
+ * Runs `steps` over i = n − 1 down to 0, getting each carry from the kept ones and `advance`.
  */
 function reverseScan(
   n: number,
   c: number,
   residual: { stride: number; snaps: Float64Array; snapshots: number },
-  step: Step,
+  steps: Steps,
   advance: Advance,
 ): void {
   const { stride, snaps } = residual;
   if (n === 0) return;
   if (stride === 1) {
-    for (let i = n - 1; i >= 0; i--) step(i, snaps, i * c);
+    steps(0, n, snaps, 0);
     return;
   }
   if (residual.snapshots === 0) {
     // sqrt: one segment at a time, its carries recomputed from the segment's kept first carry.
     const segment = new Float64Array(stride * c);
+    hold(segment.byteLength, 0, stride);
     for (let s = Math.ceil(n / stride) - 1; s >= 0; s--) {
       const start = s * stride;
       const end = Math.min(n, start + stride);
@@ -526,11 +603,13 @@ function reverseScan(
         copy(segment, (i - start - 1) * c, segment, (i - start) * c, c);
         advance(i - 1, i, segment, (i - start) * c);
       }
-      for (let i = end - 1; i >= start; i--) step(i, segment, (i - start) * c);
+      steps(start, end, segment, 0);
     }
+    hold(-segment.byteLength, 0, -stride);
     return;
   }
-  binomialReverse(0, n, snaps.slice(0, c), residual.snapshots, c, step, advance);
+  // The first carry is only read (copied from, stepped from): no copy of it.
+  binomialReverse(0, n, snaps, residual.snapshots, c, steps, advance);
 }
 
 /** β(s, t) = C(s + t, s): the most iterations s snapshots (the first carry's among them) reverse with every
@@ -541,43 +620,73 @@ function beta(s: number, t: number): number {
   return Math.round(r);
 }
 
+/** One level of binomialReverse: iterations l .. r − 1 from `carry` (at l), `s` free snapshots, its own `work` carry. */
+interface Level {
+  readonly l: number;
+  r: number;
+  readonly carry: Float64Array;
+  readonly s: number;
+  readonly work: Float64Array;
+}
+
 /**
  * Reverses iterations `l .. r − 1` from the carry at `l` with `s` free snapshots besides it, as revolve does.
- * With t the fewest forward runs per iteration for which β(s + 1, t) ≥ r − l, a snapshot goes at
- * m = r − min(β(s, t), r − l − 1): the right part [m, r) is reversed with s − 1 free snapshots and at most t
- * runs, the left part [l, m), already run once to reach m, with s snapshots and t − 1 more. The recursion is at
- * most s + t deep.
+ * With t the fewest forward runs per iteration for which β(s + 1, t) ≥ r − l, a snapshot goes at m: the right
+ * part [m, r) is reversed with s − 1 free snapshots and at most t runs, the left part [l, m), already run once
+ * to reach m, with s snapshots and t − 1 more. Of the splits that allow, m − l = max(r − l − β(s, t),
+ * β(s + 1, t − 2)) gives Griewank's minimal number of forward runs, t·(r − l) − β(s + 2, t − 1).
+ *
+ * The right part is reversed first, as a level of its own on an explicit stack (at most s + 1 levels, and s
+ * may be as large as n: no recursion), then its parent goes on with [l, m).
  */
 function binomialReverse(
-  l: number,
-  r: number,
-  carryL: Float64Array,
-  s: number,
+  l0: number,
+  r0: number,
+  carry0: Float64Array,
+  s0: number,
   c: number,
-  step: Step,
+  steps: Steps,
   advance: Advance,
 ): void {
-  // One work carry per level of the recursion (at most s + t of them).
-  const work = new Float64Array(c);
-  while (r - l > 0) {
+  const levels: Level[] = [];
+  // One carry per level: a snapshot placed at m while s > 0, the carry advanced towards each last iteration
+  // once no snapshot is left.
+  const enter = (l: number, r: number, carry: Float64Array, s: number) => {
     if (r - l === 1) {
-      step(l, carryL, 0);
+      steps(l, r, carry, 0);
       return;
     }
-    copy(carryL, 0, work, 0, c);
+    const work = new Float64Array(c);
+    hold(work.byteLength, s > 0 ? 1 : 0, s > 0 ? 0 : 1);
+    levels.push({ l, r, carry, s, work });
+  };
+  enter(l0, r0, carry0, s0);
+  while (levels.length > 0) {
+    const level = levels[levels.length - 1] as Level;
+    const { l, carry, s, work } = level;
+    const r = level.r;
+    if (r - l === 1) {
+      steps(l, r, carry, 0);
+      levels.pop();
+      hold(-work.byteLength, s > 0 ? -1 : 0, s > 0 ? 0 : -1);
+      continue;
+    }
+    copy(carry, 0, work, 0, c);
     if (s === 0) {
       // No snapshot left: recompute from l for the last iteration, then the one before, ...
       advance(l, r - 1, work, 0);
-      step(r - 1, work, 0);
-      r--;
+      steps(r - 1, r, work, 0);
+      level.r = r - 1;
       continue;
     }
     let t = 1;
     while (beta(s + 1, t) < r - l) t++;
-    const right = Math.min(beta(s, t), r - l - 1);
-    const m = r - right;
+    // The left part, run once more to reach m, then reversed with t − 1 runs: at most β(s + 1, t − 1), and at
+    // least β(s + 1, t − 2), or moving an iteration from the right part to it would save a run.
+    const left = Math.max(1, r - l - beta(s, t), t >= 2 ? beta(s + 1, t - 2) : 0);
+    const m = l + Math.min(r - l - 1, left);
     advance(l, m, work, 0);
-    binomialReverse(m, r, work, s - 1, c, step, advance);
-    r = m;
+    level.r = m;
+    enter(m, r, work, s - 1);
   }
 }

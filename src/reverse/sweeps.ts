@@ -22,7 +22,8 @@ import {
   tierOf,
 } from '../ir/index.js';
 import { asDerivatives } from '../ir/ops.js';
-import { type CheckpointOptions, loopUsage, resetLoopUsage } from './loop.js';
+import { type CheckpointOptions, resetLoopUsage } from './loop.js';
+import { putMemory, reverseMemory } from './memory.js';
 import { backward, record, type Tape, tapeFor } from './tape.js';
 
 export interface ReverseOptions extends CommonOptions, CheckpointOptions {}
@@ -61,12 +62,8 @@ function sweepStats(f: Program, tape: Tape, cotangents: number, t0: number): Sta
   stats.reverseSweeps = cotangents;
   // The primal, then per backward sweep the partials and one multiply–add per edge.
   stats.ops = cost.nodes + cotangents * 2 * cost.edges;
-  stats.bytes = tape.values.byteLength + tape.adjoints.byteLength;
-  if (f.calls.length > 0) {
-    // Loops: their bodies' tapes and what they kept for the backward sweeps.
-    const used = loopUsage();
-    stats.bytes += loopTapeBytes(f) + used.residualBytes;
-  }
+  // The tape, and with loops their bodies' tapes and what they kept for the backward sweeps.
+  putMemory(stats, reverseMemory(f, tape));
   stats.time = now() - t0;
   return stats;
 }
@@ -216,15 +213,3 @@ export const reverse: Differentiator<ReverseOptions> = {
     return { value: out, stats };
   },
 };
-
-/** Bytes of the tapes of every loop body in `f`, nested ones included (each body has one tape). */
-function loopTapeBytes(f: Program): number {
-  let bytes = 0;
-  const stack = [...f.calls];
-  while (stack.length > 0) {
-    const body = (stack.pop() as (typeof f.calls)[number]).loop.body;
-    bytes += 2 * body.size * 8;
-    stack.push(...body.calls);
-  }
-  return bytes;
-}

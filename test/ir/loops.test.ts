@@ -47,6 +47,9 @@ function derivatives(f: Program, x: ArrayLike<number>, backend: Backend): number
     ...vec(evaluate(f, x, o)),
     ...methods.reverse.jacobian(f, x, o).value.flatMap((r) => Array.from(r)),
     ...methods.reverse.vjp(f, x, u, o).value,
+    // Checkpointed scans: each backward step from a kept or recomputed carry (the compiled backend's driver).
+    ...methods.reverse.vjp(f, x, u, { ...o, checkpoint: 'sqrt' }).value,
+    ...methods.reverse.vjp(f, x, u, { ...o, checkpoint: 'binomial', snapshots: 1 }).value,
     ...methods.forward.jvp(f, x, t, o).value,
     ...methods.forward.jacobian(f, x, { ...o, chunk: 1 }).value.flatMap((r) => Array.from(r)),
     ...methods.forward.jacobian(f, x, { ...o, chunk: 3 }).value.flatMap((r) => Array.from(r)),

@@ -311,3 +311,73 @@ ${rows}
   }
   return run;
 }
+
+/**
+ * A checkpointed scan's backward steps (sqrt's segments, binomial's single steps, store-all without the body
+ * values): for i = to − 1 down to from, the carry from `carries[at + (i − from)·c …]`, the row and the index,
+ * the body's primal sweep, then the statements of {@link ScanBackward}'s iteration. The interpreter's loop code
+ * (reverse/loop.ts's step) runs the same statements in the same order, so the two agree to the bit.
+ */
+export type ScanBackwardSteps = (
+  adjOut: Float64Array,
+  v: Float64Array,
+  bv: Float64Array,
+  adj: Float64Array,
+  carries: Float64Array,
+  at: number,
+  from: number,
+  to: number,
+  cbar: Float64Array,
+  gCap: Float64Array,
+  slow: (i: number) => void,
+) => void;
+
+const backwardSteps = new WeakMap<LoopCall, ScanBackwardSteps>();
+
+/** The checkpointed scan's backward steps driver (the body has no loops; `bv` holds its constants and captured values). */
+export function scanBackwardSteps(call: LoopCall, bv: Float64Array, adj: Float64Array): ScanBackwardSteps {
+  let run = backwardSteps.get(call);
+  if (run === undefined) {
+    const { loop, first } = call;
+    const body = compiled(loop.body);
+    const src = new Source();
+    const primal = src.primalCalls(body.primalKernels(bv), loop.body.args);
+    const { calls, zeroRuns } = body.adjointKernels(bv, adj);
+    const adjoint = src.fastAdjoint(calls, loop.body.args, 'slow(i)');
+    const outs = loop.body.outputs;
+    const c = loop.carry;
+    const p = loop.perStep;
+    const in0 = loop.body.inputStart;
+    const cap = in0 + capturedInput(loop);
+    const r0 = in0 + rowInput(loop);
+    const w = loop.width;
+    // As scanBackward: the seed, then after the sweep the carry's, the captured values' and the rows' adjoints.
+    const seed: string[] = [];
+    for (let k = 0; k < c; k++) seed.push(`adj[${outs[k]}] = adj[${outs[k]}] + cbar[${k}];`);
+    if (p > 0) seed.push(`const base = ${first + c} + i * ${p};`);
+    for (let k = 0; k < p; k++) seed.push(`adj[${outs[c + k]}] = adj[${outs[c + k]}] + adjOut[base + ${k}];`);
+    const rows = loop.rowArgs
+      ? `for (let k = 0; k < ${w}; k++) {
+const g = adj[${r0} + k];
+if (g !== 0) { const arg = ${src.bind('CA', call.args)}[rb + k]; adjOut[arg] = adjOut[arg] + g; }
+}`
+      : '';
+    run =
+      src.build<ScanBackwardSteps>(`function scanBackwardSteps(adjOut, v, bv, adj, carries, at, from, to, cbar, gCap, slow) {
+for (let i = to - 1; i >= from; i--) {
+const c0 = at + (i - from) * ${c};
+for (let k = 0; k < ${c}; k++) bv[${in0} + k] = carries[c0 + k];
+${iterationSource(src, call)}
+${primal}
+${zeroSource(zeroRuns)}
+${seed.join('\n')}
+${adjoint}
+for (let k = 0; k < ${c}; k++) cbar[k] = adj[${in0} + k];
+for (let k = 0; k < ${loop.captured}; k++) gCap[k] = gCap[k] + adj[${cap} + k];
+${rows}
+}
+}`);
+    backwardSteps.set(call, run);
+  }
+  return run;
+}
