@@ -8,9 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runGradbench } from '../../src/report/gradbench.js';
-import { runPerformance } from '../../src/report/performance.js';
-import { runScaling } from '../../src/report/scaling.js';
+import { runGradbench } from '../../src/report/sections/gradbench/gradbench.js';
+import { runPerformance } from '../../src/report/sections/performance/performance.js';
+import { runScaling } from '../../src/report/sections/scaling/scaling.js';
 import { HEADLINE_K, PERFORMANCE_COLUMNS, type ReadmeResults, readmeBlocks, writeBlocks } from './render.js';
 
 /** The package root: this file runs as build/bench/readme/main.js. */

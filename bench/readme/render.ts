@@ -3,9 +3,9 @@
  * the README between marker comments `<!-- results:NAME -->` and `<!-- /results:NAME -->`. Pure: no clock, no
  * files, so the test can check that the README says what the file holds.
  */
-import type { GradbenchSection } from '../../src/report/gradbench.js';
-import type { PerformanceSection } from '../../src/report/performance.js';
-import type { ScalingSection } from '../../src/report/scaling.js';
+import type { GradbenchSection } from '../../src/report/sections/gradbench/gradbench.js';
+import type { PerformanceSection } from '../../src/report/sections/performance/performance.js';
+import type { ScalingSection } from '../../src/report/sections/scaling/scaling.js';
 
 /** What `npm run readme:results` measured, as committed. */
 export interface ReadmeResults {

@@ -105,7 +105,9 @@ function applyNary(name: (typeof NARY_OPS)[number], xs: readonly Dual[]): Dual {
 }
 
 /** The algebra of dual numbers: run a partial rule over it to get the partial and its tangent. */
-export const DUAL_ALGEBRA: Algebra<Dual> = { num: (c: number) => dualOf(c, UNTOUCHED) } as unknown as Algebra<Dual>;
+export const DUAL_ALGEBRA: Algebra<Dual> = {
+  num: (c: number) => dualOf(c, UNTOUCHED),
+} as unknown as Algebra<Dual>;
 
 // The methods and the algebra's functions, one per op (registered ops too).
 forEachOp((name, _code, def) => {

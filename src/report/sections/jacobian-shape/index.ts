@@ -17,8 +17,9 @@ import { DifflabError } from '../../../ir/errors.js';
 import { METHODS, type Method, type Program, programCost } from '../../../ir/index.js';
 import { denseLayer } from '../../../workloads/jacobian.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
+import { breathe } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';
-import { breathe, csvText, formatError, mdTable } from '../../table.js';
+import { csvText, formatError, mdTable } from '../../table.js';
 import { type Crossover, fitCrossover, medianMs, relativeError } from './measure.js';
 
 /** One grid point: the dense layer n → m, both modes' counts and times. */

@@ -13,8 +13,9 @@ import { methods } from '../../../api.js';
 import { mixedJacobian, splitAtCut } from '../../../mixed/index.js';
 import { encoderDecoder } from '../../../workloads/jacobian.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
+import { breathe } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';
-import { breathe, csvText, formatError, mdTable } from '../../table.js';
+import { csvText, formatError, mdTable } from '../../table.js';
 import { medianMs, relativeError } from '../jacobian-shape/measure.js';
 
 /** The claim's slack: mixed ≤ (1 + ε) × the better pure mode's operations × p / min(n, m). */

@@ -11,8 +11,9 @@ import { reverse } from '../../../reverse/sweeps.js';
 import { sparseHessian, sparseJacobian } from '../../../sparse/compressed.js';
 import { type SparseWorkload, sparseWorkload, sparseWorkloads } from '../../../sparse/workloads.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
+import { breathe } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';
-import { breathe, csvText, mdTable } from '../../table.js';
+import { csvText, mdTable } from '../../table.js';
 
 /** How a row's derivative was computed. */
 export type SparsityMethod =
