@@ -238,7 +238,7 @@ function charts(r: SparsityResult): SectionChart[] {
         x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'n (inputs)' },
         y: { field: 'ops', type: 'quantitative', scale: { type: 'log' }, title: 'operations' },
         color: { field: 'method', type: 'nominal', legend: { title: 'method' } },
-        strokeDash: { field: 'method', type: 'nominal', legend: null },
+        strokeDash: { field: 'method', type: 'nominal' },
         tooltip: [
           { field: 'method', type: 'nominal' },
           { field: 'n', type: 'quantitative' },
