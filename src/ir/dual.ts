@@ -41,11 +41,13 @@ type BinaryMethods = { [K in BinaryOpName]: (other: Dual | number) => Dual };
 export class Dual {
   readonly tangent: number;
 
+  /** @param exact internal: keep a zero tangent's sign (+0 reached, −0 untouched), as the sweeps compute it. */
   constructor(
     readonly value: number,
     tangent = 0,
+    exact = false,
   ) {
-    this.tangent = tangent === 0 ? UNTOUCHED : tangent;
+    this.tangent = tangent === 0 && !exact ? UNTOUCHED : tangent;
   }
 
   toString(): string {
@@ -59,10 +61,7 @@ export interface Dual extends UnaryMethods, BinaryMethods {}
  * reads a zero tangent as no seed; computed tangents come through here.
  */
 export function dualOf(value: number, tangent: number): Dual {
-  const d = Object.create(Dual.prototype) as { value: number; tangent: number };
-  d.value = value;
-  d.tangent = tangent;
-  return d as Dual;
+  return new Dual(value, tangent, true);
 }
 
 const lift = (x: Dual | number): Dual => (typeof x === 'number' ? dualOf(x, UNTOUCHED) : x);

@@ -10,6 +10,9 @@ import type * as MathJs from 'mathjs';
 import math from './mathjs-bundle.cjs';
 
 const m = math as typeof MathJs;
+// Exact comparisons: with mathjs's default tolerances (absTol 1e−15) derivative() and simplify() take a constant
+// below 1e−15 for 0, so d/dx x^1e−300 came out 0 (truth 1e−300·x^(−1)) and d/dy 1e−300^y came out 0.
+(m as unknown as MathJs.MathJsInstance).config({ absTol: 0, relTol: Number.MIN_VALUE });
 
 export type MathNode = MathJs.MathNode;
 export type ConstantNode = MathJs.ConstantNode;

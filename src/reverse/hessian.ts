@@ -51,7 +51,7 @@ const NO_ARG = dualOf(Number.NaN, UNTOUCHED);
 
 /** `acc + p·t`, or `acc` where t is untouched. */
 function addTerm(acc: number, p: number, t: number): number {
-  return t === 0 && isUntouched(t) ? acc : acc + (p * t + 0);
+  return t !== 0 || !isUntouched(t) ? acc + (p * t + 0) : acc;
 }
 
 /** `px·tx + py·ty` with untouched tangents left out (forward mode's binaryLane). */
@@ -197,8 +197,12 @@ function dualBackward(f: Program, s: DualArrays): void {
   const { op, a, b, args } = f;
   // g is reached here (the node is skipped otherwise); ġ and ṗ may be untouched.
   const send = (arg: number, g: number, gDot: number, p: number, pDot: number) => {
-    adj[arg] = addTerm(adj[arg] as number, p, g);
-    adjDot[arg] = addTerm(addTerm(adjDot[arg] as number, g, pDot), p, gDot);
+    adj[arg] = (adj[arg] as number) + (g * p + 0);
+    // A reached value is never −0, so `!== 0` settles the common case and the sign is read only at a zero.
+    let d = adjDot[arg] as number;
+    if (pDot !== 0 || !isUntouched(pDot)) d += g * pDot + 0;
+    if (gDot !== 0 || !isUntouched(gDot)) d += p * gDot + 0;
+    adjDot[arg] = d;
   };
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const code = op[i] as number;

@@ -14,7 +14,7 @@ import {
   mapReduce,
   methods,
   metrics,
-  type Program,
+  Program,
   program,
   scan,
   sub,
@@ -555,16 +555,27 @@ describe('random loops (fast-check)', () => {
         fc.boolean(),
         (specs, n, reduce, point, exprRows, nested) => {
           const f = randomLoops(specs, n, reduce, exprRows, nested);
-          const want = derivatives(unroll(f), point, 'interpret');
-          for (const backend of BACKENDS) {
-            const got = derivatives(f, point, backend);
+          const compare = (what: string, got: readonly number[], want: readonly number[]) => {
             got.forEach((d, k) => {
               const w = want[k] as number;
               const ok = Number.isNaN(w)
                 ? Number.isNaN(d)
                 : Math.abs(d - w) <= 1e-9 * Math.max(Math.abs(d), Math.abs(w)) || d === w;
-              if (!ok) mismatches.push(`${backend} entry ${k}: ${d} vs unrolled ${w} at [${point}]`);
+              if (!ok) mismatches.push(`${what} entry ${k}: ${d} vs unrolled ${w} at [${point}]`);
             });
+          };
+          const want = derivatives(unroll(f), point, 'interpret');
+          for (const backend of BACKENDS) compare(backend, derivatives(f, point, backend), want);
+          // The Hessian of the scan's last output and of the map's (forward over reverse runs loops as loops).
+          for (const o of [2, 3]) {
+            const scalar = new Program<number>({
+              ...f,
+              outputs: Int32Array.of(f.outputs[o] as number),
+              scalar: true,
+            });
+            const H = (g: Program<number>) =>
+              hessian(g, point, { allowNonFinite: true }).flatMap((r) => Array.from(r));
+            compare(`hessian of output ${o}`, H(scalar), H(unroll(scalar)));
           }
         },
       ),

@@ -5,7 +5,7 @@
  * singularities, and Richardson extrapolation across a nearby pole.
  */
 import { describe, expect, test } from 'vitest';
-import { Dual, hessian, hvp, parse } from '../../src/index.js';
+import { Dual, hessian, hvp, methods, parse } from '../../src/index.js';
 import { richardson } from '../../src/numeric/index.js';
 import { EXACT_METHODS } from '../support/exact-methods.js';
 
@@ -74,6 +74,36 @@ describe('the zero-factor rule is one rule: every exact method gives the same an
   });
   test('a branch the input does not reach contributes nothing: ∇(2x + √y) at (0, 0) is [2, NaN]', () => {
     allMethodsGiveExactly('2 * x + sqrt(y)', [0, 0], [2, Number.NaN]);
+  });
+});
+
+describe('the mathjs engine keeps constants below 1e−15', () => {
+  // mathjs compares with absTol 1e−15 by default: its derivative() took x^1e−300 for x^0 and 1e−300^y for 0^y.
+  test('d/dx x^1e−300 at 2 is 1e−300 · 2^(1e−300 − 1)', () => {
+    allMethodsGive('x^1e-300', [2], [1e-300 * 2 ** (1e-300 - 1)]);
+  });
+  test('d/dy 1e−300^y at 1 is 1e−300 · ln 1e−300', () => {
+    allMethodsGive('1e-300^y', [1], [1e-300 * Math.log(1e-300)]);
+  });
+});
+
+describe("the mathjs engine's differences by design (zero-factor-fuzz.test.ts lists them)", () => {
+  const mathjs = (source: string, x: number[]) =>
+    Array.from(methods.symbolic.gradient(parse(source), x, { engine: 'mathjs' }).value);
+  const reverse = (source: string, x: number[]) =>
+    Array.from(methods.reverse.gradient(parse(source), x).value);
+  test('an expanded op overflows: σ′(−1e300) is NaN by 1/(1 + e^−x), 0 by the op table', () => {
+    expect(mathjs('sigmoid(x)', [-1e300])).toEqual([Number.NaN]);
+    expect(reverse('sigmoid(x)', [-1e300])).toEqual([0]);
+  });
+  test("mathjs's rule for a constant exponent 0 is a structural 0: (acos y)^0 at 3 has 0, not 0·NaN", () => {
+    expect(mathjs('acos(y)^0', [3])).toEqual([0]);
+    expect(reverse('acos(y)^0', [3])).toEqual([Number.NaN]);
+  });
+  test('the quotient rule squares the denominator: d/dy (x/y) at (1e−300, 1e−300) is NaN by (u′v − uv′)/v²', () => {
+    // −x/y² = −1e300, which the op table's rule −(x/y)/y gives; y² underflows to 0 in mathjs's form.
+    expect(mathjs('x / y', [1e-300, 1e-300])[1]).toBeNaN();
+    expect(reverse('x / y', [1e-300, 1e-300])[1]).toBeCloseTo(-1e300, -287);
   });
 });
 

@@ -2,7 +2,8 @@
  * The zero-factor rule's invariant (src/ir/ops.ts), fuzzed over the whole op table at special points (±0, ±1,
  * ±∞, NaN, ±1e300, ±1e−300, the kinks): for every random expression, wherever two exact methods both return a
  * number it is the same number, and where one returns NaN so do the others. The methods: forward and reverse
- * mode on both backends, both symbolic engines, and nested forward and reverse mode.
+ * mode on both backends, both symbolic engines, nested forward and reverse mode, and Dual numbers. The mathjs
+ * engine differs by design in the cases {@link mathjsMayDiffer} lists, and only there.
  *
  * Expressions are packed 100 to a program (its outputs), so that generating and compiling code, and building
  * the symbolic derivatives, is paid once per hundred: a run checks 10,000 expressions.
@@ -184,12 +185,38 @@ function nestedReverse(f: Program, x: readonly number[]): Float64Array[] {
 
 type JacobianBy = (f: Program, x: readonly number[]) => Float64Array[];
 
+/** Ops the mathjs engine writes with others (mathjs has no rule): e^x overflows, and sign's rule drops a factor. */
+const MATHJS_EXPANDED = new Set(['sigmoid', 'softplus', 'logsumexp', 'max', 'min', 'heaviside', 'relu']);
+/** Ops whose rule in mathjs's derivative() is not the op table's: sign′ and abs′ are a structural 0 and sign (no
+ * 0·∞), acosh′ = 1/√(x² − 1) is a number below 1 where acosh is not defined, acoth′ = −1/(1 − x²) differs at 0. */
+const MATHJS_OWN_RULES = new Set(['sign', 'abs', 'acosh', 'acoth']);
+
+/**
+ * Where the mathjs engine's derivative may differ from the other methods' by design: an expression with an
+ * op above; a power with a constant 0 base or exponent (mathjs's rule gives a structural 0, not 0·∞); or a point
+ * with a coordinate of magnitude at most 1e−154, where mathjs's rules square it (d(u/v) = (u′v − uv′)/v²) and
+ * the square underflows to 0.
+ */
+function mathjsMayDiffer(spec: Spec, x: readonly number[]): boolean {
+  if (x.some((v) => v !== 0 && Math.abs(v) <= 1e-154)) return true;
+  const stack: Spec[] = [spec];
+  while (stack.length > 0) {
+    const s = stack.pop() as Spec;
+    if (s.kind !== 'op') continue;
+    if (MATHJS_EXPANDED.has(s.op) || MATHJS_OWN_RULES.has(s.op)) return true;
+    if (s.op === 'pow' && s.args.some((a) => a.kind === 'const' && a.value === 0)) return true;
+    stack.push(...s.args);
+  }
+  return false;
+}
+
 const EXACT: Readonly<Record<string, JacobianBy>> = {
   reverse: (f, x) => methods.reverse.jacobian(f, x).value,
   'reverse (compiled)': (f, x) => methods.reverse.jacobian(f, x, { backend: 'compile' }).value,
   forward: (f, x) => methods.forward.jacobian(f, x).value,
   'forward (compiled)': (f, x) => methods.forward.jacobian(f, x, { backend: 'compile' }).value,
   'symbolic (graph)': (f, x) => methods.symbolic.jacobian(f, x, { engine: 'graph' }).value,
+  'symbolic (mathjs)': (f, x) => methods.symbolic.jacobian(f, x, { engine: 'mathjs' }).value,
   'nested forward': nestedForward,
   'nested reverse': nestedReverse,
   Dual: dualJacobian,
@@ -305,6 +332,7 @@ describe('the zero-factor rule: every exact method agrees at special points', ()
     const mismatches: string[] = [];
     let compared = 0;
     let overflowed = 0;
+    let mathjsByDesign = 0;
     fc.assert(
       fc.property(
         fc.array(specArbitrary, { minLength: PER_PROGRAM, maxLength: PER_PROGRAM }),
@@ -325,7 +353,9 @@ describe('the zero-factor rule: every exact method agrees at special points', ()
               const r = (ref[i] as Float64Array)[j] as number;
               for (const [name, rows] of results) {
                 const d = (rows[i] as Float64Array)[j] as number;
-                if (!agree(r, d, (scale[i] as number[])[j] as number))
+                if (agree(r, d, (scale[i] as number[])[j] as number)) continue;
+                if (name === 'symbolic (mathjs)' && mathjsMayDiffer(specs[i] as Spec, x)) mathjsByDesign++;
+                else
                   mismatches.push(
                     `${name} ${d} vs reverse ${r}: output ${i} ∂/∂x${j} at [${x}] of ${JSON.stringify(specs[i])}`,
                   );
@@ -340,6 +370,8 @@ describe('the zero-factor rule: every exact method agrees at special points', ()
     expect({ count: mismatches.length, first: mismatches.slice(0, 40) }).toEqual({ count: 0, first: [] });
     // Overflow (an intermediate past 1e300) leaves a derivative unchecked; it must stay the exception.
     expect(overflowed).toBeLessThan(0.2 * compared);
+    // The mathjs engine's differences by design: about 250 of the 20,000 derivatives (1.3%).
+    expect(mathjsByDesign).toBeLessThan(0.02 * compared);
   });
 });
 
