@@ -14,7 +14,7 @@ import { evaluate } from '../ir/evaluate.js';
 import type { Program } from '../ir/program.js';
 import { nestedFunction, nestedGradient } from '../nested/derivative.js';
 import { type Num, primal } from '../nested/num.js';
-import { hvp } from '../reverse/index.js';
+import { gradientAndHvp } from '../reverse/index.js';
 import { graphDerivative } from '../symbolic/index.js';
 import type { DerivativeEngine } from '../workloads/gradbench/types.js';
 
@@ -47,8 +47,9 @@ export function derivativeEngine(options: EngineOptions): DerivativeEngine {
     vjp: (f, x, u) => d.vjp(f, x, u, methodOptions).value,
     gradientAndHessianDiagonal(f, x) {
       if (method === 'reverse') {
-        const ones = new Float64Array(x.length).fill(1);
-        return { gradient: d.gradient(f, x, methodOptions).value, diagonal: hvp(f, x, ones, common).value };
+        // One forward-over-reverse sweep gives both (the compiled backend has no such sweep yet).
+        const { gradient, hvp } = gradientAndHvp(f, x, new Float64Array(x.length).fill(1));
+        return { gradient, diagonal: hvp };
       }
       if (method === 'forward') return forwardOverForward(f, x);
       if (method === 'numeric')

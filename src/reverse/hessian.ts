@@ -105,7 +105,7 @@ function arraysOf(body: Program): DualArrays {
   return cachedFor(bodyArrays, body, () => sweepArrays(body.size));
 }
 
-const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT } = OP_CODE;
+const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;
 
 /**
  * The forward sweep over values and tangents (the inputs' already in `s`): each value by its op's value rule,
@@ -248,9 +248,25 @@ function dualBackward(f: Program, s: DualArrays): void {
       send(xi, g, gDot, val[yi] as number, tan[yi] as number);
       send(yi, g, gDot, val[xi] as number, tan[xi] as number);
     } else if (code === NEG) send(xi, g, gDot, -1, UNTOUCHED);
-    else {
-      // max and min come here too: their partials are constant between kinks, but the rule's tangent
-      // (sign′ = 0 times the arguments' tangents) is NaN against an infinite tangent, as nested mode has it.
+    else if (code === MAX || code === MIN) {
+      // What the rule below computes over dual numbers, without them (kmeans' chains of min run here once per
+      // centroid and point): the partials (1 ± sign(x − y))/2, and their tangent sign′·(ẋ − ẏ) = 0·(ẋ − ẏ),
+      // which is untouched when both tangents are, NaN when one is not finite, else +0.
+      const partials = NUMERIC_PARTIALS[code] as readonly Partial[];
+      const x = val[xi] as number;
+      const y = val[yi] as number;
+      const z = val[i] as number;
+      const tx = tan[xi] as number;
+      const ty = tan[yi] as number;
+      const pDot =
+        isUntouched(tx) && isUntouched(ty)
+          ? UNTOUCHED
+          : (isUntouched(tx) || tx - tx === 0) && (isUntouched(ty) || ty - ty === 0)
+            ? 0
+            : Number.NaN;
+      send(xi, g, gDot, (partials[0] as Partial)(x, y, z), pDot);
+      send(yi, g, gDot, (partials[1] as Partial)(x, y, z), pDot);
+    } else {
       const def = OP_DEFS[code] as FixedOpDef;
       const x = dualOf(val[xi] as number, tan[xi] as number);
       const y = arity === 2 ? dualOf(val[yi] as number, tan[yi] as number) : NO_ARG;
@@ -455,6 +471,20 @@ function callBackward(call: LoopCall, s: DualArrays): void {
     adj[arg] = (adj[arg] as number) + (gCap[k] as number);
     adjDot[arg] = (adjDot[arg] as number) + (gCapDot[k] as number);
   }
+}
+
+/**
+ * ∇f(x) and H·v from one forward-over-reverse sweep: what a Newton step needs, for the price of `hvp` alone
+ * (GradBench kmeans' direction ∇f ⊘ H·1). The gradient is the adjoints the sweep carries beside their tangents.
+ */
+export function gradientAndHvp(
+  f: Program,
+  x: ArrayLike<number>,
+  v: ArrayLike<number>,
+): { gradient: Float64Array; hvp: Float64Array } {
+  requireScalar(f, 'hvp');
+  const n = f.variables.length;
+  return hvpSweep(f, vectorOf(x, n, 'the point'), vectorOf(v, n, 'the direction'));
 }
 
 /**

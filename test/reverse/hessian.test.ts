@@ -3,7 +3,12 @@
  * methods (finite differences of the reverse-mode gradient, and forward mode on the gradient's own program).
  */
 import { describe, expect, test } from 'vitest';
+import { generateInput } from '../../src/gradbench/generate.js';
 import { gradient, hessian, hvp, methods, parse } from '../../src/index.js';
+import { gradientAndHvp, hvp as hvpResult } from '../../src/reverse/index.js';
+import { GRADBENCH_EVALS } from '../../src/workloads/gradbench/index.js';
+import type { KmeansWorkload } from '../../src/workloads/gradbench/kmeans.js';
+import type { GradbenchEval } from '../../src/workloads/gradbench/types.js';
 
 describe('hessian and hvp', () => {
   test('the lecture example has the constant Hessian 2xxᵀ + 2λI = [[12, 4], [4, 18]]', () => {
@@ -57,5 +62,33 @@ describe('hessian and hvp', () => {
     const dfdy = parse('x^3 - 4 * x * y - sin(x + y)');
     const rows = [methods.forward.gradient(dfdx, at).value, methods.forward.gradient(dfdy, at).value];
     rows.forEach((row, i) => row.forEach((h, j) => expect(H[i]?.[j]).toBeCloseTo(h, 13)));
+  });
+});
+
+describe('gradientAndHvp', () => {
+  test('gives reverse mode’s gradient and hvp’s H·v to the bit, through a map (GradBench kmeans)', () => {
+    const ev = GRADBENCH_EVALS.kmeans as GradbenchEval<unknown, KmeansWorkload>;
+    const w = ev.prepare(ev.read(generateInput({ eval: 'kmeans', sizes: { n: 50, k: 7, d: 3 } })));
+    const ones = new Float64Array(w.x.length).fill(1);
+    const both = gradientAndHvp(w.f, w.x, ones);
+    expect(both.gradient).toEqual(methods.reverse.gradient(w.f, w.x).value);
+    expect(both.hvp).toEqual(hvpResult(w.f, w.x, ones).value);
+    // kmeans' Hessian is diagonal with entries 2·(points nearest the centroid): H·1 counts them.
+    const counts = new Float64Array(w.k);
+    for (let j = 0; j < w.k; j++) counts[j] = (both.hvp[j * w.d] as number) / 2;
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(50);
+  });
+
+  test('agrees with reverse mode on a flat program at a kink and a pole', () => {
+    const f = parse('abs(x) * y + log(y) / x + max(x, y)^2');
+    for (const at of [
+      [0, 1],
+      [1, 0],
+      [2, 2],
+    ]) {
+      const both = gradientAndHvp(f, at, [1, -1]);
+      expect(both.gradient).toEqual(methods.reverse.gradient(f, at).value);
+      expect(both.hvp).toEqual(hvpResult(f, at, [1, -1]).value);
+    }
   });
 });
