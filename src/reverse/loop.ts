@@ -535,13 +535,16 @@ export function backwardCall(
         copy(pv, in0, carries, at, c);
       };
       // Iterations from .. to − 1, last first, each from its carry at carries[at + (i − from)·c]: by the compiled
-      // backend's driver (the statements of step, in one generated function), or by step one at a time.
+      // backend's driver (the statements of step, in one generated function), or by step one at a time. Only for
+      // a small body, where the per-iteration calls the driver saves count: with ode's body (88,000 nodes at
+      // n = 4,000, s = 200) the driver was 4–6× slower than the step-by-step code, likely because its
+      // statements written out for every adjoint run make a function V8 does not optimise.
       const slow = (i: number) => {
         base = first + c + i * perStep;
         backward(body, sweeps.tape, seed, backend, options);
       };
       const steps: Steps =
-        driven && tapes === undefined
+        driven && tapes === undefined && body.size <= SCAN_TAPE_MAX_BODY
           ? (from, to, carries, at) => {
               scanBackwardSteps(call, bv, badj)(adj, v, bv, badj, carries, at, from, to, cbar, gCap, slow);
               usage.bodyPrimals += to - from;
