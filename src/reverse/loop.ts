@@ -497,17 +497,7 @@ export function backwardCall(
       };
       scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow);
       usage.bodyBackwards += n;
-      markSums(cbar, reached, 0);
-      markSums(gCap, reached, capturedInput(loop));
-      // A reached row's adjoint is touched even where it is 0 (the driver adds only the nonzero ones).
-      const r = rowInput(loop);
-      for (let i = 0; loop.rowArgs && i < n; i++) {
-        const base = rowArg(loop, i);
-        for (let k = 0; k < loop.width; k++) {
-          const arg = args[base + k] as number;
-          if (reached[r + k] === 1) adj[arg] = (adj[arg] as number) + 0;
-        }
-      }
+      markDriven(loop, args, adj, cbar, gCap, reached);
     } else {
       const step = (i: number, carries: Float64Array, at: number) => {
         base = first + c + i * perStep;
@@ -543,17 +533,19 @@ export function backwardCall(
         base = first + c + i * perStep;
         backward(body, sweeps.tape, seed, backend, options);
       };
-      const steps: Steps =
-        driven && tapes === undefined && body.size <= SCAN_TAPE_MAX_BODY
-          ? (from, to, carries, at) => {
-              scanBackwardSteps(call, bv, badj)(adj, v, bv, badj, carries, at, from, to, cbar, gCap, slow);
-              usage.bodyPrimals += to - from;
-              usage.bodyBackwards += to - from;
-            }
-          : (from, to, carries, at) => {
-              for (let i = to - 1; i >= from; i--) step(i, carries, at + (i - from) * c);
-            };
+      // As for store-all above, the driver runs only where every output is touched and every carry reached.
+      const drivenSteps = driven && marked && tapes === undefined && body.size <= SCAN_TAPE_MAX_BODY;
+      const steps: Steps = drivenSteps
+        ? (from, to, carries, at) => {
+            scanBackwardSteps(call, bv, badj)(adj, v, bv, badj, carries, at, from, to, cbar, gCap, slow);
+            usage.bodyPrimals += to - from;
+            usage.bodyBackwards += to - from;
+          }
+        : (from, to, carries, at) => {
+            for (let i = to - 1; i >= from; i--) step(i, carries, at + (i - from) * c);
+          };
       reverseScan(n, c, residual, steps, advance);
+      if (drivenSteps) markDriven(loop, args, adj, cbar, gCap, reached);
     }
     for (let k = 0; k < c; k++)
       adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
@@ -561,6 +553,31 @@ export function backwardCall(
   for (let k = 0; k < gCap.length; k++) {
     const arg = args[c + k] as number;
     adj[arg] = (adj[arg] as number) + (gCap[k] as number);
+  }
+}
+
+/**
+ * After a scan's backward driver (which keeps no marks): the carries' and captured values' adjoint sums marked
+ * as the structure says, and a reached row's adjoint touched even where it is 0 (the driver adds only the
+ * nonzero ones).
+ */
+function markDriven(
+  loop: LoopCall['loop'],
+  args: Int32Array,
+  adj: Float64Array,
+  cbar: Float64Array,
+  gCap: Float64Array,
+  reached: Uint8Array,
+): void {
+  markSums(cbar, reached, 0);
+  markSums(gCap, reached, capturedInput(loop));
+  const r = rowInput(loop);
+  for (let i = 0; loop.rowArgs && i < loop.n; i++) {
+    const base = rowArg(loop, i);
+    for (let k = 0; k < loop.width; k++) {
+      const arg = args[base + k] as number;
+      if (reached[r + k] === 1) adj[arg] = (adj[arg] as number) + 0;
+    }
   }
 }
 

@@ -621,6 +621,25 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
     Array.from(a).every((x, i) => (Number.isNaN(x) ? Number.isNaN(b[i]) : x === b[i]));
 
   /** The gradient by reverse and forward mode on both backends, and the Hessian, against the unrolled program's. */
+  it('a checkpointed scan whose second carry is unseeded: the compiled steps keep the rule (0, not NaN)', () => {
+    // The second carry's adjoint is untouched and meets √|r|'s infinite partial at r = 0 (iteration 1's row):
+    // by the rule it contributes nothing. The compiled √n and binomial steps once seeded it +0 and gave NaN.
+    const a = variable('a');
+    const b = variable('b');
+    const { carry } = scan([a, b], [[b], [b.sub(1)], [b.sub(2)]], ([p], [r]) => [
+      (p as Expr).add(a),
+      (r as Expr).abs().sqrt(),
+    ]);
+    const f = program(carry, { variables: [a, b] });
+    const want = Array.from(methods.reverse.vjp(unroll(f), [0.5, 1], [1, 0]).value);
+    expect(want).toEqual([4, 0]);
+    for (const checkpoint of ['all', 'sqrt', 'binomial'] as const)
+      for (const backend of BACKENDS)
+        expect(Array.from(methods.reverse.vjp(f, [0.5, 1], [1, 0], { backend, checkpoint }).value)).toEqual(
+          want,
+        );
+  });
+
   function matchesUnrolled(f: Program<number>, x: number[], want: number[]): void {
     const u = unroll(f);
     for (const backend of BACKENDS) {
