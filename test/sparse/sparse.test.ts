@@ -149,6 +149,77 @@ describe('bad input', () => {
   });
 });
 
+/** Σ_{i ≥ 1} x0·x_i² + x_i: an arrowhead Hessian (x0 coupled with every x_i, each x_i with itself). */
+function arrowhead(n: number): Program<number> {
+  return withGraph(() => {
+    const x = Array.from({ length: n }, (_, i) => variable(`x${i}`));
+    const x0 = x[0] as Expr;
+    return program(sum(x.slice(1).map((xi) => x0.mul(xi.mul(xi)).add(xi))), { variables: x });
+  });
+}
+
+/** The Bratu residual with one more output, Σ x: a tridiagonal Jacobian with a dense last row. */
+function bratuWithSum(n: number): Program {
+  return withGraph(() => {
+    const x = Array.from({ length: n }, (_, i) => variable(`x${i}`));
+    const r = x.map((xi, i) =>
+      sum([
+        xi.mul(-2),
+        xi.exp(),
+        ...(i > 0 ? [x[i - 1] as Expr] : []),
+        ...(i + 1 < n ? [x[i + 1] as Expr] : []),
+      ]),
+    );
+    return program([...r, sum(x)], { variables: x });
+  });
+}
+
+describe('dense rows and hubs', () => {
+  it('an arrowhead Hessian takes 2 star colours (a star graph) and equals the dense one', () => {
+    const f = arrowhead(40);
+    const x = Float64Array.from({ length: 40 }, (_, i) => Math.cos(i));
+    const s = sparseHessian(f, x);
+    expect(s.colourCount).toBe(2);
+    expectClose(toDense(s), hessian(f, x));
+  });
+
+  it('past the colouring budget: a budget error at once, not quadratic time (arrowhead at n = 10⁵, a dense Hessian)', () => {
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e instanceof DifflabError ? e.code : 'other';
+      }
+      return 'none';
+    };
+    const n = 100_000;
+    const x = new Float64Array(n).fill(0.5);
+    expect(code(() => sparseHessian(arrowhead(n), x))).toBe('budget');
+    const dense = withGraph(() => {
+      const v = Array.from({ length: n }, (_, i) => variable(`x${i}`));
+      return program(sum(v).exp(), { variables: v });
+    });
+    expect(code(() => sparseHessian(dense, x))).toBe('budget');
+  });
+
+  it('a dense row: auto mode colours rows (3 + 1 colours: the dense row meets every other), forward mode is a budget error', () => {
+    const n = 100_000;
+    const f = bratuWithSum(n);
+    const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    const s = sparseJacobian(f, x);
+    expect([s.mode, s.colourCount]).toEqual(['reverse', 4]);
+    // The last row is Σ x: every entry 1; the diagonal of the others −2 + e^{x_i}.
+    const last = s.values.subarray(s.rowPtr[n], s.rowPtr[n + 1]);
+    expect(last.length).toBe(n);
+    expect(last.every((v) => v === 1)).toBe(true);
+    for (const i of [0, 1, n - 1]) {
+      const k = Array.from(s.colIndex.subarray(s.rowPtr[i], s.rowPtr[i + 1])).indexOf(i);
+      expect(s.values[(s.rowPtr[i] as number) + k]).toBeCloseTo(-2 + Math.exp(x[i] as number), 14);
+    }
+    expect(() => sparseJacobian(f, x, { mode: 'forward' })).toThrow(/column colouring would take/);
+  });
+});
+
 describe('colourings', () => {
   it('a tridiagonal Jacobian needs 3 colours by columns and by rows, in either order', () => {
     const p = jacobianPattern(sparseWorkloads.bratu.build(50));
