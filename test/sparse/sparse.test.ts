@@ -18,6 +18,7 @@ import {
   type Pattern,
   type Program,
   program,
+  scan,
   sparseHessian,
   sparseJacobian,
   sparseWorkloads,
@@ -217,6 +218,30 @@ describe('dense rows and hubs', () => {
       expect(s.values[(s.rowPtr[i] as number) + k]).toBeCloseTo(-2 + Math.exp(x[i] as number), 14);
     }
     expect(() => sparseJacobian(f, x, { mode: 'forward' })).toThrow(/column colouring would take/);
+  });
+});
+
+describe('scans', () => {
+  it('a scan over the inputs gives a lower-triangular Jacobian (output i reads the carry of x0 .. x(i−1)); sparse = dense', () => {
+    const n = 6;
+    const f = withGraph(() => {
+      const x = Array.from({ length: n }, (_, i) => variable(`x${i}`));
+      const { out } = scan(
+        1,
+        x.map((xi) => [xi]),
+        (c, [xi]) => ({ carry: c.mul(xi as Expr).sin(), out: [c.add(xi as Expr)] }),
+      );
+      return program(
+        out.map((o) => o[0] as Expr),
+        { variables: x },
+      );
+    });
+    expect(rowsOf(jacobianPattern(f))).toEqual(
+      Array.from({ length: n }, (_, i) => Array.from({ length: i + 1 }, (_, j) => j)),
+    );
+    const x = [0.3, -0.7, 1.1, 0.4, 0.9, -0.2];
+    for (const mode of ['forward', 'reverse'] as const)
+      expectClose(toDense(sparseJacobian(f, x, { mode })), jacobian(f, x, { method: 'reverse' }));
   });
 });
 
