@@ -51,9 +51,10 @@ describe('difflab --sparse', () => {
     expect(h.stdout).toContain('colours: 3 (star colouring), Hessian-vector products: 3');
   });
 
-  test('usage errors: --sparse with numeric, --workload without --sparse, a workload of the other kind', () => {
+  test('usage errors: --sparse with numeric, --workload without --sparse, a workload of the other kind, both an expression and a workload', () => {
     expect(difflab(['jacobian', 'x*y', '--at', 'x=1,y=2', '--sparse', '-m', 'numeric']).status).toBe(2);
     expect(difflab(['hessian', 'x*y', '--at', 'x=1,y=2', '--workload', 'rosenbrock']).status).toBe(2);
     expect(difflab(['jacobian', '--sparse', '--workload', 'rosenbrock']).status).toBe(2);
+    expect(difflab(['hessian', 'x*y', '--sparse', '--workload', 'rosenbrock']).status).toBe(2);
   });
 });
