@@ -4,7 +4,6 @@
  * report's Vega and marked, the expression parser's mathjs, ...).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { SPARSE_HESSIAN_WORKLOADS, SPARSE_JACOBIAN_WORKLOADS } from '../sparse/names.js';
 import type { CheckArgs } from './check.js';
 import type { GradArgs } from './grad.js';
 import type { RunArgs, ToolArgs } from './gradbench.js';
@@ -21,6 +20,8 @@ import {
   pointOptions,
   type ReportArgs,
   SECTIONS,
+  SPARSE_HESSIAN_WORKLOADS,
+  SPARSE_JACOBIAN_WORKLOADS,
   type SuiteArgs,
   sparseOptions,
   suiteOptions,
