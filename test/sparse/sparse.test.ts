@@ -129,6 +129,31 @@ describe('sparsity patterns', () => {
   });
 });
 
+describe('the sparse option of jacobian and hessian', () => {
+  it('returns the dense rows the dense methods give, from one sweep per colour', () => {
+    const w = sparseWorkloads.bundle;
+    const f = w.build(100);
+    const x = w.point(100);
+    for (const method of ['forward', 'reverse'] as const) {
+      expectClose(jacobian(f, x, { method, sparse: true }), jacobian(f, x, { method }));
+    }
+    const g = sparseWorkloads['bundle-lsq'].build(100) as Program<number>;
+    expectClose(hessian(g, x, { sparse: true }), hessian(g, x));
+  });
+
+  it('is an option of forward and reverse mode only, and a boolean', () => {
+    const f = sparseWorkloads.bratu.build(5);
+    const x = sparseWorkloads.bratu.point(5);
+    expect(() => jacobian(f, x, { method: 'numeric', sparse: true } as never)).toThrow(
+      /unknown option|sparse/,
+    );
+    expect(() => jacobian(f, x, { sparse: 'yes' } as never)).toThrow(/sparse must be true or false/);
+    expect(() =>
+      hessian(sparseWorkloads.rosenbrock.build(5) as Program<number>, x, { sparse: 1 } as never),
+    ).toThrow(DifflabError);
+  });
+});
+
 describe('bad input', () => {
   it('gives DifflabErrors with codes: unknown options, modes and orderings, a Hessian of a vector function', () => {
     const f = sparseWorkloads.bratu.build(5);
