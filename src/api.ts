@@ -22,6 +22,7 @@ import {
   reverse,
   reverseGradient,
 } from './reverse/index.js';
+import { sparseHessian, sparseJacobian, toDense } from './sparse/compressed.js';
 import { type SymbolicOptions, symbolic } from './symbolic/index.js';
 
 /** Each method's differentiator. Code that compares methods loops over this. */
@@ -34,10 +35,16 @@ export interface Methods {
 
 export const methods: Methods = { numeric, symbolic, forward, reverse };
 
+/** `jacobian` and `hessian`: compute by compressed sweeps over a colouring of the sparsity pattern (src/sparse). */
+export interface SparseOption {
+  /** The same dense rows, from one sweep per colour rather than one per input or output (default false). */
+  sparse?: boolean;
+}
+
 /** Options of the top-level calls: the method (default 'reverse'), that method's own options, and the point's. */
 export type MethodOptions = (
-  | ({ method?: 'reverse' } & ReverseOptions)
-  | ({ method: 'forward' } & ForwardOptions)
+  | ({ method?: 'reverse' } & ReverseOptions & SparseOption)
+  | ({ method: 'forward' } & ForwardOptions & SparseOption)
   | ({ method: 'numeric' } & NumericOptions)
   | ({ method: 'symbolic' } & SymbolicOptions)
 ) &
@@ -110,7 +117,12 @@ export function jacobian(f: Program, at: Point, options?: JacobianOptions): Floa
     checkMixedOptions(options, 'jacobian');
     return mixedJacobian(p, checkedPoint(p, at, options), options).value;
   }
-  const { p, x, d } = prepare(f, at, options, 'jacobian');
+  const { p, x, d, method } = prepare(f, at, options, 'jacobian');
+  if ((options as SparseOption | undefined)?.sparse === true) {
+    const { backend, check, chunk } = (options ?? {}) as ForwardOptions;
+    const mode = method as 'forward' | 'reverse';
+    return toDense(sparseJacobian(p, x, { mode, backend, check, ...(mode === 'forward' ? { chunk } : {}) }));
+  }
   return d.jacobian(p, x, options).value;
 }
 
@@ -127,13 +139,20 @@ export function vjp(f: Program, at: Point, u: ArrayLike<number>, options?: Metho
 }
 
 /**
- * The Hessian of a scalar function at a point, by forward over reverse (n sweeps). The method is fixed:
- * its only option is `allowNonFinite`.
+ * The Hessian of a scalar function at a point, by forward over reverse (n sweeps; with `sparse: true`, one
+ * per colour of a star colouring of its sparsity pattern). The method is fixed: its options are
+ * `allowNonFinite` and `sparse`.
  */
-export function hessian(f: Program<number>, at: Point, options?: PointOptions): Float64Array[] {
+export function hessian(
+  f: Program<number>,
+  at: Point,
+  options?: PointOptions & SparseOption,
+): Float64Array[] {
   const p = programArg(f, 'hessian');
   checkOptions(options, 'hessian');
-  return hessianFoR(p, checkedPoint(p, at, options)).value;
+  const x = checkedPoint(p, at, options);
+  if (options?.sparse === true) return toDense(sparseHessian(p, x));
+  return hessianFoR(p, x).value;
 }
 
 /** H·v for a scalar function at a point, by one forward-over-reverse sweep (its only option: `allowNonFinite`). */

@@ -13,6 +13,7 @@ export {
   type MethodOptions,
   type Methods,
   methods,
+  type SparseOption,
 } from './api.js';
 export {
   type Displayable,

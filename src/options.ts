@@ -30,12 +30,15 @@ const OWN: { readonly [M in Method]: readonly string[] } = {
 /** The option names a call reads; `method` only applies to the four calls that pick one. */
 export function optionNames(call: Call, method: Method): readonly string[] {
   // hessian and hvp run forward over reverse whatever is asked, on the interpreter, without checks.
-  if (call === 'hessian' || call === 'hvp') return ['allowNonFinite'];
+  if (call === 'hvp') return ['allowNonFinite'];
+  // sparse: the Hessian or Jacobian by compressed sweeps (src/sparse), returned as the same dense rows.
+  if (call === 'hessian') return ['allowNonFinite', 'sparse'];
   const names: string[] = [...COMMON, ...OWN[method]];
   // A jvp pushes one direction: forward mode has no chunk to choose.
   if (call === 'jvp' && method === 'forward') names.splice(names.indexOf('chunk'), 1);
   // Only gradient writes into a caller's array.
   if (call === 'gradient') names.push('out');
+  if (call === 'jacobian' && (method === 'forward' || method === 'reverse')) names.push('sparse');
   return names;
 }
 
@@ -93,6 +96,9 @@ function checkCombinations(o: Record<string, unknown>, call: Call, method: Metho
       'invalid-argument',
       `${call}: snapshots applies to checkpoint 'binomial' only (pass { checkpoint: 'binomial', snapshots })`,
     );
+  }
+  if (o.sparse !== undefined && typeof o.sparse !== 'boolean') {
+    throw new DifflabError('invalid-argument', `${call}: sparse must be true or false`);
   }
   if (o.out !== undefined && !(o.out instanceof Float64Array)) {
     throw new DifflabError('invalid-argument', `${call}: out must be a Float64Array`);

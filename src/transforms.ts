@@ -17,6 +17,7 @@ import {
   hessian as programHessian,
   jvp as programJvp,
   vjp as programVjp,
+  type SparseOption,
 } from './api.js';
 import type { ForwardOptions } from './forward/index.js';
 import {
@@ -511,7 +512,7 @@ function jacobianTransform(
  * hessian((w: Expr[]) => w[0].mul(w[1]))([3, 4]);        // [[0, 1], [1, 0]]
  * hessian(parse('x^2 * y'), [3, 2]);                     // [Float64Array [4, 6], Float64Array [6, 0]]
  */
-export function hessian(f: Program<number>, at: Point, options?: PointOptions): Float64Array[];
+export function hessian(f: Program<number>, at: Point, options?: PointOptions & SparseOption): Float64Array[];
 export function hessian<A extends readonly unknown[] = Expr[], const N extends Argnums = 0>(
   fn: Traceable<A, Operand>,
   options?: TransformOptions<N, PointOptions>,

@@ -4,7 +4,6 @@
  * report's Vega and marked, the expression parser's mathjs, ...).
  */
 import type { Argv, CommandModule } from 'yargs';
-import { SPARSE_HESSIAN_WORKLOADS, SPARSE_JACOBIAN_WORKLOADS } from '../sparse/names.js';
 import type { CheckArgs } from './check.js';
 import type { GradArgs } from './grad.js';
 import type { RunArgs, ToolArgs } from './gradbench.js';
@@ -20,6 +19,8 @@ import {
   outputOptions,
   pointOptions,
   type ReportArgs,
+  SPARSE_HESSIAN_WORKLOADS,
+  SPARSE_JACOBIAN_WORKLOADS,
   type SuiteArgs,
   sparseOptions,
   suiteOptions,

@@ -43,6 +43,8 @@ function sparse(args: HessianArgs): void {
   let x: Float64Array;
   let head: string;
   if (args.workload !== undefined) {
+    if (args.expr !== undefined || args.file !== undefined)
+      throw new UsageError('give an expression or --workload, not both');
     const w = sparseWorkload(args.workload);
     if (w === undefined || w.kind !== 'hessian')
       throw new UsageError(`unknown Hessian workload '${args.workload}'`);

@@ -57,6 +57,8 @@ function sparse(args: JacobianArgs): void {
   let rows: readonly string[] | ((i: number) => string) = (i) => `f${i + 1}`;
   let sources: readonly string[] | undefined;
   if (args.workload !== undefined) {
+    if ((args.exprs ?? []).length > 0 || args.file !== undefined)
+      throw new UsageError('give expressions or --workload, not both');
     const w = sparseWorkload(args.workload);
     if (w === undefined || w.kind !== 'jacobian')
       throw new UsageError(`unknown Jacobian workload '${args.workload}'`);

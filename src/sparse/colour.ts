@@ -71,7 +71,44 @@ function order(degree: Int32Array, ordering: 'largest-first' | 'natural'): Int32
  */
 export function colourColumns(p: Pattern, ordering: Ordering = 'best', byCol = transpose(p)): Colouring {
   checkOrdering(ordering);
+  checkWork(columnWork(p), 'column', 'a row with many entries (a dense row)');
   return best(ordering, (o) => greedyColumns(p, o, byCol));
+}
+
+/**
+ * The most elementary steps a greedy colouring may take (a few seconds). Column colouring walks every pair of
+ * entries in a row, star colouring every path of three edges: a dense row, or a Hessian vertex coupled with
+ * most others (an arrowhead), would take quadratic time. Past the limit the colouring throws a `budget` error.
+ */
+export const COLOURING_LIMIT = 1e9;
+
+/** The steps of a column colouring of `p`: Σ over rows of (row length)². */
+export function columnWork(p: Pattern): number {
+  let work = 0;
+  for (let r = 0; r < p.rows; r++) work += ((p.rowPtr[r + 1] as number) - (p.rowPtr[r] as number)) ** 2;
+  return work;
+}
+
+/** The steps of a star colouring of symmetric `p`: Σ over vertices w of deg(w) · Σ_{x ∈ N(w)} deg(x). */
+export function starWork(p: Pattern): number {
+  const degree = (v: number) => (p.rowPtr[v + 1] as number) - (p.rowPtr[v] as number);
+  let work = 0;
+  for (let w = 0; w < p.rows; w++) {
+    let around = 0;
+    for (let a = p.rowPtr[w] as number; a < (p.rowPtr[w + 1] as number); a++)
+      around += degree(p.colIndex[a] as number);
+    work += degree(w) * around;
+  }
+  return work;
+}
+
+function checkWork(work: number, what: string, cause: string): void {
+  if (work > COLOURING_LIMIT) {
+    throw new DifflabError(
+      'budget',
+      `${what} colouring would take ${work.toExponential(2)} steps (at most ${COLOURING_LIMIT.toExponential(0)}): the pattern has ${cause}`,
+    );
+  }
 }
 
 function checkOrdering(ordering: Ordering): void {
@@ -137,6 +174,7 @@ export function colourRows(p: Pattern, ordering: Ordering = 'best'): Colouring {
  */
 export function starColour(p: Pattern, ordering: Ordering = 'best'): Colouring {
   checkOrdering(ordering);
+  checkWork(starWork(p), 'star', 'a vertex coupled with many others (an arrowhead or a dense block)');
   return best(ordering, (o) => greedyStar(p, o));
 }
 

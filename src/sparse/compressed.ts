@@ -27,7 +27,16 @@ import {
 import { asDerivative, asDerivatives, UNTOUCHED } from '../ir/ops.js';
 import { hvp } from '../reverse/hessian.js';
 import { backward, record, tapeFor } from '../reverse/tape.js';
-import { type Colouring, colourColumns, colourRows, type Ordering, starColour } from './colour.js';
+import {
+  COLOURING_LIMIT,
+  type Colouring,
+  colourColumns,
+  colourRows,
+  columnWork,
+  type Ordering,
+  starColour,
+  transpose,
+} from './colour.js';
 import { hessianPattern, jacobianPattern, type Pattern } from './pattern.js';
 
 /** A sparse matrix in compressed-row form: the pattern and one value per structural nonzero. */
@@ -52,7 +61,8 @@ export interface SparseResult extends SparseMatrix {
 }
 
 export interface SparseJacobianOptions extends Pick<CommonOptions, 'backend' | 'check'> {
-  /** forward: colour columns; reverse: colour rows; auto (default): whichever needs fewer colours (ties: forward). */
+  /** forward: colour columns; reverse: colour rows; auto (default): whichever needs fewer colours (ties:
+   * forward), or the one that can be coloured when the other has a dense row or column. */
   mode?: 'forward' | 'reverse' | 'auto';
   /** The greedy colouring's vertex order (default best: largest-first and natural, the fewer colours). */
   ordering?: Ordering;
@@ -121,8 +131,13 @@ export function sparseJacobian(
   }
   let byColumn: Colouring | undefined;
   let byRow: Colouring | undefined;
-  if (mode !== 'reverse') byColumn = colourColumns(pattern, ordering);
-  if (mode !== 'forward') byRow = colourRows(pattern, ordering);
+  // auto: a colouring too costly to run (a dense row or column, see COLOURING_LIMIT) is left to the other mode.
+  const rowsWork = mode === 'auto' ? columnWork(transpose(pattern)) : 0;
+  const colsWork = mode === 'auto' ? columnWork(pattern) : 0;
+  const skipColumns = mode === 'auto' && colsWork > COLOURING_LIMIT && rowsWork <= COLOURING_LIMIT;
+  const skipRows = mode === 'auto' && rowsWork > COLOURING_LIMIT && colsWork <= COLOURING_LIMIT;
+  if (mode !== 'reverse' && !skipColumns) byColumn = colourColumns(pattern, ordering);
+  if (mode !== 'forward' && !skipRows) byRow = colourRows(pattern, ordering);
   const useForward = byRow === undefined || (byColumn !== undefined && byColumn.count <= byRow.count);
   const t2 = now();
   const result = useForward

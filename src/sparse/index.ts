@@ -1,7 +1,17 @@
 /**
  * Sparse Jacobians and Hessians: sparsity detection on the IR, graph colouring, and compressed sweeps.
  */
-export { type Colouring, colourColumns, colourRows, type Ordering, starColour, transpose } from './colour.js';
+export {
+  COLOURING_LIMIT,
+  type Colouring,
+  colourColumns,
+  colourRows,
+  columnWork,
+  type Ordering,
+  starColour,
+  starWork,
+  transpose,
+} from './colour.js';
 export {
   recoverStar,
   type SparseHessianOptions,

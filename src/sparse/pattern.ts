@@ -39,7 +39,7 @@ export function nnz(p: Pattern): number {
 const EMPTY = new Int32Array(0);
 
 /** The most distinct coupled pairs a Hessian pattern may hold (16 bytes each while it is built). */
-export const PAIR_LIMIT = 50_000_000;
+export const PAIR_LIMIT = 20_000_000;
 
 /** Ops whose second derivative is zero wherever it exists: they couple nothing. */
 const LINEAR = new Set<number>(
@@ -206,15 +206,29 @@ class PairSet {
 
   /** Adds every pair of `x` × `y` (both orders land on the same key). */
   addProduct(x: Int32Array, y: Int32Array): void {
+    PairSet.check(x.length * y.length);
     for (const j of x) for (const k of y) this.push(j <= k ? j * this.n + k : k * this.n + j);
   }
 
   /** Adds every pair of `x` × `x` with j ≤ k. */
   addSquare(x: Int32Array): void {
+    PairSet.check((x.length * (x.length + 1)) / 2);
     for (let a = 0; a < x.length; a++) {
       const j = x[a] as number;
       for (let b = a; b < x.length; b++) this.push(j * this.n + (x[b] as number));
     }
+  }
+
+  /** Fails at once on one coupling of more pairs than the limit (a dense Hessian), before adding them. */
+  private static check(pairs: number): void {
+    if (pairs > PAIR_LIMIT) PairSet.tooMany();
+  }
+
+  private static tooMany(): never {
+    throw new DifflabError(
+      'budget',
+      `sparse Hessian: more than ${PAIR_LIMIT.toExponential(0)} coupled input pairs; the Hessian is not sparse`,
+    );
   }
 
   private push(key: number): void {
@@ -225,12 +239,7 @@ class PairSet {
   /** Sorts and deduplicates; grows the buffer when that frees less than half of it. */
   private compact(): void {
     const distinct = this.dedupe();
-    if (distinct > PAIR_LIMIT) {
-      throw new DifflabError(
-        'budget',
-        `sparse Hessian: more than ${PAIR_LIMIT.toExponential(0)} coupled input pairs; the Hessian is not sparse`,
-      );
-    }
+    if (distinct > PAIR_LIMIT) PairSet.tooMany();
     if (2 * distinct > this.keys.length) {
       const next = new Float64Array(this.keys.length * 2);
       next.set(this.keys.subarray(0, distinct));

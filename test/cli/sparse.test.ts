@@ -3,7 +3,8 @@
  * library calls, colours and sweeps against theory.
  */
 import { describe, expect, test } from 'vitest';
-import { hessian, jacobian, parse } from '../../src/index.js';
+import { SPARSE_HESSIAN_WORKLOADS, SPARSE_JACOBIAN_WORKLOADS } from '../../src/cli/options.js';
+import { hessian, jacobian, parse, sparseWorkloads } from '../../src/index.js';
 import { difflab } from './support.js';
 
 /** Dense rows from JSON [row, column, value] triples. */
@@ -14,6 +15,15 @@ function dense(rows: number, cols: number, entries: [number, number, number][]):
 }
 
 describe('difflab --sparse', () => {
+  test("--workload's choices are the sparse workloads of each kind", () => {
+    const of = (kind: string) =>
+      Object.values(sparseWorkloads)
+        .filter((w) => w.kind === kind)
+        .map((w) => w.name);
+    expect([...SPARSE_JACOBIAN_WORKLOADS]).toEqual(of('jacobian'));
+    expect([...SPARSE_HESSIAN_WORKLOADS]).toEqual(of('hessian'));
+  });
+
   test('jacobian --sparse of expressions equals the dense Jacobian, by forward and by reverse mode', () => {
     const exprs = ['x*y', 'sin(y) + z^2', 'exp(z)'];
     const ref = jacobian(parse(exprs), [1, 2, 3]).map((r) => Array.from(r));
@@ -51,9 +61,10 @@ describe('difflab --sparse', () => {
     expect(h.stdout).toContain('colours: 3 (star colouring), Hessian-vector products: 3');
   });
 
-  test('usage errors: --sparse with numeric, --workload without --sparse, a workload of the other kind', () => {
+  test('usage errors: --sparse with numeric, --workload without --sparse, a workload of the other kind, both an expression and a workload', () => {
     expect(difflab(['jacobian', 'x*y', '--at', 'x=1,y=2', '--sparse', '-m', 'numeric']).status).toBe(2);
     expect(difflab(['hessian', 'x*y', '--at', 'x=1,y=2', '--workload', 'rosenbrock']).status).toBe(2);
     expect(difflab(['jacobian', '--sparse', '--workload', 'rosenbrock']).status).toBe(2);
+    expect(difflab(['hessian', 'x*y', '--sparse', '--workload', 'rosenbrock']).status).toBe(2);
   });
 });

@@ -18,6 +18,7 @@ import {
   type Pattern,
   type Program,
   program,
+  scan,
   sparseHessian,
   sparseJacobian,
   sparseWorkloads,
@@ -128,6 +129,31 @@ describe('sparsity patterns', () => {
   });
 });
 
+describe('the sparse option of jacobian and hessian', () => {
+  it('returns the dense rows the dense methods give, from one sweep per colour', () => {
+    const w = sparseWorkloads.bundle;
+    const f = w.build(100);
+    const x = w.point(100);
+    for (const method of ['forward', 'reverse'] as const) {
+      expectClose(jacobian(f, x, { method, sparse: true }), jacobian(f, x, { method }));
+    }
+    const g = sparseWorkloads['bundle-lsq'].build(100) as Program<number>;
+    expectClose(hessian(g, x, { sparse: true }), hessian(g, x));
+  });
+
+  it('is an option of forward and reverse mode only, and a boolean', () => {
+    const f = sparseWorkloads.bratu.build(5);
+    const x = sparseWorkloads.bratu.point(5);
+    expect(() => jacobian(f, x, { method: 'numeric', sparse: true } as never)).toThrow(
+      /unknown option|sparse/,
+    );
+    expect(() => jacobian(f, x, { sparse: 'yes' } as never)).toThrow(/sparse must be true or false/);
+    expect(() =>
+      hessian(sparseWorkloads.rosenbrock.build(5) as Program<number>, x, { sparse: 1 } as never),
+    ).toThrow(DifflabError);
+  });
+});
+
 describe('bad input', () => {
   it('gives DifflabErrors with codes: unknown options, modes and orderings, a Hessian of a vector function', () => {
     const f = sparseWorkloads.bratu.build(5);
@@ -146,6 +172,101 @@ describe('bad input', () => {
     expect(code(() => sparseJacobian(f, x, { mode: 'forward', chunk: 0 }))).toBe('invalid-argument');
     expect(code(() => sparseJacobian(f, [1, 2]))).toBe('bad-point');
     expect(code(() => sparseHessian(f, x))).toBe('invalid-argument');
+  });
+});
+
+/** Σ_{i ≥ 1} x0·x_i² + x_i: an arrowhead Hessian (x0 coupled with every x_i, each x_i with itself). */
+function arrowhead(n: number): Program<number> {
+  return withGraph(() => {
+    const x = Array.from({ length: n }, (_, i) => variable(`x${i}`));
+    const x0 = x[0] as Expr;
+    return program(sum(x.slice(1).map((xi) => x0.mul(xi.mul(xi)).add(xi))), { variables: x });
+  });
+}
+
+/** The Bratu residual with one more output, Σ x: a tridiagonal Jacobian with a dense last row. */
+function bratuWithSum(n: number): Program {
+  return withGraph(() => {
+    const x = Array.from({ length: n }, (_, i) => variable(`x${i}`));
+    const r = x.map((xi, i) =>
+      sum([
+        xi.mul(-2),
+        xi.exp(),
+        ...(i > 0 ? [x[i - 1] as Expr] : []),
+        ...(i + 1 < n ? [x[i + 1] as Expr] : []),
+      ]),
+    );
+    return program([...r, sum(x)], { variables: x });
+  });
+}
+
+describe('dense rows and hubs', () => {
+  it('an arrowhead Hessian takes 2 star colours (a star graph) and equals the dense one', () => {
+    const f = arrowhead(40);
+    const x = Float64Array.from({ length: 40 }, (_, i) => Math.cos(i));
+    const s = sparseHessian(f, x);
+    expect(s.colourCount).toBe(2);
+    expectClose(toDense(s), hessian(f, x));
+  });
+
+  it('past the colouring budget: a budget error at once, not quadratic time (arrowhead at n = 10⁵, a dense Hessian)', () => {
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e instanceof DifflabError ? e.code : 'other';
+      }
+      return 'none';
+    };
+    const n = 100_000;
+    const x = new Float64Array(n).fill(0.5);
+    expect(code(() => sparseHessian(arrowhead(n), x))).toBe('budget');
+    const dense = withGraph(() => {
+      const v = Array.from({ length: n }, (_, i) => variable(`x${i}`));
+      return program(sum(v).exp(), { variables: v });
+    });
+    expect(code(() => sparseHessian(dense, x))).toBe('budget');
+  });
+
+  it('a dense row: auto mode colours rows (3 + 1 colours: the dense row meets every other), forward mode is a budget error', () => {
+    const n = 100_000;
+    const f = bratuWithSum(n);
+    const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    const s = sparseJacobian(f, x);
+    expect([s.mode, s.colourCount]).toEqual(['reverse', 4]);
+    // The last row is Σ x: every entry 1; the diagonal of the others −2 + e^{x_i}.
+    const last = s.values.subarray(s.rowPtr[n], s.rowPtr[n + 1]);
+    expect(last.length).toBe(n);
+    expect(last.every((v) => v === 1)).toBe(true);
+    for (const i of [0, 1, n - 1]) {
+      const k = Array.from(s.colIndex.subarray(s.rowPtr[i], s.rowPtr[i + 1])).indexOf(i);
+      expect(s.values[(s.rowPtr[i] as number) + k]).toBeCloseTo(-2 + Math.exp(x[i] as number), 14);
+    }
+    expect(() => sparseJacobian(f, x, { mode: 'forward' })).toThrow(/column colouring would take/);
+  });
+});
+
+describe('scans', () => {
+  it('a scan over the inputs gives a lower-triangular Jacobian (output i reads the carry of x0 .. x(i−1)); sparse = dense', () => {
+    const n = 6;
+    const f = withGraph(() => {
+      const x = Array.from({ length: n }, (_, i) => variable(`x${i}`));
+      const { out } = scan(
+        1,
+        x.map((xi) => [xi]),
+        (c, [xi]) => ({ carry: c.mul(xi as Expr).sin(), out: [c.add(xi as Expr)] }),
+      );
+      return program(
+        out.map((o) => o[0] as Expr),
+        { variables: x },
+      );
+    });
+    expect(rowsOf(jacobianPattern(f))).toEqual(
+      Array.from({ length: n }, (_, i) => Array.from({ length: i + 1 }, (_, j) => j)),
+    );
+    const x = [0.3, -0.7, 1.1, 0.4, 0.9, -0.2];
+    for (const mode of ['forward', 'reverse'] as const)
+      expectClose(toDense(sparseJacobian(f, x, { mode })), jacobian(f, x, { method: 'reverse' }));
   });
 });
 

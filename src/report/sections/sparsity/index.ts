@@ -54,7 +54,7 @@ export interface SparsityResult {
 const SIZES = [100, 1000, 10_000, 100_000];
 const QUICK_SIZES = [100, 1000];
 const DENSE_LIMIT = 2000;
-const QUICK_DENSE_LIMIT = 1000;
+const QUICK_DENSE_LIMIT = 500;
 
 /**
  * Dense mode's directions and operations for `f`, as the methods count them: forward mode carries n directions
