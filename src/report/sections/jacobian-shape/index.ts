@@ -248,7 +248,8 @@ function markdown(r: JacobianShapeResult): string {
     'A chunk of c directions shares one primal and one evaluation of the partials; reverse mode evaluates the ' +
       'partials once after its recording and keeps them (E doubles), so both pay one operation per edge per ' +
       'direction or adjoint. Forward mode pays its primal and partials once per chunk, reverse mode once in all: ' +
-      'the crossover by operations lies above m = n, further above without chunks.',
+      'the crossover by operations lies on m = n while n fits one chunk and above it past that, further above ' +
+      'without chunks (one primal and one evaluation of the partials per direction).',
     '',
     'Time follows another count. Each output of a dense layer depends on its own row only, and an adjoint sweep ' +
       'skips every node its output does not depend on (the zero-factor rule): reverse mode works on about one ' +
