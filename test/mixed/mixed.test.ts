@@ -316,4 +316,25 @@ describe('mixed mode’s choice of modes', () => {
       }
     }
   });
+
+  it('with the compiled backend, reverse mode’s generated sweeps recompute the partials, and predictedOps says so', () => {
+    // Small programs (under tiering's 200 nodes) run their generated code from the first call.
+    for (const [n, m] of [
+      [3, 9],
+      [9, 3],
+    ] as const) {
+      const { f, x } = denseLayer(n, m);
+      const { nodes, edges } = programCost(f);
+      const compiled = { backend: 'compile' } as const;
+      expect(predictedOps(f, undefined, compiled).reverse).toBe(nodes + m * 2 * edges);
+      expect(methods.reverse.jacobian(f, x, compiled).stats.ops).toBe(nodes + m * 2 * edges);
+      // A checked sweep runs on the interpreter, whatever the backend: the partials are stored.
+      expect(predictedOps(f, undefined, { ...compiled, check: true }).reverse).toBe(
+        nodes + edges + m * edges,
+      );
+      expect(methods.reverse.jacobian(f, x, { ...compiled, check: true }).stats.ops).toBe(
+        nodes + edges + m * edges,
+      );
+    }
+  });
 });
