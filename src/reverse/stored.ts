@@ -57,9 +57,9 @@ export function partialBytes(f: Program): number {
 }
 
 /**
- * Records nothing: on a tape already recorded, runs `cotangents` backward sweeps, sweep s seeded by
- * `seed(adjoints, s)`, handing the inputs' adjoints (as derivatives: NaN for ±∞) to `collect`. Returns
- * whether the partials were stored ({@link storesPartials}).
+ * On a tape just recorded by `record` on the same backend, runs `cotangents` backward sweeps, sweep s seeded by
+ * `seed(adjoints, s)`, handing the inputs' adjoints (as derivatives: NaN for ±∞) to `collect`. Returns whether
+ * the partials were stored ({@link storesPartials}).
  */
 export function adjointSweeps(
   f: Program,
