@@ -15,6 +15,7 @@
  */
 import { defaultChunk, type ForwardOptions, forward } from '../forward/index.js';
 import {
+  backendOf,
   type CommonOptions,
   emptyStats,
   evaluate,
@@ -26,6 +27,7 @@ import {
   type Stats,
 } from '../ir/index.js';
 import { reverse } from '../reverse/index.js';
+import { adjointOps, storesPartials } from '../reverse/stored.js';
 import { minimumCut } from './cut.js';
 import { subprogram } from './parts.js';
 
@@ -78,21 +80,34 @@ export function splitAtCut(f: Program): Split {
 /**
  * The operations the Jacobian of `p` costs by each mode, as forward and reverse mode count them (their
  * `stats.ops`): forward mode ⌈n/c⌉ sweeps of the primal and partials plus one multiply–add per edge per
- * direction; reverse mode one primal, then per output the partials and one multiply–add per edge.
+ * direction; reverse mode one primal and, on the interpreter, the partials once (stored) and one multiply–add
+ * per edge per output, or with the compiled backend's sweeps the partials again per output (reverse/stored.ts).
+ * With `backend: 'compile'` on a large program, tiering may run a call on the interpreter, which then counts its
+ * own way.
  */
-export function predictedOps(p: Program, chunk: number | undefined): Record<Mode, number> {
+export function predictedOps(
+  p: Program,
+  chunk: number | undefined,
+  sweeps: Pick<CommonOptions, 'backend' | 'check'> = {},
+): Record<Mode, number> {
   const { nodes, edges } = programCost(p);
   const n = p.variables.length;
+  const m = p.outputs.length;
   const c = Math.min(chunk ?? defaultChunk(n), Math.max(1, n));
+  const stored = storesPartials(p, m, backendOf(sweeps), sweeps.check === true);
   return {
     forward: Math.ceil(n / c) * (nodes + edges) + n * edges,
-    reverse: nodes + p.outputs.length * 2 * edges,
+    reverse: adjointOps(p, m, stored),
   };
 }
 
 /** The cheaper mode for the Jacobian of `p` (forward on a tie: it keeps no tape). */
-export function cheaperMode(p: Program, chunk: number | undefined): Mode {
-  const ops = predictedOps(p, chunk);
+export function cheaperMode(
+  p: Program,
+  chunk: number | undefined,
+  sweeps: Pick<CommonOptions, 'backend' | 'check'> = {},
+): Mode {
+  const ops = predictedOps(p, chunk, sweeps);
   return ops.forward <= ops.reverse ? 'forward' : 'reverse';
 }
 
@@ -125,7 +140,7 @@ export function mixedJacobian(
   const k = split.cut.length;
   if (split.inner === undefined || split.outer === undefined) {
     // No bottleneck: the whole program by its cheaper mode.
-    const mode = cheaperMode(f, options.chunk);
+    const mode = cheaperMode(f, options.chunk, options);
     const whole = jacobianBy(mode, f, point, options);
     whole.stats.details = {
       ...whole.stats.details,
@@ -138,8 +153,8 @@ export function mixedJacobian(
     return whole;
   }
   const { inner, outer } = split;
-  const innerMode = cheaperMode(inner, options.chunk);
-  const outerMode = cheaperMode(outer, options.chunk);
+  const innerMode = cheaperMode(inner, options.chunk, options);
+  const outerMode = cheaperMode(outer, options.chunk, options);
   const Ji = jacobianBy(innerMode, inner, point, options);
   // The cut nodes' values: the outer part's point.
   const y = evaluate(inner, point, options.check === true ? { check: true } : {}) as Float64Array;

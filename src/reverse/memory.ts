@@ -11,6 +11,8 @@ import type { Tape } from './tape.js';
 export interface ReverseMemory {
   /** The program's tape: one value and one adjoint per node (16 bytes a node). */
   tapeBytes: number;
+  /** A Jacobian's stored partials (stored.ts): 8 bytes an edge; 0 when its sweeps recompute them. */
+  partialBytes: number;
   /** The tapes of the loop bodies, nested ones included: 16 bytes a body node, once per body whatever n. */
   loopTapeBytes: number;
   /**
@@ -28,16 +30,20 @@ export interface ReverseMemory {
   bodyForwards: number;
   /** Runs of a loop body's backward sweep. */
   bodyBackwards: number;
-  /** tapeBytes + loopTapeBytes + keptBytes: what `stats.bytes` reports. */
+  /** tapeBytes + partialBytes + loopTapeBytes + keptBytes: what `stats.bytes` reports. */
   totalBytes: number;
 }
 
-/** The memory of the sweeps just run on `f` with `tape` (loop figures since the last resetLoopUsage). */
-export function reverseMemory(f: Program, tape: Tape): ReverseMemory {
+/**
+ * The memory of the sweeps just run on `f` with `tape` and `partialBytes` of stored partials (loop figures since
+ * the last resetLoopUsage).
+ */
+export function reverseMemory(f: Program, tape: Tape, partialBytes = 0): ReverseMemory {
   const tapeBytes = tape.values.byteLength + tape.adjoints.byteLength;
   if (f.calls.length === 0) {
     return {
       tapeBytes,
+      partialBytes,
       loopTapeBytes: 0,
       keptBytes: 0,
       bodyValueBytes: 0,
@@ -45,13 +51,14 @@ export function reverseMemory(f: Program, tape: Tape): ReverseMemory {
       workingCarries: 0,
       bodyForwards: 0,
       bodyBackwards: 0,
-      totalBytes: tapeBytes,
+      totalBytes: tapeBytes + partialBytes,
     };
   }
   const used = loopUsage();
   const loopTapeBytes = loopTapes(f);
   return {
     tapeBytes,
+    partialBytes,
     loopTapeBytes,
     keptBytes: used.residualBytes,
     bodyValueBytes: used.bodyValueBytes,
@@ -59,12 +66,13 @@ export function reverseMemory(f: Program, tape: Tape): ReverseMemory {
     workingCarries: used.workingCarries,
     bodyForwards: used.bodyPrimals,
     bodyBackwards: used.bodyBackwards,
-    totalBytes: tapeBytes + loopTapeBytes + used.residualBytes,
+    totalBytes: tapeBytes + partialBytes + loopTapeBytes + used.residualBytes,
   };
 }
 
 const FIELDS = [
   'tapeBytes',
+  'partialBytes',
   'loopTapeBytes',
   'keptBytes',
   'bodyValueBytes',

@@ -13,7 +13,6 @@ import {
   loadPoint,
   now,
   type Program,
-  programCost,
   type Result,
   readVector,
   requireScalar,
@@ -24,13 +23,15 @@ import {
 import { asDerivatives } from '../ir/ops.js';
 import { type CheckpointOptions, resetLoopUsage } from './loop.js';
 import { putMemory, reverseMemory } from './memory.js';
+import { adjointOps, adjointSweeps, partialBytes } from './stored.js';
 import { backward, record, type Tape, tapeFor } from './tape.js';
 
 export interface ReverseOptions extends CommonOptions, CheckpointOptions {}
 
 /**
  * Records the tape at x, then runs one backward sweep per cotangent produced by `seeds` (each seeds the output
- * adjoints), handing the input adjoints to `collect`.
+ * adjoints), handing the input adjoints to `collect`. Two or more sweeps on the interpreter read the partials
+ * stored once after the recording (stored.ts).
  */
 function sweep(
   f: Program,
@@ -43,27 +44,28 @@ function sweep(
   const t0 = now();
   const point = readVector(x, f.variables.length, 'the point');
   const tape: Tape = tapeFor(f);
+  const check = options.check ?? false;
   resetLoopUsage();
+  let stored = false;
   tiered(f, 'reverse', cotangents, backendOf(options), (backend) => {
-    record(f, point, tape, options.check ?? false, backend, options);
-    for (let s = 0; s < cotangents; s++) {
-      backward(f, tape, (adj) => seed(adj, s), backend, options);
-      collect(asDerivatives(tape.adjoints.subarray(f.inputStart, f.opStart)), s);
-    }
+    record(f, point, tape, check, backend, options);
+    stored = adjointSweeps(f, tape, cotangents, seed, collect, backend, options);
   });
-  return sweepStats(f, tape, cotangents, t0);
+  return sweepStats(f, tape, cotangents, stored, t0);
 }
 
-/** The stats of one recording and `cotangents` backward sweeps started at time `t0`. */
-function sweepStats(f: Program, tape: Tape, cotangents: number, t0: number): Stats {
-  const cost = programCost(f);
+/**
+ * The stats of one recording and `cotangents` backward sweeps started at time `t0`, with the partials stored
+ * once or recomputed in every sweep (what ran: the compiled backend's generated sweeps recompute them).
+ */
+function sweepStats(f: Program, tape: Tape, cotangents: number, stored: boolean, t0: number): Stats {
   const stats = emptyStats();
   stats.evaluations = 1;
   stats.reverseSweeps = cotangents;
-  // The primal, then per backward sweep the partials and one multiply–add per edge.
-  stats.ops = cost.nodes + cotangents * 2 * cost.edges;
-  // The tape, and with loops their bodies' tapes and what they kept for the backward sweeps.
-  putMemory(stats, reverseMemory(f, tape));
+  stats.ops = adjointOps(f, cotangents, stored);
+  // The tape, the stored partials, and with loops their bodies' tapes and what they kept for the backward sweeps.
+  putMemory(stats, reverseMemory(f, tape, stored ? partialBytes(f) : 0));
+  stats.details.partials = stored ? 'stored' : 'recomputed';
   stats.time = now() - t0;
   return stats;
 }
@@ -154,7 +156,7 @@ export const reverse: Differentiator<ReverseOptions> = {
   gradient(f, x, options = {}): Result<Float64Array> {
     const t0 = now();
     const g = reverseGradient(f, x, options);
-    return { value: g, stats: sweepStats(f, tapeFor(f), 1, t0) };
+    return { value: g, stats: sweepStats(f, tapeFor(f), 1, false, t0) };
   },
 
   /** J row by row: one backward sweep per output. */

@@ -205,7 +205,7 @@ export function backward(
  * whose own adjoint is finite but whose partial with respect to i is not, which is where the derivative stopped
  * being a number (√u at u = 0 for u = x − x); else i itself (a NaN that came in through an adjoint).
  */
-function culprit(f: Program, v: Float64Array, adj: Float64Array, i: number): number {
+export function culprit(f: Program, v: Float64Array, adj: Float64Array, i: number): number {
   for (let m = f.size - 1; m > i; m--) {
     const code = f.op[m] as number;
     const arity = OP_ARITY[code] as number;
@@ -222,12 +222,12 @@ function culprit(f: Program, v: Float64Array, adj: Float64Array, i: number): num
 }
 
 /** Which halves of a dot node's arguments depend on an input: bit 1 the x's, bit 2 the y's; 4 when x = y. */
-const SAME = 4;
+export const SAME = 4;
 
 const halvesCache = new WeakMap<Program, Uint8Array>();
 
 /** The halves flags of the program's dot nodes, by node (computed once per program). */
-function dotHalves(f: Program): Uint8Array {
+export function dotHalves(f: Program): Uint8Array {
   let m = halvesCache.get(f);
   if (m === undefined) {
     m = new Uint8Array(f.size);

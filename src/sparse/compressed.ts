@@ -24,9 +24,10 @@ import {
   requireScalar,
   type Stats,
 } from '../ir/index.js';
-import { asDerivative, asDerivatives, UNTOUCHED } from '../ir/ops.js';
+import { asDerivative, UNTOUCHED } from '../ir/ops.js';
 import { hvp } from '../reverse/hessian.js';
-import { backward, record, tapeFor } from '../reverse/tape.js';
+import { adjointOps, adjointSweeps, partialBytes } from '../reverse/stored.js';
+import { record, tapeFor } from '../reverse/tape.js';
 import {
   COLOURING_LIMIT,
   type Colouring,
@@ -224,20 +225,19 @@ function compressedReverse(
   record(f, x, tape, options.check ?? false, backend);
   // compressed[c·n + j] = (s_cᵀ·J)_j
   const compressed = new Float64Array(count * n);
-  for (let c = 0; c < count; c++) {
-    backward(
-      f,
-      tape,
-      (adj) => {
-        for (let a = start[c] as number; a < (start[c + 1] as number); a++) {
-          adj[f.outputs[members[a] as number] as number] = 1;
-        }
-      },
-      backend,
-      { check: options.check },
-    );
-    compressed.set(asDerivatives(tape.adjoints.subarray(f.inputStart, f.opStart)), c * n);
-  }
+  const stored = adjointSweeps(
+    f,
+    tape,
+    count,
+    (adj, c) => {
+      for (let a = start[c] as number; a < (start[c + 1] as number); a++) {
+        adj[f.outputs[members[a] as number] as number] = 1;
+      }
+    },
+    (inputs, c) => compressed.set(inputs, c * n),
+    backend,
+    { check: options.check ?? false },
+  );
   const values = new Float64Array(pattern.colIndex.length);
   for (let i = 0; i < pattern.rows; i++) {
     const base = (colour[i] as number) * n;
@@ -245,13 +245,19 @@ function compressedReverse(
       values[k] = compressed[base + (pattern.colIndex[k] as number)] as number;
     }
   }
-  const cost = programCost(f);
   const stats = emptyStats();
   stats.evaluations = 1;
   stats.reverseSweeps = count;
-  // As reverse mode counts: the primal once, then per sweep the partials and a multiply–add per edge.
-  stats.ops = cost.nodes + count * 2 * cost.edges;
-  stats.bytes = tape.values.byteLength + tape.adjoints.byteLength + compressed.byteLength + values.byteLength;
+  // As reverse mode counts: the primal once, the partials once when stored (else in every sweep), and a
+  // multiply–add per edge per sweep.
+  stats.ops = adjointOps(f, count, stored);
+  stats.bytes =
+    tape.values.byteLength +
+    tape.adjoints.byteLength +
+    (stored ? partialBytes(f) : 0) +
+    compressed.byteLength +
+    values.byteLength;
+  stats.details = { partials: stored ? 'stored' : 'recomputed' };
   stats.time = now() - t0;
   return { ...pattern, values, mode: 'reverse', colours: colour, colourCount: count, sweeps: count, stats };
 }

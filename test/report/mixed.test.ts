@@ -4,7 +4,7 @@
  * (Markdown, CSV, chart) carry every row.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { defaultChunk } from '../../src/index.js';
+import { defaultChunk, encoderDecoder, programCost } from '../../src/index.js';
 import { renderSvg } from '../../src/report/chart.js';
 import {
   EPSILON,
@@ -33,13 +33,19 @@ describe('mixed section: a quick run', () => {
       expect(row.reverse.reverseSweeps).toBe(row.m);
       expect(row.target).toBe((Math.min(row.forward.ops, row.reverse.ops) * row.p) / Math.min(row.n, row.m));
       expect(row.mixed.ops).toBeLessThan(Math.min(row.forward.ops, row.reverse.ops));
+      // The sweeps: p multiply–adds per edge of the program (inner adjoint sweeps, outer directions), within the
+      // target; the rest of the count is paid once.
+      const E = programCost(encoderDecoder(row.n, row.p, row.m, row.depth).f).edges;
+      expect(row.sweepOps).toBe(row.p * E);
+      expect(row.sweepOps).toBeLessThanOrEqual(row.target);
       expect(row.error).toBeLessThanOrEqual(MIXED_TOLERANCE);
     }
   });
 
-  test('findings: the Jacobian claim holds; the operations claim’s verdict matches the rows', () => {
-    const [ops, exact] = section.findings(r);
+  test('findings: the sweeps and the Jacobian claims hold; the operations claim’s verdict matches the rows', () => {
+    const [ops, sweeps, exact] = section.findings(r);
     expect(exact?.verdict).toBe('holds');
+    expect(sweeps?.verdict).toBe('holds');
     const all = r.rows.every((row) => row.mixed.ops <= (1 + EPSILON) * row.target);
     expect(ops?.verdict).toBe(all ? 'holds' : 'fails');
   });
@@ -50,6 +56,7 @@ describe('mixed section: a quick run', () => {
     const csv = parseCsv(section.csv(r));
     expect(csv.length).toBe(r.rows.length + 1);
     expect(csv.slice(1).map((row) => Number(row[10]))).toEqual(r.rows.map((row) => row.mixed.ops));
+    expect(csv.slice(1).map((row) => Number(row[19]))).toEqual(r.rows.map((row) => row.sweepOps));
     const [chart] = section.charts(r);
     expect(chart?.name).toBe('mixed-ops');
     const svg = await renderSvg(chart?.spec as never);

@@ -15,6 +15,7 @@ import { methods } from '../../../api.js';
 import { defaultChunk } from '../../../forward/index.js';
 import { DifflabError } from '../../../ir/errors.js';
 import { METHODS, type Method, type Program, programCost } from '../../../ir/index.js';
+import { storesPartials } from '../../../reverse/stored.js';
 import { denseLayer } from '../../../workloads/jacobian.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { breathe } from '../../harness.js';
@@ -161,12 +162,15 @@ function measurePoint(n: number, m: number, reps: number): ShapePoint {
 }
 
 /**
- * Reverse mode's count restricted to what its sweeps reach: the primal of every node, then per output the
- * partials and multiply–adds of that output's ancestors' edges (the count `Stats.ops` makes for every node).
+ * Reverse mode's count restricted to what its sweeps reach: the primal of every node and, with m ≥ 2 outputs,
+ * every edge's partial once (stored, reverse/stored.ts), then per output a multiply–add per edge among that
+ * output's ancestors (one output: its partials and multiply–adds, N + 2E as `Stats.ops`).
  */
 export function reachedReverseOps(f: Program): number {
   const reached = new Uint8Array(f.size);
-  let ops = programCost(f).nodes;
+  const { nodes, edges: all } = programCost(f);
+  const stored = storesPartials(f, f.outputs.length, 'interpret', false);
+  let ops = nodes + (stored ? all : 0);
   for (const o of f.outputs) {
     reached.fill(0);
     reached[o] = 1;
@@ -177,7 +181,7 @@ export function reachedReverseOps(f: Program): number {
         reached[arg] = 1;
         edges++;
       });
-      ops += 2 * edges;
+      ops += stored ? edges : 2 * edges;
     }
   }
   return ops;
@@ -241,9 +245,11 @@ function markdown(r: JacobianShapeResult): string {
     `- Crossover by operations, one direction per sweep: ${crossoverText(r.crossover.unchunked)}`,
     `- Crossover by time, default chunk: ${crossoverText(r.crossover.time)}`,
     '',
-    'A chunk of c directions shares one primal and one evaluation of the partials, so forward mode pays about one ' +
-      'operation per edge per direction where reverse mode, which evaluates the partials again in every adjoint ' +
-      'sweep, pays two: with chunks the crossover moves below m = n, without them above it.',
+    'A chunk of c directions shares one primal and one evaluation of the partials; reverse mode evaluates the ' +
+      'partials once after its recording and keeps them (E doubles), so both pay one operation per edge per ' +
+      'direction or adjoint. Forward mode pays its primal and partials once per chunk, reverse mode once in all: ' +
+      'the crossover by operations lies on m = n while n fits one chunk and above it past that, further above ' +
+      'without chunks (one primal and one evaluation of the partials per direction).',
     '',
     'Time follows another count. Each output of a dense layer depends on its own row only, and an adjoint sweep ' +
       'skips every node its output does not depend on (the zero-factor rule): reverse mode works on about one ' +

@@ -7,6 +7,7 @@
 import { defaultChunk, forward } from '../../../forward/index.js';
 import { type Program, programCost } from '../../../ir/index.js';
 import { hessian } from '../../../reverse/hessian.js';
+import { adjointOps, storesPartials } from '../../../reverse/stored.js';
 import { reverse } from '../../../reverse/sweeps.js';
 import { sparseHessian, sparseJacobian } from '../../../sparse/compressed.js';
 import { type SparseWorkload, sparseWorkload, sparseWorkloads } from '../../../sparse/workloads.js';
@@ -71,7 +72,9 @@ export function denseCost(
     const sweeps = Math.ceil(n / defaultChunk(n));
     return { directions: n, ops: sweeps * (nodes + edges) + n * edges };
   }
-  if (method === 'dense reverse') return { directions: m, ops: nodes + m * 2 * edges };
+  // Reverse mode stores the partials once for its m sweeps where it can (reverse/stored.ts).
+  if (method === 'dense reverse')
+    return { directions: m, ops: adjointOps(f, m, storesPartials(f, m, 'interpret', false)) };
   return { directions: n, ops: n * (2 * (nodes + edges) + 4 * edges) };
 }
 
