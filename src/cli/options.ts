@@ -288,3 +288,25 @@ export function suiteOptions<T>(y: Argv<T>): Argv<T & SuiteArgs> {
       describe: 'Print JSON to standard output',
     }) as unknown as Argv<T & SuiteArgs>;
 }
+
+/** The options that take several values: the positional expressions and yargs' own list of the rest. */
+const LIST_OPTIONS = new Set(['_', 'exprs']);
+
+/**
+ * Refuses a flag given twice with different values (`--at x=1 --at x=2`): yargs collects the values into an
+ * array, which a command would otherwise read as one value (a crash) or pick from (silently). The same value
+ * twice, as a script that appends a flag may give it, says one thing and stands.
+ */
+export function refuseRepeatedFlags(argv: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(argv)) {
+    if (!Array.isArray(value) || LIST_OPTIONS.has(key)) continue;
+    if (value.every((v) => v === value[0])) {
+      argv[key] = value[0];
+      continue;
+    }
+    // yargs keeps each alias and a camelCase copy: the message names the long, dashed spelling.
+    const name = key.length === 1 || /[A-Z]/.test(key) ? undefined : key;
+    if (name === undefined) continue;
+    throw new UsageError(`--${name} is given twice or more, with different values (${value.join(', ')})`);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Hostile and careless command lines, from an audit of every command against bad input: each case was found
+ * answering with an uncoded error, a wrong verdict or a crash, and is held here to a usage error (exit 2) or
+ * a coded one (exit 1), one line on standard error and no stack trace.
+ */
+import { describe, expect, test } from 'vitest';
+import { difflab } from './support.js';
+
+/** A Node stack frame, as printed in a stack trace. */
+const STACK_FRAME = /^\s+at .*(\.js|\.ts|node:)/m;
+
+/** Asserts a usage error: exit status 2, one line on standard error matching `message`, no stack trace. */
+function expectUsageError(r: ReturnType<typeof difflab>, message: RegExp): void {
+  expect(r.status, r.stderr).toBe(2);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(r.stderr).not.toMatch(STACK_FRAME);
+}
+
+describe('a flag given twice with different values', () => {
+  test.each([
+    [['grad', 'x*y', '--at', 'x=1,y=2', '--at', 'x=3,y=4'], /^difflab: --at is given twice or more/],
+    [
+      ['grad', 'x*y', '--at', 'x=1,y=2', '--constants', 'c=1', '--constants', 'c=2'],
+      /^difflab: --constants is given twice or more/,
+    ],
+    [
+      ['grad', 'x*y', '--at', 'x=1,y=2', '--wrt', 'x', '--wrt', 'y'],
+      /^difflab: --wrt is given twice or more/,
+    ],
+    [['hessian', '-f', 'a.txt', '-f', 'b.txt', '--at', 'x=1'], /^difflab: --file is given twice or more/],
+    [
+      ['trace', 'x*y', '--at', 'x=1,y=2', '--mode', 'forward', '--seed', 'x', '--seed', 'y'],
+      /^difflab: --seed is given twice or more/,
+    ],
+    [['report', '--out', 'one', '--out', 'two'], /^difflab: --out is given twice or more/],
+  ])('%j is a usage error naming the flag', (args, message) => {
+    expectUsageError(difflab(args), message);
+  });
+
+  test('the same value twice (a flag repeated by a script) is not an error', () => {
+    const r = difflab(['grad', 'x^2', '--at', 'x=3', '--at', 'x=3', '--json', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    // d/dx x² at 3 = 6.
+    expect(JSON.parse(r.stdout).gradient).toEqual({ x: 6 });
+  });
+});
