@@ -3,10 +3,9 @@
  * message, flushed; diagnostics on standard error; exit 0 at end of input), and `difflab gradbench run`, a
  * local runner that plays the eval's side from a fixture file and prints a table of checks and timings.
  */
-import { readFileSync } from 'node:fs';
 import { GradbenchTool, parseFixture, runFixture, type WorkloadRow } from '../gradbench/index.js';
 import type { Backend, Method } from '../index.js';
-import { formatSmall, printJson, table } from './common.js';
+import { formatSmall, printJson, readText, table } from './common.js';
 
 export interface ToolArgs {
   method: string;
@@ -125,7 +124,7 @@ export function rowsTable(rows: readonly WorkloadRow[]): string {
 }
 
 export async function runHandler(args: RunArgs): Promise<void> {
-  const text = readFileSync(args.fixture, 'utf8');
+  const text = readText(args.fixture);
   const fixture = parseFixture(text, args.fixture.endsWith('.jsonl'));
   const result = runFixture(fixture, {
     method: args.method as Method,

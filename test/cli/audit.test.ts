@@ -45,3 +45,19 @@ describe('a flag given twice with different values', () => {
     expect(JSON.parse(r.stdout).gradient).toEqual({ x: 6 });
   });
 });
+
+describe('a file without end', () => {
+  // /dev/zero never ends: read whole, as before, it held the command until it was killed.
+  test.each([
+    [['grad', '-f', '/dev/zero', '--at', 'x=1']],
+    [['grad', 'x', '--at', '@/dev/zero']],
+    [['jacobian', 'x', '--at', 'x=1', '--constants', '@/dev/zero']],
+    [['gradbench', 'run', '/dev/zero']],
+  ])('%j stops at the size limit with one line, exit 1', (args) => {
+    const r = difflab(args, undefined, 60_000);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(
+      /^difflab: cannot read \/dev\/zero: it is over the limit of 256 MiB \[invalid-argument\]\n$/,
+    );
+  });
+});
