@@ -23,6 +23,7 @@ import {
   type SuiteArgs,
   sparseOptions,
   suiteOptions,
+  tolerance,
 } from './options.js';
 import type { ServeArgs } from './serve.js';
 import type { SwellArgs } from './swell.js';
@@ -94,8 +95,18 @@ const check = command<CheckArgs>(
     describe: 'Check every exact method against central differences (like gradcheck)',
     builder: (y) =>
       methodFlags(functionOptions(y))
-        .option('rtol', { type: 'number', default: 1e-6, describe: 'Relative tolerance' })
-        .option('atol', { type: 'number', default: 1e-9, describe: 'Absolute tolerance' })
+        .option('rtol', {
+          type: 'number',
+          default: 1e-6,
+          coerce: tolerance('rtol'),
+          describe: 'Relative tolerance',
+        })
+        .option('atol', {
+          type: 'number',
+          default: 1e-9,
+          coerce: tolerance('atol'),
+          describe: 'Absolute tolerance',
+        })
         .epilog(
           'An entry agrees when |exact − numeric| ≤ atol + rtol·|numeric|. Central differences with ' +
             'h = ε^(1/3)·max(1, |x|) are accurate to about 1e-10 relative on smooth functions, so the defaults ' +

@@ -63,6 +63,15 @@ function positive(flag: string) {
   };
 }
 
+/** A tolerance: a finite number ≥ 0 (a NaN or negative one would make every comparison fail). */
+export function tolerance(flag: string) {
+  return (value: number): number => {
+    if (!(Number.isFinite(value) && value >= 0))
+      throw new UsageError(`--${flag}: expected a number ≥ 0, got ${value}`);
+    return value;
+  };
+}
+
 /** `--chunk`: directions per forward sweep, an integer from 1 to 64. */
 function chunk(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;

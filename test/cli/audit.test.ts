@@ -61,3 +61,23 @@ describe('a file without end', () => {
     );
   });
 });
+
+describe('check: tolerances', () => {
+  // A NaN or negative tolerance made every method FAIL (exit 1): a wrong verdict, not a usage error.
+  test.each([
+    ['--rtol', '-1'],
+    ['--rtol', 'NaN'],
+    ['--atol', 'abc'],
+    ['--atol', '-1e-9'],
+    ['--rtol', 'Infinity'],
+  ])('%s %s is a usage error', (flag, value) => {
+    const r = difflab(['check', 'x^2', '--at', 'x=1', `${flag}=${value}`]);
+    expectUsageError(r, new RegExp(`^difflab: ${flag}: expected a number ≥ 0`));
+  });
+
+  test('zero tolerances are meant: exact agreement is asked for', () => {
+    // x + y with h = 0.5: every method and central differences ((x + h) − (x − h))/2h give exactly 1 and 1.
+    const r = difflab(['check', 'x + y', '--at', 'x=1,y=2', '--step', '0.5', '--rtol', '0', '--atol', '0']);
+    expect(r.status, r.stdout).toBe(0);
+  });
+});
