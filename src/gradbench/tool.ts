@@ -199,6 +199,14 @@ export class GradbenchTool {
             `(${total.toFixed(1)} ms so far)`,
         );
       }
+      if (total > this.limits.seconds * 1000) {
+        // GradBench gives up on an answer after `seconds`: runs past it would only answer no one.
+        throw new DifflabError(
+          'budget',
+          `min_runs: ${minRuns} runs take longer than ${this.limits.seconds} s, GradBench's time for one answer ` +
+            `(${runs} runs in ${(total / 1000).toFixed(1)} s)`,
+        );
+      }
       const t0 = performance.now();
       raw = ev.run(fn, workload, engine);
       const ms = performance.now() - t0;
