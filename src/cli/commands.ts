@@ -17,13 +17,14 @@ import {
   METHODS,
   methodFlags,
   methodOption,
+  nonNegative,
   outputOptions,
   pointOptions,
+  positiveInteger,
   type ReportArgs,
   type SuiteArgs,
   sparseOptions,
   suiteOptions,
-  tolerance,
 } from './options.js';
 import type { ServeArgs } from './serve.js';
 import type { SwellArgs } from './swell.js';
@@ -98,13 +99,13 @@ const check = command<CheckArgs>(
         .option('rtol', {
           type: 'number',
           default: 1e-6,
-          coerce: tolerance('rtol'),
+          coerce: nonNegative('rtol'),
           describe: 'Relative tolerance',
         })
         .option('atol', {
           type: 'number',
           default: 1e-9,
-          coerce: tolerance('atol'),
+          coerce: nonNegative('atol'),
           describe: 'Absolute tolerance',
         })
         .epilog(
@@ -280,8 +281,16 @@ const gradbench = command<ToolArgs>(
           builder: (r: Argv) =>
             toolOptions(r)
               .positional('fixture', { type: 'string', demandOption: true, describe: 'A fixture file' })
-              .option('min-runs', { type: 'number', describe: "Override the fixture's min_runs" })
-              .option('min-seconds', { type: 'number', describe: "Override the fixture's min_seconds" })
+              .option('min-runs', {
+                type: 'number',
+                coerce: positiveInteger('min-runs'),
+                describe: "Override the fixture's min_runs",
+              })
+              .option('min-seconds', {
+                type: 'number',
+                coerce: nonNegative('min-seconds'),
+                describe: "Override the fixture's min_seconds",
+              })
               .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON' }),
           handler: async (args) => (await import('./gradbench.js')).runHandler(args as unknown as RunArgs),
         })

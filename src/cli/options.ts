@@ -63,11 +63,22 @@ function positive(flag: string) {
   };
 }
 
-/** A tolerance: a finite number ≥ 0 (a NaN or negative one would make every comparison fail). */
-export function tolerance(flag: string) {
-  return (value: number): number => {
+/** A flag that must be a finite number ≥ 0 (a NaN or negative tolerance would make every comparison fail). */
+export function nonNegative(flag: string) {
+  return (value: number | undefined): number | undefined => {
+    if (value === undefined) return undefined;
     if (!(Number.isFinite(value) && value >= 0))
       throw new UsageError(`--${flag}: expected a number ≥ 0, got ${value}`);
+    return value;
+  };
+}
+
+/** A flag that must be an integer ≥ 1. */
+export function positiveInteger(flag: string) {
+  return (value: number | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!(Number.isInteger(value) && value >= 1))
+      throw new UsageError(`--${flag}: expected an integer ≥ 1, got ${value}`);
     return value;
   };
 }

@@ -81,3 +81,20 @@ describe('check: tolerances', () => {
     expect(r.status, r.stdout).toBe(0);
   });
 });
+
+describe('gradbench run: repetition overrides', () => {
+  // hello's inputs are numbers, which carry no repetition fields: a bad override was ignored in silence.
+  test.each([
+    ['--min-runs', 'abc'],
+    ['--min-runs', '0'],
+    ['--min-runs', '1.5'],
+    ['--min-seconds', '-1'],
+    ['--min-seconds', 'NaN'],
+  ])('%s %s is a usage error', (flag, value) => {
+    const fixture = new URL('../gradbench/fixtures/hello.json', import.meta.url).pathname;
+    expectUsageError(
+      difflab(['gradbench', 'run', fixture, `${flag}=${value}`]),
+      new RegExp(`^difflab: ${flag}: `),
+    );
+  });
+});
