@@ -239,6 +239,23 @@ function readProgram(
   return { f, at };
 }
 
+/** The most entries of a dense matrix a command computes and prints (80 MB of doubles, far more as text). */
+export const MAX_DENSE_ENTRIES = 1e7;
+
+/**
+ * Refuses a dense Jacobian or Hessian past MAX_DENSE_ENTRIES before any work: 20,000 variables ask for 4·10⁸
+ * entries, which ran for minutes and would end out of memory. `--sparse` computes large ones compressed.
+ */
+export function refuseDense(what: string, rows: number, cols: number): void {
+  const entries = rows * cols;
+  if (entries > MAX_DENSE_ENTRIES)
+    throw new DifflabError(
+      'budget',
+      `the dense ${what} would have ${rows} × ${cols} = ${entries} entries, over the limit of ${MAX_DENSE_ENTRIES} ` +
+        'the command line computes and prints; --sparse computes a sparse one compressed',
+    );
+}
+
 /** Prints a number: the shortest text that reads back as the same double, or `digits` significant digits. */
 export function formatValue(x: number, digits?: number): string {
   if (digits === undefined || !Number.isFinite(x)) return String(x);

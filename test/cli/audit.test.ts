@@ -3,7 +3,10 @@
  * answering with an uncoded error, a wrong verdict or a crash, and is held here to a usage error (exit 2) or
  * a coded one (exit 1), one line on standard error and no stack trace.
  */
-import { describe, expect, test } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
 import { difflab } from './support.js';
 
 /** A Node stack frame, as printed in a stack trace. */
@@ -96,5 +99,37 @@ describe('gradbench run: repetition overrides', () => {
       difflab(['gradbench', 'run', fixture, `${flag}=${value}`]),
       new RegExp(`^difflab: ${flag}: `),
     );
+  });
+});
+
+describe('a dense matrix too large to compute and print', () => {
+  // 4,000 variables: a 16-million-entry Hessian, 4,000 Hessian-vector products and hundreds of MB of text;
+  // 20,000 ran past 90 s and 1.2 GB, 130,000 would need 135 GB.
+  const names = Array.from({ length: 4000 }, (_, i) => `v${i}`);
+  const dir = mkdtempSync(join(tmpdir(), 'difflab-audit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const expr = join(dir, 'sum.txt');
+  const at = join(dir, 'at.json');
+  writeFileSync(expr, names.map((n) => `${n}^2`).join(' + '));
+  writeFileSync(at, JSON.stringify(Object.fromEntries(names.map((n) => [n, 1]))));
+
+  test.each([
+    [
+      'hessian',
+      ['hessian', '-f', expr, '--at', `@${at}`],
+      /Hessian would have 4000 × 4000 = 16000000 entries/,
+    ],
+    ['jacobian', ['jacobian', '-f', expr, '--at', `@${at}`], null],
+  ])('%s: refused at once with a budget error pointing at --sparse', (command, args, message) => {
+    const r = difflab(args as string[], undefined, 60_000);
+    if (message === null) {
+      // One output: a 1 × 4000 Jacobian is small and computed (d/dv (v²) = 2 at 1).
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/f1 +2 +2 +2/);
+      return;
+    }
+    expect(r.status, `${command}: ${r.stderr}`).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/--sparse.*\[budget\]\n$/);
   });
 });
