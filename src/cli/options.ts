@@ -218,6 +218,12 @@ export interface SparseFlags {
   ordering?: 'best' | 'largest-first' | 'natural';
 }
 
+/**
+ * The largest `--size` of a sparse workload: K = 10⁶ takes about 1.1 GB, 4·10⁶ 2.8 GB; 10⁸ ran out of room in
+ * a Map after a minute and 3.4 GB, 10²⁰ could not allocate its arrays.
+ */
+export const MAX_SPARSE_SIZE = 2_000_000;
+
 /** `--sparse` and its options: compressed derivatives by graph colouring, of the expressions or of a workload. */
 export function sparseOptions<T>(y: Argv<T>, workloads: readonly string[]): Argv<T & SparseFlags> {
   return y
@@ -234,11 +240,11 @@ export function sparseOptions<T>(y: Argv<T>, workloads: readonly string[]): Argv
       type: 'number',
       default: 1000,
       coerce: (value: number) => {
-        if (!Number.isInteger(value) || value < 1)
-          throw new UsageError(`--size: expected a positive integer, got ${value}`);
+        if (!Number.isInteger(value) || value < 1 || value > MAX_SPARSE_SIZE)
+          throw new UsageError(`--size: expected a positive integer up to ${MAX_SPARSE_SIZE}, got ${value}`);
         return value;
       },
-      describe: 'With --workload: its size K (inputs)',
+      describe: `With --workload: its size K (inputs), up to ${MAX_SPARSE_SIZE}`,
     })
     .option('ordering', {
       choices: ['best', 'largest-first', 'natural'] as const,

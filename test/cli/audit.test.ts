@@ -133,3 +133,17 @@ describe('a dense matrix too large to compute and print', () => {
     expect(r.stderr).toMatch(/--sparse.*\[budget\]\n$/);
   });
 });
+
+describe('--sparse --size past what fits in memory', () => {
+  // 1e20 failed with an uncoded 'Invalid array length'; 1e8 ran for a minute to 3.4 GB and 'Map maximum size
+  // exceeded'. A size K past the limit is a flag out of range.
+  test.each([
+    ['jacobian', 'bratu', '1e20'],
+    ['jacobian', 'laplace2d', '100000000'],
+    ['hessian', 'rosenbrock', '1e308'],
+    ['hessian', 'bundle-lsq', '2000001'],
+  ])('%s --workload %s --size %s is a usage error, at once', (command, workload, size) => {
+    const r = difflab([command, '--sparse', '--workload', workload, '--size', size], undefined, 30_000);
+    expectUsageError(r, /^difflab: --size: expected a positive integer up to 2000000/);
+  });
+});
