@@ -120,6 +120,8 @@ export async function handler(args: ReportArgs): Promise<void> {
  * it, or throws a usage error naming the path and the system's error code.
  */
 export function prepareFolder(out: string): void {
+  // An empty name (`--out ''`, or `--out` with no value) would write into the current folder unasked.
+  if (out.trim() === '') throw new UsageError('--out: expected a folder name, got an empty one');
   const probe = join(out, `.difflab-write-check-${process.pid}`);
   try {
     makeFolder(out);

@@ -3,11 +3,12 @@
  * answering with an uncoded error, a wrong verdict or a crash, and is held here to a usage error (exit 2) or
  * a coded one (exit 1), one line on standard error and no stack trace.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { difflab } from './support.js';
+import { difflab, main } from './support.js';
 
 /** A Node stack frame, as printed in a stack trace. */
 const STACK_FRAME = /^\s+at .*(\.js|\.ts|node:)/m;
@@ -145,5 +146,24 @@ describe('--sparse --size past what fits in memory', () => {
   ])('%s --workload %s --size %s is a usage error, at once', (command, workload, size) => {
     const r = difflab([command, '--sparse', '--workload', workload, '--size', size], undefined, 30_000);
     expectUsageError(r, /^difflab: --size: expected a positive integer up to 2000000/);
+  });
+});
+
+describe('report --out empty', () => {
+  test('an empty --out (or --out with no value) is a usage error, not the current folder', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'difflab-audit-out-'));
+    try {
+      for (const out of [['--out', ''], ['--out']]) {
+        const args = [main, 'report', '--quick', '--sections', 'swell', '--format', 'json', ...out];
+        const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 60_000 });
+        expectUsageError(
+          { status: r.status, stdout: r.stdout, stderr: r.stderr },
+          /^difflab: --out: expected a folder/,
+        );
+        expect(readdirSync(cwd)).toEqual([]);
+      }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
