@@ -150,10 +150,13 @@ describe('--sparse --size past what fits in memory', () => {
 });
 
 describe('report --out empty', () => {
-  test('an empty --out (or --out with no value) is a usage error, not the current folder', () => {
+  test('an empty --out is a usage error, not the current folder', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'difflab-audit-out-'));
     try {
-      for (const out of [['--out', ''], ['--out']]) {
+      for (const out of [
+        ['--out', ''],
+        ['--out', ' '],
+      ]) {
         const args = [main, 'report', '--quick', '--sections', 'swell', '--format', 'json', ...out];
         const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 60_000 });
         expectUsageError(
