@@ -281,6 +281,24 @@ export interface ReportArgs extends SuiteArgs {
   native?: string;
 }
 
+/** The largest size `--sizes` takes: the suite's largest documented size (`--scale-k 10000000`). */
+export const MAX_SUITE_SIZE = 1e7;
+
+/**
+ * `--sizes` as numbers: positive integers up to MAX_SUITE_SIZE (1e20 failed inside a section with an uncoded
+ * 'Invalid array length' after the run had started).
+ */
+export function parseSizes(text: string | undefined): number[] | undefined {
+  const sizes = text
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+    .map(Number);
+  if (sizes?.some((k) => !Number.isInteger(k) || k < 1 || k > MAX_SUITE_SIZE))
+    throw new UsageError(`--sizes: expected positive integers up to ${MAX_SUITE_SIZE}, got ${text}`);
+  return sizes?.length ? sizes : undefined;
+}
+
 /** The options the suite commands (report, bench) share. */
 export function suiteOptions<T>(y: Argv<T>): Argv<T & SuiteArgs> {
   return y

@@ -170,3 +170,28 @@ describe('report --out empty', () => {
     }
   });
 });
+
+describe('--sizes past any workload the suite can build', () => {
+  // 1e20 failed with an uncoded 'Invalid array length' after the run had started.
+  test.each([
+    [['swell', '--quick', '--sizes', '1e20']],
+    [['bench', '--quick', '--workloads', 'ridge', '--sizes', '8,1e308']],
+    [
+      [
+        'report',
+        '--quick',
+        '--sections',
+        'swell',
+        '--sizes',
+        '100000001',
+        '--out',
+        join(tmpdir(), 'difflab-audit-never'),
+      ],
+    ],
+  ])('%j is a usage error before the run', (args) => {
+    expectUsageError(
+      difflab(args, undefined, 60_000),
+      /^difflab: --sizes: expected positive integers up to 10000000/,
+    );
+  });
+});
