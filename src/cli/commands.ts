@@ -23,6 +23,7 @@ import {
   positiveInteger,
   type ReportArgs,
   type SuiteArgs,
+  scaleK,
   sparseOptions,
   suiteOptions,
 } from './options.js';
@@ -192,6 +193,7 @@ const report = command<ReportArgs>(
         .option('scale-k', {
           type: 'number',
           default: 0,
+          coerce: scaleK,
           describe: 'Performance: also time ridge at this K (10000000 for the scale claim; 0 skips it)',
         })
         .option('peers', {

@@ -299,6 +299,13 @@ export function parseSizes(text: string | undefined): number[] | undefined {
   return sizes?.length ? sizes : undefined;
 }
 
+/** `report --scale-k`: 0 (none) or a size up to MAX_SUITE_SIZE (10⁹ ran until killed). */
+export function scaleK(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_SUITE_SIZE)
+    throw new UsageError(`--scale-k: expected an integer from 0 to ${MAX_SUITE_SIZE}, got ${value}`);
+  return value;
+}
+
 /** The options the suite commands (report, bench) share. */
 export function suiteOptions<T>(y: Argv<T>): Argv<T & SuiteArgs> {
   return y

@@ -195,3 +195,16 @@ describe('--sizes past any workload the suite can build', () => {
     );
   });
 });
+
+describe('report --scale-k', () => {
+  // -1, 1.5 and abc were accepted in silence; 1e9 ran until killed, 1e20 failed after the run had started.
+  test.each(['-1', '1.5', 'abc', '1e9', '1e20'])('--scale-k %s is a usage error before the run', (k) => {
+    const out = join(tmpdir(), 'difflab-audit-scale-k-never');
+    const r = difflab(
+      ['report', '--quick', '--sections', 'performance', `--scale-k=${k}`, '--out', out],
+      undefined,
+      60_000,
+    );
+    expectUsageError(r, /^difflab: --scale-k: expected an integer from 0 to 10000000/);
+  });
+});
