@@ -16,12 +16,15 @@ import {
   METHODS,
   methodFlags,
   methodOption,
+  nonNegative,
   outputOptions,
   pointOptions,
+  positiveInteger,
   type ReportArgs,
   SPARSE_HESSIAN_WORKLOADS,
   SPARSE_JACOBIAN_WORKLOADS,
   type SuiteArgs,
+  scaleK,
   sparseOptions,
   suiteOptions,
 } from './options.js';
@@ -95,8 +98,18 @@ const check = command<CheckArgs>(
     describe: 'Check every exact method against central differences (like gradcheck)',
     builder: (y) =>
       methodFlags(functionOptions(y))
-        .option('rtol', { type: 'number', default: 1e-6, describe: 'Relative tolerance' })
-        .option('atol', { type: 'number', default: 1e-9, describe: 'Absolute tolerance' })
+        .option('rtol', {
+          type: 'number',
+          default: 1e-6,
+          coerce: nonNegative('rtol'),
+          describe: 'Relative tolerance',
+        })
+        .option('atol', {
+          type: 'number',
+          default: 1e-9,
+          coerce: nonNegative('atol'),
+          describe: 'Absolute tolerance',
+        })
         .epilog(
           'An entry agrees when |exact − numeric| ≤ atol + rtol·|numeric|. Central differences with ' +
             'h = ε^(1/3)·max(1, |x|) are accurate to about 1e-10 relative on smooth functions, so the defaults ' +
@@ -181,6 +194,7 @@ const report = command<ReportArgs>(
         .option('scale-k', {
           type: 'number',
           default: 0,
+          coerce: scaleK,
           describe: 'Performance: also time ridge at this K (10000000 for the scale claim; 0 skips it)',
         })
         .option('peers', {
@@ -270,8 +284,16 @@ const gradbench = command<ToolArgs>(
           builder: (r: Argv) =>
             toolOptions(r)
               .positional('fixture', { type: 'string', demandOption: true, describe: 'A fixture file' })
-              .option('min-runs', { type: 'number', describe: "Override the fixture's min_runs" })
-              .option('min-seconds', { type: 'number', describe: "Override the fixture's min_seconds" })
+              .option('min-runs', {
+                type: 'number',
+                coerce: positiveInteger('min-runs'),
+                describe: "Override the fixture's min_runs",
+              })
+              .option('min-seconds', {
+                type: 'number',
+                coerce: nonNegative('min-seconds'),
+                describe: "Override the fixture's min_seconds",
+              })
               .option('json', { type: 'boolean', default: false, describe: 'Print the results as JSON' }),
           handler: async (args) => (await import('./gradbench.js')).runHandler(args as unknown as RunArgs),
         })

@@ -1,8 +1,9 @@
 /**
  * What the commands share: reading expressions and points, printing numbers and tables, and errors.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { textTable } from '../display/text.js';
+import { DifflabError } from '../ir/errors.js';
 import { parse } from '../ir/mathjs.js';
 import type { Program } from '../ir/program.js';
 import { UsageError } from './errors.js';
@@ -100,21 +101,58 @@ export function matrixTable(
   ]);
 }
 
-/** A file's text; an error names the file (Node's does not, for a folder). */
-function readText(path: string | number): string {
+/** The most bytes read from a file or standard input: a string must fit in V8 (2^29 characters at most). */
+export const MAX_INPUT_BYTES = 2 ** 28;
+
+/**
+ * A file's text (or standard input's, for fd 0), read in pieces up to MAX_INPUT_BYTES: a file without end
+ * (/dev/zero, `yes | difflab grad -`) is refused with a coded error rather than read until memory runs out.
+ * An error names the file (Node's does not, for a folder).
+ */
+export function readText(path: string | number): string {
+  const name = typeof path === 'number' ? 'standard input' : path;
+  let fd: number | undefined;
   try {
-    return readFileSync(path, 'utf8');
+    fd = typeof path === 'number' ? path : openSync(path, 'r');
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(2 ** 20);
+      const n = readChunk(fd, chunk);
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_INPUT_BYTES)
+        throw new DifflabError('invalid-argument', `cannot read ${name}: it is over the limit of 256 MiB`);
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total).toString('utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (typeof path === 'string' && err.path === undefined) err.path = path;
+    if (!(e instanceof DifflabError) && err.path === undefined) err.path = name;
     throw err;
+  } finally {
+    if (typeof path === 'string' && fd !== undefined) closeSync(fd);
+  }
+}
+
+/** One read; standard input opened non-blocking answers EAGAIN until data comes, so that waits a moment. */
+function readChunk(fd: number, chunk: Buffer): number {
+  for (;;) {
+    try {
+      return readSync(fd, chunk, 0, chunk.length, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EOF') return 0;
+      if (code !== 'EAGAIN') throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
   }
 }
 
 /** The expression source: the argument, a file (`-f`) or standard input (`-`), or the lecture's example. */
 function readSource(args: FunctionArgs): string {
   if (args.file !== undefined) return readText(args.file).trim();
-  if (readsStandardInput(args.expr)) return readFileSync(0, 'utf8').trim();
+  if (readsStandardInput(args.expr)) return readText(0).trim();
   return args.expr ?? LECTURE_EXAMPLE.expression;
 }
 
@@ -199,6 +237,23 @@ function readProgram(
     );
   }
   return { f, at };
+}
+
+/** The most entries of a dense matrix a command computes and prints (80 MB of doubles, far more as text). */
+export const MAX_DENSE_ENTRIES = 1e7;
+
+/**
+ * Refuses a dense Jacobian or Hessian past MAX_DENSE_ENTRIES before any work: 20,000 variables ask for 4·10⁸
+ * entries, which ran for minutes and would end out of memory. `--sparse` computes large ones compressed.
+ */
+export function refuseDense(what: string, rows: number, cols: number): void {
+  const entries = rows * cols;
+  if (entries > MAX_DENSE_ENTRIES)
+    throw new DifflabError(
+      'budget',
+      `the dense ${what} would have ${rows} × ${cols} = ${entries} entries, over the limit of ${MAX_DENSE_ENTRIES} ` +
+        'the command line computes and prints; --sparse computes a sparse one compressed',
+    );
 }
 
 /** Prints a number: the shortest text that reads back as the same double, or `digits` significant digits. */

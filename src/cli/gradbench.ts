@@ -3,11 +3,9 @@
  * message, flushed; diagnostics on standard error; exit 0 at end of input), and `difflab gradbench run`, a
  * local runner that plays the eval's side from a fixture file and prints a table of checks and timings.
  */
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { GradbenchTool, parseFixture, runFixture, type WorkloadRow } from '../gradbench/index.js';
 import type { Backend, Method } from '../index.js';
-import { formatSmall, printJson, table } from './common.js';
+import { formatSmall, printJson, readText, table } from './common.js';
 
 export interface ToolArgs {
   method: string;
@@ -28,14 +26,60 @@ export async function handler(args: ToolArgs): Promise<void> {
     backend: args.backend as Backend,
     log: (line) => process.stderr.write(`difflab gradbench: ${line}\n`),
   });
-  const lines = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
   // Every line is answered, a blank one too (with an error): the eval waits for one line per line it wrote.
-  for await (const line of lines) {
-    const response = tool.handle(line);
+  for await (const line of messageLines(process.stdin)) {
+    const response =
+      typeof line === 'string'
+        ? tool.handle(line)
+        : JSON.stringify({
+            id: null,
+            success: false,
+            error: `the message is ${line.tooLong} characters long, over difflab's limit of ${MAX_LINE}`,
+          });
     await new Promise<void>((resolve, reject) =>
       process.stdout.write(`${response}\n`, (e) => (e ? reject(e) : resolve())),
     );
   }
+}
+
+/** The longest message line read (characters): longer ones are answered with an error, not held in memory. */
+export const MAX_LINE = 2 ** 28;
+
+/**
+ * The message lines of a stream, as GradBench frames them: ended by a line feed only (a carriage return
+ * before it is dropped, as CRLF ends a line; one elsewhere is JSON whitespace, not a break, as Node's readline
+ * would make it), the last one with or without. A line past `maxLine` yields its length instead (a string
+ * that long would not fit in V8).
+ */
+export async function* messageLines(
+  input: NodeJS.ReadableStream,
+  maxLine = MAX_LINE,
+): AsyncGenerator<string | { tooLong: number }> {
+  input.setEncoding('utf8');
+  // The line so far, in pieces: a new chunk is searched alone, so a long line costs linear time.
+  let parts: string[] = [];
+  let length = 0;
+  const end = () => {
+    const line = length > maxLine ? { tooLong: length } : parts.join('').replace(/\r$/, '');
+    parts = [];
+    length = 0;
+    return line;
+  };
+  const add = (piece: string) => {
+    length += piece.length;
+    if (length <= maxLine) parts.push(piece);
+    else parts = [];
+  };
+  for await (const chunk of input as AsyncIterable<string>) {
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      add(chunk.slice(start, nl));
+      yield end();
+      start = nl + 1;
+    }
+    if (start < chunk.length) add(chunk.slice(start));
+  }
+  if (length > 0) yield end();
 }
 
 const time = (ns: number | undefined) =>
@@ -80,7 +124,7 @@ export function rowsTable(rows: readonly WorkloadRow[]): string {
 }
 
 export async function runHandler(args: RunArgs): Promise<void> {
-  const text = readFileSync(args.fixture, 'utf8');
+  const text = readText(args.fixture);
   const fixture = parseFixture(text, args.fixture.endsWith('.jsonl'));
   const result = runFixture(fixture, {
     method: args.method as Method,

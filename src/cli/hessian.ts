@@ -7,7 +7,7 @@ import { sparseHessian } from '../sparse/compressed.js';
 import { sparseJson, sparseText } from '../sparse/summary.js';
 import { sparseWorkload } from '../sparse/workloads.js';
 import { hessian } from '../transforms.js';
-import { formatValue, header, matrixTable, printJson, readFunction, record } from './common.js';
+import { formatValue, header, matrixTable, printJson, readFunction, record, refuseDense } from './common.js';
 import { UsageError } from './errors.js';
 import type { FunctionArgs, SparseFlags } from './options.js';
 
@@ -21,6 +21,7 @@ export function handler(args: HessianArgs): void {
   if (args.workload !== undefined || args.ordering !== undefined)
     throw new UsageError('--workload and --ordering go with --sparse');
   const { f, at, source } = readFunction(args);
+  refuseDense('Hessian', f.variables.length, f.variables.length);
   const H = hessian(f, at, { allowNonFinite: true });
   const value = evaluate(f, at);
   if (args.json) {

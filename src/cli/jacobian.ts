@@ -7,7 +7,7 @@ import type { Program } from '../ir/program.js';
 import { sparseJacobian } from '../sparse/compressed.js';
 import { sparseJson, sparseText } from '../sparse/summary.js';
 import { sparseWorkload } from '../sparse/workloads.js';
-import { formatValue, matrixTable, printJson, readFunctions, record } from './common.js';
+import { formatValue, matrixTable, printJson, readFunctions, record, refuseDense } from './common.js';
 import { UsageError } from './errors.js';
 import { flagsNotFor, type MethodFlags, optionsFor, type SparseFlags } from './options.js';
 
@@ -30,6 +30,7 @@ export function handler(args: JacobianArgs): void {
   if (args.workload !== undefined || args.ordering !== undefined)
     throw new UsageError('--workload and --ordering go with --sparse');
   const { f, at, sources } = readFunctions(args);
+  refuseDense('Jacobian', sources.length, f.variables.length);
   const J = jacobian(f, at, jacobianOptions(args));
   if (args.json) {
     // One row per output, each keyed by name: jacobian[i].x is ∂f_i/∂x.

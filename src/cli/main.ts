@@ -10,6 +10,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { COMMANDS } from './commands.js';
 import { describeError } from './errors.js';
+import { refuseRepeatedFlags } from './options.js';
 
 const debug = process.argv.includes('--debug');
 
@@ -44,6 +45,7 @@ try {
     .usage('$0 <command> [options]\n\nDerivatives four ways: numeric, symbolic, forward and reverse mode.')
     .command(COMMANDS)
     .option('debug', { type: 'boolean', describe: 'Print stack traces on errors' })
+    .middleware(refuseRepeatedFlags, true)
     .demandCommand(1, 'name a command (difflab --help lists them)')
     .strict()
     .recommendCommands()

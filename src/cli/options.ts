@@ -63,6 +63,26 @@ function positive(flag: string) {
   };
 }
 
+/** A flag that must be a finite number ≥ 0 (a NaN or negative tolerance would make every comparison fail). */
+export function nonNegative(flag: string) {
+  return (value: number | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!(Number.isFinite(value) && value >= 0))
+      throw new UsageError(`--${flag}: expected a number ≥ 0, got ${value}`);
+    return value;
+  };
+}
+
+/** A flag that must be an integer ≥ 1. */
+export function positiveInteger(flag: string) {
+  return (value: number | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    if (!(Number.isInteger(value) && value >= 1))
+      throw new UsageError(`--${flag}: expected an integer ≥ 1, got ${value}`);
+    return value;
+  };
+}
+
 /** `--chunk`: directions per forward sweep, an integer from 1 to 64. */
 function chunk(value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -202,6 +222,12 @@ export interface SparseFlags {
   ordering?: 'best' | 'largest-first' | 'natural';
 }
 
+/**
+ * The largest `--size` of a sparse workload: K = 10⁶ takes about 1.1 GB, 4·10⁶ 2.8 GB; 10⁸ ran out of room in
+ * a Map after a minute and 3.4 GB, 10²⁰ could not allocate its arrays.
+ */
+export const MAX_SPARSE_SIZE = 2_000_000;
+
 /** `--sparse` and its options: compressed derivatives by graph colouring, of the expressions or of a workload. */
 export function sparseOptions<T>(y: Argv<T>, workloads: readonly string[]): Argv<T & SparseFlags> {
   return y
@@ -218,11 +244,11 @@ export function sparseOptions<T>(y: Argv<T>, workloads: readonly string[]): Argv
       type: 'number',
       default: 1000,
       coerce: (value: number) => {
-        if (!Number.isInteger(value) || value < 1)
-          throw new UsageError(`--size: expected a positive integer, got ${value}`);
+        if (!Number.isInteger(value) || value < 1 || value > MAX_SPARSE_SIZE)
+          throw new UsageError(`--size: expected a positive integer up to ${MAX_SPARSE_SIZE}, got ${value}`);
         return value;
       },
-      describe: 'With --workload: its size K (inputs)',
+      describe: `With --workload: its size K (inputs), up to ${MAX_SPARSE_SIZE}`,
     })
     .option('ordering', {
       choices: ['best', 'largest-first', 'natural'] as const,
@@ -259,6 +285,31 @@ export interface ReportArgs extends SuiteArgs {
   native?: string;
 }
 
+/** The largest size `--sizes` takes: the suite's largest documented size (`--scale-k 10000000`). */
+export const MAX_SUITE_SIZE = 1e7;
+
+/**
+ * `--sizes` as numbers: positive integers up to MAX_SUITE_SIZE (1e20 failed inside a section with an uncoded
+ * 'Invalid array length' after the run had started).
+ */
+export function parseSizes(text: string | undefined): number[] | undefined {
+  const sizes = text
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
+    .map(Number);
+  if (sizes?.some((k) => !Number.isInteger(k) || k < 1 || k > MAX_SUITE_SIZE))
+    throw new UsageError(`--sizes: expected positive integers up to ${MAX_SUITE_SIZE}, got ${text}`);
+  return sizes?.length ? sizes : undefined;
+}
+
+/** `report --scale-k`: 0 (none) or a size up to MAX_SUITE_SIZE (10⁹ ran until killed). */
+export function scaleK(value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_SUITE_SIZE)
+    throw new UsageError(`--scale-k: expected an integer from 0 to ${MAX_SUITE_SIZE}, got ${value}`);
+  return value;
+}
+
 /** The options the suite commands (report, bench) share. */
 export function suiteOptions<T>(y: Argv<T>): Argv<T & SuiteArgs> {
   return y
@@ -291,4 +342,26 @@ export function suiteOptions<T>(y: Argv<T>): Argv<T & SuiteArgs> {
       default: false,
       describe: 'Print JSON to standard output',
     }) as unknown as Argv<T & SuiteArgs>;
+}
+
+/** The options that take several values: the positional expressions and yargs' own list of the rest. */
+const LIST_OPTIONS = new Set(['_', 'exprs']);
+
+/**
+ * Refuses a flag given twice with different values (`--at x=1 --at x=2`): yargs collects the values into an
+ * array, which a command would otherwise read as one value (a crash) or pick from (silently). The same value
+ * twice, as a script that appends a flag may give it, says one thing and stands.
+ */
+export function refuseRepeatedFlags(argv: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(argv)) {
+    if (!Array.isArray(value) || LIST_OPTIONS.has(key)) continue;
+    if (value.every((v) => v === value[0])) {
+      argv[key] = value[0];
+      continue;
+    }
+    // yargs keeps each alias and a camelCase copy: the message names the long, dashed spelling.
+    const name = key.length === 1 || /[A-Z]/.test(key) ? undefined : key;
+    if (name === undefined) continue;
+    throw new UsageError(`--${name} is given twice or more, with different values (${value.join(', ')})`);
+  }
 }

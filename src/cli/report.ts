@@ -13,7 +13,7 @@ import { findingText, reportFindings } from '../report/results.js';
 import { runReport } from '../report/run.js';
 import type { ReportSection, SectionOptions } from '../report/section.js';
 import { printJson, UsageError } from './common.js';
-import type { ReportArgs, SuiteArgs } from './options.js';
+import { parseSizes, type ReportArgs, type SuiteArgs } from './options.js';
 import { interruptSignal, stageProgress } from './progress.js';
 
 const list = (s: string | undefined) =>
@@ -28,9 +28,7 @@ export function sectionOptions(
   signal: AbortSignal,
   onProgress: (d: number, t: number, l: string) => void,
 ): SectionOptions {
-  const sizes = list(args.sizes)?.map(Number);
-  if (sizes?.some((k) => !Number.isInteger(k) || k < 1))
-    throw new UsageError('--sizes: expected positive integers');
+  const sizes = parseSizes(args.sizes);
   return {
     quick: args.quick,
     signal,
@@ -63,6 +61,7 @@ export async function handler(args: ReportArgs): Promise<void> {
 
   // What the run needs from the file system is checked before it starts: a run takes minutes, and a bad
   // --out or --peers found after it would lose every result.
+  parseSizes(args.sizes);
   if (args.peers !== undefined && !existsSync(args.peers))
     throw new UsageError(`--peers: no file ${args.peers} (run npm run bench:peers first)`);
   prepareFolder(args.out);
@@ -120,6 +119,8 @@ export async function handler(args: ReportArgs): Promise<void> {
  * it, or throws a usage error naming the path and the system's error code.
  */
 export function prepareFolder(out: string): void {
+  // An empty name (`--out ''`, or `--out` with no value) would write into the current folder unasked.
+  if (out.trim() === '') throw new UsageError('--out: expected a folder name, got an empty one');
   const probe = join(out, `.difflab-write-check-${process.pid}`);
   try {
     makeFolder(out);

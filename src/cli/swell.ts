@@ -2,7 +2,8 @@
  * `difflab swell`: the repeated-subterm blowup: tree against DAG sizes of f and of its derivatives.
  */
 import { runSwell, SWELL_WORKLOADS, swellMarkdown } from '../report/sections/swell/swell.js';
-import { printJson, UsageError } from './common.js';
+import { printJson } from './common.js';
+import { parseSizes } from './options.js';
 import { interruptSignal, progressBar } from './progress.js';
 
 export interface SwellArgs {
@@ -18,9 +19,7 @@ export async function handler(args: SwellArgs): Promise<void> {
   const bar = progressBar(!args.json);
   try {
     const workloads = args.workloads?.split(',').map((s) => s.trim()) ?? [...SWELL_WORKLOADS];
-    const sizes = args.sizes?.split(',').map(Number);
-    if (sizes?.some((n) => !Number.isInteger(n) || n < 1))
-      throw new UsageError('--sizes: expected positive integers');
+    const sizes = parseSizes(args.sizes);
     const section = await runSwell({
       workloads,
       ...(sizes ? { sizes: Object.fromEntries(workloads.map((w) => [w, sizes])) } : {}),

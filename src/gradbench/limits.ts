@@ -27,7 +27,10 @@ export interface Limits {
    * would fill memory before answering. Also bounds the runs `min_seconds` asks for.
    */
   runs: number;
-  /** The largest `min_seconds` accepted: GradBench's own limit on one response is 600 seconds. */
+  /**
+   * The largest `min_seconds` accepted, and the longest the runs of one evaluate may take whatever `min_runs`
+   * asks: GradBench's own limit on one response is 600 seconds.
+   */
   seconds: number;
 }
 

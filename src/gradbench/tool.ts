@@ -199,6 +199,15 @@ export class GradbenchTool {
             `(${total.toFixed(1)} ms so far)`,
         );
       }
+      // GradBench gives up on an answer after `seconds`: runs past it would answer no one, so the runs so far
+      // decide, at their mean pace, whether min_runs of them fit.
+      if (runs > 0 && Math.max(total, (total / runs) * minRuns) > this.limits.seconds * 1000) {
+        throw new DifflabError(
+          'budget',
+          `min_runs: ${minRuns} runs would take longer than ${this.limits.seconds} s, GradBench's time for one ` +
+            `answer (${runs} runs took ${(total / 1000).toFixed(3)} s)`,
+        );
+      }
       const t0 = performance.now();
       raw = ev.run(fn, workload, engine);
       const ms = performance.now() - t0;

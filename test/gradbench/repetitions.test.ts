@@ -100,3 +100,13 @@ describe('one answer line per message, malformed ones included', () => {
     });
   }
 });
+
+describe('repetitions within GradBench’s time for one answer', () => {
+  it('min_runs that would run past `seconds` at the pace of the first runs is refused with a budget error', () => {
+    // 100,000 runs of llsq's primal take well over a millisecond (about 100 ns each at the very least).
+    const tool = new GradbenchTool({ limits: { ...DEFAULT_LIMITS, seconds: 0.001 } });
+    const r = answer(tool, llsq({ min_runs: 100_000, min_seconds: 0 }));
+    expect(r).toMatchObject({ id: 4, success: false });
+    expect(String(r.error)).toMatch(/min_runs: 100000 runs would take longer than 0\.001 s.*\[budget\]/);
+  });
+});
