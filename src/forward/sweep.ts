@@ -18,6 +18,7 @@ import {
   OP_ARITY,
   OP_CODE,
   OP_DEFS,
+  outputsReachedBy,
   type Program,
   setInputs,
   throwNonFinite,
@@ -161,20 +162,38 @@ function markOutputs(f: Program, work: ForwardWork): void {
   const { t, width: c } = work;
   const outs = f.outputs;
   const nIn = f.variables.length;
+  // The output-by-input flags when they are few; otherwise one pass over the body per lane that needs it.
+  const small = outs.length * nIn <= DEPENDENCE_MAX;
   let reach: Uint8Array | undefined;
+  const byLane: (Uint8Array | undefined)[] = [];
   for (let k = 0; k < outs.length; k++) {
     const base = (outs[k] as number) * c;
     for (let j = 0; j < c; j++) {
       if (t[base + j] !== 0) continue;
-      reach ??= dependence(f);
       let reached = false;
-      for (let i = 0; i < nIn && !reached; i++) {
-        reached = reach[k * nIn + i] === 1 && !isUntouched(t[(f.inputStart + i) * c + j] as number);
+      if (small) {
+        reach ??= dependence(f);
+        for (let i = 0; i < nIn && !reached; i++) {
+          reached = reach[k * nIn + i] === 1 && !isUntouched(t[(f.inputStart + i) * c + j] as number);
+        }
+      } else {
+        let lane = byLane[j];
+        if (lane === undefined) {
+          const seeded = new Uint8Array(nIn);
+          for (let i = 0; i < nIn; i++)
+            seeded[i] = isUntouched(t[(f.inputStart + i) * c + j] as number) ? 0 : 1;
+          lane = outputsReachedBy(f, seeded);
+          byLane[j] = lane;
+        }
+        reached = lane[k] === 1;
       }
       t[base + j] = reached ? 0 : UNTOUCHED;
     }
   }
 }
+
+/** The most output-by-input flags markOutputs keeps per program (a megabyte). */
+const DEPENDENCE_MAX = 1 << 20;
 
 /** The interpreter's tangent sweep over the operation nodes. */
 function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend: Backend): void {

@@ -31,3 +31,34 @@ export function dependence(f: Program): Uint8Array {
     return reach;
   });
 }
+
+/**
+ * Flags by input: 1 where the input reaches one of the flagged outputs through the program's nodes. One
+ * descending pass over the program, the union of {@link dependence}'s rows without building them (a body with
+ * thousands of outputs and inputs, ode's, would need outputs × inputs flags).
+ */
+export function inputsReaching(f: Program, outputs: Uint8Array): Uint8Array {
+  const mark = new Uint8Array(f.size);
+  for (let k = 0; k < outputs.length; k++) if (outputs[k] === 1) mark[f.outputs[k] as number] = 1;
+  const set = (arg: number) => {
+    mark[arg] = 1;
+  };
+  for (let i = f.size - 1; i >= f.opStart; i--) if (mark[i] === 1) f.forEachArg(i, set);
+  return mark.slice(f.inputStart, f.inputStart + f.variables.length);
+}
+
+/** Flags by output: 1 where one of the flagged inputs reaches the output. One ascending pass over the program. */
+export function outputsReachedBy(f: Program, inputs: Uint8Array): Uint8Array {
+  const mark = new Uint8Array(f.size);
+  for (let j = 0; j < inputs.length; j++) if (inputs[j] === 1) mark[f.inputStart + j] = 1;
+  let any = 0;
+  const read = (arg: number) => {
+    any |= mark[arg] as number;
+  };
+  for (let i = f.opStart; i < f.size; i++) {
+    any = 0;
+    f.forEachArg(i, read);
+    mark[i] = any;
+  }
+  return Uint8Array.from(f.outputs, (o) => mark[o] as number);
+}

@@ -18,8 +18,8 @@ import {
   callPrimal,
   capturedInput,
   DifflabError,
-  dependence,
   drivesLoop,
+  inputsReaching,
   isUntouched,
   type Loop,
   type LoopCall,
@@ -250,16 +250,22 @@ function seededOutputs(body: Program, seed: (adj: Float64Array) => void): Uint8A
   return touched;
 }
 
-/** Which of the body's inputs the touched outputs reach (flags by input). */
+/** Per body, the last touched outputs asked about and the inputs they reach (iterations ask the same again). */
+const lastReach = new WeakMap<Program, { touched: Uint8Array; reached: Uint8Array }>();
+
+/** Which of the body's inputs the touched outputs reach (flags by input): one pass over the body per pattern. */
 function reachedInputs(body: Program, touched: Uint8Array): Uint8Array {
-  const reach = dependence(body);
-  const nIn = body.variables.length;
-  const reached = new Uint8Array(nIn);
-  for (let k = 0; k < touched.length; k++) {
-    if (touched[k] === 0) continue;
-    for (let j = 0; j < nIn; j++) reached[j] = (reached[j] as number) | (reach[k * nIn + j] as number);
-  }
+  const last = lastReach.get(body);
+  if (last !== undefined && sameFlags(last.touched, touched)) return last.reached;
+  const reached = inputsReaching(body, touched);
+  lastReach.set(body, { touched: touched.slice(), reached });
   return reached;
+}
+
+function sameFlags(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /**
