@@ -5,21 +5,22 @@
  * time, the bytes held for the backward sweep beyond the tapes (the carries, and store-all's body values:
  * what checkpointing trades), the body's forward runs (recomputation) beside theory's count, and checks that
  * every strategy's gradient equals store-all's to the bit. The measuring is the memory section's
- * (`measureCheckpointing`).
+ * (`measureCheckpointing`), and so is the chart (`checkpointTimeChart`).
  * Writes `checkpoint.md`, `checkpoint.json` and `checkpoint.svg` (kept bytes against time) to the output
  * folder (default `difflab-report/checkpoint`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateInput } from '../src/gradbench/generate.js';
-import { renderSvg, VEGA_LITE_SCHEMA } from '../src/report/chart.js';
+import { renderSvg } from '../src/report/chart.js';
 import {
   type CheckpointRow,
+  checkpointTimeChart,
   type MemoryCase,
   measureCheckpointing,
   scanShapeOf,
   strategies,
-} from '../src/report/sections/memory/measure.js';
+} from '../src/report/sections/memory/index.js';
 import { lstm } from '../src/workloads/gradbench/lstm.js';
 import { ode } from '../src/workloads/gradbench/ode.js';
 
@@ -69,38 +70,14 @@ const lines = [
 ];
 const text = lines.join('\n');
 process.stdout.write(`\n${text}\n`);
-const spec = {
-  $schema: VEGA_LITE_SCHEMA,
-  title: 'Checkpointing a scan: memory kept against gradient time',
-  data: { values: rows.filter((r) => r.backend === 'compile') },
-  facet: { row: { field: 'workload', type: 'nominal', title: null } },
-  spec: {
-    width: 420,
-    height: 180,
-    mark: { type: 'point', filled: true, size: 90 },
-    encoding: {
-      x: {
-        field: 'keptBytes',
-        type: 'quantitative',
-        scale: { type: 'log' },
-        title: 'bytes kept for the backward sweep (log)',
-      },
-      y: { field: 'ms', type: 'quantitative', title: 'gradient, compiled (ms)' },
-      color: {
-        field: 'strategy',
-        type: 'nominal',
-        legend: { orient: 'bottom', columns: 2, labelLimit: 260 },
-      },
-      shape: { field: 'strategy', type: 'nominal' },
-    },
-  },
-  resolve: { scale: { x: 'independent', y: 'independent' } },
-};
 mkdirSync(out, { recursive: true });
 writeFileSync(
   join(out, 'checkpoint.md'),
   `# Checkpointing a scan\n\nCommand: \`npm run bench:checkpoint${quick ? ' -- --quick' : ''}\`. Gradient of ode's last output and of lstm's loss by reverse mode; medians of at least 3 rounds (each round runs every strategy once) and ${quick ? '0.2' : '1'} s per strategy. "Kept" counts the most bytes held at once for the backward sweep beyond the tape of one body: the carries kept and worked on, and for store-all with a small body every iteration's body values; "carries held" is checkpoints + working carries; "body forward runs" counts every run of the body's primal sweep (1 per iteration for the recording, 1 more in the backward sweep, the rest recomputation), beside theory's count (revolve's minimum for binomial). The same measurement is the report's memory section (src/report/sections/memory).\n\n${text}\n\n![memory against time](checkpoint.svg)\n`,
 );
 writeFileSync(join(out, 'checkpoint.json'), `${JSON.stringify(rows, null, 2)}\n`);
-writeFileSync(join(out, 'checkpoint.svg'), await renderSvg(spec as never));
+writeFileSync(
+  join(out, 'checkpoint.svg'),
+  await renderSvg(checkpointTimeChart(rows.filter((r) => r.backend === 'compile'))),
+);
 process.stdout.write(`wrote ${join(out, 'checkpoint.md')}, checkpoint.json and checkpoint.svg\n`);

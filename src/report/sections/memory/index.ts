@@ -359,6 +359,37 @@ function csv(r: MemoryResult): string {
   return csvText(header, rows);
 }
 
+/** Each checkpointing strategy's bytes kept against its gradient's median time, a panel per workload. */
+export function checkpointTimeChart(rows: readonly CheckpointRow[]): ChartSpec {
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: 'Checkpointing: memory kept against gradient time',
+    data: { values: rows },
+    facet: { row: { field: 'workload', type: 'nominal', title: null } },
+    spec: {
+      width: 420,
+      height: 180,
+      mark: { type: 'point', filled: true, size: 80 },
+      encoding: {
+        x: {
+          field: 'keptBytes',
+          type: 'quantitative',
+          scale: { type: 'log' },
+          title: 'bytes kept (log)',
+        },
+        y: { field: 'ms', type: 'quantitative', title: 'gradient (ms)' },
+        color: {
+          field: 'strategy',
+          type: 'nominal',
+          legend: { orient: 'bottom', columns: 2, labelLimit: 260 },
+        },
+        shape: { field: 'strategy', type: 'nominal' },
+      },
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+  } as ChartSpec;
+}
+
 function charts(r: MemoryResult): SectionChart[] {
   const out: SectionChart[] = [];
   if (r.depth.length > 0) {
@@ -451,33 +482,7 @@ function charts(r: MemoryResult): SectionChart[] {
       name: 'memory-checkpoint-time',
       caption:
         "Each checkpointing strategy's bytes kept against the gradient's median time (compiled backend).",
-      spec: {
-        $schema: VEGA_LITE_SCHEMA,
-        title: 'Checkpointing: memory kept against gradient time',
-        data: { values: r.checkpoint },
-        facet: { row: { field: 'workload', type: 'nominal', title: null } },
-        spec: {
-          width: 420,
-          height: 180,
-          mark: { type: 'point', filled: true, size: 80 },
-          encoding: {
-            x: {
-              field: 'keptBytes',
-              type: 'quantitative',
-              scale: { type: 'log' },
-              title: 'bytes kept (log)',
-            },
-            y: { field: 'ms', type: 'quantitative', title: 'gradient (ms)' },
-            color: {
-              field: 'strategy',
-              type: 'nominal',
-              legend: { orient: 'bottom', columns: 2, labelLimit: 260 },
-            },
-            shape: { field: 'strategy', type: 'nominal' },
-          },
-        },
-        resolve: { scale: { x: 'independent', y: 'independent' } },
-      } as ChartSpec,
+      spec: checkpointTimeChart(r.checkpoint),
     });
   }
   return out;
