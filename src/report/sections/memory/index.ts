@@ -359,17 +359,27 @@ function csv(r: MemoryResult): string {
   return csvText(header, rows);
 }
 
+/** The checkpointing charts' look, shared: a row of panels per workload, each with its own scales, and a
+ * filled point per strategy told apart by colour and shape. */
+const PANEL_PER_WORKLOAD = { row: { field: 'workload', type: 'nominal', title: null } } as const;
+const OWN_SCALES = { scale: { x: 'independent', y: 'independent' } } as const;
+const STRATEGY_POINT = { type: 'point', filled: true, size: 80 } as const;
+const STRATEGY_KEYS = {
+  color: { field: 'strategy', type: 'nominal', legend: { orient: 'bottom', columns: 2, labelLimit: 260 } },
+  shape: { field: 'strategy', type: 'nominal' },
+} as const;
+
 /** Each checkpointing strategy's bytes kept against its gradient's median time, a panel per workload. */
 export function checkpointTimeChart(rows: readonly CheckpointRow[]): ChartSpec {
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: 'Checkpointing: memory kept against gradient time',
     data: { values: rows },
-    facet: { row: { field: 'workload', type: 'nominal', title: null } },
+    facet: PANEL_PER_WORKLOAD,
     spec: {
       width: 420,
       height: 180,
-      mark: { type: 'point', filled: true, size: 80 },
+      mark: STRATEGY_POINT,
       encoding: {
         x: {
           field: 'keptBytes',
@@ -378,15 +388,10 @@ export function checkpointTimeChart(rows: readonly CheckpointRow[]): ChartSpec {
           title: 'bytes kept (log)',
         },
         y: { field: 'ms', type: 'quantitative', title: 'gradient (ms)' },
-        color: {
-          field: 'strategy',
-          type: 'nominal',
-          legend: { orient: 'bottom', columns: 2, labelLimit: 260 },
-        },
-        shape: { field: 'strategy', type: 'nominal' },
+        ...STRATEGY_KEYS,
       },
     },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
+    resolve: OWN_SCALES,
   } as ChartSpec;
 }
 
@@ -436,7 +441,7 @@ function charts(r: MemoryResult): SectionChart[] {
         $schema: VEGA_LITE_SCHEMA,
         title: 'Checkpointing: memory kept against recomputation',
         data: { values },
-        facet: { row: { field: 'workload', type: 'nominal', title: null } },
+        facet: PANEL_PER_WORKLOAD,
         spec: {
           width: 420,
           height: 200,
@@ -451,7 +456,7 @@ function charts(r: MemoryResult): SectionChart[] {
             },
             {
               transform: [{ filter: "datum.kind === 'measured'" }],
-              mark: { type: 'point', filled: true, size: 80 },
+              mark: STRATEGY_POINT,
               encoding: {
                 x: {
                   field: 'keptBytes',
@@ -460,12 +465,7 @@ function charts(r: MemoryResult): SectionChart[] {
                   title: 'bytes kept for the backward sweep (log)',
                 },
                 y: { field: 'forwardsPerIteration', type: 'quantitative', title: 'body forward runs ÷ n' },
-                color: {
-                  field: 'strategy',
-                  type: 'nominal',
-                  legend: { orient: 'bottom', columns: 2, labelLimit: 260 },
-                },
-                shape: { field: 'strategy', type: 'nominal' },
+                ...STRATEGY_KEYS,
                 tooltip: [
                   { field: 'strategy', type: 'nominal' },
                   { field: 'keptBytes', type: 'quantitative' },
@@ -475,7 +475,7 @@ function charts(r: MemoryResult): SectionChart[] {
             },
           ],
         },
-        resolve: { scale: { x: 'independent', y: 'independent' } },
+        resolve: OWN_SCALES,
       } as ChartSpec,
     });
     out.push({
