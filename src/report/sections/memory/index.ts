@@ -17,6 +17,7 @@ import { lstm } from '../../../workloads/gradbench/lstm.js';
 import { logisticMap } from '../../../workloads/logistic-map.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { fitPower } from '../../fit.js';
+import { breathe } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';
 import { csvText, mdTable } from '../../table.js';
 import {
@@ -182,44 +183,39 @@ async function run(options: SectionOptions): Promise<MemoryResult> {
     stopped: false,
   };
   let done = 0;
-  const step = async (label: string) => {
-    options.onProgress?.(done, total, label);
-    // Lets Ctrl-C and other tasks in between measurements.
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    return options.signal?.aborted === true;
-  };
-  for (const { w, d } of depthWork) {
-    if (await step(`memory: ${w.name} at depth ${d}`)) {
-      result.stopped = true;
-      break;
+  try {
+    for (const { w, d } of depthWork) {
+      options.onProgress?.(done, total, `memory: ${w.name} at depth ${d}`);
+      await breathe(options.signal);
+      result.depth.push(depthRow(w.name, d, w.build(d), 'compile'));
+      done++;
     }
-    result.depth.push(depthRow(w.name, d, w.build(d), 'compile'));
-    done++;
+    for (const c of cases) {
+      const memoryCase = c.build(quick ? c.quick : c.full);
+      const { n, carry } = scanShapeOf(memoryCase.f);
+      const kept = list.filter(
+        (s) =>
+          s.checkpoint !== 'binomial' ||
+          s.snapshots === undefined ||
+          (s.snapshots + 1 < n &&
+            revolveForwards(s.snapshots + 1, n) <= (MAX_FORWARDS_PER_ITERATION - 2) * n),
+      );
+      for (const s of list) if (!kept.includes(s)) result.leftOut.push(`${c.name}: ${s.label}`);
+      options.onProgress?.(done, total, `memory: checkpointing ${c.name}`);
+      await breathe(options.signal);
+      const minMs = options.budgetMs ?? (quick ? 20 : 300);
+      result.checkpoint.push(...measureCheckpointing(memoryCase, kept, { backend: 'compile', minMs }));
+      done += list.length;
+      const curve = Array.from({ length: 64 }, (_, k) => k + 1).filter(
+        (s) => revolveForwards(s + 1, n) <= (MAX_FORWARDS_PER_ITERATION - 2) * n,
+      );
+      result.revolve.push(...revolveCurve(c.name, n, carry, curve));
+    }
+  } catch (e) {
+    if (!options.signal?.aborted) throw e;
+    result.stopped = true;
   }
   result.fits = fitsOf(result.depth);
-  for (const c of cases) {
-    if (result.stopped) break;
-    const memoryCase = c.build(quick ? c.quick : c.full);
-    const { n, carry } = scanShapeOf(memoryCase.f);
-    const kept = list.filter(
-      (s) =>
-        s.checkpoint !== 'binomial' ||
-        s.snapshots === undefined ||
-        (s.snapshots + 1 < n && revolveForwards(s.snapshots + 1, n) <= (MAX_FORWARDS_PER_ITERATION - 2) * n),
-    );
-    for (const s of list) if (!kept.includes(s)) result.leftOut.push(`${c.name}: ${s.label}`);
-    if (await step(`memory: checkpointing ${c.name}`)) {
-      result.stopped = true;
-      break;
-    }
-    const minMs = options.budgetMs ?? (quick ? 20 : 300);
-    result.checkpoint.push(...measureCheckpointing(memoryCase, kept, { backend: 'compile', minMs }));
-    done += list.length;
-    const curve = Array.from({ length: 64 }, (_, k) => k + 1).filter(
-      (s) => revolveForwards(s + 1, n) <= (MAX_FORWARDS_PER_ITERATION - 2) * n,
-    );
-    result.revolve.push(...revolveCurve(c.name, n, carry, curve));
-  }
   options.onProgress?.(done, total, 'memory: done');
   return result;
 }
