@@ -2,7 +2,7 @@
  * The measuring harness the report sections share: yielding to the event loop between measurements (so that
  * Ctrl-C stops a run), calls per timing sample (a call much shorter than the timer's resolution is repeated
  * within one sample), and running the sections one after another with their progress, elapsed time and
- * skips. Shared by the sections and the peer benchmark.
+ * skips, and the median of timing samples. Shared by the sections and the peer benchmark.
  */
 
 import type { ReportSection, SectionOptions } from './section.js';
@@ -34,6 +34,13 @@ export function callsFor(run: () => unknown, minSampleMs: number): number {
     best = Math.min(best, elapsed / calls);
   }
   return callsPerSample(best, minSampleMs);
+}
+
+/** The median of a non-empty list (of two middle values, their mean). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** The value the last call timed here returned (read, so the results stay observable). */

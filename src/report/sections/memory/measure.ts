@@ -9,6 +9,7 @@ import type { Backend } from '../../../ir/differentiator.js';
 import type { Program } from '../../../ir/program.js';
 import { memoryOf, type ReverseMemory } from '../../../reverse/memory.js';
 import { type ReverseOptions, reverse } from '../../../reverse/sweeps.js';
+import { median } from '../../harness.js';
 
 /** A program to differentiate at a point; `u` is the cotangent when it has several outputs (a vjp). */
 export interface MemoryCase {
@@ -126,12 +127,6 @@ export function strategies(snapshots: readonly number[]): Strategy[] {
       snapshots: s,
     })),
   ];
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** The scan's iterations and carry: the program's first loop call's. */

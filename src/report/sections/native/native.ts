@@ -6,6 +6,7 @@
 import { type Displayable, displaySection } from '../../../display/mime.js';
 import type { NativeComparison, NativeMeasurement } from '../../../gradbench/native.js';
 import type { Backend } from '../../../ir/differentiator.js';
+import { median } from '../../harness.js';
 import { csvText, mdTable } from '../../table.js';
 
 /** The section as the results hold it. */
@@ -54,13 +55,6 @@ const sizesLabel = (s: Record<string, number>) =>
 
 const ratio = (a: number | undefined, b: number | undefined) =>
   a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
-
-function median(xs: readonly number[]): number | undefined {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 /**
  * The table's rows: each derivative function paired with the primal of the same workload (the eval's
@@ -116,8 +110,10 @@ export function nativeSummary(rows: readonly NativeRow[], backends: readonly Bac
   const evals = [...new Set(rows.map((r) => r.eval))];
   return evals.map((ev) => {
     const of = rows.filter((r) => r.eval === ev);
-    const pick = (f: (r: NativeRow) => number | undefined) =>
-      median(of.map(f).filter((x): x is number => x !== undefined));
+    const pick = (f: (r: NativeRow) => number | undefined) => {
+      const xs = of.map(f).filter((x): x is number => x !== undefined);
+      return xs.length === 0 ? undefined : median(xs);
+    };
     const s: NativeSummaryRow = { eval: ev, workloads: of.length, backends: {} };
     const nativeJf = pick((r) => r.nativeJf);
     if (nativeJf !== undefined) s.nativeJf = nativeJf;
