@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { runGradbench } from '../../src/report/sections/gradbench/gradbench.js';
 import { runPerformance } from '../../src/report/sections/performance/performance.js';
 import { runScaling } from '../../src/report/sections/scaling/scaling.js';
-import { HEADLINE_K, PERFORMANCE_COLUMNS, type ReadmeResults, readmeBlocks, writeBlocks } from './render.js';
+import {
+  HEADLINE_K,
+  HEADLINE_WORKLOADS,
+  PERFORMANCE_COLUMNS,
+  type ReadmeResults,
+  readmeBlocks,
+  writeBlocks,
+} from './render.js';
 
 /** The package root: this file runs as build/bench/readme/main.js. */
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -31,7 +38,7 @@ async function measure(): Promise<ReadmeResults> {
   log(`load average ${loadBefore.join(', ')}`);
   log('scaling (about a minute)');
   const scaling = await runScaling({
-    workloads: ['ridge', 'rosenbrock', 'product', 'logreg', 'mlp'],
+    workloads: HEADLINE_WORKLOADS,
     sizes: SCALING_SIZES.includes(HEADLINE_K)
       ? SCALING_SIZES
       : [...SCALING_SIZES, HEADLINE_K].sort((a, b) => a - b),

@@ -19,8 +19,8 @@ export interface ReadmeResults {
   gradbench: GradbenchSection;
 }
 
-/** The size workloads the headline's exponents are over. */
-const HEADLINE_WORKLOADS = ['ridge', 'rosenbrock', 'product', 'logreg', 'mlp'] as const;
+/** The size workloads the headline's exponents are over (and the ones `readme:results` scales). */
+export const HEADLINE_WORKLOADS = ['ridge', 'rosenbrock', 'product', 'logreg', 'mlp'] as const;
 /** The K at which the headline compares a ridge gradient with f. */
 export const HEADLINE_K = 1024;
 /** The evals in the GradBench fixture table, in its order. */
