@@ -240,9 +240,6 @@ export function mapGradient(call: LoopCall, bv: Float64Array, adj: Float64Array)
     const primal = src.primalCalls(body.primalKernels(bv), loop.body.args);
     const { calls, zeroRuns } = body.adjointKernels(bv, adj);
     const adjoint = src.fastAdjoint(calls, loop.body.args, 'slow()');
-    const zero: string[] = [];
-    for (let k = 0; k < zeroRuns.length; k += 2)
-      zero.push(`adj.fill(0, ${zeroRuns[k]}, ${zeroRuns[k + 1]});`);
     const in0 = loop.body.inputStart;
     const out = loop.body.outputs[0] as number;
     const cap = in0 + capturedInput(loop);
