@@ -19,17 +19,22 @@ export function dependence(f: Program): Uint8Array {
     const outs = f.outputs;
     const reach = new Uint8Array(outs.length * nIn);
     const mark = new Uint8Array(f.size);
-    const set = (arg: number) => {
-      mark[arg] = 1;
-    };
     for (let k = 0; k < outs.length; k++) {
       mark.fill(0);
       mark[outs[k] as number] = 1;
-      for (let i = f.size - 1; i >= f.opStart; i--) if (mark[i] === 1) f.forEachArg(i, set);
-      for (let j = 0; j < nIn; j++) reach[k * nIn + j] = mark[f.inputStart + j] as number;
+      markReaching(f, mark);
+      reach.set(mark.subarray(f.inputStart, f.inputStart + nIn), k * nIn);
     }
     return reach;
   });
+}
+
+/** Marks every node that reaches a marked one: one descending pass, each marked node marking its arguments. */
+function markReaching(f: Program, mark: Uint8Array): void {
+  const set = (arg: number) => {
+    mark[arg] = 1;
+  };
+  for (let i = f.size - 1; i >= f.opStart; i--) if (mark[i] === 1) f.forEachArg(i, set);
 }
 
 /**
@@ -40,10 +45,7 @@ export function dependence(f: Program): Uint8Array {
 export function inputsReaching(f: Program, outputs: Uint8Array): Uint8Array {
   const mark = new Uint8Array(f.size);
   for (let k = 0; k < outputs.length; k++) if (outputs[k] === 1) mark[f.outputs[k] as number] = 1;
-  const set = (arg: number) => {
-    mark[arg] = 1;
-  };
-  for (let i = f.size - 1; i >= f.opStart; i--) if (mark[i] === 1) f.forEachArg(i, set);
+  markReaching(f, mark);
   return mark.slice(f.inputStart, f.inputStart + f.variables.length);
 }
 

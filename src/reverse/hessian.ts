@@ -37,6 +37,7 @@ import {
   UNTOUCHED,
   vectorOf,
 } from '../ir/index.js';
+import { accumulate } from '../ir/ops.js';
 
 /*
  * The zero-factor rule (ops.ts), one level up: the Hessian is the derivative of the gradient the first-order
@@ -49,14 +50,9 @@ import {
 /** Stands for the absent second argument of a unary rule (which never reads it). */
 const NO_ARG = dualOf(Number.NaN, UNTOUCHED);
 
-/** `acc + p·t`, or `acc` where t is untouched. */
-function addTerm(acc: number, p: number, t: number): number {
-  return t !== 0 || !isUntouched(t) ? acc + (p * t + 0) : acc;
-}
-
 /** `px·tx + py·ty` with untouched tangents left out (forward mode's binaryLane). */
 function twoTerms(px: number, tx: number, py: number, ty: number): number {
-  return addTerm(addTerm(UNTOUCHED, px, tx), py, ty);
+  return accumulate(accumulate(UNTOUCHED, px, tx), py, ty);
 }
 
 /** One forward-over-reverse sweep: the gradient and H·v at x. */
@@ -147,7 +143,7 @@ function dualForward(f: Program, s: DualArrays): void {
       let t = UNTOUCHED;
       for (let k = start; k < start + count; k++) {
         const p = code === SUM ? 1 : (val[args[k < start + h ? k + h : k - h] as number] as number);
-        t = addTerm(t, p, tan[args[k] as number] as number);
+        t = accumulate(t, p, tan[args[k] as number] as number);
       }
       val[i] = z;
       tan[i] = t;
@@ -162,7 +158,7 @@ function dualForward(f: Program, s: DualArrays): void {
       let t = UNTOUCHED;
       for (let k = 0; k < count; k++) {
         const tk = tan[args[start + k] as number] as number;
-        if (!isUntouched(tk)) t = addTerm(t, def.numericPartial(val, args, start, count, z, k), tk);
+        if (!isUntouched(tk)) t = accumulate(t, def.numericPartial(val, args, start, count, z, k), tk);
       }
       val[i] = z;
       tan[i] = t;
@@ -176,10 +172,10 @@ function dualForward(f: Program, s: DualArrays): void {
     const partials = NUMERIC_PARTIALS[code] as readonly ((x: number, y: number, z: number) => number)[];
     // Only a reached tangent's partial is evaluated: an untouched argument adds nothing.
     const tx = tan[xi] as number;
-    let t = isUntouched(tx) ? UNTOUCHED : addTerm(UNTOUCHED, (partials[0] as Partial)(x, y, z), tx);
+    let t = isUntouched(tx) ? UNTOUCHED : accumulate(UNTOUCHED, (partials[0] as Partial)(x, y, z), tx);
     if (arity === 2) {
       const ty = tan[yi] as number;
-      if (!isUntouched(ty)) t = addTerm(t, (partials[1] as Partial)(x, y, z), ty);
+      if (!isUntouched(ty)) t = accumulate(t, (partials[1] as Partial)(x, y, z), ty);
     }
     val[i] = z;
     tan[i] = t;
@@ -440,8 +436,8 @@ function callBackward(call: LoopCall, s: DualArrays): void {
             dualOf(s.val[first + k] as number, s.tan[first + k] as number),
           ),
         );
-        bs.adj[o] = addTerm(bs.adj[o] as number, w.value, g);
-        bs.adjDot[o] = addTerm(addTerm(bs.adjDot[o] as number, w.value, gDot), g, w.tangent);
+        bs.adj[o] = accumulate(bs.adj[o] as number, w.value, g);
+        bs.adjDot[o] = accumulate(accumulate(bs.adjDot[o] as number, w.value, gDot), g, w.tangent);
       }
     }
     dualBackward(body, bs);

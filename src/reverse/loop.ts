@@ -488,19 +488,15 @@ export function backwardCall(
     };
     const tapes = residual.tapes;
     const driven = drivesLoop(call, false, backend);
-    // The driver's sweep without zero tests keeps no marks between iterations: it runs where every output of
-    // every iteration is touched and every carry reached (so every carry's adjoint is touched, as it computes).
-    const everyOutput = new Uint8Array(body.outputs.length).fill(1);
-    const reached = reachedInputs(body, everyOutput);
-    let marked = true;
-    for (let k = 0; k < c; k++) marked &&= !isUntouched(cbar[k] as number) && reached[k] === 1;
-    for (let k = first + c; k < first + loop.outputs && marked; k++) marked = !isUntouched(adj[k] as number);
-    if (tapes !== undefined && driven && marked) {
+    // Where a driver may run: the inputs every output reaches (for its marks afterwards), or undefined.
+    const reached = driven ? drivenReach(body, cbar, adj, first + c, first + loop.outputs) : undefined;
+    // A driver's iteration whose fast sweep met ∞ or NaN: the interpreter's rule, on values computed again.
+    const slow = (i: number) => {
+      base = first + c + i * perStep;
+      backward(body, sweeps.tape, seed, backend, options);
+    };
+    if (tapes !== undefined && reached !== undefined) {
       // Store-all: the compiled backend's driver runs the steps below, from the last iteration to the first.
-      const slow = (i: number) => {
-        base = first + c + i * perStep;
-        backward(body, sweeps.tape, seed, backend, options);
-      };
       scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow);
       usage.bodyBackwards += n;
       markDriven(loop, args, adj, cbar, gCap, reached);
@@ -535,12 +531,8 @@ export function backwardCall(
       // a small body, where the per-iteration calls the driver saves count: with ode's body (88,000 nodes at
       // n = 4,000, s = 200) the driver was 4–6× slower than the step-by-step code, likely because its
       // statements written out for every adjoint run make a function V8 does not optimise.
-      const slow = (i: number) => {
-        base = first + c + i * perStep;
-        backward(body, sweeps.tape, seed, backend, options);
-      };
       // As for store-all above, the driver runs only where every output is touched and every carry reached.
-      const drivenSteps = driven && marked && tapes === undefined && body.size <= SCAN_TAPE_MAX_BODY;
+      const drivenSteps = reached !== undefined && tapes === undefined && body.size <= SCAN_TAPE_MAX_BODY;
       const steps: Steps = drivenSteps
         ? (from, to, carries, at) => {
             scanBackwardSteps(call, bv, badj)(adj, v, bv, badj, carries, at, from, to, cbar, gCap, slow);
@@ -560,6 +552,26 @@ export function backwardCall(
     const arg = args[c + k] as number;
     adj[arg] = (adj[arg] as number) + (gCap[k] as number);
   }
+}
+
+/**
+ * Whether a scan's backward driver may run, whose sweep without zero tests keeps no marks between iterations:
+ * where every output of every iteration is touched (the carries' adjoints `cbar`, the per-step ones at
+ * adj[from .. to)) and every carry reached, so every carry's adjoint is touched, as the driver computes it.
+ * Then the inputs every output reaches; else undefined.
+ */
+function drivenReach(
+  body: Program,
+  cbar: Float64Array,
+  adj: Float64Array,
+  from: number,
+  to: number,
+): Uint8Array | undefined {
+  const reached = reachedInputs(body, new Uint8Array(body.outputs.length).fill(1));
+  for (let k = 0; k < cbar.length; k++)
+    if (isUntouched(cbar[k] as number) || reached[k] !== 1) return undefined;
+  for (let k = from; k < to; k++) if (isUntouched(adj[k] as number)) return undefined;
+  return reached;
 }
 
 /**

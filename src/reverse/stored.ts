@@ -26,7 +26,7 @@ import {
 } from '../ir/index.js';
 import { asDerivatives, isUntouched, UNTOUCHED } from '../ir/ops.js';
 import type { CheckpointOptions } from './loop.js';
-import { backward, culprit, dotHalves, SAME, type Tape } from './tape.js';
+import { backward, checkInputAdjoints, culprit, dotHalves, SAME, type Tape } from './tape.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 
@@ -268,12 +268,7 @@ export function backwardStored(
       }
     }
   }
-  if (check) {
-    for (let i = f.inputStart; i < f.opStart; i++) {
-      if (!Number.isFinite(adj[i]))
-        throwNonFiniteDerivative(f, culprit(f, v, adj, i), adj[i] as number, 'adjoint', i);
-    }
-  }
+  if (check) checkInputAdjoints(f, v, adj);
 }
 
 /**

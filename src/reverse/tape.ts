@@ -191,12 +191,17 @@ export function backward(
       }
     }
   }
-  // check: an input's adjoint (the gradient itself) is the last place a derivative can stop being a number.
-  if (check) {
-    for (let i = f.inputStart; i < f.opStart; i++) {
-      if (!Number.isFinite(adj[i]))
-        throwNonFiniteDerivative(f, culprit(f, v, adj, i), adj[i] as number, 'adjoint', i);
-    }
+  if (check) checkInputAdjoints(f, v, adj);
+}
+
+/**
+ * A checked sweep's last test: an input's adjoint (the gradient itself) is the last place a derivative can stop
+ * being a number. Throws for the first input whose adjoint is NaN or ±∞.
+ */
+export function checkInputAdjoints(f: Program, v: Float64Array, adj: Float64Array): void {
+  for (let i = f.inputStart; i < f.opStart; i++) {
+    if (!Number.isFinite(adj[i]))
+      throwNonFiniteDerivative(f, culprit(f, v, adj, i), adj[i] as number, 'adjoint', i);
   }
 }
 

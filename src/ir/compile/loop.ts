@@ -240,9 +240,6 @@ export function mapGradient(call: LoopCall, bv: Float64Array, adj: Float64Array)
     const primal = src.primalCalls(body.primalKernels(bv), loop.body.args);
     const { calls, zeroRuns } = body.adjointKernels(bv, adj);
     const adjoint = src.fastAdjoint(calls, loop.body.args, 'slow()');
-    const zero: string[] = [];
-    for (let k = 0; k < zeroRuns.length; k += 2)
-      zero.push(`adj.fill(0, ${zeroRuns[k]}, ${zeroRuns[k + 1]});`);
     const in0 = loop.body.inputStart;
     const out = loop.body.outputs[0] as number;
     const cap = in0 + capturedInput(loop);
@@ -268,43 +265,54 @@ ${rows}
 
 const backwards = new WeakMap<LoopCall, ScanBackward>();
 
+/**
+ * The statements of a scan's backward iteration i once the body's values are in `bv` (the body has no loops):
+ * zero the adjoints, seed the outputs' (the carry's from cbar, the per-step ones from adjOut), the body's adjoint
+ * sweep, then the carry's adjoint into cbar, the captured values' into gCap and the rows' into adjOut (from `rb`,
+ * which the caller declares).
+ */
+function scanAdjointSource(src: Source, call: LoopCall, bv: Float64Array, adj: Float64Array): string {
+  const { loop, first } = call;
+  const body = loop.body;
+  const { calls, zeroRuns } = compiled(body).adjointKernels(bv, adj);
+  const outs = body.outputs;
+  const c = loop.carry;
+  const p = loop.perStep;
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
+  const r0 = in0 + rowInput(loop);
+  const lines = [zeroSource(zeroRuns)];
+  for (let k = 0; k < c; k++) lines.push(`adj[${outs[k]}] = adj[${outs[k]}] + cbar[${k}];`);
+  if (p > 0) lines.push(`const base = ${first + c} + i * ${p};`);
+  for (let k = 0; k < p; k++) lines.push(`adj[${outs[c + k]}] = adj[${outs[c + k]}] + adjOut[base + ${k}];`);
+  lines.push(
+    src.fastAdjoint(calls, body.args, 'slow(i)'),
+    `for (let k = 0; k < ${c}; k++) cbar[k] = adj[${in0} + k];`,
+    `for (let k = 0; k < ${loop.captured}; k++) gCap[k] = gCap[k] + adj[${cap} + k];`,
+  );
+  if (loop.rowArgs) {
+    lines.push(`for (let k = 0; k < ${loop.width}; k++) {
+const g = adj[${r0} + k];
+if (g !== 0) { const arg = ${src.bind('CA', call.args)}[rb + k]; adjOut[arg] = adjOut[arg] + g; }
+}`);
+  }
+  return lines.join('\n');
+}
+
 /** The store-all backward driver of a scan (the body has no loops; `bv` and `adj` are the body's tape). */
 export function scanBackward(call: LoopCall, bv: Float64Array, adj: Float64Array): ScanBackward {
   let run = backwards.get(call);
   if (run === undefined) {
-    const { loop, first } = call;
-    const body = loop.body;
+    const { loop } = call;
+    const size = loop.body.size;
     const src = new Source();
-    const { calls, zeroRuns } = compiled(body).adjointKernels(bv, adj);
-    const adjoint = src.fastAdjoint(calls, body.args, 'slow(i)');
-    const outs = body.outputs;
-    const c = loop.carry;
-    const p = loop.perStep;
-    const in0 = body.inputStart;
-    const cap = in0 + capturedInput(loop);
-    const r0 = in0 + rowInput(loop);
-    const w = loop.width;
-    const seed: string[] = [];
-    for (let k = 0; k < c; k++) seed.push(`adj[${outs[k]}] = adj[${outs[k]}] + cbar[${k}];`);
-    if (p > 0) seed.push(`const base = ${first + c} + i * ${p};`);
-    for (let k = 0; k < p; k++) seed.push(`adj[${outs[c + k]}] = adj[${outs[c + k]}] + adjOut[base + ${k}];`);
-    const rows = loop.rowArgs
-      ? `const rb = ${c + loop.captured} + i * ${w};
-for (let k = 0; k < ${w}; k++) {
-const g = adj[${r0} + k];
-if (g !== 0) { const arg = ${src.bind('CA', call.args)}[rb + k]; adjOut[arg] = adjOut[arg] + g; }
-}`
-      : '';
+    const rb = loop.rowArgs ? `const rb = ${loop.carry + loop.captured} + i * ${loop.width};` : '';
     run = src.build<ScanBackward>(`function scanBackward(adjOut, bv, adj, tapes, cbar, gCap, slow) {
 for (let i = ${loop.n - 1}; i >= 0; i--) {
-const t0 = i * ${body.size};
-for (let k = 0; k < ${body.size}; k++) bv[k] = tapes[t0 + k];
-${zeroSource(zeroRuns)}
-${seed.join('\n')}
-${adjoint}
-for (let k = 0; k < ${c}; k++) cbar[k] = adj[${in0} + k];
-for (let k = 0; k < ${loop.captured}; k++) gCap[k] = gCap[k] + adj[${cap} + k];
-${rows}
+const t0 = i * ${size};
+for (let k = 0; k < ${size}; k++) bv[k] = tapes[t0 + k];
+${rb}
+${scanAdjointSource(src, call, bv, adj)}
 }
 }`);
     backwards.set(call, run);
@@ -338,30 +346,12 @@ const backwardSteps = new WeakMap<LoopCall, ScanBackwardSteps>();
 export function scanBackwardSteps(call: LoopCall, bv: Float64Array, adj: Float64Array): ScanBackwardSteps {
   let run = backwardSteps.get(call);
   if (run === undefined) {
-    const { loop, first } = call;
-    const body = compiled(loop.body);
-    const src = new Source();
-    const primal = src.primalCalls(body.primalKernels(bv), loop.body.args);
-    const { calls, zeroRuns } = body.adjointKernels(bv, adj);
-    const adjoint = src.fastAdjoint(calls, loop.body.args, 'slow(i)');
-    const outs = loop.body.outputs;
+    const { loop } = call;
     const c = loop.carry;
-    const p = loop.perStep;
     const in0 = loop.body.inputStart;
-    const cap = in0 + capturedInput(loop);
-    const r0 = in0 + rowInput(loop);
-    const w = loop.width;
-    // As scanBackward: the seed, then after the sweep the carry's, the captured values' and the rows' adjoints.
-    const seed: string[] = [];
-    for (let k = 0; k < c; k++) seed.push(`adj[${outs[k]}] = adj[${outs[k]}] + cbar[${k}];`);
-    if (p > 0) seed.push(`const base = ${first + c} + i * ${p};`);
-    for (let k = 0; k < p; k++) seed.push(`adj[${outs[c + k]}] = adj[${outs[c + k]}] + adjOut[base + ${k}];`);
-    const rows = loop.rowArgs
-      ? `for (let k = 0; k < ${w}; k++) {
-const g = adj[${r0} + k];
-if (g !== 0) { const arg = ${src.bind('CA', call.args)}[rb + k]; adjOut[arg] = adjOut[arg] + g; }
-}`
-      : '';
+    const src = new Source();
+    const primal = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
+    // iterationSource declares rb, which the rows' adjoints read.
     run =
       src.build<ScanBackwardSteps>(`function scanBackwardSteps(adjOut, v, bv, adj, carries, at, from, to, cbar, gCap, slow) {
 for (let i = to - 1; i >= from; i--) {
@@ -369,12 +359,7 @@ const c0 = at + (i - from) * ${c};
 for (let k = 0; k < ${c}; k++) bv[${in0} + k] = carries[c0 + k];
 ${iterationSource(src, call)}
 ${primal}
-${zeroSource(zeroRuns)}
-${seed.join('\n')}
-${adjoint}
-for (let k = 0; k < ${c}; k++) cbar[k] = adj[${in0} + k];
-for (let k = 0; k < ${loop.captured}; k++) gCap[k] = gCap[k] + adj[${cap} + k];
-${rows}
+${scanAdjointSource(src, call, bv, adj)}
 }
 }`);
     backwardSteps.set(call, run);

@@ -14,9 +14,9 @@
  * more than that share slower than the interpreter's; once the last {@link DECIDE_AFTER} trials are all faster
  * than the interpreter's median, the generated code runs every call. The two give the same numbers to the last
  * bit, so which one runs changes only the time. The first trial, which generates the code, comes once its
- * expected cost is within that share too, and counts among the trials' time. A program whose generated code is loops and short straight runs (fewer than
- * {@link TIER_MIN_NODES} nodes) runs it from the first call: V8 optimises a running loop within a few iterations,
- * and small functions soon.
+ * expected cost is within that share too, and counts among the trials' time. A program whose generated code is
+ * loops and short straight runs (fewer than {@link TIER_MIN_NODES} nodes) runs it from the first call: V8
+ * optimises a running loop within a few iterations, and small functions soon.
  */
 import type { Backend } from '../differentiator.js';
 import type { Program } from '../program.js';
