@@ -1,9 +1,9 @@
 /**
- * Reach by structure (src/ir/reach.ts): the one-pass unions agree with the output-by-input flags of
- * `dependence`, which walks the program once per output.
+ * Reach by structure (src/ir/reach.ts): the one-pass unions and the output-by-input flags of `dependence`
+ * against a reference written here, a depth-first search from each output over the program's arguments.
  */
 import { describe, expect, it } from 'vitest';
-import { type Expr, mapReduce, program, variable, withGraph } from '../../src/index.js';
+import { type Expr, mapReduce, type Program, program, variable, withGraph } from '../../src/index.js';
 import { dependence, inputsReaching, outputsReachedBy } from '../../src/ir/index.js';
 
 /** Five outputs over six inputs, with shared subterms, a dead input and a loop call. */
@@ -17,11 +17,33 @@ function sample() {
   });
 }
 
+/** Flags `[output · inputs + input]` by a search from each output: the reference for reach.ts. */
+function searched(f: Program): Uint8Array {
+  const nIn = f.variables.length;
+  const flags = new Uint8Array(f.outputs.length * nIn);
+  f.outputs.forEach((o, k) => {
+    const seen = new Set<number>();
+    const stack = [o];
+    while (stack.length > 0) {
+      const i = stack.pop() as number;
+      if (seen.has(i)) continue;
+      seen.add(i);
+      if (i >= f.inputStart && i < f.inputStart + nIn) flags[k * nIn + i - f.inputStart] = 1;
+      if (i >= f.opStart) f.forEachArg(i, (arg) => stack.push(arg));
+    }
+  });
+  return flags;
+}
+
 describe('reach by structure', () => {
   const f = sample();
   const nIn = f.variables.length;
   const nOut = f.outputs.length;
-  const flags = dependence(f);
+  const flags = searched(f);
+
+  it('dependence gives the searched flags', () => {
+    expect(dependence(f)).toEqual(flags);
+  });
 
   it('inputsReaching is the union of dependence’s rows, for every set of outputs', () => {
     for (let mask = 0; mask < 1 << nOut; mask++) {
