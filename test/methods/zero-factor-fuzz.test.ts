@@ -25,11 +25,10 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
+import { primalSweep } from '../../src/ir/evaluate.js';
 import {
   asDerivative,
   BINARY_OPS,
-  FIXED_VALUE,
-  NARY_VALUE,
   type NaryOpDef,
   NUMERIC_PARTIALS,
   OP_ARITY,
@@ -240,13 +239,6 @@ function partialMagnitudes(f: Program, v: Float64Array, i: number): number[] {
   return rules.map((p) => mag(p(x, y, v[i] as number)));
 }
 
-function argumentsOf(f: Program, i: number): number[] {
-  const arity = OP_ARITY[f.op[i] as number] as number;
-  if (arity === 1) return [f.a[i] as number];
-  if (arity === 2) return [f.a[i] as number, f.b[i] as number];
-  return Array.from(f.args.subarray(f.a[i] as number, (f.a[i] as number) + (f.b[i] as number)));
-}
-
 /**
  * What rounding and overflow allow between two exact methods, per output and input: the sums over paths of
  * |∏ partials| that forward mode forms (from the input) and reverse mode forms (from the output), over finite
@@ -256,18 +248,7 @@ function argumentsOf(f: Program, i: number): number[] {
  * sums ±6e300 terms to 0 or 2, by the order).
  */
 function tolerances(f: Program, x: readonly number[]): { scale: number[][]; overflow: boolean[][] } {
-  const v = new Float64Array(f.size);
-  v.set(f.constants, 0);
-  v.set(x, f.inputStart);
-  for (let i = f.opStart; i < f.size; i++) {
-    const code = f.op[i] as number;
-    if (OP_ARITY[code] === 0) {
-      v[i] = (NARY_VALUE[code] as NaryOpDef['value'])(v, f.args, f.a[i] as number, f.b[i] as number);
-    } else {
-      const value = FIXED_VALUE[code] as (x: number, y: number) => number;
-      v[i] = value(v[f.a[i] as number] as number, v[f.b[i] as number] as number);
-    }
-  }
+  const v = primalSweep(f, x, new Float64Array(f.size));
   const partials: number[][] = [];
   for (let i = f.opStart; i < f.size; i++) partials[i] = partialMagnitudes(f, v, i);
   // 0 and NaN (an infinite partial) add nothing.
@@ -279,7 +260,7 @@ function tolerances(f: Program, x: readonly number[]): { scale: number[][]; over
     m[f.inputStart + j] = 1;
     for (let i = f.opStart; i < f.size; i++) {
       const p = partials[i] as number[];
-      argumentsOf(f, i).forEach((arg, k) => add(m, i, (p[k] as number) * (m[arg] as number)));
+      f.forEachArg(i, (arg, k) => add(m, i, (p[k] as number) * (m[arg] as number)));
     }
     return m;
   });
@@ -303,7 +284,7 @@ function tolerances(f: Program, x: readonly number[]): { scale: number[][]; over
       const g = m[i] as number;
       worst = Math.max(worst, g);
       const p = partials[i] as number[];
-      argumentsOf(f, i).forEach((arg, k) => {
+      f.forEachArg(i, (arg, k) => {
         reached[arg] = 1;
         add(m, arg, (p[k] as number) * g);
       });
