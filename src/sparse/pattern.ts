@@ -14,6 +14,7 @@
  * depends on its iterations, and unrolling is the exact way to see it.
  */
 import {
+  cachedFor,
   DifflabError,
   LOOP,
   OP_ARITY,
@@ -164,13 +165,9 @@ const jacobianPatterns = new WeakMap<Program, Pattern>();
 
 /** The Jacobian's sparsity pattern of `f` (m rows of n columns), computed once per program. */
 export function jacobianPattern(f: Program): Pattern {
-  let p = jacobianPatterns.get(f);
-  if (p === undefined) {
-    const flat = unrollFor(f, 'sparsity detection');
-    p = fromRows(propagate(flat, undefined), f.variables.length);
-    jacobianPatterns.set(f, p);
-  }
-  return p;
+  return cachedFor(jacobianPatterns, f, () =>
+    fromRows(propagate(unrollFor(f, 'sparsity detection'), undefined), f.variables.length),
+  );
 }
 
 /** The nodes the outputs reach (only their couplings count). */
@@ -291,17 +288,14 @@ const hessianPatterns = new WeakMap<Program, Pattern>();
  */
 export function hessianPattern(f: Program): Pattern {
   requireScalar(f, 'sparse Hessian');
-  let p = hessianPatterns.get(f);
-  if (p === undefined) {
+  return cachedFor(hessianPatterns, f, () => {
     const flat = unrollFor(f, 'sparsity detection');
     const n = f.variables.length;
     const pairs = new PairSet(n);
     const mark = new Uint8Array(n);
     propagate(flat, (i, argSets) => couple(flat, i, argSets, pairs, mark), liveNodes(flat));
-    p = symmetricFromPairs(pairs.done(), n);
-    hessianPatterns.set(f, p);
-  }
-  return p;
+    return symmetricFromPairs(pairs.done(), n);
+  });
 }
 
 /** The symmetric compressed rows of the pairs j ≤ k given as ascending keys j·n + k. */
