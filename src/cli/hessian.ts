@@ -1,15 +1,15 @@
 /**
  * `difflab hessian`: second derivatives of one expression, by forward over reverse.
  */
-import { evaluate } from '../ir/evaluate.js';
+import { evaluate, toPoint } from '../ir/evaluate.js';
 import type { Program } from '../ir/program.js';
 import { sparseHessian } from '../sparse/compressed.js';
 import { sparseJson, sparseText } from '../sparse/summary.js';
-import { sparseWorkload } from '../sparse/workloads.js';
 import { hessian } from '../transforms.js';
 import { formatValue, header, matrixTable, printJson, readFunction, record, refuseDense } from './common.js';
 import { UsageError } from './errors.js';
 import type { FunctionArgs, SparseFlags } from './options.js';
+import { workloadAt } from './sparse.js';
 
 export type HessianArgs = FunctionArgs & SparseFlags;
 
@@ -46,17 +46,14 @@ function sparse(args: HessianArgs): void {
   if (args.workload !== undefined) {
     if (args.expr !== undefined || args.file !== undefined)
       throw new UsageError('give an expression or --workload, not both');
-    const w = sparseWorkload(args.workload);
-    if (w === undefined || w.kind !== 'hessian')
-      throw new UsageError(`unknown Hessian workload '${args.workload}'`);
-    const K = args.size ?? 1000;
-    f = w.build(K) as Program<number>;
-    x = w.point(K);
-    head = `${args.workload} at K = ${K}`;
+    const w = workloadAt(args.workload, 'hessian', args.size);
+    f = w.f as Program<number>;
+    x = w.x;
+    head = `${args.workload} at K = ${w.K}`;
   } else {
     const read = readFunction(args);
     f = read.f;
-    x = Float64Array.from(f.variables, (v) => read.at[v] as number);
+    x = toPoint(f, read.at);
     head = read.source;
   }
   const r = sparseHessian(f, x, args.ordering === undefined ? {} : { ordering: args.ordering });

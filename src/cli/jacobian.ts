@@ -3,13 +3,14 @@
  */
 import { type JacobianOptions, jacobian } from '../api.js';
 import type { Method } from '../ir/differentiator.js';
+import { toPoint } from '../ir/evaluate.js';
 import type { Program } from '../ir/program.js';
 import { sparseJacobian } from '../sparse/compressed.js';
 import { sparseJson, sparseText } from '../sparse/summary.js';
-import { sparseWorkload } from '../sparse/workloads.js';
 import { formatValue, matrixTable, printJson, readFunctions, record, refuseDense } from './common.js';
 import { UsageError } from './errors.js';
 import { flagsNotFor, type MethodFlags, optionsFor, type SparseFlags } from './options.js';
+import { workloadAt } from './sparse.js';
 
 export interface JacobianArgs extends MethodFlags, SparseFlags {
   exprs?: string[];
@@ -55,22 +56,17 @@ function sparse(args: JacobianArgs): void {
     throw new UsageError(`--sparse runs forward or reverse mode, not ${args.method}`);
   let f: Program;
   let x: Float64Array;
-  let rows: readonly string[] | ((i: number) => string) = (i) => `f${i + 1}`;
+  let rows: readonly string[] | ((i: number) => string);
   let sources: readonly string[] | undefined;
   if (args.workload !== undefined) {
     if ((args.exprs ?? []).length > 0 || args.file !== undefined)
       throw new UsageError('give expressions or --workload, not both');
-    const w = sparseWorkload(args.workload);
-    if (w === undefined || w.kind !== 'jacobian')
-      throw new UsageError(`unknown Jacobian workload '${args.workload}'`);
-    const K = args.size ?? 1000;
-    f = w.build(K);
-    x = w.point(K);
+    ({ f, x } = workloadAt(args.workload, 'jacobian', args.size));
     rows = (i) => `r${i}`;
   } else {
     const read = readFunctions(args);
     f = read.f;
-    x = Float64Array.from(f.variables, (v) => read.at[v] as number);
+    x = toPoint(f, read.at);
     sources = read.sources;
     rows = read.sources.map((_, i) => `f${i + 1}`);
   }

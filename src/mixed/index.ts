@@ -17,6 +17,7 @@ import { defaultChunk, type ForwardOptions, forward } from '../forward/index.js'
 import {
   backendOf,
   type CommonOptions,
+  cachedFor,
   emptyStats,
   evaluate,
   now,
@@ -57,24 +58,18 @@ const splits = new WeakMap<Program, Split>();
 
 /** The program split at its narrowest cut (cached per program). */
 export function splitAtCut(f: Program): Split {
-  let s = splits.get(f);
-  if (s === undefined) {
+  return cachedFor(splits, f, () => {
     const { nodes, visits } = minimumCut(f);
     const n = f.variables.length;
     const m = f.outputs.length;
-    if (nodes.length >= Math.min(n, m)) {
-      s = { cut: nodes, visits, inner: undefined, outer: undefined };
-    } else {
-      const cut = [...nodes];
-      const names = cut.map((node) => `cut${node}`);
-      const inputs = Array.from({ length: n }, (_, k) => f.inputStart + k);
-      const inner = subprogram(f, inputs, f.variables, cut);
-      const outer = subprogram(f, cut, names, [...f.outputs]);
-      s = { cut: nodes, visits, inner, outer };
-    }
-    splits.set(f, s);
-  }
-  return s;
+    if (nodes.length >= Math.min(n, m)) return { cut: nodes, visits, inner: undefined, outer: undefined };
+    const cut = [...nodes];
+    const names = cut.map((node) => `cut${node}`);
+    const inputs = Array.from({ length: n }, (_, k) => f.inputStart + k);
+    const inner = subprogram(f, inputs, f.variables, cut);
+    const outer = subprogram(f, cut, names, [...f.outputs]);
+    return { cut: nodes, visits, inner, outer };
+  });
 }
 
 /**

@@ -14,6 +14,7 @@
  * depends on its iterations, and unrolling is the exact way to see it.
  */
 import {
+  cachedFor,
   DifflabError,
   LOOP,
   OP_ARITY,
@@ -88,18 +89,6 @@ function unionMany(sets: readonly Int32Array[], mark: Uint8Array): Int32Array {
   return Int32Array.from(found).sort();
 }
 
-/** Calls `fn` with each argument node of op node `i` of a flat program (no allocation). */
-function eachArg(f: Program, i: number, fn: (arg: number) => void): void {
-  const arity = OP_ARITY[f.op[i] as number] as number;
-  if (arity >= 1) fn(f.a[i] as number);
-  if (arity === 2) fn(f.b[i] as number);
-  if (arity === 0) {
-    const start = f.a[i] as number;
-    const end = start + (f.b[i] as number);
-    for (let k = start; k < end; k++) fn(f.args[k] as number);
-  }
-}
-
 /**
  * Per node, how many later uses still need its set (op arguments and outputs). A set is dropped after its last
  * use, so the pass holds only the live sets, not one per node.
@@ -109,7 +98,7 @@ function useCounts(f: Program): Int32Array {
   const count = (arg: number) => {
     uses[arg] = (uses[arg] as number) + 1;
   };
-  for (let i = f.opStart; i < f.size; i++) eachArg(f, i, count);
+  for (let i = f.opStart; i < f.size; i++) f.forEachArg(i, count);
   // Outputs are never released.
   for (const o of f.outputs) uses[o] = (uses[o] as number) + f.size;
   return uses;
@@ -157,7 +146,7 @@ function propagate(f: Program, visit: Visit | undefined, live?: Uint8Array): Int
       sets[i] = unionMany(argSets, mark);
     }
     if (visit !== undefined && (live === undefined || live[i] === 1)) visit(i, argSets);
-    eachArg(f, i, release);
+    f.forEachArg(i, release);
   }
   return Array.from(f.outputs, (o) => sets[o] as Int32Array);
 }
@@ -176,13 +165,9 @@ const jacobianPatterns = new WeakMap<Program, Pattern>();
 
 /** The Jacobian's sparsity pattern of `f` (m rows of n columns), computed once per program. */
 export function jacobianPattern(f: Program): Pattern {
-  let p = jacobianPatterns.get(f);
-  if (p === undefined) {
-    const flat = unrollFor(f, 'sparsity detection');
-    p = fromRows(propagate(flat, undefined), f.variables.length);
-    jacobianPatterns.set(f, p);
-  }
-  return p;
+  return cachedFor(jacobianPatterns, f, () =>
+    fromRows(propagate(unrollFor(f, 'sparsity detection'), undefined), f.variables.length),
+  );
 }
 
 /** The nodes the outputs reach (only their couplings count). */
@@ -192,7 +177,7 @@ function liveNodes(f: Program): Uint8Array {
   const mark = (arg: number) => {
     live[arg] = 1;
   };
-  for (let i = f.size - 1; i >= f.opStart; i--) if (live[i] === 1) eachArg(f, i, mark);
+  for (let i = f.size - 1; i >= f.opStart; i--) if (live[i] === 1) f.forEachArg(i, mark);
   return live;
 }
 
@@ -303,17 +288,14 @@ const hessianPatterns = new WeakMap<Program, Pattern>();
  */
 export function hessianPattern(f: Program): Pattern {
   requireScalar(f, 'sparse Hessian');
-  let p = hessianPatterns.get(f);
-  if (p === undefined) {
+  return cachedFor(hessianPatterns, f, () => {
     const flat = unrollFor(f, 'sparsity detection');
     const n = f.variables.length;
     const pairs = new PairSet(n);
     const mark = new Uint8Array(n);
     propagate(flat, (i, argSets) => couple(flat, i, argSets, pairs, mark), liveNodes(flat));
-    p = symmetricFromPairs(pairs.done(), n);
-    hessianPatterns.set(f, p);
-  }
-  return p;
+    return symmetricFromPairs(pairs.done(), n);
+  });
 }
 
 /** The symmetric compressed rows of the pairs j ≤ k given as ascending keys j·n + k. */

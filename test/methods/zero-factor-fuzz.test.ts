@@ -25,11 +25,10 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
+import { primalSweep } from '../../src/ir/evaluate.js';
 import {
   asDerivative,
   BINARY_OPS,
-  FIXED_VALUE,
-  NARY_VALUE,
   type NaryOpDef,
   NUMERIC_PARTIALS,
   OP_ARITY,
@@ -240,13 +239,6 @@ function partialMagnitudes(f: Program, v: Float64Array, i: number): number[] {
   return rules.map((p) => mag(p(x, y, v[i] as number)));
 }
 
-function argumentsOf(f: Program, i: number): number[] {
-  const arity = OP_ARITY[f.op[i] as number] as number;
-  if (arity === 1) return [f.a[i] as number];
-  if (arity === 2) return [f.a[i] as number, f.b[i] as number];
-  return Array.from(f.args.subarray(f.a[i] as number, (f.a[i] as number) + (f.b[i] as number)));
-}
-
 /**
  * What rounding and overflow allow between two exact methods, per output and input: the sums over paths of
  * |∏ partials| that forward mode forms (from the input) and reverse mode forms (from the output), over finite
@@ -256,18 +248,7 @@ function argumentsOf(f: Program, i: number): number[] {
  * sums ±6e300 terms to 0 or 2, by the order).
  */
 function tolerances(f: Program, x: readonly number[]): { scale: number[][]; overflow: boolean[][] } {
-  const v = new Float64Array(f.size);
-  v.set(f.constants, 0);
-  v.set(x, f.inputStart);
-  for (let i = f.opStart; i < f.size; i++) {
-    const code = f.op[i] as number;
-    if (OP_ARITY[code] === 0) {
-      v[i] = (NARY_VALUE[code] as NaryOpDef['value'])(v, f.args, f.a[i] as number, f.b[i] as number);
-    } else {
-      const value = FIXED_VALUE[code] as (x: number, y: number) => number;
-      v[i] = value(v[f.a[i] as number] as number, v[f.b[i] as number] as number);
-    }
-  }
+  const v = primalSweep(f, x, new Float64Array(f.size));
   const partials: number[][] = [];
   for (let i = f.opStart; i < f.size; i++) partials[i] = partialMagnitudes(f, v, i);
   // 0 and NaN (an infinite partial) add nothing.
@@ -279,7 +260,7 @@ function tolerances(f: Program, x: readonly number[]): { scale: number[][]; over
     m[f.inputStart + j] = 1;
     for (let i = f.opStart; i < f.size; i++) {
       const p = partials[i] as number[];
-      argumentsOf(f, i).forEach((arg, k) => add(m, i, (p[k] as number) * (m[arg] as number)));
+      f.forEachArg(i, (arg, k) => add(m, i, (p[k] as number) * (m[arg] as number)));
     }
     return m;
   });
@@ -303,7 +284,7 @@ function tolerances(f: Program, x: readonly number[]): { scale: number[][]; over
       const g = m[i] as number;
       worst = Math.max(worst, g);
       const p = partials[i] as number[];
-      argumentsOf(f, i).forEach((arg, k) => {
+      f.forEachArg(i, (arg, k) => {
         reached[arg] = 1;
         add(m, arg, (p[k] as number) * g);
       });
@@ -327,46 +308,53 @@ function agree(a: number, b: number, scale: number): boolean {
 const PROGRAMS = 100;
 const PER_PROGRAM = 100;
 
+/**
+ * Runs check on `runs` random programs of PER_PROGRAM expressions each (output i is specs[i]), at a point of two
+ * special values; the seed is fixed, so both orders see the same programs and points.
+ */
+function fuzz(runs: number, check: (specs: Spec[], f: Program<Float64Array>, x: number[]) => void): void {
+  fc.assert(
+    fc.property(
+      fc.array(specArbitrary, { minLength: PER_PROGRAM, maxLength: PER_PROGRAM }),
+      fc.tuple(fc.constantFrom(...SPECIAL), fc.constantFrom(...SPECIAL)),
+      (specs, point) => {
+        check(specs, programOf(specs), [...point]);
+      },
+    ),
+    { numRuns: runs, seed: 20261207 },
+  );
+}
+
 describe('the zero-factor rule: every exact method agrees at special points', () => {
   test(`${PROGRAMS * PER_PROGRAM} random expressions over the whole op table`, () => {
     const mismatches: string[] = [];
     let compared = 0;
     let overflowed = 0;
     let mathjsByDesign = 0;
-    fc.assert(
-      fc.property(
-        fc.array(specArbitrary, { minLength: PER_PROGRAM, maxLength: PER_PROGRAM }),
-        fc.tuple(fc.constantFrom(...SPECIAL), fc.constantFrom(...SPECIAL)),
-        (specs, point) => {
-          const f = programOf(specs);
-          const x = [...point];
-          const results = Object.entries(EXACT).map(([name, by]) => [name, by(f, x)] as const);
-          const [, ref] = results[0] as readonly [string, Float64Array[]];
-          const { scale, overflow } = tolerances(f, x);
-          for (let i = 0; i < f.outputs.length; i++) {
-            for (let j = 0; j < x.length; j++) {
-              compared++;
-              if ((overflow[i] as boolean[])[j]) {
-                overflowed++;
-                continue;
-              }
-              const r = (ref[i] as Float64Array)[j] as number;
-              for (const [name, rows] of results) {
-                const d = (rows[i] as Float64Array)[j] as number;
-                if (agree(r, d, (scale[i] as number[])[j] as number)) continue;
-                if (name === 'symbolic (mathjs)' && mathjsMayDiffer(specs[i] as Spec, x)) mathjsByDesign++;
-                else
-                  mismatches.push(
-                    `${name} ${d} vs reverse ${r}: output ${i} ∂/∂x${j} at [${x}] of ${JSON.stringify(specs[i])}`,
-                  );
-              }
-            }
+    fuzz(PROGRAMS, (specs, f, x) => {
+      const results = Object.entries(EXACT).map(([name, by]) => [name, by(f, x)] as const);
+      const [, ref] = results[0] as readonly [string, Float64Array[]];
+      const { scale, overflow } = tolerances(f, x);
+      for (let i = 0; i < f.outputs.length; i++) {
+        for (let j = 0; j < x.length; j++) {
+          compared++;
+          if ((overflow[i] as boolean[])[j]) {
+            overflowed++;
+            continue;
           }
-          return true;
-        },
-      ),
-      { numRuns: PROGRAMS, seed: 20261207 },
-    );
+          const r = (ref[i] as Float64Array)[j] as number;
+          for (const [name, rows] of results) {
+            const d = (rows[i] as Float64Array)[j] as number;
+            if (agree(r, d, (scale[i] as number[])[j] as number)) continue;
+            if (name === 'symbolic (mathjs)' && mathjsMayDiffer(specs[i] as Spec, x)) mathjsByDesign++;
+            else
+              mismatches.push(
+                `${name} ${d} vs reverse ${r}: output ${i} ∂/∂x${j} at [${x}] of ${JSON.stringify(specs[i])}`,
+              );
+          }
+        }
+      }
+    });
     expect({ count: mismatches.length, first: mismatches.slice(0, 40) }).toEqual({ count: 0, first: [] });
     // Overflow (an intermediate past 1e300) leaves a derivative unchecked; it must stay the exception.
     expect(overflowed).toBeLessThan(0.2 * compared);
@@ -498,66 +486,53 @@ describe('the zero-factor rule at second order: every Hessian method agrees at s
     const mismatches: string[] = [];
     let compared = 0;
     let skipped = 0;
-    fc.assert(
-      fc.property(
-        fc.array(specArbitrary, { minLength: PER_PROGRAM, maxLength: PER_PROGRAM }),
-        fc.tuple(fc.constantFrom(...SPECIAL), fc.constantFrom(...SPECIAL)),
-        (specs, point) => {
-          const f = programOf(specs);
-          const x = [...point];
-          const results = Object.entries(SECOND_ORDER).map(([name, by]) => [name, by(f, x)] as const);
-          const [refName, ref] = results[0] as readonly [string, Float64Array[][]];
-          const n = x.length;
-          const first = tolerances(f, x);
-          // A Hessian is the Jacobian of the gradient: the bounds on rounding and overflow of its entries are
-          // those of the first-order analysis run over the gradient's program (row o·n + i is ∂fₒ/∂xᵢ).
-          const second = tolerances(graphDerivative(f).program, x);
-          for (let o = 0; o < f.outputs.length; o++) {
-            // An intermediate past 1e300 on a path may overflow in one order and not another.
-            const overflowed = (i: number, j: number) =>
-              (first.overflow[o] as boolean[])[i] || (second.overflow[o * n + i] as boolean[])[j];
-            const scale = (i: number, j: number) => (second.scale[o * n + i] as number[])[j] as number;
-            const Href = ref[o] as Float64Array[];
-            const check = (name: string, what: string, r: number, d: number, s: number) => {
-              compared++;
-              if (!agree(r, d, s))
-                mismatches.push(
-                  `${name} ${d} vs ${refName} ${r}: output ${o} ${what} at [${x}] of ${JSON.stringify(specs[o])}`,
-                );
-            };
-            for (let i = 0; i < n; i++) {
-              for (let j = 0; j < n; j++) {
-                if (overflowed(i, j)) {
-                  skipped++;
-                  continue;
-                }
-                for (const [name, Hs] of results) {
-                  const H = (Hs[o] as Float64Array[])[i] as Float64Array;
-                  check(
-                    name,
-                    `H[${i}][${j}]`,
-                    (Href[i] as Float64Array)[j] as number,
-                    H[j] as number,
-                    scale(i, j),
-                  );
-                }
-              }
+    fuzz(SECOND_ORDER_PROGRAMS, (specs, f, x) => {
+      const results = Object.entries(SECOND_ORDER).map(([name, by]) => [name, by(f, x)] as const);
+      const [refName, ref] = results[0] as readonly [string, Float64Array[][]];
+      const n = x.length;
+      const first = tolerances(f, x);
+      // A Hessian is the Jacobian of the gradient: the bounds on rounding and overflow of its entries are
+      // those of the first-order analysis run over the gradient's program (row o·n + i is ∂fₒ/∂xᵢ).
+      const second = tolerances(graphDerivative(f).program, x);
+      for (let o = 0; o < f.outputs.length; o++) {
+        // An intermediate past 1e300 on a path may overflow in one order and not another.
+        const overflowed = (i: number, j: number) =>
+          (first.overflow[o] as boolean[])[i] || (second.overflow[o * n + i] as boolean[])[j];
+        const scale = (i: number, j: number) => (second.scale[o * n + i] as number[])[j] as number;
+        const Href = ref[o] as Float64Array[];
+        const check = (name: string, what: string, r: number, d: number, s: number) => {
+          compared++;
+          if (!agree(r, d, s))
+            mismatches.push(
+              `${name} ${d} vs ${refName} ${r}: output ${o} ${what} at [${x}] of ${JSON.stringify(specs[o])}`,
+            );
+        };
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            if (overflowed(i, j)) {
+              skipped++;
+              continue;
             }
-            const Hv = hvp(outputOf(f, o), x, HVP_DIRECTION, { allowNonFinite: true });
-            timesDirection(Href).forEach((r, i) => {
-              if ([0, 1].some((j) => overflowed(i, j))) return;
-              const s = [0, 1].reduce(
-                (acc, j) => acc + scale(i, j) * Math.abs(HVP_DIRECTION[j] as number),
-                0,
+            for (const [name, Hs] of results) {
+              const H = (Hs[o] as Float64Array[])[i] as Float64Array;
+              check(
+                name,
+                `H[${i}][${j}]`,
+                (Href[i] as Float64Array)[j] as number,
+                H[j] as number,
+                scale(i, j),
               );
-              check('hvp', `(Hv)[${i}]`, r, Hv[i] as number, s);
-            });
+            }
           }
-          return true;
-        },
-      ),
-      { numRuns: SECOND_ORDER_PROGRAMS, seed: 20261207 },
-    );
+        }
+        const Hv = hvp(outputOf(f, o), x, HVP_DIRECTION, { allowNonFinite: true });
+        timesDirection(Href).forEach((r, i) => {
+          if ([0, 1].some((j) => overflowed(i, j))) return;
+          const s = [0, 1].reduce((acc, j) => acc + scale(i, j) * Math.abs(HVP_DIRECTION[j] as number), 0);
+          check('hvp', `(Hv)[${i}]`, r, Hv[i] as number, s);
+        });
+      }
+    });
     expect({ count: mismatches.length, first: mismatches.slice(0, 40) }).toEqual({ count: 0, first: [] });
     // Overflow leaves an entry unchecked; it must stay the exception.
     expect(skipped).toBeLessThan(0.2 * (skipped + compared / Object.keys(SECOND_ORDER).length));
