@@ -3,6 +3,7 @@
  * an error, not silence), and the point (finite unless asked otherwise).
  */
 import { DifflabError, METHODS, type Method, type Point, type Program, toPoint } from './ir/index.js';
+import { closest } from './suggest.js';
 
 /** The top-level calls whose options are checked here. */
 export type Call = 'gradient' | 'jacobian' | 'jvp' | 'vjp' | 'hessian' | 'hvp' | 'compare';
@@ -147,25 +148,9 @@ function unknownOption(call: Call, method: Method, key: string, allowed: readonl
     return `${call}: '${key}' is an option of method '${owner}', not of '${method}'`;
   }
   if (owner === method || key === 'out') return `${call}: method '${method}' does not use '${key}' here`;
-  const near = allowed.find((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
+  const near = closest(key, allowed);
   const hint = near === undefined ? '' : `did you mean '${near}'? `;
   return `${call}: unknown option '${key}' (${hint}options: ${allowed.join(', ')})`;
-}
-
-/** Levenshtein distance between two short strings (option names), by one row of the usual table. */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
 }
 
 /**

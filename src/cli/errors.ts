@@ -5,6 +5,7 @@
  */
 import { DifflabError } from '../ir/errors.js';
 import { OP_NAMES, OPS } from '../ir/ops.js';
+import { closest } from '../suggest.js';
 
 /** A usage error: exit status 2. */
 export class UsageError extends Error {}
@@ -28,6 +29,11 @@ export function describeError(e: unknown): { message: string; usage: boolean } {
   if (err?.code === 'ENOENT') return { message: `cannot read ${path}: no such file`, usage: false };
   if (err?.code === 'EISDIR') return { message: `cannot read ${path}: it is a folder`, usage: false };
   if (err?.code === 'EACCES') return { message: `cannot open ${path}: permission denied`, usage: false };
+  // Any other error of the system (EIO reading /proc/self/mem, ENXIO, ...): the file, the reason, the code.
+  if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code) && typeof err.syscall === 'string') {
+    const reason = err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+( '.*')?$/, '');
+    return { message: `cannot read ${path}: ${reason} [${err.code}]`, usage: false };
+  }
   return { message: err instanceof Error ? err.message : String(e), usage: false };
 }
 
@@ -48,35 +54,4 @@ function didYouMean(message: string): string {
   if (name === undefined) return '';
   const best = closest(name, functionNames());
   return best === undefined ? '' : ` (did you mean '${best}'?)`;
-}
-
-/** The candidate nearest `word` by edit distance, if it is near enough to be a likely typo. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  // Two edits at most, and fewer than half the word: 'sinn' → 'sin', but 'foo' suggests nothing.
-  return bestDistance <= Math.min(2, Math.floor(word.length / 2)) ? best : undefined;
-}
-
-/** Levenshtein distance, by one row of the table at a time. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row.push(
-        Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + cost),
-      );
-    }
-    previous = row;
-  }
-  return previous[b.length] as number;
 }

@@ -38,6 +38,12 @@ export async function handler(args: ServeArgs): Promise<void> {
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
     throw new UsageError(`--port must be an integer from 0 to 65535, got ${args.port}`);
   }
+  // Node listens on every interface when given no host: an empty --host must not widen what is served.
+  if (args.host.trim() === '') {
+    throw new UsageError(
+      "--host must name an address (127.0.0.1 serves this machine only; 0.0.0.0 every interface), got ''",
+    );
+  }
   const bundle = join(ROOT, 'dist', 'browser', 'difflab.js');
   if (!(await stat(bundle).catch(() => undefined))) {
     throw new Error('the browser bundle dist/browser/difflab.js is missing: run npm run build');
