@@ -290,11 +290,14 @@ describe('exit status and messages', () => {
     expect(r.stderr.split('\n')[0]).toMatch(/^difflab: --host must name an address/);
   });
 
-  test.runIf(process.platform === 'linux')('a file the system cannot read names the file, the reason and the code', () => {
-    const r = difflab(['grad', '-f', '/proc/self/mem', '--at', 'x=1']);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toBe('difflab: cannot read /proc/self/mem: i/o error [EIO]\n');
-  });
+  test.runIf(process.platform === 'linux')(
+    'a file the system cannot read names the file, the reason and the code',
+    () => {
+      const r = difflab(['grad', '-f', '/proc/self/mem', '--at', 'x=1']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe('difflab: cannot read /proc/self/mem: i/o error [EIO]\n');
+    },
+  );
 
   test('an unknown function gets a did-you-mean, as an unknown command does', () => {
     const r = difflab(['grad', 'sinn(x) + 1', '--at', 'x=1']);
