@@ -166,6 +166,17 @@ export const NATIVE_DEFAULT_SIZES: Readonly<Record<string, readonly Sizes[]>> = 
   ],
 };
 
+/**
+ * ht's workloads: GradBench's default (the complicated variant on the big model), hands by number. ht's input
+ * is a hand model and a hand file, not generated from sizes, so it runs only when GradBench's
+ * `evals/ht/data` folder is given (`--ht-data`, or {@link HT_DATA_ENV}).
+ */
+export const HT_DEFAULT_HANDS: readonly number[] = [1, 6, 11];
+export const HT_QUICK_HANDS: readonly number[] = [1];
+
+/** The environment variable that names GradBench's `evals/ht/data` folder. */
+export const HT_DATA_ENV = 'DIFFLAB_GRADBENCH_HT_DATA';
+
 /** Small workloads of every eval, for a run of about a minute. */
 export const NATIVE_QUICK_SIZES: Readonly<Record<string, readonly Sizes[]>> = {
   llsq: [{ m: 32, n: 1024 }],
@@ -184,6 +195,8 @@ export interface NativeComparison {
     quick: boolean;
     backends: Backend[];
     evals: string[];
+    /** Why an eval asked for was not run (ht without its data folder). */
+    skipped?: string[];
     /** The system's 1-, 5- and 15-minute load averages when the run started (a loaded machine skews both sides). */
     loadAverage: number[];
   };

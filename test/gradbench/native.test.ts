@@ -4,7 +4,7 @@
  * and difflab's side judged against closed forms. With `DIFFLAB_GRADBENCH_NATIVE` naming a folder of built
  * binaries, one workload also runs the real lse binary.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -12,6 +12,7 @@ import { generateInput } from '../../src/gradbench/generate.js';
 import { agreesWithNative, NATIVE_ENV, parseTimings, timeDifflab } from '../../src/gradbench/native.js';
 import {
   findNative,
+  htWorkload,
   measureWorkload,
   runNative,
   runNativeComparison,
@@ -197,5 +198,66 @@ describe('choosing the evals', () => {
         message: expect.stringContaining('particle'),
       },
     );
+  });
+});
+
+describe('ht: its inputs are GradBench’s hand files', () => {
+  // A model whose bones are all identity transforms: at θ = 0 every vertex stays where it is (its weights sum
+  // to 1), so a correspondence on triangle t at u = (1, 0) is t's first vertex, at (0, 1) its second.
+  const identity = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1];
+  const bones = Array.from(
+    { length: 22 },
+    (_, b) => `b${b}:${b - 1}:${[...identity, ...identity].join(':')}`,
+  );
+  const data = join(scratch, 'ht-data');
+  const model = join(data, 'complicated_big', 'model');
+  mkdirSync(model, { recursive: true });
+  writeFileSync(join(model, 'bones.txt'), bones.join('\n'));
+  // x:y:z, five unused fields, then k and k pairs bone:weight
+  writeFileSync(
+    join(model, 'vertices.txt'),
+    ['1:2:3:0:0:0:0:0:2:0:0.25:3:0.75', '4:5:6:0:0:0:0:0:1:21:1', '7:8:9:0:0:0:0:0:1:1:1'].join('\n'),
+  );
+  writeFileSync(join(model, 'triangles.txt'), '0:1:2\n2:1:0\n');
+  // Two correspondences (triangle, point), their us, then the 26 angles (all 0).
+  const hand = `2 26\n1 0.1 0.2 0.3\n0 0.4 0.5 0.6\n1 0\n0 1\n${'0\n'.repeat(26)}`;
+  writeFileSync(join(data, 'complicated_big', 'hand1_t26_c2.txt'), hand);
+  // Residual = data point − model point: (0.1, 0.2, 0.3) − (7, 8, 9) and (0.4, 0.5, 0.6) − (4, 5, 6).
+  const residuals = [0.1 - 7, 0.2 - 8, 0.3 - 9, 0.4 - 4, 0.5 - 5, 0.6 - 6];
+
+  test('a hand is read from <data>/complicated_big, named by its number and correspondences', () => {
+    const w = htWorkload(data, 1);
+    expect(w.size).toEqual({ eval: 'ht', sizes: { hand: 1, c: 2 } });
+    expect(() => htWorkload(data, 7)).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    expect(() => htWorkload(scratch, 1)).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+  });
+
+  test('with the data folder both sides run it: difflab’s objective agrees with the closed form', async () => {
+    const dir = stub(
+      'ht',
+      `if [ "$2" = objective ]; then echo '${JSON.stringify(residuals)}'; else echo '[]'; fi; echo '{"name":"evaluate","nanoseconds":1000}'`,
+    );
+    const c = await runNativeComparison({
+      dir,
+      quick: true,
+      evals: ['ht'],
+      htData: data,
+      minRuns: 1,
+      minSeconds: 0,
+    });
+    expect(c.settings.skipped).toBeUndefined();
+    const objective = c.measurements.find((m) => m.function === 'objective');
+    expect(objective?.sizes).toEqual({ hand: 1, c: 2 });
+    expect(objective?.native.medianNs).toBe(1000);
+    expect(objective?.difflab.interpret?.agree).toBe(true);
+    expect(objective?.difflab.compile?.agree).toBe(true);
+    expect(c.measurements.map((m) => m.function)).toEqual(['objective', 'jacobian']);
+  });
+
+  test('without the data folder ht is skipped with one line naming the option', async () => {
+    const dir = stub('ht', 'exit 0');
+    const c = await runNativeComparison({ dir, quick: true, evals: ['ht'] });
+    expect(c.measurements).toEqual([]);
+    expect(c.settings.skipped).toEqual([expect.stringContaining('--ht-data')]);
   });
 });

@@ -4,11 +4,24 @@
  * as GradBench runs it: `<dir>/<module> <input file> <function>`.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GeneratedSize, generateInput, sizeLabel } from '../../../gradbench/generate.js';
+import { htInput } from '../../../gradbench/ht-data.js';
 import {
+  HT_DATA_ENV,
+  HT_DEFAULT_HANDS,
+  HT_QUICK_HANDS,
   MAX_COMPARED_CHARS,
   NATIVE_DEFAULT_SIZES,
   NATIVE_ENV,
@@ -145,10 +158,10 @@ export async function measureWorkload(
   dir: string,
   size: GeneratedSize,
   options: NativeWorkloadOptions,
+  base: unknown = generateInput(size),
 ): Promise<NativeMeasurement[]> {
   const ev = GRADBENCH_EVALS[size.eval];
   if (ev === undefined) throw new Error(`difflab has no eval ${size.eval}`);
-  const base = generateInput(size);
   const input =
     base !== null && typeof base === 'object'
       ? { ...base, min_runs: options.minRuns, min_seconds: options.minSeconds }
@@ -183,8 +196,10 @@ export interface NativeComparisonOptions {
   /** The folder of the C++ binaries (already checked by {@link findNative}). */
   dir: string;
   quick?: boolean;
-  /** The evals to run (default: every eval of the sizes that has a binary in `dir`). */
+  /** The evals to run (default: every eval of the sizes that has a binary in `dir`, and ht with `htData`). */
   evals?: readonly string[];
+  /** GradBench's `evals/ht/data` folder: ht runs only with it (its inputs are files, not generated). */
+  htData?: string;
   minRuns?: number;
   minSeconds?: number;
   backends?: readonly Backend[];
@@ -196,18 +211,50 @@ export interface NativeComparisonOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * ht's input for hand `hand` of GradBench's default variant (complicated, big model), read from GradBench's
+ * `evals/ht/data` folder as its eval reads it; its sizes name the hand and its correspondences.
+ */
+export function htWorkload(dataDir: string, hand: number): { size: GeneratedSize; input: unknown } {
+  const dir = join(dataDir, 'complicated_big');
+  const read = (f: string) => readFileSync(join(dir, 'model', f), 'utf8');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    throw new DifflabError('invalid-argument', `ht data: no folder complicated_big in ${dataDir}`);
+  }
+  const name = names.find((f) => f.startsWith(`hand${hand}_`) && f.endsWith('.txt'));
+  if (name === undefined)
+    throw new DifflabError('invalid-argument', `ht data: no hand${hand}_*.txt in ${dir}`);
+  const input = htInput(
+    { bones: read('bones.txt'), vertices: read('vertices.txt'), triangles: read('triangles.txt') },
+    readFileSync(join(dir, name), 'utf8'),
+    true,
+  );
+  return { size: { eval: 'ht', sizes: { hand, c: input.data.correspondences.length } }, input };
+}
+
 /** Runs every workload of the chosen evals by the C++ reference and by difflab. */
 export async function runNativeComparison(options: NativeComparisonOptions): Promise<NativeComparison> {
   const quick = options.quick ?? false;
   const sizes = quick ? NATIVE_QUICK_SIZES : NATIVE_DEFAULT_SIZES;
-  const unknown = (options.evals ?? []).filter((e) => sizes[e] === undefined);
+  const known = [...Object.keys(sizes), 'ht'];
+  const unknown = (options.evals ?? []).filter((e) => !known.includes(e));
   if (unknown.length > 0) {
     throw new DifflabError(
       'invalid-argument',
-      `no native workloads for ${unknown.join(', ')} (evals: ${Object.keys(sizes).join(', ')})`,
+      `no native workloads for ${unknown.join(', ')} (evals: ${known.join(', ')})`,
     );
   }
-  const evals = (options.evals ?? Object.keys(sizes)).filter((e) => isExecutable(join(options.dir, e)));
+  const skipped: string[] = [];
+  const wanted = options.evals ?? known;
+  if (wanted.includes('ht') && options.htData === undefined && isExecutable(join(options.dir, 'ht'))) {
+    skipped.push(`ht: no GradBench data folder given (--ht-data <evals/ht/data> or ${HT_DATA_ENV}); skipped`);
+  }
+  const evals = wanted.filter(
+    (e) => isExecutable(join(options.dir, e)) && (e !== 'ht' || options.htData !== undefined),
+  );
   const backends = [...(options.backends ?? (['interpret', 'compile'] as const))];
   const counts: RunCounts = {
     minRuns: options.minRuns ?? 3,
@@ -217,16 +264,35 @@ export async function runNativeComparison(options: NativeComparisonOptions): Pro
     settings: { quick, ...counts, backends, evals, loadAverage: loadavg().map((x) => Number(x.toFixed(2))) },
     measurements: [],
   };
-  const work = evals.flatMap((e) => (sizes[e] ?? []).map((s) => ({ eval: e, sizes: s })));
-  for (const [i, size] of work.entries()) {
+  if (skipped.length > 0) c.settings.skipped = skipped;
+  const hands = quick ? HT_QUICK_HANDS : HT_DEFAULT_HANDS;
+  // A workload: generated from its sizes, or (ht) read from GradBench's data when it is its turn.
+  const work: { label: string; load: () => { size: GeneratedSize; input: unknown } }[] = evals.flatMap((e) =>
+    e === 'ht'
+      ? hands.map((hand) => ({
+          label: `ht complicated_big hand${hand}`,
+          load: () => htWorkload(options.htData as string, hand),
+        }))
+      : (sizes[e] ?? []).map((s) => {
+          const size = { eval: e, sizes: s };
+          return { label: `${e} ${sizeLabel(size)}`, load: () => ({ size, input: generateInput(size) }) };
+        }),
+  );
+  for (const [i, item] of work.entries()) {
     if (options.signal?.aborted) break;
-    options.onWorkload?.(i, work.length, `${size.eval} ${sizeLabel(size)}`);
+    options.onWorkload?.(i, work.length, item.label);
+    const { size, input } = item.load();
     c.measurements.push(
-      ...(await measureWorkload(options.dir, size, {
-        ...counts,
-        backends,
-        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      })),
+      ...(await measureWorkload(
+        options.dir,
+        size,
+        {
+          ...counts,
+          backends,
+          ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        },
+        input,
+      )),
     );
     options.onMeasured?.(c);
   }
@@ -251,9 +317,11 @@ export async function measureNative(options: {
     options.onSkip?.(found.skip);
     return undefined;
   }
+  const htData = process.env[HT_DATA_ENV];
   return runNativeComparison({
     dir: found.dir,
     quick: options.quick,
+    ...(htData ? { htData } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onWorkload: options.onProgress } : {}),
   });
