@@ -1,6 +1,13 @@
 export * from './builders.js';
 export { activity, type CompiledProgram, compiled } from './compile/index.js';
-export { mapGradient, scanBackward, scanBackwardSteps, scanPrimal } from './compile/loop.js';
+export {
+  type LoopTangent,
+  loopTangent,
+  mapGradient,
+  scanBackward,
+  scanBackwardSteps,
+  scanPrimal,
+} from './compile/loop.js';
 export { setTiering, tiered, tierOf } from './compile/tier.js';
 export * from './differentiator.js';
 export { DUAL_ALGEBRA, Dual, dualOf } from './dual.js';
