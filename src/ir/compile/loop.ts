@@ -413,6 +413,9 @@ function guardSource(src: Source, call: LoopCall, c: number, bv: Float64Array, a
     to > from ? `for (let k = ${from}; k < ${to}; k++) if (!Number.isFinite(bt[k])) ok = false;` : '';
   const { calls, zeroRuns } = compiled(body).adjointKernels(bv, adj);
   const a = src.bind('BA', body.args);
+  // Only an operation node's lanes can lose their marks: an output that is a constant or an input (a carry
+  // passed on as it is) keeps the lanes the caller wrote.
+  const ops = body.outputs.filter((o) => o >= body.opStart);
   const sweep = calls.map(
     (k, j) => `${src.bind(`a${j}`, k.fn)}(bv, adj, ${a}, ${src.bind(`aO${j}`, k.offsets)})`,
   );
@@ -428,7 +431,7 @@ ${sweep.length > 0 ? `if (${sweep.join(' | ')}) ok = false;` : ''}
 if (!ok) slow();
 else {
 let zero = false;
-${eachSource(m, (_k, o) => `const b = ${o} * ${c}; for (let j = 0; j < ${c}; j++) if (bt[b + j] === 0) zero = true;`, outs)}
+${eachSource(ops.length, (_k, o) => `const b = ${o} * ${c}; for (let j = 0; j < ${c}; j++) if (bt[b + j] === 0) zero = true;`, src.bind('MO', ops))}
 if (zero) mark();
 }`;
 }
