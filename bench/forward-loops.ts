@@ -1,6 +1,6 @@
 /**
- * Forward mode through loops on both backends: `npm run bench:forward-loops -- [min-runs] [min-ms]`, or
- * `node build/bench/forward-loops.js [min-runs] [min-ms]` after
+ * Forward mode through loops on both backends: `npm run bench:forward-loops -- [min-runs] [min-ms] [only]`, or
+ * `node build/bench/forward-loops.js [min-runs] [min-ms] [only]` (only: the workloads whose name holds it) after
  * `npx tsc -p tsconfig.bench.json`. Prints, per workload and backend, the median time of one call (each run
  * until both min-runs and min-ms are met, after one call that builds and warms the code):
  * - lstm's gradient (l = 2, c = 256: a scan of 255 steps, 266 inputs) and ode's vjp (n = 1000, s = 10: a scan
@@ -19,6 +19,8 @@ import { variables } from '../src/workloads/gradbench/scalar.js';
 
 const minRuns = Number(process.argv[2] ?? 5);
 const minMs = Number(process.argv[3] ?? 1000);
+/** Only the workloads whose name contains this. */
+const only = process.argv[4] ?? '';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -97,7 +99,10 @@ const cases: [string, Case][] = [
   ['lstm gradient (l 2, c 256)', evalCase('lstm', { l: 2, c: 256 }, 'jacobian')],
   ['ode vjp (n 1000, s 10)', evalCase('ode', { n: 1000, s: 10 }, 'gradient')],
   ['ht objective Jacobian (1,000 correspondences)', htCase(1000)],
-  ['jvp, 10⁴-step scan', (backend) => () => jvp(scanProgram, scanPoint, [1, 0, 0, 0], { backend })],
+  [
+    'jvp, 10⁴-step scan',
+    (backend) => () => jvp(scanProgram, scanPoint, [1, 0, 0, 0], { method: 'forward', backend }),
+  ],
   [
     'jacfwd, 10⁴-step scan',
     (backend) => {
@@ -109,7 +114,7 @@ const cases: [string, Case][] = [
 
 console.log('| workload | interpret (ms) | compile (ms) | compile / interpret |');
 console.log('|---|---|---|---|');
-for (const [name, make] of cases) {
+for (const [name, make] of cases.filter(([name]) => name.includes(only))) {
   const ms = (['interpret', 'compile'] as Backend[]).map((b) => time(make(b)));
   const [i, c] = ms as [number, number];
   console.log(`| ${name} | ${i.toFixed(3)} | ${c.toFixed(3)} | ${(c / i).toFixed(2)} |`);
