@@ -1,12 +1,13 @@
 /**
  * One workload of the eval benchmark, in a process of its own so that its peak memory is its own:
- * `node build/bench/evals/worker.js <eval> <sizes as JSON> <backend> <min-runs> <min-ms>`. Prints one JSON line:
+ * `node build/bench/evals/worker.js <eval> <sizes as JSON> <backend> <min-runs> <min-ms> [method]` (method: reverse
+ * unless given, as the eval benchmark runs it; `forward` for forward mode). Prints one JSON line:
  * the build time, the median time of each function (each run until both min-runs and min-ms are met, as
  * GradBench does) and the peak resident memory.
  */
 import { derivativeEngine } from '../../src/gradbench/engine.js';
 import { generateInput } from '../../src/gradbench/generate.js';
-import type { Backend } from '../../src/index.js';
+import type { Backend, Method } from '../../src/index.js';
 import { GRADBENCH_EVALS } from '../../src/workloads/gradbench/index.js';
 
 function median(xs: number[]): number {
@@ -15,7 +16,7 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-const [evalName, sizesJson, backend, minRunsText, minMsText] = process.argv.slice(2);
+const [evalName, sizesJson, backend, minRunsText, minMsText, methodText] = process.argv.slice(2);
 const ev = GRADBENCH_EVALS[evalName as string];
 if (ev === undefined) throw new Error(`unknown eval ${evalName}`);
 const minRuns = Number(minRunsText ?? 3);
@@ -24,7 +25,8 @@ const input = ev.read(generateInput({ eval: ev.name, sizes: JSON.parse(sizesJson
 let t0 = performance.now();
 const workload = ev.prepare(input);
 const buildMs = performance.now() - t0;
-const engine = derivativeEngine({ method: 'reverse', backend: backend as Backend });
+const method = (methodText ?? 'reverse') as Method;
+const engine = derivativeEngine({ method, backend: backend as Backend });
 const times: Record<string, number> = {};
 const firstCall: Record<string, number> = {};
 for (const fn of ev.functions) {
@@ -47,6 +49,7 @@ process.stdout.write(
     eval: ev.name,
     sizes: JSON.parse(sizesJson as string),
     backend,
+    method,
     primal: ev.primal,
     derivatives: ev.derivatives,
     buildMs,

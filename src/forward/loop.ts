@@ -8,7 +8,9 @@ import {
   callPrimal,
   capturedInput,
   type LoopCall,
+  type LoopTangent,
   loadCall,
+  loopTangent,
   loopWork,
   type Program,
   passCarry,
@@ -17,7 +19,15 @@ import {
   setIteration,
 } from '../ir/index.js';
 import { accumulate, UNTOUCHED } from '../ir/ops.js';
-import { forwardWork, tangentRunner } from './sweep.js';
+import {
+  type ForwardWork,
+  forgetMarks,
+  forwardWork,
+  guardAdjoint,
+  interpretTangent,
+  markOutputs,
+  tangentRunner,
+} from './sweep.js';
 
 /**
  * The tangent sweep of call `index` of `f`: writes the values and the `c` tangent lanes of the call's outputs
@@ -59,27 +69,46 @@ export function callTangent(
     for (let k = 0; k < loop.width; k++) lanesOf(args[base + k] as number, r0 + k);
   };
   const outs = body.outputs;
+  // The compiled backend runs every iteration in one generated function (src/ir/compile/loop.ts), the same
+  // statements as the loops below; an iteration whose guard fails goes to the interpreter's sweep.
+  const driver = tangentDriver(call, work, cap, check, backend);
+  // Within the call only the carry's and expression rows' lanes change (the marks' memory, markOutputs).
+  forgetMarks(work);
+  const varying = nc + (loop.rowArgs ? loop.width : 0);
+  const drive = (d: LoopTangent) =>
+    d(
+      v,
+      t,
+      bv,
+      bt,
+      guardAdjoint(body),
+      loopWork(loop).ys,
+      () => markOutputs(body, work, varying),
+      () => interpretTangent(body, work, false, backend),
+    );
   if (loop.kind === 'scan') {
     // The next carry's lanes go through a scratch copy, as its values do (passCarry): an output may be an
     // input node (a carry passed on as it is), whose lanes must be read before any is written.
     const next = new Float64Array(nc * c);
     const scratch = loopWork(loop).scratch;
-    for (let i = 0; i < n; i++) {
-      iteration(i);
-      run(work);
-      for (let k = 0; k < perStep; k++) {
-        const o = outs[nc + k] as number;
-        const to = first + nc + i * perStep + k;
-        v[to] = bv[o] as number;
-        for (let j = 0; j < c; j++) t[to * c + j] = bt[o * c + j] as number;
+    if (driver !== undefined) drive(driver);
+    else
+      for (let i = 0; i < n; i++) {
+        iteration(i);
+        run(work);
+        for (let k = 0; k < perStep; k++) {
+          const o = outs[nc + k] as number;
+          const to = first + nc + i * perStep + k;
+          v[to] = bv[o] as number;
+          for (let j = 0; j < c; j++) t[to * c + j] = bt[o * c + j] as number;
+        }
+        for (let k = 0; k < nc; k++) {
+          const o = outs[k] as number;
+          for (let j = 0; j < c; j++) next[k * c + j] = bt[o * c + j] as number;
+        }
+        for (let j = 0; j < nc * c; j++) bt[in0 * c + j] = next[j] as number;
+        passCarry(loop, bv, scratch);
       }
-      for (let k = 0; k < nc; k++) {
-        const o = outs[k] as number;
-        for (let j = 0; j < c; j++) next[k * c + j] = bt[o * c + j] as number;
-      }
-      for (let j = 0; j < nc * c; j++) bt[in0 * c + j] = next[j] as number;
-      passCarry(loop, bv, scratch);
-    }
     for (let k = 0; k < nc; k++) {
       v[first + k] = bv[in0 + k] as number;
       t.set(bt.subarray((in0 + k) * c, (in0 + k) * c + c), (first + k) * c);
@@ -90,31 +119,54 @@ export function callTangent(
   t.fill(UNTOUCHED, first * c, (first + perStep) * c);
   if (loop.reduce === 'sum') {
     if (n === 0) v.fill(0, first, first + perStep);
-    for (let i = 0; i < n; i++) {
-      iteration(i);
-      run(work);
-      for (let k = 0; k < perStep; k++) {
-        const o = outs[k] as number;
-        const y = bv[o] as number;
-        v[first + k] = i === 0 ? y : (v[first + k] as number) + y;
-        const to = (first + k) * c;
-        for (let j = 0; j < c; j++) t[to + j] = accumulate(t[to + j] as number, 1, bt[o * c + j] as number);
+    if (driver !== undefined) drive(driver);
+    else
+      for (let i = 0; i < n; i++) {
+        iteration(i);
+        run(work);
+        for (let k = 0; k < perStep; k++) {
+          const o = outs[k] as number;
+          const y = bv[o] as number;
+          v[first + k] = i === 0 ? y : (v[first + k] as number) + y;
+          const to = (first + k) * c;
+          for (let j = 0; j < c; j++) t[to + j] = accumulate(t[to + j] as number, 1, bt[o * c + j] as number);
+        }
       }
-    }
     return;
   }
   // logsumexp: z and the rows' values first (the primal sweep of the call, which keeps them), then
   // Σ e^(y_i − z) ẏ_i.
   callPrimal(f, index, v, check, backend);
   const { ys } = loopWork(loop);
-  for (let i = 0; i < n; i++) {
-    iteration(i);
-    run(work);
-    for (let k = 0; k < perStep; k++) {
-      const p = Math.exp((ys[i * perStep + k] as number) - (v[first + k] as number));
-      accumulateFrom(t, (first + k) * c, bt, (outs[k] as number) * c, p, c);
+  if (driver !== undefined) drive(driver);
+  else
+    for (let i = 0; i < n; i++) {
+      iteration(i);
+      run(work);
+      for (let k = 0; k < perStep; k++) {
+        const p = Math.exp((ys[i * perStep + k] as number) - (v[first + k] as number));
+        accumulateFrom(t, (first + k) * c, bt, (outs[k] as number) * c, p, c);
+      }
     }
-  }
+}
+
+/**
+ * The call's compiled tangent driver, where there is one: the compiled backend without `check` (which wants
+ * every value and the interpreter's messages), a body without loops of its own, and the captured values' lanes
+ * finite (a non-finite one fails every iteration's guard, so the step-by-step code runs them all).
+ */
+function tangentDriver(
+  call: LoopCall,
+  work: ForwardWork,
+  cap: number,
+  check: boolean,
+  backend: Backend,
+): LoopTangent | undefined {
+  const { body, captured } = call.loop;
+  if (backend !== 'compile' || check || body.calls.length > 0) return undefined;
+  const { v: bv, t: bt, width: c } = work;
+  for (let k = cap * c; k < (cap + captured) * c; k++) if (!Number.isFinite(bt[k])) return undefined;
+  return loopTangent(call, c, bv, bt, guardAdjoint(body));
 }
 
 /** `to` lanes of t += p · `from` lanes of s, under the zero-factor rule (as accumulateLanes). */

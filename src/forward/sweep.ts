@@ -8,7 +8,6 @@ import { accumulateLanes, binaryLanes, unaryLanes } from '../ir/compile/index.js
 import {
   type Backend,
   compiled,
-  dependence,
   FIXED_VALUE,
   LOOP,
   type LoopCall,
@@ -18,7 +17,7 @@ import {
   OP_ARITY,
   OP_CODE,
   OP_DEFS,
-  outputsReachedBy,
+  outputsReachedByLanes,
   type Program,
   setInputs,
   throwNonFinite,
@@ -94,6 +93,16 @@ export function tangentSweep(
 
 const guardAdjoints = new WeakMap<Program, Float64Array>();
 
+/** @internal The adjoints the compiled tangent sweep's guard runs on, one array per program. */
+export function guardAdjoint(f: Program): Float64Array {
+  let adj = guardAdjoints.get(f);
+  if (adj === undefined) {
+    adj = new Float64Array(f.size);
+    guardAdjoints.set(f, adj);
+  }
+  return adj;
+}
+
 /**
  * Whether the compiled tangent sweep's lanes are the zero-factor rule's (ops.ts). The generated code skips
  * every zero factor, reached or not; that differs from the rule only where a zero meets ∞ or NaN. So its
@@ -112,12 +121,7 @@ function compiledTangentStands(
   for (let k = f.inputStart * c; k < f.opStart * c; k++) if (!Number.isFinite(t[k])) return false;
   for (const o of f.outputs) for (let j = 0; j < c; j++) if (!Number.isFinite(t[o * c + j])) return false;
   if (memo.partialsFinite !== undefined) return memo.partialsFinite;
-  let adj = guardAdjoints.get(f);
-  if (adj === undefined) {
-    adj = new Float64Array(f.size);
-    guardAdjoints.set(f, adj);
-  }
-  memo.partialsFinite = program.untestedAdjoint(v, adj, (a) => {
+  memo.partialsFinite = program.untestedAdjoint(v, guardAdjoint(f), (a) => {
     for (const o of f.outputs) a[o] = 1;
   });
   return memo.partialsFinite;
@@ -154,49 +158,73 @@ export function tangentRunner(
 }
 
 /**
- * The zero-factor rule's marks on a loop body's output lanes, which cross into the next iteration or out of
+ * @internal The zero-factor rule's marks on a loop body's output lanes, which cross into the next iteration or out of
  * the loop: the compiled sweep writes ±0 for a lane no seeded input reaches, where the rule has −0. A nonzero
  * lane is reached; a zero one is −0 unless an input whose lane is reached feeds that output (src/ir/reach.ts).
+ * Only the lanes of inputs `0 .. varying − 1` may have changed since the last marks on `work` (by default all;
+ * {@link forgetMarks} before a loop call's first iteration).
  */
-function markOutputs(f: Program, work: ForwardWork): void {
+export function markOutputs(f: Program, work: ForwardWork, varying = f.variables.length): void {
   const { t, width: c } = work;
   const outs = f.outputs;
-  const nIn = f.variables.length;
-  // The output-by-input flags when they are few; otherwise one pass over the body per lane that needs it.
-  const small = outs.length * nIn <= DEPENDENCE_MAX;
-  let reach: Uint8Array | undefined;
-  const byLane: (Uint8Array | undefined)[] = [];
-  for (let k = 0; k < outs.length; k++) {
-    const base = (outs[k] as number) * c;
-    for (let j = 0; j < c; j++) {
-      if (t[base + j] !== 0) continue;
-      let reached = false;
-      if (small) {
-        reach ??= dependence(f);
-        for (let i = 0; i < nIn && !reached; i++) {
-          reached = reach[k * nIn + i] === 1 && !isUntouched(t[(f.inputStart + i) * c + j] as number);
-        }
-      } else {
-        let lane = byLane[j];
-        if (lane === undefined) {
-          const seeded = new Uint8Array(nIn);
-          for (let i = 0; i < nIn; i++)
-            seeded[i] = isUntouched(t[(f.inputStart + i) * c + j] as number) ? 0 : 1;
-          lane = outputsReachedBy(f, seeded);
-          byLane[j] = lane;
-        }
-        reached = lane[k] === 1;
+  // Lanes in groups of 32, one bit each (outputsReachedByLanes).
+  for (let g = 0; g < c; g += 32) {
+    const w = Math.min(32, c - g);
+    let reached: Int32Array | undefined;
+    for (let k = 0; k < outs.length; k++) {
+      const base = (outs[k] as number) * c + g;
+      for (let j = 0; j < w; j++) {
+        if (t[base + j] !== 0) continue;
+        reached ??= reachedOutputs(f, work, g, w, varying);
+        t[base + j] = ((reached[k] as number) >>> j) & 1 ? 0 : UNTOUCHED;
       }
-      t[base + j] = reached ? 0 : UNTOUCHED;
     }
   }
 }
 
-/** The most output-by-input flags markOutputs keeps per program (a megabyte). */
-const DEPENDENCE_MAX = 1 << 20;
+/** Per work arrays and group of 32 lanes: the inputs each lane seeded when the outputs reached were last found, and those outputs. */
+const laneReach = new WeakMap<ForwardWork, { seeded: Int32Array; reached: Int32Array }[]>();
 
-/** The interpreter's tangent sweep over the operation nodes. */
-function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend: Backend): void {
+/** @internal Drops the marks' memory of `work`'s input lanes: every input's lane may have changed. */
+export function forgetMarks(work: ForwardWork): void {
+  laneReach.delete(work);
+}
+
+/**
+ * The outputs of `f` that an input seeded in lanes `g .. g + w − 1` reaches, a bit per lane (one pass over the
+ * body for them all), kept while the seeded inputs stay the same: in a loop they change only while a direction
+ * spreads through the carry, and a body's outputs-by-inputs flags (lstm's 57 × 323) cost more to read per
+ * iteration than its sweep.
+ */
+function reachedOutputs(f: Program, work: ForwardWork, g: number, w: number, varying: number): Int32Array {
+  const { t, width: c } = work;
+  let groups = laneReach.get(work);
+  if (groups === undefined) {
+    groups = [];
+    laneReach.set(work, groups);
+  }
+  let memo = groups[g >> 5];
+  const nIn = f.variables.length;
+  let same = memo !== undefined;
+  const seeded = memo?.seeded ?? new Int32Array(nIn);
+  for (let i = 0; i < (memo === undefined ? nIn : varying); i++) {
+    const base = (f.inputStart + i) * c + g;
+    let bits = 0;
+    for (let j = 0; j < w; j++) if (!isUntouched(t[base + j] as number)) bits |= 1 << j;
+    if (seeded[i] !== bits) {
+      seeded[i] = bits;
+      same = false;
+    }
+  }
+  if (memo === undefined || !same) {
+    memo = { seeded, reached: outputsReachedByLanes(f, seeded) };
+    groups[g >> 5] = memo;
+  }
+  return memo.reached;
+}
+
+/** @internal The interpreter's tangent sweep over the operation nodes. */
+export function interpretTangent(f: Program, work: ForwardWork, check: boolean, backend: Backend): void {
   const { v, t, width: c } = work;
   const { op, a, b, args } = f;
   const c0 = f.inputStart;

@@ -1,6 +1,13 @@
 export * from './builders.js';
 export { activity, type CompiledProgram, compiled } from './compile/index.js';
-export { mapGradient, scanBackward, scanBackwardSteps, scanPrimal } from './compile/loop.js';
+export {
+  type LoopTangent,
+  loopTangent,
+  mapGradient,
+  scanBackward,
+  scanBackwardSteps,
+  scanPrimal,
+} from './compile/loop.js';
 export { setTiering, tiered, tierOf } from './compile/tier.js';
 export * from './differentiator.js';
 export { DUAL_ALGEBRA, Dual, dualOf } from './dual.js';
@@ -57,4 +64,4 @@ export { mathjsAlgebra, type ParseOptions, parse, toMathjs } from './mathjs.js';
 export { type Metrics, metrics, TREE_SIZE_LIMIT } from './metrics.js';
 export * from './ops.js';
 export { buildProgram, type LoopCall, Program, type ProgramOptions, program } from './program.js';
-export { dependence, inputsReaching, outputsReachedBy } from './reach.js';
+export { dependence, inputsReaching, outputsReachedBy, outputsReachedByLanes } from './reach.js';

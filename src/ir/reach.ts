@@ -64,3 +64,23 @@ export function outputsReachedBy(f: Program, inputs: Uint8Array): Uint8Array {
   }
   return Uint8Array.from(f.outputs, (o) => mark[o] as number);
 }
+
+/**
+ * {@link outputsReachedBy} for up to 32 sets of inputs at once: bit j of `inputs[i]` flags input i in set j, and
+ * bit j of the result's entry k that output k is reached from set j. One ascending pass over the program (a
+ * tangent sweep's lanes are its sets: the inputs each lane seeds).
+ */
+export function outputsReachedByLanes(f: Program, inputs: Int32Array): Int32Array {
+  const mark = new Int32Array(f.size);
+  mark.set(inputs, f.inputStart);
+  let any = 0;
+  const read = (arg: number) => {
+    any |= mark[arg] as number;
+  };
+  for (let i = f.opStart; i < f.size; i++) {
+    any = 0;
+    f.forEachArg(i, read);
+    mark[i] = any;
+  }
+  return Int32Array.from(f.outputs, (o) => mark[o] as number);
+}

@@ -51,7 +51,16 @@ function derivatives(f: Program, x: ArrayLike<number>, backend: Backend): number
     ...methods.reverse.vjp(f, x, u, { ...o, checkpoint: 'sqrt' }).value,
     ...methods.reverse.vjp(f, x, u, { ...o, checkpoint: 'binomial', snapshots: 1 }).value,
     ...methods.forward.jvp(f, x, t, o).value,
+    // A direction that leaves every other input untouched (the zero-factor rule's marks through the loops).
+    ...methods.forward.jvp(
+      f,
+      x,
+      t.map((d, k) => (k % 2 === 0 ? 0 : d)),
+      o,
+    ).value,
     ...methods.forward.jacobian(f, x, { ...o, chunk: 1 }).value.flatMap((r) => Array.from(r)),
+    // Every direction in one sweep (the default chunk for a few inputs).
+    ...methods.forward.jacobian(f, x, o).value.flatMap((r) => Array.from(r)),
     ...methods.forward.jacobian(f, x, { ...o, chunk: 3 }).value.flatMap((r) => Array.from(r)),
   ];
 }
@@ -462,6 +471,89 @@ describe("the compiled backend's loop drivers", () => {
         expect(closeNormwise(interp, derivatives(u, point, 'interpret'), 1e-15)).toBe(true);
       }
     }
+  });
+});
+
+describe("the compiled backend's tangent drivers", () => {
+  /** Both NaN, or the same number. */
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    a.length === b.length &&
+    Array.from(a).every((x, i) => (Number.isNaN(x) ? Number.isNaN(b[i]) : x === b[i]));
+
+  it("an iteration whose fast tangent sweep meets an untouched lane with an infinite partial goes to the interpreter's sweep", () => {
+    // Along y, x's lanes are untouched (−0). The compiled sweep writes such a lane through a unary node with a
+    // finite partial as +0 (exp at row 0, where x·r = 0), and then √ at 0 meets it with an infinite partial:
+    // ∞·(+0) = NaN, where by the zero-factor rule the lane stays untouched and ∂/∂y is finite. The guard's
+    // adjoint sweep meets that ∞ too, and the driver must hand the iteration to the interpreter's sweep.
+    const root = (u: Expr) => u.exp().sub(1).sqrt();
+    const loops: Record<string, (x: Expr, y: Expr) => Expr> = {
+      'sum map': (x, y) => mapReduce([[0], [1], [2]], ([r]) => root(x.mul(r as Expr)).add(y.mul(r as Expr))),
+      'logsumexp map': (x, y) =>
+        mapReduce([[0], [1], [2]], ([r]) => root(x.mul(r as Expr)).add(y.mul(r as Expr)), {
+          reduce: 'logsumexp',
+        }),
+      scan: (x, y) => scan(y, [[0], [1], [2]], (c, [r]) => c.add(root(x.mul(r as Expr)))).carry,
+      'scan over expression rows': (x, y) =>
+        scan(y, [[x.sub(1)], [x], [x.add(1)]], (c, [r]) => c.mul(0.5).add(root(r as Expr))).carry,
+    };
+    const bad: string[] = [];
+    for (const [name, loop] of Object.entries(loops)) {
+      const f = withGraph(() => {
+        const [x, y] = [variable('x'), variable('y')];
+        return program(loop(x, y), { variables: [x, y] });
+      });
+      const u = unroll(f);
+      const at = [1, 0.5];
+      const want = methods.forward.gradient(u, at).value;
+      expect(Number.isFinite(want[1]), `${name}: ∂/∂y of the unrolled program is finite`).toBe(true);
+      for (const chunk of [1, 2]) {
+        const interp = methods.forward.gradient(f, at, { chunk }).value;
+        const comp = methods.forward.gradient(f, at, { chunk, backend: 'compile' }).value;
+        if (!same(interp, want)) bad.push(`${name}, chunk ${chunk}: [${interp}] vs unrolled [${want}]`);
+        if (!sameBits(comp, interp)) bad.push(`${name}, chunk ${chunk}: compiled [${comp}] vs [${interp}]`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+});
+
+describe('forward mode through a loop with more than 32 lanes', () => {
+  it('a Jacobian of 40 columns in one sweep (the marks take lanes 32 at a time) agrees to the bit, and with the unrolled program', () => {
+    // Entry 5j + 1 depends on itself alone, through exp, whose compiled lanes turn an untouched −0 into +0;
+    // entry 5j takes the √ of it times the row, which is 0 in iteration 1 (an infinite partial). In iteration 1,
+    // √ meets entry 5j + 1's lanes as iteration 0 left them: by the rule untouched but along its own
+    // direction, so only the columns of x(5j + 1) have NaNs, if each lane's mark crossed the carry.
+    const n = 40;
+    const f = withGraph(() => {
+      const x = Array.from({ length: n }, (_, k) => variable(`x${k}`));
+      const { carry } = scan(x, [[1], [0], [1]], (c, [r]) =>
+        c.map((ck, k) => {
+          if (k % 5 === 0) return ck.add((c[k + 1] as Expr).mul(r as Expr).sqrt());
+          if (k % 5 === 1) return ck.mul(0.5).exp();
+          return ck
+            .mul(0.5)
+            .add(c[(k + 7) % n] as Expr)
+            .sin();
+        }),
+      );
+      return program(carry, { variables: x });
+    });
+    const at = Array.from({ length: n }, (_, k) => 0.1 + 0.02 * k);
+    const J = (g: Program, backend: Backend) =>
+      methods.forward.jacobian(g, at, { backend, chunk: n }).value.flatMap((r) => Array.from(r));
+    const interp = J(f, 'interpret');
+    expect(sameBits(J(f, 'compile'), interp)).toBe(true);
+    const want = J(unroll(f), 'interpret');
+    const differ = interp.filter((d, k) => {
+      const w = want[k] as number;
+      return Number.isNaN(w) ? !Number.isNaN(d) : Math.abs(d - w) > 1e-12 * Math.abs(w);
+    });
+    expect(differ).toEqual([]);
+    // NaN at ∂(entry 5j)/∂x(5j + 1), the reached lane that meets √'s infinite partial, and where that spreads
+    // in iteration 2: only in the columns of x(5j + 1).
+    const nans = interp.flatMap((d, k) => (Number.isNaN(d) ? [k] : []));
+    for (let j = 0; j < n / 5; j++) expect(nans).toContain(5 * j * n + 5 * j + 1);
+    expect(nans.filter((k) => (k % n) % 5 !== 1)).toEqual([]);
   });
 });
 

@@ -1,10 +1,10 @@
 /**
- * Reach by structure (src/ir/reach.ts): the one-pass unions and the output-by-input flags of `dependence`
+ * Reach by structure (src/ir/reach.ts): the one-pass unions (one set of inputs or 32 as bits) and the output-by-input flags of `dependence`
  * against a reference written here, a depth-first search from each output over the program's arguments.
  */
 import { describe, expect, it } from 'vitest';
 import { type Expr, mapReduce, type Program, program, variable, withGraph } from '../../src/index.js';
-import { dependence, inputsReaching, outputsReachedBy } from '../../src/ir/index.js';
+import { dependence, inputsReaching, outputsReachedBy, outputsReachedByLanes } from '../../src/ir/index.js';
 
 /** Five outputs over six inputs, with shared subterms, a dead input and a loop call. */
 function sample() {
@@ -66,6 +66,27 @@ describe('reach by structure', () => {
         return r;
       });
       expect(outputsReachedBy(f, ins)).toEqual(want);
+    }
+  });
+
+  it('outputsReachedByLanes gives every set of inputs at once, one bit each (32 sets a call, bit 31 included)', () => {
+    const sets = 1 << nIn;
+    for (let s0 = 0; s0 < sets; s0 += 32) {
+      // Bit j of input i's word: input i is in set s0 + j.
+      const words = Int32Array.from({ length: nIn }, (_, i) => {
+        let bits = 0;
+        for (let j = 0; j < 32 && s0 + j < sets; j++) if (((s0 + j) >> i) & 1) bits |= 1 << j;
+        return bits;
+      });
+      const got = outputsReachedByLanes(f, words);
+      for (let j = 0; j < 32 && s0 + j < sets; j++) {
+        const want = Uint8Array.from({ length: nOut }, (_, k) => {
+          let r = 0;
+          for (let i = 0; i < nIn; i++) if (((s0 + j) >> i) & 1) r |= flags[k * nIn + i] as number;
+          return r;
+        });
+        expect(Uint8Array.from(got, (word) => (word >>> j) & 1)).toEqual(want);
+      }
     }
   });
 

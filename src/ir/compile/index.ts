@@ -50,6 +50,11 @@ export interface CompiledProgram {
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
   tangent(width: number): (v: Float64Array, t: Float64Array) => void;
   /**
+   * @internal The tangent sweep's functions at `width` lanes, built and primed on `v` and `t` (the same ones
+   * {@link tangent} runs): what a loop's tangent driver calls once per iteration (loop.ts).
+   */
+  tangentKernels(width: number, v: Float64Array, t: Float64Array): Kernels<TangentFn>;
+  /**
    * @internal The full primal sweep's functions, built and primed on `v`: what a loop's generated driver calls
    * once per iteration (loop.ts).
    */
@@ -69,6 +74,8 @@ export type Kernels<Fn> = readonly { readonly fn: Fn; readonly offsets: Int32Arr
 /** A generated function: `(v, args, o)` for the primal sweep, `(v, adj or t, args, o)` for the others. */
 export type PrimalFn = (v: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
 type SegmentFn = (v: Float64Array, w: Float64Array, args: Int32Array, o: Int32Array | undefined) => void;
+/** A tangent sweep's segment: `(v, t, args, o)`. */
+export type TangentFn = SegmentFn;
 /** An adjoint sweep's segment without zero tests: true when it stored a NaN or ±∞ in `adj`. */
 export type UntestedFn = (
   v: Float64Array,
@@ -147,6 +154,8 @@ class Compiled implements CompiledProgram {
   /** The runs of nodes whose adjoints the untested sweep may read from `adj` before writing them. */
   private zeroRuns: Int32Array | undefined;
   private readonly tangentFns = new Map<number, (v: Float64Array, t: Float64Array) => void>();
+  /** The tangent sweeps' calls by width, primed (each on the arrays of its first call). */
+  private readonly tangentCalls = new Map<number, Built<SegmentFn>['calls']>();
 
   constructor(private readonly f: Program) {
     this.segments = planSegments(f);
@@ -222,18 +231,24 @@ class Compiled implements CompiledProgram {
     return !nan;
   }
 
+  tangentKernels(width: number, v: Float64Array, t: Float64Array): Kernels<TangentFn> {
+    let calls = this.tangentCalls.get(width);
+    if (calls === undefined) {
+      const built = build<SegmentFn>(sweepSource(this.f, 'tangent', this.segments, this.activity, { width }));
+      const args = this.f.args;
+      prime(built, (fn, o) => fn(v, t, args, o));
+      calls = built.calls;
+      this.tangentCalls.set(width, calls);
+    }
+    return calls;
+  }
+
   tangent(width: number): (v: Float64Array, t: Float64Array) => void {
     let run = this.tangentFns.get(width);
     if (run === undefined) {
-      const built = build<SegmentFn>(sweepSource(this.f, 'tangent', this.segments, this.activity, { width }));
       const args = this.f.args;
-      let primed = false;
       run = (v, t) => {
-        if (!primed) {
-          prime(built, (fn, o) => fn(v, t, args, o));
-          primed = true;
-        }
-        for (const c of built.calls) c.fn(v, t, args, c.offsets);
+        for (const c of this.tangentKernels(width, v, t)) c.fn(v, t, args, c.offsets);
       };
       this.tangentFns.set(width, run);
     }

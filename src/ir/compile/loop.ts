@@ -9,6 +9,7 @@
  * times `gradient` and `evaluate` with the compiled backend): see docs/loops.md.
  */
 import { capturedInput, indexInput, type Loop, rowInput } from '../loop.js';
+import { accumulate } from '../ops.js';
 import type { LoopCall } from '../program.js';
 import { compiled, type Kernels } from './index.js';
 
@@ -365,4 +366,158 @@ ${scanAdjointSource(src, call, bv, adj)}
     backwardSteps.set(call, run);
   }
   return run;
+}
+
+/**
+ * A loop call's tangent sweep at `c` lanes (forward/loop.ts's callTangent): every iteration of a map or scan
+ * whose body has no loops, on the body's values `bv` and lanes `bt`, whose constants, captured values and
+ * their lanes (all finite), the carry's start and its lanes, and the data rows' and index's lanes (−0) the
+ * caller has written. Per iteration: the row and the index, the rows' lanes when they are expressions, the
+ * body's compiled tangent sweep, and its guard as forward/sweep.ts's compiledTangentStands runs it (the carry's
+ * and rows' lanes and the outputs' finite, then the adjoint sweep without zero tests, seeded 1 on every output,
+ * storing no NaN or ±∞ in `adj`); `slow()` when the guard fails (the interpreter's sweep again), `mark()`
+ * when it stands and an output lane is zero (the zero-factor rule's marks, markOutputs). Then a scan's outputs
+ * and next carry, or a map's sum (from the first row) or logsumexp (rows' lanes weighed by e^(yᵢ − z), with
+ * the rows' values yᵢ in `ys` and z in `v`), into `v` and `t`, by ops.ts's `accumulate` as the interpreter.
+ */
+export type LoopTangent = (
+  v: Float64Array,
+  t: Float64Array,
+  bv: Float64Array,
+  bt: Float64Array,
+  adj: Float64Array,
+  ys: Float64Array,
+  mark: () => void,
+  slow: () => void,
+) => void;
+
+const tangents = new WeakMap<LoopCall, Map<number, LoopTangent>>();
+
+/** The statements of `each` over k = 0 … count − 1, written out when few, else a loop (`k` and `K` as names). */
+function eachSource(count: number, each: (k: string, out: string) => string, table: string): string {
+  if (count <= 16) {
+    return Array.from({ length: count }, (_, k) => `{ ${each(String(k), `${table}[${k}]`)} }`).join('\n');
+  }
+  return `for (let k = 0; k < ${count}; k++) { ${each('k', `${table}[k]`)} }`;
+}
+
+/** The guard's statements after the body's tangent sweep (see {@link LoopTangent}). */
+function guardSource(src: Source, call: LoopCall, c: number, bv: Float64Array, adj: Float64Array): string {
+  const { loop } = call;
+  const body = loop.body;
+  const in0 = body.inputStart;
+  const r0 = in0 + rowInput(loop);
+  const outs = src.bind('OUTS', body.outputs);
+  const m = body.outputs.length;
+  const finite = (from: number, to: number) =>
+    to > from ? `for (let k = ${from}; k < ${to}; k++) if (!Number.isFinite(bt[k])) ok = false;` : '';
+  const { calls, zeroRuns } = compiled(body).adjointKernels(bv, adj);
+  const a = src.bind('BA', body.args);
+  // Only an operation node's lanes can lose their marks: an output that is a constant or an input (a carry
+  // passed on as it is) keeps the lanes the caller wrote.
+  const ops = body.outputs.filter((o) => o >= body.opStart);
+  const sweep = calls.map(
+    (k, j) => `${src.bind(`a${j}`, k.fn)}(bv, adj, ${a}, ${src.bind(`aO${j}`, k.offsets)})`,
+  );
+  return `let ok = true;
+${finite(in0 * c, (in0 + loop.carry) * c)}
+${loop.rowArgs ? finite(r0 * c, (r0 + loop.width) * c) : ''}
+${eachSource(m, (_k, o) => `const b = ${o} * ${c}; for (let j = 0; j < ${c}; j++) if (!Number.isFinite(bt[b + j])) ok = false;`, outs)}
+if (ok) {
+${zeroSource(zeroRuns)}
+${eachSource(m, (_k, o) => `adj[${o}] = 1;`, outs)}
+${sweep.length > 0 ? `if (${sweep.join(' | ')}) ok = false;` : ''}
+}
+if (!ok) slow();
+else {
+let zero = false;
+${eachSource(ops.length, (_k, o) => `const b = ${o} * ${c}; for (let j = 0; j < ${c}; j++) if (bt[b + j] === 0) zero = true;`, src.bind('MO', ops))}
+if (zero) mark();
+}`;
+}
+
+/** The loop's tangent driver at `c` lanes (the body has no loops; `bv` and `bt` are the body's work arrays). */
+export function loopTangent(
+  call: LoopCall,
+  c: number,
+  bv: Float64Array,
+  bt: Float64Array,
+  adj: Float64Array,
+): LoopTangent {
+  let byWidth = tangents.get(call);
+  if (byWidth === undefined) {
+    byWidth = new Map();
+    tangents.set(call, byWidth);
+  }
+  let run = byWidth.get(c);
+  if (run === undefined) {
+    run = buildLoopTangent(call, c, bv, bt, adj);
+    byWidth.set(c, run);
+  }
+  return run;
+}
+
+function buildLoopTangent(
+  call: LoopCall,
+  c: number,
+  bv: Float64Array,
+  bt: Float64Array,
+  adj: Float64Array,
+): LoopTangent {
+  const { loop, first } = call;
+  const body = loop.body;
+  const in0 = body.inputStart;
+  const r0 = in0 + rowInput(loop);
+  const nc = loop.carry;
+  const p = loop.perStep;
+  const src = new Source();
+  const a = src.bind('BA', body.args);
+  const tangent = compiled(body)
+    .tangentKernels(c, bv, bt)
+    .map((k, j) => `${src.bind(`t${j}`, k.fn)}(bv, bt, ${a}, ${src.bind(`tO${j}`, k.offsets)});`)
+    .join('\n');
+  // The rows' lanes, when the rows are expressions, from their argument nodes' (iterationSource declares rb).
+  const rowLanes =
+    loop.rowArgs && loop.width > 0
+      ? `for (let k = 0; k < ${loop.width}; k++) {
+const from = ${src.bind('CA', call.args)}[rb + k] * ${c}, to = (${r0} + k) * ${c};
+for (let j = 0; j < ${c}; j++) bt[to + j] = t[from + j];
+}`
+      : '';
+  const acc = src.bind('ACC', accumulate);
+  let after: string;
+  if (loop.kind === 'scan') {
+    // The outputs of iteration i, then the next carry's lanes through a scratch copy (an output may be a carry
+    // input passed on as it is), then its values (carrySource).
+    const ys = src.bind('YO', body.outputs.slice(nc));
+    const outs = src.bind('OUTS', body.outputs);
+    const next = src.bind('NEXT', new Float64Array(nc * c));
+    after = `const base = ${first + nc} + i * ${p};
+${eachSource(p, (k, o) => `const to = base + ${k}; v[to] = bv[${o}]; const tb = to * ${c}, ob = ${o} * ${c}; for (let j = 0; j < ${c}; j++) t[tb + j] = bt[ob + j];`, ys)}
+${eachSource(nc, (k, o) => `const ob = ${o} * ${c}; for (let j = 0; j < ${c}; j++) ${next}[${k} * ${c} + j] = bt[ob + j];`, outs)}
+for (let j = 0; j < ${nc * c}; j++) bt[${in0 * c} + j] = ${next}[j];
+${carrySource(src, loop)}`;
+  } else {
+    const outs = src.bind('OUTS', body.outputs);
+    const weight =
+      loop.reduce === 'sum'
+        ? (k: string, o: string) =>
+            `const to = ${first} + ${k}; v[to] = i === 0 ? bv[${o}] : v[to] + bv[${o}]; const pk = 1;`
+        : (k: string) => `const to = ${first} + ${k}; const pk = Math.exp(ys[i * ${p} + ${k}] - v[to]);`;
+    after = eachSource(
+      p,
+      (k, o) =>
+        `${weight(k, o)} const tb = to * ${c}, ob = ${o} * ${c}; for (let j = 0; j < ${c}; j++) t[tb + j] = ${acc}(t[tb + j], pk, bt[ob + j]);`,
+      outs,
+    );
+  }
+  return src.build<LoopTangent>(`function loopTangent(v, t, bv, bt, adj, ys, mark, slow) {
+for (let i = 0; i < ${loop.n}; i++) {
+${iterationSource(src, call)}
+${rowLanes}
+${tangent}
+${guardSource(src, call, c, bv, adj)}
+${after}
+}
+}`);
 }
