@@ -1,11 +1,22 @@
 /**
- * The measuring harness the report sections share: yielding to the event loop between measurements (so that
- * Ctrl-C stops a run), calls per timing sample (a call much shorter than the timer's resolution is repeated
- * within one sample), and running the sections one after another with their progress, elapsed time and
- * skips, and the median of timing samples. Shared by the sections and the peer benchmark.
+ * The measuring harness the report sections share, so that every section times, stops and reports alike:
+ * - a timed measurement: {@link timed} for one call, {@link timeTasks} / {@link timeCall} for the median of
+ *   samples (calls per sample for calls shorter than the timer's resolution, an optional time box, tasks
+ *   interleaved so that the machine's load weighs on all alike);
+ * - the size-growing loop: {@link growSizes} measures at each size in turn and stops once the time spent passes
+ *   the budget ({@link Budget}) or the signal aborts, keeping what was measured;
+ * - progress: {@link Progress} counts steps done out of a total that shrinks when sizes are dropped;
+ * - running the sections one after another ({@link runSections}).
+ * Every piece reads time through a {@link Clock} (default `performance.now`), so tests can pass a fake one.
+ * Shared by the sections and the peer benchmark. No `node:` imports: this runs in a browser.
  */
 
 import type { ReportSection, SectionOptions } from './section.js';
+
+/** Milliseconds from some fixed origin. */
+export type Clock = () => number;
+
+const wallClock: Clock = () => performance.now();
 
 /** Keeps results alive, so that no engine can drop a call whose value is unused. */
 let sink: unknown;
@@ -20,16 +31,16 @@ export function callsPerSample(perCallMs: number, minSampleMs: number): number {
  * Calls per sample for `run`, estimated from the fastest of four windows of calls, each about two samples long
  * (the engine optimises the call meanwhile).
  */
-export function callsFor(run: () => unknown, minSampleMs: number): number {
+export function callsFor(run: () => unknown, minSampleMs: number, clock: Clock = wallClock): number {
   let best = Number.POSITIVE_INFINITY;
   for (let window = 0; window < 4; window++) {
     let calls = 0;
-    const t0 = performance.now();
+    const t0 = clock();
     let elapsed = 0;
     while (elapsed < 2 * minSampleMs && calls < 100_000) {
       sink = run();
       calls++;
-      elapsed = performance.now() - t0;
+      elapsed = clock() - t0;
     }
     best = Math.min(best, elapsed / calls);
   }
@@ -52,6 +63,231 @@ export function lastCallResult(): unknown {
 export async function breathe(signal: AbortSignal | undefined): Promise<void> {
   await new Promise<void>((resolve) => setTimeout(resolve, 0));
   signal?.throwIfAborted();
+}
+
+/** Whether `e` is the signal's own abort (a stop to keep what was measured), not a failure. */
+export function isAbort(e: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && e === signal.reason;
+}
+
+/** One call of `fn` and its time in milliseconds (a build, a first call whose counts are recorded). */
+export function timed<T>(fn: () => T, clock: Clock = wallClock): { value: T; ms: number } {
+  const t0 = clock();
+  const value = fn();
+  return { value, ms: clock() - t0 };
+}
+
+/** How {@link timeTasks} samples. */
+export interface TimingOptions {
+  /** Samples per task at least (default 5). */
+  samples?: number;
+  /**
+   * A time box per task, in ms: sampling goes on, every task in turn, until each has had about this long in
+   * all (and `samples` samples). Default 0: exactly `samples` samples.
+   */
+  timeMs?: number;
+  /**
+   * The shortest sample, in ms: a call faster than this is repeated within one sample, so the timer's
+   * resolution and cost do not count ({@link callsFor}). Default 0: one call per sample.
+   */
+  minSampleMs?: number;
+  /**
+   * The time of one call of each task already made (a probe whose counts were recorded): it stands for the
+   * warm-up call, which is otherwise made, and timed, before sampling.
+   */
+  firstMs?: number;
+  /** Stops sampling: the signal's reason is thrown (checked between samples, yielding every few ms). */
+  signal?: AbortSignal;
+  clock?: Clock;
+}
+
+/** A task's per-call times, in ms, over its samples. */
+export interface Timing {
+  mean: number;
+  /** The median. */
+  p50: number;
+  p99: number;
+  /** The relative margin of error of the mean at 95 % (Student's t), in percent; NaN with one sample. */
+  rme: number;
+  samples: number;
+  /** Calls per sample. */
+  calls: number;
+}
+
+/** The shortest sample the sections time, ms: 50 µs, far above `performance.now()`'s resolution and cost. */
+export const MIN_SAMPLE_MS = 0.05;
+
+/** Yield to the event loop at least this often while sampling, ms (so that Ctrl-C is heard). */
+const YIELD_EVERY_MS = 25;
+
+/** Two-sided 95 % quantiles of Student's t for 1 … 30 degrees of freedom; beyond, the normal's 1.96. */
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/** The `q` quantile of sorted values, interpolated between neighbours. */
+function quantile(sorted: readonly number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (at - lo);
+}
+
+/** Mean, median, p99 and the mean's relative margin of error of per-call times. */
+export function summarize(perCall: readonly number[], calls = 1): Timing {
+  const n = perCall.length;
+  const sorted = [...perCall].sort((a, b) => a - b);
+  const mean = sorted.reduce((s, x) => s + x, 0) / n;
+  const variance = n < 2 ? Number.NaN : sorted.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
+  const t = T95[n - 2] ?? 1.96;
+  const rme = ((t * Math.sqrt(variance / n)) / mean) * 100;
+  return { mean, p50: median(sorted), p99: quantile(sorted, 0.99), rme, samples: n, calls };
+}
+
+/** A task repeated `calls` times within one sample. */
+function repeated(fn: () => unknown, calls: number): () => unknown {
+  if (calls === 1) return fn;
+  return () => {
+    for (let k = 1; k < calls; k++) fn();
+    return fn();
+  };
+}
+
+/**
+ * Times each task: a warm-up call (unless `firstMs` stands for it), calls per sample where a call is shorter
+ * than `minSampleMs`, then samples taken every task in turn (the order alternating, so no task always runs
+ * first) until each has `samples` and the time box has passed. Returns per task its per-call times.
+ *
+ * @example
+ * const t = await timeTasks({ f: () => evaluate(f, x), gradient: () => gradient(f, x) }, { timeMs: 50 });
+ * t.gradient.p50 / t.f.p50; // the gradient's cost in evaluations of f
+ */
+export async function timeTasks<K extends string>(
+  tasks: Readonly<Record<K, () => unknown>>,
+  options: TimingOptions = {},
+): Promise<Record<K, Timing>> {
+  const clock = options.clock ?? wallClock;
+  const names = Object.keys(tasks) as K[];
+  const runs = names.map((name) => {
+    const fn = tasks[name];
+    const first = options.firstMs ?? timed(() => (sink = fn()), clock).ms;
+    const minSample = options.minSampleMs ?? 0;
+    const calls = first >= minSample ? 1 : callsFor(fn, minSample, clock);
+    return { run: repeated(fn, calls), calls, perCall: [] as number[] };
+  });
+  const least = Math.max(1, options.samples ?? 5);
+  const boxMs = (options.timeMs ?? 0) * names.length;
+  const start = clock();
+  let yielded = start;
+  for (let round = 0; ; round++) {
+    const sampled = (runs[0]?.perCall.length ?? least) >= least;
+    if (sampled && clock() - start >= boxMs) break;
+    const order = round % 2 === 0 ? runs : [...runs].reverse();
+    for (const r of order) {
+      const t0 = clock();
+      sink = r.run();
+      r.perCall.push((clock() - t0) / r.calls);
+    }
+    if (clock() - yielded >= YIELD_EVERY_MS) {
+      await breathe(options.signal);
+      yielded = clock();
+    }
+  }
+  options.signal?.throwIfAborted();
+  return Object.fromEntries(
+    names.map((name, k) => [name, summarize(runs[k]?.perCall ?? [], runs[k]?.calls)]),
+  ) as Record<K, Timing>;
+}
+
+/** {@link timeTasks} for one task. */
+export async function timeCall(fn: () => unknown, options: TimingOptions = {}): Promise<Timing> {
+  return (await timeTasks({ call: fn }, options)).call;
+}
+
+/**
+ * The time spent measuring one workload's sizes (in scaling, one method's), against a limit: `--budget`. Past
+ * it, the larger sizes are not measured.
+ */
+export class Budget {
+  spentMs = 0;
+  /** `limitMs` undefined: no limit. */
+  constructor(readonly limitMs: number | undefined) {}
+
+  /** Adds `ms` spent; returns whether the budget is now passed. */
+  spend(ms: number): boolean {
+    this.spentMs += ms;
+    return this.passed;
+  }
+
+  get passed(): boolean {
+    return this.limitMs !== undefined && this.spentMs > this.limitMs;
+  }
+}
+
+/** Where {@link growSizes} stopped, and what it measured. */
+export interface Grown<S> {
+  /** The sizes measured, in order (the one the signal interrupted is not among them). */
+  measured: S[];
+  /** The budget stopped the loop after this size, with the time spent until then; larger sizes were dropped. */
+  budgetStop?: { size: S; spentMs: number; dropped: number };
+  /** The signal stopped the loop. */
+  aborted: boolean;
+}
+
+/**
+ * Measures at each size in turn, smallest first: `step(size, index)` measures and records one size. The loop
+ * stops once the time spent in the steps adds up to more than `budgetMs` (the sizes left are dropped, the last
+ * one measured past the budget is kept), when a step returns `false` (nothing left to grow), or when the
+ * signal aborts (before a size, or inside a step that throws the signal's reason): what was measured stays.
+ */
+export async function growSizes<S>(
+  sizes: readonly S[],
+  step: (size: S, index: number) => unknown,
+  options: { budgetMs?: number; signal?: AbortSignal; clock?: Clock } = {},
+): Promise<Grown<S>> {
+  const clock = options.clock ?? wallClock;
+  const budget = new Budget(options.budgetMs);
+  const grown: Grown<S> = { measured: [], aborted: false };
+  for (const [index, size] of sizes.entries()) {
+    let t0 = 0;
+    try {
+      await breathe(options.signal);
+      t0 = clock();
+      if ((await step(size, index)) === false) break;
+    } catch (e) {
+      if (!isAbort(e, options.signal)) throw e;
+      grown.aborted = true;
+      break;
+    }
+    grown.measured.push(size);
+    const dropped = sizes.length - 1 - index;
+    if (budget.spend(clock() - t0) && dropped > 0) {
+      grown.budgetStop = { size, spentMs: budget.spentMs, dropped };
+      break;
+    }
+  }
+  return grown;
+}
+
+/** Progress through a section's steps, told as (done, total, label) after each step. */
+export class Progress {
+  done = 0;
+  constructor(
+    public total: number,
+    private readonly onProgress: SectionOptions['onProgress'],
+  ) {}
+
+  /** `count` steps done (default 1), the last of them `label`. */
+  step(label: string, count = 1): void {
+    this.done += count;
+    this.onProgress?.(this.done, this.total, label);
+  }
+
+  /** `count` steps that will not be taken (sizes past the budget, a method stopped): the total shrinks. */
+  drop(count: number): void {
+    this.total -= count;
+  }
 }
 
 /** What the harness tells about a run of sections, as it goes. */
