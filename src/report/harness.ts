@@ -77,6 +77,12 @@ export function timed<T>(fn: () => T, clock: Clock = wallClock): { value: T; ms:
   return { value, ms: clock() - t0 };
 }
 
+/** A stopwatch started now: each call returns the milliseconds since (a time spent over several steps). */
+export function stopwatch(clock: Clock = wallClock): () => number {
+  const t0 = clock();
+  return () => clock() - t0;
+}
+
 /** How {@link timeTasks} samples. */
 export interface TimingOptions {
   /** Samples per task at least (default 5). */
@@ -311,10 +317,10 @@ export async function runSections(
   for (const [i, section] of sections.entries()) {
     if (options.signal?.aborted) break;
     hooks.onStart?.(section, i, sections.length);
-    const t0 = performance.now();
+    const elapsed = stopwatch();
     const result = await section.run(options);
     if (result !== undefined) results[section.name] = result;
-    hooks.onEnd?.(section, performance.now() - t0, result !== undefined);
+    hooks.onEnd?.(section, elapsed(), result !== undefined);
   }
   return { results, interrupted: options.signal?.aborted === true };
 }
