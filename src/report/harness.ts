@@ -279,6 +279,7 @@ export async function growSizes<S>(
 /** Progress through a section's steps, told as (done, total, label) after each step. */
 export class Progress {
   done = 0;
+  private label = '';
   constructor(
     public total: number,
     private readonly onProgress: SectionOptions['onProgress'],
@@ -287,12 +288,19 @@ export class Progress {
   /** `count` steps done (default 1), the last of them `label`. */
   step(label: string, count = 1): void {
     this.done += count;
+    this.label = label;
     this.onProgress?.(this.done, this.total, label);
   }
 
-  /** `count` steps that will not be taken (sizes past the budget, a method stopped): the total shrinks. */
+  /**
+   * `count` steps that will not be taken (sizes past the budget, a method stopped): the total shrinks, and the
+   * next step tells it. A drop that leaves no step to come tells it at once (with the last step's label), so
+   * that the progress ends at its total.
+   */
   drop(count: number): void {
     this.total -= count;
+    if (count > 0 && this.done > 0 && this.done === this.total)
+      this.onProgress?.(this.done, this.total, this.label);
   }
 }
 

@@ -203,4 +203,18 @@ describe('Budget and Progress', () => {
       [4, 4, 'd'],
     ]);
   });
+
+  test('a drop that leaves no step to come tells the completed progress at once', () => {
+    const told: [number, number, string][] = [];
+    const p = new Progress(5, (d, t, l) => told.push([d, t, l]));
+    p.step('K=1');
+    p.drop(1);
+    p.step('K=2');
+    p.drop(2);
+    expect(told).toEqual([
+      [1, 5, 'K=1'],
+      [2, 4, 'K=2'],
+      [2, 2, 'K=2'],
+    ]);
+  });
 });
