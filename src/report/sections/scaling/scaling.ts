@@ -1,8 +1,8 @@
 /**
  * The scaling section of the benchmark report: the cost of one full gradient against K, by each method and for
  * f itself, timed by the report's harness; power-law exponents fitted to the operation counts (deterministic)
- * and to the median times, set beside the exponents the methods' costs predict (reverse O(K), the others O(K²) on ridge and
- * rosenbrock).
+ * and to the median times, set beside the exponents the methods' costs predict (reverse O(K), the others O(K²)
+ * on ridge and rosenbrock).
  *
  * Runs in a browser as well as in Node: no `node:` imports; the clock and the pauses are the harness's.
  */
@@ -59,8 +59,9 @@ export interface ScalingPoint {
   /** Inputs of the function (K for a size workload, 1 for a depth one). */
   inputs: number;
   /**
-   * Milliseconds per call (the harness's timeCall: mean, median, p99, the mean's relative margin of error). With `samples` 1 (a method whose first call already passed
-   * the budget) every figure is that one call and `rme` is NaN.
+   * Milliseconds per call (the harness's timeCall: mean, median, p99, the mean's relative margin of error in
+   * percent). With `samples` 1 (a method whose first call already passed the budget) every figure is that one
+   * call and `rme` is NaN.
    */
   time: { mean: number; p50: number; p99: number; rme: number; samples: number };
   /** Operations of one call (deterministic); for f, the nodes of one primal sweep. */
@@ -580,7 +581,7 @@ export function scalingMarkdown(s: ScalingSection): string {
   const fitFrom = s.settings?.fitFrom ?? FIT_FROM_K;
   if (s.settings !== undefined) {
     out.push(
-      `Each figure is one full gradient at the workload's default point: the median of the samples of ` +
+      `Each figure is one full gradient at the workload's default point: the median of the samples taken in ` +
         `${formatTime(s.settings.benchTimeMs)} per measurement; a method stops growing K once one gradient, or ` +
         `the time spent measuring it on a workload, passes ${formatTime(s.settings.budgetMs)}. ` +
         `"÷ f" is the time over the time of evaluating f once at the same K. Symbolic is timed without its ` +
