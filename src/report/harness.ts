@@ -1,16 +1,17 @@
 /**
  * The measuring harness the report sections share, so that every section times, stops and reports alike:
- * - a timed measurement: {@link timed} for one call, {@link timeTasks} / {@link timeCall} for the median of
- *   samples (calls per sample for calls shorter than the timer's resolution, an optional time box, tasks
- *   interleaved so that the machine's load weighs on all alike);
+ * - a timed measurement: {@link timed} for one call, {@link timeTasks} / {@link timeCall} for tinybench's
+ *   statistics of samples (calls per sample for calls shorter than the timer's resolution, an optional time
+ *   box, tasks interleaved in rounds so that the machine's load weighs on all alike);
  * - the size-growing loop: {@link growSizes} measures at each size in turn and stops once the time spent passes
  *   the budget ({@link Budget}) or the signal aborts, keeping what was measured;
  * - progress: {@link Progress} counts steps done out of a total that shrinks when sizes are dropped;
  * - running the sections one after another ({@link runSections}).
- * Every piece reads time through a {@link Clock} (default `performance.now`), so tests can pass a fake one.
- * Shared by the sections and the peer benchmark. No `node:` imports: this runs in a browser.
+ * Every piece reads time through a {@link Clock} (default `performance.now`; tinybench's `now`), so tests can
+ * pass a fake one. Shared by the sections and the peer benchmark. No `node:` imports: this runs in a browser.
  */
 
+import type { Statistics, Bench as TinyBench } from 'tinybench';
 import type { ReportSection, SectionOptions } from './section.js';
 
 /** Milliseconds from some fixed origin. */
@@ -88,8 +89,8 @@ export interface TimingOptions {
   /** Samples per task at least (default 5). */
   samples?: number;
   /**
-   * A time box per task, in ms: sampling goes on, every task in turn, until each has had about this long in
-   * all (and `samples` samples). Default 0: exactly `samples` samples.
+   * A time box per task, in ms: each task's tinybench runs go on until they have lasted this long in all (and
+   * taken `samples` samples). Default 0: `samples` samples (rounded up to a whole number per round).
    */
   timeMs?: number;
   /**
@@ -107,7 +108,7 @@ export interface TimingOptions {
   clock?: Clock;
 }
 
-/** A task's per-call times, in ms, over its samples. */
+/** A task's per-call times, in ms, over its samples: tinybench's latency statistics. */
 export interface Timing {
   mean: number;
   /** The median. */
@@ -126,44 +127,72 @@ export const MIN_SAMPLE_MS = 0.05;
 /** Yield to the event loop at least this often while sampling, ms (so that Ctrl-C is heard). */
 const YIELD_EVERY_MS = 25;
 
-/** Two-sided 95 % quantiles of Student's t for 1 … 30 degrees of freedom; beyond, the normal's 1.96. */
-const T95 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
+/** The rounds that several tasks are timed in: in each, every task gets a short tinybench run. */
+const ROUNDS = 3;
 
-/** The `q` quantile of sorted values, interpolated between neighbours. */
-function quantile(sorted: readonly number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (at - lo);
+/** A task ready for tinybench: warmed up, repeated `calls` times per sample. */
+interface Batched {
+  run: () => void;
+  calls: number;
 }
 
-/** Mean, median, p99 and the mean's relative margin of error of per-call times. */
-export function summarize(perCall: readonly number[], calls = 1): Timing {
-  const n = perCall.length;
-  const sorted = [...perCall].sort((a, b) => a - b);
-  const mean = sorted.reduce((s, x) => s + x, 0) / n;
-  const variance = n < 2 ? Number.NaN : sorted.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1);
-  const t = T95[n - 2] ?? 1.96;
-  const rme = ((t * Math.sqrt(variance / n)) / mean) * 100;
-  return { mean, p50: median(sorted), p99: quantile(sorted, 0.99), rme, samples: n, calls };
-}
-
-/** A task repeated `calls` times within one sample. */
-function repeated(fn: () => unknown, calls: number): () => unknown {
-  if (calls === 1) return fn;
-  return () => {
+/**
+ * Warms `fn` up with one timed call (unless `firstMs` stands for it) and batches it when that call is shorter
+ * than `minSampleMs`. The batch returns nothing: tinybench would read an object returned with an
+ * `overriddenDuration` as the sample's duration.
+ */
+function batched(fn: () => unknown, options: TimingOptions, clock: Clock): Batched {
+  const first = options.firstMs ?? timed(() => (sink = fn()), clock).ms;
+  const minSample = options.minSampleMs ?? 0;
+  const calls = first >= minSample ? 1 : callsFor(fn, minSample, clock);
+  const run = (): void => {
     for (let k = 1; k < calls; k++) fn();
-    return fn();
+    sink = fn();
+  };
+  return { run, calls };
+}
+
+/**
+ * tinybench's latency statistics of per-call samples taken over several runs. tinybench computes statistics
+ * over one run's samples, so the samples of all rounds are handed to it as one run, of a task that reports
+ * each sample as its (overridden) duration.
+ */
+function statisticsOf(Bench: typeof TinyBench, samples: readonly number[]): Statistics {
+  let i = 0;
+  const bench = new Bench({ iterations: samples.length, time: 0, warmup: false, throws: true });
+  bench.add('samples', () => ({ overriddenDuration: samples[i++] }), { async: false });
+  const result = bench.runSync()[0]?.result;
+  if (result?.state !== 'completed') throw new Error(`timing statistics: tinybench's run ${result?.state}`);
+  return result.latency;
+}
+
+/** A task's {@link Timing} from tinybench's statistics of its per-call samples. */
+function timingOf(l: Statistics, calls: number): Timing {
+  // tinybench gives one sample a margin of 0; it is unknown there.
+  const rme = l.samplesCount > 1 ? l.rme : Number.NaN;
+  return { mean: l.mean, p50: l.p50, p99: l.p99, rme, samples: l.samplesCount, calls };
+}
+
+/**
+ * An `afterEach` hook that yields to the event loop every {@link YIELD_EVERY_MS} (outside the timed call), so
+ * that Ctrl-C is heard and aborts the run between samples.
+ */
+function yielder(clock: Clock): () => Promise<void> {
+  let yielded = clock();
+  return async () => {
+    if (clock() - yielded < YIELD_EVERY_MS) return;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    yielded = clock();
   };
 }
 
 /**
- * Times each task: a warm-up call (unless `firstMs` stands for it), calls per sample where a call is shorter
- * than `minSampleMs`, then samples taken every task in turn (the order alternating, so no task always runs
- * first) until each has `samples` and the time box has passed. Returns per task its per-call times.
+ * Times each task with tinybench: a warm-up call (unless `firstMs` stands for it), calls per sample where a
+ * call is shorter than `minSampleMs` (tinybench times the batch; each sample is divided by the batch's size,
+ * which is exact), then tinybench runs on the clock. Several tasks are timed in {@link ROUNDS} rounds, each
+ * task getting a short run per round (`samples` and `timeMs` split over the rounds) in an order that
+ * alternates, so that a change in the machine's load weighs on all alike. A task's {@link Timing} is
+ * tinybench's statistics over the samples of all its rounds. Returns per task its per-call times.
  *
  * @example
  * const t = await timeTasks({ f: () => evaluate(f, x), gradient: () => gradient(f, x) }, { timeMs: 50 });
@@ -175,35 +204,51 @@ export async function timeTasks<K extends string>(
 ): Promise<Record<K, Timing>> {
   const clock = options.clock ?? wallClock;
   const names = Object.keys(tasks) as K[];
-  const runs = names.map((name) => {
-    const fn = tasks[name];
-    const first = options.firstMs ?? timed(() => (sink = fn()), clock).ms;
-    const minSample = options.minSampleMs ?? 0;
-    const calls = first >= minSample ? 1 : callsFor(fn, minSample, clock);
-    return { run: repeated(fn, calls), calls, perCall: [] as number[] };
-  });
-  const least = Math.max(1, options.samples ?? 5);
-  const boxMs = (options.timeMs ?? 0) * names.length;
-  const start = clock();
-  let yielded = start;
-  for (let round = 0; ; round++) {
-    const sampled = (runs[0]?.perCall.length ?? least) >= least;
-    if (sampled && clock() - start >= boxMs) break;
-    const order = round % 2 === 0 ? runs : [...runs].reverse();
-    for (const r of order) {
-      const t0 = clock();
-      sink = r.run();
-      r.perCall.push((clock() - t0) / r.calls);
+  const runs = new Map(names.map((name) => [name, batched(tasks[name], options, clock)]));
+  const rounds = names.length > 1 ? ROUNDS : 1;
+  // Loaded here, when something is timed: importing the library times nothing.
+  const { Bench } = await import('tinybench');
+  // tinybench leaves its listeners on the signal it is given: it gets one of its own, following the caller's.
+  const own = new AbortController();
+  const follow = (): void => own.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', follow, { once: true });
+  try {
+    options.signal?.throwIfAborted();
+    const bench = new Bench({
+      now: clock,
+      iterations: Math.ceil(Math.max(1, options.samples ?? 5) / rounds),
+      time: (options.timeMs ?? 0) / rounds,
+      warmup: false,
+      retainSamples: true,
+      throws: true,
+      signal: own.signal,
+    });
+    const afterEach = yielder(clock);
+    for (const [name, r] of runs) bench.add(name, r.run, { async: false, afterEach });
+    const perCall = new Map(names.map((name) => [name, [] as number[]]));
+    for (let round = 0; round < rounds; round++) {
+      if (round > 0) await breathe(options.signal);
+      const order = round % 2 === 0 ? bench.tasks : [...bench.tasks].reverse();
+      for (const task of order) {
+        task.reset(false);
+        await task.run();
+        options.signal?.throwIfAborted();
+        const result = task.result;
+        if (result.state !== 'completed')
+          throw new Error(`timing ${task.name}: tinybench's run ${result.state}`);
+        const calls = runs.get(task.name as K)?.calls ?? 1;
+        perCall.get(task.name as K)?.push(...(result.latency.samples ?? []).map((ms) => ms / calls));
+      }
     }
-    if (clock() - yielded >= YIELD_EVERY_MS) {
-      await breathe(options.signal);
-      yielded = clock();
-    }
+    return Object.fromEntries(
+      names.map((name) => [
+        name,
+        timingOf(statisticsOf(Bench, perCall.get(name) ?? []), runs.get(name)?.calls ?? 1),
+      ]),
+    ) as Record<K, Timing>;
+  } finally {
+    options.signal?.removeEventListener('abort', follow);
   }
-  options.signal?.throwIfAborted();
-  return Object.fromEntries(
-    names.map((name, k) => [name, summarize(runs[k]?.perCall ?? [], runs[k]?.calls)]),
-  ) as Record<K, Timing>;
 }
 
 /** {@link timeTasks} for one task. */

@@ -4,7 +4,7 @@
  * wall-clock reading.
  */
 import { describe, expect, test } from 'vitest';
-import { Budget, growSizes, Progress, summarize, timeCall, timeTasks } from '../../src/report/harness.js';
+import { Budget, growSizes, Progress, timeCall, timeTasks } from '../../src/report/harness.js';
 
 /** A clock that moves only when told. */
 function fakeClock() {
@@ -60,7 +60,13 @@ describe('timeTasks', () => {
     expect(calls).toBe(3);
   });
 
-  test('the time box keeps sampling every task in turn until each has had its time', async () => {
+  test('a time box counts whole batches: each sample of 4 calls spends 1 ms of it', async () => {
+    const { clock, advance } = fakeClock();
+    const t = await timeCall(() => advance(0.25), { samples: 1, minSampleMs: 1, timeMs: 10, clock });
+    expect(t).toMatchObject({ calls: 4, samples: 10, p50: 0.25 });
+  });
+
+  test('several tasks are timed in three rounds, the order alternating, each round taking its share of the box', async () => {
     const { clock, advance } = fakeClock();
     const order: string[] = [];
     const t = await timeTasks(
@@ -76,12 +82,42 @@ describe('timeTasks', () => {
       },
       { samples: 2, timeMs: 10, clock },
     );
-    // Each round costs 4 ms; the box for two tasks is 20 ms: 5 rounds.
-    expect(t.a.samples).toBe(5);
-    expect(t.b.samples).toBe(5);
+    // Each task runs at least 10 / 3 ms a round: a 4 calls of 1 ms, b 2 of 3 ms; all rounds' samples count.
+    expect(t.a.samples).toBe(12);
+    expect(t.b.samples).toBe(6);
     expect([t.a.p50, t.b.p50]).toEqual([1, 3]);
-    // Warm-up a, b; then rounds alternating the order.
-    expect(order.join('')).toBe(`ab${'ab|ba|ab|ba|ab'.replaceAll('|', '')}`);
+    // Warm-up a, b; then the rounds: a first, b first, a first.
+    expect(order.join('')).toBe(['ab', 'aaaabb', 'bbaaaa', 'aaaabb'].join(''));
+  });
+
+  test("a task's statistics are over the samples of all its rounds", async () => {
+    const { clock, advance } = fakeClock();
+    const aMs = [5, 1, 2, 6]; // the warm-up call, then one sample in each of the three rounds
+    let a = 0;
+    const t = await timeTasks(
+      { a: () => advance(aMs[a++] as number), b: () => advance(1) },
+      { samples: 3, clock },
+    );
+    expect(a).toBe(4);
+    // Over 1, 2, 6: mean 3, median 2, p99 97 % of the way from 2 to 6.
+    expect(t.a).toMatchObject({ samples: 3, mean: 3, p50: 2 });
+    expect(t.a.p99).toBeCloseTo(2 + 0.98 * 4, 12);
+  });
+
+  test('statistics: the median of an even count, p99 interpolated, the t-based margin of error; none of one sample', async () => {
+    const { clock, advance } = fakeClock();
+    const ms = [4, 1, 3, 2];
+    let k = 0;
+    const s = await timeCall(() => advance(ms[k++] as number), { samples: 4, firstMs: 1, clock });
+    expect(s.p50).toBe(2.5);
+    expect(s.mean).toBe(2.5);
+    expect(s.p99).toBeCloseTo(3 + 0.97, 12); // between the two largest, 97 % of the way
+    // sd = √(5/3), sem = sd / 2, the two-sided 95 % quantile of Student's t with 3 degrees of freedom.
+    const t3 = 3.182446305284263;
+    expect(s.rme).toBeCloseTo(((t3 * Math.sqrt(5 / 3)) / 2 / 2.5) * 100, 8);
+    const one = await timeCall(() => advance(7), { samples: 1, firstMs: 7, clock });
+    expect(one.samples).toBe(1);
+    expect(one.rme).toBeNaN();
   });
 
   test('an aborted signal stops the sampling with its reason', async () => {
@@ -93,17 +129,45 @@ describe('timeTasks', () => {
       },
       { samples: 10, timeMs: 60_000, signal: c.signal },
     );
-    await expect(run).rejects.toBe(c.signal.reason);
+    const thrown = await run.catch((e: unknown) => e);
+    expect(c.signal.aborted).toBe(true);
+    expect(thrown).toBe(c.signal.reason);
+    expect(calls).toBe(3);
   });
 
-  test('summary statistics: the median of an even count, p99 interpolated, the t-based margin of error', () => {
-    const s = summarize([4, 1, 3, 2]);
-    expect(s.p50).toBe(2.5);
-    expect(s.mean).toBe(2.5);
-    expect(s.p99).toBeCloseTo(3 + 0.97, 12); // between the two largest, 97 % of the way
-    // sd = √(5/3), sem = sd / 2, t(3 df) = 3.182.
-    expect(s.rme).toBeCloseTo(((3.182 * Math.sqrt(5 / 3)) / 2 / 2.5) * 100, 10);
-    expect(summarize([7]).rme).toBeNaN();
+  test('a long run yields to the event loop, so an abort from outside (Ctrl-C) stops it midway', async () => {
+    const { clock, advance } = fakeClock();
+    const c = new AbortController();
+    setTimeout(() => c.abort(), 5);
+    let calls = 0;
+    const run = timeCall(
+      () => {
+        calls++;
+        advance(1);
+      },
+      { timeMs: 1e5, signal: c.signal, clock },
+    );
+    const thrown = await run.catch((e: unknown) => e);
+    expect(c.signal.aborted).toBe(true);
+    expect(thrown).toBe(c.signal.reason);
+    expect(calls).toBeLessThan(1e5);
+  });
+
+  test('a task that throws fails the timing with its error', async () => {
+    const failure = new Error('call failed');
+    let calls = 0;
+    const run = timeCall(() => {
+      if (++calls === 2) throw failure;
+    });
+    await expect(run).rejects.toBe(failure);
+  });
+
+  test('an already aborted signal times nothing but the warm-up', async () => {
+    const c = new AbortController();
+    c.abort();
+    let calls = 0;
+    await expect(timeCall(() => calls++, { signal: c.signal })).rejects.toBe(c.signal.reason);
+    expect(calls).toBe(1);
   });
 });
 

@@ -107,8 +107,9 @@ export interface PerformanceSection {
 const SAMPLES = 9;
 
 /**
- * Median milliseconds of each task (per call), by the harness's timeTasks: the tasks sampled in turn (so a
- * change in the machine's load weighs on all alike), calls shorter than {@link MIN_SAMPLE_MS} in batches.
+ * Median milliseconds of each task (per call), by the harness's timeTasks: tinybench runs of the tasks in turn,
+ * in rounds (so a change in the machine's load weighs on all alike), calls shorter than {@link MIN_SAMPLE_MS}
+ * in batches.
  */
 async function medians(
   tasks: Record<'f' | 'gradient', () => unknown>,

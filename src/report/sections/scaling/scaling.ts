@@ -59,8 +59,8 @@ export interface ScalingPoint {
   /** Inputs of the function (K for a size workload, 1 for a depth one). */
   inputs: number;
   /**
-   * Milliseconds per call (the harness's timeCall: mean, median, p99, the mean's relative margin of error in
-   * percent). With `samples` 1 (a method whose first call already passed the budget) every figure is that one
+   * Milliseconds per call (the harness's timeCall, tinybench's statistics: mean, median, p99, the mean's
+   * relative margin of error in percent). With `samples` 1 (a method whose first call already passed the budget) every figure is that one
    * call and `rme` is NaN.
    */
   time: { mean: number; p50: number; p99: number; rme: number; samples: number };
