@@ -237,7 +237,8 @@ export async function timeTasks<K extends string>(
         if (result.state !== 'completed')
           throw new Error(`timing ${task.name}: tinybench's run ${result.state}`);
         const calls = runs.get(task.name as K)?.calls ?? 1;
-        perCall.get(task.name as K)?.push(...(result.latency.samples ?? []).map((ms) => ms / calls));
+        const list = perCall.get(task.name as K) ?? [];
+        for (const ms of result.latency.samples ?? []) list.push(ms / calls);
       }
     }
     return Object.fromEntries(
