@@ -51,7 +51,7 @@ for (const c of cases()) {
   for (const backend of ['interpret', 'compile'] as const) {
     // One snapshot recomputes O(n²) iterations: left out of full runs past 2,000 iterations.
     const list = strategies(quick || scanShapeOf(c.f).n <= 2000 ? [4, 1] : [4]);
-    const measured = measureCheckpointing(c, list, { backend, minMs: quick ? 200 : 1000 });
+    const measured = await measureCheckpointing(c, list, { backend, minMs: quick ? 200 : 1000 });
     for (const r of measured) {
       rows.push({ ...r, backend });
       process.stderr.write(`  ${c.name} ${backend} ${r.strategy}: ${r.ms.toFixed(1)} ms\n`);

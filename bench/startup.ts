@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from '../src/report/harness.js';
 import { loadedModules } from './startup-modules.js';
 
 /** The package root: this file runs as build/bench/startup.js. */
@@ -56,12 +57,6 @@ function runOnce(args: readonly string[], cwd: string): number {
   const ms = performance.now() - start;
   if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** `median (min–max)` of some times, in ms. */

@@ -8,13 +8,8 @@
 import { derivativeEngine } from '../../src/gradbench/engine.js';
 import { generateInput } from '../../src/gradbench/generate.js';
 import type { Backend, Method } from '../../src/index.js';
+import { median } from '../../src/report/harness.js';
 import { GRADBENCH_EVALS } from '../../src/workloads/gradbench/index.js';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 const [evalName, sizesJson, backend, minRunsText, minMsText, methodText] = process.argv.slice(2);
 const ev = GRADBENCH_EVALS[evalName as string];

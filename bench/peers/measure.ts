@@ -4,7 +4,7 @@
  * directly a few times instead).
  */
 import { Bench } from 'tinybench';
-import { callsFor, callsPerSample } from '../../src/report/harness.js';
+import { callsFor, callsPerSample, median as harnessMedian } from '../../src/report/harness.js';
 
 /**
  * ‖got − want‖∞ / ‖want‖∞ (or |got − want| / |want| for numbers), with the denominator kept off zero; a
@@ -91,10 +91,7 @@ export function lastResult(): unknown {
 
 /** The median of a non-empty list (NaN for an empty one). */
 export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  return xs.length === 0 ? Number.NaN : harnessMedian(xs);
 }
 
 /** Calls per sample for a call of `perCallMs`, so that one sample lasts at least `minSampleMs`. */

@@ -47,7 +47,7 @@ async function measure(): Promise<ReadmeResults> {
   const performance = await runPerformance({
     sizes: [...PERFORMANCE_COLUMNS],
     scaleK: SCALE_K,
-    onProgress: log,
+    onProgress: (_done, _total, label) => log(label),
   });
   log('gradbench, reverse mode');
   const gradbench = await runGradbench({ methods: ['reverse'] });

@@ -326,16 +326,17 @@ export function suiteOptions<T>(y: Argv<T>): Argv<T & SuiteArgs> {
     .option('sizes', {
       type: 'string',
       describe:
-        'Sizes, comma-separated. scaling: K, the inputs (default: powers of two up to the budget); swell: K for a ' +
-        'size workload, the depth n for a depth workload; performance: K of the cheap-gradient table; ' +
-        'accuracy, gradbench and native keep their own sizes',
+        'Sizes, comma-separated. scaling: K, the inputs (default: powers of two up to the budget); performance ' +
+        '(its cheap-gradient table) and sparsity: K; swell: K for a size workload, the depth n for a depth ' +
+        'workload; memory: the depth; jacobian-shape: n and m of its grid. accuracy, mixed, gradbench and native ' +
+        'keep their own sizes',
     })
     .option('budget', {
       type: 'number',
       coerce: positive('budget'),
       describe:
-        'In ms, for the sections that grow sizes: scaling stops growing K for a method past it, swell stops ' +
-        'growing a workload once one size takes longer',
+        'In ms, for the sections that grow sizes: once measuring a workload has taken longer in all, its larger ' +
+        'sizes are not measured (scaling: per workload and method, default 1500; jacobian-shape: its n)',
     })
     .option('json', {
       type: 'boolean',

@@ -16,13 +16,20 @@ export interface SectionOptions {
   onProgress?: (done: number, total: number, label: string) => void;
   /** A line saying why (part of) the section was skipped, e.g. a missing external binary. */
   onSkip?: (line: string) => void;
-  /** The problem sizes to measure at; each section's help says what a size means for it. */
+  /**
+   * The problem sizes to measure at, smallest first; what a size is depends on the section (K for scaling,
+   * performance and sparsity, K or the depth for swell, the depth for memory, n and m for jacobian-shape; the
+   * others keep their own sizes).
+   */
   sizes?: readonly number[];
   /** The workloads to measure, by name; a section ignores names it does not know. */
   workloads?: readonly string[];
   /** The derivative methods to measure. */
   methods?: readonly Method[];
-  /** The time budget per measurement (ms), past which a section stops growing the size. */
+  /**
+   * The time budget (ms) of a section that grows sizes: once measuring a workload (in scaling, a workload's
+   * method) has taken longer in all, its larger sizes are not measured (the harness's `growSizes`).
+   */
   budgetMs?: number;
   /** performance: the size K of its one large problem (0: none). */
   scaleK?: number;

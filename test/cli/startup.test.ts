@@ -19,9 +19,11 @@ function loads(args: readonly string[], names: readonly string[]): string[] {
 }
 
 describe('the module graph at start-up', () => {
-  test("import { gradient } from 'difflab' (the built dist/index.js) loads no Vega, Vega-Lite or marked", () => {
+  test("import { gradient } from 'difflab' (the built dist/index.js) loads no Vega, Vega-Lite, marked or tinybench", () => {
     const script = "import { gradient, parse } from 'difflab'; gradient(parse('x^2'), [3]);";
-    expect(loads(['--input-type=module', '-e', script], [...DRAWING, 'mathjs'])).toEqual(['mathjs']);
+    expect(loads(['--input-type=module', '-e', script], [...DRAWING, 'mathjs', 'tinybench'])).toEqual([
+      'mathjs',
+    ]);
   });
 
   test('difflab --help loads neither mathjs nor the drawing packages, nor any of the methods', () => {

@@ -11,7 +11,8 @@ import { DifflabError } from '../../../ir/errors.js';
 import { type Program, parse } from '../../../ir/index.js';
 import { workloads as registry } from '../../../workloads/index.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
-import { breathe } from '../../harness.js';
+import { breathe, isAbort, Progress } from '../../harness.js';
+import type { SectionOptions } from '../../section.js';
 import { csvText, formatError, formatStep, mdTable } from '../../table.js';
 
 export interface AccuracyPoint {
@@ -51,12 +52,12 @@ export interface AccuracySection {
   aborted?: boolean;
 }
 
-export interface AccuracyOptions {
-  /** For tests: the method table at K = 8 instead of {@link ACCURACY_K}. */
-  quick?: boolean;
-  /** Stops early (Ctrl-C): the section holds what was measured until then and says it was stopped. */
-  signal?: AbortSignal;
-}
+/**
+ * The report's options the section reads: `quick` (the method table at K = 8 instead of {@link ACCURACY_K}),
+ * `signal` (stops early: the section holds what was measured until then and says it was stopped) and
+ * `onProgress`. Its sizes are fixed: `--sizes` and `--budget` do not apply.
+ */
+export type AccuracyOptions = Pick<SectionOptions, 'quick' | 'signal' | 'onProgress'>;
 
 /** A test function with its derivative in closed form. */
 export interface TestFunction {
@@ -189,6 +190,7 @@ function reason(e: unknown): string {
 export async function runAccuracy(o: AccuracyOptions = {}): Promise<AccuracySection & Displayable> {
   const section: AccuracySection = { sweep: [], defaults: [], methods: [], refused: [] };
   const refused = section.refused ?? [];
+  const progress = new Progress(TEST_FUNCTIONS.length + Object.keys(registry).length, o.onProgress);
   try {
     for (const t of TEST_FUNCTIONS) {
       await breathe(o.signal);
@@ -210,6 +212,7 @@ export async function runAccuracy(o: AccuracyOptions = {}): Promise<AccuracySect
         const g = methods.numeric.gradient(f, [t.x], { scheme }).value[0] as number;
         section.defaults.push({ fn: t.id, scheme, h: defaultStep(scheme, t.x), error: relative(g, exact) });
       }
+      progress.step(`accuracy: steps on ${t.id}`);
     }
     const K = o.quick === true ? QUICK_K : ACCURACY_K;
     for (const w of Object.values(registry)) {
@@ -228,9 +231,10 @@ export async function runAccuracy(o: AccuracyOptions = {}): Promise<AccuracySect
         }
         section.methods.push(row);
       }
+      progress.step(`accuracy: methods on ${w.name}`);
     }
   } catch (e) {
-    if (!(o.signal?.aborted && e === o.signal.reason)) throw e;
+    if (!isAbort(e, o.signal)) throw e;
     section.aborted = true;
   }
   return displayAccuracy(section);

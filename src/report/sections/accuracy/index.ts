@@ -31,7 +31,7 @@ export const accuracySection: ReportSection<AccuracySection> = {
   name: 'accuracy',
   title: 'Accuracy: finite differences against exact derivatives',
   byDefault: true,
-  run: (o) => runAccuracy({ quick: o.quick, signal: o.signal }),
+  run: runAccuracy,
   markdown: accuracyMarkdown,
   csv: accuracyCsv,
   charts: (s) => chartList(accuracyCharts(s)),

@@ -17,6 +17,8 @@ import {
 } from '../../../gradbench/index.js';
 import { METHODS, type Method } from '../../../ir/differentiator.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
+import { breathe, isAbort, Progress } from '../../harness.js';
+import type { SectionOptions } from '../../section.js';
 import { csvText, mdTable } from '../../table.js';
 
 /** One workload by one method. */
@@ -118,7 +120,7 @@ export interface GradbenchOptions {
   minSeconds?: number;
   limits?: Limits;
   signal?: AbortSignal;
-  onProgress?: (done: number, total: number, label: string) => void;
+  onProgress?: SectionOptions['onProgress'];
 }
 
 /** Report limits: a tenth of the tool's work limit, so that no single measurement takes more than seconds. */
@@ -135,16 +137,18 @@ export async function runGradbench(options: GradbenchOptions = {}): Promise<Grad
   const limits = options.limits ?? REPORT_LIMITS;
   const sizes = gradbenchSizes(quick);
   const rows: GradbenchRow[] = [];
-  const total = sizes.length * methods.length;
-  let done = 0;
+  const progress = new Progress(sizes.length * methods.length, options.onProgress);
+  const settings = { quick, minRuns, minSeconds, methods, limits };
   for (const { size, scale } of sizes) {
     let reference: Map<string, unknown> | undefined;
     for (const method of methods) {
-      if (options.signal?.aborted)
-        return displayGradbench({ settings: { quick, minRuns, minSeconds, methods, limits }, rows });
-      options.onProgress?.(done, total, `gradbench ${size.eval} ${sizeLabel(size)} ${method}`);
-      // Let the event loop run (progress bar, Ctrl-C) between measurements.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      // Let the event loop run (progress bar, Ctrl-C) between measurements; stopped, keep the rows so far.
+      try {
+        await breathe(options.signal);
+      } catch (e) {
+        if (isAbort(e, options.signal)) return displayGradbench({ settings, rows });
+        throw e;
+      }
       const result = runFixture(generatedFixture(size, minRuns, minSeconds), { method, limits });
       const outputs = new Map(result.rounds.filter((r) => r.success).map((r) => [r.function, r.output]));
       if (method === 'reverse') reference = outputs;
@@ -157,11 +161,10 @@ export async function runGradbench(options: GradbenchOptions = {}): Promise<Grad
         }
         rows.push(out);
       }
-      done++;
+      progress.step(`gradbench ${size.eval} ${sizeLabel(size)} ${method}`);
     }
   }
-  options.onProgress?.(done, total, 'gradbench');
-  return displayGradbench({ settings: { quick, minRuns, minSeconds, methods, limits }, rows });
+  return displayGradbench({ settings, rows });
 }
 
 /** Attaches the notebook display (its tables and chart) and `toString()` (its Markdown) to a section. */

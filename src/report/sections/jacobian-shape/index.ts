@@ -18,10 +18,10 @@ import { METHODS, type Method, type Program, programCost } from '../../../ir/ind
 import { storesPartials } from '../../../reverse/stored.js';
 import { denseLayer } from '../../../workloads/jacobian.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
-import { breathe } from '../../harness.js';
+import { growSizes, Progress, type TimingOptions, timeCall } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';
 import { csvText, formatError, mdTable } from '../../table.js';
-import { type Crossover, fitCrossover, medianMs, relativeError } from './measure.js';
+import { type Crossover, fitCrossover, relativeError } from './measure.js';
 
 /** One grid point: the dense layer n → m, both modes' counts and times. */
 export interface ShapePoint {
@@ -99,35 +99,50 @@ function checkPoints(grid: readonly number[]): [number, number][] {
       ];
 }
 
+/**
+ * The grid grows by n (every m at each n), so that `--budget` stops growing n once measuring has taken longer;
+ * then every method is checked at a few small points.
+ */
 async function run(options: SectionOptions): Promise<JacobianShapeResult> {
   const grid = [...(options.sizes ?? (options.quick ? QUICK_GRID : FULL_GRID))].sort((a, b) => a - b);
   const reps = options.quick ? 3 : 9;
   const chosen = options.methods ?? METHODS;
   const checks = checkPoints(grid);
-  const total = grid.length * grid.length + checks.length;
+  const progress = new Progress(grid.length * grid.length + checks.length, options.onProgress);
   const result: JacobianShapeResult = {
     points: [],
     checks: [],
     crossover: { ops: null, unchunked: null, time: null },
   };
-  let done = 0;
-  try {
-    for (const n of grid) {
+  const timing = { samples: reps, signal: options.signal };
+  const grown = await growSizes(
+    grid,
+    async (n) => {
       for (const m of grid) {
-        options.onProgress?.(done++, total, `dense ${n} → ${m}`);
-        result.points.push(measurePoint(n, m, reps));
-        await breathe(options.signal);
+        result.points.push(await measurePoint(n, m, timing));
+        progress.step(`dense ${n} → ${m}`);
       }
-    }
-    for (const [n, m] of checks) {
-      options.onProgress?.(done++, total, `every method at ${n} → ${m}`);
-      result.checks.push(...checkMethods(n, m, chosen));
-      await breathe(options.signal);
-    }
-  } catch (e) {
-    if (!options.signal?.aborted) throw e;
-    result.aborted = true;
+    },
+    options,
+  );
+  if (grown.budgetStop) {
+    progress.drop(grown.budgetStop.dropped * grid.length);
+    options.onSkip?.(`jacobian-shape: n stopped at ${grown.budgetStop.size} (budget)`);
   }
+  // Points past the budget are not checked either.
+  const checkable = checks.filter(([n, m]) => grown.measured.includes(n) && grown.measured.includes(m));
+  progress.drop(checks.length - checkable.length);
+  const checked = grown.aborted
+    ? grown
+    : await growSizes(
+        checkable,
+        ([n, m]) => {
+          result.checks.push(...checkMethods(n, m, chosen));
+          progress.step(`every method at ${n} → ${m}`);
+        },
+        { signal: options.signal },
+      );
+  if (checked.aborted) result.aborted = true;
   result.crossover = {
     ops: fitCrossover(result.points.map((p) => ({ ...p, ratio: p.forwardOps / p.reverseOps }))),
     unchunked: fitCrossover(result.points.map((p) => ({ ...p, ratio: p.unchunkedOps / p.reverseOps }))),
@@ -136,8 +151,8 @@ async function run(options: SectionOptions): Promise<JacobianShapeResult> {
   return result;
 }
 
-/** Both modes at one grid point: counts from one call each, times as medians of `reps` calls. */
-function measurePoint(n: number, m: number, reps: number): ShapePoint {
+/** Both modes at one grid point: counts from one call each, times as medians of `timing.samples` calls. */
+async function measurePoint(n: number, m: number, timing: TimingOptions): Promise<ShapePoint> {
   const w = denseLayer(n, m);
   const fwd = methods.forward.jacobian(w.f, w.x).stats;
   const one = methods.forward.jacobian(w.f, w.x, { chunk: 1 }).stats;
@@ -151,13 +166,13 @@ function measurePoint(n: number, m: number, reps: number): ShapePoint {
     forwardOps: fwd.ops,
     forwardSweeps: fwd.forwardSweeps,
     chunk: defaultChunk(n),
-    forwardMs: medianMs(() => methods.forward.jacobian(w.f, w.x), reps),
+    forwardMs: (await timeCall(() => methods.forward.jacobian(w.f, w.x), timing)).p50,
     unchunkedOps: one.ops,
     unchunkedSweeps: one.forwardSweeps,
     reverseOps: rev.ops,
     reverseReachedOps: reachedReverseOps(w.f),
     reverseSweeps: rev.reverseSweeps,
-    reverseMs: medianMs(() => methods.reverse.jacobian(w.f, w.x), reps),
+    reverseMs: (await timeCall(() => methods.reverse.jacobian(w.f, w.x), timing)).p50,
   };
 }
 

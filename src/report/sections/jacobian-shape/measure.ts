@@ -1,21 +1,7 @@
 /**
- * What the Jacobian sections share: a wall-clock median of repeated calls, the error of one Jacobian against
- * another, and a least-squares fit of log ratio over (log n, log m). No `node:` imports: this runs in a browser.
+ * What the Jacobian sections share: the error of one Jacobian against another, and a least-squares fit of log
+ * ratio over (log n, log m). No `node:` imports: this runs in a browser.
  */
-import { now } from '../../../ir/index.js';
-
-/** The median wall-clock milliseconds of `reps` calls of `fn`, after one call that warms it up. */
-export function medianMs(fn: () => unknown, reps: number): number {
-  fn();
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = now();
-    fn();
-    times.push(now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
-}
 
 /** ‖A − B‖max / max(‖B‖max, smallest normal): the normwise relative error of a Jacobian against a reference. */
 export function relativeError(A: readonly Float64Array[], B: readonly Float64Array[]): number {

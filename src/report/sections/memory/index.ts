@@ -17,7 +17,7 @@ import { lstm } from '../../../workloads/gradbench/lstm.js';
 import { logisticMap } from '../../../workloads/logistic-map.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { fitPower } from '../../fit.js';
-import { breathe } from '../../harness.js';
+import { growSizes, Progress } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';
 import { csvText, mdTable } from '../../table.js';
 import {
@@ -163,15 +163,23 @@ function fitsOf(rows: readonly DepthRow[]): DepthFit[] {
   });
 }
 
+/**
+ * Each depth workload grows its depth (`--sizes`) until measuring it has taken longer than `--budget`; then each
+ * checkpointing case is timed (its sizes are fixed).
+ */
 async function run(options: SectionOptions): Promise<MemoryResult> {
   const quick = options.quick === true;
   const wanted = (name: string) => options.workloads === undefined || options.workloads.includes(name);
-  const depthWork = DEPTH_WORKLOADS.filter((w) => wanted(w.name)).flatMap((w) =>
-    (options.sizes ?? (quick ? w.quick : w.full)).map((d) => ({ w, d })),
-  );
+  const depthWork = DEPTH_WORKLOADS.filter((w) => wanted(w.name)).map((w) => ({
+    w,
+    depths: options.sizes ?? (quick ? w.quick : w.full),
+  }));
   const cases = CHECKPOINT_CASES.filter((c) => wanted(c.name));
   const list = strategies(SNAPSHOTS);
-  const total = depthWork.length + cases.length * list.length;
+  const progress = new Progress(
+    depthWork.reduce((t, { depths }) => t + depths.length, 0) + cases.length * list.length,
+    options.onProgress,
+  );
   const result: MemoryResult = {
     quick,
     backend: 'compile',
@@ -182,41 +190,49 @@ async function run(options: SectionOptions): Promise<MemoryResult> {
     leftOut: [],
     stopped: false,
   };
-  let done = 0;
-  try {
-    for (const { w, d } of depthWork) {
-      options.onProgress?.(done, total, `memory: ${w.name} at depth ${d}`);
-      await breathe(options.signal);
-      result.depth.push(depthRow(w.name, d, w.build(d), 'compile'));
-      done++;
+  for (const { w, depths } of depthWork) {
+    const grown = await growSizes(
+      depths,
+      (d) => {
+        result.depth.push(depthRow(w.name, d, w.build(d), 'compile'));
+        progress.step(`memory: ${w.name} at depth ${d}`);
+      },
+      options,
+    );
+    if (grown.budgetStop) {
+      progress.drop(grown.budgetStop.dropped);
+      options.onSkip?.(`memory: ${w.name} stopped at depth ${grown.budgetStop.size} (budget)`);
     }
-    for (const c of cases) {
-      const memoryCase = c.build(quick ? c.quick : c.full);
-      const { n, carry } = scanShapeOf(memoryCase.f);
-      const kept = list.filter(
-        (s) =>
-          s.checkpoint !== 'binomial' ||
-          s.snapshots === undefined ||
-          (s.snapshots + 1 < n &&
-            revolveForwards(s.snapshots + 1, n) <= (MAX_FORWARDS_PER_ITERATION - 2) * n),
-      );
-      for (const s of list) if (!kept.includes(s)) result.leftOut.push(`${c.name}: ${s.label}`);
-      options.onProgress?.(done, total, `memory: checkpointing ${c.name}`);
-      await breathe(options.signal);
-      const minMs = options.budgetMs ?? (quick ? 20 : 300);
-      result.checkpoint.push(...measureCheckpointing(memoryCase, kept, { backend: 'compile', minMs }));
-      done += list.length;
-      const curve = Array.from({ length: 64 }, (_, k) => k + 1).filter(
-        (s) => revolveForwards(s + 1, n) <= (MAX_FORWARDS_PER_ITERATION - 2) * n,
-      );
-      result.revolve.push(...revolveCurve(c.name, n, carry, curve));
-    }
-  } catch (e) {
-    if (!options.signal?.aborted) throw e;
-    result.stopped = true;
+    result.stopped ||= grown.aborted;
+    if (grown.aborted) break;
   }
+  const grown = result.stopped
+    ? undefined
+    : await growSizes(
+        cases,
+        async (c) => {
+          const memoryCase = c.build(quick ? c.quick : c.full);
+          const { n, carry } = scanShapeOf(memoryCase.f);
+          const kept = list.filter(
+            (s) =>
+              s.checkpoint !== 'binomial' ||
+              s.snapshots === undefined ||
+              (s.snapshots + 1 < n &&
+                revolveForwards(s.snapshots + 1, n) <= (MAX_FORWARDS_PER_ITERATION - 2) * n),
+          );
+          for (const s of list) if (!kept.includes(s)) result.leftOut.push(`${c.name}: ${s.label}`);
+          const timing = { backend: 'compile' as const, minMs: quick ? 20 : 300, signal: options.signal };
+          result.checkpoint.push(...(await measureCheckpointing(memoryCase, kept, timing)));
+          progress.step(`memory: checkpointing ${c.name}`, list.length);
+          const curve = Array.from({ length: 64 }, (_, k) => k + 1).filter(
+            (s) => revolveForwards(s + 1, n) <= (MAX_FORWARDS_PER_ITERATION - 2) * n,
+          );
+          result.revolve.push(...revolveCurve(c.name, n, carry, curve));
+        },
+        { signal: options.signal },
+      );
+  result.stopped ||= grown?.aborted === true;
   result.fits = fitsOf(result.depth);
-  options.onProgress?.(done, total, 'memory: done');
   return result;
 }
 

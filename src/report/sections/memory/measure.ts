@@ -9,7 +9,7 @@ import type { Backend } from '../../../ir/differentiator.js';
 import type { Program } from '../../../ir/program.js';
 import { memoryOf, type ReverseMemory } from '../../../reverse/memory.js';
 import { type ReverseOptions, reverse } from '../../../reverse/sweeps.js';
-import { median } from '../../harness.js';
+import { type Timing, timeTasks } from '../../harness.js';
 
 /** A program to differentiate at a point; `u` is the cotangent when it has several outputs (a vjp). */
 export interface MemoryCase {
@@ -143,11 +143,11 @@ export function scanShapeOf(f: Program): { n: number; carry: number } {
  * every strategy once (so that the JIT's warming and the machine's load fall on all alike), at least 3 rounds
  * and `minMs` per strategy.
  */
-export function measureCheckpointing(
+export async function measureCheckpointing(
   c: MemoryCase,
   list: readonly Strategy[],
-  options: { backend: Backend; minMs: number },
-): CheckpointRow[] {
+  options: { backend: Backend; minMs: number; signal?: AbortSignal },
+): Promise<CheckpointRow[]> {
   const { n, carry } = scanShapeOf(c.f);
   const calls = list.map(
     (s): ReverseOptions => ({
@@ -158,15 +158,8 @@ export function measureCheckpointing(
   );
   const firsts = calls.map((o) => reverseCall(c, o));
   const reference = (firsts[0] as (typeof firsts)[number]).value;
-  const times: number[][] = list.map(() => []);
-  const start = performance.now();
-  while ((times[0] as number[]).length < 3 || performance.now() - start < options.minMs * list.length) {
-    calls.forEach((o, k) => {
-      const t0 = performance.now();
-      reverseCall(c, o);
-      (times[k] as number[]).push(performance.now() - t0);
-    });
-  }
+  const tasks = Object.fromEntries(calls.map((o, k) => [String(k), () => reverseCall(c, o)]));
+  const times = await timeTasks(tasks, { samples: 3, timeMs: options.minMs, signal: options.signal });
   return list.map((s, k) => {
     const first = firsts[k] as (typeof firsts)[number];
     const m = first.memory;
@@ -183,7 +176,7 @@ export function measureCheckpointing(
       workingCarries: m.workingCarries,
       bodyForwards: m.bodyForwards,
       theoryForwards: theoryForwards(s, n, m.bodyValueBytes > 0),
-      ms: median(times[k] as number[]),
+      ms: (times[String(k)] as Timing).p50,
       sameAsStoreAll: first.value.every((g, i) => Object.is(g, reference[i])),
     };
   });

@@ -15,10 +15,10 @@ import { programCost } from '../../../ir/index.js';
 import { type Mode, mixedJacobian, predictedOps, splitAtCut } from '../../../mixed/index.js';
 import { encoderDecoder } from '../../../workloads/jacobian.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
-import { breathe } from '../../harness.js';
+import { growSizes, Progress, type TimingOptions, timeCall, timed } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';
 import { csvText, formatError, mdTable } from '../../table.js';
-import { medianMs, relativeError } from '../jacobian-shape/measure.js';
+import { relativeError } from '../jacobian-shape/measure.js';
 
 /** The claim's slack: mixed ≤ (1 + ε) × the better pure mode's operations × p / min(n, m). */
 export const EPSILON = 0.1;
@@ -101,20 +101,21 @@ const FULL_SHAPES: readonly Shape[] = [
   { n: 256, p: 32, m: 64, depth: 3 },
 ];
 
+/** Its shapes are fixed (a cut needs a narrow middle): `--sizes` and `--budget` do not apply. */
 async function run(options: SectionOptions): Promise<MixedResult> {
   const shapes = options.quick ? QUICK_SHAPES : FULL_SHAPES;
-  const reps = options.quick ? 3 : 7;
+  const timing = { samples: options.quick ? 3 : 7, signal: options.signal };
+  const progress = new Progress(shapes.length, options.onProgress);
   const result: MixedResult = { rows: [] };
-  try {
-    for (const [k, shape] of shapes.entries()) {
-      options.onProgress?.(k, shapes.length, `encoder–decoder ${shape.n} → ${shape.p} → ${shape.m}`);
-      result.rows.push(measure(shape, reps));
-      await breathe(options.signal);
-    }
-  } catch (e) {
-    if (!options.signal?.aborted) throw e;
-    result.aborted = true;
-  }
+  const grown = await growSizes(
+    shapes,
+    async (shape) => {
+      result.rows.push(await measure(shape, timing));
+      progress.step(`encoder–decoder ${shape.n} → ${shape.p} → ${shape.m}`);
+    },
+    { signal: options.signal },
+  );
+  if (grown.aborted) result.aborted = true;
   return result;
 }
 
@@ -125,12 +126,10 @@ function measurement(
   return { ops: stats.ops, forwardSweeps: stats.forwardSweeps, reverseSweeps: stats.reverseSweeps, ms };
 }
 
-function measure(shape: Shape, reps: number): MixedRow {
+async function measure(shape: Shape, timing: TimingOptions): Promise<MixedRow> {
   const { n, p, m, depth } = shape;
   const w = encoderDecoder(n, p, m, depth);
-  const t0 = performance.now();
-  splitAtCut(w.f);
-  const cutMs = performance.now() - t0;
+  const cutMs = timed(() => splitAtCut(w.f)).ms;
   const fwd = methods.forward.jacobian(w.f, w.x).stats;
   const rev = methods.reverse.jacobian(w.f, w.x);
   const mixed = mixedJacobian(w.f, w.x);
@@ -158,18 +157,9 @@ function measure(shape: Shape, reps: number): MixedRow {
   return {
     ...shape,
     size: w.f.size,
-    forward: measurement(
-      fwd,
-      medianMs(() => methods.forward.jacobian(w.f, w.x), reps),
-    ),
-    reverse: measurement(
-      rev.stats,
-      medianMs(() => methods.reverse.jacobian(w.f, w.x), reps),
-    ),
-    mixed: measurement(
-      mixed.stats,
-      medianMs(() => mixedJacobian(w.f, w.x), reps),
-    ),
+    forward: measurement(fwd, (await timeCall(() => methods.forward.jacobian(w.f, w.x), timing)).p50),
+    reverse: measurement(rev.stats, (await timeCall(() => methods.reverse.jacobian(w.f, w.x), timing)).p50),
+    mixed: measurement(mixed.stats, (await timeCall(() => mixedJacobian(w.f, w.x), timing)).p50),
     cut,
     inner: String(details.inner),
     outer: String(details.outer),

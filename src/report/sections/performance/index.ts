@@ -28,18 +28,7 @@ export const performanceSection: ReportSection<PerformanceSection> = {
   name: 'performance',
   title: 'Performance: reverse mode against the function, on each backend',
   byDefault: true,
-  run: (o) => {
-    let step = 0;
-    return runPerformance({
-      ...(o.quick ? { sizes: [10, 100], forwardSizes: [20], benchTimeMs: 25 } : {}),
-      ...(o.sizes ? { sizes: o.sizes } : {}),
-      ...(o.workloads ? { workloads: o.workloads } : {}),
-      scaleK: o.scaleK,
-      signal: o.signal,
-      // The section counts no total ahead: its steps are reported as they come.
-      onProgress: (label) => o.onProgress?.(++step, 0, label),
-    });
-  },
+  run: runPerformance,
   markdown: performanceMarkdown,
   csv: performanceCsv,
   charts: (s) => chartList(performanceCharts(s)),

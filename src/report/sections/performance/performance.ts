@@ -16,7 +16,8 @@ import { type Backend, evaluate, type Program } from '../../../ir/index.js';
 import { workloads as registered } from '../../../workloads/index.js';
 import type { Workload } from '../../../workloads/workload.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
-import { breathe, callsFor } from '../../harness.js';
+import { growSizes, MIN_SAMPLE_MS, Progress, timed, timeTasks } from '../../harness.js';
+import type { SectionOptions } from '../../section.js';
 import { csvText, formatError, mdTable } from '../../table.js';
 import { relativeInf } from '../accuracy/accuracy.js';
 
@@ -30,19 +31,17 @@ export const DEFAULT_PERFORMANCE_SIZES = [10, 100, 1000, 10_000, 100_000] as con
 export const DEFAULT_FORWARD_SIZES = [1000] as const;
 const BACKENDS: readonly Backend[] = ['interpret', 'compile'];
 
-export interface PerformanceOptions {
-  /** Workload names (default: ridge, rosenbrock, product, logreg). */
-  workloads?: readonly string[];
-  /** Sizes for the cheap-gradient table (default 10 to 100,000 by decades). */
-  sizes?: readonly number[];
-  /** Sizes for forward mode (default 1000); [] to skip. */
+/**
+ * The section's options: the report's (`sizes`: K of the cheap-gradient table, default 10 to 100,000 by decades;
+ * `budgetMs`: a workload's table stops growing K once measuring it has taken longer; `scaleK`: the ridge scale
+ * run, 0 or absent to skip it; `workloads`, default ridge, rosenbrock, product, logreg), and two for library
+ * callers.
+ */
+export interface PerformanceOptions extends SectionOptions {
+  /** Sizes for forward mode (default 1000, quick 20); [] to skip. */
   forwardSizes?: readonly number[];
-  /** K for the ridge scale run; 0 (the default) skips it. */
-  scaleK?: number;
-  /** tinybench time per task, in ms (default 150). */
+  /** Time per task and measurement, in ms (default 150, quick 25). */
   benchTimeMs?: number;
-  signal?: AbortSignal;
-  onProgress?: (label: string) => void;
 }
 
 export interface CheapRow {
@@ -104,74 +103,26 @@ export interface PerformanceSection {
   aborted?: boolean;
 }
 
-/** Shortest sample, ms: a shorter call is repeated within one sample, so the timer's cost does not count. */
-const MIN_SAMPLE_MS = 0.05;
-
-/** The task repeated within each sample so that one lasts at least {@link MIN_SAMPLE_MS} (see callsFor). */
-function batched(fn: () => unknown): { run: () => unknown; calls: number } {
-  const calls = callsFor(fn, MIN_SAMPLE_MS);
-  if (calls === 1) return { run: fn, calls };
-  return {
-    run: () => {
-      for (let k = 0; k < calls; k++) fn();
-    },
-    calls,
-  };
-}
-
-/** Rounds a measurement is split into, visiting every task in turn. */
-const ROUNDS = 3;
+/** Samples per task at least. */
+const SAMPLES = 9;
 
 /**
- * Median milliseconds of each task (per call), timed by tinybench: the time split over {@link ROUNDS} rounds
- * that visit every task in turn (so a change in the machine's load weighs on all tasks alike, not on one), and
- * the median of the rounds' medians taken. Calls shorter than {@link MIN_SAMPLE_MS} are timed in batches.
+ * Median milliseconds of each task (per call), by the harness's timeTasks: tinybench runs of the tasks in turn,
+ * in rounds (so a change in the machine's load weighs on all alike), calls shorter than {@link MIN_SAMPLE_MS}
+ * in batches.
  */
 async function medians(
-  tasks: Record<string, () => unknown>,
+  tasks: Record<'f' | 'gradient', () => unknown>,
   benchTimeMs: number,
   signal: AbortSignal | undefined,
-): Promise<Record<string, number>> {
-  const names = Object.keys(tasks);
-  const runs: Record<string, { run: () => unknown; calls: number }> = {};
-  for (const name of names) runs[name] = batched(tasks[name] as () => unknown);
-  const rounds: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    // One controller per bench, following the caller's signal (tinybench leaves its listener on the signal).
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    signal?.addEventListener('abort', abort, { once: true });
-    const time = benchTimeMs / ROUNDS;
-    // Loaded here, when something is timed: importing the library times nothing.
-    const { Bench } = await import('tinybench');
-    const bench = new Bench({
-      time,
-      iterations: 3,
-      warmupTime: time / 5,
-      warmupIterations: 2,
-      signal: controller.signal,
-    });
-    // Alternate the order, so neither task always runs first.
-    const order = round % 2 === 0 ? names : [...names].reverse();
-    for (const name of order) bench.add(name, (runs[name] as { run: () => unknown }).run);
-    try {
-      await bench.run();
-    } finally {
-      signal?.removeEventListener('abort', abort);
-    }
-    signal?.throwIfAborted();
-    for (const name of names) {
-      const r = bench.getTask(name)?.result;
-      const calls = (runs[name] as { calls: number }).calls;
-      (rounds[name] as number[]).push(r?.state === 'completed' ? r.latency.p50 / calls : Number.NaN);
-    }
-  }
-  const out: Record<string, number> = {};
-  for (const name of names) {
-    const xs = [...(rounds[name] as number[])].sort((x, y) => x - y);
-    out[name] = xs.some(Number.isNaN) ? Number.NaN : (xs[xs.length >> 1] as number);
-  }
-  return out;
+): Promise<Record<'f' | 'gradient', number>> {
+  const t = await timeTasks(tasks, {
+    samples: SAMPLES,
+    timeMs: benchTimeMs,
+    minSampleMs: MIN_SAMPLE_MS,
+    signal,
+  });
+  return { f: t.f.p50, gradient: t.gradient.p50 };
 }
 
 function workloadOf(name: string): Workload {
@@ -180,93 +131,147 @@ function workloadOf(name: string): Workload {
   return w;
 }
 
-/** Runs the performance measurements. */
+/** The sizes and time per measurement of a quick run (a smoke test: seconds). */
+const QUICK = { sizes: [10, 100], forwardSizes: [20], benchTimeMs: 25 } as const;
+
+/**
+ * Runs the performance measurements: per workload the cheap-gradient table (growing K until `budgetMs`), forward
+ * mode at `forwardSizes`, then ridge at `scaleK`. Stopped by the signal, it returns what was measured.
+ */
 export async function runPerformance(
   options: PerformanceOptions = {},
 ): Promise<PerformanceSection & Displayable> {
+  const quick = options.quick === true;
   const names = [...(options.workloads ?? PERFORMANCE_WORKLOADS)];
-  const sizes = [...(options.sizes ?? DEFAULT_PERFORMANCE_SIZES)];
-  const forwardSizes = [...(options.forwardSizes ?? DEFAULT_FORWARD_SIZES)];
+  const sizes = [...(options.sizes ?? (quick ? QUICK.sizes : DEFAULT_PERFORMANCE_SIZES))];
+  const forwardSizes = [...(options.forwardSizes ?? (quick ? QUICK.forwardSizes : DEFAULT_FORWARD_SIZES))];
   const scaleK = options.scaleK ?? 0;
-  const benchTimeMs = options.benchTimeMs ?? 150;
-  const { signal, onProgress } = options;
+  const benchTimeMs = options.benchTimeMs ?? (quick ? QUICK.benchTimeMs : 150);
+  const { signal } = options;
   const section: PerformanceSection = {
     cheap: [],
     forward: [],
     scale: [],
     settings: { workloads: names, sizes, forwardSizes, scaleK, benchTimeMs },
   };
-  try {
-    for (const name of names) {
-      const w = workloadOf(name);
-      for (const K of sizes) {
-        onProgress?.(`performance: ${name} K=${K}`);
-        await breathe(signal);
-        const f = w.build(K);
-        const x = w.point(K);
-        const reference = w.gradient(K, x);
-        for (const backend of BACKENDS) {
-          const out = new Float64Array(K);
-          const error = relativeInf(gradient(f, x, { backend }), reference);
-          const t = await medians(
-            {
-              f: () => evaluate(f, x, { backend }),
-              gradient: () => gradient(f, x, { backend, out }),
-            },
-            benchTimeMs,
-            signal,
-          );
-          section.cheap.push({
-            workload: name,
-            K,
-            backend,
-            nodes: f.size,
-            f: t.f as number,
-            gradient: t.gradient as number,
-            ratio: (t.gradient as number) / (t.f as number),
-            error,
-          });
-        }
-      }
-      for (const K of forwardSizes) {
-        onProgress?.(`performance: forward mode, ${name} K=${K}`);
-        await breathe(signal);
-        const f = w.build(K);
-        const x = w.point(K);
-        const reference = w.gradient(K, x);
-        for (const backend of BACKENDS) {
-          for (const chunk of [1, undefined]) {
-            const o = { backend, ...(chunk === undefined ? {} : { chunk }) };
-            const first = methods.forward.gradient(f, x, o);
-            const t = await medians(
-              { f: () => evaluate(f, x, { backend }), gradient: () => methods.forward.gradient(f, x, o) },
-              benchTimeMs,
-              signal,
-            );
-            section.forward.push({
-              workload: name,
-              K,
-              backend,
-              chunk: Number(first.stats.details.chunk),
-              f: t.f as number,
-              gradient: t.gradient as number,
-              perDirection: (t.gradient as number) / (K * (t.f as number)),
-              error: relativeInf(first.value, reference),
-            });
-          }
-        }
-      }
-    }
-    if (scaleK > 0) {
-      onProgress?.(`performance: ridge at K=${scaleK}`);
-      await breathe(signal);
-      section.scale.push(...(await scaleRun(scaleK, benchTimeMs, signal)));
-    }
-  } catch (e) {
-    if (!signal?.aborted) throw e;
+  const progress = new Progress(
+    names.length * (sizes.length + forwardSizes.length) + (scaleK > 0 ? 1 : 0),
+    options.onProgress,
+  );
+  const stopped = () => {
     section.aborted = true;
+    return displayPerformance(section);
+  };
+  for (const name of names) {
+    const w = workloadOf(name);
+    const cheap = await growSizes(
+      sizes,
+      async (K) => {
+        section.cheap.push(...(await cheapRows(w, name, K, benchTimeMs, signal)));
+        progress.step(`performance: ${name} K=${K}`);
+      },
+      options,
+    );
+    if (cheap.budgetStop) {
+      progress.drop(cheap.budgetStop.dropped);
+      options.onSkip?.(`performance: ${name} stopped at K = ${cheap.budgetStop.size} (budget)`);
+    }
+    if (cheap.aborted) return stopped();
+    const forward = await growSizes(
+      forwardSizes,
+      async (K) => {
+        section.forward.push(...(await forwardRows(w, name, K, benchTimeMs, signal)));
+        progress.step(`performance: forward mode, ${name} K=${K}`);
+      },
+      { signal },
+    );
+    if (forward.aborted) return stopped();
+  }
+  if (scaleK > 0) {
+    const scale = await growSizes(
+      [scaleK],
+      async (K) => {
+        section.scale.push(...(await scaleRun(K, benchTimeMs, signal)));
+        progress.step(`performance: ridge at K=${K}`);
+      },
+      { signal },
+    );
+    if (scale.aborted) return stopped();
   }
   return displayPerformance(section);
+}
+
+/** The cheap-gradient rows of one workload at one K, a row per backend. */
+async function cheapRows(
+  w: Workload,
+  name: string,
+  K: number,
+  benchTimeMs: number,
+  signal: AbortSignal | undefined,
+): Promise<CheapRow[]> {
+  const f = w.build(K);
+  const x = w.point(K);
+  const reference = w.gradient(K, x);
+  const rows: CheapRow[] = [];
+  for (const backend of BACKENDS) {
+    const out = new Float64Array(K);
+    const error = relativeInf(gradient(f, x, { backend }), reference);
+    const t = await medians(
+      {
+        f: () => evaluate(f, x, { backend }),
+        gradient: () => gradient(f, x, { backend, out }),
+      },
+      benchTimeMs,
+      signal,
+    );
+    rows.push({
+      workload: name,
+      K,
+      backend,
+      nodes: f.size,
+      f: t.f,
+      gradient: t.gradient,
+      ratio: t.gradient / t.f,
+      error,
+    });
+  }
+  return rows;
+}
+
+/** Forward mode's rows of one workload at one K: per backend, unchunked and with the default chunk. */
+async function forwardRows(
+  w: Workload,
+  name: string,
+  K: number,
+  benchTimeMs: number,
+  signal: AbortSignal | undefined,
+): Promise<ForwardRow[]> {
+  const f = w.build(K);
+  const x = w.point(K);
+  const reference = w.gradient(K, x);
+  const rows: ForwardRow[] = [];
+  for (const backend of BACKENDS) {
+    for (const chunk of [1, undefined]) {
+      const o = { backend, ...(chunk === undefined ? {} : { chunk }) };
+      const first = methods.forward.gradient(f, x, o);
+      const t = await medians(
+        { f: () => evaluate(f, x, { backend }), gradient: () => methods.forward.gradient(f, x, o) },
+        benchTimeMs,
+        signal,
+      );
+      rows.push({
+        workload: name,
+        K,
+        backend,
+        chunk: Number(first.stats.details.chunk),
+        f: t.f,
+        gradient: t.gradient,
+        perDirection: t.gradient / (K * t.f),
+        error: relativeInf(first.value, reference),
+      });
+    }
+  }
+  return rows;
 }
 
 /** Attaches the notebook display (its tables and chart) and `toString()` (its Markdown) to a section. */
@@ -280,9 +285,7 @@ async function scaleRun(
   signal: AbortSignal | undefined,
 ): Promise<ScaleRow[]> {
   const w = workloadOf('ridge');
-  const t0 = performance.now();
-  const f: Program<number> = w.build(K);
-  const build = performance.now() - t0;
+  const { value: f, ms: build } = timed((): Program<number> => w.build(K));
   const x = w.point(K);
   const reference = w.gradient(K, x);
   const rows: ScaleRow[] = [];
@@ -303,9 +306,9 @@ async function scaleRun(
       tapeBytes: first.stats.bytes,
       build,
       backend,
-      f: t.f as number,
-      gradient: t.gradient as number,
-      ratio: (t.gradient as number) / (t.f as number),
+      f: t.f,
+      gradient: t.gradient,
+      ratio: t.gradient / t.f,
       error: relativeInf(first.value, reference),
     });
   }

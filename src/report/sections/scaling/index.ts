@@ -60,16 +60,7 @@ export const scalingSection: ReportSection<ScalingSection> = {
   name: 'scaling',
   title: 'Scaling: the cost of a full gradient against K',
   byDefault: true,
-  run: (o) =>
-    runScaling({
-      quick: o.quick,
-      signal: o.signal,
-      onProgress: o.onProgress,
-      sizes: o.sizes,
-      workloads: o.workloads,
-      methods: o.methods,
-      budgetMs: o.budgetMs,
-    }),
+  run: runScaling,
   markdown: scalingMarkdown,
   csv: scalingCsv,
   charts: (s) => chartList(scalingCharts(s)),

@@ -1,11 +1,10 @@
 /**
  * The scaling section of the benchmark report: the cost of one full gradient against K, by each method and for
- * f itself, with tinybench; power-law exponents fitted to the operation counts (deterministic) and to the median
- * times, set beside the exponents the methods' costs predict (reverse O(K), the others O(K²) on ridge and
- * rosenbrock).
+ * f itself, timed by the report's harness; power-law exponents fitted to the operation counts (deterministic)
+ * and to the median times, set beside the exponents the methods' costs predict (reverse O(K), the others O(K²)
+ * on ridge and rosenbrock).
  *
- * Runs in a browser as well as in Node: no `node:` imports; the only clock is `performance.now()` and the only
- * pause `setTimeout`.
+ * Runs in a browser as well as in Node: no `node:` imports; the clock and the pauses are the harness's.
  */
 import { methods } from '../../../api.js';
 import { type Displayable, displaySection } from '../../../display/mime.js';
@@ -21,36 +20,35 @@ import { workloads as registered } from '../../../workloads/index.js';
 import type { Workload } from '../../../workloads/workload.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { fitPower } from '../../fit.js';
+import {
+  Budget,
+  breathe,
+  growSizes,
+  MIN_SAMPLE_MS,
+  Progress,
+  stopwatch,
+  timeCall,
+  timed,
+} from '../../harness.js';
+import type { SectionOptions } from '../../section.js';
 
-export interface ScalingOptions {
-  /**
-   * Workload names (keys of `workloads`). Default: every registered workload whose K counts inputs
-   * (`kind: 'size'`), in registry order.
-   */
-  workloads?: readonly string[];
-  /** Methods to measure (default all four). f itself is always timed, at every K, as method `'f'`. */
-  methods?: readonly Method[];
-  /**
-   * The sizes K, ascending. Default: powers of two from 2³ up to 2²⁰ (2³ … 2⁶ in quick mode); in practice a
-   * workload stops growing once every method has hit its budget.
-   */
-  sizes?: readonly number[];
-  /**
-   * Per workload and method, in milliseconds: a method stops growing K once one gradient takes longer than
-   * this, or once the time spent measuring it on this workload (all sizes, warm-up included) adds up to more.
-   * Building the function counts too: a build slower than this stops the workload. Default
-   * {@link DEFAULT_BUDGET_MS} (so that the default suite runs in about a minute on two cores), quick mode
-   * {@link QUICK_BUDGET_MS}.
-   */
-  budgetMs?: number;
-  /** tinybench's `time` per measurement, in ms. Default {@link DEFAULT_BENCH_TIME_MS}, quick mode 5. */
+/**
+ * The report's options, as the scaling section reads them, and one for library callers:
+ * - `workloads`: workload names (keys of `workloads`). Default: every registered workload whose K counts inputs
+ *   (`kind: 'size'`), in registry order.
+ * - `methods`: the methods to measure (default all four). f itself is always timed, at every K, as method `'f'`.
+ * - `sizes`: the sizes K. Default: powers of two from 2³ up to 2²⁰ (2³ … 2⁶ in quick mode); in practice a
+ *   workload stops growing once every method has passed its budget.
+ * - `budgetMs`: per workload and method, in ms: a method stops growing K once one gradient takes longer than
+ *   this, or once the time spent measuring it on this workload (all sizes, warm-up included) adds up to more.
+ *   Building the function counts too: a build slower than this stops the workload. Default
+ *   {@link DEFAULT_BUDGET_MS} (so that the default suite runs in about a minute on two cores), quick mode
+ *   {@link QUICK_BUDGET_MS}.
+ * - `onProgress` is told after each measurement; its total shrinks when a method stops early.
+ */
+export interface ScalingOptions extends SectionOptions {
+  /** Time per measurement, in ms. Default {@link DEFAULT_BENCH_TIME_MS}, quick mode {@link QUICK_BENCH_TIME_MS}. */
   benchTimeMs?: number;
-  /** For tests: small default sizes, budget and bench time (a whole quick run takes a few seconds). */
-  quick?: boolean;
-  /** Stops early (Ctrl-C): the section holds what was measured until then. */
-  signal?: AbortSignal;
-  /** Called after each measurement; `total` shrinks when a method stops early. */
-  onProgress?: (done: number, total: number, label: string) => void;
 }
 
 /** One measurement: a full gradient of one workload at one K by one method (or f itself, `'f'`). */
@@ -61,8 +59,9 @@ export interface ScalingPoint {
   /** Inputs of the function (K for a size workload, 1 for a depth one). */
   inputs: number;
   /**
-   * Milliseconds per call (tinybench latency). With `samples` 1 (a method whose first call already passed
-   * the budget) every figure is that one call and `rme` is NaN.
+   * Milliseconds per call (the harness's timeCall, tinybench's statistics: mean, median, p99, the mean's
+   * relative margin of error in percent). With `samples` 1 (a method whose first call already passed the budget) every figure is that one
+   * call and `rme` is NaN.
    */
   time: { mean: number; p50: number; p99: number; rme: number; samples: number };
   /** Operations of one call (deterministic); for f, the nodes of one primal sweep. */
@@ -123,7 +122,7 @@ export interface ScalingSection {
  * 2¹⁰–2¹², symbolic 2⁵–2⁸.
  */
 export const DEFAULT_BUDGET_MS = 1500;
-/** Default tinybench time per measurement, ms. */
+/** Default time per measurement, ms. */
 export const DEFAULT_BENCH_TIME_MS = 60;
 /** Quick mode's budget and bench time, ms. */
 export const QUICK_BUDGET_MS = 150;
@@ -213,11 +212,6 @@ function resolve(options: ScalingOptions) {
   return { names: [...names], chosen: [...chosen], sizes, budgetMs, benchTimeMs };
 }
 
-/** Lets the event loop turn (so that a Ctrl-C handler can abort the signal). */
-function pause(): Promise<void> {
-  return new Promise((r) => setTimeout(r, 0));
-}
-
 function infNorm(v: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i] as number));
@@ -232,42 +226,25 @@ function relativeError(g: ArrayLike<number>, ref: ArrayLike<number>): number {
   return d / Math.max(infNorm(ref), 2.2250738585072014e-308);
 }
 
-type Timing = ScalingPoint['time'];
-
 /**
- * Times `fn` with tinybench. `first` is the time of a call already made (the probe): slow calls skip the
- * warm-up and run fewer iterations. Returns undefined when the bench was aborted or the task failed.
+ * Times `fn` by the harness's timeCall. `firstMs` is the time of a call already made (the probe): a slow call
+ * stands for the warm-up and is sampled fewer times; a fast one is warmed up and, below the timer's
+ * resolution, batched.
  */
 async function timeIt(
   fn: () => unknown,
-  first: number,
+  firstMs: number,
   benchTimeMs: number,
   signal: AbortSignal | undefined,
-): Promise<Timing | undefined> {
-  const controller = new AbortController();
-  const forward = () => controller.abort();
-  signal?.addEventListener('abort', forward, { once: true });
-  try {
-    const slow = first >= benchTimeMs / 4;
-    // Loaded here, when something is timed: importing the library times nothing.
-    const { Bench } = await import('tinybench');
-    const bench = new Bench({
-      time: benchTimeMs,
-      iterations: slow ? 3 : 8,
-      warmup: !slow,
-      warmupTime: benchTimeMs / 5,
-      warmupIterations: 4,
-      signal: controller.signal,
-    });
-    bench.add('task', fn);
-    await bench.run();
-    const r = bench.getTask('task')?.result;
-    if (r?.state !== 'completed') return undefined;
-    const l = r.latency;
-    return { mean: l.mean, p50: l.p50, p99: l.p99, rme: l.rme, samples: l.samplesCount };
-  } finally {
-    signal?.removeEventListener('abort', forward);
-  }
+): Promise<ScalingPoint['time']> {
+  const slow = firstMs >= benchTimeMs / 4;
+  const t = await timeCall(fn, {
+    samples: slow ? 3 : 8,
+    timeMs: benchTimeMs,
+    ...(slow ? { firstMs } : { minSampleMs: MIN_SAMPLE_MS }),
+    signal,
+  });
+  return { mean: t.mean, p50: t.p50, p99: t.p99, rme: t.rme, samples: t.samples };
 }
 
 function describeError(e: unknown): string {
@@ -284,160 +261,146 @@ function ms(t: number): string {
  * Measures the cost of a full gradient against K for each workload and method, and f itself at every K.
  * Each function is built once per (workload, K) and shared by all methods. Per method, one call comes first
  * (its ops, evaluations, bytes and error are recorded from it); if that call passes the budget, or throws
- * (symbolic's node budget), the method stops on this workload; otherwise tinybench times it. The section
+ * (symbolic's node budget), the method stops on this workload; otherwise the harness times it. The section
  * displays itself in notebooks (see {@link displayScaling}).
  */
 export async function runScaling(options: ScalingOptions = {}): Promise<ScalingSection & Displayable> {
   const { names, chosen, sizes, budgetMs, benchTimeMs } = resolve(options);
-  const { signal, onProgress } = options;
+  const { signal } = options;
   const points: ScalingPoint[] = [];
   const stops: ScalingStop[] = [];
   const settings = { budgetMs, benchTimeMs, sizes, fitFrom: FIT_FROM_K };
-  let aborted = signal?.aborted === true;
-  const perSize = chosen.length + 1;
-  let total = names.length * sizes.length * perSize;
-  let done = 0;
-  const progress = (label: string) => {
-    done++;
-    onProgress?.(done, total, label);
-  };
+  const progress = new Progress(names.length * sizes.length * (chosen.length + 1), options.onProgress);
+  let aborted = false;
 
   for (const name of names) {
-    if (aborted) break;
     const w = registered[name] as Workload;
     const active = new Set<Method>(chosen);
-    const spent = new Map<Method, number>(chosen.map((m) => [m, 0]));
+    const budgets = new Map(chosen.map((m) => [m, new Budget(budgetMs)]));
     const stop = (m: Method, K: number, reason: string, sizeIndex: number) => {
       active.delete(m);
       stops.push({ workload: name, method: m, K, reason });
-      total -= sizes.length - 1 - sizeIndex; // the sizes this method will no longer be measured at
+      progress.drop(sizes.length - 1 - sizeIndex); // the sizes this method will no longer be measured at
     };
 
-    for (let s = 0; s < sizes.length; s++) {
-      const K = sizes[s] as number;
-      if (active.size === 0) {
-        total -= sizes.length - s; // f is not timed once every method has stopped
-        break;
-      }
-      await pause();
-      if (signal?.aborted) {
-        aborted = true;
-        break;
-      }
-
-      const buildStart = performance.now();
-      let f: Program<number>;
-      let x: Float64Array;
-      let reference: Float64Array;
-      try {
-        f = w.build(K);
-        x = w.point(K);
-        reference = w.gradient(K, x);
-      } catch (e) {
-        // Neither f nor the methods still active are measured from this K on.
-        total -= sizes.length - s + active.size;
-        for (const m of [...active]) stop(m, K, `building the function failed: ${describeError(e)}`, s);
-        break;
-      }
-      const buildTime = performance.now() - buildStart;
-      const dagSize = f.size;
-      const inputs = f.variables.length;
-
-      // f itself, at every K.
-      const fStart = performance.now();
-      evaluate(f, x);
-      const fFirst = performance.now() - fStart;
-      const fTime = await timeIt(() => evaluate(f, x), fFirst, benchTimeMs, signal);
-      if (fTime === undefined) {
-        aborted = true;
-        break;
-      }
-      points.push({
-        workload: name,
-        method: 'f',
-        K,
-        inputs,
-        time: fTime,
-        ops: programCost(f).nodes,
-        evaluations: 1,
-        bytes: 8 * f.size,
-        dagSize,
-      });
-      progress(`${name} K=${K} f`);
-
-      for (const m of chosen) {
-        if (!active.has(m)) continue;
-        await pause();
-        if (signal?.aborted) {
-          aborted = true;
-          break;
+    // The methods' own budgets stop them; the loop ends once none is left (or a build stops the workload).
+    const grown = await growSizes(
+      sizes,
+      async (K, s) => {
+        if (active.size === 0) {
+          progress.drop(sizes.length - s); // f is not timed once every method has stopped
+          return false;
         }
-        const d = methods[m] as unknown as {
-          gradient(f: Program, x: ArrayLike<number>, o?: object): { value: Float64Array; stats: CallStats };
-        };
-        const opts = METHOD_OPTIONS[m];
-        const start = performance.now();
-        let probe: { value: Float64Array; stats: CallStats };
+        let built: { value: { f: Program<number>; x: Float64Array; reference: Float64Array }; ms: number };
         try {
-          probe = d.gradient(f, x, opts);
+          built = timed(() => {
+            const f = w.build(K);
+            const x = w.point(K);
+            return { f, x, reference: w.gradient(K, x) };
+          });
         } catch (e) {
-          spent.set(m, (spent.get(m) ?? 0) + performance.now() - start);
-          stop(m, K, describeError(e), s);
-          progress(`${name} K=${K} ${m}`);
-          continue;
+          // Neither f nor the methods still active are measured from this K on.
+          progress.drop(sizes.length - s + active.size);
+          for (const m of [...active]) stop(m, K, `building the function failed: ${describeError(e)}`, s);
+          return false;
         }
-        const first = performance.now() - start;
-        const base = {
+        const { f, x, reference } = built.value;
+        const dagSize = f.size;
+        const inputs = f.variables.length;
+
+        // f itself, at every K.
+        const fFirst = timed(() => evaluate(f, x)).ms;
+        points.push({
           workload: name,
-          method: m,
+          method: 'f',
           K,
           inputs,
-          ops: probe.stats.ops,
-          evaluations: probe.stats.evaluations,
-          bytes: probe.stats.bytes,
+          time: await timeIt(() => evaluate(f, x), fFirst, benchTimeMs, signal),
+          ops: programCost(f).nodes,
+          evaluations: 1,
+          bytes: 8 * f.size,
           dagSize,
-          error: relativeError(probe.value, reference),
-        };
-        if (first > budgetMs) {
+        });
+        progress.step(`${name} K=${K} f`);
+
+        for (const m of chosen) {
+          if (!active.has(m)) continue;
+          await breathe(signal);
+          const budget = budgets.get(m) as Budget;
+          const d = methods[m] as unknown as {
+            gradient(f: Program, x: ArrayLike<number>, o?: object): { value: Float64Array; stats: CallStats };
+          };
+          const opts = METHOD_OPTIONS[m];
+          const elapsed = stopwatch();
+          let probe: { value: Float64Array; stats: CallStats };
+          try {
+            probe = d.gradient(f, x, opts);
+          } catch (e) {
+            budget.spend(elapsed());
+            stop(m, K, describeError(e), s);
+            progress.step(`${name} K=${K} ${m}`);
+            continue;
+          }
+          const first = elapsed();
+          const base = {
+            workload: name,
+            method: m,
+            K,
+            inputs,
+            ops: probe.stats.ops,
+            evaluations: probe.stats.evaluations,
+            bytes: probe.stats.bytes,
+            dagSize,
+            error: relativeError(probe.value, reference),
+          };
+          if (first > budgetMs) {
+            points.push({
+              ...base,
+              time: { mean: first, p50: first, p99: first, rme: Number.NaN, samples: 1 },
+            });
+            budget.spend(first);
+            stop(
+              m,
+              K,
+              `budget: one gradient took ${ms(first)}, over the ${ms(budgetMs)} budget (timed once)`,
+              s,
+            );
+            progress.step(`${name} K=${K} ${m}`);
+            continue;
+          }
           points.push({
             ...base,
-            time: { mean: first, p50: first, p99: first, rme: Number.NaN, samples: 1 },
+            time: await timeIt(() => d.gradient(f, x, opts), first, benchTimeMs, signal),
           });
-          spent.set(m, (spent.get(m) ?? 0) + first);
-          stop(
-            m,
-            K,
-            `budget: one gradient took ${ms(first)}, over the ${ms(budgetMs)} budget (timed once)`,
-            s,
-          );
-          progress(`${name} K=${K} ${m}`);
-          continue;
+          progress.step(`${name} K=${K} ${m}`);
+          if (budget.spend(elapsed()) && s + 1 < sizes.length) {
+            stop(
+              m,
+              K,
+              `budget: measuring took ${ms(budget.spentMs)} in all, over the ${ms(budgetMs)} budget`,
+              s,
+            );
+          }
         }
-        const time = await timeIt(() => d.gradient(f, x, opts), first, benchTimeMs, signal);
-        if (time === undefined) {
-          aborted = true;
-          break;
+        // Stop before a build that would pass the budget. Builds grow faster than K at large K (hash-consing
+        // tables and garbage collection: about ×3 per doubling past K ≈ 8192 for logreg and mlp), so the next
+        // build is predicted as growing like K².
+        const buildTime = built.ms;
+        const next = sizes[s + 1];
+        if (next !== undefined && buildTime * (next / K) ** 2 > budgetMs) {
+          const why =
+            buildTime > budgetMs
+              ? `building the function took ${ms(buildTime)}, over the ${ms(budgetMs)} budget`
+              : `building the function took ${ms(buildTime)}; at K = ${next} it would pass the ${ms(budgetMs)} budget`;
+          for (const m of [...active]) stop(m, K, `budget: ${why}`, s);
         }
-        points.push({ ...base, time });
-        const cumulated = (spent.get(m) ?? 0) + performance.now() - start;
-        spent.set(m, cumulated);
-        progress(`${name} K=${K} ${m}`);
-        if (cumulated > budgetMs && s + 1 < sizes.length) {
-          stop(m, K, `budget: measuring took ${ms(cumulated)} in all, over the ${ms(budgetMs)} budget`, s);
-        }
-      }
-      if (aborted) break;
-      // Stop before a build that would pass the budget. Builds grow faster than K at large K (hash-consing
-      // tables and garbage collection: about ×3 per doubling past K ≈ 8192 for logreg and mlp), so the next
-      // build is predicted as growing like K².
-      const next = sizes[s + 1];
-      if (next !== undefined && buildTime * (next / K) ** 2 > budgetMs) {
-        const why =
-          buildTime > budgetMs
-            ? `building the function took ${ms(buildTime)}, over the ${ms(budgetMs)} budget`
-            : `building the function took ${ms(buildTime)}; at K = ${next} it would pass the ${ms(budgetMs)} budget`;
-        for (const m of [...active]) stop(m, K, `budget: ${why}`, s);
-      }
+        return true;
+      },
+      { signal },
+    );
+    if (grown.aborted) {
+      aborted = true;
+      break;
     }
   }
   const section: ScalingSection = { points, stops, fits: scalingFits(points), settings };
@@ -618,7 +581,7 @@ export function scalingMarkdown(s: ScalingSection): string {
   const fitFrom = s.settings?.fitFrom ?? FIT_FROM_K;
   if (s.settings !== undefined) {
     out.push(
-      `Each figure is one full gradient at the workload's default point: the median of a tinybench run of ` +
+      `Each figure is one full gradient at the workload's default point: the median of the samples taken in ` +
         `${formatTime(s.settings.benchTimeMs)} per measurement; a method stops growing K once one gradient, or ` +
         `the time spent measuring it on a workload, passes ${formatTime(s.settings.budgetMs)}. ` +
         `"÷ f" is the time over the time of evaluating f once at the same K. Symbolic is timed without its ` +

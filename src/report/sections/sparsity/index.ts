@@ -12,7 +12,7 @@ import { reverse } from '../../../reverse/sweeps.js';
 import { sparseHessian, sparseJacobian } from '../../../sparse/compressed.js';
 import { type SparseWorkload, sparseWorkload, sparseWorkloads } from '../../../sparse/workloads.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
-import { breathe } from '../../harness.js';
+import { growSizes, Progress, timed } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';
 import { csvText, mdTable } from '../../table.js';
 
@@ -87,9 +87,7 @@ function measure(w: SparseWorkload, K: number, runDense: boolean): SparsityRow[]
   const rows: SparsityRow[] = [];
   const base = { workload: w.name, kind: w.kind, n, m };
   if (w.kind === 'hessian') {
-    const t0 = performance.now();
-    const s = sparseHessian(f, x);
-    const time = performance.now() - t0;
+    const { value: s, ms: time } = timed(() => sparseHessian(f, x));
     const nnz = s.colIndex.length;
     rows.push({
       ...base,
@@ -111,9 +109,7 @@ function measure(w: SparseWorkload, K: number, runDense: boolean): SparsityRow[]
     return rows;
   }
   for (const mode of ['forward', 'reverse'] as const) {
-    const t0 = performance.now();
-    const s = sparseJacobian(f, x, { mode });
-    const time = performance.now() - t0;
+    const { value: s, ms: time } = timed(() => sparseJacobian(f, x, { mode }));
     rows.push({
       ...base,
       nnz: s.colIndex.length,
@@ -140,6 +136,7 @@ function measure(w: SparseWorkload, K: number, runDense: boolean): SparsityRow[]
   return rows;
 }
 
+/** Each workload grows K (`--sizes`) until measuring it has taken longer than `--budget`. */
 async function run(options: SectionOptions): Promise<SparsityResult> {
   const sizes = options.sizes ?? (options.quick ? QUICK_SIZES : SIZES);
   const denseLimit = options.quick ? QUICK_DENSE_LIMIT : DENSE_LIMIT;
@@ -147,28 +144,23 @@ async function run(options: SectionOptions): Promise<SparsityResult> {
     (w) => sparseWorkload(w) !== undefined,
   );
   const rows: SparsityRow[] = [];
-  const total = names.length * sizes.length;
-  let done = 0;
-  try {
-    for (const name of names) {
-      const w = sparseWorkload(name) as SparseWorkload;
-      for (const K of sizes) {
-        await breathe(options.signal);
-        const measured = measure(w, K, w.inputs(K) <= denseLimit);
-        rows.push(...measured);
-        options.onProgress?.(++done, total, `${name} K=${K}`);
-        // Past the time budget, larger sizes of this workload are skipped.
-        const slowest = Math.max(...measured.map((r) => r.timeMs ?? 0));
-        if (options.budgetMs !== undefined && slowest > options.budgetMs) {
-          options.onSkip?.(`sparsity: ${name} stopped at K = ${K} (${slowest.toFixed(0)} ms > budget)`);
-          done += sizes.length - sizes.indexOf(K) - 1;
-          break;
-        }
-      }
+  const progress = new Progress(names.length * sizes.length, options.onProgress);
+  for (const name of names) {
+    const w = sparseWorkload(name) as SparseWorkload;
+    const grown = await growSizes(
+      sizes,
+      (K) => {
+        rows.push(...measure(w, K, w.inputs(K) <= denseLimit));
+        progress.step(`${name} K=${K}`);
+      },
+      options,
+    );
+    if (grown.budgetStop) {
+      const { size, spentMs, dropped } = grown.budgetStop;
+      progress.drop(dropped);
+      options.onSkip?.(`sparsity: ${name} stopped at K = ${size} (${spentMs.toFixed(0)} ms > budget)`);
     }
-  } catch (e) {
-    if (options.signal?.aborted) return { rows, denseLimit, stopped: true };
-    throw e;
+    if (grown.aborted) return { rows, denseLimit, stopped: true };
   }
   return { rows, denseLimit, stopped: false };
 }

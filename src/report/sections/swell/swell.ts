@@ -20,7 +20,7 @@ import type { Workload } from '../../../workloads/index.js';
 import { workloads as registry } from '../../../workloads/index.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { fitGrowth } from '../../fit.js';
-import { breathe } from '../../harness.js';
+import { growSizes, Progress } from '../../harness.js';
 import { csvText, mdTable } from '../../table.js';
 
 export interface SwellOptions {
@@ -36,8 +36,8 @@ export interface SwellOptions {
    */
   simplifyLimit?: number;
   /**
-   * Per workload, in ms: once one size takes longer than this to measure, the larger sizes are not measured
-   * (the last row says so). Default: no time limit (the node budget alone stops mathjs).
+   * Per workload, in ms: once measuring its sizes has taken longer than this in all, the larger sizes are not
+   * measured (the last row says so; the harness's `growSizes`). Default: no time limit (the node budget alone stops mathjs).
    */
   budgetMs?: number;
   /** For tests: smaller default sizes, budget and simplify limit (a whole quick run takes a few seconds). */
@@ -266,34 +266,35 @@ export async function runSwell(o: SwellOptions = {}): Promise<SwellSection & Dis
     const sizes = [...(o.sizes?.[name] ?? table[name] ?? sizesFor(w, quick))].sort((a, b) => a - b);
     return { w, sizes };
   });
-  let total = plan.reduce((t, p) => t + p.sizes.length, 0);
+  const progress = new Progress(
+    plan.reduce((t, p) => t + p.sizes.length, 0),
+    o.onProgress,
+  );
   const section: SwellSection = { rows: [], fits: [], settings: { budget, simplifyLimit } };
-  let done = 0;
-  try {
-    for (const { w, sizes } of plan) {
-      let gaveUp: string | undefined;
-      for (const [i, n] of sizes.entries()) {
-        await breathe(o.signal);
-        const t0 = performance.now();
+  for (const { w, sizes } of plan) {
+    let gaveUp: string | undefined;
+    const grown = await growSizes(
+      sizes,
+      (n) => {
         const row = measure(w, n, budget, simplifyLimit, gaveUp);
-        const ms = performance.now() - t0;
-        const failed = row.mathjsTree === null && gaveUp === undefined;
-        if (failed) gaveUp = `gave up at ${variableOf(w)} = ${n}`;
+        if (row.mathjsTree === null && gaveUp === undefined) gaveUp = `gave up at ${variableOf(w)} = ${n}`;
         section.rows.push(row);
-        done++;
-        o.onProgress?.(done, total, `swell ${w.name} ${variableOf(w)}=${n}`);
-        if (o.budgetMs !== undefined && ms > o.budgetMs && i < sizes.length - 1) {
-          row.notes.push(
-            `larger sizes not measured: this one took ${Math.round(ms)} ms > budget ${o.budgetMs} ms`,
-          );
-          total -= sizes.length - 1 - i;
-          break;
-        }
-      }
+        progress.step(`swell ${w.name} ${variableOf(w)}=${n}`);
+      },
+      o,
+    );
+    if (grown.budgetStop) {
+      section.rows
+        .at(-1)
+        ?.notes.push(
+          `larger sizes not measured: measuring took ${Math.round(grown.budgetStop.spentMs)} ms in all > budget ${o.budgetMs} ms`,
+        );
+      progress.drop(grown.budgetStop.dropped);
     }
-  } catch (e) {
-    if (!(o.signal?.aborted && e === o.signal.reason)) throw e;
-    section.aborted = true;
+    if (grown.aborted) {
+      section.aborted = true;
+      break;
+    }
   }
   section.fits = swellFits(section.rows);
   return displaySwell(section);
