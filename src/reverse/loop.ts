@@ -194,9 +194,12 @@ function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
  */
 interface BodySweeps {
   readonly tape: Tape;
-  run(seed: (adj: Float64Array) => void, values: boolean): void;
-  /** The backward sweep alone, on values already in the tape. */
-  adjoint(seed: (adj: Float64Array) => void): void;
+  run(seed: (adj: Float64Array) => void, values: boolean, touched?: Uint8Array): void;
+  /**
+   * The backward sweep alone, on values already in the tape. `touched`, when the caller knows it, flags the
+   * outputs the seed touches (else the seed is tried on a probe to find them).
+   */
+  adjoint(seed: (adj: Float64Array) => void, touched?: Uint8Array): void;
 }
 
 function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: CheckpointOptions): BodySweeps {
@@ -210,20 +213,20 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
   const nested = body.calls.length > 0;
   return {
     tape,
-    run(seed, values) {
+    run(seed, values, touched) {
       usage.bodyPrimals++;
       // A body with loops records them (their residuals) in any case.
       if (values && !nested) full(tape.values);
       else lean(tape.values);
-      this.adjoint(seed);
+      this.adjoint(seed, touched);
     },
-    adjoint(seed) {
+    adjoint(seed, touched) {
       usage.bodyBackwards++;
       // Compiled: the sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
       backward(body, tape, seed, backend, options);
       // backward runs a body with loops, or a checked one, on the interpreter, whose inputs' adjoints are exact.
       if (backend === 'compile' && !check && !nested)
-        markInputs(body, tape.adjoints, seededOutputs(body, seed));
+        markInputs(body, tape.adjoints, touched ?? seededOutputs(body, seed));
     },
   };
 }
@@ -478,13 +481,24 @@ export function backwardCall(
     const cbar = new Float64Array(c);
     for (let k = 0; k < c; k++) cbar[k] = adj[first + k] as number;
     let base = 0;
+    // An untouched adjoint is skipped: x + (−0) is x for every x, and a few reached carries among many (ode's
+    // gradient of one component) then cost a few stores, not one per carry.
     const seed = (sa: Float64Array) => {
-      for (let k = 0; k < c; k++)
-        sa[outs[k] as number] = (sa[outs[k] as number] as number) + (cbar[k] as number);
-      for (let k = 0; k < perStep; k++) {
-        const o = outs[c + k] as number;
-        sa[o] = (sa[o] as number) + (adj[base + k] as number);
+      for (let k = 0; k < c; k++) {
+        const g = cbar[k] as number;
+        if (!isUntouched(g)) sa[outs[k] as number] = (sa[outs[k] as number] as number) + g;
       }
+      for (let k = 0; k < perStep; k++) {
+        const g = adj[base + k] as number;
+        if (!isUntouched(g)) sa[outs[c + k] as number] = (sa[outs[c + k] as number] as number) + g;
+      }
+    };
+    // The outputs the seed touches, read from the adjoints themselves (no probe over the body's outputs).
+    const touched = new Uint8Array(outs.length);
+    const touch = () => {
+      for (let k = 0; k < c; k++) touched[k] = isUntouched(cbar[k] as number) ? 0 : 1;
+      for (let k = 0; k < perStep; k++) touched[c + k] = isUntouched(adj[base + k] as number) ? 0 : 1;
+      return touched;
     };
     const tapes = residual.tapes;
     const driven = drivesLoop(call, false, backend);
@@ -505,11 +519,11 @@ export function backwardCall(
         base = first + c + i * perStep;
         if (tapes !== undefined) {
           copy(tapes, i * body.size, bv, 0, body.size);
-          sweeps.adjoint(seed);
+          sweeps.adjoint(seed, touch());
         } else {
           copy(carries, at, bv, in0, c);
           setIteration(call, v, bv, in0, i);
-          sweeps.run(seed, false);
+          sweeps.run(seed, false, touch());
         }
         for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
         addCaptured(badj);
@@ -567,10 +581,11 @@ function drivenReach(
   from: number,
   to: number,
 ): Uint8Array | undefined {
-  const reached = reachedInputs(body, new Uint8Array(body.outputs.length).fill(1));
-  for (let k = 0; k < cbar.length; k++)
-    if (isUntouched(cbar[k] as number) || reached[k] !== 1) return undefined;
+  // The adjoints first: where one is untouched (ode's gradient of one component) the body is not walked.
+  for (let k = 0; k < cbar.length; k++) if (isUntouched(cbar[k] as number)) return undefined;
   for (let k = from; k < to; k++) if (isUntouched(adj[k] as number)) return undefined;
+  const reached = reachedInputs(body, new Uint8Array(body.outputs.length).fill(1));
+  for (let k = 0; k < cbar.length; k++) if (reached[k] !== 1) return undefined;
   return reached;
 }
 
