@@ -26,6 +26,7 @@ import {
   loadCall,
   loopWork,
   mapGradient,
+  OP_CODE,
   type Program,
   primalRunner,
   primalSweep,
@@ -474,7 +475,7 @@ export function backwardCall(
       addCaptured(badj);
       rowAdjoints(i, badj, r0, 1);
     }
-  } else {
+  } else if (!zeroScan(call, v, adj, gCap)) {
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
     loadCall(call, v, bv);
@@ -565,6 +566,111 @@ export function backwardCall(
   for (let k = 0; k < gCap.length; k++) {
     const arg = args[c + k] as number;
     adj[arg] = (adj[arg] as number) + (gCap[k] as number);
+  }
+}
+
+/*
+ * A scan whose outputs' adjoints are all zeros, some reached (+0): lse's max over 1.28M inputs, whose adjoint
+ * 1 − Σ softmax comes out exactly 0. Each iteration's sweep then sends p·0 + 0 through every reached edge, which
+ * is +0 wherever the partial p is finite, so it only marks what it reaches: every reached input +0, every other
+ * one untouched, as the body's structure says. Where every partial is sure to be finite, those marks are set
+ * without running the body (the backward sweep over lse's max took longer than the rest of the gradient).
+ */
+
+/**
+ * Ops whose value and partials are finite wherever their arguments are: then a body of these ops alone, from
+ * finite inputs, has finite values and partials in every iteration (the carries it passes on stay finite).
+ * add, sub and mul are not among them (they overflow), nor ops with poles (div, log, √ at 0).
+ */
+const FINITE_OPS = new Set(
+  (['max', 'min', 'neg', 'abs', 'sign', 'heaviside', 'relu', 'sin', 'cos', 'tanh', 'sigmoid'] as const).map(
+    (name) => OP_CODE[name],
+  ),
+);
+
+const finiteBodies = new WeakMap<Program, boolean>();
+
+/** Whether every operation of the body is one of {@link FINITE_OPS} (a loop call is not). */
+function finiteBody(body: Program): boolean {
+  return cachedFor(finiteBodies, body, () => {
+    for (let i = body.opStart; i < body.size; i++) if (!FINITE_OPS.has(body.op[i] as number)) return false;
+    return true;
+  });
+}
+
+/** Whether every one of `count` values `from[at[start + k]]` (or `from[start + k]` without `at`) is finite. */
+function allFinite(from: ArrayLike<number>, start: number, count: number, at?: Int32Array): boolean {
+  for (let k = 0; k < count; k++) {
+    const x = from[at === undefined ? start + k : (at[start + k] as number)] as number;
+    if (x - x !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * The backward sweep of scan call `call` when its outputs' adjoints are all zeros and its body's values and
+ * partials are all finite (finite ops from finite constants, initial carry, captured values and rows): the
+ * marks each iteration's sweep would leave, from the last iteration to the first, with the captured values'
+ * into `gCap` and the carries' and expression rows' into `adj`. False (nothing done) where that does not hold.
+ */
+function zeroScan(call: LoopCall, v: Float64Array, adj: Float64Array, gCap: Float64Array): boolean {
+  const { loop, first, args } = call;
+  const { body, n, carry: c, perStep, width: w } = loop;
+  if (!finiteBody(body)) return false;
+  for (let k = first; k < first + loop.outputs; k++) if (adj[k] !== 0) return false;
+  if (!allFinite(body.constants, 0, body.constants.length)) return false;
+  if (!allFinite(v, 0, c + loop.captured, args)) return false;
+  if (loop.rowArgs ? !allFinite(v, rowArg(loop, 0), n * w, args) : !allFinite(loop.rows, 0, n * w))
+    return false;
+  const capIn = capturedInput(loop);
+  const r = rowInput(loop);
+  const touched = new Uint8Array(body.outputs.length);
+  for (let k = 0; k < c; k++) touched[k] = isUntouched(adj[first + k] as number) ? 0 : 1;
+  // The reach of the last touched outputs: asked again only when they change (lse's never do).
+  let reached: Uint8Array | undefined;
+  for (let i = n - 1; i >= 0; i--) {
+    const base = first + c + i * perStep;
+    for (let k = 0; k < perStep; k++) {
+      const t = isUntouched(adj[base + k] as number) ? 0 : 1;
+      if (touched[c + k] !== t) reached = undefined;
+      touched[c + k] = t;
+    }
+    if (reached === undefined) {
+      reached = reachedInputs(body, touched);
+      for (let k = 0; k < gCap.length; k++) if (reached[capIn + k] === 1) gCap[k] = (gCap[k] as number) + 0;
+      // The carry inputs' marks are the next (earlier) iteration's carry outputs' seeds.
+      let same = true;
+      for (let k = 0; k < c; k++) {
+        if (touched[k] !== reached[k]) same = false;
+        touched[k] = reached[k] as number;
+      }
+      // Unless they are the seeds this reach was asked with, the next iteration asks again.
+      const asked = reached;
+      if (!same) reached = undefined;
+      if (loop.rowArgs) markRow(loop, args, adj, asked, r, i);
+    } else if (loop.rowArgs) markRow(loop, args, adj, reached, r, i);
+  }
+  // The initial carry's adjoints: +0 added where the first iteration reaches the carry input.
+  for (let k = 0; k < c; k++) {
+    const arg = args[k] as number;
+    if (touched[k] === 1) adj[arg] = (adj[arg] as number) + 0;
+  }
+  return true;
+}
+
+/** Adds +0 to the adjoints of expression row i's entries that `reached` flags (body input `r + k` for entry k). */
+function markRow(
+  loop: Loop,
+  args: Int32Array,
+  adj: Float64Array,
+  reached: Uint8Array,
+  r: number,
+  i: number,
+): void {
+  const rb = rowArg(loop, i);
+  for (let k = 0; k < loop.width; k++) {
+    const arg = args[rb + k] as number;
+    if (reached[r + k] === 1) adj[arg] = (adj[arg] as number) + 0;
   }
 }
 
