@@ -65,7 +65,8 @@ function hvpSweep(
   s.val.set(x, f.inputStart);
   // A zero component of v does not touch its input, as in forward mode.
   for (let k = 0; k < v.length; k++) s.tan[f.inputStart + k] = v[k] === 0 ? UNTOUCHED : (v[k] as number);
-  dualForward(f, s);
+  // The output's value is not returned: a loop call only the output reads need not run forward.
+  dualForward(f, s, false);
   s.adj.fill(UNTOUCHED);
   s.adjDot.fill(UNTOUCHED);
   // The seed is a constant: its tangent is untouched.
@@ -103,11 +104,29 @@ function arraysOf(body: Program): DualArrays {
 
 const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;
 
+/** Per program, by loop call: 1 where a node reads one of the call's outputs (a loop call's arguments count). */
+const callReaders = new WeakMap<Program, Uint8Array>();
+
+function readersOf(f: Program): Uint8Array {
+  return cachedFor(callReaders, f, () => {
+    const read = new Uint8Array(f.calls.length);
+    const { op, a } = f;
+    const mark = (arg: number) => {
+      if (op[arg] === LOOP) read[a[arg] as number] = 1;
+    };
+    for (let i = f.opStart; i < f.size; i++) f.forEachArg(i, mark);
+    return read;
+  });
+}
+
 /**
  * The forward sweep over values and tangents (the inputs' already in `s`): each value by its op's value rule,
- * as the primal sweep computes it, and each tangent Σ pₖ·ẋₖ with the zero-factor rule.
+ * as the primal sweep computes it, and each tangent Σ pₖ·ẋₖ with the zero-factor rule. Without `outputs` (the
+ * program's outputs' values are not read), a loop call that no node reads is left out: its backward sweep runs
+ * its iterations forward again (callBackward), and only a logsumexp map's reads its outputs (kmeans' map of
+ * nearest distances is read by no node: this halves its forward work).
  */
-function dualForward(f: Program, s: DualArrays): void {
+function dualForward(f: Program, s: DualArrays, outputs = true): void {
   const { val, tan } = s;
   val.set(f.constants, 0);
   tan.fill(UNTOUCHED, 0, f.inputStart);
@@ -115,7 +134,8 @@ function dualForward(f: Program, s: DualArrays): void {
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
     if (code === LOOP) {
-      if (b[i] === 0) callForward(f.calls[a[i] as number] as LoopCall, s);
+      if (b[i] === 0 && (outputs || needsForward(f, a[i] as number)))
+        callForward(f.calls[a[i] as number] as LoopCall, s);
       continue;
     }
     // The commonest ops written out: what the generic path below computes for them, in the same order.
@@ -180,6 +200,12 @@ function dualForward(f: Program, s: DualArrays): void {
     val[i] = z;
     tan[i] = t;
   }
+}
+
+/** Whether loop call `index` of `f` runs forward when the program's outputs' values are not read. */
+function needsForward(f: Program, index: number): boolean {
+  const call = f.calls[index] as LoopCall;
+  return readersOf(f)[index] === 1 || (call.loop.kind === 'map' && call.loop.reduce === 'logsumexp');
 }
 
 /**
