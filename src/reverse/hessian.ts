@@ -155,6 +155,22 @@ function dualForward(f: Program, s: DualArrays, outputs = true): void {
       }
       continue;
     }
+    if (code === MAX || code === MIN) {
+      // kmeans' chains of min, once per centroid and point: the value and partials of the op table's rules
+      // written out (minMaxPartials), and the generic path's tangent.
+      const xi = a[i] as number;
+      const yi = b[i] as number;
+      const x = val[xi] as number;
+      const y = val[yi] as number;
+      const tx = tan[xi] as number;
+      const ty = tan[yi] as number;
+      const max = code === MAX;
+      let t = isUntouched(tx) ? UNTOUCHED : accumulate(UNTOUCHED, minMaxPartial(max, 0, x, y), tx);
+      if (!isUntouched(ty)) t = accumulate(t, minMaxPartial(max, 1, x, y), ty);
+      val[i] = max ? Math.max(x, y) : Math.min(x, y);
+      tan[i] = t;
+      continue;
+    }
     if (code === DOT || code === SUM) {
       const start = a[i] as number;
       const count = b[i] as number;
@@ -274,10 +290,8 @@ function dualBackward(f: Program, s: DualArrays): void {
       // What the rule below computes over dual numbers, without them (kmeans' chains of min run here once per
       // centroid and point): the partials (1 ± sign(x − y))/2, and their tangent sign′·(ẋ − ẏ) = 0·(ẋ − ẏ),
       // which is untouched when both tangents are, NaN when one is not finite, else +0.
-      const partials = NUMERIC_PARTIALS[code] as readonly Partial[];
       const x = val[xi] as number;
       const y = val[yi] as number;
-      const z = val[i] as number;
       const tx = tan[xi] as number;
       const ty = tan[yi] as number;
       const pDot =
@@ -286,8 +300,8 @@ function dualBackward(f: Program, s: DualArrays): void {
           : (isUntouched(tx) || tx - tx === 0) && (isUntouched(ty) || ty - ty === 0)
             ? 0
             : Number.NaN;
-      send(xi, g, gDot, (partials[0] as Partial)(x, y, z), pDot);
-      send(yi, g, gDot, (partials[1] as Partial)(x, y, z), pDot);
+      send(xi, g, gDot, minMaxPartial(code === MAX, 0, x, y), pDot);
+      send(yi, g, gDot, minMaxPartial(code === MAX, 1, x, y), pDot);
     } else {
       const def = OP_DEFS[code] as FixedOpDef;
       const x = dualOf(val[xi] as number, tan[xi] as number);
@@ -302,6 +316,15 @@ function dualBackward(f: Program, s: DualArrays): void {
 }
 
 type Partial = (x: number, y: number, z: number) => number;
+
+/**
+ * ∂max(x, y) or ∂min(x, y) by argument k: the op table's rules (1 ± sign(x − y))/2 (ops.ts) over numbers,
+ * written out (the same operations, so the same bits) rather than called through the rule table per node.
+ */
+function minMaxPartial(max: boolean, k: 0 | 1, x: number, y: number): number {
+  const s = Math.sign(x - y);
+  return (max === (k === 0) ? 1 + s : 1 - s) / 2;
+}
 
 /**
  * Writes a body's inputs for iteration i with their tangents: the values as the primal sweep writes them
