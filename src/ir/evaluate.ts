@@ -237,7 +237,12 @@ export function evaluate<Out extends number | Float64Array>(
 /** The outputs of a filled value array: a number for a scalar function, a fresh Float64Array otherwise. */
 export function readOutputs<Out extends number | Float64Array>(f: Program<Out>, v: Float64Array): Out {
   if (f.scalar) return v[f.outputs[0] as number] as Out;
-  return Float64Array.from(f.outputs, (o) => v[o] as number) as Out;
+  // A loop, not Float64Array.from with a map function, which goes through the iterator protocol: on ba's
+  // objective (31,843 evaluations of a 2-output program) that took a quarter of the time.
+  const outs = f.outputs;
+  const y = new Float64Array(outs.length);
+  for (let k = 0; k < outs.length; k++) y[k] = v[outs[k] as number] as number;
+  return y as Out;
 }
 
 /** @internal A loop's reusable work arrays: the body's values, a scan's carry in passing, a map's per-row outputs. */

@@ -65,7 +65,8 @@ function hvpSweep(
   s.val.set(x, f.inputStart);
   // A zero component of v does not touch its input, as in forward mode.
   for (let k = 0; k < v.length; k++) s.tan[f.inputStart + k] = v[k] === 0 ? UNTOUCHED : (v[k] as number);
-  dualForward(f, s);
+  // The output's value is not returned: a loop call only the output reads need not run forward.
+  dualForward(f, s, false);
   s.adj.fill(UNTOUCHED);
   s.adjDot.fill(UNTOUCHED);
   // The seed is a constant: its tangent is untouched.
@@ -103,11 +104,29 @@ function arraysOf(body: Program): DualArrays {
 
 const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;
 
+/** Per program, by loop call: 1 where a node reads one of the call's outputs (a loop call's arguments count). */
+const callReaders = new WeakMap<Program, Uint8Array>();
+
+function readersOf(f: Program): Uint8Array {
+  return cachedFor(callReaders, f, () => {
+    const read = new Uint8Array(f.calls.length);
+    const { op, a } = f;
+    const mark = (arg: number) => {
+      if (op[arg] === LOOP) read[a[arg] as number] = 1;
+    };
+    for (let i = f.opStart; i < f.size; i++) f.forEachArg(i, mark);
+    return read;
+  });
+}
+
 /**
  * The forward sweep over values and tangents (the inputs' already in `s`): each value by its op's value rule,
- * as the primal sweep computes it, and each tangent Σ pₖ·ẋₖ with the zero-factor rule.
+ * as the primal sweep computes it, and each tangent Σ pₖ·ẋₖ with the zero-factor rule. Without `outputs` (the
+ * program's outputs' values are not read), a loop call that no node reads is left out: its backward sweep runs
+ * its iterations forward again (callBackward), and only a logsumexp map's reads its outputs (kmeans' map of
+ * nearest distances is read by no node: this halves its forward work).
  */
-function dualForward(f: Program, s: DualArrays): void {
+function dualForward(f: Program, s: DualArrays, outputs = true): void {
   const { val, tan } = s;
   val.set(f.constants, 0);
   tan.fill(UNTOUCHED, 0, f.inputStart);
@@ -115,7 +134,8 @@ function dualForward(f: Program, s: DualArrays): void {
   for (let i = f.opStart; i < f.size; i++) {
     const code = op[i] as number;
     if (code === LOOP) {
-      if (b[i] === 0) callForward(f.calls[a[i] as number] as LoopCall, s);
+      if (b[i] === 0 && (outputs || needsForward(f, a[i] as number)))
+        callForward(f.calls[a[i] as number] as LoopCall, s);
       continue;
     }
     // The commonest ops written out: what the generic path below computes for them, in the same order.
@@ -133,6 +153,22 @@ function dualForward(f: Program, s: DualArrays): void {
         val[i] = code === ADD ? x + y : x - y;
         tan[i] = twoTerms(1, tx, code === ADD ? 1 : -1, ty);
       }
+      continue;
+    }
+    if (code === MAX || code === MIN) {
+      // kmeans' chains of min, once per centroid and point: the value and partials of the op table's rules
+      // written out (minMaxPartials), and the generic path's tangent.
+      const xi = a[i] as number;
+      const yi = b[i] as number;
+      const x = val[xi] as number;
+      const y = val[yi] as number;
+      const tx = tan[xi] as number;
+      const ty = tan[yi] as number;
+      const max = code === MAX;
+      let t = isUntouched(tx) ? UNTOUCHED : accumulate(UNTOUCHED, minMaxPartial(max, 0, x, y), tx);
+      if (!isUntouched(ty)) t = accumulate(t, minMaxPartial(max, 1, x, y), ty);
+      val[i] = max ? Math.max(x, y) : Math.min(x, y);
+      tan[i] = t;
       continue;
     }
     if (code === DOT || code === SUM) {
@@ -180,6 +216,12 @@ function dualForward(f: Program, s: DualArrays): void {
     val[i] = z;
     tan[i] = t;
   }
+}
+
+/** Whether loop call `index` of `f` runs forward when the program's outputs' values are not read. */
+function needsForward(f: Program, index: number): boolean {
+  const call = f.calls[index] as LoopCall;
+  return readersOf(f)[index] === 1 || (call.loop.kind === 'map' && call.loop.reduce === 'logsumexp');
 }
 
 /**
@@ -248,10 +290,8 @@ function dualBackward(f: Program, s: DualArrays): void {
       // What the rule below computes over dual numbers, without them (kmeans' chains of min run here once per
       // centroid and point): the partials (1 ± sign(x − y))/2, and their tangent sign′·(ẋ − ẏ) = 0·(ẋ − ẏ),
       // which is untouched when both tangents are, NaN when one is not finite, else +0.
-      const partials = NUMERIC_PARTIALS[code] as readonly Partial[];
       const x = val[xi] as number;
       const y = val[yi] as number;
-      const z = val[i] as number;
       const tx = tan[xi] as number;
       const ty = tan[yi] as number;
       const pDot =
@@ -260,8 +300,8 @@ function dualBackward(f: Program, s: DualArrays): void {
           : (isUntouched(tx) || tx - tx === 0) && (isUntouched(ty) || ty - ty === 0)
             ? 0
             : Number.NaN;
-      send(xi, g, gDot, (partials[0] as Partial)(x, y, z), pDot);
-      send(yi, g, gDot, (partials[1] as Partial)(x, y, z), pDot);
+      send(xi, g, gDot, minMaxPartial(code === MAX, 0, x, y), pDot);
+      send(yi, g, gDot, minMaxPartial(code === MAX, 1, x, y), pDot);
     } else {
       const def = OP_DEFS[code] as FixedOpDef;
       const x = dualOf(val[xi] as number, tan[xi] as number);
@@ -276,6 +316,15 @@ function dualBackward(f: Program, s: DualArrays): void {
 }
 
 type Partial = (x: number, y: number, z: number) => number;
+
+/**
+ * ∂max(x, y) or ∂min(x, y) by argument k: the op table's rules (1 ± sign(x − y))/2 (ops.ts) over numbers,
+ * written out (the same operations, so the same bits) rather than called through the rule table per node.
+ */
+function minMaxPartial(max: boolean, k: 0 | 1, x: number, y: number): number {
+  const s = Math.sign(x - y);
+  return (max === (k === 0) ? 1 + s : 1 - s) / 2;
+}
 
 /**
  * Writes a body's inputs for iteration i with their tangents: the values as the primal sweep writes them

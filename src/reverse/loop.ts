@@ -26,6 +26,7 @@ import {
   loadCall,
   loopWork,
   mapGradient,
+  OP_CODE,
   type Program,
   primalRunner,
   primalSweep,
@@ -194,9 +195,12 @@ function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
  */
 interface BodySweeps {
   readonly tape: Tape;
-  run(seed: (adj: Float64Array) => void, values: boolean): void;
-  /** The backward sweep alone, on values already in the tape. */
-  adjoint(seed: (adj: Float64Array) => void): void;
+  run(seed: (adj: Float64Array) => void, values: boolean, touched?: Uint8Array): void;
+  /**
+   * The backward sweep alone, on values already in the tape. `touched`, when the caller knows it, flags the
+   * outputs the seed touches (else the seed is tried on a probe to find them).
+   */
+  adjoint(seed: (adj: Float64Array) => void, touched?: Uint8Array): void;
 }
 
 function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: CheckpointOptions): BodySweeps {
@@ -210,20 +214,20 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
   const nested = body.calls.length > 0;
   return {
     tape,
-    run(seed, values) {
+    run(seed, values, touched) {
       usage.bodyPrimals++;
       // A body with loops records them (their residuals) in any case.
       if (values && !nested) full(tape.values);
       else lean(tape.values);
-      this.adjoint(seed);
+      this.adjoint(seed, touched);
     },
-    adjoint(seed) {
+    adjoint(seed, touched) {
       usage.bodyBackwards++;
       // Compiled: the sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
       backward(body, tape, seed, backend, options);
       // backward runs a body with loops, or a checked one, on the interpreter, whose inputs' adjoints are exact.
       if (backend === 'compile' && !check && !nested)
-        markInputs(body, tape.adjoints, seededOutputs(body, seed));
+        markInputs(body, tape.adjoints, touched ?? seededOutputs(body, seed));
     },
   };
 }
@@ -312,7 +316,7 @@ function recordCall(
     // Σ_i ∇y_i starts untouched: a captured value no row's output reaches keeps an untouched adjoint.
     const g = new Float64Array(loop.captured).fill(UNTOUCHED);
     // Rows that are expressions: each row's own gradient (n × width values).
-    const rows = new Float64Array(loop.rowArgs ? n * loop.width : 0);
+    const rows = reusable(rowStores, loop, loop.rowArgs ? n * loop.width : 0);
     const r0 = in0 + rowInput(loop);
     const sweeps = bodySweeps(loop, check, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
@@ -357,7 +361,7 @@ function recordCall(
   }
   const stride =
     strategy === 'all' ? 1 : strategy === 'sqrt' ? Math.max(1, Math.ceil(Math.sqrt(n))) : Math.max(1, n);
-  const snaps = new Float64Array(Math.ceil(n / stride) * c);
+  const snaps = reusable(snapStores, loop, Math.ceil(n / stride) * c);
   const snapshots = strategy === 'binomial' ? snapshotCount(n, options.snapshots) : 0;
   // The forward pass: values only, on the loop's own value array.
   const w = loopWork(loop);
@@ -385,6 +389,23 @@ function recordCall(
 }
 
 const tapeStores = new WeakMap<Loop, Float64Array>();
+const rowStores = new WeakMap<Loop, Float64Array>();
+const snapStores = new WeakMap<Loop, Float64Array>();
+
+/**
+ * A loop's array of `length` values from `store`, reused from one recording to the next (its last recording is
+ * the only one a backward sweep reads), as the tape store is: lse's rows' gradients and max carries at n = 1.28M
+ * were 20 MB allocated per gradient, and collecting them took about a sixth of it. Every entry is written by the
+ * recording before it is read.
+ */
+function reusable(store: WeakMap<Loop, Float64Array>, loop: Loop, length: number): Float64Array {
+  let a = store.get(loop);
+  if (a === undefined || a.length !== length) {
+    a = new Float64Array(length);
+    store.set(loop, a);
+  }
+  return a;
+}
 
 /** A scan's store of every iteration's body values, reused from one recording to the next. */
 function tapeStore(loop: Loop): Float64Array {
@@ -471,20 +492,31 @@ export function backwardCall(
       addCaptured(badj);
       rowAdjoints(i, badj, r0, 1);
     }
-  } else {
+  } else if (!zeroScan(call, v, adj, gCap)) {
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
     loadCall(call, v, bv);
     const cbar = new Float64Array(c);
     for (let k = 0; k < c; k++) cbar[k] = adj[first + k] as number;
     let base = 0;
+    // An untouched adjoint is skipped: x + (−0) is x for every x, and a few reached carries among many (ode's
+    // gradient of one component) then cost a few stores, not one per carry.
     const seed = (sa: Float64Array) => {
-      for (let k = 0; k < c; k++)
-        sa[outs[k] as number] = (sa[outs[k] as number] as number) + (cbar[k] as number);
-      for (let k = 0; k < perStep; k++) {
-        const o = outs[c + k] as number;
-        sa[o] = (sa[o] as number) + (adj[base + k] as number);
+      for (let k = 0; k < c; k++) {
+        const g = cbar[k] as number;
+        if (!isUntouched(g)) sa[outs[k] as number] = (sa[outs[k] as number] as number) + g;
       }
+      for (let k = 0; k < perStep; k++) {
+        const g = adj[base + k] as number;
+        if (!isUntouched(g)) sa[outs[c + k] as number] = (sa[outs[c + k] as number] as number) + g;
+      }
+    };
+    // The outputs the seed touches, read from the adjoints themselves (no probe over the body's outputs).
+    const touched = new Uint8Array(outs.length);
+    const touch = () => {
+      for (let k = 0; k < c; k++) touched[k] = isUntouched(cbar[k] as number) ? 0 : 1;
+      for (let k = 0; k < perStep; k++) touched[c + k] = isUntouched(adj[base + k] as number) ? 0 : 1;
+      return touched;
     };
     const tapes = residual.tapes;
     const driven = drivesLoop(call, false, backend);
@@ -505,11 +537,11 @@ export function backwardCall(
         base = first + c + i * perStep;
         if (tapes !== undefined) {
           copy(tapes, i * body.size, bv, 0, body.size);
-          sweeps.adjoint(seed);
+          sweeps.adjoint(seed, touch());
         } else {
           copy(carries, at, bv, in0, c);
           setIteration(call, v, bv, in0, i);
-          sweeps.run(seed, false);
+          sweeps.run(seed, false, touch());
         }
         for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
         addCaptured(badj);
@@ -554,6 +586,111 @@ export function backwardCall(
   }
 }
 
+/*
+ * A scan whose outputs' adjoints are all zeros, some reached (+0): lse's max over 1.28M inputs, whose adjoint
+ * 1 − Σ softmax comes out exactly 0. Each iteration's sweep then sends p·0 + 0 through every reached edge, which
+ * is +0 wherever the partial p is finite, so it only marks what it reaches: every reached input +0, every other
+ * one untouched, as the body's structure says. Where every partial is sure to be finite, those marks are set
+ * without running the body (the backward sweep over lse's max took longer than the rest of the gradient).
+ */
+
+/**
+ * Ops whose value and partials are finite wherever their arguments are: then a body of these ops alone, from
+ * finite inputs, has finite values and partials in every iteration (the carries it passes on stay finite).
+ * add, sub and mul are not among them (they overflow), nor ops with poles (div, log, √ at 0).
+ */
+const FINITE_OPS = new Set(
+  (['max', 'min', 'neg', 'abs', 'sign', 'heaviside', 'relu', 'sin', 'cos', 'tanh', 'sigmoid'] as const).map(
+    (name) => OP_CODE[name],
+  ),
+);
+
+const finiteBodies = new WeakMap<Program, boolean>();
+
+/** Whether every operation of the body is one of {@link FINITE_OPS} (a loop call is not). */
+function finiteBody(body: Program): boolean {
+  return cachedFor(finiteBodies, body, () => {
+    for (let i = body.opStart; i < body.size; i++) if (!FINITE_OPS.has(body.op[i] as number)) return false;
+    return true;
+  });
+}
+
+/** Whether every one of `count` values `from[at[start + k]]` (or `from[start + k]` without `at`) is finite. */
+function allFinite(from: ArrayLike<number>, start: number, count: number, at?: Int32Array): boolean {
+  for (let k = 0; k < count; k++) {
+    const x = from[at === undefined ? start + k : (at[start + k] as number)] as number;
+    if (x - x !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * The backward sweep of scan call `call` when its outputs' adjoints are all zeros and its body's values and
+ * partials are all finite (finite ops from finite constants, initial carry, captured values and rows): the
+ * marks each iteration's sweep would leave, from the last iteration to the first, with the captured values'
+ * into `gCap` and the carries' and expression rows' into `adj`. False (nothing done) where that does not hold.
+ */
+function zeroScan(call: LoopCall, v: Float64Array, adj: Float64Array, gCap: Float64Array): boolean {
+  const { loop, first, args } = call;
+  const { body, n, carry: c, perStep, width: w } = loop;
+  if (!finiteBody(body)) return false;
+  for (let k = first; k < first + loop.outputs; k++) if (adj[k] !== 0) return false;
+  if (!allFinite(body.constants, 0, body.constants.length)) return false;
+  if (!allFinite(v, 0, c + loop.captured, args)) return false;
+  if (loop.rowArgs ? !allFinite(v, rowArg(loop, 0), n * w, args) : !allFinite(loop.rows, 0, n * w))
+    return false;
+  const capIn = capturedInput(loop);
+  const r = rowInput(loop);
+  const touched = new Uint8Array(body.outputs.length);
+  for (let k = 0; k < c; k++) touched[k] = isUntouched(adj[first + k] as number) ? 0 : 1;
+  // The reach of the last touched outputs: asked again only when they change (lse's never do).
+  let reached: Uint8Array | undefined;
+  for (let i = n - 1; i >= 0; i--) {
+    const base = first + c + i * perStep;
+    for (let k = 0; k < perStep; k++) {
+      const t = isUntouched(adj[base + k] as number) ? 0 : 1;
+      if (touched[c + k] !== t) reached = undefined;
+      touched[c + k] = t;
+    }
+    if (reached === undefined) {
+      reached = reachedInputs(body, touched);
+      for (let k = 0; k < gCap.length; k++) if (reached[capIn + k] === 1) gCap[k] = (gCap[k] as number) + 0;
+      // The carry inputs' marks are the next (earlier) iteration's carry outputs' seeds.
+      let same = true;
+      for (let k = 0; k < c; k++) {
+        if (touched[k] !== reached[k]) same = false;
+        touched[k] = reached[k] as number;
+      }
+      // Unless they are the seeds this reach was asked with, the next iteration asks again.
+      const asked = reached;
+      if (!same) reached = undefined;
+      if (loop.rowArgs) markRow(loop, args, adj, asked, r, i);
+    } else if (loop.rowArgs) markRow(loop, args, adj, reached, r, i);
+  }
+  // The initial carry's adjoints: +0 added where the first iteration reaches the carry input.
+  for (let k = 0; k < c; k++) {
+    const arg = args[k] as number;
+    if (touched[k] === 1) adj[arg] = (adj[arg] as number) + 0;
+  }
+  return true;
+}
+
+/** Adds +0 to the adjoints of expression row i's entries that `reached` flags (body input `r + k` for entry k). */
+function markRow(
+  loop: Loop,
+  args: Int32Array,
+  adj: Float64Array,
+  reached: Uint8Array,
+  r: number,
+  i: number,
+): void {
+  const rb = rowArg(loop, i);
+  for (let k = 0; k < loop.width; k++) {
+    const arg = args[rb + k] as number;
+    if (reached[r + k] === 1) adj[arg] = (adj[arg] as number) + 0;
+  }
+}
+
 /**
  * Whether a scan's backward driver may run, whose sweep without zero tests keeps no marks between iterations:
  * where every output of every iteration is touched (the carries' adjoints `cbar`, the per-step ones at
@@ -567,10 +704,11 @@ function drivenReach(
   from: number,
   to: number,
 ): Uint8Array | undefined {
-  const reached = reachedInputs(body, new Uint8Array(body.outputs.length).fill(1));
-  for (let k = 0; k < cbar.length; k++)
-    if (isUntouched(cbar[k] as number) || reached[k] !== 1) return undefined;
+  // The adjoints first: where one is untouched (ode's gradient of one component) the body is not walked.
+  for (let k = 0; k < cbar.length; k++) if (isUntouched(cbar[k] as number)) return undefined;
   for (let k = from; k < to; k++) if (isUntouched(adj[k] as number)) return undefined;
+  const reached = reachedInputs(body, new Uint8Array(body.outputs.length).fill(1));
+  for (let k = 0; k < cbar.length; k++) if (reached[k] !== 1) return undefined;
   return reached;
 }
 

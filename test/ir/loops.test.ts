@@ -781,6 +781,44 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
     matchesUnrolled(f, [0, 1], [0, 4]);
   });
 
+  // A scan whose outputs' adjoints are all zeros and whose body is finite ops (max) from finite values sets the
+  // marks its sweep would leave without running it (reverse/loop.ts's zeroScan): they must be the sweep's.
+  it('a zero adjoint into a scan of max marks what it reaches: y · max(√z, √x, √(2x), √w) at 0 is NaN in x, z, w', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      const z = variable('z');
+      const c = variable('w').sqrt();
+      const { carry } = scan(z.sqrt(), [[x.sqrt()], [x.mul(2).sqrt()]], (m, [r]) => m.max(r as Expr).max(c));
+      return program(y.mul(carry), { variables: [x, y, z, 'w'] });
+    });
+    // The rows' marks give ∂/∂x = 0·∞, the initial carry's ∂/∂z and the captured value's ∂/∂w.
+    matchesUnrolled(f, [0, 0, 0, 0], [Number.NaN, 0, Number.NaN, Number.NaN]);
+    matchesUnrolled(f, [1, 0, 4, 1], [0, 2, 0, 0]);
+  });
+
+  it('and leaves an unreached carry untouched: a second carry max(k, k) from √z, unused, keeps ∂/∂z = 0 at z = 0', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      const z = variable('z');
+      const { carry } = scan([x, z.sqrt()], [[x.neg()], [x.abs()]], ([m, k], [r]) => [
+        (m as Expr).max(r as Expr),
+        (k as Expr).max(k as Expr),
+      ]);
+      return program(y.mul((carry as Expr[])[0] as Expr), { variables: [x, y, z] });
+    });
+    matchesUnrolled(f, [1, 0, 0], [0, 1, 0]);
+  });
+
+  it('a row that is not finite runs the scan as it is: y · max(x, 1/x) at (0, 0), as unrolled', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      const { carry } = scan(x, [[constant(1).div(x)]], (m, [r]) => m.max(r as Expr));
+      return program(y.mul(carry), { variables: [x, y] });
+    });
+    // ∂/∂y = max(0, ∞) = ∞, reported as NaN.
+    matchesUnrolled(f, [0, 0], [Number.NaN, Number.NaN]);
+  });
+
   it('and in a map with two outputs, one unused: Σᵣ [r·y, r + √x] keeps ∂/∂x = 0 at 0', () => {
     const f = withGraph(() => {
       const [x, y] = xy();
