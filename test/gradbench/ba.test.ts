@@ -65,7 +65,7 @@ function workload(zeroRotation: boolean) {
 describe('ba as stacked maps', () => {
   it.each([false, true])('objective equals the formula in plain numbers (rotation zero: %s)', (zero) => {
     const { input, w } = workload(zero);
-    expect(w.f.calls.length).toBe(1);
+    expect(w.f.calls.length).toBe(2); // the reprojection's map and the weight error's
     const want = reprojection(input.cam, input.x, input.w, input.feat);
     for (const backend of BACKENDS) {
       const o = ba.run('objective', w, derivativeEngine({ method: 'reverse', backend })) as BaObjective;
@@ -76,7 +76,7 @@ describe('ba as stacked maps', () => {
     }
   });
 
-  it('cameras with and without rotation in one program: two maps, each observation by its own branch', () => {
+  it('cameras with and without rotation in one program: two reprojection maps, each observation by its own branch', () => {
     const { n, m, p } = SIZES;
     const cams = Float64Array.from({ length: 11 * n }, (_, k) => 0.1 + ((k * 7) % 11) / 4);
     cams.fill(0, 11, 14); // camera 1 does not rotate
@@ -86,7 +86,7 @@ describe('ba as stacked maps', () => {
     for (let k = 0; k < 3 * m; k++) x[11 * n + k] = 2 + k / 5;
     for (let i = 0; i < p; i++) x[11 * n + 3 * m + i] = 0.5 + i / 10;
     const f = baProgram(cams, features, n, m, p);
-    expect(f.calls.length).toBe(2);
+    expect(f.calls.length).toBe(3);
     for (const backend of BACKENDS) {
       const e = evaluate(f, x, { backend });
       for (let i = 0; i < p; i++) {
