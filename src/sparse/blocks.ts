@@ -109,21 +109,17 @@ function visitCall(
   const block = new Float64Array(perStep * cols);
   const rows = new Int32Array(perStep);
   const columns = new Int32Array(cols);
-  const argValue = (id: number) =>
-    id < f.inputStart ? (f.constants[id] as number) : (x[id - f.inputStart] as number);
-  const columnOf = (id: number) => (id < f.inputStart ? -1 : id - f.inputStart);
-  for (let k = 0; k < captured; k++) {
-    const arg = args[k] as number;
-    bx[index + 1 + k] = argValue(arg);
-    columns[width + k] = columnOf(arg);
-  }
+  const { inputStart, constants } = f;
+  // An argument is a constant (its value the program's, no column) or an input (the point's, its column).
+  const load = (arg: number, at: number, column: number) => {
+    const input = arg >= inputStart;
+    bx[at] = input ? (x[arg - inputStart] as number) : (constants[arg] as number);
+    columns[column] = input ? arg - inputStart : -1;
+  };
+  for (let k = 0; k < captured; k++) load(args[k] as number, index + 1 + k, width + k);
   for (let i = 0; i < n; i++) {
     const base = captured + i * width;
-    for (let k = 0; k < width; k++) {
-      const arg = args[base + k] as number;
-      bx[k] = argValue(arg);
-      columns[k] = columnOf(arg);
-    }
+    for (let k = 0; k < width; k++) load(args[base + k] as number, k, k);
     bx[index] = i;
     for (let r = 0; r < perStep; r++) rows[r] = position[first + i * perStep + r] as number;
     const J = jacobianOf(body, bx);
