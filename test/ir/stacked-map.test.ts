@@ -9,6 +9,7 @@ import {
   blockJacobian,
   type Expr,
   evaluate,
+  formatNode,
   gather,
   mapRows,
   methods,
@@ -97,6 +98,8 @@ describe('mapRows over gathered rows', () => {
     const f = observations();
     expect(f.calls.length).toBe(1);
     expect(f.calls[0]?.loop.rowArgs).toBe(true);
+    // Printed as row i's output k of a map (a scan with no carry underneath).
+    expect(formatNode(f, f.outputs[9] as number)).toBe('map(5 rows; s, p0, q0, w0, … (21 arguments))[4][1]');
     const { values, jacobian } = byHand();
     for (const backend of BACKENDS) {
       expect(closeNormwise(evaluate(f, X, { backend }), values, 1e-15)).toBe(true);
