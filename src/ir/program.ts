@@ -330,6 +330,8 @@ function orderVariables(
 ): { ids: number[]; names: string[] } {
   const nameOf = (id: number) => g.names[g.a[id] as number] as string;
   if (requested === undefined) return { ids: [...found], names: found.map(nameOf) };
+  const byId = orderById(g, found, requested);
+  if (byId !== undefined) return byId;
   const byName = new Map(found.map((id) => [nameOf(id), id]));
   const names: string[] = [];
   const listed = new Set<string>();
@@ -348,6 +350,42 @@ function orderVariables(
     throw new DifflabError(
       'invalid-argument',
       `variables: the function also depends on ${missing.map((n) => `'${n}'`).join(', ')}; list every variable`,
+    );
+  }
+  return { ids, names };
+}
+
+/**
+ * {@link orderVariables} when every requested variable is a variable node of `g` (the common case, and ba's two
+ * million inputs): marks by node id instead of maps and sets of names, the same result and errors. Undefined
+ * when some request is a name or an expression of another graph, which the by-name path decides.
+ */
+function orderById(
+  g: Graph,
+  found: readonly number[],
+  requested: readonly (Expr | string)[],
+): { ids: number[]; names: string[] } | undefined {
+  for (const v of requested)
+    if (typeof v === 'string' || v.graph !== g || g.op[v.id] !== VAR) return undefined;
+  // 1: found (the function reads it), 2: listed, 3: both.
+  const mark = new Uint8Array(g.size);
+  for (const id of found) mark[id] = 1;
+  const ids: number[] = [];
+  const names: string[] = [];
+  for (const v of requested) {
+    const id = (v as Expr).id;
+    const name = g.names[g.a[id] as number] as string;
+    if (((mark[id] as number) & 2) !== 0)
+      throw new DifflabError('invalid-argument', `variables: '${name}' is listed twice`);
+    mark[id] = (mark[id] as number) | 2;
+    names.push(name);
+    ids.push(((mark[id] as number) & 1) !== 0 ? id : -1);
+  }
+  const missing = found.filter((id) => mark[id] === 1);
+  if (missing.length > 0) {
+    throw new DifflabError(
+      'invalid-argument',
+      `variables: the function also depends on ${missing.map((id) => `'${g.names[g.a[id] as number]}'`).join(', ')}; list every variable`,
     );
   }
   return { ids, names };
