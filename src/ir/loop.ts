@@ -192,6 +192,8 @@ function callArgs(
   captured: readonly number[],
   rows: Int32Array | undefined,
 ): Int32Array {
+  // Rows alone (a gather's, typically, with nothing captured) are the arguments as they are: no second copy.
+  if (rows !== undefined && init.length === 0 && captured.length === 0) return rows;
   const args = new Int32Array(init.length + captured.length + (rows?.length ?? 0));
   args.set(init, 0);
   args.set(captured, init.length);
@@ -391,7 +393,10 @@ function gatherRows(
         `${who}: gather table ${t} gives ${count} rows, table 0 gives ${n}`,
       );
     }
-    const table = Int32Array.from(part.table as ArrayLike<Operand>, (o) => tableEntry(g, o, who, t));
+    // A loop, not Int32Array.from with a mapping function (which collects a JavaScript array first).
+    const source = part.table as ArrayLike<Operand>;
+    const table = new Int32Array(source.length);
+    for (let k = 0; k < source.length; k++) table[k] = tableEntry(g, source[k] as Operand, who, t);
     for (let i = 0; i < n; i++) {
       const j = index === undefined ? i : (index[i] as number);
       if (!Number.isInteger(j) || j < 0 || j >= size) {

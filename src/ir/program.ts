@@ -261,11 +261,7 @@ export function buildProgram(
       const call = g.calls[g.a[id] as number] as LoopCall;
       const output = g.b[id] as number;
       if (output === 0) {
-        calls.push({
-          loop: call.loop,
-          args: Int32Array.from(call.args, (arg) => (index[arg] as number) - 1),
-          first: next,
-        });
+        calls.push({ loop: call.loop, args: placedArgs(call.args, index), first: next });
       }
       a[next] = calls.length - 1;
       b[next] = output;
@@ -298,6 +294,16 @@ export function buildProgram(
     calls,
     source: options.source,
   }) as Program<number> | Program<Float64Array>;
+}
+
+/**
+ * A call's arguments as program indices. A plain loop, since Int32Array.from with a mapping function collects
+ * its source into a JavaScript array first (gigabytes for a gather of tens of millions of ids).
+ */
+function placedArgs(args: Int32Array, index: Int32Array): Int32Array {
+  const out = new Int32Array(args.length);
+  for (let k = 0; k < args.length; k++) out[k] = (index[args[k] as number] as number) - 1;
+  return out;
 }
 
 /** The `k`-th argument of node `id`, or −1 past the last. */
