@@ -58,7 +58,10 @@ export {
   type ExprsOf,
   evaluate,
   formatNode,
+  type Gathered,
+  type GatherPart,
   Graph,
+  gather,
   type Loop,
   logsumexp,
   type MapOptions,
@@ -66,6 +69,7 @@ export {
   type Method,
   type Metrics,
   mapReduce,
+  mapRows,
   metrics,
   OP_NAMES,
   type Operand,
@@ -141,6 +145,8 @@ export {
   Value,
 } from './reverse/index.js';
 export {
+  type BlockVisitor,
+  blockJacobian,
   type Colouring,
   colourColumns,
   colourRows,

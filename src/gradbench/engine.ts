@@ -8,13 +8,14 @@
  * duals, one pass per input); finite differences take second central differences; the symbolic method
  * builds ∇f on the DAG and then the derivative of ∇f·1 (H·1 again).
  */
-import { methods } from '../api.js';
+import { type MethodOptions, methods } from '../api.js';
 import type { Backend, Method } from '../ir/differentiator.js';
 import { evaluate } from '../ir/evaluate.js';
 import type { Program } from '../ir/program.js';
 import { nestedFunction, nestedGradient } from '../nested/derivative.js';
 import { type Num, primal } from '../nested/num.js';
 import { gradientAndHvp } from '../reverse/index.js';
+import { blockJacobian } from '../sparse/blocks.js';
 import { graphDerivative } from '../symbolic/index.js';
 import type { DerivativeEngine } from '../workloads/gradbench/types.js';
 
@@ -44,6 +45,7 @@ export function derivativeEngine(options: EngineOptions): DerivativeEngine {
     evaluate: (f, x) => evaluate(f, x, common),
     gradient: (f, x) => d.gradient(f, x, methodOptions).value,
     jacobian: (f, x) => d.jacobian(f, x, methodOptions).value,
+    blockJacobian: (f, x, visit) => blockJacobian(f, x, visit, { method, ...methodOptions } as MethodOptions),
     vjp: (f, x, u) => d.vjp(f, x, u, methodOptions).value,
     gradientAndHessianDiagonal(f, x) {
       if (method === 'reverse') {

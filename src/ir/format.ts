@@ -182,7 +182,8 @@ export function traceSteps(f: Program): TraceStepName[] {
 
 /**
  * A loop call's output, as `map_sum(3 rows; mu, s)`, `map_logsumexp(...)[1]` (output 1 of several),
- * `scan(20 steps; x0, r).carry[0]` or `scan(...).out[4][0]` (iteration 4's first output).
+ * `scan(20 steps; x0, r).carry[0]` or `scan(...).out[4][0]` (iteration 4's first output), and a stacked map's
+ * `map(5 rows; p0, q0, …)[4][1]` (row 4's second output).
  */
 function formatLoopOutput(p: Program, i: number, text: ReadonlyMap<number, string>): string {
   const call = p.calls[p.a[i] as number] as LoopCall;
@@ -194,6 +195,10 @@ function formatLoopOutput(p: Program, i: number, text: ReadonlyMap<number, strin
   if (loop.kind === 'map') {
     const head = `map_${loop.reduce}(${loop.n} row${loop.n === 1 ? '' : 's'}; ${args})`;
     return loop.perStep === 1 ? head : `${head}[${k}]`;
+  }
+  // A scan with no carry is a stacked map (mapRows): row i's outputs.
+  if (loop.carry === 0) {
+    return `map(${loop.n} row${loop.n === 1 ? '' : 's'}; ${args})[${Math.floor(k / loop.perStep)}][${k % loop.perStep}]`;
   }
   const head = `scan(${loop.n} step${loop.n === 1 ? '' : 's'}; ${args})`;
   if (k < loop.carry) return `${head}.carry[${k}]`;

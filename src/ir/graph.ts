@@ -115,7 +115,11 @@ export class Graph {
     return this.insert(code, start, args.length, h);
   }
 
-  /** A call of `loop` on argument nodes `args`: appends its outputs (never shared) and returns the first one's id. */
+  /**
+   * A call of `loop` on argument nodes `args`: appends its outputs (never shared) and returns the first one's id.
+   * An Int32Array is kept as it is (the caller hands it over: a gather's rows are millions of ids); anything else
+   * is copied.
+   */
   call(loop: Loop, args: ArrayLike<number>): number {
     const index = this.calls.length;
     let first = -1;
@@ -123,7 +127,7 @@ export class Graph {
       const id = this.append(LOOP, index, k);
       if (k === 0) first = id;
     }
-    this.calls.push({ loop, args: Int32Array.from(args), first });
+    this.calls.push({ loop, args: args instanceof Int32Array ? args : Int32Array.from(args), first });
     return first;
   }
 

@@ -67,7 +67,36 @@ export const rowArg = (loop: Loop, i: number): number => loop.carry + loop.captu
 export type Rows =
   | number
   | readonly (readonly Operand[])[]
-  | { readonly data: ArrayLike<number>; readonly width: number };
+  | { readonly data: ArrayLike<number>; readonly width: number }
+  | Gathered;
+
+/** One table of a {@link gather}: `width` values per table row, flat; `index[i]` picks the table row of loop row i. */
+export interface GatherPart {
+  /** The table, row-major: expressions (differentiated through) or numbers (data). */
+  readonly table: readonly Operand[] | ArrayLike<number>;
+  /** Values per table row (default 1). */
+  readonly width?: number;
+  /** The table row of each loop row; absent: loop row i reads table row i. */
+  readonly index?: ArrayLike<number>;
+}
+
+/** Rows gathered by index from tables ({@link gather}). */
+export interface Gathered {
+  readonly gather: readonly GatherPart[];
+}
+
+/**
+ * Rows gathered by integer index from tables, like JAX's `cams[camIdx]`: loop row i is the first table's row
+ * `index[i]`, then the second's, and so on. The loop's rows are then expressions (the table entries themselves,
+ * no copies), so a table of the program's inputs is differentiated through; the index arrays are data.
+ *
+ * @example
+ * // cameras of 2 parameters and weights, gathered for 3 observations
+ * const rows = gather({ table: cams, width: 2, index: [0, 1, 0] }, { table: weights });
+ */
+export function gather(...parts: readonly GatherPart[]): Gathered {
+  return { gather: parts };
+}
 
 export interface MapOptions {
   /** How the rows' outputs combine: `sum` (the default) or `logsumexp` (log Σ e^y, without overflow). */
@@ -122,9 +151,54 @@ export function mapReduce(
     return { carry: [], out: single ? [out as Operand] : (out as readonly Operand[]) };
   });
   const loop = loopOf('map', traced, data, 0, reduce);
-  const first = g.call(loop, [...traced.captured, ...(data.ids ?? [])]);
+  const first = g.call(loop, callArgs([], traced.captured, data.ids));
   const outs = Array.from({ length: loop.outputs }, (_, k) => new Expr(g, first + k));
   return single ? (outs[0] as Expr) : outs;
+}
+
+/**
+ * A map without a reduction, after JAX's `vmap`: row i's outputs are `body(row_i, i)`, the body traced once, and
+ * the call's outputs are every row's outputs, stacked (`out[i][k]`). It is a scan with no carry, so every method
+ * and backend runs it as one (memory of one body per row, never of all rows at once); rows are independent, so
+ * its Jacobian is block-diagonal over the rows ({@link blockJacobian}).
+ *
+ * @example
+ * // the residuals w_i·(x_i − μ) of three observations, stacked
+ * const mu = variable('mu');
+ * const r = mapRows([[1, 0.5], [2, 1], [4, 2]], ([x, w]) => [w.mul(x.sub(mu))]); // r[i][0]
+ */
+export function mapRows<const R extends Rows>(
+  rows: R,
+  body: (row: RowOf<R>, i: Expr) => Operand | readonly Operand[],
+): Expr[][] {
+  const g = currentGraph();
+  const data = readRows(g, rows, 'mapRows');
+  const traced = trace(g, 0, data.width, (_carry, row, i) => {
+    const out = body(row as never, i);
+    const list = Array.isArray(out) ? (out as readonly Operand[]) : [out as Operand];
+    if (list.length === 0) throw new DifflabError('invalid-argument', 'mapRows: the body returned no values');
+    return { carry: [], out: list };
+  });
+  const loop = loopOf('scan', traced, data, 0, undefined);
+  const first = g.call(loop, callArgs([], traced.captured, data.ids));
+  return Array.from({ length: data.n }, (_, i) =>
+    Array.from({ length: traced.perStep }, (_, k) => new Expr(g, first + i * traced.perStep + k)),
+  );
+}
+
+/** A call's arguments: a scan's initial carry, the captured values, the rows when they are expressions. */
+function callArgs(
+  init: readonly number[],
+  captured: readonly number[],
+  rows: Int32Array | undefined,
+): Int32Array {
+  // Rows alone (a gather's, typically, with nothing captured) are the arguments as they are: no second copy.
+  if (rows !== undefined && init.length === 0 && captured.length === 0) return rows;
+  const args = new Int32Array(init.length + captured.length + (rows?.length ?? 0));
+  args.set(init, 0);
+  args.set(captured, init.length);
+  if (rows !== undefined) args.set(rows, init.length + captured.length);
+  return args;
 }
 
 /** What a scan's body returns: the next carry (same shape as the carry), or it with per-iteration outputs. */
@@ -196,7 +270,7 @@ export function scan(
     return { carry: nextList, out: isStep ? ((step as { out?: readonly Operand[] }).out ?? []) : [] };
   });
   const loop = loopOf('scan', traced, data, c, undefined);
-  const first = g.call(loop, [...initIds, ...traced.captured, ...(data.ids ?? [])]);
+  const first = g.call(loop, callArgs(initIds, traced.captured, data.ids));
   const carry = Array.from({ length: c }, (_, k) => new Expr(g, first + k));
   const out: Expr[][] = [];
   for (let i = 0; i < data.n; i++) {
@@ -211,7 +285,7 @@ export function scan(
 function loopOf(
   kind: Loop['kind'],
   traced: { body: Program<Float64Array>; captured: readonly number[]; perStep: number },
-  data: { n: number; width: number; rows: Float64Array; ids: number[] | undefined },
+  data: { n: number; width: number; rows: Float64Array; ids: Int32Array | undefined },
   carry: number,
   reduce: Reduce | undefined,
 ): Loop {
@@ -234,7 +308,8 @@ function readRows(
   g: Graph,
   rows: Rows,
   who: string,
-): { n: number; width: number; rows: Float64Array; ids: number[] | undefined } {
+): { n: number; width: number; rows: Float64Array; ids: Int32Array | undefined } {
+  if (typeof rows === 'object' && rows !== null && 'gather' in rows) return gatherRows(g, rows, who);
   if (typeof rows === 'number') {
     if (!Number.isInteger(rows) || rows < 0) {
       throw new DifflabError(
@@ -266,7 +341,7 @@ function readRows(
       }
     });
     if (!exprs) return { n: list.length, width, rows: flat, ids: undefined };
-    const ids = list.flatMap((row) => row.map((o) => operandId(g, o, who)));
+    const ids = Int32Array.from(list.flatMap((row) => row.map((o) => operandId(g, o, who))));
     return { n: list.length, width, rows: new Float64Array(0), ids };
   }
   const { data, width } = rows as { data: ArrayLike<number>; width: number };
@@ -279,6 +354,72 @@ function readRows(
   const flat = Float64Array.from(data);
   for (let k = 0; k < flat.length; k++) checkData(flat[k], who, Math.floor(k / width), k % width);
   return { n: flat.length / width, width, rows: flat, ids: undefined };
+}
+
+/**
+ * Gathered rows as the row arguments' node ids: each table's entries become nodes once (numbers as constants),
+ * then loop row i copies table row `index[i]` of each part, so the cost is O(rows × width) integers.
+ */
+function gatherRows(
+  g: Graph,
+  rows: Gathered,
+  who: string,
+): { n: number; width: number; rows: Float64Array; ids: Int32Array } {
+  const parts = rows.gather;
+  if (!Array.isArray(parts) || parts.length === 0) {
+    throw new DifflabError('invalid-argument', `${who}: gather() needs at least one table`);
+  }
+  const shapes = parts.map((part, t) => {
+    const width = part.width ?? 1;
+    const size = part.table?.length;
+    if (!Number.isInteger(width) || width < 1 || size === undefined || size % width !== 0) {
+      throw new DifflabError(
+        'invalid-argument',
+        `${who}: gather table ${t} of length ${size} does not split into rows of width ${width}`,
+      );
+    }
+    return { width, rows: size / width, index: part.index };
+  });
+  const n = (shapes.find((s) => s.index !== undefined)?.index?.length ?? shapes[0]?.rows) as number;
+  const width = shapes.reduce((w, s) => w + s.width, 0);
+  const ids = new Int32Array(n * width);
+  let offset = 0;
+  parts.forEach((part, t) => {
+    const { width: tw, rows: size, index } = shapes[t] as (typeof shapes)[number];
+    const count = index?.length ?? size;
+    if (count !== n) {
+      throw new DifflabError(
+        'invalid-argument',
+        `${who}: gather table ${t} gives ${count} rows, table 0 gives ${n}`,
+      );
+    }
+    // A loop, not Int32Array.from with a mapping function (which collects a JavaScript array first).
+    const source = part.table as ArrayLike<Operand>;
+    const table = new Int32Array(source.length);
+    for (let k = 0; k < source.length; k++) table[k] = tableEntry(g, source[k] as Operand, who, t);
+    for (let i = 0; i < n; i++) {
+      const j = index === undefined ? i : (index[i] as number);
+      if (!Number.isInteger(j) || j < 0 || j >= size) {
+        throw new DifflabError(
+          'invalid-argument',
+          `${who}: gather table ${t}, row ${i}: index ${j} is not a row of the table (0 … ${size - 1})`,
+        );
+      }
+      for (let k = 0; k < tw; k++) ids[i * width + offset + k] = table[j * tw + k] as number;
+    }
+    offset += tw;
+  });
+  return { n, width, rows: new Float64Array(0), ids };
+}
+
+function tableEntry(g: Graph, o: Operand, who: string, t: number): number {
+  if (typeof o !== 'number' && !(o instanceof Expr)) {
+    throw new DifflabError(
+      'invalid-argument',
+      `${who}: gather table ${t} holds something not a number or an expression`,
+    );
+  }
+  return operandId(g, o, who);
 }
 
 function checkData(v: unknown, who: string, i: number, k: number): number {

@@ -270,7 +270,9 @@ describe('difflab gradbench over a real pipe', () => {
   it('refuses a workload whose data would not fit in memory, before allocating it', async () => {
     const s = session();
     running = s.child;
-    const input = { n: 1e8, m: 1e8, p: 1, cam: Array(11).fill(0.1), x: [1, 2, 3], w: 1, feat: [0.5, 0.5] };
+    // Four million observations: a program of 1.6·10⁷ nodes (within the limit), but their rows' argument ids and
+    // the Jacobian's arrays would take about 2.2 GB.
+    const input = { n: 1, m: 1, p: 4e6, cam: Array(11).fill(0.1), x: [1, 2, 3], w: 1, feat: [0.5, 0.5] };
     const r = await s.send({ id: 0, kind: 'evaluate', module: 'ba', function: 'objective', input });
     expect(r).toMatchObject({ id: 0, success: false });
     expect(String(r.error)).toMatch(/data would take about .* bytes/);

@@ -12,6 +12,7 @@ import {
   evaluate,
   hessian,
   mapReduce,
+  mapRows,
   methods,
   metrics,
   Program,
@@ -599,9 +600,14 @@ function randomLoops(
           : buildSpec(specs[2] as never, [a, b, r as Expr, a, b]),
       { reduce },
     );
-    return program([...(carry as Expr[]), (out[n - 1] as Expr[])[0] as Expr, mapped], {
-      variables: [a, b, c0, c1],
-    }) as Program<Float64Array>;
+    // A stacked map (no carry, no reduction) over the same rows, its last row an output too.
+    const stacked = mapRows(rows, ([r]) => [buildSpec(specs[1] as never, [b, a, r as Expr, a, b]).cos()]);
+    return program(
+      [...(carry as Expr[]), (out[n - 1] as Expr[])[0] as Expr, mapped, ...(stacked[n - 1] as Expr[])],
+      {
+        variables: [a, b, c0, c1],
+      },
+    ) as Program<Float64Array>;
   });
 }
 
@@ -658,8 +664,9 @@ describe('random loops (fast-check)', () => {
           };
           const want = derivatives(unroll(f), point, 'interpret');
           for (const backend of BACKENDS) compare(backend, derivatives(f, point, backend), want);
-          // The Hessian of the scan's last output and of the map's (forward over reverse runs loops as loops).
-          for (const o of [2, 3]) {
+          // The Hessian of the scan's last output, the map's and the stacked map's last row (forward over
+          // reverse runs loops as loops).
+          for (const o of [2, 3, 4]) {
             const scalar = new Program<number>({
               ...f,
               outputs: Int32Array.of(f.outputs[o] as number),

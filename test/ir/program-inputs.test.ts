@@ -143,6 +143,22 @@ describe('program variables', () => {
     );
   });
 
+  it('variables listed as expressions: the same order, unused inputs and errors as by name', () => {
+    const byExpr = build((x, y) => program(x.mul(2), { variables: [y, x] }));
+    const byName = build((x) => program(x.mul(2), { variables: ['y', 'x'] }));
+    expect(byExpr.variables).toEqual(byName.variables);
+    expect(evaluate(byExpr, [100, 3])).toBe(6);
+    expectDifflabError(
+      () => build((x, y) => program(x.mul(y), { variables: [x, y, x] })),
+      'invalid-argument',
+    );
+    const missing = expectDifflabError(
+      () => build((x, y) => program(x.mul(y), { variables: [x] })),
+      'invalid-argument',
+    );
+    expect(missing.message).toContain("'y'");
+  });
+
   it('several outputs, including a plain number, give a Float64Array', () => {
     const f = build((x, y) => program([x.mul(y), 3, y], { variables: ['x', 'y'] }));
     expect(f.scalar).toBe(false);

@@ -3,17 +3,24 @@
  * all equal to `x` and p observations (observation i sees point i mod m from camera i mod n, with weight w
  * and feature `feat`); difflab builds that full problem and does the work for every observation.
  *
- * The primal is two programs per observation: the reprojection error e = w·(proj(cam, X) − feat) as a
- * function of the camera's 11 parameters, the point's 3, the weight and the feature's 2 (data, whose columns
- * are dropped), and the weight error 1 − w². proj
- * rotates X − c by Rodrigues' formula (the first-order form when θ² = 0, decided on the camera's values),
- * divides by depth, applies radial distortion and the focal length and principal point. The sparse
- * Jacobian (3p rows, 11n + 3m + p columns) is assembled in compressed-row form from each observation's
- * 3 × 15 block; the output keeps the first 30 and the last entry of each array, as GradBench does.
+ * The primal is one program, the way JAX writes it: a stacked map (`mapRows`, a `vmap`) over the observations,
+ * each row gathered by index from the program's inputs (camera `camIdx[i]`'s 11 parameters, point `ptIdx[i]`'s
+ * 3, weight i) and the feature (data, constants), whose body gives the reprojection error
+ * e = w·(proj(cam, X) − feat); and a stacked map over the weights for the weight error 1 − w². proj rotates
+ * X − c by Rodrigues' formula, divides by depth, applies radial distortion and the focal length and principal
+ * point. Where a camera's θ² = 0 the rotation is the first-order form: a second body, so the observations are
+ * split into two maps by their camera's θ² when the program is built (on the workload's cameras, the values it
+ * is evaluated at).
+ *
+ * The sparse Jacobian (3p rows, 11n + 3m + p columns) is the program's block Jacobian (`blockJacobian`: each
+ * row's body Jacobian by the engine's method, 2 × 17 or 1 × 1, its columns those of the gathered inputs),
+ * written in compressed-row form; the output keeps the first 30 and the last entry of each array, as GradBench
+ * does.
  */
 import { programCost } from '../../ir/differentiator.js';
 import { constant, type Expr, withGraph } from '../../ir/graph.js';
-import { type Program, program } from '../../ir/program.js';
+import { gather, mapRows } from '../../ir/loop.js';
+import { type LoopCall, type Program, program } from '../../ir/program.js';
 import { finite, int, num, objectInput, vector } from './input.js';
 import { variables } from './scalar.js';
 import type { DerivativeEngine, GradbenchEval } from './types.js';
@@ -29,17 +36,13 @@ export interface BaInput {
 }
 
 export interface BaWorkload {
-  /** The reprojection error [e_x, e_y] of one observation, Rodrigues' formula (θ² ≠ 0). */
-  readonly rotating: Program<Float64Array>;
-  /** The same with the first-order rotation (θ² = 0). */
-  readonly small: Program<Float64Array>;
-  /** The weight error 1 − w². */
-  readonly weightError: Program<number>;
-  /** Every camera's 11 parameters, every point's 3, every weight, every feature's 2. */
-  readonly cams: Float64Array;
-  readonly points: Float64Array;
-  readonly weights: Float64Array;
-  readonly features: Float64Array;
+  /**
+   * The program of the cameras' 11n parameters, the points' 3m coordinates and the p weights (in that order,
+   * GradBench's column order): the reprojection errors (2p, observation-major), then the weight errors (p).
+   */
+  readonly f: Program<Float64Array>;
+  /** The point: every camera's parameters, every point's, every weight. */
+  readonly x: Float64Array;
   readonly n: number;
   readonly m: number;
   readonly p: number;
@@ -67,12 +70,21 @@ const dot3 = (a: readonly Expr[], b: readonly Expr[]): Expr =>
     .add((a[1] as Expr).mul(b[1] as Expr))
     .add((a[2] as Expr).mul(b[2] as Expr));
 
-/** The residual program of one observation with feature (fx, fy) bound as inputs too (see `observation`). */
-function residuals(rodrigues: boolean): Program<Float64Array> {
-  const cam = variables('cam', 11);
-  const X = variables('X', 3);
-  const [w] = variables('w', 1) as [Expr];
-  const feat = variables('feat', 2);
+/** The values of an observation's row: the camera's 11 parameters, the point's 3, the weight, the feature's 2. */
+const CAM = 0;
+const POINT = 11;
+const WEIGHT = 14;
+const FEATURE = 15;
+
+/**
+ * One observation's reprojection error [e_x, e_y] from its row, by Rodrigues' formula (or its first-order form,
+ * `rodrigues` false, for θ² = 0).
+ */
+function observation(row: readonly Expr[], rodrigues: boolean): Expr[] {
+  const cam = row.slice(CAM, CAM + 11);
+  const X = row.slice(POINT, POINT + 3);
+  const w = row[WEIGHT] as Expr;
+  const feat = row.slice(FEATURE, FEATURE + 2);
   const r = cam.slice(0, 3);
   const Y = X.map((xi, i) => xi.sub(cam[3 + i] as Expr));
   let Z: Expr[];
@@ -104,78 +116,100 @@ function residuals(rodrigues: boolean): Program<Float64Array> {
   const projY = f.mul(L.mul(xi1)).add(cam[8] as Expr);
   const ex = w.mul(projX.sub(feat[0] as Expr));
   const ey = w.mul(projY.sub(feat[1] as Expr));
-  return program([ex, ey], { variables: [...cam, ...X, w, ...feat] });
+  return [ex, ey];
 }
 
-/** The weight error 1 − w² as a program of w. */
-function weightError(): Program<number> {
-  const [w] = variables('w', 1) as [Expr];
-  return program(constant(1).sub(w.mul(w)), { variables: [w] });
+/**
+ * The program: the observations split by their camera's θ² in `cams` (Rodrigues' formula or its first-order
+ * form), each part a stacked map over rows gathered from the inputs (observation i sees camera i mod n and
+ * point i mod m, with feature i of `features`); outputs every e_x, e_y, then every 1 − w².
+ */
+export function baProgram(
+  cams: Float64Array,
+  features: Float64Array,
+  n: number,
+  m: number,
+  p: number,
+): Program<Float64Array> {
+  return withGraph(() => {
+    const camVars = variables('cam', 11 * n);
+    const pointVars = variables('X', 3 * m);
+    const weightVars = variables('w', p);
+    const reproj = new Array<Expr>(2 * p);
+    for (const rodrigues of [true, false]) {
+      const obs = observationsWith(cams, n, p, rodrigues);
+      if (obs.length === 0) continue;
+      const rows = gather(
+        { table: camVars, width: 11, index: obs.map((i) => i % n) },
+        { table: pointVars, width: 3, index: obs.map((i) => i % m) },
+        { table: weightVars, index: obs },
+        { table: features, width: 2, index: obs },
+      );
+      const out = mapRows(rows, (row) => observation(row, rodrigues));
+      obs.forEach((i, j) => {
+        const [ex, ey] = out[j] as [Expr, Expr];
+        reproj[2 * i] = ex;
+        reproj[2 * i + 1] = ey;
+      });
+    }
+    // The weight errors: a map of their own, so that each observation's reprojection block is 2 × 17 and its
+    // weight's 1 × 1 (one body of three operations, not a third row of the reprojection's Jacobian).
+    const wErr = mapRows(gather({ table: weightVars }), ([w]) => constant(1).sub((w as Expr).mul(w as Expr)));
+    return program([...reproj, ...wErr.flat()], { variables: [...camVars, ...pointVars, ...weightVars] });
+  }) as Program<Float64Array>;
 }
 
-/** Observation i's point: camera, point, weight, feature (17 numbers; the last two are data). */
-function observation(wk: BaWorkload, i: number, into: Float64Array): Program<Float64Array> {
-  const c = i % wk.n;
-  const k = i % wk.m;
-  into.set(wk.cams.subarray(11 * c, 11 * c + 11), 0);
-  into.set(wk.points.subarray(3 * k, 3 * k + 3), 11);
-  into[14] = wk.weights[i] as number;
-  into[15] = wk.features[2 * i] as number;
-  into[16] = wk.features[2 * i + 1] as number;
-  const r0 = into[0] as number;
-  const r1 = into[1] as number;
-  const r2 = into[2] as number;
-  return r0 * r0 + r1 * r1 + r2 * r2 !== 0 ? wk.rotating : wk.small;
+/** The observations whose camera's θ² is nonzero (`rodrigues`) or zero, in order (Int32Array). */
+function observationsWith(cams: Float64Array, n: number, p: number, rodrigues: boolean): Int32Array {
+  const rotates = new Uint8Array(n);
+  for (let c = 0; c < n; c++) {
+    const [r0, r1, r2] = [cams[11 * c] as number, cams[11 * c + 1] as number, cams[11 * c + 2] as number];
+    rotates[c] = r0 * r0 + r1 * r1 + r2 * r2 !== 0 ? 1 : 0;
+  }
+  const want = rodrigues ? 1 : 0;
+  let count = 0;
+  for (let i = 0; i < p; i++) if (rotates[i % n] === want) count++;
+  const obs = new Int32Array(count);
+  count = 0;
+  for (let i = 0; i < p; i++) if (rotates[i % n] === want) obs[count++] = i;
+  return obs;
 }
 
 function objective(wk: BaWorkload, engine: DerivativeEngine): BaObjective {
-  const reproj = new Float64Array(2 * wk.p);
-  const wErr = new Float64Array(wk.p);
-  const at = new Float64Array(17);
-  const w = new Float64Array(1);
-  for (let i = 0; i < wk.p; i++) {
-    const e = engine.evaluate(observation(wk, i, at), at);
-    reproj[2 * i] = e[0] as number;
-    reproj[2 * i + 1] = e[1] as number;
-    w[0] = wk.weights[i] as number;
-    wErr[i] = engine.evaluate(wk.weightError, w);
-  }
-  return { reproj, wErr };
+  const e = engine.evaluate(wk.f, wk.x);
+  return { reproj: e.subarray(0, 2 * wk.p), wErr: e.subarray(2 * wk.p) };
 }
 
+/**
+ * The Jacobian in compressed-row form from the program's blocks. A reprojection block has rows e_x, e_y (output
+ * positions 2i, 2i + 1) and columns its row's values, of which the first 15 (camera, point, weight) are inputs:
+ * 15 entries in each reprojection row. A weight-error block (output position 2p + i) is 1 × 1.
+ */
 function jacobian(wk: BaWorkload, engine: DerivativeEngine): BaJacobian {
-  const { n, m, p } = wk;
+  const { p } = wk;
   const rows = new Int32Array(3 * p + 1);
   const cols = new Int32Array(31 * p);
   const vals = new Float64Array(31 * p);
-  const at = new Float64Array(17);
-  const w = new Float64Array(1);
-  for (let i = 0; i < p; i++) {
-    const J = engine.jacobian(observation(wk, i, at), at);
-    w[0] = wk.weights[i] as number;
-    const dw = engine.gradient(wk.weightError, w);
-    const camCol = 11 * (i % n);
-    const ptCol = 11 * n + 3 * (i % m);
-    const wCol = 11 * n + 3 * m + i;
+  engine.blockJacobian(wk.f, wk.x, (block, outputs, columns) => {
+    const at = outputs[0] as number;
+    if (at >= 2 * p) {
+      const i = at - 2 * p;
+      cols[30 * p + i] = columns[0] as number;
+      vals[30 * p + i] = block[0] as number;
+      rows[2 * p + i + 1] = 30 * p + i + 1;
+      return;
+    }
+    const width = columns.length;
+    const i = at >> 1;
     for (let r = 0; r < 2; r++) {
-      const row = J[r] as Float64Array;
       const base = 30 * i + 15 * r;
       rows[2 * i + r + 1] = base + 15;
-      for (let j = 0; j < 11; j++) {
-        cols[base + j] = camCol + j;
-        vals[base + j] = row[j] as number;
+      for (let j = 0; j < 15; j++) {
+        cols[base + j] = columns[j] as number;
+        vals[base + j] = block[r * width + j] as number;
       }
-      for (let j = 0; j < 3; j++) {
-        cols[base + 11 + j] = ptCol + j;
-        vals[base + 11 + j] = row[11 + j] as number;
-      }
-      cols[base + 14] = wCol;
-      vals[base + 14] = row[14] as number;
     }
-    cols[30 * p + i] = wCol;
-    vals[30 * p + i] = dw[0] as number;
-    rows[2 * p + i + 1] = 30 * p + i + 1;
-  }
+  });
   return { rows, cols, vals };
 }
 
@@ -205,34 +239,36 @@ export const ba: GradbenchEval<BaInput, BaWorkload> = {
       feat: vector(o.feat, 'feat', 2),
     };
   },
-  // Two programs of about 90 operations, evaluated once per observation; the data: cameras, points, weights
-  // and features, then the Jacobian's 31p values and column indices and its row starts.
+  // One program: the inputs (11n + 3m + p), the bodies (about 90 operations each) and 3p outputs; it runs a
+  // body per observation. Beside it: the rows' 17p argument ids (and their copy while building), the
+  // features, the point, the Jacobian's 31p values and column indices and its row starts.
   estimate: ({ n, m, p }) => ({
     nodes: 90,
     edges: 150,
     inputs: 17,
     outputs: 2,
     evaluations: p,
-    dataBytes: 8 * (11 * n + 3 * m + 3 * p) + 12 * 31 * p + 4 * (3 * p + 1),
+    built: 11 * n + 3 * m + 4 * p + 200,
+    dataBytes: 8 * 17 * p + 8 * (11 * n + 3 * m + 3 * p) + 12 * 31 * p + 4 * (3 * p + 1),
   }),
   prepare(input) {
     const { n, m, p } = input;
-    const [rotating, small] = withGraph(() => [residuals(true), residuals(false)]) as [
-      Program<Float64Array>,
-      Program<Float64Array>,
-    ];
-    const weight = withGraph(weightError);
     const cams = new Float64Array(11 * n);
     for (let j = 0; j < n; j++) cams.set(input.cam, 11 * j);
-    const points = new Float64Array(3 * m);
-    for (let k = 0; k < m; k++) points.set(input.x, 3 * k);
-    const weights = new Float64Array(p).fill(input.w);
     const features = new Float64Array(2 * p);
     for (let i = 0; i < p; i++) features.set(input.feat, 2 * i);
-    return { rotating, small, weightError: weight, cams, points, weights, features, n, m, p };
+    const x = new Float64Array(11 * n + 3 * m + p);
+    x.set(cams, 0);
+    for (let k = 0; k < m; k++) x.set(input.x, 11 * n + 3 * k);
+    x.fill(input.w, 11 * n + 3 * m);
+    return { f: baProgram(cams, features, n, m, p), x, n, m, p };
   },
+  // What one observation costs (the engine's methods run one body per observation), and the program's size.
   cost(w) {
-    return { ...programCost(w.rotating), inputs: 17, outputs: 2, evaluations: w.p };
+    // The reprojection's body (the largest: the weight error's has three operations).
+    const body = w.f.calls.reduce((a: LoopCall, c) => (c.loop.body.size > a.loop.body.size ? c : a)).loop
+      .body;
+    return { ...programCost(body), inputs: 17, outputs: 2, evaluations: w.p, built: w.f.size };
   },
   run(fn, w, engine) {
     return fn === 'objective' ? objective(w, engine) : jacobian(w, engine);

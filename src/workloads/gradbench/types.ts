@@ -5,6 +5,7 @@
  */
 import type { Method } from '../../ir/differentiator.js';
 import type { Program } from '../../ir/program.js';
+import type { BlockVisitor } from '../../sparse/blocks.js';
 
 /** The derivatives an eval asks of the chosen method. Every entry point is difflab's, never hand-written. */
 export interface DerivativeEngine {
@@ -15,6 +16,11 @@ export interface DerivativeEngine {
   gradient(f: Program, x: Float64Array): Float64Array;
   /** The Jacobian of f at x, one row per output. */
   jacobian(f: Program, x: Float64Array): Float64Array[];
+  /**
+   * The Jacobian of f at x block by block, for a program whose outputs are rows of stacked maps over its
+   * inputs (ba): each row's body Jacobian by the engine's method, handed to `visit` (see `blockJacobian`).
+   */
+  blockJacobian(f: Program, x: Float64Array, visit: BlockVisitor): void;
   /** uᵀJ, a cotangent u (one entry per output) times the Jacobian of f at x. */
   vjp(f: Program, x: Float64Array, u: Float64Array): Float64Array;
   /**

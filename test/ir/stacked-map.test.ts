@@ -1,0 +1,220 @@
+/**
+ * Stacked maps (`mapRows`, a map without a reduction) over rows gathered by index (`gather`), and their block
+ * Jacobian: closed forms, the unrolled program, the interpreter against the compiled backend to the bit, and
+ * the blocks against the dense Jacobian by every method.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  type Backend,
+  blockJacobian,
+  type Expr,
+  evaluate,
+  formatNode,
+  gather,
+  mapRows,
+  methods,
+  metrics,
+  type Program,
+  program,
+  unroll,
+  unrolledOps,
+  variable,
+  withGraph,
+} from '../../src/index.js';
+import { closeNormwise } from '../support/expressions.js';
+import { expectDifflabError } from './support/errors.js';
+
+const BACKENDS: readonly Backend[] = ['interpret', 'compile'];
+const CAM_OF = [0, 1, 1, 0, 1];
+
+/**
+ * Two "cameras" (p, q) and one weight per observation, observation i seeing camera CAM_OF[i] with data d_i:
+ * outputs w·sin p + q·d and p·q/w, stacked, then a captured s·1 so the body captures an input.
+ */
+function observations(): Program<Float64Array> {
+  return withGraph(() => {
+    const cams = ['p0', 'q0', 'p1', 'q1'].map((name) => variable(name));
+    const w = CAM_OF.map((_, i) => variable(`w${i}`));
+    const s = variable('s');
+    const data = CAM_OF.map((_, i) => 0.5 + i);
+    const rows = gather({ table: cams, width: 2, index: CAM_OF }, { table: w }, { table: data });
+    const out = mapRows(rows, ([p, q, wi, d]) => [
+      (wi as Expr).mul((p as Expr).sin()).add((q as Expr).mul(d as Expr)),
+      (p as Expr)
+        .mul(q as Expr)
+        .div(wi as Expr)
+        .mul(s),
+    ]);
+    return program(out.flat(), { variables: [...cams, ...w, s] });
+  });
+}
+
+const X = [0.7, -1.3, 2.1, 0.4, 1.5, -0.8, 2.5, 0.3, -1.1, 1.25];
+
+/** The dense Jacobian by hand: rows ex_i, ey_i; columns p0, q0, p1, q1, w0 … w4, s. */
+function byHand(): { values: number[]; jacobian: number[][] } {
+  const values: number[] = [];
+  const jacobian: number[][] = [];
+  const s = X[9] as number;
+  CAM_OF.forEach((c, i) => {
+    const [p, q, w, d] = [X[2 * c] as number, X[2 * c + 1] as number, X[4 + i] as number, 0.5 + i];
+    values.push(w * Math.sin(p) + q * d, ((p * q) / w) * s);
+    const ex = new Array(10).fill(0);
+    ex[2 * c] = w * Math.cos(p);
+    ex[2 * c + 1] = d;
+    ex[4 + i] = Math.sin(p);
+    const ey = new Array(10).fill(0);
+    ey[2 * c] = (q / w) * s;
+    ey[2 * c + 1] = (p / w) * s;
+    ey[4 + i] = ((-p * q) / (w * w)) * s;
+    ey[9] = (p * q) / w;
+    jacobian.push(ex, ey);
+  });
+  return { values, jacobian };
+}
+
+/** The dense Jacobian assembled from the blocks. */
+function fromBlocks(f: Program, options: Parameters<typeof blockJacobian>[3]): Float64Array[] {
+  const dense = Array.from(f.outputs, () => new Float64Array(f.variables.length));
+  blockJacobian(
+    f,
+    X,
+    (block, rows, columns) => {
+      rows.forEach((r, k) => {
+        if (r < 0) return;
+        columns.forEach((c, j) => {
+          const row = dense[r] as Float64Array;
+          if (c >= 0) row[c] = (row[c] as number) + (block[k * columns.length + j] as number);
+        });
+      });
+    },
+    options,
+  );
+  return dense;
+}
+
+describe('mapRows over gathered rows', () => {
+  it('values and the Jacobian equal the closed forms by every method and backend', () => {
+    const f = observations();
+    expect(f.calls.length).toBe(1);
+    expect(f.calls[0]?.loop.rowArgs).toBe(true);
+    // Printed as row i's output k of a map (a scan with no carry underneath).
+    expect(formatNode(f, f.outputs[9] as number)).toBe('map(5 rows; s, p0, q0, w0, … (21 arguments))[4][1]');
+    const { values, jacobian } = byHand();
+    for (const backend of BACKENDS) {
+      expect(closeNormwise(evaluate(f, X, { backend }), values, 1e-15)).toBe(true);
+      for (const method of ['reverse', 'forward', 'numeric', 'symbolic'] as const) {
+        const tol = method === 'numeric' ? 1e-8 : 1e-14;
+        const J = methods[method].jacobian(f, X, { backend }).value;
+        expect(
+          closeNormwise(
+            J.flatMap((r) => Array.from(r)),
+            jacobian.flat(),
+            tol,
+          ),
+          `${method} ${backend}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('the interpreter and the compiled backend agree to the bit, and both equal the unrolled program', () => {
+    const f = observations();
+    const u = unroll(f);
+    const u1 = [1.5, -0.25, 0.5, 2, -1, 0.75, 0.5, -2, 1, 0.125];
+    const all = (backend: Backend) => [
+      ...evaluate(f, X, { backend }),
+      ...methods.reverse.jacobian(f, X, { backend }).value.flatMap((r) => Array.from(r)),
+      ...methods.reverse.vjp(f, X, u1, { backend }).value,
+      ...methods.reverse.vjp(f, X, u1, { backend, checkpoint: 'sqrt' }).value,
+      ...methods.reverse.vjp(f, X, u1, { backend, checkpoint: 'binomial', snapshots: 1 }).value,
+      ...methods.forward.jacobian(f, X, { backend, chunk: 3 }).value.flatMap((r) => Array.from(r)),
+    ];
+    const interp = all('interpret');
+    expect(all('compile').every((v, k) => Object.is(v, interp[k]))).toBe(true);
+    expect(evaluate(u, X)).toEqual(evaluate(f, X));
+    const unrolled = [
+      ...evaluate(u, X),
+      ...methods.reverse.jacobian(u, X).value.flatMap((r) => Array.from(r)),
+      ...methods.reverse.vjp(u, X, u1).value,
+      ...methods.reverse.vjp(u, X, u1).value,
+      ...methods.reverse.vjp(u, X, u1).value,
+      ...methods.forward.jacobian(u, X).value.flatMap((r) => Array.from(r)),
+    ];
+    expect(closeNormwise(interp, unrolled, 1e-14)).toBe(true);
+    // Size without unrolling: the body runs once per row (the unrolled program shares the rows of one camera's
+    // sin p, so it holds fewer), and the tree metrics are the unrolled program's.
+    expect(unrolledOps(f)).toBe(CAM_OF.length * unrolledOps(f.calls[0]?.loop.body as Program));
+    expect(metrics(f).treeSize).toBe(metrics(u).treeSize);
+    expect(metrics(f).depth).toBe(metrics(u).depth);
+  });
+
+  it('refuses bad gathers with coded errors', () => {
+    withGraph(() => {
+      const a = variable('a');
+      const b = variable('b');
+      const body = ([x]: Expr[]) => [x as Expr];
+      expectDifflabError(() => mapRows(gather(), body), 'invalid-argument');
+      expectDifflabError(
+        () => mapRows(gather({ table: [a, b], width: 2, index: [0, 1] }), body),
+        'invalid-argument',
+      );
+      expectDifflabError(() => mapRows(gather({ table: [a, b], index: [0, -1] }), body), 'invalid-argument');
+      expectDifflabError(() => mapRows(gather({ table: [a, b], index: [0.5] }), body), 'invalid-argument');
+      expectDifflabError(() => mapRows(gather({ table: [a, b, a], width: 2 }), body), 'invalid-argument');
+      expectDifflabError(
+        () => mapRows(gather({ table: [a, b], index: [0, 1, 1] }, { table: [1, 2] }), body),
+        'invalid-argument',
+      );
+      expectDifflabError(() => mapRows(gather({ table: ['x' as never] }), body), 'invalid-argument');
+      expectDifflabError(() => mapRows(gather({ table: [a] }), () => []), 'invalid-argument');
+    });
+  });
+});
+
+describe('blockJacobian', () => {
+  it('the blocks, scattered, are the dense Jacobian by every method and backend', () => {
+    const f = observations();
+    for (const backend of BACKENDS) {
+      for (const method of ['reverse', 'forward', 'numeric', 'symbolic'] as const) {
+        const dense = methods[method].jacobian(f, X, { backend }).value;
+        const blocks = fromBlocks(f, { method, backend } as never);
+        const tol = method === 'numeric' ? 1e-8 : 1e-15;
+        expect(
+          closeNormwise(
+            blocks.flatMap((r) => Array.from(r)),
+            dense.flatMap((r) => Array.from(r)),
+            tol,
+          ),
+        ).toBe(true);
+      }
+    }
+    expect(
+      closeNormwise(
+        fromBlocks(f, {}).flatMap((r) => Array.from(r)),
+        byHand().jacobian.flat(),
+        1e-14,
+      ),
+    ).toBe(true);
+  });
+
+  it('refuses outputs that are not rows of a stacked map, and rows computed by operations', () => {
+    const notStacked = withGraph(() => {
+      const a = variable('a');
+      const out = mapRows(gather({ table: [a] }), ([x]) => (x as Expr).sin());
+      return program([(out[0] as Expr[])[0] as Expr, a.cos()], { variables: [a] });
+    });
+    expectDifflabError(() => blockJacobian(notStacked, [1], () => {}), 'invalid-argument');
+    const computed = withGraph(() => {
+      const a = variable('a');
+      const out = mapRows(gather({ table: [a.exp()] }), ([x]) => (x as Expr).sin());
+      return program(out.flat(), { variables: [a] });
+    });
+    const e = expectDifflabError(() => blockJacobian(computed, [1], () => {}), 'invalid-argument');
+    expect(e.subexpression).toBe('exp(a)');
+    expectDifflabError(
+      () => blockJacobian(observations(), X, () => {}, { sparse: true } as never),
+      'invalid-argument',
+    );
+  });
+});
