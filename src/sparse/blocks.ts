@@ -20,7 +20,8 @@ import { checkedPoint, checkOptions } from '../options.js';
 /**
  * Receives one row's block: `block` is `rows.length × columns.length`, row-major; `rows[r]` is the position in
  * `f.outputs` of the block's row r (−1 when that body output is not an output of f), `columns[c]` the input
- * index of its column c (−1 for a constant, whose column is dropped). The arrays are reused: copy what you keep.
+ * index of its column c (−1 for a constant or a row of data, whose column is dropped). Two columns of a block
+ * name the same input when a row gathers it twice: add, do not assign. The arrays are reused: copy what you keep.
  */
 export type BlockVisitor = (block: Float64Array, rows: Int32Array, columns: Int32Array) => void;
 
@@ -31,7 +32,7 @@ export type BlockVisitor = (block: Float64Array, rows: Int32Array, columns: Int3
  * where they sit in the full Jacobian. Each block is `methods[method].jacobian` of the body at that row
  * (`gradient` for a body of one output), with the options `jacobian` takes (not `sparse`).
  *
- * Throws `invalid-argument` when an output of f is not a row output of a stacked map, or when a map's row or
+ * Throws `invalid-argument` when an output of f is not a row output of a stacked map or is listed twice, or when a map's row or
  * captured value is computed by an operation (its Jacobian would need the chain rule through f).
  *
  * @example
@@ -73,6 +74,14 @@ function outputPositions(f: Program): Int32Array {
       throw new DifflabError(
         'invalid-argument',
         `blockJacobian: output ${k} (${expr}) is not a row of a stacked map (mapRows)`,
+        { subexpression: expr },
+      );
+    }
+    if ((position[o] as number) >= 0) {
+      const expr = formatNode(f, o);
+      throw new DifflabError(
+        'invalid-argument',
+        `blockJacobian: output ${k} (${expr}) repeats output ${position[o]}; list each row output once`,
         { subexpression: expr },
       );
     }
@@ -123,9 +132,16 @@ function visitCall(
     columns[column] = input ? arg - inputStart : -1;
   };
   for (let k = 0; k < captured; k++) load(args[k] as number, index + 1 + k, width + k);
+  // Rows of data (numbers) are no columns; rows of expressions are the call's last arguments.
+  const data = loop.rowArgs ? undefined : loop.rows;
+  if (data !== undefined) columns.fill(-1, 0, width);
   for (let i = 0; i < n; i++) {
-    const base = captured + i * width;
-    for (let k = 0; k < width; k++) load(args[base + k] as number, k, k);
+    if (data === undefined) {
+      const base = captured + i * width;
+      for (let k = 0; k < width; k++) load(args[base + k] as number, k, k);
+    } else {
+      for (let k = 0; k < width; k++) bx[k] = data[i * width + k] as number;
+    }
     bx[index] = i;
     for (let r = 0; r < perStep; r++) rows[r] = position[first + i * perStep + r] as number;
     const J = jacobianOf(body, bx);

@@ -217,4 +217,43 @@ describe('blockJacobian', () => {
       'invalid-argument',
     );
   });
+
+  it('rows of data are no columns: w·(x − μ) over rows (x, w) gives the block −w for μ', () => {
+    // The mapRows example: ∂/∂μ of w_i·(x_i − μ) is −w_i; the data columns x and w are dropped.
+    const f = withGraph(() => {
+      const mu = variable('mu');
+      const r = mapRows(
+        [
+          [1, 0.5],
+          [2, 1],
+          [4, 2],
+        ],
+        ([x, w]) => [(w as Expr).mul((x as Expr).sub(mu))],
+      );
+      return program(r.flat(), { variables: [mu] });
+    });
+    for (const backend of BACKENDS) {
+      const J = [0, 0, 0];
+      blockJacobian(
+        f,
+        [0.3],
+        (block, rows, columns) => {
+          expect(Array.from(columns)).toEqual([-1, -1, 0]);
+          J[rows[0] as number] = block[2] as number;
+        },
+        { backend },
+      );
+      expect(J).toEqual([-0.5, -1, -2]);
+    }
+  });
+
+  it('refuses an output listed twice (its block would land in one row only)', () => {
+    const twice = withGraph(() => {
+      const a = variable('a');
+      const r = mapRows(gather({ table: [a] }), ([x]) => [(x as Expr).sin()]);
+      const row = (r[0] as Expr[])[0] as Expr;
+      return program([row, row], { variables: [a] });
+    });
+    expectDifflabError(() => blockJacobian(twice, [1], () => {}), 'invalid-argument');
+  });
 });
