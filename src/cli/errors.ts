@@ -29,13 +29,33 @@ export function describeError(e: unknown): { message: string; usage: boolean } {
   if (err?.code === 'ENOENT') return { message: `cannot read ${path}: no such file`, usage: false };
   if (err?.code === 'EISDIR') return { message: `cannot read ${path}: it is a folder`, usage: false };
   if (err?.code === 'EACCES') return { message: `cannot open ${path}: permission denied`, usage: false };
-  // Any other error of the system (EIO reading /proc/self/mem, ENXIO, ...): the file, the reason, the code.
+  // Any other error of the system (EIO reading /proc/self/mem, ENOTDIR making a folder, ...): what was being
+  // done, to which file when there is one, the reason and the code.
   if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code) && typeof err.syscall === 'string') {
-    const reason = err.message.replace(/^E[A-Z]+: /, '').replace(/, \w+( '.*')?$/, '');
-    return { message: `cannot read ${path}: ${reason} [${err.code}]`, usage: false };
+    const reason = err.message
+      .replace(/^\w* ?E[A-Z]+: /, '')
+      .replace(/, \w+( '.*')?$/, '')
+      .replace(/ \S+$/, (tail) => (err.path !== undefined && tail.trim() === err.path ? '' : tail));
+    const verb = SYSCALL_VERBS[err.syscall] ?? `${err.syscall} failed`;
+    const on = err.path === undefined ? '' : ` ${err.path}`;
+    return { message: `${verb}${on}: ${reason} [${err.code}]`, usage: false };
   }
   return { message: err instanceof Error ? err.message : String(e), usage: false };
 }
+
+/** What the command line was doing when a system call failed, by the call's name. */
+const SYSCALL_VERBS: Record<string, string> = {
+  open: 'cannot open',
+  read: 'cannot read',
+  write: 'cannot write',
+  mkdir: 'cannot make the folder',
+  scandir: 'cannot list',
+  stat: 'cannot read',
+  lstat: 'cannot read',
+  unlink: 'cannot remove',
+  rename: 'cannot rename',
+  listen: 'cannot listen',
+};
 
 /** The function names an expression may call: the op table's names and their mathjs spellings. */
 function functionNames(): string[] {
