@@ -2,7 +2,7 @@
  * How the command line words an error of the system: what was being done (from the failed call's name), the
  * file when there is one, the reason and the code, from the errors Node itself raises.
  */
-import { mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { describeError } from '../../src/cli/errors.js';
 
@@ -27,6 +27,7 @@ describe.runIf(process.platform === 'linux')('errors of the system', () => {
   test('writing to a file opened for reading: no path is named where Node gives none', () => {
     const fd = openSync('/proc/version', 'r');
     const e = raised(() => writeSync(fd, 'x'));
+    closeSync(fd);
     expect(describeError(e).message).toBe('cannot write: bad file descriptor [EBADF]');
   });
 });
