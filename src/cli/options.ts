@@ -300,7 +300,8 @@ export function parseSizes(text: string | undefined): number[] | undefined {
     .map(Number);
   if (sizes?.some((k) => !Number.isInteger(k) || k < 1 || k > MAX_SUITE_SIZE))
     throw new UsageError(`--sizes: expected positive integers up to ${MAX_SUITE_SIZE}, got ${text}`);
-  return sizes?.length ? sizes : undefined;
+  // Smallest first, each once: a budget stops growing a size, so `--sizes 4096,8` must not leave 8 out.
+  return sizes?.length ? [...new Set(sizes)].sort((a, b) => a - b) : undefined;
 }
 
 /** `report --scale-k`: 0 (none) or a size up to MAX_SUITE_SIZE (10⁹ ran until killed). */

@@ -7,6 +7,7 @@
 import { accumulateLanes, binaryLanes, unaryLanes } from '../ir/compile/index.js';
 import {
   type Backend,
+  cachedFor,
   compiled,
   FIXED_VALUE,
   LOOP,
@@ -95,12 +96,7 @@ const guardAdjoints = new WeakMap<Program, Float64Array>();
 
 /** @internal The adjoints the compiled tangent sweep's guard runs on, one array per program. */
 export function guardAdjoint(f: Program): Float64Array {
-  let adj = guardAdjoints.get(f);
-  if (adj === undefined) {
-    adj = new Float64Array(f.size);
-    guardAdjoints.set(f, adj);
-  }
-  return adj;
+  return cachedFor(guardAdjoints, f, () => new Float64Array(f.size));
 }
 
 /**

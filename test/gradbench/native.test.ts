@@ -230,6 +230,13 @@ describe('ht: its inputs are GradBench’s hand files', () => {
     expect(w.size).toEqual({ eval: 'ht', sizes: { hand: 1, c: 2 } });
     expect(() => htWorkload(data, 7)).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
     expect(() => htWorkload(scratch, 1)).toThrow(expect.objectContaining({ code: 'invalid-argument' }));
+    // A data folder without its model files.
+    const bare = join(scratch, 'ht-bare');
+    mkdirSync(join(bare, 'complicated_big'), { recursive: true });
+    writeFileSync(join(bare, 'complicated_big', 'hand1_t26_c2.txt'), hand);
+    expect(() => htWorkload(bare, 1)).toThrow(
+      expect.objectContaining({ code: 'invalid-argument', message: expect.stringContaining('bones.txt') }),
+    );
   });
 
   test('with the data folder both sides run it: difflab’s objective agrees with the closed form', async () => {

@@ -8,6 +8,7 @@
  * Measured on lse at n = 1,280,000 (a scan of max and a map of exp over the inputs; `node` on a script that
  * times `gradient` and `evaluate` with the compiled backend): see docs/loops.md.
  */
+import { cachedFor } from '../differentiator.js';
 import { capturedInput, indexInput, type Loop, rowInput } from '../loop.js';
 import { accumulate } from '../ops.js';
 import type { LoopCall } from '../program.js';
@@ -444,11 +445,7 @@ export function loopTangent(
   bt: Float64Array,
   adj: Float64Array,
 ): LoopTangent {
-  let byWidth = tangents.get(call);
-  if (byWidth === undefined) {
-    byWidth = new Map();
-    tangents.set(call, byWidth);
-  }
+  const byWidth = cachedFor(tangents, call, () => new Map<number, LoopTangent>());
   let run = byWidth.get(c);
   if (run === undefined) {
     run = buildLoopTangent(call, c, bv, bt, adj);

@@ -217,7 +217,14 @@ export interface NativeComparisonOptions {
  */
 export function htWorkload(dataDir: string, hand: number): { size: GeneratedSize; input: unknown } {
   const dir = join(dataDir, 'complicated_big');
-  const read = (f: string) => readFileSync(join(dir, 'model', f), 'utf8');
+  const read = (f: string) => {
+    const path = join(dir, 'model', f);
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      throw new DifflabError('invalid-argument', `ht data: cannot read ${path}`);
+    }
+  };
   let names: string[];
   try {
     names = readdirSync(dir);
