@@ -10,8 +10,9 @@
  * Σ_b w_b·(A_b·B_b⁻¹·p) (rows 0–2, B_b⁻¹ the inverse base absolute), mirrored in x when the model says so, then
  * rotated by the global rotation (identity when ‖θ₀..₂‖ < 10⁻⁴, decided on the values) and translated.
  *
- * The objective is one program of θ: the pose is computed once and scans over the correspondences (data rows:
- * point, each vertex's base position and weights, u) give every residual. The Jacobian (3c rows; columns
+ * The objective is one program of θ: the pose is computed once, every vertex the correspondences use is posed
+ * once (stacked maps over the vertices, one per set of bones weighting them), and a stacked map over the
+ * correspondences gathers its vertices' posed positions (rows: those, the point, u) and gives every residual. The Jacobian (3c rows; columns
  * ∂/∂u_i0, ∂/∂u_i1 of the row's own u in the complicated variant, then ∂/∂θ) is dense in θ: it is taken per
  * correspondence, like ba's per-observation blocks, of a program of (u_i, θ) and the correspondence's data
  * (inputs whose columns are dropped) that poses again only the bones weighting its vertices, with their
@@ -20,7 +21,7 @@
 import { programCost } from '../../ir/differentiator.js';
 import { DifflabError } from '../../ir/errors.js';
 import { constant, type Expr, withGraph } from '../../ir/graph.js';
-import { scan } from '../../ir/loop.js';
+import { gather, mapRows } from '../../ir/loop.js';
 import { type Program, program } from '../../ir/program.js';
 import { finite, int, jsonRows, matrix, objectInput, vector } from './input.js';
 import { variables } from './scalar.js';
@@ -236,10 +237,22 @@ function residual(P: Pose, d: readonly V[], u: readonly V[] | undefined, m: HtIn
   const per = 4 + P.transforms.length;
   const vertex = (k: number) =>
     posedVertex(P, d.slice(3 + per * k, 7 + per * k), d.slice(7 + per * k, 3 + per * (k + 1)), m.isMirrored);
-  let model: V[];
-  if (u === undefined) model = vertex(0);
+  return interpolatedResidual(u === undefined ? [vertex(0)] : [vertex(0), vertex(1), vertex(2)], d, u);
+}
+
+/**
+ * The data point `d` less the model point: the posed vertex (simple), or the point of the triangle of posed
+ * vertices at barycentric coordinates u (complicated: u₀·a + u₁·b + (1 − u₀ − u₁)·c).
+ */
+function interpolatedResidual(
+  vertices: readonly (readonly V[])[],
+  d: readonly V[],
+  u: readonly V[] | undefined,
+): V[] {
+  let model: readonly V[];
+  if (u === undefined) model = vertices[0] as V[];
   else {
-    const [va, vb, vc] = [vertex(0), vertex(1), vertex(2)];
+    const [va, vb, vc] = vertices as [V[], V[], V[]];
     const [u0, u1] = u as [V, V];
     const u2 = sub(sub(1, u0), u1);
     model = [0, 1, 2].map((j) => add(add(mul(u0, va[j] as V), mul(u1, vb[j] as V)), mul(u2, vc[j] as V)));
@@ -316,8 +329,11 @@ function groupByBones(m: HtInput, complicated: boolean): Groups {
 }
 
 /**
- * The objective: θ the variables, every bone posed once, then per group of correspondences a scan whose rows
- * are their data (the weights on the group's bones only), then u; the residuals in correspondence order.
+ * The objective: θ the variables, every bone posed once, then every vertex the correspondences use posed once (a
+ * stacked map per set of bones weighting it, the rows its base position and weights on those bones), then a
+ * stacked map over the correspondences whose rows gather their vertices' posed positions (and carry the point
+ * and u as data): the residuals in correspondence order. A vertex shared by many correspondences is skinned once,
+ * as GradBench's reference skins each vertex once.
  */
 function objectiveProgram(m: HtInput, complicated: boolean, groups: Groups): Program<Float64Array> {
   const c = m.correspondences.length;
@@ -328,28 +344,63 @@ function objectiveProgram(m: HtInput, complicated: boolean, groups: Groups): Pro
     m,
     Array.from({ length: m.bones }, (_, b) => b),
   );
-  const uw = complicated ? 2 : 0;
-  const outs: Expr[] = new Array(3 * c);
-  for (const [g, bones] of groups.bones.entries()) {
-    const members: number[] = [];
-    for (let i = 0; i < c; i++) if (groups.which[i] === g) members.push(i);
-    const width = dataWidth(complicated ? 3 : 1, bones.length);
-    const rows = new Float64Array(members.length * (width + uw));
-    for (const [j, i] of members.entries()) {
-      writeData(m, i, groups.vertices[i] as number[], bones, rows, j * (width + uw));
-      if (complicated) rows.set(m.us.subarray(2 * i, 2 * i + 2), j * (width + uw) + width);
-    }
-    const Pg: Pose = { ...P, transforms: bones.map((b) => P.transforms[b] as V[]) };
-    // The carry is unused: a scan is the loop whose iterations give outputs of their own.
-    const { out } = scan(constant(0), { data: rows, width: width + uw }, (carry, row) => ({
-      carry,
-      out: residual(Pg, row, complicated ? row.slice(width) : undefined, m).map(asExpr),
-    }));
-    for (const [j, i] of members.entries()) {
-      for (let r = 0; r < 3; r++) outs[3 * i + r] = (out[j] as Expr[])[r] as Expr;
+  // The vertices used, each with its slot in the table of posed positions, grouped by the bones weighting it.
+  const slot = new Int32Array(m.vertices).fill(-1);
+  const used: number[] = [];
+  for (const vs of groups.vertices) {
+    for (const v of vs) {
+      if (slot[v] !== -1) continue;
+      slot[v] = used.length;
+      used.push(v);
     }
   }
-  return program(outs, { variables: theta });
+  const byBones = new Map<string, { bones: number[]; vertices: number[] }>();
+  for (const v of used) {
+    const bones = bonesOf(m, [v]);
+    const key = bones.join(',');
+    const group = byBones.get(key) ?? { bones, vertices: [] };
+    group.vertices.push(v);
+    byBones.set(key, group);
+  }
+  const posed: Expr[] = new Array(3 * used.length);
+  for (const { bones, vertices } of byBones.values()) {
+    const width = 4 + bones.length;
+    const rows = new Float64Array(vertices.length * width);
+    for (const [j, v] of vertices.entries()) {
+      rows.set(m.basePositions.subarray(4 * v, 4 * v + 4), j * width);
+      for (const [k, b] of bones.entries()) rows[j * width + 4 + k] = m.weights[m.bones * v + b] as number;
+    }
+    const Pg: Pose = { ...P, transforms: bones.map((b) => P.transforms[b] as V[]) };
+    const out = mapRows({ data: rows, width }, (row) =>
+      posedVertex(Pg, row.slice(0, 4), row.slice(4), m.isMirrored).map(asExpr),
+    );
+    for (const [j, v] of vertices.entries()) {
+      for (let r = 0; r < 3; r++) posed[3 * (slot[v] as number) + r] = (out[j] as Expr[])[r] as Expr;
+    }
+  }
+  // Per correspondence: its vertices' posed positions (gathered), then the point and u (data).
+  const per = complicated ? 3 : 1;
+  const parts = Array.from({ length: per }, (_, k) => ({
+    table: posed,
+    width: 3,
+    index: Int32Array.from(groups.vertices, (vs) => slot[vs[k] as number] as number),
+  }));
+  const uw = complicated ? 2 : 0;
+  const data = new Float64Array(c * (3 + uw));
+  for (let i = 0; i < c; i++) {
+    data.set(m.points.subarray(3 * i, 3 * i + 3), i * (3 + uw));
+    if (complicated) data.set(m.us.subarray(2 * i, 2 * i + 2), i * (3 + uw) + 3);
+  }
+  const residuals = mapRows(gather(...parts, { table: data, width: 3 + uw }), (row) => {
+    const vertex = (k: number): V[] => row.slice(3 * k, 3 * k + 3);
+    const d = row.slice(3 * per, 3 * per + 3);
+    return interpolatedResidual(
+      complicated ? [vertex(0), vertex(1), vertex(2)] : [vertex(0)],
+      d,
+      complicated ? row.slice(3 * per + 3) : undefined,
+    ).map(asExpr);
+  });
+  return program(residuals.flat(), { variables: theta });
 }
 
 /** One correspondence's residual as a program of u (complicated), θ and its data, posing only `bones`. */
@@ -363,9 +414,8 @@ function residualProgram(m: HtInput, complicated: boolean, bones: readonly numbe
 
 /**
  * The workload. A correspondence's residual depends only on the bones weighting its vertices (and, through
- * them, their ancestors), so the correspondences are grouped by that set of bones: the objective runs one loop
- * per group, whose body skins with those bones alone, and each group has its Jacobian program, which poses
- * those bones and their ancestors alone.
+ * them, their ancestors), so the correspondences are grouped by that set of bones: each group has its Jacobian
+ * program, which poses those bones and their ancestors alone. The objective skins each used vertex once.
  */
 function build(m: HtInput): HtWorkload {
   const complicated = m.us.length > 0;
