@@ -194,11 +194,7 @@ export function forgetMarks(work: ForwardWork): void {
  */
 function reachedOutputs(f: Program, work: ForwardWork, g: number, w: number, varying: number): Int32Array {
   const { t, width: c } = work;
-  let groups = laneReach.get(work);
-  if (groups === undefined) {
-    groups = [];
-    laneReach.set(work, groups);
-  }
+  const groups = cachedFor(laneReach, work, () => []);
   let memo = groups[g >> 5];
   const nIn = f.variables.length;
   let same = memo !== undefined;

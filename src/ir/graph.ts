@@ -337,10 +337,14 @@ export function applyNary(name: NaryOpName, operands: readonly Operand[]): Expr 
   return new Expr(g, g.applyN(OP_CODE[name], ids));
 }
 
-// The fluent methods, one per fixed-arity op, for registered ops too.
+/** @internal The builder function of each fixed-arity op by name, registered ops too (`builders.ts` names them). */
+export const BUILDERS: Record<string, (...operands: Operand[]) => Expr> = {};
+
+// Each fixed-arity op's builder and fluent method, for registered ops too.
 forEachOp((name, _code, def) => {
   if (def.arity === 'n') return;
   const op = name as UnaryOpName | BinaryOpName;
+  BUILDERS[name] = def.arity === 1 ? (x) => applyOp(op, x) : (x, y) => applyOp(op, x, y as Operand);
   Object.defineProperty(Expr.prototype, name, {
     value:
       def.arity === 1
@@ -351,15 +355,6 @@ forEachOp((name, _code, def) => {
             return applyOp(op, this, other);
           },
   });
-});
-
-/** @internal The builder function of each fixed-arity op by name, registered ops too (`builders.ts` names them). */
-export const BUILDERS: Record<string, (...operands: Operand[]) => Expr> = {};
-
-forEachOp((name, _code, def) => {
-  if (def.arity === 'n') return;
-  const op = name as UnaryOpName | BinaryOpName;
-  BUILDERS[name] = def.arity === 1 ? (x) => applyOp(op, x) : (x, y) => applyOp(op, x, y as Operand);
 });
 
 /** The builder function of the op named `name`: a built-in op, or one added with `registerOp`. */

@@ -15,6 +15,7 @@
  */
 import {
   type Backend,
+  cachedFor,
   type NaryOpDef,
   NUMERIC_PARTIALS,
   OP_ARITY,
@@ -99,8 +100,7 @@ const startsCache = new WeakMap<Program, EdgeStarts>();
 
 /** The edge offsets of a program without loop calls (cached per program). */
 function edgeStarts(f: Program): EdgeStarts {
-  let s = startsCache.get(f);
-  if (s === undefined) {
+  return cachedFor(startsCache, f, () => {
     const start = new Int32Array(f.size - f.opStart);
     let e = 0;
     for (let i = f.opStart; i < f.size; i++) {
@@ -108,22 +108,15 @@ function edgeStarts(f: Program): EdgeStarts {
       const arity = OP_ARITY[f.op[i] as number] as number;
       e += arity === 0 ? (f.b[i] as number) : arity;
     }
-    s = { start, total: e };
-    startsCache.set(f, s);
-  }
-  return s;
+    return { start, total: e };
+  });
 }
 
 const partialsCache = new WeakMap<Program, Float64Array>();
 
 /** The program's reusable partials array, one double per edge. */
 function partialsFor(f: Program): Float64Array {
-  let P = partialsCache.get(f);
-  if (P === undefined) {
-    P = new Float64Array(edgeStarts(f).total);
-    partialsCache.set(f, P);
-  }
-  return P;
+  return cachedFor(partialsCache, f, () => new Float64Array(edgeStarts(f).total));
 }
 
 /**

@@ -32,13 +32,7 @@ import { logreg, workloads } from '../../src/workloads/index.js';
 const WORKLOADS = Object.values(workloads);
 
 import { buildSpec, pointArbitrary, programOf, type Spec, specArbitrary } from '../support/expressions.js';
-
-/** Every component equal in the sense of Object.is. */
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
-}
+import { sameBits } from './support/close.js';
 
 const vec = (x: number | Float64Array) => (typeof x === 'number' ? [x] : x);
 

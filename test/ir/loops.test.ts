@@ -26,14 +26,9 @@ import {
 } from '../../src/index.js';
 import { loopUsage } from '../../src/reverse/loop.js';
 import { buildSpec, closeNormwise, specArbitrary } from '../support/expressions.js';
+import { sameBits } from './support/close.js';
 
 const BACKENDS: readonly Backend[] = ['interpret', 'compile'];
-
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
-  return true;
-}
 
 const vec = (x: number | Float64Array) => (typeof x === 'number' ? [x] : Array.from(x));
 

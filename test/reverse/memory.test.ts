@@ -10,6 +10,7 @@ import { memoryOf, methods, type Program } from '../../src/index.js';
 import { deepMlp, deepMlpGradient, deepMlpPoint } from '../../src/workloads/deep-mlp.js';
 import { lstm } from '../../src/workloads/gradbench/lstm.js';
 import { logisticMap } from '../../src/workloads/logistic-map.js';
+import { sameBits } from '../ir/support/close.js';
 
 const BACKENDS = ['interpret', 'compile'] as const;
 
@@ -49,12 +50,6 @@ function minimalForwards(c: number, l: number): number {
     }
   }
   return (P[c] as number[])[l] as number;
-}
-
-function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (!Object.is(a[k], b[k])) return false;
-  return true;
 }
 
 /** A scan's iterations, carry size and body size (the first call of the program). */

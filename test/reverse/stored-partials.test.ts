@@ -26,6 +26,7 @@ import {
   withGraph,
 } from '../../src/index.js';
 import { BINARY_OPS, UNARY_OPS } from '../../src/ir/ops.js';
+import { sameBits } from '../ir/support/close.js';
 import { expectDifflabError } from '../ir/support/errors.js';
 
 const { reverse } = methods;
@@ -35,11 +36,6 @@ function rowByVjp(f: Program, x: readonly number[], o: number, check = false): F
   const u = new Float64Array(f.outputs.length);
   u[o] = 1;
   return reverse.vjp(f, x, u, { check }).value;
-}
-
-/** Entry by entry with Object.is: the same bits (NaN is one value once reported, ops.ts asDerivative). */
-function sameBits(a: Float64Array, b: Float64Array): boolean {
-  return a.length === b.length && a.every((v, k) => Object.is(v, b[k]));
 }
 
 describe('counts of a Jacobian by stored partials', () => {

@@ -147,8 +147,7 @@ const gradients = new WeakMap<LoopCall, MapGradient>();
 
 /** The map's primal driver (the body has no loops; `bv` holds its constants and captured values). */
 export function mapPrimal(call: LoopCall, bv: Float64Array): MapPrimal {
-  let run = maps.get(call);
-  if (run === undefined) {
+  return cachedFor(maps, call, () => {
     const { loop, first } = call;
     const src = new Source();
     const calls = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
@@ -160,16 +159,14 @@ export function mapPrimal(call: LoopCall, bv: Float64Array): MapPrimal {
         reduce.push(`v[${first + k}] = i === 0 ? bv[${o}] : v[${first + k}] + bv[${o}];`);
       else reduce.push(`ys[i * ${loop.perStep} + ${k}] = bv[${o}];`);
     }
-    run = src.build<MapPrimal>(`function mapPrimal(v, bv, ys) {
+    return src.build<MapPrimal>(`function mapPrimal(v, bv, ys) {
 for (let i = 0; i < ${loop.n}; i++) {
 ${iterationSource(src, call)}
 ${calls}
 ${reduce.join('\n')}
 }
 }`);
-    maps.set(call, run);
-  }
-  return run;
+  });
 }
 
 /** The statements that pass a scan's next carry (the body's first outputs) to its carry inputs. */
@@ -190,8 +187,7 @@ function carrySource(src: Source, loop: Loop): string {
 
 /** The scan's primal driver (the body has no loops; `bv` holds its constants and captured values). */
 export function scanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal {
-  let run = scans.get(call);
-  if (run === undefined) {
+  return cachedFor(scans, call, () => {
     const { loop, first } = call;
     const src = new Source();
     const calls = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
@@ -207,7 +203,7 @@ export function scanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal {
     }
     const size = loop.body.size;
     const in0 = loop.body.inputStart;
-    run = src.build<ScanPrimal>(`function scanPrimal(v, bv, from, to, outputs, keep) {
+    return src.build<ScanPrimal>(`function scanPrimal(v, bv, from, to, outputs, keep) {
 const snaps = keep?.snaps, stride = keep?.stride ?? 1, tapes = keep?.tapes;
 for (let i = from; i < to; i++) {
 ${iterationSource(src, call)}
@@ -227,15 +223,12 @@ ${writes.join('\n')}
 ${carrySource(src, loop)}
 }
 }`);
-    scans.set(call, run);
-  }
-  return run;
+  });
 }
 
 /** The recording driver of a one-output sum map (the body has no loops; `bv` holds its constants and captured values). */
 export function mapGradient(call: LoopCall, bv: Float64Array, adj: Float64Array): MapGradient {
-  let run = gradients.get(call);
-  if (run === undefined) {
+  return cachedFor(gradients, call, () => {
     const { loop, first } = call;
     const body = compiled(loop.body);
     const src = new Source();
@@ -248,7 +241,7 @@ export function mapGradient(call: LoopCall, bv: Float64Array, adj: Float64Array)
     const r0 = in0 + rowInput(loop);
     const w = loop.width;
     const rows = loop.rowArgs ? `for (let k = 0; k < ${w}; k++) rows[i * ${w} + k] = adj[${r0} + k];` : '';
-    run = src.build<MapGradient>(`function mapGradient(v, bv, adj, g, rows, slow) {
+    return src.build<MapGradient>(`function mapGradient(v, bv, adj, g, rows, slow) {
 for (let i = 0; i < ${loop.n}; i++) {
 ${iterationSource(src, call)}
 ${primal}
@@ -260,9 +253,7 @@ for (let k = 0; k < ${loop.captured}; k++) g[k] += adj[${cap} + k];
 ${rows}
 }
 }`);
-    gradients.set(call, run);
-  }
-  return run;
+  });
 }
 
 const backwards = new WeakMap<LoopCall, ScanBackward>();
@@ -303,13 +294,12 @@ if (g !== 0) { const arg = ${src.bind('CA', call.args)}[rb + k]; adjOut[arg] = a
 
 /** The store-all backward driver of a scan (the body has no loops; `bv` and `adj` are the body's tape). */
 export function scanBackward(call: LoopCall, bv: Float64Array, adj: Float64Array): ScanBackward {
-  let run = backwards.get(call);
-  if (run === undefined) {
+  return cachedFor(backwards, call, () => {
     const { loop } = call;
     const size = loop.body.size;
     const src = new Source();
     const rb = loop.rowArgs ? `const rb = ${loop.carry + loop.captured} + i * ${loop.width};` : '';
-    run = src.build<ScanBackward>(`function scanBackward(adjOut, bv, adj, tapes, cbar, gCap, slow) {
+    return src.build<ScanBackward>(`function scanBackward(adjOut, bv, adj, tapes, cbar, gCap, slow) {
 for (let i = ${loop.n - 1}; i >= 0; i--) {
 const t0 = i * ${size};
 for (let k = 0; k < ${size}; k++) bv[k] = tapes[t0 + k];
@@ -317,9 +307,7 @@ ${rb}
 ${scanAdjointSource(src, call, bv, adj)}
 }
 }`);
-    backwards.set(call, run);
-  }
-  return run;
+  });
 }
 
 /**
@@ -346,16 +334,14 @@ const backwardSteps = new WeakMap<LoopCall, ScanBackwardSteps>();
 
 /** The checkpointed scan's backward steps driver (the body has no loops; `bv` holds its constants and captured values). */
 export function scanBackwardSteps(call: LoopCall, bv: Float64Array, adj: Float64Array): ScanBackwardSteps {
-  let run = backwardSteps.get(call);
-  if (run === undefined) {
+  return cachedFor(backwardSteps, call, () => {
     const { loop } = call;
     const c = loop.carry;
     const in0 = loop.body.inputStart;
     const src = new Source();
     const primal = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
     // iterationSource declares rb, which the rows' adjoints read.
-    run =
-      src.build<ScanBackwardSteps>(`function scanBackwardSteps(adjOut, v, bv, adj, carries, at, from, to, cbar, gCap, slow) {
+    return src.build<ScanBackwardSteps>(`function scanBackwardSteps(adjOut, v, bv, adj, carries, at, from, to, cbar, gCap, slow) {
 for (let i = to - 1; i >= from; i--) {
 const c0 = at + (i - from) * ${c};
 for (let k = 0; k < ${c}; k++) bv[${in0} + k] = carries[c0 + k];
@@ -364,9 +350,7 @@ ${primal}
 ${scanAdjointSource(src, call, bv, adj)}
 }
 }`);
-    backwardSteps.set(call, run);
-  }
-  return run;
+  });
 }
 
 /**

@@ -18,7 +18,7 @@
  * loops and short straight runs (fewer than {@link TIER_MIN_NODES} nodes) runs it from the first call: V8
  * optimises a running loop within a few iterations, and small functions soon.
  */
-import type { Backend } from '../differentiator.js';
+import { type Backend, cachedFor } from '../differentiator.js';
 import type { Program } from '../program.js';
 import { compiled } from './index.js';
 
@@ -113,22 +113,21 @@ let buildMsPerNode = BUILD_MS_PER_NODE;
 const straight = new WeakMap<Program, number>();
 
 function straightNodes(f: Program): number {
-  let most = straight.get(f);
-  if (most !== undefined) return most;
-  most = 0;
-  const stack = [f];
-  while (stack.length > 0) {
-    const p = stack.pop() as Program;
-    if (p.calls.length > 0) {
-      for (const c of p.calls) stack.push(c.loop.body);
-      continue;
+  return cachedFor(straight, f, () => {
+    let most = 0;
+    const stack = [f];
+    while (stack.length > 0) {
+      const p = stack.pop() as Program;
+      if (p.calls.length > 0) {
+        for (const c of p.calls) stack.push(c.loop.body);
+        continue;
+      }
+      let n = 0;
+      for (const s of compiled(p).segments) if (s.kind !== 'loop') n += s.end - s.start;
+      most = Math.max(most, n);
     }
-    let n = 0;
-    for (const s of compiled(p).segments) if (s.kind !== 'loop') n += s.end - s.start;
-    most = Math.max(most, n);
-  }
-  straight.set(f, most);
-  return most;
+    return most;
+  });
 }
 
 /**
@@ -138,11 +137,7 @@ function straightNodes(f: Program): number {
  */
 export function tierOf(f: Program, kind: TierKind, width = 0): Tier | undefined {
   if (!enabled || straightNodes(f) < TIER_MIN_NODES) return undefined;
-  let byKind = tiers.get(f);
-  if (byKind === undefined) {
-    byKind = new Map();
-    tiers.set(f, byKind);
-  }
+  const byKind = cachedFor(tiers, f, () => new Map<string, Tier>());
   const key = width === 0 ? kind : `${kind}/${width}`;
   let tier = byKind.get(key);
   if (tier === undefined) {

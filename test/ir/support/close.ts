@@ -12,3 +12,10 @@ export function close(actual: number, expected: number, rtol: number, atol = 0):
 export function same(actual: number, expected: number): boolean {
   return Object.is(actual, expected) || (Number.isNaN(actual) && Number.isNaN(expected));
 }
+
+/** Every entry equal in the sense of Object.is, and the same length: the same bits (NaN is one value once reported). */
+export function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
