@@ -32,6 +32,7 @@ import {
 } from '../../harness.js';
 import type { SectionOptions } from '../../section.js';
 import { csvText } from '../../table.js';
+import { power } from '../../views.js';
 
 /**
  * The report's options, as the scaling section reads them, and one for library callers:
@@ -778,7 +779,7 @@ function logLogChart(
         K,
         method: f.method,
         value: c * K ** f.exponent,
-        fit: `${f.method}: K^${f.exponent.toFixed(2)}`,
+        fit: `${f.method}: ${power('K', f.exponent)}`,
       }));
     });
   const x = {
