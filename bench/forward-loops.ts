@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { derivativeEngine } from '../src/gradbench/engine.js';
 import { generateInput } from '../src/gradbench/generate.js';
 import { type Backend, type Expr, jacfwd, jvp, methods, program, scan, withGraph } from '../src/index.js';
+import { median } from '../src/report/harness.js';
 import { GRADBENCH_EVALS } from '../src/workloads/gradbench/index.js';
 import { variables } from '../src/workloads/gradbench/scalar.js';
 
@@ -21,12 +22,6 @@ const minRuns = Number(process.argv[2] ?? 5);
 const minMs = Number(process.argv[3] ?? 1000);
 /** Only the workloads whose name contains this. */
 const only = process.argv[4] ?? '';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
 
 /** The median ms of `run` after one warm-up call. */
 function time(run: () => unknown): number {

@@ -12,6 +12,7 @@ import {
   sparseWorkload,
   sparseWorkloads,
 } from '../src/index.js';
+import { timed } from '../src/report/harness.js';
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,9 +41,7 @@ for (const name of names) {
   const w = sparseWorkload(name);
   if (w === undefined) throw new Error(`unknown workload ${name}`);
   for (const K of sizes) {
-    const t0 = performance.now();
-    const f: Program = w.build(K);
-    const build = performance.now() - t0;
+    const { value: f, ms: build } = timed((): Program => w.build(K));
     const x = w.point(K);
     const results: SparseResult[] =
       w.kind === 'hessian'

@@ -44,7 +44,7 @@ export function csvField(v: string | number | undefined | null): string {
 /** CSV text: a header row, then the rows; CRLF line ends (RFC 4180). */
 export function csvText(
   header: readonly string[],
-  rows: readonly (readonly (string | number | null)[])[],
+  rows: readonly (readonly (string | number | null | undefined)[])[],
 ): string {
   const lines = [header.map(csvField).join(',')];
   for (const r of rows) lines.push(r.map(csvField).join(','));

@@ -31,6 +31,8 @@ import {
   timed,
 } from '../../harness.js';
 import type { SectionOptions } from '../../section.js';
+import { csvText } from '../../table.js';
+import { power } from '../../views.js';
 
 /**
  * The report's options, as the scaling section reads them, and one for library callers:
@@ -726,39 +728,27 @@ export const SCALING_CSV_COLUMNS = [
   'error',
 ] as const;
 
-/** One CSV field, quoted per RFC 4180 when it holds a comma, a quote or a line break. */
-function csvField(v: string | number | undefined | null): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
-/** One row per point, after a header row; CRLF line ends (RFC 4180); empty fields for missing values. */
+/** One row per point, after a header row; empty fields for missing values. */
 export function scalingCsv(s: ScalingSection): string {
-  const lines = [SCALING_CSV_COLUMNS.join(',')];
-  for (const p of s.points) {
-    lines.push(
-      [
-        p.workload,
-        p.method,
-        p.K,
-        p.inputs,
-        p.dagSize,
-        p.time.mean,
-        p.time.p50,
-        p.time.p99,
-        p.time.rme,
-        p.time.samples,
-        p.ops,
-        p.evaluations,
-        p.bytes,
-        p.error,
-      ]
-        .map(csvField)
-        .join(','),
-    );
-  }
-  return `${lines.join('\r\n')}\r\n`;
+  return csvText(
+    SCALING_CSV_COLUMNS,
+    s.points.map((p) => [
+      p.workload,
+      p.method,
+      p.K,
+      p.inputs,
+      p.dagSize,
+      p.time.mean,
+      p.time.p50,
+      p.time.p99,
+      p.time.rme,
+      p.time.samples,
+      p.ops,
+      p.evaluations,
+      p.bytes,
+      p.error,
+    ]),
+  );
 }
 
 /** The series order and colours: f first, then the methods in table order. */
@@ -789,7 +779,7 @@ function logLogChart(
         K,
         method: f.method,
         value: c * K ** f.exponent,
-        fit: `${f.method}: K^${f.exponent.toFixed(2)}`,
+        fit: `${f.method}: ${power('K', f.exponent)}`,
       }));
     });
   const x = {

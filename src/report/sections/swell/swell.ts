@@ -22,6 +22,7 @@ import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { fitGrowth } from '../../fit.js';
 import { growSizes, Progress } from '../../harness.js';
 import { csvText, mdTable } from '../../table.js';
+import { power } from '../../views.js';
 
 export interface SwellOptions {
   /** Workload names (keys of `workloads`). Default {@link SWELL_WORKLOADS}. */
@@ -368,7 +369,7 @@ function workloadsOf(rows: readonly SwellRow[]): string[] {
 
 /** A fit for people: 'K^2.0' for a power law, '2.9ⁿ' or '2.9^K' for an exponential. */
 export function formatFit(f: SwellFit, variable: string): string {
-  if (f.model === 'power') return `${variable}^${f.parameter.toFixed(2)}`;
+  if (f.model === 'power') return power(variable, f.parameter);
   return `${f.parameter.toFixed(2)}${variable === 'n' ? 'ⁿ' : `^${variable}`}`;
 }
 
