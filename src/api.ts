@@ -119,9 +119,9 @@ export function jacobian(f: Program, at: Point, options?: JacobianOptions): Floa
   }
   const { p, x, d, method } = prepare(f, at, options, 'jacobian');
   if ((options as SparseOption | undefined)?.sparse === true) {
+    // Reverse mode's options have no chunk (checked above): forward mode's is passed as it is.
     const { backend, check, chunk } = (options ?? {}) as ForwardOptions;
-    const mode = method as 'forward' | 'reverse';
-    return toDense(sparseJacobian(p, x, { mode, backend, check, ...(mode === 'forward' ? { chunk } : {}) }));
+    return toDense(sparseJacobian(p, x, { mode: method as 'forward' | 'reverse', backend, check, chunk }));
   }
   return d.jacobian(p, x, options).value;
 }

@@ -73,11 +73,15 @@ export function checkOptions(options: unknown, call: Call): Method {
     throw new DifflabError('invalid-argument', unknownOption(call, method, key, allowed));
   }
   checkCombinations(options as Record<string, unknown>, call, method);
-  const allow = (options as PointOptions).allowNonFinite;
+  checkAllowNonFinite(options as PointOptions, call);
+  return method;
+}
+
+function checkAllowNonFinite(options: PointOptions, call: Call): void {
+  const allow = options.allowNonFinite;
   if (allow !== undefined && typeof allow !== 'boolean') {
     throw new DifflabError('invalid-argument', `${call}: allowNonFinite must be true or false`);
   }
-  return method;
 }
 
 /** Options a method would read but then ignore in a given combination. */
@@ -131,10 +135,7 @@ export function checkMixedOptions(given: object, call: Call): void {
       `${call}: chunk must be an integer from 1 to 64, got ${String(c)}`,
     );
   }
-  const allow = options.allowNonFinite;
-  if (allow !== undefined && typeof allow !== 'boolean') {
-    throw new DifflabError('invalid-argument', `${call}: allowNonFinite must be true or false`);
-  }
+  checkAllowNonFinite(options, call);
 }
 
 /** The message for an option the call does not read: whose option it is, or which ones there are. */

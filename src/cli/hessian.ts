@@ -56,7 +56,7 @@ function sparse(args: HessianArgs): void {
     x = toPoint(f, read.at);
     head = read.source;
   }
-  const r = sparseHessian(f, x, args.ordering === undefined ? {} : { ordering: args.ordering });
+  const r = sparseHessian(f, x, { ordering: args.ordering });
   if (args.json) {
     printJson({
       ...(args.workload === undefined ? { expression: head } : { workload: args.workload, size: args.size }),

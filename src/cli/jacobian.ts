@@ -70,13 +70,9 @@ function sparse(args: JacobianArgs): void {
     sources = read.sources;
     rows = read.sources.map((_, i) => `f${i + 1}`);
   }
-  const r = sparseJacobian(f, x, {
-    mode: args.method,
-    backend: args.backend,
-    ...(args.ordering === undefined ? {} : { ordering: args.ordering }),
-    ...(args.chunk === undefined || args.method !== 'forward' ? {} : { chunk: args.chunk }),
-    ...(args.check === undefined ? {} : { check: args.check }),
-  });
+  // An option left undefined is one not given; reverse mode reads no chunk.
+  const { backend, ordering, chunk, check } = args;
+  const r = sparseJacobian(f, x, { mode: args.method, backend, ordering, chunk, check });
   if (args.json) {
     printJson({
       ...(args.workload === undefined

@@ -42,7 +42,8 @@ export function defaultChunk(n: number): number {
   return Math.ceil(n / sweeps);
 }
 
-function chunkFor(n: number, options: ForwardOptions): number {
+/** The chunk for n directions: `options.chunk` checked (1 to 64) or the default, at most n. */
+export function chunkFor(n: number, options: { readonly chunk?: number | undefined }): number {
   const c = options.chunk ?? defaultChunk(n);
   if (!Number.isInteger(c) || c < 1 || c > 64) {
     throw new DifflabError('invalid-argument', `chunk must be an integer from 1 to 64, got ${c}`);

@@ -68,4 +68,10 @@ export { mathjsAlgebra, type ParseOptions, parse, toMathjs } from './mathjs.js';
 export { type Metrics, metrics, TREE_SIZE_LIMIT } from './metrics.js';
 export * from './ops.js';
 export { buildProgram, type LoopCall, Program, type ProgramOptions, program } from './program.js';
-export { dependence, inputsReaching, outputsReachedBy, outputsReachedByLanes } from './reach.js';
+export {
+  dependence,
+  inputsReaching,
+  outputsReachedBy,
+  outputsReachedByLanes,
+  reachesOutputs,
+} from './reach.js';

@@ -29,6 +29,14 @@ export function dependence(f: Program): Uint8Array {
   });
 }
 
+/** Flags by node: 1 where the node reaches an output through the program's nodes (the outputs included). */
+export function reachesOutputs(f: Program): Uint8Array {
+  const mark = new Uint8Array(f.size);
+  for (const o of f.outputs) mark[o] = 1;
+  markReaching(f, mark);
+  return mark;
+}
+
 /** Marks every node that reaches a marked one: one descending pass, each marked node marking its arguments. */
 function markReaching(f: Program, mark: Uint8Array): void {
   const set = (arg: number) => {

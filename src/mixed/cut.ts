@@ -13,7 +13,7 @@
  * split edge, so each adds at least one unit; there are at most min(n, m) of them (the inputs are a cut), each
  * an O(V + E) search.
  */
-import { LOOP, type LoopCall, type Program } from '../ir/index.js';
+import { LOOP, type LoopCall, type Program, reachesOutputs } from '../ir/index.js';
 
 /** A minimum vertex separator of a program, in program order. */
 export interface Cut {
@@ -34,14 +34,7 @@ export function pathNodes(f: Program): Uint8Array {
       if (from[arg] === 1) from[i] = 1;
     });
   }
-  const to = new Uint8Array(f.size);
-  for (const o of f.outputs) to[o] = 1;
-  for (let i = f.size - 1; i >= f.opStart; i--) {
-    if (to[i] !== 1) continue;
-    f.forEachArg(i, (arg) => {
-      to[arg] = 1;
-    });
-  }
+  const to = reachesOutputs(f);
   const on = new Uint8Array(f.size);
   for (let i = 0; i < f.size; i++) on[i] = from[i] === 1 && to[i] === 1 ? 1 : 0;
   return on;

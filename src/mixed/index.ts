@@ -108,13 +108,9 @@ export function cheaperMode(
 
 /** The Jacobian of `p` at x by `mode`. */
 function jacobianBy(mode: Mode, p: Program, x: Float64Array, options: MixedOptions): Result<Float64Array[]> {
-  const common: CommonOptions = {
-    ...(options.check === undefined ? {} : { check: options.check }),
-    ...(options.backend === undefined ? {} : { backend: options.backend }),
-  };
-  if (mode === 'forward')
-    return forward.jacobian(p, x, options.chunk === undefined ? common : { ...common, chunk: options.chunk });
-  return reverse.jacobian(p, x, common);
+  const { check, backend, chunk } = options;
+  if (mode === 'forward') return forward.jacobian(p, x, { check, backend, chunk });
+  return reverse.jacobian(p, x, { check, backend });
 }
 
 /**

@@ -10,7 +10,7 @@
  *   only vertex of its colour in row i, else (H·s_colour(i))_j, which the star colouring guarantees direct.
  */
 
-import { defaultChunk } from '../forward/index.js';
+import { chunkFor } from '../forward/index.js';
 import { forwardWork, tangentSweep } from '../forward/sweep.js';
 import {
   backendOf,
@@ -148,14 +148,6 @@ export function sparseJacobian(
   return result;
 }
 
-function chunkOf(count: number, chunk: number | undefined): number {
-  const c = chunk ?? defaultChunk(count);
-  if (!Number.isInteger(c) || c < 1 || c > 64) {
-    throw new DifflabError('invalid-argument', `chunk must be an integer from 1 to 64, got ${c}`);
-  }
-  return Math.min(c, Math.max(1, count));
-}
-
 /** Forward mode: colours carried `chunk` at a time through tangent sweeps, each lane seeded by a colour. */
 function compressedForward(
   f: Program,
@@ -166,7 +158,7 @@ function compressedForward(
 ): SparseResult {
   const t0 = now();
   const { colour, count } = colouring;
-  const chunk = chunkOf(count, options.chunk);
+  const chunk = chunkFor(count, options);
   const work = forwardWork(f, chunk);
   const { t } = work;
   const backend = backendOf(options);

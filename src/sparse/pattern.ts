@@ -20,6 +20,7 @@ import {
   OP_ARITY,
   OP_CODE,
   type Program,
+  reachesOutputs,
   requireScalar,
   unrollFor,
 } from '../ir/index.js';
@@ -170,17 +171,6 @@ export function jacobianPattern(f: Program): Pattern {
   );
 }
 
-/** The nodes the outputs reach (only their couplings count). */
-function liveNodes(f: Program): Uint8Array {
-  const live = new Uint8Array(f.size);
-  for (const o of f.outputs) live[o] = 1;
-  const mark = (arg: number) => {
-    live[arg] = 1;
-  };
-  for (let i = f.size - 1; i >= f.opStart; i--) if (live[i] === 1) f.forEachArg(i, mark);
-  return live;
-}
-
 /** A growing list of coupled pairs (j ≤ k) kept as keys j·n + k, sorted and deduplicated when it fills. */
 class PairSet {
   private keys = new Float64Array(1024);
@@ -293,7 +283,7 @@ export function hessianPattern(f: Program): Pattern {
     const n = f.variables.length;
     const pairs = new PairSet(n);
     const mark = new Uint8Array(n);
-    propagate(flat, (i, argSets) => couple(flat, i, argSets, pairs, mark), liveNodes(flat));
+    propagate(flat, (i, argSets) => couple(flat, i, argSets, pairs, mark), reachesOutputs(flat));
     return symmetricFromPairs(pairs.done(), n);
   });
 }

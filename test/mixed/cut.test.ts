@@ -8,14 +8,13 @@ import {
   denseLayer,
   type Expr,
   encoderDecoder,
-  mapReduce,
   minimumCut,
   type Program,
   program,
-  scan,
   variable,
   withGraph,
 } from '../../src/index.js';
+import { beforeMap, throughScan } from './programs.js';
 
 /** True when removing `cut` leaves no path from an input to an output (a forward search over the program). */
 function separates(f: Program, cut: ArrayLike<number>): boolean {
@@ -86,30 +85,14 @@ describe('minimumCut', () => {
   });
 
   it('a loop call is one vertex as wide as its outputs: the cut may pass through it, all its outputs at once', () => {
-    // A scan over rows of the inputs (x0, x1), (x2, x3), (x4, x5) with a carry of two values: every input
-    // reaches the outputs through the call only, and its two outputs are the narrowest cut.
-    const f = withGraph(() => {
-      const xs = Array.from({ length: 6 }, (_, i) => variable(`x${i}`));
-      const rows = [0, 2, 4].map((k): [Expr, Expr] => [xs[k] as Expr, xs[k + 1] as Expr]);
-      const { carry } = scan([0.5, 1], rows, ([c0, c1], [a, b]) => [
-        c0.add(a.mul(b)).sin(),
-        c1.mul(b).add(a),
-      ]);
-      const [h0, h1] = carry;
-      return program([h0, h1, h0.mul(h1), h0.exp(), h1.cos()], { variables: xs });
-    });
+    const f = throughScan();
     const { nodes } = minimumCut(f);
     expect(Array.from(nodes, (i) => f.opName(i))).toEqual(['loop', 'loop']);
     expect(separates(f, nodes)).toBe(true);
   });
 
   it('a cut before a loop: the loop stays whole on the outer side', () => {
-    const f = withGraph(() => {
-      const [a, b, c] = [variable('a'), variable('b'), variable('c')];
-      const u = a.mul(b).add(c);
-      const s = mapReduce(4, (_row, i) => u.mul(i).sin());
-      return program([s, s.mul(u), s.exp()]);
-    });
+    const f = beforeMap();
     const { nodes } = minimumCut(f);
     expect(nodes.length).toBe(1);
     expect(separates(f, nodes)).toBe(true);

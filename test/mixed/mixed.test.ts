@@ -12,13 +12,11 @@ import {
   type Expr,
   encoderDecoder,
   jacobian,
-  mapReduce,
   methods,
   mixedJacobian,
   type Program,
   program,
   programCost,
-  scan,
   splitAtCut,
   variable,
   withGraph,
@@ -26,6 +24,7 @@ import {
 import { predictedOps } from '../../src/mixed/index.js';
 import { expectDifflabError } from '../ir/support/errors.js';
 import { buildSpec, closeNormwise, pointArbitrary, specArbitrary } from '../support/expressions.js';
+import { beforeMap, throughScan } from './programs.js';
 
 /** max |A − B| / max(max |B|, 1) over all entries. */
 function relativeError(A: readonly Float64Array[], B: readonly Float64Array[]): number {
@@ -259,25 +258,9 @@ describe('mixed mode in general', () => {
   });
 
   it('programs with loops: a cut through a scan, and one before a map; J equals reverse mode’s', () => {
-    const throughScan = withGraph(() => {
-      const xs = Array.from({ length: 6 }, (_, i) => variable(`x${i}`));
-      const rows = [0, 2, 4].map((k): [Expr, Expr] => [xs[k] as Expr, xs[k + 1] as Expr]);
-      const { carry } = scan([0.5, 1], rows, ([c0, c1], [a, b]) => [
-        c0.add(a.mul(b)).sin(),
-        c1.mul(b).add(a),
-      ]);
-      const [h0, h1] = carry;
-      return program([h0, h1, h0.mul(h1), h0.exp(), h1.cos()], { variables: xs });
-    });
-    const beforeMap = withGraph(() => {
-      const [a, b, c] = [variable('a'), variable('b'), variable('c')];
-      const u = a.mul(b).add(c);
-      const s = mapReduce(4, (_row, i) => u.mul(i).sin());
-      return program([s, s.mul(u), s.exp()]);
-    });
     for (const [f, x, k] of [
-      [throughScan, [0.3, -0.7, 1.1, 0.4, -0.2, 0.9], 2],
-      [beforeMap, [0.6, -1.3, 0.25], 1],
+      [throughScan(), [0.3, -0.7, 1.1, 0.4, -0.2, 0.9], 2],
+      [beforeMap(), [0.6, -1.3, 0.25], 1],
     ] as const) {
       const { value, stats } = mixedJacobian(f, x);
       expect(stats.details).toMatchObject({ cut: k });
