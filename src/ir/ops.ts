@@ -118,6 +118,12 @@ export interface FixedOpDef {
   readonly numericPartials?: readonly ((x: number, y: number, z: number) => number)[];
   /** False for operations that are not analytic (complex step cannot pass through them). */
   readonly analytic: boolean;
+  /**
+   * True when the value and every partial are finite at every finite argument (no overflow, no pole): a loop
+   * body of such ops passes finite carries on, which lets a reverse sweep of zero adjoints skip the body
+   * (`zeroScan`, src/reverse/loop.ts). add, sub and mul are not (they overflow), nor div, log or √ (poles).
+   */
+  readonly finite?: boolean;
   /** The op written with operations mathjs knows, where `mathjs` is null or its derivative() lacks a rule. */
   readonly expand?: <T>(A: Algebra<T>, x: T, y: T) => T;
   /**
@@ -166,7 +172,7 @@ const LN10 = Math.LN10;
 
 /** An entry's domain, and what differs from the defaults: analytic, and mathjs's rule trusted where it has a name. */
 type OpExtra = Pick<FixedOpDef, 'domain'> &
-  Partial<Pick<FixedOpDef, 'analytic' | 'expand' | 'numericPartials' | 'trustMathjs'>>;
+  Partial<Pick<FixedOpDef, 'analytic' | 'expand' | 'finite' | 'numericPartials' | 'trustMathjs'>>;
 
 const unary = (
   mathjs: string | null,
@@ -253,7 +259,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     'unaryMinus',
     (x) => -x,
     (A) => A.num(-1),
-    { domain: interval(-5, 5) },
+    { finite: true, domain: interval(-5, 5) },
   ),
   // d(x^y) = y x^(y−1) dx + x^y ln x dy
   pow: binary(
@@ -304,9 +310,9 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   // d log₁₀ x = dx / x / ln 10 (not dx / (x ln 10): x ln 10 overflows for x > 7.8e307)
   log10: unary('log10', Math.log10, (A, x) => A.div(A.div(A.num(1), x), A.num(LN10)), { domain: positive }),
   // d sin x = cos x dx
-  sin: unary('sin', Math.sin, (A, x) => A.cos(x), { domain: interval(-5, 5) }),
+  sin: unary('sin', Math.sin, (A, x) => A.cos(x), { finite: true, domain: interval(-5, 5) }),
   // d cos x = −sin x dx
-  cos: unary('cos', Math.cos, (A, x) => A.neg(A.sin(x)), { domain: interval(-5, 5) }),
+  cos: unary('cos', Math.cos, (A, x) => A.neg(A.sin(x)), { finite: true, domain: interval(-5, 5) }),
   // d tan x = (1 + tan² x) dx
   tan: unary('tan', Math.tan, (A, _x, _y, z) => A.add(A.num(1), A.mul(z, z)), {
     domain: interval(-1.4, 1.4),
@@ -370,7 +376,10 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   // d cosh x = sinh x dx
   cosh: unary('cosh', Math.cosh, (A, x) => A.sinh(x), { domain: interval(-3, 3) }),
   // d tanh x = sech² x dx (not 1 − tanh² x, which cancels to nothing for large |x|)
-  tanh: unary('tanh', Math.tanh, (A, x) => A.mul(A.sech(x), A.sech(x)), { domain: interval(-3, 3) }),
+  tanh: unary('tanh', Math.tanh, (A, x) => A.mul(A.sech(x), A.sech(x)), {
+    finite: true,
+    domain: interval(-3, 3),
+  }),
   // d sech x = −sech x tanh x dx
   sech: unary(
     'sech',
@@ -430,9 +439,14 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     { domain: bothSigns(1.1, 5), trustMathjs: false },
   ),
   // d|x| = sign(x) dx, with abs′(0) = 0
-  abs: unary('abs', Math.abs, (A, x) => A.sign(x), { domain: bothSigns(0.1, 5), analytic: false }),
+  abs: unary('abs', Math.abs, (A, x) => A.sign(x), {
+    finite: true,
+    domain: bothSigns(0.1, 5),
+    analytic: false,
+  }),
   // d sign(x) = 0 (almost everywhere; 0 at the jump too)
   sign: unary('sign', Math.sign, (A) => A.num(0), {
+    finite: true,
     domain: bothSigns(0.1, 5),
     trustMathjs: false,
     analytic: false,
@@ -444,6 +458,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A) => A.num(0),
     // H(x) = (sign x + |sign x|)/2: 1 for x > 0, 0 for x ≤ 0.
     {
+      finite: true,
       domain: bothSigns(0.1, 5),
       analytic: false,
       expand: (A, x) => A.div(A.add(A.sign(x), A.abs(A.sign(x))), A.num(2)),
@@ -451,6 +466,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
   ),
   // d σ(x) = σ(x) σ(−x) dx (= σ(1 − σ), but 1 − σ cancels to nothing for large x)
   sigmoid: unary(null, sigmoid, (A, x, _y, z) => A.mul(z, A.sigmoid(A.neg(x))), {
+    finite: true,
     domain: interval(-10, 10),
     expand: (A, x) => A.div(A.num(1), A.add(A.num(1), A.exp(A.neg(x)))),
   }),
@@ -459,7 +475,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     null,
     (x) => (x > 0 ? x : x <= 0 ? 0 : Number.NaN),
     (A, x) => A.heaviside(x),
-    { domain: bothSigns(0.1, 5), analytic: false, expand: (A, x) => A.mul(x, A.heaviside(x)) },
+    { finite: true, domain: bothSigns(0.1, 5), analytic: false, expand: (A, x) => A.mul(x, A.heaviside(x)) },
   ),
   // d softplus(x) = σ(x) dx, softplus(x) = ln(1 + eˣ)
   softplus: unary(null, softplus, (A, x) => A.sigmoid(x), {
@@ -473,6 +489,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A, x, y) => A.div(A.add(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     (A, x, y) => A.div(A.sub(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     {
+      finite: true,
       domain: apartPair,
       trustMathjs: false,
       analytic: false,
@@ -492,6 +509,7 @@ export const OPS: { readonly [K in FixedOpName]: FixedOpDef } & { readonly [K in
     (A, x, y) => A.div(A.sub(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     (A, x, y) => A.div(A.add(A.num(1), A.sign(A.sub(x, y))), A.num(2)),
     {
+      finite: true,
       domain: apartPair,
       trustMathjs: false,
       analytic: false,

@@ -19,6 +19,7 @@ import {
   capturedInput,
   DifflabError,
   drivesLoop,
+  forEachOp,
   inputsReaching,
   isUntouched,
   type Loop,
@@ -26,7 +27,6 @@ import {
   loadCall,
   loopWork,
   mapGradient,
-  OP_CODE,
   type Program,
   primalRunner,
   primalSweep,
@@ -595,15 +595,13 @@ export function backwardCall(
  */
 
 /**
- * Ops whose value and partials are finite wherever their arguments are: then a body of these ops alone, from
- * finite inputs, has finite values and partials in every iteration (the carries it passes on stay finite).
- * add, sub and mul are not among them (they overflow), nor ops with poles (div, log, √ at 0).
+ * The ops the op table marks `finite` (value and partials finite wherever their arguments are): a body of these
+ * ops alone, from finite inputs, has finite values and partials in every iteration (its carries stay finite).
  */
-const FINITE_OPS = new Set(
-  (['max', 'min', 'neg', 'abs', 'sign', 'heaviside', 'relu', 'sin', 'cos', 'tanh', 'sigmoid'] as const).map(
-    (name) => OP_CODE[name],
-  ),
-);
+const FINITE_OPS = new Set<number>();
+forEachOp((_name, code, def) => {
+  if (def.arity !== 'n' && def.finite === true) FINITE_OPS.add(code);
+});
 
 const finiteBodies = new WeakMap<Program, boolean>();
 
