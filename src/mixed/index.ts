@@ -27,6 +27,7 @@ import {
   readVector,
   type Stats,
 } from '../ir/index.js';
+import { checkMixedOptions } from '../options.js';
 import { reverse } from '../reverse/index.js';
 import { adjointOps, storesPartials } from '../reverse/stored.js';
 import { minimumCut } from './cut.js';
@@ -124,6 +125,9 @@ export function mixedJacobian(
   x: ArrayLike<number>,
   options: MixedOptions = {},
 ): Result<Float64Array[]> {
+  // Called directly (not through `jacobian`), the options are checked here: a chunk of 0 would price forward
+  // mode at n / 0 sweeps and silently pick reverse mode.
+  checkMixedOptions(options, 'jacobian');
   const t0 = now();
   const n = f.variables.length;
   const point = readVector(x, n, 'the point');

@@ -276,6 +276,9 @@ describe('mixed mode in general', () => {
       'invalid-argument',
     );
     expectDifflabError(() => jacobian(w.f, w.x, { method: 'mixed', chunk: 0 }), 'invalid-argument');
+    // Called directly too: a chunk of 0 priced forward mode at n / 0 sweeps and silently chose reverse mode.
+    expectDifflabError(() => mixedJacobian(w.f, w.x, { chunk: 0 }), 'invalid-argument');
+    expectDifflabError(() => mixedJacobian(w.f, w.x, { scheme: 'central' } as never), 'invalid-argument');
     expectDifflabError(() => jacobian(w.f, [1, 2], { method: 'mixed' }), 'bad-point');
     const J = jacobian(w.f, w.x, { method: 'mixed', chunk: 1, backend: 'compile', check: true });
     expect(relativeError(J, w.jacobian())).toBeLessThan(1e-12);
