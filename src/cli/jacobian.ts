@@ -70,8 +70,9 @@ function sparse(args: JacobianArgs): void {
     sources = read.sources;
     rows = read.sources.map((_, i) => `f${i + 1}`);
   }
-  // An option left undefined is one not given; reverse mode reads no chunk.
-  const { backend, ordering, chunk, check } = args;
+  // Another method's flag (reverse mode's --chunk, forward mode's --scheme) is refused, not ignored.
+  const { chunk } = optionsFor(args.method, args, true) as { chunk?: number };
+  const { backend, ordering, check } = args;
   const r = sparseJacobian(f, x, { mode: args.method, backend, ordering, chunk, check });
   if (args.json) {
     printJson({
