@@ -113,7 +113,7 @@ export class GradbenchTool {
     const m = message as Record<string, unknown>;
     const id = m.id ?? null;
     try {
-      return JSON.stringify(this.respond(id, m));
+      return echoId(JSON.stringify(this.respond(id, m)), id, line);
     } catch (e) {
       // A failure while building the response itself (never expected): still answer.
       return JSON.stringify({ id, success: false, error: errorText(e) });
@@ -281,4 +281,43 @@ export function errorText(e: unknown): string {
   if (e instanceof DifflabError) return `${e.message} [${e.code}]`;
   if (e instanceof RangeError) return `out of range: ${e.message} (the workload is too large for difflab)`;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * The response with the message's id as it was written. The protocol treats ids as opaque, and JSON.parse
+ * reads an integer above 2^53 as a nearby double (9007199254740993 as 9007199254740992): echoed from the
+ * double, the id would name another message. Every response starts with its id, so the id's own text replaces
+ * the double's.
+ */
+export function echoId(response: string, id: unknown, line: string): string {
+  if (typeof id !== 'number' || Number.isSafeInteger(id)) return response;
+  const raw = topLevelNumber(line, 'id');
+  const parsed = `{"id":${JSON.stringify(id)}`;
+  if (raw === undefined || raw === String(id) || !response.startsWith(parsed)) return response;
+  return `{"id":${raw}${response.slice(parsed.length)}`;
+}
+
+/**
+ * The text of the number under `key` in the JSON object `line` (already parsed, so well formed), at its top
+ * level; the last one where the key repeats, as JSON.parse reads it. A scan of the characters, not recursion.
+ */
+const NUMBER_AFTER_COLON = /\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/y;
+
+function topLevelNumber(line: string, key: string): string | undefined {
+  let depth = 0;
+  let found: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+    else if (c === '"') {
+      const start = i;
+      for (i++; line[i] !== '"'; i++) if (line[i] === '\\') i++;
+      if (depth !== 1 || JSON.parse(line.slice(start, i + 1)) !== key) continue;
+      NUMBER_AFTER_COLON.lastIndex = i + 1;
+      const value = NUMBER_AFTER_COLON.exec(line);
+      if (value) found = value[1];
+    }
+  }
+  return found;
 }

@@ -110,3 +110,27 @@ describe('repetitions within GradBench’s time for one answer', () => {
     expect(String(r.error)).toMatch(/min_runs: 100000 runs would take longer than 0\.001 s.*\[budget\]/);
   });
 });
+
+describe('ids are echoed as written', () => {
+  it('an integer id past 2^53 comes back with its own digits, not the nearest double', () => {
+    const tool = new GradbenchTool();
+    // 2^53 + 1 parses to 2^53: echoed from the double, the answer would name another message.
+    const big = '9007199254740993';
+    const cases = [
+      `{"id":${big},"kind":"start"}`,
+      `{"kind":"define","module":"llsq", "id" : ${big}}`,
+      `{"id":1,"kind":"define","module":"llsq","input":{"id":5},"id":${big}}`,
+      `{"kind":"evaluate","note":"\\"id\\":1","module":"llsq","function":"primal","input":{"x":[0.5],"n":3},"id":-${big}}`,
+    ];
+    for (const line of cases) {
+      const text = tool.handle(line);
+      const sign = line.includes(`-${big}`) ? '-' : '';
+      expect(text.startsWith(`{"id":${sign}${big},`) || text === `{"id":${sign}${big}}`, text).toBe(true);
+      // The rest of the answer is what the parsed message gets.
+      const rest = JSON.parse(text) as Answer;
+      expect(rest.success ?? true, text).toBe(true);
+    }
+    // Ids a double holds exactly are echoed as JSON.stringify writes them.
+    expect(tool.handle('{"id":12,"kind":"shutdown"}')).toBe('{"id":12}');
+  });
+});
