@@ -70,6 +70,7 @@ describe('a budget stops every size-growing section after the size that passed i
       sizes: [2, 4, 8],
     });
     expect(result.points.map((p) => `${p.n}→${p.m}`)).toEqual(['2→2', '2→4', '2→8']);
+    expect(result.checks.length).toBeGreaterThan(0);
     expect(result.checks.every((c) => c.n === 2 && c.m === 2)).toBe(true);
     expect(skips).toEqual(['jacobian-shape: n stopped at 2 (budget)']);
     expectComplete(progress);
