@@ -129,8 +129,10 @@ async function run(options: SectionOptions): Promise<JacobianShapeResult> {
     progress.drop(grown.budgetStop.dropped * grid.length);
     options.onSkip?.(`jacobian-shape: n stopped at ${grown.budgetStop.size} (budget)`);
   }
-  // Points past the budget are not checked either.
-  const checkable = checks.filter(([n, m]) => grown.measured.includes(n) && grown.measured.includes(m));
+  // Points past the budget are not checked either: the checks are chosen among the sizes measured (a budget
+  // that stops n at 2 still checks every method at 2 → 2).
+  const checkable =
+    grown.budgetStop === undefined ? checks : grown.measured.length > 0 ? checkPoints(grown.measured) : [];
   progress.drop(checks.length - checkable.length);
   const checked = grown.aborted
     ? grown
