@@ -15,13 +15,13 @@ import {
   readVector,
   requireScalar,
   type Stats,
-  tiered,
 } from '../ir/index.js';
 import { asDerivative, UNTOUCHED } from '../ir/ops.js';
-import { forwardWork, tangentSweep } from './sweep.js';
+import { tiered } from '../sweeps/index.js';
+import { forwardWork, tangentSweep } from '../sweeps/interpret/tangent.js';
 
 export { Dual } from '../ir/dual.js';
-export { type ForwardWork, forwardWork, tangentSweep } from './sweep.js';
+export { type ForwardWork, forwardWork, tangentSweep } from '../sweeps/interpret/tangent.js';
 export { type ForwardTrace, type ForwardTraceStep, traceForward } from './trace.js';
 
 export interface ForwardOptions extends CommonOptions {

@@ -1,16 +1,9 @@
 /**
  * A trace of a forward-mode evaluation: every intermediate value with its tangent along one direction.
  */
-import {
-  type Point,
-  type Program,
-  requireScalar,
-  toPoint,
-  traceSteps,
-  unrollFor,
-  vectorOf,
-} from '../ir/index.js';
-import { forwardWork, tangentSweep } from './sweep.js';
+import { type Program, requireScalar, traceSteps, unrollFor, vectorOf } from '../ir/index.js';
+import { type Point, toPoint } from '../sweeps/index.js';
+import { forwardWork, tangentSweep } from '../sweeps/interpret/tangent.js';
 
 export interface ForwardTraceStep {
   node: number;

@@ -19,7 +19,6 @@ import {
   type CommonOptions,
   cachedFor,
   emptyStats,
-  evaluate,
   now,
   type Program,
   programCost,
@@ -28,7 +27,8 @@ import {
   type Stats,
 } from '../ir/index.js';
 import { reverse } from '../reverse/index.js';
-import { adjointOps, storesPartials } from '../reverse/stored.js';
+import { evaluate } from '../sweeps/index.js';
+import { adjointOps, storesPartials } from '../sweeps/interpret/stored.js';
 import { minimumCut } from './cut.js';
 import { subprogram } from './parts.js';
 

@@ -5,8 +5,8 @@
  * `stats.bytes`; {@link memoryOf} reads them back typed.
  */
 import type { Program, Stats } from '../ir/index.js';
-import { loopUsage } from './loop.js';
-import type { Tape } from './tape.js';
+import type { Tape } from '../sweeps/interpret/adjoint.js';
+import { loopUsage } from '../sweeps/interpret/adjoint-loop.js';
 
 export interface ReverseMemory {
   /** The program's tape: one value and one adjoint per node (16 bytes a node). */

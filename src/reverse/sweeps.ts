@@ -5,26 +5,22 @@
 import {
   backendOf,
   type CommonOptions,
-  type CompiledProgram,
-  compiled,
   type Differentiator,
   DifflabError,
   emptyStats,
-  loadPoint,
   now,
   type Program,
   type Result,
   readVector,
   requireScalar,
   type Stats,
-  tiered,
-  tierOf,
 } from '../ir/index.js';
 import { asDerivatives } from '../ir/ops.js';
-import { type CheckpointOptions, resetLoopUsage } from './loop.js';
+import { type CompiledProgram, compiled, loadPoint, tiered, tierOf } from '../sweeps/index.js';
+import { backward, record, type Tape, tapeFor } from '../sweeps/interpret/adjoint.js';
+import { type CheckpointOptions, resetLoopUsage } from '../sweeps/interpret/adjoint-loop.js';
+import { adjointOps, adjointSweeps, partialBytes } from '../sweeps/interpret/stored.js';
 import { putMemory, reverseMemory } from './memory.js';
-import { adjointOps, adjointSweeps, partialBytes } from './stored.js';
-import { backward, record, type Tape, tapeFor } from './tape.js';
 
 export interface ReverseOptions extends CommonOptions, CheckpointOptions {}
 

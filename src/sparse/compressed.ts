@@ -11,7 +11,6 @@
  */
 
 import { chunkFor } from '../forward/index.js';
-import { forwardWork, tangentSweep } from '../forward/sweep.js';
 import {
   backendOf,
   type CommonOptions,
@@ -26,8 +25,9 @@ import {
 } from '../ir/index.js';
 import { asDerivative, UNTOUCHED } from '../ir/ops.js';
 import { hvp } from '../reverse/hessian.js';
-import { adjointOps, adjointSweeps, partialBytes } from '../reverse/stored.js';
-import { record, tapeFor } from '../reverse/tape.js';
+import { record, tapeFor } from '../sweeps/interpret/adjoint.js';
+import { adjointOps, adjointSweeps, partialBytes } from '../sweeps/interpret/stored.js';
+import { forwardWork, tangentSweep } from '../sweeps/interpret/tangent.js';
 import {
   COLOURING_LIMIT,
   type Colouring,

@@ -24,7 +24,7 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
-import { loopUsage } from '../../src/reverse/loop.js';
+import { loopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
 import { buildSpec, closeNormwise, specArbitrary } from '../support/expressions.js';
 import { sameBits } from './support/close.js';
 

@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type Expr, mapReduce, type Program, program, variable, withGraph } from '../../src/index.js';
-import { dependence, inputsReaching, outputsReachedBy, outputsReachedByLanes } from '../../src/ir/index.js';
+import {
+  dependence,
+  inputsReaching,
+  outputsReachedBy,
+  outputsReachedByLanes,
+} from '../../src/sweeps/index.js';
 
 /** Five outputs over six inputs, with shared subterms, a dead input and a loop call. */
 function sample() {

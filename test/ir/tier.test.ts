@@ -12,7 +12,7 @@ import {
   Tier,
   TRIAL_SHARE,
   tierOf,
-} from '../../src/ir/compile/tier.js';
+} from '../../src/sweeps/compiled/tier.js';
 
 /** Runs `calls` calls through a tier, the interpreter taking `interpreted` ms a call and trial k `trial(k)`. */
 function simulate(tier: Tier, calls: number, interpreted: number, trial: (k: number) => number) {

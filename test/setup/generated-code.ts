@@ -3,6 +3,6 @@
  * the interpreter until the generated code is faster, src/ir/compile/tier.ts) is off, but in the tests of
  * tiering itself.
  */
-import { setTiering } from '../../src/ir/index.js';
+import { setTiering } from '../../src/sweeps/index.js';
 
 setTiering(false);

@@ -15,7 +15,7 @@ import { methods } from '../../../api.js';
 import { defaultChunk } from '../../../forward/index.js';
 import { DifflabError } from '../../../ir/errors.js';
 import { METHODS, type Method, type Program, programCost } from '../../../ir/index.js';
-import { storesPartials } from '../../../reverse/stored.js';
+import { storesPartials } from '../../../sweeps/interpret/stored.js';
 import { denseLayer } from '../../../workloads/jacobian.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { growSizes, Progress, type TimingOptions, timeCall } from '../../harness.js';

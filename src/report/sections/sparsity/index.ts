@@ -7,10 +7,10 @@
 import { defaultChunk, forward } from '../../../forward/index.js';
 import { type Program, programCost } from '../../../ir/index.js';
 import { hessian } from '../../../reverse/hessian.js';
-import { adjointOps, storesPartials } from '../../../reverse/stored.js';
 import { reverse } from '../../../reverse/sweeps.js';
 import { sparseHessian, sparseJacobian } from '../../../sparse/compressed.js';
 import { type SparseWorkload, sparseWorkload, sparseWorkloads } from '../../../sparse/workloads.js';
+import { adjointOps, storesPartials } from '../../../sweeps/interpret/stored.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { growSizes, Progress, timed } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';

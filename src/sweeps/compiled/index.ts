@@ -14,8 +14,8 @@ import {
   OP_ARITY,
   OP_CODE,
   OP_DEFS,
-} from '../ops.js';
-import type { Program } from '../program.js';
+} from '../../ir/ops.js';
+import type { Program } from '../../ir/program.js';
 import { chainNodes } from './chain.js';
 import { type SweepCode, sweepSource, useCounts } from './emit.js';
 import { accumulateLanes, binaryLane, binaryLanes, unaryLane, unaryLanes } from './lanes.js';

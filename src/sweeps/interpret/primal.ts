@@ -2,18 +2,18 @@
  * Evaluation: one ascending loop over the program (the primal sweep).
  */
 
-import { compiled } from './compile/index.js';
-import { mapPrimal, scanPrimal } from './compile/loop.js';
-import { tiered } from './compile/tier.js';
-import { type Backend, backendOf, cachedFor } from './differentiator.js';
-import { DifflabError } from './errors.js';
-import { formatNode } from './format.js';
-import { capturedInput, indexInput, type Loop, rowArg, rowInput } from './loop.js';
-import { FIXED_VALUE, LOOP, NARY_VALUE, OP_ARITY, OP_CODE } from './ops.js';
+import { type Backend, backendOf, cachedFor } from '../../ir/differentiator.js';
+import { DifflabError } from '../../ir/errors.js';
+import { formatNode } from '../../ir/format.js';
+import { capturedInput, indexInput, type Loop, rowArg, rowInput } from '../../ir/loop.js';
+import { FIXED_VALUE, LOOP, NARY_VALUE, OP_ARITY, OP_CODE } from '../../ir/ops.js';
+import { compiled } from '../compiled/index.js';
+import { mapPrimal, scanPrimal } from '../compiled/loop.js';
+import { tiered } from '../compiled/tier.js';
 
 const { add: ADD, sub: SUB, mul: MUL } = OP_CODE;
 
-import type { LoopCall, Program } from './program.js';
+import type { LoopCall, Program } from '../../ir/program.js';
 
 /** What a sweep does at a loop call: computes the call's outputs into `v` (a method may also keep residuals). */
 export type CallSweep = (f: Program, call: number, v: Float64Array, check: boolean, backend: Backend) => void;

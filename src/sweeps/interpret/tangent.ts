@@ -4,11 +4,9 @@
  * the tangents of node i are `t[i·width .. i·width + width − 1]`.
  */
 
-import { accumulateLanes, binaryLanes, unaryLanes } from '../ir/compile/index.js';
 import {
   type Backend,
   cachedFor,
-  compiled,
   FIXED_VALUE,
   LOOP,
   type LoopCall,
@@ -18,15 +16,14 @@ import {
   OP_ARITY,
   OP_CODE,
   OP_DEFS,
-  outputsReachedByLanes,
   type Program,
-  setInputs,
-  throwNonFinite,
-  throwNonFiniteDerivative,
-} from '../ir/index.js';
-import { isUntouched, UNTOUCHED } from '../ir/ops.js';
+} from '../../ir/index.js';
+import { isUntouched, UNTOUCHED } from '../../ir/ops.js';
+import { accumulateLanes, binaryLanes, compiled, unaryLanes } from '../compiled/index.js';
+import { outputsReachedByLanes } from '../zero-factor.js';
+import { setInputs, throwNonFinite, throwNonFiniteDerivative } from './primal.js';
 
-import { callTangent } from './loop.js';
+import { callTangent } from './tangent-loop.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 type ValueRule = (x: number, y: number) => number;

@@ -7,8 +7,8 @@
  * body's tangents and adjoints cross into the next iteration and out to the shared inputs, where the mark
  * decides whether a zero meeting an infinite partial is NaN: the loop code sets the marks again from this.
  */
-import { cachedFor } from './differentiator.js';
-import type { Program } from './program.js';
+import { cachedFor } from '../ir/differentiator.js';
+import type { Program } from '../ir/program.js';
 
 const reaches = new WeakMap<Program, Uint8Array>();
 

@@ -5,20 +5,15 @@
  */
 import {
   type Backend,
-  callPrimal,
   capturedInput,
   type LoopCall,
-  type LoopTangent,
-  loadCall,
-  loopTangent,
-  loopWork,
   type Program,
-  passCarry,
   rowArg,
   rowInput,
-  setIteration,
-} from '../ir/index.js';
-import { accumulate, UNTOUCHED } from '../ir/ops.js';
+} from '../../ir/index.js';
+import { accumulate, UNTOUCHED } from '../../ir/ops.js';
+import { type LoopTangent, loopTangent } from '../compiled/loop.js';
+import { callPrimal, loadCall, loopWork, passCarry, setIteration } from './primal.js';
 import {
   type ForwardWork,
   forgetMarks,
@@ -27,7 +22,7 @@ import {
   interpretTangent,
   markOutputs,
   tangentRunner,
-} from './sweep.js';
+} from './tangent.js';
 
 /**
  * The tangent sweep of call `index` of `f`: writes the values and the `c` tangent lanes of the call's outputs

@@ -4,9 +4,7 @@
  * and reused by later calls.
  */
 import {
-  activity,
   type Backend,
-  compiled,
   LOOP,
   type NaryOpDef,
   NUMERIC_PARTIALS,
@@ -14,12 +12,11 @@ import {
   OP_CODE,
   OP_DEFS,
   type Program,
-  primalSweep,
-  throwNonFiniteDerivative,
-} from '../ir/index.js';
-import { isUntouched, UNTOUCHED } from '../ir/ops.js';
-
-import { backwardCall, type CheckpointOptions, recordWithLoops } from './loop.js';
+} from '../../ir/index.js';
+import { isUntouched, UNTOUCHED } from '../../ir/ops.js';
+import { activity, compiled } from '../compiled/index.js';
+import { backwardCall, type CheckpointOptions, recordWithLoops } from './adjoint-loop.js';
+import { primalSweep, throwNonFiniteDerivative } from './primal.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 

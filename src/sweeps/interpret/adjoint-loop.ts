@@ -13,33 +13,32 @@
  */
 import {
   type Backend,
-  type CallSweep,
   cachedFor,
-  callPrimal,
   capturedInput,
   DifflabError,
-  drivesLoop,
   forEachOp,
-  inputsReaching,
   isUntouched,
   type Loop,
   type LoopCall,
-  loadCall,
-  loopWork,
-  mapGradient,
   type Program,
-  primalRunner,
-  primalSweep,
   rowArg,
   rowInput,
-  scanBackward,
-  scanBackwardSteps,
-  scanPrimal,
+  UNTOUCHED,
+} from '../../ir/index.js';
+import { mapGradient, scanBackward, scanBackwardSteps, scanPrimal } from '../compiled/loop.js';
+import { inputsReaching } from '../zero-factor.js';
+import { backward, type Tape, tapeFor } from './adjoint.js';
+import {
+  type CallSweep,
+  callPrimal,
+  drivesLoop,
+  loadCall,
+  loopWork,
+  primalRunner,
+  primalSweep,
   scanSteps,
   setIteration,
-  UNTOUCHED,
-} from '../ir/index.js';
-import { backward, type Tape, tapeFor } from './tape.js';
+} from './primal.js';
 
 /** How a scan's backward sweep gets its carries. */
 export type Checkpoint = 'all' | 'sqrt' | 'binomial';

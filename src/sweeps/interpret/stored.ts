@@ -23,11 +23,11 @@ import {
   OP_DEFS,
   type Program,
   programCost,
-  throwNonFiniteDerivative,
-} from '../ir/index.js';
-import { asDerivatives, isUntouched, UNTOUCHED } from '../ir/ops.js';
-import type { CheckpointOptions } from './loop.js';
-import { backward, checkInputAdjoints, culprit, dotHalves, SAME, type Tape } from './tape.js';
+} from '../../ir/index.js';
+import { asDerivatives, isUntouched, UNTOUCHED } from '../../ir/ops.js';
+import { backward, checkInputAdjoints, culprit, dotHalves, SAME, type Tape } from './adjoint.js';
+import type { CheckpointOptions } from './adjoint-loop.js';
+import { throwNonFiniteDerivative } from './primal.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 

@@ -7,8 +7,8 @@
  * adjoints are the carried adjoints' assignments (see setAdjoint in emit.ts). The primal sweep of a gradient
  * then leaves the chain out (see chainNodes).
  */
-import { OP_CODE } from '../ops.js';
-import type { Program } from '../program.js';
+import { OP_CODE } from '../../ir/ops.js';
+import type { Program } from '../../ir/program.js';
 import type { Loop, Segment } from './plan.js';
 
 /** A loop of one product node whose argument `carried` (0 for the first, 1 for the second) is the previous

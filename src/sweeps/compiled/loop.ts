@@ -8,10 +8,10 @@
  * Measured on lse at n = 1,280,000 (a scan of max and a map of exp over the inputs; `node` on a script that
  * times `gradient` and `evaluate` with the compiled backend): see docs/loops.md.
  */
-import { cachedFor } from '../differentiator.js';
-import { capturedInput, indexInput, type Loop, rowInput } from '../loop.js';
-import { accumulate } from '../ops.js';
-import type { LoopCall } from '../program.js';
+import { cachedFor } from '../../ir/differentiator.js';
+import { capturedInput, indexInput, type Loop, rowInput } from '../../ir/loop.js';
+import { accumulate } from '../../ir/ops.js';
+import type { LoopCall } from '../../ir/program.js';
 import { compiled, type Kernels } from './index.js';
 
 /** A map's primal: writes a sum's outputs into `v` (at least one row), or a logsumexp's rows' values into `ys`. */
