@@ -5,7 +5,7 @@
 import type { Program } from '../ir/program.js';
 import { sparseHessian } from '../sparse/compressed.js';
 import { sparseJson, sparseText } from '../sparse/summary.js';
-import { evaluate, toPoint } from '../sweeps/interpret/primal.js';
+import { evaluate, toPoint } from '../sweeps/index.js';
 import { hessian } from '../transforms.js';
 import { formatValue, header, matrixTable, printJson, readFunction, record, refuseDense } from './common.js';
 import { UsageError } from './errors.js';

@@ -8,7 +8,7 @@ import { METHODS } from '../ir/differentiator.js';
 import type { Program } from '../ir/program.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../report/chart.js';
 import { mdTable } from '../report/table.js';
-import { evaluate } from '../sweeps/interpret/primal.js';
+import { evaluate } from '../sweeps/index.js';
 import type { DisplayView } from './mime.js';
 import { formatSmall, formatValue, pointHeader, textTable } from './text.js';
 

@@ -17,11 +17,10 @@ import {
   type Stats,
 } from '../ir/index.js';
 import { asDerivative, UNTOUCHED } from '../ir/ops.js';
-import { tiered } from '../sweeps/index.js';
-import { forwardWork, tangentSweep } from '../sweeps/interpret/tangent.js';
+import { forwardWork, tangentSweep, tiered } from '../sweeps/index.js';
 
 export { Dual } from '../ir/dual.js';
-export { type ForwardWork, forwardWork, tangentSweep } from '../sweeps/interpret/tangent.js';
+export { type ForwardWork, forwardWork, tangentSweep } from '../sweeps/index.js';
 export { type ForwardTrace, type ForwardTraceStep, traceForward } from './trace.js';
 
 export interface ForwardOptions extends CommonOptions {

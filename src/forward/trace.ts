@@ -2,8 +2,7 @@
  * A trace of a forward-mode evaluation: every intermediate value with its tangent along one direction.
  */
 import { type Program, requireScalar, traceSteps, unrollFor, vectorOf } from '../ir/index.js';
-import { type Point, toPoint } from '../sweeps/index.js';
-import { forwardWork, tangentSweep } from '../sweeps/interpret/tangent.js';
+import { forwardWork, type Point, tangentSweep, toPoint } from '../sweeps/index.js';
 
 export interface ForwardTraceStep {
   node: number;

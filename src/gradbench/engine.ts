@@ -15,7 +15,7 @@ import { nestedFunction, nestedGradient } from '../nested/derivative.js';
 import { type Num, primal } from '../nested/num.js';
 import { gradientAndHvp } from '../reverse/index.js';
 import { blockJacobian } from '../sparse/blocks.js';
-import { evaluate } from '../sweeps/interpret/primal.js';
+import { evaluate } from '../sweeps/index.js';
 import { graphDerivative } from '../symbolic/index.js';
 import type { DerivativeEngine } from '../workloads/gradbench/types.js';
 

@@ -1,4 +1,4 @@
-export { backward, record, type Tape, tapeFor } from '../sweeps/interpret/adjoint.js';
+export { backward, record, type Tape, tapeFor } from '../sweeps/index.js';
 export { gradientAndHvp, hessian, hvp } from './hessian.js';
 export { memoryOf, type ReverseMemory } from './memory.js';
 export { type ReverseOptions, reverse, reverseGradient } from './sweeps.js';

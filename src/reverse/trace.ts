@@ -3,8 +3,7 @@
  * then the adjoints in reverse order, then the gradient.
  */
 import { type Program, requireScalar, traceSteps, unrollFor } from '../ir/index.js';
-import { type Point, toPoint } from '../sweeps/index.js';
-import { backward, record, tapeFor } from '../sweeps/interpret/adjoint.js';
+import { backward, type Point, record, tapeFor, toPoint } from '../sweeps/index.js';
 
 export interface TraceStep {
   /** The node's index in the program. */

@@ -24,10 +24,16 @@ import {
   type Stats,
 } from '../ir/index.js';
 import { asDerivative, UNTOUCHED } from '../ir/ops.js';
-import { hvp } from '../reverse/hessian.js';
-import { record, tapeFor } from '../sweeps/interpret/adjoint.js';
-import { adjointOps, adjointSweeps, partialBytes } from '../sweeps/interpret/stored.js';
-import { forwardWork, tangentSweep } from '../sweeps/interpret/tangent.js';
+import { hvp } from '../reverse/index.js';
+import {
+  adjointOps,
+  adjointSweeps,
+  forwardWork,
+  partialBytes,
+  record,
+  tangentSweep,
+  tapeFor,
+} from '../sweeps/index.js';
 import {
   COLOURING_LIMIT,
   type Colouring,

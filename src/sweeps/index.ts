@@ -3,6 +3,7 @@
  * partials) and the compiled backend's generated code, with the zero-factor rule's marks across loop bodies.
  * Imports only the IR; the four methods build on it.
  */
+export { generates, type Seed, type SweepBackend, sweepsFor } from './backend.js';
 export { activity, type CompiledProgram, compiled } from './compiled/index.js';
 export {
   type LoopTangent,
@@ -13,6 +14,14 @@ export {
   scanPrimal,
 } from './compiled/loop.js';
 export { setTiering, tiered, tierOf } from './compiled/tier.js';
+export { backward, record, type Tape, tapeFor } from './interpret/adjoint.js';
+export {
+  type Checkpoint,
+  type CheckpointOptions,
+  type LoopUsage,
+  loopUsage,
+  resetLoopUsage,
+} from './interpret/adjoint-loop.js';
 export {
   type CallSweep,
   callPrimal,
@@ -38,6 +47,9 @@ export {
   toPoint,
   valueBuffer,
 } from './interpret/primal.js';
+export { adjointOps, adjointSweeps, partialBytes, storesPartials } from './interpret/stored.js';
+export { type ForwardWork, forwardWork, tangentSweep } from './interpret/tangent.js';
+export type { PointMemo } from './zero-factor.js';
 export {
   dependence,
   inputsReaching,

@@ -80,7 +80,7 @@ export function chainNodes(
  * does), in any order.
  *
  * Only the first half's values reach `v`: the interpreter, where it takes over, computes them all again
- * (reverse/tape.ts's backward). The ḡ in `scratch` are not tested for NaN: a NaN ḡ_r makes y_r's adjoint NaN,
+ * (interpret/adjoint.ts's backward). The ḡ in `scratch` are not tested for NaN: a NaN ḡ_r makes y_r's adjoint NaN,
  * which is.
  */
 export function chainAdjointSource(chain: ProductChain, scratch: string): string {
