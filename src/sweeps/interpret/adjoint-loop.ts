@@ -25,7 +25,7 @@ import {
   rowInput,
   UNTOUCHED,
 } from '../../ir/index.js';
-import { generates } from '../backend.js';
+import { generates, type Seed, sweepsFor } from '../backend.js';
 import { mapGradient, scanBackward, scanBackwardSteps, scanPrimal } from '../compiled/loop.js';
 import {
   drivenReach,
@@ -35,7 +35,7 @@ import {
   reachedInputs,
   seededOutputs,
 } from '../zero-factor.js';
-import { backward, type Tape, tapeFor } from './adjoint.js';
+import { backward, interpretAdjoint, type Tape, tapeFor } from './adjoint.js';
 import {
   type CallSweep,
   callPrimal,
@@ -219,6 +219,15 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
       ? primalRunner(body, check, backend, true)
       : primalRunner(body, check, backend, true, recordHook(tape, options));
   const nested = body.calls.length > 0;
+  // backward's choice, made once per call rather than per iteration (a checked sweep's options say so); one
+  // call deep per iteration where the interpreter runs.
+  const checked = 'check' in options && options.check === true;
+  const sweeps = sweepsFor(body, backend, checked);
+  const adjoint: (seed: Seed) => void = sweeps.generated
+    ? (seed) => sweeps.adjoint(tape, seed, options)
+    : (seed) => interpretAdjoint(body, tape, seed, backend, options, checked);
+  // The sweep without zero tests loses the marks of what crosses the body's boundary: set them again.
+  const marks = generates(body, backend, check);
   return {
     tape,
     run(seed, values, touched) {
@@ -230,11 +239,10 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
     },
     adjoint(seed, touched) {
       usage.bodyBackwards++;
-      // Compiled: the sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
-      backward(body, tape, seed, backend, options);
-      // backward runs a body with loops, or a checked one, on the interpreter, whose inputs' adjoints are exact.
-      if (generates(body, backend, check))
-        markInputs(body, tape.adjoints, touched ?? seededOutputs(body, seed));
+      // Compiled: the sweep without zero tests, or where it meets ∞ or NaN the interpreter (sweepsFor decides).
+      adjoint(seed);
+      // A body with loops, or a checked one, runs on the interpreter, whose inputs' adjoints are exact.
+      if (marks) markInputs(body, tape.adjoints, touched ?? seededOutputs(body, seed));
     },
   };
 }

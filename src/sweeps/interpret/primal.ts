@@ -102,7 +102,9 @@ export function primalRunner(
   onCall: CallSweep = callPrimal,
 ): (v: Float64Array) => void {
   const sweeps = sweepsFor(f, backend, check);
-  return (v) => sweeps.primal(v, forAdjoint, onCall);
+  // One call deep per iteration where the interpreter runs (lse's bodies of a few nodes run 10⁶ times each).
+  if (!sweeps.generated) return (v) => interpretPrimal(f, v, check, backend, onCall);
+  return (v) => sweeps.primal(v, forAdjoint);
 }
 
 /** @internal The interpreter's primal sweep over the operation nodes (constants and inputs already in `v`). */

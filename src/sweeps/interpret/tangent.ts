@@ -91,6 +91,8 @@ export function tangentSweep(
  */
 export function tangentRunner(f: Program, check: boolean, backend: Backend): (work: ForwardWork) => void {
   const sweeps = sweepsFor(f, backend, check);
+  // One call deep per iteration where the interpreter runs.
+  if (!sweeps.generated) return (work) => interpretTangent(f, work, check, backend);
   return (work) => {
     if (sweeps.tangent(work)) markOutputs(f, work);
   };
