@@ -1,5 +1,5 @@
 /**
- * Reach by structure (src/ir/reach.ts): the one-pass unions (one set of inputs or 32 as bits) and the output-by-input flags of `dependence`
+ * Reach by structure (src/sweeps/zero-factor.ts): the one-pass unions (one set of inputs or 32 as bits) and the output-by-input flags of `dependence`
  * against a reference written here, a depth-first search from each output over the program's arguments.
  */
 import { describe, expect, it } from 'vitest';
