@@ -49,11 +49,11 @@ export {
 } from './interpret/primal.js';
 export { adjointOps, adjointSweeps, partialBytes, storesPartials } from './interpret/stored.js';
 export { type ForwardWork, forwardWork, tangentSweep } from './interpret/tangent.js';
-export type { PointMemo } from './zero-factor.js';
 export {
   dependence,
   inputsReaching,
   outputsReachedBy,
   outputsReachedByLanes,
   reachesOutputs,
-} from './zero-factor.js';
+} from './reach.js';
+export type { PointMemo } from './zero-factor.js';
