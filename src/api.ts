@@ -7,7 +7,6 @@ import {
   DifflabError,
   METHODS,
   type Method,
-  type Point,
   Program,
   type Stats,
   vectorOf,
@@ -23,6 +22,7 @@ import {
   reverseGradient,
 } from './reverse/index.js';
 import { sparseHessian, sparseJacobian, toDense } from './sparse/compressed.js';
+import type { Point } from './sweeps/index.js';
 import { type SymbolicOptions, symbolic } from './symbolic/index.js';
 
 /** Each method's differentiator. Code that compares methods loops over this. */

@@ -10,8 +10,9 @@
  * with PyTorch's defaults for float64: eps = 1e-6 (an absolute step), atol = 1e-5, rtol = 1e-3.
  */
 import { forward } from './forward/index.js';
-import { type Backend, DifflabError, evaluate, type Point, type Program, toPoint } from './ir/index.js';
+import { type Backend, DifflabError, type Program } from './ir/index.js';
 import { reverse } from './reverse/index.js';
+import { evaluate, type Point, toPoint } from './sweeps/index.js';
 
 export interface GradcheckOptions {
   /** The central-difference step, absolute (PyTorch's eps). Default 1e-6. */

@@ -53,10 +53,8 @@ export {
   Dual,
   dot,
   type ErrorCode,
-  type EvaluateOptions,
   Expr,
   type ExprsOf,
-  evaluate,
   formatNode,
   type Gathered,
   type GatherPart,
@@ -75,7 +73,6 @@ export {
   type Operand,
   type OpName,
   type ParseOptions,
-  type Point,
   Program,
   type ProgramOptions,
   parse,
@@ -166,6 +163,7 @@ export {
   starColour,
   toDense,
 } from './sparse/index.js';
+export { type EvaluateOptions, evaluate, type Point } from './sweeps/index.js';
 export {
   type GraphDerivative,
   type GraphDerivativeKind,

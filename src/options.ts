@@ -2,8 +2,9 @@
  * The checks of the top-level calls' arguments: which option names each call and method reads (any other is
  * an error, not silence), and the point (finite unless asked otherwise).
  */
-import { DifflabError, METHODS, type Method, type Point, type Program, toPoint } from './ir/index.js';
+import { DifflabError, METHODS, type Method, type Program } from './ir/index.js';
 import { closest } from './suggest.js';
+import { type Point, toPoint } from './sweeps/index.js';
 
 /** The top-level calls whose options are checked here. */
 export type Call = 'gradient' | 'jacobian' | 'jvp' | 'vjp' | 'hessian' | 'hvp' | 'compare';

@@ -24,9 +24,7 @@ import {
   type CommonOptions,
   DifflabError,
   Expr,
-  evaluate,
   type Operand,
-  type Point,
   type Program,
   program,
   variable,
@@ -34,6 +32,7 @@ import {
 } from './ir/index.js';
 import { type Call, checkOptions, type PointOptions } from './options.js';
 import type { ReverseOptions } from './reverse/index.js';
+import { evaluate, type Point } from './sweeps/index.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Types

@@ -3,7 +3,7 @@
  */
 import { compare, gradient, type MethodOptions } from '../api.js';
 import type { Method } from '../ir/differentiator.js';
-import { evaluate } from '../ir/evaluate.js';
+import { evaluate } from '../sweeps/index.js';
 import { formatSmall, formatValue, header, printJson, readFunction, record, table } from './common.js';
 import { type FunctionArgs, type MethodFlags, optionsFor } from './options.js';
 

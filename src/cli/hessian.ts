@@ -1,10 +1,11 @@
 /**
  * `difflab hessian`: second derivatives of one expression, by forward over reverse.
  */
-import { evaluate, toPoint } from '../ir/evaluate.js';
+
 import type { Program } from '../ir/program.js';
 import { sparseHessian } from '../sparse/compressed.js';
 import { sparseJson, sparseText } from '../sparse/summary.js';
+import { evaluate, toPoint } from '../sweeps/index.js';
 import { hessian } from '../transforms.js';
 import { formatValue, header, matrixTable, printJson, readFunction, record, refuseDense } from './common.js';
 import { UsageError } from './errors.js';

@@ -3,10 +3,10 @@
  */
 import { type JacobianOptions, jacobian } from '../api.js';
 import type { Method } from '../ir/differentiator.js';
-import { toPoint } from '../ir/evaluate.js';
 import type { Program } from '../ir/program.js';
 import { sparseJacobian } from '../sparse/compressed.js';
 import { sparseJson, sparseText } from '../sparse/summary.js';
+import { toPoint } from '../sweeps/index.js';
 import { formatValue, matrixTable, printJson, readFunctions, record, refuseDense } from './common.js';
 import { UsageError } from './errors.js';
 import { flagsNotFor, type MethodFlags, optionsFor, type SparseFlags } from './options.js';

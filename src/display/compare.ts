@@ -5,10 +5,10 @@
  */
 import type { ComparisonRow } from '../api.js';
 import { METHODS } from '../ir/differentiator.js';
-import { evaluate } from '../ir/evaluate.js';
 import type { Program } from '../ir/program.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../report/chart.js';
 import { mdTable } from '../report/table.js';
+import { evaluate } from '../sweeps/index.js';
 import type { DisplayView } from './mime.js';
 import { formatSmall, formatValue, pointHeader, textTable } from './text.js';
 

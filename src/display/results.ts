@@ -4,10 +4,10 @@
  * `src/reverse`), so no method imports presentation code. The public index exports these.
  */
 import { type CompareOptions, type ComparisonRow, compare as compareRows } from '../api.js';
-import { type ForwardTrace, traceForward as forwardTrace } from '../forward/trace.js';
-import { type Point, toPoint } from '../ir/evaluate.js';
+import { type ForwardTrace, traceForward as forwardTrace } from '../forward/index.js';
 import type { Program } from '../ir/program.js';
-import { type ReverseTrace, traceReverse as reverseTrace } from '../reverse/trace.js';
+import { type ReverseTrace, traceReverse as reverseTrace } from '../reverse/index.js';
+import { type Point, toPoint } from '../sweeps/index.js';
 import { compareView } from './compare.js';
 import { type Displayable, displayable } from './mime.js';
 import { forwardTraceView, reverseTraceView } from './trace.js';

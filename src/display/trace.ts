@@ -3,9 +3,9 @@
  * then the adjoints in reverse order, then the gradient; forward mode as the values with their tangents.
  * No `node:` imports: this runs in a browser.
  */
-import type { ForwardTrace } from '../forward/trace.js';
+import type { ForwardTrace } from '../forward/index.js';
 import { mdTable } from '../report/table.js';
-import type { ReverseTrace } from '../reverse/trace.js';
+import type { ReverseTrace } from '../reverse/index.js';
 import type { DisplayView } from './mime.js';
 import { formatValue, mdCode, pointHeader, textTable } from './text.js';
 

@@ -15,13 +15,12 @@ import {
   readVector,
   requireScalar,
   type Stats,
-  tiered,
 } from '../ir/index.js';
 import { asDerivative, UNTOUCHED } from '../ir/ops.js';
-import { forwardWork, tangentSweep } from './sweep.js';
+import { forwardWork, tangentSweep, tiered } from '../sweeps/index.js';
 
 export { Dual } from '../ir/dual.js';
-export { type ForwardWork, forwardWork, tangentSweep } from './sweep.js';
+export { type ForwardWork, forwardWork, tangentSweep } from '../sweeps/index.js';
 export { type ForwardTrace, type ForwardTraceStep, traceForward } from './trace.js';
 
 export interface ForwardOptions extends CommonOptions {

@@ -1,16 +1,8 @@
 /**
  * A trace of a forward-mode evaluation: every intermediate value with its tangent along one direction.
  */
-import {
-  type Point,
-  type Program,
-  requireScalar,
-  toPoint,
-  traceSteps,
-  unrollFor,
-  vectorOf,
-} from '../ir/index.js';
-import { forwardWork, tangentSweep } from './sweep.js';
+import { type Program, requireScalar, traceSteps, unrollFor, vectorOf } from '../ir/index.js';
+import { forwardWork, type Point, tangentSweep, toPoint } from '../sweeps/index.js';
 
 export interface ForwardTraceStep {
   node: number;

@@ -10,12 +10,12 @@
  */
 import { type MethodOptions, methods } from '../api.js';
 import type { Backend, Method } from '../ir/differentiator.js';
-import { evaluate } from '../ir/evaluate.js';
 import type { Program } from '../ir/program.js';
 import { nestedFunction, nestedGradient } from '../nested/derivative.js';
 import { type Num, primal } from '../nested/num.js';
 import { gradientAndHvp } from '../reverse/index.js';
 import { blockJacobian } from '../sparse/blocks.js';
+import { evaluate } from '../sweeps/index.js';
 import { graphDerivative } from '../symbolic/index.js';
 import type { DerivativeEngine } from '../workloads/gradbench/types.js';
 

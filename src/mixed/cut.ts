@@ -13,7 +13,8 @@
  * split edge, so each adds at least one unit; there are at most min(n, m) of them (the inputs are a cut), each
  * an O(V + E) search.
  */
-import { LOOP, type LoopCall, type Program, reachesOutputs } from '../ir/index.js';
+import { LOOP, type LoopCall, type Program } from '../ir/index.js';
+import { reachesOutputs } from '../sweeps/index.js';
 
 /** A minimum vertex separator of a program, in program order. */
 export interface Cut {

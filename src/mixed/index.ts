@@ -19,7 +19,6 @@ import {
   type CommonOptions,
   cachedFor,
   emptyStats,
-  evaluate,
   now,
   type Program,
   programCost,
@@ -29,7 +28,7 @@ import {
 } from '../ir/index.js';
 import { checkMixedOptions } from '../options.js';
 import { reverse } from '../reverse/index.js';
-import { adjointOps, storesPartials } from '../reverse/stored.js';
+import { adjointOps, evaluate, storesPartials } from '../sweeps/index.js';
 import { minimumCut } from './cut.js';
 import { subprogram } from './parts.js';
 
@@ -77,7 +76,7 @@ export function splitAtCut(f: Program): Split {
  * The operations the Jacobian of `p` costs by each mode, as forward and reverse mode count them (their
  * `stats.ops`): forward mode ⌈n/c⌉ sweeps of the primal and partials plus one multiply–add per edge per
  * direction; reverse mode one primal and, on the interpreter, the partials once (stored) and one multiply–add
- * per edge per output, or with the compiled backend's sweeps the partials again per output (reverse/stored.ts).
+ * per edge per output, or with the compiled backend's sweeps the partials again per output (sweeps/interpret/stored.ts).
  * With `backend: 'compile'` on a large program, tiering may run a call on the interpreter, which then counts its
  * own way.
  */

@@ -4,10 +4,10 @@
  */
 import { programCost, type Stats } from '../ir/differentiator.js';
 import { DifflabError } from '../ir/errors.js';
-import { primalSweep } from '../ir/evaluate.js';
 import { formatNumber } from '../ir/format.js';
 import { unrollFor } from '../ir/loop.js';
 import type { Program } from '../ir/program.js';
+import { primalSweep } from '../sweeps/index.js';
 import { complexSweep, requireAnalytic } from './complex-sweep.js';
 import { type Resolved, STEP_RULE, stepAt } from './options.js';
 

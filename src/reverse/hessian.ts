@@ -20,7 +20,6 @@ import {
   isUntouched,
   LOOP,
   type LoopCall,
-  loadCall,
   type NaryOpDef,
   NUMERIC_PARTIALS,
   now,
@@ -33,11 +32,11 @@ import {
   requireScalar,
   rowArg,
   rowInput,
-  setIteration,
   UNTOUCHED,
   vectorOf,
 } from '../ir/index.js';
 import { accumulate } from '../ir/ops.js';
+import { loadCall, setIteration } from '../sweeps/index.js';
 
 /*
  * The zero-factor rule (ops.ts), one level up: the Hessian is the derivative of the gradient the first-order

@@ -1,17 +1,17 @@
 /**
  * The memory reverse mode holds for one gradient (or vjp, or Jacobian) call, counted from the arrays it uses:
- * the program's tape, each loop body's tape, and what loops keep for their backward sweeps (loop.ts counts
+ * the program's tape, each loop body's tape, and what loops keep for their backward sweeps (src/sweeps/interpret/adjoint-loop.ts counts
  * those as it allocates and drops them). Every figure lands in the call's `stats.details`, their sum in
  * `stats.bytes`; {@link memoryOf} reads them back typed.
  */
 import type { Program, Stats } from '../ir/index.js';
-import { loopUsage } from './loop.js';
-import type { Tape } from './tape.js';
+import type { Tape } from '../sweeps/index.js';
+import { loopUsage } from '../sweeps/index.js';
 
 export interface ReverseMemory {
   /** The program's tape: one value and one adjoint per node (16 bytes a node). */
   tapeBytes: number;
-  /** A Jacobian's stored partials (stored.ts): 8 bytes an edge; 0 when its sweeps recompute them. */
+  /** A Jacobian's stored partials (src/sweeps/interpret/stored.ts): 8 bytes an edge; 0 when its sweeps recompute them. */
   partialBytes: number;
   /** The tapes of the loop bodies, nested ones included: 16 bytes a body node, once per body whatever n. */
   loopTapeBytes: number;

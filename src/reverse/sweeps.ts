@@ -5,33 +5,42 @@
 import {
   backendOf,
   type CommonOptions,
-  type CompiledProgram,
-  compiled,
   type Differentiator,
   DifflabError,
   emptyStats,
-  loadPoint,
   now,
   type Program,
   type Result,
   readVector,
   requireScalar,
   type Stats,
-  tiered,
-  tierOf,
 } from '../ir/index.js';
 import { asDerivatives } from '../ir/ops.js';
-import { type CheckpointOptions, resetLoopUsage } from './loop.js';
+import {
+  adjointOps,
+  adjointSweeps,
+  backward,
+  type CheckpointOptions,
+  generates,
+  loadPoint,
+  partialBytes,
+  record,
+  resetLoopUsage,
+  type SweepBackend,
+  sweepsFor,
+  type Tape,
+  tapeFor,
+  tiered,
+  tierOf,
+} from '../sweeps/index.js';
 import { putMemory, reverseMemory } from './memory.js';
-import { adjointOps, adjointSweeps, partialBytes } from './stored.js';
-import { backward, record, type Tape, tapeFor } from './tape.js';
 
 export interface ReverseOptions extends CommonOptions, CheckpointOptions {}
 
 /**
  * Records the tape at x, then runs one backward sweep per cotangent produced by `seeds` (each seeds the output
  * adjoints), handing the input adjoints to `collect`. Two or more sweeps on the interpreter read the partials
- * stored once after the recording (stored.ts).
+ * stored once after the recording (src/sweeps/interpret/stored.ts).
  */
 function sweep(
   f: Program,
@@ -72,14 +81,14 @@ function sweepStats(f: Program, tape: Tape, cotangents: number, stored: boolean,
 
 /**
  * What a gradient call of a program reuses: its tape, the seed of its output (1), the view of the inputs'
- * adjoints, and its compiled sweeps once used. One lookup per call: at K = 10 a gradient costs a few times a
+ * adjoints, and its generated sweeps once used. One lookup per call: at K = 10 a gradient costs a few times a
  * tenth of a microsecond, and each lookup counts.
  */
 interface GradientPlan {
   readonly tape: Tape;
   readonly seed: (adj: Float64Array) => void;
   readonly inputs: Float64Array;
-  compiled: CompiledProgram | undefined;
+  sweeps: SweepBackend | undefined;
 }
 
 const plans = new WeakMap<Program, GradientPlan>();
@@ -95,7 +104,7 @@ function planFor(f: Program): GradientPlan {
         adj[node] = 1;
       },
       inputs: tape.adjoints.subarray(f.inputStart, f.opStart),
-      compiled: undefined,
+      sweeps: undefined,
     };
     plans.set(f, plan);
   }
@@ -124,16 +133,13 @@ export function reverseGradient(
   const useTier = tier !== undefined && !tier.settled;
   const backend = useTier && !tier.compiled() ? 'interpret' : asked;
   const t0 = useTier ? performance.now() : 0;
-  if (backend === 'compile' && !check && f.calls.length === 0) {
-    // record and backward, without looking the program up again.
-    plan.compiled ??= compiled(f);
+  if (generates(f, backend, check)) {
+    // record and backward, without looking the program's sweeps up again. Where the sweep without zero tests
+    // meets an infinite or NaN partial, the interpreter's rule decides (sweepsFor).
+    plan.sweeps ??= sweepsFor(f, backend, check);
     loadPoint(f, point, tape.values);
-    plan.compiled.tapePrimal(tape.values);
-    // Where the sweep without zero tests meets an infinite or NaN partial, the interpreter's rule decides.
-    if (!plan.compiled.untestedAdjoint(tape.values, tape.adjoints, plan.seed)) {
-      record(f, point, tape, false, 'interpret', options);
-      backward(f, tape, plan.seed, 'interpret', options);
-    }
+    plan.sweeps.primal(tape.values, true);
+    plan.sweeps.adjoint(tape, plan.seed, options);
   } else {
     record(f, point, tape, check, backend, options);
     backward(f, tape, plan.seed, backend, options);

@@ -2,8 +2,8 @@
  * A trace of a reverse-mode evaluation, as the lecture draws it: the forward sweep's intermediate values,
  * then the adjoints in reverse order, then the gradient.
  */
-import { type Point, type Program, requireScalar, toPoint, traceSteps, unrollFor } from '../ir/index.js';
-import { backward, record, tapeFor } from './tape.js';
+import { type Program, requireScalar, traceSteps, unrollFor } from '../ir/index.js';
+import { backward, type Point, record, tapeFor, toPoint } from '../sweeps/index.js';
 
 export interface TraceStep {
   /** The node's index in the program. */

@@ -13,7 +13,7 @@ import {
   program,
   type UnaryOpName,
 } from '../ir/index.js';
-import { backward as backwardSweep, record, tapeFor } from './tape.js';
+import { backward as backwardSweep, record, tapeFor } from '../sweeps/index.js';
 
 type UnaryMethods = { [K in UnaryOpName]: () => Value };
 type BinaryMethods = { [K in BinaryOpName]: (other: Value | number) => Value };

@@ -11,11 +11,11 @@ import {
   formatNode,
   indexInput,
   LOOP,
-  type Point,
   type Program,
 } from '../ir/index.js';
 import type { LoopCall } from '../ir/program.js';
 import { checkedPoint, checkOptions } from '../options.js';
+import type { Point } from '../sweeps/index.js';
 
 /**
  * Receives one row's block: `block` is `rows.length × columns.length`, row-major; `rows[r]` is the position in

@@ -11,7 +11,6 @@
  */
 
 import { chunkFor } from '../forward/index.js';
-import { forwardWork, tangentSweep } from '../forward/sweep.js';
 import {
   backendOf,
   type CommonOptions,
@@ -25,9 +24,16 @@ import {
   type Stats,
 } from '../ir/index.js';
 import { asDerivative, UNTOUCHED } from '../ir/ops.js';
-import { hvp } from '../reverse/hessian.js';
-import { adjointOps, adjointSweeps, partialBytes } from '../reverse/stored.js';
-import { record, tapeFor } from '../reverse/tape.js';
+import { hvp } from '../reverse/index.js';
+import {
+  adjointOps,
+  adjointSweeps,
+  forwardWork,
+  partialBytes,
+  record,
+  tangentSweep,
+  tapeFor,
+} from '../sweeps/index.js';
 import {
   COLOURING_LIMIT,
   type Colouring,

@@ -20,10 +20,10 @@ import {
   OP_ARITY,
   OP_CODE,
   type Program,
-  reachesOutputs,
   requireScalar,
   unrollFor,
 } from '../ir/index.js';
+import { reachesOutputs } from '../sweeps/index.js';
 
 /** A sparsity pattern in compressed-row form: row r's columns are `colIndex[rowPtr[r] .. rowPtr[r+1]−1]`, ascending. */
 export interface Pattern {

@@ -14,10 +14,10 @@ import {
   vectorOf,
 } from '../ir/differentiator.js';
 import { DifflabError } from '../ir/errors.js';
-import { primalSweep, valueBuffer } from '../ir/evaluate.js';
 import { unrollFor } from '../ir/loop.js';
 import { asDerivatives } from '../ir/ops.js';
 import type { Program } from '../ir/program.js';
+import { primalSweep, valueBuffer } from '../sweeps/index.js';
 import { type GraphDerivativeKind, graphDerivative } from './graph-engine.js';
 import { mathjsDerivativeProgram } from './mathjs-engine.js';
 import {

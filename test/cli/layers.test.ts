@@ -14,9 +14,10 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SRC = join(ROOT, 'src');
 const DRAWING = ['vega', 'vega-lite', 'marked'];
 
-/** The layers below presentation: the IR, the four methods and what is built on them alone. */
+/** The layers below presentation: the IR, the sweeps, the four methods and what is built on them alone. */
 const LOWER = [
   'ir',
+  'sweeps',
   'numeric',
   'symbolic',
   'forward',

@@ -10,7 +10,6 @@ import {
   applyOp,
   constant,
   dot,
-  evaluate,
   formatNode,
   isNaryOp,
   log,
@@ -31,6 +30,7 @@ import {
   variable,
   withGraph,
 } from '../../src/ir/index.js';
+import { evaluate } from '../../src/sweeps/index.js';
 import { close, same } from './support/close.js';
 import { DOMAINS } from './support/domains.js';
 import { expectDifflabError } from './support/errors.js';

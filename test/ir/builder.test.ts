@@ -12,7 +12,6 @@ import {
   constant,
   dot,
   type Expr,
-  evaluate,
   logsumexp,
   parse,
   program,
@@ -20,6 +19,7 @@ import {
   variable,
   withGraph,
 } from '../../src/ir/index.js';
+import { evaluate } from '../../src/sweeps/index.js';
 import { expectDifflabError } from './support/errors.js';
 
 /** The functional builder for an op: its own name, except logb, which is log with a base. */

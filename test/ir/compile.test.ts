@@ -22,11 +22,11 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
-import { dotBatches } from '../../src/ir/compile/batch.js';
-import { chainNodes } from '../../src/ir/compile/chain.js';
-import { primable, sweepSource, useCounts } from '../../src/ir/compile/emit.js';
-import { activity, adjointNeeds, compiled, planSegments } from '../../src/ir/compile/index.js';
-import { backward, record, tapeFor } from '../../src/reverse/tape.js';
+import { dotBatches } from '../../src/sweeps/compiled/batch.js';
+import { chainNodes } from '../../src/sweeps/compiled/chain.js';
+import { primable, sweepSource, useCounts } from '../../src/sweeps/compiled/emit.js';
+import { activity, adjointNeeds, compiled, planSegments } from '../../src/sweeps/compiled/index.js';
+import { backward, record, tapeFor } from '../../src/sweeps/interpret/adjoint.js';
 import { logreg, workloads } from '../../src/workloads/index.js';
 
 const WORKLOADS = Object.values(workloads);

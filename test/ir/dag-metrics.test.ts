@@ -8,7 +8,6 @@ import {
   constant,
   dot,
   type Expr,
-  evaluate,
   metrics,
   mul,
   parse,
@@ -19,6 +18,7 @@ import {
   variable,
   withGraph,
 } from '../../src/ir/index.js';
+import { evaluate } from '../../src/sweeps/index.js';
 import { graphDerivative } from '../../src/symbolic/graph-engine.js';
 import { logisticMap } from '../../src/workloads/index.js';
 

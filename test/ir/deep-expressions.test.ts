@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import {
   DifflabError,
   type Expr,
-  evaluate,
   formatNode,
   metrics,
   parse,
@@ -15,6 +14,7 @@ import {
   variable,
   withGraph,
 } from '../../src/ir/index.js';
+import { evaluate } from '../../src/sweeps/index.js';
 import { predictable } from './support/mathjs.js';
 
 /** Step i of a chain: sin, scale, shift in turn (the builder form and the plain-JS form). */

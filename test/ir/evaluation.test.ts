@@ -2,7 +2,8 @@
  * evaluate: the forms a point may take and the errors for bad ones, and the optional non-finite check.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluate, parse } from '../../src/ir/index.js';
+import { parse } from '../../src/ir/index.js';
+import { evaluate } from '../../src/sweeps/index.js';
 import { expectDifflabError } from './support/errors.js';
 
 /**

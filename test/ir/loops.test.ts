@@ -24,7 +24,7 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
-import { loopUsage } from '../../src/reverse/loop.js';
+import { loopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
 import { buildSpec, closeNormwise, specArbitrary } from '../support/expressions.js';
 import { sameBits } from './support/close.js';
 
@@ -784,7 +784,7 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
   });
 
   // A scan whose outputs' adjoints are all zeros and whose body is finite ops (max) from finite values sets the
-  // marks its sweep would leave without running it (reverse/loop.ts's zeroScan): they must be the sweep's.
+  // marks its sweep would leave without running it (sweeps/interpret/adjoint-loop.ts's zeroScan): they must be the sweep's.
   it('a zero adjoint into a scan of max marks what it reaches: y · max(√z, √x, √(2x), √w) at 0 is NaN in x, z, w', () => {
     const f = withGraph(() => {
       const [x, y] = xy();

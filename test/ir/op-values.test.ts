@@ -8,7 +8,6 @@ import {
   applyNary,
   applyOp,
   dot,
-  evaluate,
   exprAlgebra,
   type FixedOpDef,
   formatNode,
@@ -26,6 +25,7 @@ import {
   variable,
   withGraph,
 } from '../../src/ir/index.js';
+import { evaluate } from '../../src/sweeps/index.js';
 import { close, same } from './support/close.js';
 import { CLOSED_FORMS, DOMAINS, SAMPLES_PER_OP } from './support/domains.js';
 import { evaluateTree, predictable } from './support/mathjs.js';

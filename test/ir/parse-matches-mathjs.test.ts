@@ -9,7 +9,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluate, parse, toMathjs } from '../../src/ir/index.js';
+import { parse, toMathjs } from '../../src/ir/index.js';
+import { evaluate } from '../../src/sweeps/index.js';
 import { close } from './support/close.js';
 import { expressionSource, scopeArbitrary } from './support/expressions.js';
 import { evaluateTree, predictable } from './support/mathjs.js';

@@ -8,7 +8,6 @@ import {
   CONST,
   dot,
   type Expr,
-  evaluate,
   logsumexp,
   metrics,
   OP_ARITY,
@@ -20,6 +19,7 @@ import {
   variable,
   withGraph,
 } from '../../src/ir/index.js';
+import { evaluate } from '../../src/sweeps/index.js';
 import { expectDifflabError } from './support/errors.js';
 import { expressionSource } from './support/expressions.js';
 import { predictable } from './support/mathjs.js';

@@ -1,10 +1,15 @@
 /**
- * Reach by structure (src/ir/reach.ts): the one-pass unions (one set of inputs or 32 as bits) and the output-by-input flags of `dependence`
+ * Reach by structure (src/sweeps/zero-factor.ts): the one-pass unions (one set of inputs or 32 as bits) and the output-by-input flags of `dependence`
  * against a reference written here, a depth-first search from each output over the program's arguments.
  */
 import { describe, expect, it } from 'vitest';
 import { type Expr, mapReduce, type Program, program, variable, withGraph } from '../../src/index.js';
-import { dependence, inputsReaching, outputsReachedBy, outputsReachedByLanes } from '../../src/ir/index.js';
+import {
+  dependence,
+  inputsReaching,
+  outputsReachedBy,
+  outputsReachedByLanes,
+} from '../../src/sweeps/index.js';
 
 /** Five outputs over six inputs, with shared subterms, a dead input and a loop call. */
 function sample() {

@@ -8,12 +8,12 @@ import { describe, expect, test } from 'vitest';
 import { gradient, hessian } from '../../src/api.js';
 import { interval } from '../../src/ir/domain.js';
 import { DifflabError } from '../../src/ir/errors.js';
-import { evaluate } from '../../src/ir/evaluate.js';
 import { builderOf, type Expr, sum, variable, withGraph } from '../../src/ir/graph.js';
 import { parse } from '../../src/ir/mathjs.js';
 import { type FixedOpDef, OP_NAMES, OPS, type OpName, registerOp } from '../../src/ir/ops.js';
 import { program } from '../../src/ir/program.js';
 import { cmul, Z } from '../../src/numeric/complex.js';
+import { evaluate } from '../../src/sweeps/interpret/primal.js';
 import { checkOp } from '../support/op-check.js';
 
 /** cube(x) = x³, d cube = 3x² dx; mathjs has no cube, so the mathjs engine differentiates x·(x·x). */

@@ -1,5 +1,5 @@
 /**
- * Tiering (src/ir/compile/tier.ts): the compiled backend runs the interpreter until its generated code is
+ * Tiering (src/sweeps/compiled/tier.ts): the compiled backend runs the interpreter until its generated code is
  * faster. The policy is checked on a simulated clock (each call's time given); the wiring on real programs,
  * where whichever code runs must give the same bits.
  */
@@ -12,7 +12,7 @@ import {
   Tier,
   TRIAL_SHARE,
   tierOf,
-} from '../../src/ir/compile/tier.js';
+} from '../../src/sweeps/compiled/tier.js';
 
 /** Runs `calls` calls through a tier, the interpreter taking `interpreted` ms a call and trial k `trial(k)`. */
 function simulate(tier: Tier, calls: number, interpreted: number, trial: (k: number) => number) {

@@ -3,7 +3,8 @@
  * 246 at w = (3, 4), with the point given by name or in `f.variables` order.
  */
 import { describe, expect, it } from 'vitest';
-import { constant, dot, evaluate, parse, program, variable, withGraph } from '../../src/ir/index.js';
+import { constant, dot, parse, program, variable, withGraph } from '../../src/ir/index.js';
+import { evaluate } from '../../src/sweeps/index.js';
 
 // (3·1 + 4·2 − 0)² + 5·(3² + 4²) = 121 + 125
 const EXPECTED = (3 * 1 + 4 * 2 - 0) ** 2 + 5 * (3 ** 2 + 4 ** 2);

@@ -25,7 +25,6 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
-import { primalSweep } from '../../src/ir/evaluate.js';
 import {
   asDerivative,
   BINARY_OPS,
@@ -37,6 +36,7 @@ import {
 } from '../../src/ir/ops.js';
 import { evaluateNested } from '../../src/nested/index.js';
 import { endTag, type Num, newTag, TaggedDual, Tape, Tracked, tangentOf } from '../../src/nested/num.js';
+import { primalSweep } from '../../src/sweeps/interpret/primal.js';
 import { dualJacobian } from '../support/exact-methods.js';
 
 type Spec =

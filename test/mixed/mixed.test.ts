@@ -41,7 +41,7 @@ function relativeError(A: readonly Float64Array[], B: readonly Float64Array[]): 
 
 /**
  * The operations forward and reverse mode report for the Jacobian of p (their cost model, forward/index.ts and
- * reverse/stored.ts): forward mode per chunk the primal and partials, per direction a multiply–add per edge;
+ * sweeps/interpret/stored.ts): forward mode per chunk the primal and partials, per direction a multiply–add per edge;
  * reverse mode (interpreter, no loops) the primal and the partials once, per output a multiply–add per edge.
  */
 function model(p: Program, chunk = defaultChunk(p.variables.length)) {

@@ -3,9 +3,9 @@
  * the corpus, and is small enough to mean something.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/ir/evaluate.js';
 import { parse } from '../../src/ir/mathjs.js';
 import { numeric, richardson } from '../../src/numeric/index.js';
+import { evaluate } from '../../src/sweeps/interpret/primal.js';
 import { CORPUS } from './support/corpus.js';
 
 describe('richardson', () => {

@@ -3,11 +3,11 @@
  * closed forms, with tolerances from each scheme's error bound.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/ir/evaluate.js';
 import { type Expr, variable, withGraph } from '../../src/ir/graph.js';
 import { parse } from '../../src/ir/mathjs.js';
 import { type Program, program } from '../../src/ir/program.js';
 import { numeric, richardson, type Scheme } from '../../src/numeric/index.js';
+import { evaluate } from '../../src/sweeps/interpret/primal.js';
 import {
   COMPLEX_TOL,
   centralBound,

@@ -1,5 +1,5 @@
 /**
- * Reverse mode's Jacobian with stored partials (src/reverse/stored.ts): every edge's partial computed once after
+ * Reverse mode's Jacobian with stored partials (src/sweeps/interpret/stored.ts): every edge's partial computed once after
  * the recording, then m backward sweeps that read them. Its counts against closed forms (N + E + m·E operations,
  * E doubles more memory), its numbers against the one-sweep path (a vjp per unit cotangent, which evaluates the
  * partials in its sweep) bit for bit at special points, and the cases that keep recomputing (the compiled

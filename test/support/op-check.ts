@@ -6,7 +6,6 @@ import { expect } from 'vitest';
 import { methods } from '../../src/api.js';
 import type { Backend } from '../../src/ir/differentiator.js';
 import type { Sample } from '../../src/ir/domain.js';
-import { evaluate } from '../../src/ir/evaluate.js';
 import { applyNary, applyOp, variable, withGraph } from '../../src/ir/graph.js';
 import { toMathjs } from '../../src/ir/mathjs.js';
 import {
@@ -18,6 +17,7 @@ import {
   type UnaryOpName,
 } from '../../src/ir/ops.js';
 import { type Program, program } from '../../src/ir/program.js';
+import { evaluate } from '../../src/sweeps/interpret/primal.js';
 import { seeded } from '../ir/support/random.js';
 
 /** Points per op. */

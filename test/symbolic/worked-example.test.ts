@@ -3,8 +3,8 @@
  * derivative trees evaluated by mathjs itself as a second reference.
  */
 import { describe, expect, test } from 'vitest';
-import { evaluate } from '../../src/ir/evaluate.js';
 import { parse } from '../../src/ir/mathjs.js';
+import { evaluate } from '../../src/sweeps/interpret/primal.js';
 import {
   graphDerivative,
   mathjsDerivatives,

@@ -15,7 +15,7 @@ import { methods } from '../../../api.js';
 import { defaultChunk } from '../../../forward/index.js';
 import { DifflabError } from '../../../ir/errors.js';
 import { METHODS, type Method, type Program, programCost } from '../../../ir/index.js';
-import { storesPartials } from '../../../reverse/stored.js';
+import { storesPartials } from '../../../sweeps/index.js';
 import { denseLayer } from '../../../workloads/jacobian.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { growSizes, Progress, type TimingOptions, timeCall } from '../../harness.js';
@@ -180,7 +180,7 @@ async function measurePoint(n: number, m: number, timing: TimingOptions): Promis
 
 /**
  * Reverse mode's count restricted to what its sweeps reach: the primal of every node and, with m ≥ 2 outputs,
- * every edge's partial once (stored, reverse/stored.ts), then per output a multiply–add per edge among that
+ * every edge's partial once (stored, sweeps/interpret/stored.ts), then per output a multiply–add per edge among that
  * output's ancestors (one output: its partials and multiply–adds, N + 2E as `Stats.ops`).
  */
 export function reachedReverseOps(f: Program): number {

@@ -7,8 +7,7 @@
  */
 import type { Backend } from '../../../ir/differentiator.js';
 import type { Program } from '../../../ir/program.js';
-import { memoryOf, type ReverseMemory } from '../../../reverse/memory.js';
-import { type ReverseOptions, reverse } from '../../../reverse/sweeps.js';
+import { memoryOf, type ReverseMemory, type ReverseOptions, reverse } from '../../../reverse/index.js';
 import { type Timing, timeTasks } from '../../harness.js';
 
 /** A program to differentiate at a point; `u` is the cotangent when it has several outputs (a vjp). */

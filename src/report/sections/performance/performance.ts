@@ -12,7 +12,8 @@
  */
 import { gradient, methods } from '../../../api.js';
 import { type Displayable, displaySection } from '../../../display/mime.js';
-import { type Backend, evaluate, type Program } from '../../../ir/index.js';
+import type { Backend, Program } from '../../../ir/index.js';
+import { evaluate } from '../../../sweeps/index.js';
 import { workloads as registered } from '../../../workloads/index.js';
 import type { Workload } from '../../../workloads/workload.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';

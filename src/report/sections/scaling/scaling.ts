@@ -8,14 +8,8 @@
  */
 import { methods } from '../../../api.js';
 import { type Displayable, displaySection } from '../../../display/mime.js';
-import {
-  DifflabError,
-  evaluate,
-  METHODS,
-  type Method,
-  type Program,
-  programCost,
-} from '../../../ir/index.js';
+import { DifflabError, METHODS, type Method, type Program, programCost } from '../../../ir/index.js';
+import { evaluate } from '../../../sweeps/index.js';
 import { workloads as registered } from '../../../workloads/index.js';
 import type { Workload } from '../../../workloads/workload.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';

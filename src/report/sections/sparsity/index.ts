@@ -6,11 +6,10 @@
  */
 import { defaultChunk, forward } from '../../../forward/index.js';
 import { type Program, programCost } from '../../../ir/index.js';
-import { hessian } from '../../../reverse/hessian.js';
-import { adjointOps, storesPartials } from '../../../reverse/stored.js';
-import { reverse } from '../../../reverse/sweeps.js';
+import { hessian, reverse } from '../../../reverse/index.js';
 import { sparseHessian, sparseJacobian } from '../../../sparse/compressed.js';
 import { type SparseWorkload, sparseWorkload, sparseWorkloads } from '../../../sparse/workloads.js';
+import { adjointOps, storesPartials } from '../../../sweeps/index.js';
 import { type ChartSpec, VEGA_LITE_SCHEMA } from '../../chart.js';
 import { growSizes, Progress, timed } from '../../harness.js';
 import type { Finding, ReportSection, SectionChart, SectionOptions } from '../../section.js';
@@ -72,7 +71,7 @@ export function denseCost(
     const sweeps = Math.ceil(n / defaultChunk(n));
     return { directions: n, ops: sweeps * (nodes + edges) + n * edges };
   }
-  // Reverse mode stores the partials once for its m sweeps where it can (reverse/stored.ts).
+  // Reverse mode stores the partials once for its m sweeps where it can (sweeps/interpret/stored.ts).
   if (method === 'dense reverse')
     return { directions: m, ops: adjointOps(f, m, storesPartials(f, m, 'interpret', false)) };
   return { directions: n, ops: n * (2 * (nodes + edges) + 4 * edges) };

@@ -13,33 +13,40 @@
  */
 import {
   type Backend,
-  type CallSweep,
   cachedFor,
-  callPrimal,
   capturedInput,
   DifflabError,
-  drivesLoop,
   forEachOp,
-  inputsReaching,
   isUntouched,
   type Loop,
   type LoopCall,
-  loadCall,
-  loopWork,
-  mapGradient,
   type Program,
-  primalRunner,
-  primalSweep,
   rowArg,
   rowInput,
-  scanBackward,
-  scanBackwardSteps,
-  scanPrimal,
+  UNTOUCHED,
+} from '../../ir/index.js';
+import { generates, type Seed, sweepsFor } from '../backend.js';
+import { mapGradient, scanBackward, scanBackwardSteps, scanPrimal } from '../compiled/loop.js';
+import {
+  drivenReach,
+  markDriven,
+  markInputs,
+  markSums,
+  reachedInputs,
+  seededOutputs,
+} from '../zero-factor.js';
+import { backward, interpretAdjoint, type Tape, tapeFor } from './adjoint.js';
+import {
+  type CallSweep,
+  callPrimal,
+  drivesLoop,
+  loadCall,
+  loopWork,
+  primalRunner,
+  primalSweep,
   scanSteps,
   setIteration,
-  UNTOUCHED,
-} from '../ir/index.js';
-import { backward, type Tape, tapeFor } from './tape.js';
+} from './primal.js';
 
 /** How a scan's backward sweep gets its carries. */
 export type Checkpoint = 'all' | 'sqrt' | 'binomial';
@@ -212,6 +219,15 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
       ? primalRunner(body, check, backend, true)
       : primalRunner(body, check, backend, true, recordHook(tape, options));
   const nested = body.calls.length > 0;
+  // backward's choice, made once per call rather than per iteration (a checked sweep's options say so); one
+  // call deep per iteration where the interpreter runs.
+  const checked = 'check' in options && options.check === true;
+  const sweeps = sweepsFor(body, backend, checked);
+  const adjoint: (seed: Seed) => void = sweeps.generated
+    ? (seed) => sweeps.adjoint(tape, seed, options)
+    : (seed) => interpretAdjoint(body, tape, seed, backend, options, checked);
+  // The sweep without zero tests loses the marks of what crosses the body's boundary: set them again.
+  const marks = generates(body, backend, check);
   return {
     tape,
     run(seed, values, touched) {
@@ -223,73 +239,12 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
     },
     adjoint(seed, touched) {
       usage.bodyBackwards++;
-      // Compiled: the sweep without zero tests, or where it meets ∞ or NaN the interpreter (backward decides).
-      backward(body, tape, seed, backend, options);
-      // backward runs a body with loops, or a checked one, on the interpreter, whose inputs' adjoints are exact.
-      if (backend === 'compile' && !check && !nested)
-        markInputs(body, tape.adjoints, touched ?? seededOutputs(body, seed));
+      // Compiled: the sweep without zero tests, or where it meets ∞ or NaN the interpreter (sweepsFor decides).
+      adjoint(seed);
+      // A body with loops, or a checked one, runs on the interpreter, whose inputs' adjoints are exact.
+      if (marks) markInputs(body, tape.adjoints, touched ?? seededOutputs(body, seed));
     },
   };
-}
-
-/*
- * The zero-factor rule across a body's boundary (ops.ts): an adjoint that leaves a body for the next
- * iteration, or for the captured values and rows outside, must still say whether a seeded output reached it
- * (−0 if not), as a node's adjoint does in the unrolled program. The compiled sweep without zero tests starts
- * every adjoint at +0, which gives the rule's numbers when it meets no ∞ or NaN but not that mark: the inputs'
- * marks are set again from the body's structure (src/ir/reach.ts) and the outputs the seed touched.
- */
-
-/** A body-sized array of untouched adjoints on which seeds are tried, to see which outputs they touch. */
-const probes = new WeakMap<Program, Float64Array>();
-
-/** Which of the body's outputs `seed` touches (writes an adjoint that is not −0 to). */
-function seededOutputs(body: Program, seed: (adj: Float64Array) => void): Uint8Array {
-  const probe = cachedFor(probes, body, () => new Float64Array(body.size).fill(UNTOUCHED));
-  seed(probe);
-  const outs = body.outputs;
-  const touched = new Uint8Array(outs.length);
-  for (let k = 0; k < outs.length; k++) touched[k] = isUntouched(probe[outs[k] as number] as number) ? 0 : 1;
-  for (let k = 0; k < outs.length; k++) probe[outs[k] as number] = UNTOUCHED;
-  return touched;
-}
-
-/** Per body, the last touched outputs asked about and the inputs they reach (iterations ask the same again). */
-const lastReach = new WeakMap<Program, { touched: Uint8Array; reached: Uint8Array }>();
-
-/** Which of the body's inputs the touched outputs reach (flags by input): one pass over the body per pattern. */
-function reachedInputs(body: Program, touched: Uint8Array): Uint8Array {
-  const last = lastReach.get(body);
-  if (last !== undefined && sameFlags(last.touched, touched)) return last.reached;
-  const reached = inputsReaching(body, touched);
-  lastReach.set(body, { touched: touched.slice(), reached });
-  return reached;
-}
-
-function sameFlags(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
-  return true;
-}
-
-/**
- * Marks the body's inputs' adjoints: −0 where no touched output reaches the input, never −0 where one does.
- * A nonzero adjoint is reached; only a zero one needs the body's structure.
- */
-function markInputs(body: Program, adj: Float64Array, touched: Uint8Array): void {
-  let reached: Uint8Array | undefined;
-  for (let j = 0; j < body.variables.length; j++) {
-    const i = body.inputStart + j;
-    if (adj[i] !== 0) continue;
-    reached ??= reachedInputs(body, touched);
-    adj[i] = reached[j] === 1 ? 0 : UNTOUCHED;
-  }
-}
-
-/** The same marks on a sum over iterations, `into[k]` for body input `from + k`. */
-function markSums(into: Float64Array, reached: Uint8Array, from: number): void {
-  for (let k = 0; k < into.length; k++)
-    into[k] = reached[from + k] === 1 ? (into[k] as number) + 0 : UNTOUCHED;
 }
 
 function recordCall(
@@ -686,52 +641,6 @@ function markRow(
   for (let k = 0; k < loop.width; k++) {
     const arg = args[rb + k] as number;
     if (reached[r + k] === 1) adj[arg] = (adj[arg] as number) + 0;
-  }
-}
-
-/**
- * Whether a scan's backward driver may run, whose sweep without zero tests keeps no marks between iterations:
- * where every output of every iteration is touched (the carries' adjoints `cbar`, the per-step ones at
- * adj[from .. to)) and every carry reached, so every carry's adjoint is touched, as the driver computes it.
- * Then the inputs every output reaches; else undefined.
- */
-function drivenReach(
-  body: Program,
-  cbar: Float64Array,
-  adj: Float64Array,
-  from: number,
-  to: number,
-): Uint8Array | undefined {
-  // The adjoints first: where one is untouched (ode's gradient of one component) the body is not walked.
-  for (let k = 0; k < cbar.length; k++) if (isUntouched(cbar[k] as number)) return undefined;
-  for (let k = from; k < to; k++) if (isUntouched(adj[k] as number)) return undefined;
-  const reached = reachedInputs(body, new Uint8Array(body.outputs.length).fill(1));
-  for (let k = 0; k < cbar.length; k++) if (reached[k] !== 1) return undefined;
-  return reached;
-}
-
-/**
- * After a scan's backward driver (which keeps no marks): the carries' and captured values' adjoint sums marked
- * as the structure says, and a reached row's adjoint touched even where it is 0 (the driver adds only the
- * nonzero ones).
- */
-function markDriven(
-  loop: LoopCall['loop'],
-  args: Int32Array,
-  adj: Float64Array,
-  cbar: Float64Array,
-  gCap: Float64Array,
-  reached: Uint8Array,
-): void {
-  markSums(cbar, reached, 0);
-  markSums(gCap, reached, capturedInput(loop));
-  const r = rowInput(loop);
-  for (let i = 0; loop.rowArgs && i < loop.n; i++) {
-    const base = rowArg(loop, i);
-    for (let k = 0; k < loop.width; k++) {
-      const arg = args[base + k] as number;
-      if (reached[r + k] === 1) adj[arg] = (adj[arg] as number) + 0;
-    }
   }
 }
 

@@ -6,7 +6,7 @@
  * node whose every argument's lane is untouched has an untouched lane; otherwise IEEE arithmetic, so a zero
  * partial against ∞ or NaN, or a reached zero tangent against an infinite partial, is NaN.
  */
-import { isUntouched, UNTOUCHED } from '../ops.js';
+import { isUntouched, UNTOUCHED } from '../../ir/ops.js';
 
 /** The tangents of a node with one argument: `t[to + j] = p · t[from + j]`. */
 export function unaryLanes(t: Float64Array, to: number, from: number, p: number, c: number): void {

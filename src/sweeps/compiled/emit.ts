@@ -9,8 +9,8 @@
  * (`l{p}`, `g{p}`): the primal sweep does not store it, and the adjoint sweep computes it again at the top of
  * the repetition (the same expression, so the same bits) before running the block backwards.
  */
-import { OP_ARITY, OP_CODE } from '../ops.js';
-import type { Program } from '../program.js';
+import { OP_ARITY, OP_CODE } from '../../ir/ops.js';
+import type { Program } from '../../ir/program.js';
 import { batchAdjointSource, batchPrimalSource, type DotBatch, dotBatches } from './batch.js';
 import { chainAdjointSource, productChain } from './chain.js';
 import { isTwo, type Loop, type Segment } from './plan.js';

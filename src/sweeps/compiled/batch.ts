@@ -11,8 +11,8 @@
  * program (its contributions come first in the sweep), which is checked; the run's entries are inputs, whose
  * adjoints nothing in the sweep reads.
  */
-import { OP_ARITY, OP_CODE } from '../ops.js';
-import type { Program } from '../program.js';
+import { OP_ARITY, OP_CODE } from '../../ir/ops.js';
+import type { Program } from '../../ir/program.js';
 import type { Segment } from './plan.js';
 
 const DOT = OP_CODE.dot;

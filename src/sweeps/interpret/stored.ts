@@ -23,11 +23,12 @@ import {
   OP_DEFS,
   type Program,
   programCost,
-  throwNonFiniteDerivative,
-} from '../ir/index.js';
-import { asDerivatives, isUntouched, UNTOUCHED } from '../ir/ops.js';
-import type { CheckpointOptions } from './loop.js';
-import { backward, checkInputAdjoints, culprit, dotHalves, SAME, type Tape } from './tape.js';
+} from '../../ir/index.js';
+import { asDerivatives, isUntouched, UNTOUCHED } from '../../ir/ops.js';
+import { generates } from '../backend.js';
+import { backward, checkInputAdjoints, culprit, dotHalves, SAME, type Tape } from './adjoint.js';
+import type { CheckpointOptions } from './adjoint-loop.js';
+import { throwNonFiniteDerivative } from './primal.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 
@@ -39,7 +40,7 @@ const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT } = OP_CODE;
  * whatever the backend).
  */
 export function storesPartials(f: Program, cotangents: number, backend: Backend, check: boolean): boolean {
-  return cotangents > 1 && f.calls.length === 0 && (backend === 'interpret' || check);
+  return cotangents > 1 && f.calls.length === 0 && !generates(f, backend, check);
 }
 
 /**
@@ -266,7 +267,7 @@ export function backwardStored(
 
 /**
  * The adjoints of `dot(x, y)` with its partials from P (the x's from edge e, the y's from e + h), in the order
- * of tape.ts's dotAdjoint: dot(w, w) makes both contributions to w_k in one step.
+ * of adjoint.ts's dotAdjoint: dot(w, w) makes both contributions to w_k in one step.
  */
 function dotAdjointStored(
   P: Float64Array,

@@ -3,15 +3,15 @@
  * function runs every iteration — it loads the row and the index into the body's values, calls the body's
  * compiled sweeps, and reduces, passes the carry or accumulates the gradient — where the interpreter's loop
  * code goes through closures and generic copies per iteration. The statements are those of the interpreter's
- * loop code (evaluate.ts, reverse/loop.ts) in the same order, so the numbers are the same to the bit.
+ * loop code (interpret/primal.ts, interpret/adjoint-loop.ts) in the same order, so the numbers are the same to the bit.
  *
  * Measured on lse at n = 1,280,000 (a scan of max and a map of exp over the inputs; `node` on a script that
  * times `gradient` and `evaluate` with the compiled backend): see docs/loops.md.
  */
-import { cachedFor } from '../differentiator.js';
-import { capturedInput, indexInput, type Loop, rowInput } from '../loop.js';
-import { accumulate } from '../ops.js';
-import type { LoopCall } from '../program.js';
+import { cachedFor } from '../../ir/differentiator.js';
+import { capturedInput, indexInput, type Loop, rowInput } from '../../ir/loop.js';
+import { accumulate } from '../../ir/ops.js';
+import type { LoopCall } from '../../ir/program.js';
 import { compiled, type Kernels } from './index.js';
 
 /** A map's primal: writes a sum's outputs into `v` (at least one row), or a logsumexp's rows' values into `ys`. */
@@ -19,7 +19,7 @@ export type MapPrimal = (v: Float64Array, bv: Float64Array, ys: Float64Array) =>
 /**
  * A scan's iterations `from .. to − 1` on the body's values `bv` (carry inputs hold the carry at `from`, and
  * the carry at `to` on return); with `outputs`, each iteration's outputs go to the call's nodes in `v`. With
- * `keep` (the recording, reverse/loop.ts), after iteration i's sweep and before its carry passes on, its carry
+ * `keep` (the recording, interpret/adjoint-loop.ts), after iteration i's sweep and before its carry passes on, its carry
  * goes to `keep.snaps` when i is a multiple of `keep.stride`, and its body values to `keep.tapes`, if any.
  */
 export type ScanPrimal = (
@@ -43,7 +43,7 @@ export interface ScanKeep {
  * down to 0, the body's values from `tapes`, its adjoint sweep seeded by the carry's adjoints `cbar` and the
  * outputs' adjoints in `adjOut` (the program's adjoints), then `cbar` from the carry inputs, the captured
  * values' adjoints added into `gCap`, and expression rows' adjoints into `adjOut`; `slow(i)` runs the tested
- * sweep for an iteration whose untested one stored NaN or ±∞ (reverse/loop.ts's step).
+ * sweep for an iteration whose untested one stored NaN or ±∞ (interpret/adjoint-loop.ts's step).
  */
 export type ScanBackward = (
   adjOut: Float64Array,
@@ -55,7 +55,7 @@ export type ScanBackward = (
   slow: (i: number) => void,
 ) => void;
 /**
- * A one-output sum map's recording (reverse/loop.ts): per row, the body's primal and adjoint sweeps; writes the
+ * A one-output sum map's recording (interpret/adjoint-loop.ts): per row, the body's primal and adjoint sweeps; writes the
  * sum into `v`, adds the captured values' adjoints into `g`, keeps each row's adjoints in `rows` (expression
  * rows), and calls `slow()` for an iteration whose untested adjoint sweep stored NaN or ±∞ (it runs the tested
  * sweep on the same values).
@@ -314,7 +314,7 @@ ${scanAdjointSource(src, call, bv, adj)}
  * A checkpointed scan's backward steps (sqrt's segments, binomial's single steps, store-all without the body
  * values): for i = to − 1 down to from, the carry from `carries[at + (i − from)·c …]`, the row and the index,
  * the body's primal sweep, then the statements of {@link ScanBackward}'s iteration. The interpreter's loop code
- * (reverse/loop.ts's step) runs the same statements in the same order, so the two agree to the bit.
+ * (interpret/adjoint-loop.ts's step) runs the same statements in the same order, so the two agree to the bit.
  */
 export type ScanBackwardSteps = (
   adjOut: Float64Array,
@@ -354,11 +354,11 @@ ${scanAdjointSource(src, call, bv, adj)}
 }
 
 /**
- * A loop call's tangent sweep at `c` lanes (forward/loop.ts's callTangent): every iteration of a map or scan
+ * A loop call's tangent sweep at `c` lanes (interpret/tangent-loop.ts's callTangent): every iteration of a map or scan
  * whose body has no loops, on the body's values `bv` and lanes `bt`, whose constants, captured values and
  * their lanes (all finite), the carry's start and its lanes, and the data rows' and index's lanes (−0) the
  * caller has written. Per iteration: the row and the index, the rows' lanes when they are expressions, the
- * body's compiled tangent sweep, and its guard as forward/sweep.ts's compiledTangentStands runs it (the carry's
+ * body's compiled tangent sweep, and its guard as zero-factor.ts's compiledTangentStands runs it (the carry's
  * and rows' lanes and the outputs' finite, then the adjoint sweep without zero tests, seeded 1 on every output,
  * storing no NaN or ±∞ in `adj`); `slow()` when the guard fails (the interpreter's sweep again), `mark()`
  * when it stands and an output lane is zero (the zero-factor rule's marks, markOutputs). Then a scan's outputs

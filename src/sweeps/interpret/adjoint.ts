@@ -4,9 +4,7 @@
  * and reused by later calls.
  */
 import {
-  activity,
   type Backend,
-  compiled,
   LOOP,
   type NaryOpDef,
   NUMERIC_PARTIALS,
@@ -14,12 +12,12 @@ import {
   OP_CODE,
   OP_DEFS,
   type Program,
-  primalSweep,
-  throwNonFiniteDerivative,
-} from '../ir/index.js';
-import { isUntouched, UNTOUCHED } from '../ir/ops.js';
-
-import { backwardCall, type CheckpointOptions, recordWithLoops } from './loop.js';
+} from '../../ir/index.js';
+import { isUntouched, UNTOUCHED } from '../../ir/ops.js';
+import { sweepsFor } from '../backend.js';
+import { activity } from '../compiled/index.js';
+import { backwardCall, type CheckpointOptions, recordWithLoops } from './adjoint-loop.js';
+import { primalSweep, throwNonFiniteDerivative } from './primal.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 
@@ -70,7 +68,8 @@ export function record(
  * The inputs' adjoints may be −0 (untouched) or ±∞: callers report them through asDerivatives (ops.ts).
  *
  * The compiled backend first runs its sweep without zero tests; that stands when it meets no infinite or NaN
- * partial (then it is the rule's result); otherwise the interpreter runs, on values it computes again.
+ * partial (then it is the rule's result); otherwise the interpreter runs, on values it computes again
+ * (sweepsFor, src/sweeps/backend.ts).
  */
 export function backward(
   f: Program,
@@ -79,15 +78,22 @@ export function backward(
   backend: Backend = 'interpret',
   options: CheckpointOptions & { check?: boolean } = {},
 ): void {
+  sweepsFor(f, backend, options.check === true).adjoint(tape, seed, options);
+}
+
+/**
+ * @internal The interpreter's backward sweep ({@link backward}); `backend` is what its loop calls run their
+ * bodies by. A checked sweep throws at the first adjoint that is NaN or ±∞.
+ */
+export function interpretAdjoint(
+  f: Program,
+  tape: Tape,
+  seed: (adjoints: Float64Array) => void,
+  backend: Backend,
+  options: CheckpointOptions,
+  check = false,
+): void {
   const { values: v, adjoints: adj } = tape;
-  const check = options.check === true;
-  // A program with loop calls runs its own nodes by the interpreter and its loops' bodies by the backend.
-  // A checked sweep runs on the interpreter, which sees every node's adjoint.
-  if (backend === 'compile' && f.calls.length === 0 && !check) {
-    if (compiled(f).untestedAdjoint(v, adj, seed)) return;
-    // The compiled primal may have left values out (loop repetitions' locals, chains): compute them all.
-    primalSweep(f, v.slice(f.inputStart, f.opStart), v, false, 'interpret', true);
-  }
   adj.fill(UNTOUCHED);
   seed(adj);
   const { op, a, b, args } = f;

@@ -5,8 +5,8 @@
  * one repetition to the next (a chain x₁·x₂·…, the terms of Rosenbrock's sum, the objects of a loss). The
  * generated code for a loop is a JavaScript `for` loop, so its size does not grow with the program.
  */
-import { CONST, LOOP, OP_ARITY, OP_CODE, VAR } from '../ops.js';
-import type { Program } from '../program.js';
+import { CONST, LOOP, OP_ARITY, OP_CODE, VAR } from '../../ir/ops.js';
+import type { Program } from '../../ir/program.js';
 
 /** Nodes emitted one statement each, `start .. end − 1`. */
 export interface Straight {

@@ -4,11 +4,8 @@
  * the tangents of node i are `t[i·width .. i·width + width − 1]`.
  */
 
-import { accumulateLanes, binaryLanes, unaryLanes } from '../ir/compile/index.js';
 import {
   type Backend,
-  cachedFor,
-  compiled,
   FIXED_VALUE,
   LOOP,
   type LoopCall,
@@ -18,15 +15,15 @@ import {
   OP_ARITY,
   OP_CODE,
   OP_DEFS,
-  outputsReachedByLanes,
   type Program,
-  setInputs,
-  throwNonFinite,
-  throwNonFiniteDerivative,
-} from '../ir/index.js';
-import { isUntouched, UNTOUCHED } from '../ir/ops.js';
+} from '../../ir/index.js';
+import { UNTOUCHED } from '../../ir/ops.js';
+import { sweepsFor } from '../backend.js';
+import { accumulateLanes, binaryLanes, unaryLanes } from '../compiled/index.js';
+import { markOutputs, type PointMemo } from '../zero-factor.js';
+import { setInputs, throwNonFinite, throwNonFiniteDerivative } from './primal.js';
 
-import { callTangent } from './loop.js';
+import { callTangent } from './tangent-loop.js';
 
 type Rule = (x: number, y: number, z: number) => number;
 type ValueRule = (x: number, y: number) => number;
@@ -84,135 +81,21 @@ export function tangentSweep(
   if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
   // The compiled sweep keeps values used only inside a loop repetition out of v; with `check`, every value is
   // wanted, so the interpreter runs (the same numbers).
-  if (backend === 'compile' && !check && f.calls.length === 0) {
-    const program = compiled(f);
-    program.tangent(c)(v, t);
-    if (compiledTangentStands(f, program, work, memo)) return;
-  }
-  interpretTangent(f, work, check, backend);
-}
-
-const guardAdjoints = new WeakMap<Program, Float64Array>();
-
-/** @internal The adjoints the compiled tangent sweep's guard runs on, one array per program. */
-export function guardAdjoint(f: Program): Float64Array {
-  return cachedFor(guardAdjoints, f, () => new Float64Array(f.size));
-}
-
-/**
- * Whether the compiled tangent sweep's lanes are the zero-factor rule's (ops.ts). The generated code skips
- * every zero factor, reached or not; that differs from the rule only where a zero meets ∞ or NaN. So its
- * lanes stand when the seeds and the outputs' lanes are finite and every local partial on an edge into a node
- * that depends on an input is finite, which the compiled adjoint sweep without zero tests tells at the cost
- * of one sweep (it stores a NaN or ±∞ in an input's adjoint exactly when it meets such a partial). Otherwise
- * the interpreter runs the sweep again.
- */
-function compiledTangentStands(
-  f: Program,
-  program: ReturnType<typeof compiled>,
-  work: ForwardWork,
-  memo: PointMemo = {},
-): boolean {
-  const { v, t, width: c } = work;
-  for (let k = f.inputStart * c; k < f.opStart * c; k++) if (!Number.isFinite(t[k])) return false;
-  for (const o of f.outputs) for (let j = 0; j < c; j++) if (!Number.isFinite(t[o * c + j])) return false;
-  if (memo.partialsFinite !== undefined) return memo.partialsFinite;
-  memo.partialsFinite = program.untestedAdjoint(v, guardAdjoint(f), (a) => {
-    for (const o of f.outputs) a[o] = 1;
-  });
-  return memo.partialsFinite;
-}
-
-/**
- * What one point's sweeps can share: whether every local partial is finite there (the compiled sweep's guard,
- * one adjoint sweep per point rather than per chunk of directions).
- */
-export interface PointMemo {
-  partialsFinite?: boolean;
+  sweepsFor(f, backend, check).tangent(work, memo);
 }
 
 /**
  * @internal The tangent sweep as a function of work arrays whose constants, inputs and their lanes are already
- * written: what a loop runs once per iteration (the compiled code looked up once, not per call).
+ * written: what a loop runs once per iteration (the program's sweeps looked up once, not per call). Where the
+ * generated code's lanes stand, the output lanes' marks are set again (they cross out of the body).
  */
-export function tangentRunner(
-  f: Program,
-  width: number,
-  check: boolean,
-  backend: Backend,
-): (work: ForwardWork) => void {
-  if (backend === 'compile' && !check && f.calls.length === 0) {
-    const program = compiled(f);
-    const run = program.tangent(width);
-    return (work) => {
-      run(work.v, work.t);
-      if (compiledTangentStands(f, program, work)) markOutputs(f, work);
-      else interpretTangent(f, work, check, backend);
-    };
-  }
-  return (work) => interpretTangent(f, work, check, backend);
-}
-
-/**
- * @internal The zero-factor rule's marks on a loop body's output lanes, which cross into the next iteration or out of
- * the loop: the compiled sweep writes ±0 for a lane no seeded input reaches, where the rule has −0. A nonzero
- * lane is reached; a zero one is −0 unless an input whose lane is reached feeds that output (src/ir/reach.ts).
- * Only the lanes of inputs `0 .. varying − 1` may have changed since the last marks on `work` (by default all;
- * {@link forgetMarks} before a loop call's first iteration).
- */
-export function markOutputs(f: Program, work: ForwardWork, varying = f.variables.length): void {
-  const { t, width: c } = work;
-  const outs = f.outputs;
-  // Lanes in groups of 32, one bit each (outputsReachedByLanes).
-  for (let g = 0; g < c; g += 32) {
-    const w = Math.min(32, c - g);
-    let reached: Int32Array | undefined;
-    for (let k = 0; k < outs.length; k++) {
-      const base = (outs[k] as number) * c + g;
-      for (let j = 0; j < w; j++) {
-        if (t[base + j] !== 0) continue;
-        reached ??= reachedOutputs(f, work, g, w, varying);
-        t[base + j] = ((reached[k] as number) >>> j) & 1 ? 0 : UNTOUCHED;
-      }
-    }
-  }
-}
-
-/** Per work arrays and group of 32 lanes: the inputs each lane seeded when the outputs reached were last found, and those outputs. */
-const laneReach = new WeakMap<ForwardWork, { seeded: Int32Array; reached: Int32Array }[]>();
-
-/** @internal Drops the marks' memory of `work`'s input lanes: every input's lane may have changed. */
-export function forgetMarks(work: ForwardWork): void {
-  laneReach.delete(work);
-}
-
-/**
- * The outputs of `f` that an input seeded in lanes `g .. g + w − 1` reaches, a bit per lane (one pass over the
- * body for them all), kept while the seeded inputs stay the same: in a loop they change only while a direction
- * spreads through the carry, and a body's outputs-by-inputs flags (lstm's 57 × 323) cost more to read per
- * iteration than its sweep.
- */
-function reachedOutputs(f: Program, work: ForwardWork, g: number, w: number, varying: number): Int32Array {
-  const { t, width: c } = work;
-  const groups = cachedFor(laneReach, work, () => []);
-  let memo = groups[g >> 5];
-  const nIn = f.variables.length;
-  let same = memo !== undefined;
-  const seeded = memo?.seeded ?? new Int32Array(nIn);
-  for (let i = 0; i < (memo === undefined ? nIn : varying); i++) {
-    const base = (f.inputStart + i) * c + g;
-    let bits = 0;
-    for (let j = 0; j < w; j++) if (!isUntouched(t[base + j] as number)) bits |= 1 << j;
-    if (seeded[i] !== bits) {
-      seeded[i] = bits;
-      same = false;
-    }
-  }
-  if (memo === undefined || !same) {
-    memo = { seeded, reached: outputsReachedByLanes(f, seeded) };
-    groups[g >> 5] = memo;
-  }
-  return memo.reached;
+export function tangentRunner(f: Program, check: boolean, backend: Backend): (work: ForwardWork) => void {
+  const sweeps = sweepsFor(f, backend, check);
+  // One call deep per iteration where the interpreter runs.
+  if (!sweeps.generated) return (work) => interpretTangent(f, work, check, backend);
+  return (work) => {
+    if (sweeps.tangent(work)) markOutputs(f, work);
+  };
 }
 
 /** @internal The interpreter's tangent sweep over the operation nodes. */

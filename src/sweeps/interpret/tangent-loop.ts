@@ -5,29 +5,17 @@
  */
 import {
   type Backend,
-  callPrimal,
   capturedInput,
   type LoopCall,
-  type LoopTangent,
-  loadCall,
-  loopTangent,
-  loopWork,
   type Program,
-  passCarry,
   rowArg,
   rowInput,
-  setIteration,
-} from '../ir/index.js';
-import { accumulate, UNTOUCHED } from '../ir/ops.js';
-import {
-  type ForwardWork,
-  forgetMarks,
-  forwardWork,
-  guardAdjoint,
-  interpretTangent,
-  markOutputs,
-  tangentRunner,
-} from './sweep.js';
+} from '../../ir/index.js';
+import { accumulate, UNTOUCHED } from '../../ir/ops.js';
+import { type LoopTangent, loopTangent } from '../compiled/loop.js';
+import { forgetMarks, guardAdjoint, markOutputs } from '../zero-factor.js';
+import { callPrimal, drivesLoop, loadCall, loopWork, passCarry, setIteration } from './primal.js';
+import { type ForwardWork, forwardWork, interpretTangent, tangentRunner } from './tangent.js';
 
 /**
  * The tangent sweep of call `index` of `f`: writes the values and the `c` tangent lanes of the call's outputs
@@ -47,7 +35,7 @@ export function callTangent(
   const { body, n, carry: nc, perStep } = loop;
   const work = forwardWork(body, c);
   const { v: bv, t: bt } = work;
-  const run = tangentRunner(body, c, check, backend);
+  const run = tangentRunner(body, check, backend);
   loadCall(call, v, bv);
   const in0 = body.inputStart;
   const lanesOf = (node: number, to: number) => {
@@ -69,7 +57,7 @@ export function callTangent(
     for (let k = 0; k < loop.width; k++) lanesOf(args[base + k] as number, r0 + k);
   };
   const outs = body.outputs;
-  // The compiled backend runs every iteration in one generated function (src/ir/compile/loop.ts), the same
+  // The compiled backend runs every iteration in one generated function (src/sweeps/compiled/loop.ts), the same
   // statements as the loops below; an iteration whose guard fails goes to the interpreter's sweep.
   const driver = tangentDriver(call, work, cap, check, backend);
   // Within the call only the carry's and expression rows' lanes change (the marks' memory, markOutputs).
@@ -163,7 +151,7 @@ function tangentDriver(
   backend: Backend,
 ): LoopTangent | undefined {
   const { body, captured } = call.loop;
-  if (backend !== 'compile' || check || body.calls.length > 0) return undefined;
+  if (!drivesLoop(call, check, backend)) return undefined;
   const { v: bv, t: bt, width: c } = work;
   for (let k = cap * c; k < (cap + captured) * c; k++) if (!Number.isFinite(bt[k])) return undefined;
   return loopTangent(call, c, bv, bt, guardAdjoint(body));

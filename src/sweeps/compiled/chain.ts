@@ -7,8 +7,8 @@
  * adjoints are the carried adjoints' assignments (see setAdjoint in emit.ts). The primal sweep of a gradient
  * then leaves the chain out (see chainNodes).
  */
-import { OP_CODE } from '../ops.js';
-import type { Program } from '../program.js';
+import { OP_CODE } from '../../ir/ops.js';
+import type { Program } from '../../ir/program.js';
 import type { Loop, Segment } from './plan.js';
 
 /** A loop of one product node whose argument `carried` (0 for the first, 1 for the second) is the previous
@@ -80,7 +80,7 @@ export function chainNodes(
  * does), in any order.
  *
  * Only the first half's values reach `v`: the interpreter, where it takes over, computes them all again
- * (reverse/tape.ts's backward). The ḡ in `scratch` are not tested for NaN: a NaN ḡ_r makes y_r's adjoint NaN,
+ * (interpret/adjoint.ts's backward). The ḡ in `scratch` are not tested for NaN: a NaN ḡ_r makes y_r's adjoint NaN,
  * which is.
  */
 export function chainAdjointSource(chain: ProductChain, scratch: string): string {

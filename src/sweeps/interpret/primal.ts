@@ -2,18 +2,18 @@
  * Evaluation: one ascending loop over the program (the primal sweep).
  */
 
-import { compiled } from './compile/index.js';
-import { mapPrimal, scanPrimal } from './compile/loop.js';
-import { tiered } from './compile/tier.js';
-import { type Backend, backendOf, cachedFor } from './differentiator.js';
-import { DifflabError } from './errors.js';
-import { formatNode } from './format.js';
-import { capturedInput, indexInput, type Loop, rowArg, rowInput } from './loop.js';
-import { FIXED_VALUE, LOOP, NARY_VALUE, OP_ARITY, OP_CODE } from './ops.js';
+import { type Backend, backendOf, cachedFor } from '../../ir/differentiator.js';
+import { DifflabError } from '../../ir/errors.js';
+import { formatNode } from '../../ir/format.js';
+import { capturedInput, indexInput, type Loop, rowArg, rowInput } from '../../ir/loop.js';
+import { FIXED_VALUE, LOOP, NARY_VALUE, OP_ARITY, OP_CODE } from '../../ir/ops.js';
+import { generates, sweepsFor } from '../backend.js';
+import { mapPrimal, scanPrimal } from '../compiled/loop.js';
+import { tiered } from '../compiled/tier.js';
 
 const { add: ADD, sub: SUB, mul: MUL } = OP_CODE;
 
-import type { LoopCall, Program } from './program.js';
+import type { LoopCall, Program } from '../../ir/program.js';
 
 /** What a sweep does at a loop call: computes the call's outputs into `v` (a method may also keep residuals). */
 export type CallSweep = (f: Program, call: number, v: Float64Array, check: boolean, backend: Backend) => void;
@@ -85,19 +85,14 @@ export function primalSweep(
   if (check) for (let i = 0; i < f.opStart; i++) if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
   // The compiled primal keeps values used only inside a loop repetition out of v; with `check`, every
   // value is wanted, so the interpreter runs (the same numbers). A program with loop calls runs its own nodes
-  // by the interpreter and its loops' bodies by the backend asked for.
-  if (backend === 'compile' && !check && f.calls.length === 0) {
-    if (forAdjoint) compiled(f).tapePrimal(v);
-    else compiled(f).primal(v);
-    return v;
-  }
-  interpretPrimal(f, v, check, backend, onCall);
+  // by the interpreter and its loops' bodies by the backend asked for (sweepsFor).
+  sweepsFor(f, backend, check).primal(v, forAdjoint, onCall);
   return v;
 }
 
 /**
  * @internal The primal sweep as a function of a value array whose constants and inputs are already written:
- * what a loop runs once per iteration (the program's compiled code looked up once, not per call).
+ * what a loop runs once per iteration (the program's sweeps looked up once, not per call).
  */
 export function primalRunner(
   f: Program,
@@ -106,15 +101,14 @@ export function primalRunner(
   forAdjoint = false,
   onCall: CallSweep = callPrimal,
 ): (v: Float64Array) => void {
-  if (backend === 'compile' && !check && f.calls.length === 0) {
-    const c = compiled(f);
-    return forAdjoint ? (v) => c.tapePrimal(v) : (v) => c.primal(v);
-  }
-  return (v) => interpretPrimal(f, v, check, backend, onCall);
+  const sweeps = sweepsFor(f, backend, check);
+  // One call deep per iteration where the interpreter runs (lse's bodies of a few nodes run 10⁶ times each).
+  if (!sweeps.generated) return (v) => interpretPrimal(f, v, check, backend, onCall);
+  return (v) => sweeps.primal(v, forAdjoint);
 }
 
-/** The interpreter's primal sweep over the operation nodes (constants and inputs already in `v`). */
-function interpretPrimal(
+/** @internal The interpreter's primal sweep over the operation nodes (constants and inputs already in `v`). */
+export function interpretPrimal(
   f: Program,
   v: Float64Array,
   check: boolean,
@@ -359,7 +353,7 @@ export function callPrimal(
   const { body, n, carry: c, perStep } = loop;
   const w = loopWork(loop);
   const bv = w.v;
-  // The compiled backend runs the iterations by a generated driver (compile/loop.ts): the statements below.
+  // The compiled backend runs the iterations by a generated driver (compiled/loop.ts): the statements below.
   const driven = drivesLoop(call, check, backend);
   const sweep = primalRunner(body, check, backend);
   // A checked sweep says which iteration of which call met NaN or ±∞.
@@ -394,11 +388,11 @@ export function callPrimal(
 }
 
 /**
- * @internal Whether the compiled backend runs the call by a generated loop driver (compile/loop.ts): a body
+ * @internal Whether the compiled backend runs the call by a generated loop driver (compiled/loop.ts): a body
  * without loops of its own, and no `check` (which the interpreter does, node by node).
  */
 export function drivesLoop(call: LoopCall, check: boolean, backend: Backend): boolean {
-  return backend === 'compile' && !check && call.loop.body.calls.length === 0;
+  return generates(call.loop.body, backend, check);
 }
 
 /**

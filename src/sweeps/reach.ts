@@ -5,10 +5,11 @@
  * without zero tests give the rule's numbers where they meet no ∞ or NaN, but start every tangent and adjoint
  * at +0, so they lose that mark. Inside one program that does not matter (the numbers are right), but a loop
  * body's tangents and adjoints cross into the next iteration and out to the shared inputs, where the mark
- * decides whether a zero meeting an infinite partial is NaN: the loop code sets the marks again from this.
+ * decides whether a zero meeting an infinite partial is NaN: the loop code sets the marks again from this
+ * (zero-factor.ts).
  */
-import { cachedFor } from './differentiator.js';
-import type { Program } from './program.js';
+import { cachedFor } from '../ir/differentiator.js';
+import type { Program } from '../ir/program.js';
 
 const reaches = new WeakMap<Program, Uint8Array>();
 

@@ -18,8 +18,8 @@
  * loops and short straight runs (fewer than {@link TIER_MIN_NODES} nodes) runs it from the first call: V8
  * optimises a running loop within a few iterations, and small functions soon.
  */
-import { type Backend, cachedFor } from '../differentiator.js';
-import type { Program } from '../program.js';
+import { type Backend, cachedFor } from '../../ir/differentiator.js';
+import type { Program } from '../../ir/program.js';
 import { compiled } from './index.js';
 
 /** Programs with fewer operation nodes run their generated code from the first call. */

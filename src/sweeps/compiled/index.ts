@@ -14,8 +14,8 @@ import {
   OP_ARITY,
   OP_CODE,
   OP_DEFS,
-} from '../ops.js';
-import type { Program } from '../program.js';
+} from '../../ir/ops.js';
+import type { Program } from '../../ir/program.js';
 import { chainNodes } from './chain.js';
 import { type SweepCode, sweepSource, useCounts } from './emit.js';
 import { accumulateLanes, binaryLane, binaryLanes, unaryLane, unaryLanes } from './lanes.js';
@@ -44,7 +44,7 @@ export interface CompiledProgram {
    * stored no NaN or ±∞ in `adj`: every local partial it met on an active node was finite, so `adj` holds the
    * inputs' adjoints as the zero-factor rule gives them (what it holds elsewhere is unspecified). Returns false
    * when it stored one (`adj` then holds garbage) or for a −0 seed; the caller then runs the interpreter's rule
-   * (reverse/tape.ts's backward).
+   * (interpret/adjoint.ts's backward).
    */
   untestedAdjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): boolean;
   /** Fills the values and `width` tangents per operation node (constants' and inputs' tangents set). */
@@ -184,7 +184,7 @@ class Compiled implements CompiledProgram {
   /**
    * What the adjoint sweep reads from the primal sweep: adjointNeeds, but for the chains of products whose
    * values the untested adjoint sweep computes again (chain.ts). The interpreter, where it takes over, computes
-   * every value again itself (reverse/tape.ts's backward).
+   * every value again itself (interpret/adjoint.ts's backward).
    */
   private needs(): Uint8Array {
     if (this.need === undefined) {
