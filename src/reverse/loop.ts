@@ -286,6 +286,39 @@ function markInputs(body: Program, adj: Float64Array, touched: Uint8Array): void
   }
 }
 
+/**
+ * The same marks on every row's gradient, `rows[i·w + k]` for body input `r + k`: one pass per row entry, not a
+ * remainder per value (lse's 1.28M rows).
+ */
+function markRows(rows: Float64Array, reached: Uint8Array, r: number, w: number): void {
+  for (let k = 0; k < w; k++) {
+    if (reached[r + k] === 1) for (let j = k; j < rows.length; j += w) rows[j] = (rows[j] as number) + 0;
+    else for (let j = k; j < rows.length; j += w) rows[j] = UNTOUCHED;
+  }
+}
+
+/**
+ * A summed map's backward sweep into its expression rows: each row's kept gradient scaled by the output's
+ * adjoint `ybar`, added to its argument nodes' adjoints (an untouched entry sends nothing), row by row as
+ * {@link backwardCall}'s rowAdjoints does, in one loop without a call per row.
+ */
+function addRowGradients(
+  loop: Loop,
+  args: Int32Array,
+  adj: Float64Array,
+  rows: Float64Array,
+  ybar: number,
+): void {
+  const w = loop.width;
+  const start = rowArg(loop, 0);
+  for (let j = 0; j < loop.n * w; j++) {
+    const p = rows[j] as number;
+    if (p === 0 && 1 / p < 0) continue;
+    const arg = args[start + j] as number;
+    adj[arg] = (adj[arg] as number) + (ybar === 1 ? p : ybar * p + 0);
+  }
+}
+
 /** The same marks on a sum over iterations, `into[k]` for body input `from + k`. */
 function markSums(into: Float64Array, reached: Uint8Array, from: number): void {
   for (let k = 0; k < into.length; k++)
@@ -336,11 +369,7 @@ function recordCall(
       // The driver's sweep without zero tests does not mark what output 0 does not reach: mark it here.
       const reached = reachedInputs(body, Uint8Array.of(1));
       markSums(g, reached, capturedInput(loop));
-      const w = loop.width;
-      const r = rowInput(loop);
-      for (let k = 0; k < rows.length; k++) {
-        rows[k] = reached[r + (k % w)] === 1 ? (rows[k] as number) + 0 : UNTOUCHED;
-      }
+      markRows(rows, reached, rowInput(loop), loop.width);
     } else
       for (let i = 0; i < n; i++) {
         setIteration(call, v, bv, in0, i);
@@ -470,7 +499,7 @@ export function backwardCall(
       const p = residual.g[k] as number;
       if (!isUntouched(p)) gCap[k] = ybar * p + 0;
     }
-    for (let i = 0; i < n; i++) rowAdjoints(i, residual.rows, i * loop.width, ybar);
+    if (loop.rowArgs) addRowGradients(loop, args, adj, residual.rows, ybar);
   } else if (residual.kind === 'rows') {
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
