@@ -157,9 +157,12 @@ class Compiled implements CompiledProgram {
   /** The tangent sweeps' calls by width, primed (each on the arrays of its first call). */
   private readonly tangentCalls = new Map<number, Built<SegmentFn>['calls']>();
 
-  constructor(private readonly f: Program) {
+  constructor(
+    private readonly f: Program,
+    passive?: Uint8Array,
+  ) {
     this.segments = planSegments(f);
-    this.activity = activity(f);
+    this.activity = activity(f, passive);
   }
 
   /** A primal sweep's calls, built and primed on `v` (the array of the call about to be made). */
@@ -304,13 +307,34 @@ function zeroRuns(f: Program, held: Uint8Array, constants: Uint8Array): Int32Arr
 }
 
 const cache = new WeakMap<Program, Compiled>();
+/** The variants with passive inputs, by program and flags (as text). */
+const passiveCache = new WeakMap<Program, Map<string, Compiled>>();
 
-/** The program's compiled sweeps (planned on first use; each sweep generated on its first call). */
-export function compiled(f: Program): CompiledProgram {
+/**
+ * The program's compiled sweeps (planned on first use; each sweep generated on its first call). With `passive`
+ * (flags by input index), the sweeps of a variant in which those inputs count as constants: its adjoint sweep
+ * leaves their adjoints, and what reaches only them, alone (a loop body's data rows and index, which no one
+ * reads), and computes every other adjoint by the same statements in the same order.
+ */
+export function compiled(f: Program, passive?: Uint8Array): CompiledProgram {
+  // Sweeps run a program with loop calls node by node and compile its bodies; they never ask for this.
+  if (f.calls.length > 0) throw new Error('difflab: compiled() of a program with loop calls');
+  if (passive?.includes(1)) {
+    let byFlags = passiveCache.get(f);
+    if (byFlags === undefined) {
+      byFlags = new Map();
+      passiveCache.set(f, byFlags);
+    }
+    const key = passive.join('');
+    let v = byFlags.get(key);
+    if (v === undefined) {
+      v = new Compiled(f, passive);
+      byFlags.set(key, v);
+    }
+    return v;
+  }
   let c = cache.get(f);
   if (c === undefined) {
-    // Sweeps run a program with loop calls node by node and compile its bodies; they never ask for this.
-    if (f.calls.length > 0) throw new Error('difflab: compiled() of a program with loop calls');
     c = new Compiled(f);
     cache.set(f, c);
   }
