@@ -215,7 +215,7 @@ class Compiled implements CompiledProgram {
       const args = f.args;
       prime(built, (fn, o) => fn(v, adj, args, o));
       this.fastCalls = built.calls;
-      this.zeroRuns = zeroRuns(f, code.held, writtenConstants(f, this.activity));
+      this.zeroRuns = zeroRuns(f, code.held, this.activity, writtenConstants(f, this.activity));
     }
     return { calls: this.fastCalls, zeroRuns: this.zeroRuns as Int32Array };
   }
@@ -260,18 +260,21 @@ class Compiled implements CompiledProgram {
 }
 
 /**
- * The constants whose adjoints the generated n-ary loops add to: a sum's arguments, and a dot product's half
- * with an active entry, run over whole, constants included. No one reads those adjoints, but a value left in
- * one (a NaN) would make the next call's NaN test run the tested sweep again.
+ * The constants (and passive inputs) whose adjoints the generated n-ary loops add to: a sum's arguments, and a
+ * dot product's half with an active entry, run over whole, constants included. No one reads those adjoints,
+ * but a value left in one (a NaN) would make the next call's NaN test run the tested sweep again.
  */
 function writtenConstants(f: Program, active: Uint8Array): Uint8Array {
-  const written = new Uint8Array(f.inputStart);
+  const written = new Uint8Array(f.opStart);
   const { op, a, b, args } = f;
   const mark = (from: number, to: number) => {
     let any = false;
     for (let k = from; k < to && !any; k++) any = active[args[k] as number] === 1;
     if (!any) return;
-    for (let k = from; k < to; k++) if ((args[k] as number) < f.inputStart) written[args[k] as number] = 1;
+    for (let k = from; k < to; k++) {
+      const arg = args[k] as number;
+      if (arg < f.opStart && active[arg] === 0) written[arg] = 1;
+    }
   };
   for (let n = f.opStart; n < f.size; n++) {
     if (active[n] !== 1 || OP_ARITY[op[n] as number] !== 0) continue;
@@ -286,12 +289,13 @@ function writtenConstants(f: Program, active: Uint8Array): Uint8Array {
 }
 
 /**
- * Where the untested adjoint sweep needs zeros, as [start, end) pairs: the inputs and operation nodes but those
- * it never reads from `adj` before writing them (`held`: kept in locals, carried, or first written), and the
- * constants it adds to (one run for everything when the runs would be many and short).
+ * Where the untested adjoint sweep needs zeros, as [start, end) pairs: the active inputs and operation nodes but
+ * those it never reads from `adj` before writing them (`held`: kept in locals, carried, or first written), and
+ * the constants and passive inputs it adds to (one run for everything when the runs would be many and short).
  */
-function zeroRuns(f: Program, held: Uint8Array, constants: Uint8Array): Int32Array {
-  const zero = (n: number) => (n < f.inputStart ? constants[n] === 1 : held[n] === 0);
+function zeroRuns(f: Program, held: Uint8Array, active: Uint8Array, constants: Uint8Array): Int32Array {
+  const zero = (n: number) =>
+    n < f.inputStart || (n < f.opStart && active[n] === 0) ? constants[n] === 1 : held[n] === 0;
   const runs: number[] = [];
   for (let n = 0; n < f.size; ) {
     if (!zero(n)) {
