@@ -709,7 +709,14 @@ function zeroScan(call: LoopCall, adj: Float64Array, gCap: Float64Array): boolea
       const asked = reached;
       if (!same) reached = undefined;
       if (loop.rowArgs) markRow(loop, args, adj, asked, r, i);
-    } else if (loop.rowArgs) markRow(loop, args, adj, reached, r, i);
+    } else if (loop.rowArgs) {
+      // With no per-step outputs the reach stays as it is: rows i … 0 get the same marks, in one pass each.
+      if (perStep === 0) {
+        markRows0(loop, args, adj, reached, r, i + 1);
+        break;
+      }
+      markRow(loop, args, adj, reached, r, i);
+    }
   }
   // The initial carry's adjoints: +0 added where the first iteration reaches the carry input.
   for (let k = 0; k < c; k++) {
@@ -717,6 +724,26 @@ function zeroScan(call: LoopCall, adj: Float64Array, gCap: Float64Array): boolea
     if (touched[k] === 1) adj[arg] = (adj[arg] as number) + 0;
   }
   return true;
+}
+
+/** {@link markRow} for rows 0 … count − 1, entry by entry (lse's 1.28M rows of one entry). */
+function markRows0(
+  loop: Loop,
+  args: Int32Array,
+  adj: Float64Array,
+  reached: Uint8Array,
+  r: number,
+  count: number,
+): void {
+  const w = loop.width;
+  const start = rowArg(loop, 0);
+  for (let k = 0; k < w; k++) {
+    if (reached[r + k] !== 1) continue;
+    for (let j = start + k; j < start + count * w; j += w) {
+      const arg = args[j] as number;
+      adj[arg] = (adj[arg] as number) + 0;
+    }
+  }
 }
 
 /** Adds +0 to the adjoints of expression row i's entries that `reached` flags (body input `r + k` for entry k). */
