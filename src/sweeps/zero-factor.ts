@@ -179,6 +179,17 @@ export function markInputs(body: Program, adj: Float64Array, touched: Uint8Array
   }
 }
 
+/**
+ * The same marks on every row's gradient, `rows[i·w + k]` for body input `r + k`: one pass per row entry, not a
+ * remainder per value (lse's 1.28M rows).
+ */
+export function markRows(rows: Float64Array, reached: Uint8Array, r: number, w: number): void {
+  for (let k = 0; k < w; k++) {
+    if (reached[r + k] === 1) for (let j = k; j < rows.length; j += w) rows[j] = (rows[j] as number) + 0;
+    else for (let j = k; j < rows.length; j += w) rows[j] = UNTOUCHED;
+  }
+}
+
 /** The same marks on a sum over iterations, `into[k]` for body input `from + k`. */
 export function markSums(into: Float64Array, reached: Uint8Array, from: number): void {
   for (let k = 0; k < into.length; k++)

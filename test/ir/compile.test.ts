@@ -294,6 +294,54 @@ describe('the adjoint sweep without zero tests', () => {
   });
 });
 
+describe('a variant with passive inputs (a loop body whose data rows and index no one differentiates)', () => {
+  it("computes the other inputs' adjoints to the same bits and sends nothing to the passive ones", () => {
+    // y = √r·x + r·x² + dot([x, r], [r, x]) with r passive: its partials never run, even where √r's is ∞.
+    const f = withGraph(() => {
+      const [x, r] = [variable('x'), variable('r')];
+      return program(
+        r
+          .sqrt()
+          .mul(x)
+          .add(r.mul(x.mul(x)))
+          .add(dot([x, r], [r, x])),
+        { variables: [x, r] },
+      );
+    });
+    const passive = Uint8Array.of(0, 1);
+    const seed = (adj: Float64Array) => {
+      adj[f.outputs[0] as number] = 1;
+    };
+    const xi = f.inputStart;
+    for (const point of [
+      [1.5, 0.25],
+      [-2, 3],
+      [0.5, 0],
+    ]) {
+      const tape = tapeFor(f);
+      record(f, point, tape, false, 'interpret');
+      backward(f, tape, seed, 'interpret');
+      const want = tape.adjoints[xi] as number;
+      // ∂y/∂x = √r + 2rx + 2r, by hand.
+      expect(want).toBeCloseTo(
+        Math.sqrt(point[1] as number) +
+          2 * (point[1] as number) * (point[0] as number) +
+          2 * (point[1] as number),
+        12,
+      );
+      const adj = new Float64Array(f.size).fill(Number.NaN);
+      expect(compiled(f, passive).untestedAdjoint(tape.values, adj, seed)).toBe(true);
+      expect(Object.is(adj[xi], want)).toBe(true);
+      // ∂y/∂r is not 0 at any of these points (∞ at r = 0): what the variant holds there is only its zeroing.
+      expect(adj[xi + 1]).toBe(0);
+    }
+    // The full sweep meets √r's infinite partial at r = 0 and hands over; the variant does not reach it.
+    const tape = tapeFor(f);
+    record(f, [0.5, 0], tape, false, 'interpret');
+    expect(compiled(f).untestedAdjoint(tape.values, new Float64Array(f.size), seed)).toBe(false);
+  });
+});
+
 describe('the untested adjoint sweep, as generated', () => {
   const STORE = String.raw`adj\[(?:[^[\]]|\[[^[\]]*\])*\]`;
   /** The stores to adj left after taking out those followed by a NaN test. */

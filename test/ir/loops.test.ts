@@ -24,6 +24,7 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
+import { memoryOf } from '../../src/reverse/memory.js';
 import { loopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
 import { buildSpec, closeNormwise, specArbitrary } from '../support/expressions.js';
 import { sameBits } from './support/close.js';
@@ -809,6 +810,28 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
       return program(y.mul((carry as Expr[])[0] as Expr), { variables: [x, y, z] });
     });
     matchesUnrolled(f, [1, 0, 0], [0, 1, 0]);
+  });
+
+  it('a finite scan keeps its carries alone: a seeded max of sin(xᵢ) recomputes each body, to the bits of store-all', () => {
+    const xs = [variable('x0'), variable('x1'), variable('x2'), variable('x3')];
+    const { carry } = scan(xs[0] as Expr, [[xs[1] as Expr], [xs[2] as Expr], [xs[3] as Expr]], (m, [r]) =>
+      m.max((r as Expr).sin()),
+    );
+    const f = program(carry, { variables: xs });
+    const x = [0.1, 1.2, 0.3, 1.4];
+    // ∂ max / ∂x₃ = cos(1.4), the others 0: the largest of 0.1, sin 1.2, sin 0.3, sin 1.4 is sin 1.4.
+    const want = [0, 0, 0, Math.cos(1.4)];
+    for (const backend of BACKENDS) {
+      const r = methods.reverse.gradient(f, x, { backend });
+      expect(Array.from(r.value)).toEqual(want);
+      expect(sameBits(r.value, methods.reverse.gradient(unroll(f), x, { backend }).value)).toBe(true);
+      // The recording keeps no body values, and the backward sweep runs each body again from its carry.
+      expect(memoryOf(r.stats).bodyValueBytes).toBe(0);
+      expect(loopUsage().bodyPrimals).toBe(6);
+      expect(sameBits(r.value, methods.reverse.gradient(f, x, { backend, checkpoint: 'sqrt' }).value)).toBe(
+        true,
+      );
+    }
   });
 
   it('a row that is not finite runs the scan as it is: y · max(x, 1/x) at (0, 0), as unrolled', () => {

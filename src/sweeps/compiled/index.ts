@@ -157,9 +157,12 @@ class Compiled implements CompiledProgram {
   /** The tangent sweeps' calls by width, primed (each on the arrays of its first call). */
   private readonly tangentCalls = new Map<number, Built<SegmentFn>['calls']>();
 
-  constructor(private readonly f: Program) {
+  constructor(
+    private readonly f: Program,
+    passive?: Uint8Array,
+  ) {
     this.segments = planSegments(f);
-    this.activity = activity(f);
+    this.activity = activity(f, passive);
   }
 
   /** A primal sweep's calls, built and primed on `v` (the array of the call about to be made). */
@@ -212,7 +215,7 @@ class Compiled implements CompiledProgram {
       const args = f.args;
       prime(built, (fn, o) => fn(v, adj, args, o));
       this.fastCalls = built.calls;
-      this.zeroRuns = zeroRuns(f, code.held, writtenConstants(f, this.activity));
+      this.zeroRuns = zeroRuns(f, code.held, this.activity, writtenConstants(f, this.activity));
     }
     return { calls: this.fastCalls, zeroRuns: this.zeroRuns as Int32Array };
   }
@@ -257,18 +260,21 @@ class Compiled implements CompiledProgram {
 }
 
 /**
- * The constants whose adjoints the generated n-ary loops add to: a sum's arguments, and a dot product's half
- * with an active entry, run over whole, constants included. No one reads those adjoints, but a value left in
- * one (a NaN) would make the next call's NaN test run the tested sweep again.
+ * The constants (and passive inputs) whose adjoints the generated n-ary loops add to: a sum's arguments, and a
+ * dot product's half with an active entry, run over whole, constants included. No one reads those adjoints,
+ * but a value left in one (a NaN) would make the next call's NaN test run the tested sweep again.
  */
 function writtenConstants(f: Program, active: Uint8Array): Uint8Array {
-  const written = new Uint8Array(f.inputStart);
+  const written = new Uint8Array(f.opStart);
   const { op, a, b, args } = f;
   const mark = (from: number, to: number) => {
     let any = false;
     for (let k = from; k < to && !any; k++) any = active[args[k] as number] === 1;
     if (!any) return;
-    for (let k = from; k < to; k++) if ((args[k] as number) < f.inputStart) written[args[k] as number] = 1;
+    for (let k = from; k < to; k++) {
+      const arg = args[k] as number;
+      if (arg < f.opStart && active[arg] === 0) written[arg] = 1;
+    }
   };
   for (let n = f.opStart; n < f.size; n++) {
     if (active[n] !== 1 || OP_ARITY[op[n] as number] !== 0) continue;
@@ -283,12 +289,13 @@ function writtenConstants(f: Program, active: Uint8Array): Uint8Array {
 }
 
 /**
- * Where the untested adjoint sweep needs zeros, as [start, end) pairs: the inputs and operation nodes but those
- * it never reads from `adj` before writing them (`held`: kept in locals, carried, or first written), and the
- * constants it adds to (one run for everything when the runs would be many and short).
+ * Where the untested adjoint sweep needs zeros, as [start, end) pairs: the active inputs and operation nodes but
+ * those it never reads from `adj` before writing them (`held`: kept in locals, carried, or first written), and
+ * the constants and passive inputs it adds to (one run for everything when the runs would be many and short).
  */
-function zeroRuns(f: Program, held: Uint8Array, constants: Uint8Array): Int32Array {
-  const zero = (n: number) => (n < f.inputStart ? constants[n] === 1 : held[n] === 0);
+function zeroRuns(f: Program, held: Uint8Array, active: Uint8Array, constants: Uint8Array): Int32Array {
+  const zero = (n: number) =>
+    n < f.inputStart || (n < f.opStart && active[n] === 0) ? constants[n] === 1 : held[n] === 0;
   const runs: number[] = [];
   for (let n = 0; n < f.size; ) {
     if (!zero(n)) {
@@ -304,13 +311,34 @@ function zeroRuns(f: Program, held: Uint8Array, constants: Uint8Array): Int32Arr
 }
 
 const cache = new WeakMap<Program, Compiled>();
+/** The variants with passive inputs, by program and flags (as text). */
+const passiveCache = new WeakMap<Program, Map<string, Compiled>>();
 
-/** The program's compiled sweeps (planned on first use; each sweep generated on its first call). */
-export function compiled(f: Program): CompiledProgram {
+/**
+ * The program's compiled sweeps (planned on first use; each sweep generated on its first call). With `passive`
+ * (flags by input index), the sweeps of a variant in which those inputs count as constants: its adjoint sweep
+ * leaves their adjoints, and what reaches only them, alone (a loop body's data rows and index, which no one
+ * reads), and computes every other adjoint by the same statements in the same order.
+ */
+export function compiled(f: Program, passive?: Uint8Array): CompiledProgram {
+  // Sweeps run a program with loop calls node by node and compile its bodies; they never ask for this.
+  if (f.calls.length > 0) throw new Error('difflab: compiled() of a program with loop calls');
+  if (passive?.includes(1)) {
+    let byFlags = passiveCache.get(f);
+    if (byFlags === undefined) {
+      byFlags = new Map();
+      passiveCache.set(f, byFlags);
+    }
+    const key = passive.join('');
+    let v = byFlags.get(key);
+    if (v === undefined) {
+      v = new Compiled(f, passive);
+      byFlags.set(key, v);
+    }
+    return v;
+  }
   let c = cache.get(f);
   if (c === undefined) {
-    // Sweeps run a program with loop calls node by node and compile its bodies; they never ask for this.
-    if (f.calls.length > 0) throw new Error('difflab: compiled() of a program with loop calls');
     c = new Compiled(f);
     cache.set(f, c);
   }

@@ -141,6 +141,18 @@ function zeroSource(runs: Int32Array): string {
   return lines.join('\n');
 }
 
+/**
+ * The body's compiled sweeps for a driver's adjoint: its index, and its rows when they are data, count as
+ * constants, since no one reads their adjoints (llsq's body, a dot product of a data row with the captured
+ * x, then sends adjoints to x alone). The full sweeps stay for the interpreter's hand-over and the guards.
+ */
+function driverBody(loop: Loop) {
+  const passive = new Uint8Array(loop.body.variables.length);
+  passive[indexInput(loop)] = 1;
+  if (!loop.rowArgs) passive.fill(1, rowInput(loop), rowInput(loop) + loop.width);
+  return compiled(loop.body, passive);
+}
+
 const maps = new WeakMap<LoopCall, MapPrimal>();
 const scans = new WeakMap<LoopCall, ScanPrimal>();
 const gradients = new WeakMap<LoopCall, MapGradient>();
@@ -233,7 +245,7 @@ export function mapGradient(call: LoopCall, bv: Float64Array, adj: Float64Array)
     const body = compiled(loop.body);
     const src = new Source();
     const primal = src.primalCalls(body.primalKernels(bv), loop.body.args);
-    const { calls, zeroRuns } = body.adjointKernels(bv, adj);
+    const { calls, zeroRuns } = driverBody(loop).adjointKernels(bv, adj);
     const adjoint = src.fastAdjoint(calls, loop.body.args, 'slow()');
     const in0 = loop.body.inputStart;
     const out = loop.body.outputs[0] as number;
@@ -267,7 +279,7 @@ const backwards = new WeakMap<LoopCall, ScanBackward>();
 function scanAdjointSource(src: Source, call: LoopCall, bv: Float64Array, adj: Float64Array): string {
   const { loop, first } = call;
   const body = loop.body;
-  const { calls, zeroRuns } = compiled(body).adjointKernels(bv, adj);
+  const { calls, zeroRuns } = driverBody(loop).adjointKernels(bv, adj);
   const outs = body.outputs;
   const c = loop.carry;
   const p = loop.perStep;

@@ -117,14 +117,14 @@ function loopAt(f: Program, i: number, period: number): Loop | undefined {
 
 /**
  * Which nodes depend on an input (1) and which are constant (0). The adjoint sweep sends nothing to a
- * constant node: no one reads its adjoint.
+ * constant node: no one reads its adjoint. Inputs flagged in `passive` (by input index) count as constants.
  */
-export function activity(f: Program): Uint8Array {
+export function activity(f: Program, passive?: Uint8Array): Uint8Array {
   const active = new Uint8Array(f.size);
   const { op, a, b, args } = f;
   for (let i = f.inputStart; i < f.size; i++) {
     const code = op[i] as number;
-    if (code === VAR) active[i] = 1;
+    if (code === VAR) active[i] = passive?.[i - f.inputStart] === 1 ? 0 : 1;
     else if (code === CONST) active[i] = 0;
     else if (code === LOOP) {
       // Once per call (at its first output): every output of a call reads all its arguments.
