@@ -154,6 +154,7 @@ export {
   jacobianPattern,
   type Ordering,
   type Pattern,
+  rowBlocks,
   type SparseHessianOptions,
   type SparseJacobianOptions,
   type SparseMatrix,

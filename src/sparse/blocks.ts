@@ -153,3 +153,56 @@ function visitCall(
     visit(block, rows, columns);
   }
 }
+
+/**
+ * The blocks of a program of independent rows: f's inputs are n rows of `width` values and its outputs n rows
+ * of `perRow` values, and row i's outputs depend on row i's inputs alone (a stacked map over rows of its own
+ * inputs, each input read by one row). Every row's block then comes from a few sweeps over the whole program,
+ * not one call per row: reverse mode and the symbolic method take one vjp per output of a row (cotangent 1 on
+ * that output of every row), forward mode and finite differences one jvp per input of a row (tangent 1 on that
+ * input of every row). Returns the n blocks, `perRow × width` each, row-major, block i at `i·perRow·width`.
+ *
+ * Rows that are not independent give sums of blocks, not an error: the caller vouches for the structure.
+ * Throws `invalid-argument` when the outputs or inputs do not split into rows of the sizes given.
+ *
+ * @example
+ * // r_i = (x_i·y_i, x_i + y_i) over rows (x_i, y_i): blocks [[y_i, x_i], [1, 1]]
+ * rowBlocks(f, x, 2, { method: 'reverse' });
+ */
+export function rowBlocks(
+  f: Program,
+  at: Float64Array,
+  perRow: number,
+  options?: MethodOptions,
+): Float64Array {
+  const method = checkOptions(options, 'jvp');
+  const outputs = f.outputs.length;
+  const n = outputs / perRow;
+  const width = f.variables.length / n;
+  if (!Number.isInteger(perRow) || perRow < 1 || !Number.isInteger(n) || !Number.isInteger(width)) {
+    throw new DifflabError(
+      'invalid-argument',
+      `rowBlocks: ${outputs} outputs and ${f.variables.length} inputs do not split into rows of ${perRow} outputs`,
+    );
+  }
+  const d = methods[method] as Differentiator<object>;
+  const out = new Float64Array(n * perRow * width);
+  if (method === 'reverse' || method === 'symbolic') {
+    const u = new Float64Array(outputs);
+    for (let r = 0; r < perRow; r++) {
+      for (let i = 0; i < n; i++) u[i * perRow + r] = 1;
+      const g = d.vjp(f, at, u, options).value;
+      for (let i = 0; i < n; i++) out.set(g.subarray(i * width, (i + 1) * width), (i * perRow + r) * width);
+      u.fill(0);
+    }
+    return out;
+  }
+  const v = new Float64Array(f.variables.length);
+  for (let c = 0; c < width; c++) {
+    for (let i = 0; i < n; i++) v[i * width + c] = 1;
+    const t = d.jvp(f, at, v, options).value;
+    for (let k = 0; k < outputs; k++) out[k * width + c] = t[k] as number;
+    v.fill(0);
+  }
+  return out;
+}

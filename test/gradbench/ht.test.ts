@@ -1,13 +1,14 @@
 /**
  * ht (hand tracking): GradBench's four data sets against GradBench's C++ reference outputs by both rules and
- * several methods, a closed form at a special pose of a model built for it, the data files' reader, and the
- * input checks.
+ * several methods, a closed form at a special pose of a model built for it, the Jacobian by the chain rule
+ * through the gather against the Jacobian taken correspondence by correspondence, the data files' reader, and
+ * the input checks.
  */
 import { describe, expect, it } from 'vitest';
 import { derivativeEngine } from '../../src/gradbench/engine.js';
 import { htInput, type RunOptions, runFixture, trimHtInput } from '../../src/gradbench/index.js';
-import { DifflabError } from '../../src/index.js';
-import { ht } from '../../src/workloads/gradbench/ht.js';
+import { type Backend, DifflabError, type Method } from '../../src/index.js';
+import { correspondenceJacobian, type HtWorkload, ht } from '../../src/workloads/gradbench/ht.js';
 import { htFixture } from './support.js';
 
 const ONE_RUN = { minRuns: 1, minSeconds: 0 };
@@ -153,6 +154,63 @@ describe('ht at a special pose: closed forms', () => {
     input.theta[2] = 5e-5;
     // Rx(π/2)(1, 2, 3) + t, unrotated.
     close(run(input, 'objective') as number[], [10 - 1.5, 20 - -4, 30 - 4]);
+  });
+});
+
+/** The largest |a − b| over the largest |b|: the difference relative to the Jacobian's scale. */
+function relativeDifference(a: Float64Array, b: Float64Array): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+    scale = Math.max(scale, Math.abs(b[i] as number));
+  }
+  return diff / scale;
+}
+
+describe("ht's Jacobian by the chain rule through the gather equals the per-correspondence one", () => {
+  const fixtures = (): { description: string; w: HtWorkload }[] =>
+    htFixture()
+      .rounds.filter((r) => r.function === 'jacobian')
+      .map((r) => ({ description: r.description ?? '', w: ht.prepare(ht.read(r.input)) }));
+  // The special poses' models, at a pose with every angle away from 0 and π/2 (every partial non-zero).
+  const synthetics = () =>
+    [false, true].flatMap((complicated) =>
+      [false, true].map((mirrored) => {
+        const input = synthetic(complicated, mirrored);
+        input.theta = input.theta.map((t, i) => t + 0.1 * Math.sin(i + 1));
+        return { description: `synthetic ${complicated} ${mirrored}`, w: ht.prepare(ht.read(input)) };
+      }),
+    );
+  const engines: [Method, Backend][] = [
+    ['reverse', 'interpret'],
+    ['reverse', 'compile'],
+    ['forward', 'interpret'],
+    ['forward', 'compile'],
+  ];
+  for (const [method, backend] of engines) {
+    it(`${method} mode, ${backend}: GradBench's four data sets and the special models`, () => {
+      const engine = derivativeEngine({ method, backend });
+      for (const { description, w } of [...fixtures(), ...synthetics()]) {
+        const chained = ht.run('jacobian', w, engine) as Float64Array;
+        // Not the same arithmetic (the chain multiplies Jacobians the per-correspondence sweeps never form).
+        expect(relativeDifference(chained, correspondenceJacobian(w, engine)), description).toBeLessThan(
+          1e-12,
+        );
+      }
+    });
+  }
+
+  it('a correspondence reading the wrong vertex makes them differ', () => {
+    const engine = derivativeEngine({ method: 'reverse' });
+    for (const { description, w } of fixtures()) {
+      const reference = correspondenceJacobian(w, engine);
+      const { slots, used } = w.chain;
+      slots[0] = ((slots[0] as number) + 1) % used;
+      const chained = ht.run('jacobian', w, engine) as Float64Array;
+      expect(relativeDifference(chained, reference), description).toBeGreaterThan(1e-6);
+    }
   });
 });
 

@@ -59,13 +59,8 @@ export interface HtWorkload {
   readonly complicated: boolean;
   /** All residuals as a program of θ. */
   readonly objective: Program<Float64Array>;
-  /** Correspondence residuals as programs of (u, θ, data), one per set of bones that weight the vertices. */
-  readonly residuals: Program<Float64Array>[];
-  /** Each correspondence's program. */
-  readonly which: Int32Array;
-  /** Each correspondence's data inputs, `data[offsets[i]] .. data[offsets[i + 1] − 1]`. */
-  readonly offsets: Int32Array;
-  readonly data: Float64Array;
+  /** The programs of the Jacobian's chain rule through the gather. */
+  readonly chain: Chain;
 }
 
 /** θ has 26 entries: global rotation, translation, 4 angles per finger for 5 fingers. */
@@ -328,23 +323,17 @@ function groupByBones(m: HtInput, complicated: boolean): Groups {
   return groups;
 }
 
-/**
- * The objective: θ the variables, every bone posed once, then every vertex the correspondences use posed once (a
- * stacked map per set of bones weighting it, the rows its base position and weights on those bones), then a
- * stacked map over the correspondences whose rows gather their vertices' posed positions (and carry the point
- * and u as data): the residuals in correspondence order. A vertex shared by many correspondences is skinned once,
- * as GradBench's reference skins each vertex once.
- */
-function objectiveProgram(m: HtInput, complicated: boolean, groups: Groups): Program<Float64Array> {
-  const c = m.correspondences.length;
-  const theta = variables('theta', THETA);
-  const P = pose(
-    theta,
-    m.theta,
-    m,
-    Array.from({ length: m.bones }, (_, b) => b),
-  );
-  // The vertices used, each with its slot in the table of posed positions, grouped by the bones weighting it.
+/** The vertices the correspondences use, each with its slot in the table of posed positions. */
+interface Skinning {
+  /** Each model vertex's slot (−1: unused). */
+  slot: Int32Array;
+  /** Number of vertices used. */
+  used: number;
+  /** The used vertices grouped by the bones weighting them, in slot order within a group. */
+  groups: { bones: number[]; vertices: number[] }[];
+}
+
+function skinning(m: HtInput, groups: Groups): Skinning {
   const slot = new Int32Array(m.vertices).fill(-1);
   const used: number[] = [];
   for (const vs of groups.vertices) {
@@ -362,16 +351,46 @@ function objectiveProgram(m: HtInput, complicated: boolean, groups: Groups): Pro
     group.vertices.push(v);
     byBones.set(key, group);
   }
-  const posed: Expr[] = new Array(3 * used.length);
-  for (const { bones, vertices } of byBones.values()) {
-    const width = 4 + bones.length;
-    const rows = new Float64Array(vertices.length * width);
-    for (const [j, v] of vertices.entries()) {
-      rows.set(m.basePositions.subarray(4 * v, 4 * v + 4), j * width);
-      for (const [k, b] of bones.entries()) rows[j * width + 4 + k] = m.weights[m.bones * v + b] as number;
-    }
+  return { slot, used: used.length, groups: [...byBones.values()] };
+}
+
+/** The skinning rows of `vertices`: base position (4), then the weights on `bones`. */
+function skinRows(m: HtInput, bones: readonly number[], vertices: readonly number[]): Float64Array {
+  const width = 4 + bones.length;
+  const rows = new Float64Array(vertices.length * width);
+  for (const [j, v] of vertices.entries()) {
+    rows.set(m.basePositions.subarray(4 * v, 4 * v + 4), j * width);
+    for (const [k, b] of bones.entries()) rows[j * width + 4 + k] = m.weights[m.bones * v + b] as number;
+  }
+  return rows;
+}
+
+/**
+ * The objective: θ the variables, every bone posed once, then every vertex the correspondences use posed once (a
+ * stacked map per set of bones weighting it, the rows its base position and weights on those bones), then a
+ * stacked map over the correspondences whose rows gather their vertices' posed positions (and carry the point
+ * and u as data): the residuals in correspondence order. A vertex shared by many correspondences is skinned once,
+ * as GradBench's reference skins each vertex once.
+ */
+function objectiveProgram(
+  m: HtInput,
+  complicated: boolean,
+  groups: Groups,
+  sk: Skinning,
+): Program<Float64Array> {
+  const c = m.correspondences.length;
+  const theta = variables('theta', THETA);
+  const P = pose(
+    theta,
+    m.theta,
+    m,
+    Array.from({ length: m.bones }, (_, b) => b),
+  );
+  const slot = sk.slot;
+  const posed: Expr[] = new Array(3 * sk.used);
+  for (const { bones, vertices } of sk.groups) {
     const Pg: Pose = { ...P, transforms: bones.map((b) => P.transforms[b] as V[]) };
-    const out = mapRows({ data: rows, width }, (row) =>
+    const out = mapRows({ data: skinRows(m, bones, vertices), width: 4 + bones.length }, (row) =>
       posedVertex(Pg, row.slice(0, 4), row.slice(4), m.isMirrored).map(asExpr),
     );
     for (const [j, v] of vertices.entries()) {
@@ -413,51 +432,257 @@ function residualProgram(m: HtInput, complicated: boolean, bones: readonly numbe
 }
 
 /**
- * The workload. A correspondence's residual depends only on the bones weighting its vertices (and, through
- * them, their ancestors), so the correspondences are grouped by that set of bones: each group has its Jacobian
- * program, which poses those bones and their ancestors alone. The objective skins each used vertex once.
+ * The Jacobian's programs, the chain rule through the gather in three stages: the pose values the skinning
+ * maps read, as a program of θ; each skinning map again with per-vertex copies of those values as its rows'
+ * inputs; the residual map with per-correspondence copies of its vertices' posed positions and of u. The last
+ * two are programs of independent rows, whose blocks a few sweeps give (`rowBlocks`).
  */
+interface Chain {
+  /** θ → the pose values the skinning maps read (the bones' transforms, rotation and translation that are expressions). */
+  pose: Program<Float64Array>;
+  skins: Skin[];
+  /** Rows of 3·per posed positions and 2 u (complicated) → each correspondence's residual. */
+  residuals: Program<Float64Array>;
+  /** Each correspondence's vertices' slots, `per` each. */
+  slots: Int32Array;
+  /** Number of vertices used. */
+  used: number;
+}
+
+/** A skinning map whose rows copy the pose values: rows of `capture.length` inputs → posed positions. */
+interface Skin {
+  program: Program<Float64Array>;
+  /** The pose output that each input of a row copies. */
+  capture: Int32Array;
+  /** The vertices' slots, one per row. */
+  slots: Int32Array;
+}
+
+/** The pose's values as one list (transforms, rotation, translation) and back. */
+const flatPose = (P: Pose): V[] => [...P.transforms.flat(), ...P.rotation, ...P.translation];
+function unflatPose(values: readonly V[], bones: number): Pose {
+  const transforms = Array.from({ length: bones }, (_, b) => values.slice(12 * b, 12 * b + 12));
+  return {
+    transforms,
+    rotation: values.slice(12 * bones, 12 * bones + 9),
+    translation: values.slice(12 * bones + 9),
+  };
+}
+
+function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Skinning): Chain {
+  const theta = variables('theta', THETA);
+  const P = pose(
+    theta,
+    m.theta,
+    m,
+    Array.from({ length: m.bones }, (_, b) => b),
+  );
+  // The pose's expressions, each once (by node), in the order the skinning maps first read them.
+  const poseIndex = new Map<number, number>();
+  const poseValues: Expr[] = [];
+  const skins = sk.groups.map(({ bones, vertices }, g) => {
+    const values = flatPose({ ...P, transforms: bones.map((b) => P.transforms[b] as V[]) });
+    // A row's inputs: each expression of the group's pose once; numbers stay folded in the body, as in the objective.
+    const column = new Map<number, number>();
+    const capture: number[] = [];
+    for (const v of values) {
+      if (isNum(v) || column.has(v.id)) continue;
+      column.set(v.id, capture.length);
+      if (!poseIndex.has(v.id)) {
+        poseIndex.set(v.id, poseValues.length);
+        poseValues.push(v);
+      }
+      capture.push(poseIndex.get(v.id) as number);
+    }
+    const k = capture.length;
+    const copies = variables(`pose${g}`, vertices.length * k);
+    const out = mapRows(
+      gather({ table: copies, width: k }, { table: skinRows(m, bones, vertices), width: 4 + bones.length }),
+      (row) => {
+        const Pg = unflatPose(
+          values.map((v) => (isNum(v) ? v : (row[column.get(v.id) as number] as Expr))),
+          bones.length,
+        );
+        return posedVertex(Pg, row.slice(k, k + 4), row.slice(k + 4), m.isMirrored).map(asExpr);
+      },
+    );
+    return {
+      program: program(out.flat(), { variables: copies }),
+      capture: Int32Array.from(capture),
+      slots: Int32Array.from(vertices, (v) => sk.slot[v] as number),
+    };
+  });
+  // Rows: the posed positions (3 per vertex) and u (copies, inputs), then the point (data).
+  const c = m.correspondences.length;
+  const per = complicated ? 3 : 1;
+  const uw = complicated ? 2 : 0;
+  const copies = variables('x', c * (3 * per + uw));
+  const rows = mapRows(
+    gather({ table: copies, width: 3 * per + uw }, { table: m.points, width: 3 }),
+    (row) => {
+      const vertex = (k: number): V[] => row.slice(3 * k, 3 * k + 3);
+      return interpolatedResidual(
+        complicated ? [vertex(0), vertex(1), vertex(2)] : [vertex(0)],
+        row.slice(3 * per + uw),
+        complicated ? row.slice(3 * per, 3 * per + 2) : undefined,
+      ).map(asExpr);
+    },
+  );
+  const slots = new Int32Array(c * per);
+  groups.vertices.forEach((vs, i) => {
+    for (const [k, v] of vs.entries()) slots[i * per + k] = sk.slot[v] as number;
+  });
+  return {
+    pose: program(poseValues, { variables: theta }),
+    skins,
+    residuals: program(rows.flat(), { variables: copies }),
+    slots,
+    used: sk.used,
+  };
+}
+
+/** The workload: the objective, and the programs of its Jacobian's chain rule. */
 function build(m: HtInput): HtWorkload {
   const complicated = m.us.length > 0;
-  const c = m.correspondences.length;
   const groups = groupByBones(m, complicated);
-  return withGraph(() => {
-    const objective = objectiveProgram(m, complicated, groups);
-    const residuals = groups.bones.map((bones) => residualProgram(m, complicated, bones));
-    const offsets = new Int32Array(c + 1);
-    for (let i = 0; i < c; i++) {
-      const nb = (groups.bones[groups.which[i] as number] as number[]).length;
-      offsets[i + 1] = (offsets[i] as number) + dataWidth(complicated ? 3 : 1, nb);
-    }
-    const data = new Float64Array(offsets[c] as number);
-    for (let i = 0; i < c; i++) {
-      const bones = groups.bones[groups.which[i] as number] as number[];
-      writeData(m, i, groups.vertices[i] as number[], bones, data, offsets[i] as number);
-    }
-    return { input: m, complicated, objective, residuals, which: groups.which, offsets, data };
-  });
+  const sk = skinning(m, groups);
+  return withGraph(() => ({
+    input: m,
+    complicated,
+    objective: objectiveProgram(m, complicated, groups, sk),
+    chain: chainPrograms(m, complicated, groups, sk),
+  }));
 }
 
 /** The Jacobian's columns: u's two (complicated) and θ's 26. */
 const columns = (w: HtWorkload) => (w.complicated ? 2 : 0) + THETA;
 
+/**
+ * The Jacobian by the chain rule through the gather: the pose values' Jacobian in θ (K × 26), each used vertex's
+ * posed position's (3 × 26: its skinning block times the rows of the pose values it reads), then each
+ * correspondence's rows: its residual block's u columns, and its position columns times its vertices' Jacobians.
+ * Every derivative is the engine's; this code only multiplies them.
+ */
 function jacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array {
-  const m = w.input;
+  const { chain, input: m } = w;
+  const poseValues = engine.evaluate(chain.pose, m.theta);
+  const poseJacobian = engine.jacobian(chain.pose, m.theta);
+  const posed = new Float64Array(3 * chain.used);
+  const vertexJacobians = new Float64Array(3 * THETA * chain.used);
+  for (const skin of chain.skins) {
+    skinJacobians(skin, poseValues, poseJacobian, engine, posed, vertexJacobians);
+  }
+  return residualJacobian(w, engine, posed, vertexJacobians);
+}
+
+/** Writes the posed positions of a skinning map's vertices and their Jacobians in θ, by their slots. */
+function skinJacobians(
+  skin: Skin,
+  poseValues: Float64Array,
+  poseJacobian: Float64Array[],
+  engine: DerivativeEngine,
+  posed: Float64Array,
+  vertexJacobians: Float64Array,
+): void {
+  const { program: f, capture, slots } = skin;
+  const k = capture.length;
+  const x = new Float64Array(slots.length * k);
+  for (let j = 0; j < slots.length; j++) {
+    for (let c = 0; c < k; c++) x[j * k + c] = poseValues[capture[c] as number] as number;
+  }
+  const positions = engine.evaluate(f, x);
+  const blocks = engine.rowBlocks(f, x, 3);
+  for (let j = 0; j < slots.length; j++) {
+    const slot = slots[j] as number;
+    posed.set(positions.subarray(3 * j, 3 * j + 3), 3 * slot);
+    for (let r = 0; r < 3; r++) {
+      const at = (3 * slot + r) * THETA;
+      for (let c = 0; c < k; c++) {
+        const b = blocks[(3 * j + r) * k + c] as number;
+        // Most of a vertex's pose values are other bones' (weight 0): their entries are exact zeros.
+        if (b === 0) continue;
+        const row = poseJacobian[capture[c] as number] as Float64Array;
+        for (let t = 0; t < THETA; t++) {
+          vertexJacobians[at + t] = (vertexJacobians[at + t] as number) + b * (row[t] as number);
+        }
+      }
+    }
+  }
+}
+
+/** Each correspondence's 3 rows: its residual block times its vertices' Jacobians, and its u columns. */
+function residualJacobian(
+  w: HtWorkload,
+  engine: DerivativeEngine,
+  posed: Float64Array,
+  vertexJacobians: Float64Array,
+): Float64Array {
+  const { chain, input: m, complicated } = w;
   const c = m.correspondences.length;
+  const per = complicated ? 3 : 1;
+  const uw = complicated ? 2 : 0;
+  const width = 3 * per + uw;
+  const x = new Float64Array(c * width);
+  for (let i = 0; i < c; i++) {
+    for (let k = 0; k < per; k++) {
+      const slot = chain.slots[i * per + k] as number;
+      x.set(posed.subarray(3 * slot, 3 * slot + 3), i * width + 3 * k);
+    }
+    if (complicated) x.set(m.us.subarray(2 * i, 2 * i + 2), i * width + 3 * per);
+  }
+  const blocks = engine.rowBlocks(chain.residuals, x, 3);
   const nc = columns(w);
   const out = new Float64Array(3 * c * nc);
+  for (let i = 0; i < c; i++) {
+    for (let r = 0; r < 3; r++) {
+      const row = 3 * i + r;
+      const block = row * width;
+      for (let t = 0; t < uw; t++) out[row * nc + t] = blocks[block + 3 * per + t] as number;
+      for (let k = 0; k < per; k++) {
+        const slot = chain.slots[i * per + k] as number;
+        for (let j = 0; j < 3; j++) {
+          const b = blocks[block + 3 * k + j] as number;
+          // A residual component reads the same component of each vertex: the other two entries are zeros.
+          if (b === 0) continue;
+          const src = (3 * slot + j) * THETA;
+          const dst = row * nc + uw;
+          for (let t = 0; t < THETA; t++) {
+            out[dst + t] = (out[dst + t] as number) + b * (vertexJacobians[src + t] as number);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The Jacobian correspondence by correspondence, as it was computed before the chain rule through the gather:
+ * per correspondence, the engine's Jacobian of a program of (u, θ) and its data that poses again the bones
+ * weighting its vertices. Slow (one call per correspondence); kept as the reference the chained Jacobian is
+ * tested against.
+ */
+export function correspondenceJacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array {
+  const m = w.input;
+  const complicated = w.complicated;
+  const c = m.correspondences.length;
+  const nc = columns(w);
+  const groups = groupByBones(m, complicated);
+  const residuals = withGraph(() => groups.bones.map((bones) => residualProgram(m, complicated, bones)));
+  const out = new Float64Array(3 * c * nc);
   // One point per program (their data widths differ), θ in place.
-  const points = w.residuals.map((f) => {
+  const points = residuals.map((f) => {
     const at = new Float64Array(f.variables.length);
     at.set(m.theta, nc - THETA);
     return at;
   });
   for (let i = 0; i < c; i++) {
-    const k = w.which[i] as number;
+    const k = groups.which[i] as number;
+    const bones = groups.bones[k] as number[];
     const at = points[k] as Float64Array;
-    if (w.complicated) at.set(m.us.subarray(2 * i, 2 * i + 2), 0);
-    at.set(w.data.subarray(w.offsets[i] as number, w.offsets[i + 1] as number), nc);
-    const J = engine.jacobian(w.residuals[k] as Program<Float64Array>, at);
+    if (complicated) at.set(m.us.subarray(2 * i, 2 * i + 2), 0);
+    writeData(m, i, groups.vertices[i] as number[], bones, at, nc);
+    const J = engine.jacobian(residuals[k] as Program<Float64Array>, at);
     for (let r = 0; r < 3; r++) out.set((J[r] as Float64Array).subarray(0, nc), (3 * i + r) * nc);
   }
   return out;
@@ -570,40 +795,45 @@ export const ht: GradbenchEval<HtInput, HtWorkload> = {
   derivatives: ['jacobian'],
   nested: false,
   read: readInput,
-  // The per-correspondence program at most (a pose of every bone and 1 or 3 vertices), run once per
-  // correspondence; built: it and the objective's pose and scan body; data: the correspondences' rows (twice)
-  // and the Jacobian.
+  // Per correspondence, its share of the Jacobian's chain: its residual row, its 1 or 3 vertices' skinning rows
+  // (each vertex is skinned once, so at most), the pose over all of them; a row's block has at most θ's columns
+  // and its own. Built: the pose twice (objective and chain), the skinning and residual rows, the copies of the
+  // pose values per vertex (a vertex reads 12 per bone weighting it, about 4 bones at most, and the rotation and
+  // translation); data: the rows' values, the blocks and the Jacobian.
   estimate: (m) => {
     const c = m.correspondences.length;
     const nv = m.us.length > 0 ? 3 : 1;
-    const width = 3 + nv * (4 + m.bones) + (nv === 3 ? 2 : 0);
-    const nodes = poseOps(m.bones) + nv * vertexOps(m.bones);
+    const width = 3 * nv + (nv === 3 ? 2 : 0);
+    const nodes = Math.ceil(poseOps(m.bones) / c) + nv * vertexOps(m.bones) + 30;
+    const vertices = Math.min(m.vertices, nv * c);
     return {
       nodes,
       edges: 2 * nodes,
-      built: 2 * nodes,
+      built: 2 * poseOps(m.bones) + c * (width + 30) + vertices * (vertexOps(m.bones) + 60),
       inputs: THETA + width,
       outputs: 3,
       evaluations: c,
-      dataBytes: 8 * c * (2 * width + 3 * (THETA + 2)),
+      dataBytes: 8 * (c * (2 * width + 3 * (THETA + 2)) + vertices * (60 + 3 * THETA)),
     };
   },
   prepare: build,
-  // The mean correspondence program (each correspondence runs its own), all of them and the objective built.
+  // The chain's programs' operations shared out over the correspondences; all of them and the objective built.
   cost(w) {
+    const { pose, skins, residuals } = w.chain;
+    const programs = [pose, ...skins.map((s) => s.program), residuals];
     let nodes = 0;
     let edges = 0;
-    for (const k of w.which) {
-      const cost = programCost(w.residuals[k] as Program);
+    for (const f of programs) {
+      const cost = programCost(f);
       nodes += cost.nodes;
       edges += cost.edges;
     }
-    const c = w.which.length;
+    const c = w.input.correspondences.length;
     return {
       nodes: Math.ceil(nodes / c),
       edges: Math.ceil(edges / c),
-      built: w.residuals.reduce((s, f) => s + f.size, w.objective.size),
-      inputs: Math.max(...w.residuals.map((f) => f.variables.length)),
+      built: programs.reduce((s, f) => s + f.size, w.objective.size),
+      inputs: Math.max(THETA, ...skins.map((s) => s.capture.length), residuals.variables.length / c),
       outputs: 3,
       evaluations: c,
     };

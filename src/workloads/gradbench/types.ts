@@ -21,6 +21,11 @@ export interface DerivativeEngine {
    * inputs (ba): each row's body Jacobian by the engine's method, handed to `visit` (see `blockJacobian`).
    */
   blockJacobian(f: Program, x: Float64Array, visit: BlockVisitor): void;
+  /**
+   * Every row's block of a program of independent rows (f's inputs and outputs split into n rows, row i's
+   * outputs reading row i's inputs alone; ht): a few sweeps by the engine's method (see `rowBlocks`).
+   */
+  rowBlocks(f: Program, x: Float64Array, perRow: number): Float64Array;
   /** uᵀJ, a cotangent u (one entry per output) times the Jacobian of f at x. */
   vjp(f: Program, x: Float64Array, u: Float64Array): Float64Array;
   /**
