@@ -46,7 +46,7 @@ export function derivativeEngine(options: EngineOptions): DerivativeEngine {
     gradient: (f, x) => d.gradient(f, x, methodOptions).value,
     jacobian: (f, x) => d.jacobian(f, x, methodOptions).value,
     blockJacobian: (f, x, visit) => blockJacobian(f, x, visit, { method, ...methodOptions } as MethodOptions),
-    rowBlocks: (f, x, perRow) => rowBlocks(f, x, perRow, { method, ...methodOptions } as MethodOptions),
+    rowBlocks: (f, x) => rowBlocks(f, x, { method, ...methodOptions } as MethodOptions),
     vjp: (f, x, u) => d.vjp(f, x, u, methodOptions).value,
     gradientAndHessianDiagonal(f, x) {
       if (method === 'reverse') {

@@ -440,22 +440,20 @@ function residualProgram(m: HtInput, complicated: boolean, bones: readonly numbe
 interface Chain {
   /** θ → the pose values the skinning maps read (the bones' transforms, rotation and translation that are expressions). */
   pose: Program<Float64Array>;
-  skins: Skin[];
+  /** The skinning maps, one per set of bones, in one program: rows of copies of pose values → posed positions. */
+  skins: Program<Float64Array>;
+  /** Per call of `skins` (in `skins.calls` order), its map's bone set. */
+  skinOf: Int32Array;
+  /** Per bone set, the pose output that each input of a row copies. */
+  capture: Int32Array[];
+  /** Per bone set, its vertices' slots, one per row (the rows' order among the inputs and outputs). */
+  skinSlots: Int32Array[];
   /** Rows of 3·per posed positions and 2 u (complicated) → each correspondence's residual. */
   residuals: Program<Float64Array>;
   /** Each correspondence's vertices' slots, `per` each. */
   slots: Int32Array;
   /** Number of vertices used. */
   used: number;
-}
-
-/** A skinning map whose rows copy the pose values: rows of `capture.length` inputs → posed positions. */
-interface Skin {
-  program: Program<Float64Array>;
-  /** The pose output that each input of a row copies. */
-  capture: Int32Array;
-  /** The vertices' slots, one per row. */
-  slots: Int32Array;
 }
 
 /** The pose's values as one list (transforms, rotation, translation) and back. */
@@ -480,21 +478,24 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
   // The pose's expressions, each once (by node), in the order the skinning maps first read them.
   const poseIndex = new Map<number, number>();
   const poseValues: Expr[] = [];
-  const skins = sk.groups.map(({ bones, vertices }, g) => {
+  const capture: Int32Array[] = [];
+  const skinCopies: Expr[] = [];
+  const skinOutputs: Expr[] = [];
+  for (const [g, { bones, vertices }] of sk.groups.entries()) {
     const values = flatPose({ ...P, transforms: bones.map((b) => P.transforms[b] as V[]) });
     // A row's inputs: each expression of the group's pose once; numbers stay folded in the body, as in the objective.
     const column = new Map<number, number>();
-    const capture: number[] = [];
+    const reads: number[] = [];
     for (const v of values) {
       if (isNum(v) || column.has(v.id)) continue;
-      column.set(v.id, capture.length);
+      column.set(v.id, reads.length);
       if (!poseIndex.has(v.id)) {
         poseIndex.set(v.id, poseValues.length);
         poseValues.push(v);
       }
-      capture.push(poseIndex.get(v.id) as number);
+      reads.push(poseIndex.get(v.id) as number);
     }
-    const k = capture.length;
+    const k = reads.length;
     const copies = variables(`pose${g}`, vertices.length * k);
     const out = mapRows(
       gather({ table: copies, width: k }, { table: skinRows(m, bones, vertices), width: 4 + bones.length }),
@@ -506,12 +507,22 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
         return posedVertex(Pg, row.slice(k, k + 4), row.slice(k + 4), m.isMirrored).map(asExpr);
       },
     );
-    return {
-      program: program(out.flat(), { variables: copies }),
-      capture: Int32Array.from(capture),
-      slots: Int32Array.from(vertices, (v) => sk.slot[v] as number),
-    };
-  });
+    capture.push(Int32Array.from(reads));
+    skinCopies.push(...copies);
+    skinOutputs.push(...out.flat());
+  }
+  const skins = program(skinOutputs, { variables: skinCopies });
+  // Each call's bone set, by where its first output sits among the outputs (3 per vertex, group after group).
+  const groupAt = new Map<number, number>();
+  let offset = 0;
+  for (const [g, { vertices }] of sk.groups.entries()) {
+    groupAt.set(offset, g);
+    offset += 3 * vertices.length;
+  }
+  const skinOf = Int32Array.from(
+    skins.calls,
+    (call) => groupAt.get(skins.outputs.indexOf(call.first)) as number,
+  );
   // Rows: the posed positions (3 per vertex) and u (copies, inputs), then the point (data).
   const c = m.correspondences.length;
   const per = complicated ? 3 : 1;
@@ -535,6 +546,9 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
   return {
     pose: program(poseValues, { variables: theta }),
     skins,
+    skinOf,
+    capture,
+    skinSlots: sk.groups.map(({ vertices }) => Int32Array.from(vertices, (v) => sk.slot[v] as number)),
     residuals: program(rows.flat(), { variables: copies }),
     slots,
     used: sk.used,
@@ -567,47 +581,57 @@ function jacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array {
   const { chain, input: m } = w;
   const poseValues = engine.evaluate(chain.pose, m.theta);
   const poseJacobian = engine.jacobian(chain.pose, m.theta);
-  const posed = new Float64Array(3 * chain.used);
-  const vertexJacobians = new Float64Array(3 * THETA * chain.used);
-  for (const skin of chain.skins) {
-    skinJacobians(skin, poseValues, poseJacobian, engine, posed, vertexJacobians);
-  }
+  const { posed, vertexJacobians } = skinJacobians(chain, poseValues, poseJacobian, engine);
   return residualJacobian(w, engine, posed, vertexJacobians);
 }
 
-/** Writes the posed positions of a skinning map's vertices and their Jacobians in θ, by their slots. */
+/** The posed positions of the used vertices and their Jacobians in θ (3 × 26 each), by slot. */
 function skinJacobians(
-  skin: Skin,
+  chain: Chain,
   poseValues: Float64Array,
   poseJacobian: Float64Array[],
   engine: DerivativeEngine,
-  posed: Float64Array,
-  vertexJacobians: Float64Array,
-): void {
-  const { program: f, capture, slots } = skin;
-  const k = capture.length;
-  const x = new Float64Array(slots.length * k);
-  for (let j = 0; j < slots.length; j++) {
-    for (let c = 0; c < k; c++) x[j * k + c] = poseValues[capture[c] as number] as number;
+): { posed: Float64Array; vertexJacobians: Float64Array } {
+  const { skins, capture, skinSlots } = chain;
+  // The skinning maps' inputs, bone set after bone set: each row copies the pose values its map reads.
+  const x = new Float64Array(skins.variables.length);
+  let at = 0;
+  for (const [g, reads] of capture.entries()) {
+    for (let j = 0; j < (skinSlots[g] as Int32Array).length; j++) {
+      for (const p of reads) x[at++] = poseValues[p] as number;
+    }
   }
-  const positions = engine.evaluate(f, x);
-  const blocks = engine.rowBlocks(f, x, 3);
-  for (let j = 0; j < slots.length; j++) {
-    const slot = slots[j] as number;
-    posed.set(positions.subarray(3 * j, 3 * j + 3), 3 * slot);
-    for (let r = 0; r < 3; r++) {
-      const at = (3 * slot + r) * THETA;
-      for (let c = 0; c < k; c++) {
-        const b = blocks[(3 * j + r) * k + c] as number;
-        // Most of a vertex's pose values are other bones' (weight 0): their entries are exact zeros.
-        if (b === 0) continue;
-        const row = poseJacobian[capture[c] as number] as Float64Array;
-        for (let t = 0; t < THETA; t++) {
-          vertexJacobians[at + t] = (vertexJacobians[at + t] as number) + b * (row[t] as number);
+  const positions = engine.evaluate(skins, x);
+  const blocks = engine.rowBlocks(skins, x);
+  const posed = new Float64Array(3 * chain.used);
+  const vertexJacobians = new Float64Array(3 * THETA * chain.used);
+  let o = 0;
+  for (const slots of skinSlots) {
+    for (let j = 0; j < slots.length; j++, o += 3) {
+      for (let r = 0; r < 3; r++) posed[3 * (slots[j] as number) + r] = positions[o + r] as number;
+    }
+  }
+  for (const [k, g] of chain.skinOf.entries()) {
+    const reads = capture[g] as Int32Array;
+    const slots = skinSlots[g] as Int32Array;
+    const block = blocks[k] as Float64Array;
+    const width = block.length / (3 * slots.length);
+    for (let j = 0; j < slots.length; j++) {
+      for (let r = 0; r < 3; r++) {
+        const dst = (3 * (slots[j] as number) + r) * THETA;
+        for (let c = 0; c < reads.length; c++) {
+          const b = block[(3 * j + r) * width + c] as number;
+          // Most of a vertex's pose values are other bones' (weight 0): their entries are exact zeros.
+          if (b === 0) continue;
+          const row = poseJacobian[reads[c] as number] as Float64Array;
+          for (let t = 0; t < THETA; t++) {
+            vertexJacobians[dst + t] = (vertexJacobians[dst + t] as number) + b * (row[t] as number);
+          }
         }
       }
     }
   }
+  return { posed, vertexJacobians };
 }
 
 /** Each correspondence's 3 rows: its residual block times its vertices' Jacobians, and its u columns. */
@@ -623,20 +647,23 @@ function residualJacobian(
   const uw = complicated ? 2 : 0;
   const width = 3 * per + uw;
   const x = new Float64Array(c * width);
+  // Element by element: a subarray per row costs more than the row's copy (51,200 rows on hand 11).
   for (let i = 0; i < c; i++) {
     for (let k = 0; k < per; k++) {
       const slot = chain.slots[i * per + k] as number;
-      x.set(posed.subarray(3 * slot, 3 * slot + 3), i * width + 3 * k);
+      for (let j = 0; j < 3; j++) x[i * width + 3 * k + j] = posed[3 * slot + j] as number;
     }
-    if (complicated) x.set(m.us.subarray(2 * i, 2 * i + 2), i * width + 3 * per);
+    for (let t = 0; t < uw; t++) x[i * width + 3 * per + t] = m.us[2 * i + t] as number;
   }
-  const blocks = engine.rowBlocks(chain.residuals, x, 3);
+  const [blocks] = engine.rowBlocks(chain.residuals, x) as [Float64Array];
   const nc = columns(w);
   const out = new Float64Array(3 * c * nc);
+  // A block's columns: the row's inputs, then the point's (data, zeros).
+  const stride = width + 3;
   for (let i = 0; i < c; i++) {
     for (let r = 0; r < 3; r++) {
       const row = 3 * i + r;
-      const block = row * width;
+      const block = row * stride;
       for (let t = 0; t < uw; t++) out[row * nc + t] = blocks[block + 3 * per + t] as number;
       for (let k = 0; k < per; k++) {
         const slot = chain.slots[i * per + k] as number;
@@ -819,8 +846,8 @@ export const ht: GradbenchEval<HtInput, HtWorkload> = {
   prepare: build,
   // The chain's programs' operations shared out over the correspondences; all of them and the objective built.
   cost(w) {
-    const { pose, skins, residuals } = w.chain;
-    const programs = [pose, ...skins.map((s) => s.program), residuals];
+    const { pose, skins, residuals, capture } = w.chain;
+    const programs = [pose, skins, residuals];
     let nodes = 0;
     let edges = 0;
     for (const f of programs) {
@@ -833,7 +860,7 @@ export const ht: GradbenchEval<HtInput, HtWorkload> = {
       nodes: Math.ceil(nodes / c),
       edges: Math.ceil(edges / c),
       built: programs.reduce((s, f) => s + f.size, w.objective.size),
-      inputs: Math.max(THETA, ...skins.map((s) => s.capture.length), residuals.variables.length / c),
+      inputs: Math.max(THETA, ...capture.map((reads) => reads.length), residuals.variables.length / c),
       outputs: 3,
       evaluations: c,
     };

@@ -22,10 +22,10 @@ export interface DerivativeEngine {
    */
   blockJacobian(f: Program, x: Float64Array, visit: BlockVisitor): void;
   /**
-   * Every row's block of a program of independent rows (f's inputs and outputs split into n rows, row i's
-   * outputs reading row i's inputs alone; ht): a few sweeps by the engine's method (see `rowBlocks`).
+   * Every row's block of stacked maps over rows of f's own inputs (each input read by one row; ht), by a few
+   * sweeps of the engine's method: one array per call of f (see `rowBlocks`).
    */
-  rowBlocks(f: Program, x: Float64Array, perRow: number): Float64Array;
+  rowBlocks(f: Program, x: Float64Array): Float64Array[];
   /** uᵀJ, a cotangent u (one entry per output) times the Jacobian of f at x. */
   vjp(f: Program, x: Float64Array, u: Float64Array): Float64Array;
   /**
