@@ -6,6 +6,7 @@
  */
 import { type MethodOptions, methods } from '../api.js';
 import {
+  cachedFor,
   type Differentiator,
   DifflabError,
   formatNode,
@@ -173,9 +174,11 @@ function visitCall(
 export function rowBlocks(f: Program, at: Point, options?: MethodOptions): Float64Array[] {
   const method = checkOptions(options, 'jvp');
   const x = checkedPoint(f, at, options);
-  const position = outputPositions(f);
-  const read = new Uint8Array(f.variables.length);
-  const maps = f.calls.map((call) => rowsOf(f, call, position, read));
+  const maps = cachedFor(mapRowsOf, f, () => {
+    const position = outputPositions(f);
+    const read = new Uint8Array(f.variables.length);
+    return f.calls.map((call) => rowsOf(f, call, position, read));
+  });
   const d = methods[method] as Differentiator<object>;
   const out = maps.map((m) => new Float64Array(m.n * m.perStep * m.width));
   if (method === 'reverse' || method === 'symbolic') {
@@ -219,6 +222,9 @@ export function rowBlocks(f: Program, at: Point, options?: MethodOptions): Float
   }
   return out;
 }
+
+/** Each program's rows, checked once (a program's structure does not change). */
+const mapRowsOf = new WeakMap<Program, MapRows[]>();
 
 /** A stacked map's rows: each value's input index (−1 for a number) and each output's position in f's outputs. */
 interface MapRows {

@@ -440,13 +440,18 @@ function residualProgram(m: HtInput, complicated: boolean, bones: readonly numbe
 interface Chain {
   /** θ → the pose values the skinning maps read (the bones' transforms, rotation and translation that are expressions). */
   pose: Program<Float64Array>;
-  /** The skinning maps, one per set of bones, in one program: rows of copies of pose values → posed positions. */
+  /**
+   * The skinning maps, one per number of bones weighting a vertex, in one program: rows of copies of the
+   * vertex's pose values → its posed position.
+   */
   skins: Program<Float64Array>;
-  /** Per call of `skins` (in `skins.calls` order), its map's bone set. */
+  /** Per call of `skins` (in `skins.calls` order), its group. */
   skinOf: Int32Array;
-  /** Per bone set, the pose output that each input of a row copies. */
-  capture: Int32Array[];
-  /** Per bone set, its vertices' slots, one per row (the rows' order among the inputs and outputs). */
+  /** Per group, the pose output that each input of each row copies (−1: a number, in `fixed`). */
+  copyOf: Int32Array[];
+  /** Per group, the numbers that inputs copying no pose output hold. */
+  fixed: Float64Array[];
+  /** Per group, its vertices' slots, one per row (the rows' order among the inputs and outputs). */
   skinSlots: Int32Array[];
   /** Rows of 3·per posed positions and 2 u (complicated) → each correspondence's residual. */
   residuals: Program<Float64Array>;
@@ -478,46 +483,66 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
   // The pose's expressions, each once (by node), in the order the skinning maps first read them.
   const poseIndex = new Map<number, number>();
   const poseValues: Expr[] = [];
-  const capture: Int32Array[] = [];
+  const poseOutput = (v: V): number => {
+    if (isNum(v)) return -1;
+    if (!poseIndex.has(v.id)) {
+      poseIndex.set(v.id, poseValues.length);
+      poseValues.push(v);
+    }
+    return poseIndex.get(v.id) as number;
+  };
+  // The used vertices by the number of bones weighting them: one map each (a few calls, not one per set of
+  // bones: each call's sweeps cost a fixed time on the compiled backend).
+  const byCount = new Map<number, { bones: number[][]; vertices: number[] }>();
+  for (const { bones, vertices } of sk.groups) {
+    const group = byCount.get(bones.length) ?? { bones: [], vertices: [] };
+    for (const v of vertices) {
+      group.bones.push(bones);
+      group.vertices.push(v);
+    }
+    byCount.set(bones.length, group);
+  }
+  const copyOf: Int32Array[] = [];
+  const fixed: Float64Array[] = [];
+  const skinSlots: Int32Array[] = [];
   const skinCopies: Expr[] = [];
   const skinOutputs: Expr[] = [];
-  for (const [g, { bones, vertices }] of sk.groups.entries()) {
-    const values = flatPose({ ...P, transforms: bones.map((b) => P.transforms[b] as V[]) });
-    // A row's inputs: each expression of the group's pose once; numbers stay folded in the body, as in the objective.
-    const column = new Map<number, number>();
-    const reads: number[] = [];
-    for (const v of values) {
-      if (isNum(v) || column.has(v.id)) continue;
-      column.set(v.id, reads.length);
-      if (!poseIndex.has(v.id)) {
-        poseIndex.set(v.id, poseValues.length);
-        poseValues.push(v);
-      }
-      reads.push(poseIndex.get(v.id) as number);
+  for (const [g, { bones, vertices }] of [...byCount.values()].entries()) {
+    const nb = (bones[0] as number[]).length;
+    // A row: the transforms of the vertex's bones (12 values each, numbers included), the rotation and the
+    // translation (copies), then its base position and weights (data). The products by the transforms' 0s and
+    // 1s are computed, not folded: x·1 = x and x + 0·y = x, so the values are the objective's.
+    const k = 12 * nb + 12;
+    const copy = new Int32Array(vertices.length * k);
+    const values = new Float64Array(vertices.length * k);
+    const rows = new Float64Array(vertices.length * (4 + nb));
+    for (const [j, v] of vertices.entries()) {
+      const vb = bones[j] as number[];
+      flatPose({ ...P, transforms: vb.map((b) => P.transforms[b] as V[]) }).forEach((value, c) => {
+        copy[j * k + c] = poseOutput(value);
+        if (isNum(value)) values[j * k + c] = value;
+      });
+      rows.set(skinRows(m, vb, [v]), j * (4 + nb));
     }
-    const k = reads.length;
     const copies = variables(`pose${g}`, vertices.length * k);
-    const out = mapRows(
-      gather({ table: copies, width: k }, { table: skinRows(m, bones, vertices), width: 4 + bones.length }),
-      (row) => {
-        const Pg = unflatPose(
-          values.map((v) => (isNum(v) ? v : (row[column.get(v.id) as number] as Expr))),
-          bones.length,
-        );
-        return posedVertex(Pg, row.slice(k, k + 4), row.slice(k + 4), m.isMirrored).map(asExpr);
-      },
+    const out = mapRows(gather({ table: copies, width: k }, { table: rows, width: 4 + nb }), (row) =>
+      posedVertex(unflatPose(row.slice(0, k), nb), row.slice(k, k + 4), row.slice(k + 4), m.isMirrored).map(
+        asExpr,
+      ),
     );
-    capture.push(Int32Array.from(reads));
+    copyOf.push(copy);
+    fixed.push(values);
+    skinSlots.push(Int32Array.from(vertices, (v) => sk.slot[v] as number));
     skinCopies.push(...copies);
     skinOutputs.push(...out.flat());
   }
   const skins = program(skinOutputs, { variables: skinCopies });
-  // Each call's bone set, by where its first output sits among the outputs (3 per vertex, group after group).
+  // Each call's group, by where its first output sits among the outputs (3 per vertex, group after group).
   const groupAt = new Map<number, number>();
   let offset = 0;
-  for (const [g, { vertices }] of sk.groups.entries()) {
+  for (const [g, slotsOfGroup] of skinSlots.entries()) {
     groupAt.set(offset, g);
-    offset += 3 * vertices.length;
+    offset += 3 * slotsOfGroup.length;
   }
   const skinOf = Int32Array.from(
     skins.calls,
@@ -547,8 +572,9 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
     pose: program(poseValues, { variables: theta }),
     skins,
     skinOf,
-    capture,
-    skinSlots: sk.groups.map(({ vertices }) => Int32Array.from(vertices, (v) => sk.slot[v] as number)),
+    copyOf,
+    fixed,
+    skinSlots,
     residuals: program(rows.flat(), { variables: copies }),
     slots,
     used: sk.used,
@@ -592,13 +618,15 @@ function skinJacobians(
   poseJacobian: Float64Array[],
   engine: DerivativeEngine,
 ): { posed: Float64Array; vertexJacobians: Float64Array } {
-  const { skins, capture, skinSlots } = chain;
-  // The skinning maps' inputs, bone set after bone set: each row copies the pose values its map reads.
+  const { skins, copyOf, fixed, skinSlots } = chain;
+  // The skinning maps' inputs, group after group: each row copies its vertex's pose values.
   const x = new Float64Array(skins.variables.length);
   let at = 0;
-  for (const [g, reads] of capture.entries()) {
-    for (let j = 0; j < (skinSlots[g] as Int32Array).length; j++) {
-      for (const p of reads) x[at++] = poseValues[p] as number;
+  for (const [g, copy] of copyOf.entries()) {
+    const values = fixed[g] as Float64Array;
+    for (let e = 0; e < copy.length; e++) {
+      const p = copy[e] as number;
+      x[at++] = p < 0 ? (values[e] as number) : (poseValues[p] as number);
     }
   }
   const positions = engine.evaluate(skins, x);
@@ -612,18 +640,20 @@ function skinJacobians(
     }
   }
   for (const [k, g] of chain.skinOf.entries()) {
-    const reads = capture[g] as Int32Array;
+    const copy = copyOf[g] as Int32Array;
     const slots = skinSlots[g] as Int32Array;
     const block = blocks[k] as Float64Array;
     const width = block.length / (3 * slots.length);
+    const copies = copy.length / slots.length;
     for (let j = 0; j < slots.length; j++) {
       for (let r = 0; r < 3; r++) {
         const dst = (3 * (slots[j] as number) + r) * THETA;
-        for (let c = 0; c < reads.length; c++) {
+        for (let c = 0; c < copies; c++) {
+          const p = copy[j * copies + c] as number;
           const b = block[(3 * j + r) * width + c] as number;
-          // Most of a vertex's pose values are other bones' (weight 0): their entries are exact zeros.
-          if (b === 0) continue;
-          const row = poseJacobian[reads[c] as number] as Float64Array;
+          // A number has no column; most other entries are other components' (exact zeros).
+          if (p < 0 || b === 0) continue;
+          const row = poseJacobian[p] as Float64Array;
           for (let t = 0; t < THETA; t++) {
             vertexJacobians[dst + t] = (vertexJacobians[dst + t] as number) + b * (row[t] as number);
           }
@@ -846,7 +876,7 @@ export const ht: GradbenchEval<HtInput, HtWorkload> = {
   prepare: build,
   // The chain's programs' operations shared out over the correspondences; all of them and the objective built.
   cost(w) {
-    const { pose, skins, residuals, capture } = w.chain;
+    const { pose, skins, residuals } = w.chain;
     const programs = [pose, skins, residuals];
     let nodes = 0;
     let edges = 0;
@@ -860,7 +890,7 @@ export const ht: GradbenchEval<HtInput, HtWorkload> = {
       nodes: Math.ceil(nodes / c),
       edges: Math.ceil(edges / c),
       built: programs.reduce((s, f) => s + f.size, w.objective.size),
-      inputs: Math.max(THETA, ...capture.map((reads) => reads.length), residuals.variables.length / c),
+      inputs: Math.max(THETA, ...skins.calls.map(({ loop }) => loop.width), residuals.variables.length / c),
       outputs: 3,
       evaluations: c,
     };
