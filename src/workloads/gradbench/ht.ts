@@ -244,15 +244,27 @@ function interpolatedResidual(
   d: readonly V[],
   u: readonly V[] | undefined,
 ): V[] {
-  let model: readonly V[];
-  if (u === undefined) model = vertices[0] as V[];
-  else {
-    const [va, vb, vc] = vertices as [V[], V[], V[]];
-    const [u0, u1] = u as [V, V];
-    const u2 = sub(sub(1, u0), u1);
-    model = [0, 1, 2].map((j) => add(add(mul(u0, va[j] as V), mul(u1, vb[j] as V)), mul(u2, vc[j] as V)));
-  }
-  return model.map((v, j) => sub(d[j] as V, v));
+  const weights = u === undefined ? undefined : barycentric(u);
+  return [0, 1, 2].map((j) =>
+    componentResidual(
+      vertices.map((v) => v[j] as V),
+      d[j] as V,
+      weights,
+    ),
+  );
+}
+
+/** u₀, u₁ and 1 − u₀ − u₁. */
+function barycentric(u: readonly V[]): V[] {
+  const [u0, u1] = u as [V, V];
+  return [u0, u1, sub(sub(1, u0), u1)];
+}
+
+/** One component of the residual from that component of each vertex, its data value and the weights. */
+function componentResidual(xs: readonly V[], d: V, weights: readonly V[] | undefined): V {
+  if (weights === undefined) return sub(d, xs[0] as V);
+  const [w0, w1, w2] = weights as [V, V, V];
+  return sub(d, add(add(mul(w0, xs[0] as V), mul(w1, xs[1] as V)), mul(w2, xs[2] as V)));
 }
 
 const asExpr = (v: V): Expr => (isNum(v) ? constant(v) : v);
@@ -453,12 +465,18 @@ interface Chain {
   fixed: Float64Array[];
   /** Per group, its vertices' slots, one per row (the rows' order among the inputs and outputs). */
   skinSlots: Int32Array[];
-  /** Rows of 3·per posed positions and 2 u (complicated) → each correspondence's residual. */
+  /** Rows of one component of `per` posed positions and u (complicated) → that component of a residual. */
   residuals: Program<Float64Array>;
   /** Each correspondence's vertices' slots, `per` each. */
   slots: Int32Array;
   /** Number of vertices used. */
   used: number;
+  /**
+   * The points of `skins` and `residuals`, filled anew by each Jacobian: reused, since allocating a few MB per
+   * call (hand 11) costs garbage collections.
+   */
+  skinPoint: Float64Array;
+  residualPoint: Float64Array;
 }
 
 /** The pose's values as one list (transforms, rotation, translation) and back. */
@@ -548,21 +566,20 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
     skins.calls,
     (call) => groupAt.get(skins.outputs.indexOf(call.first)) as number,
   );
-  // Rows: the posed positions (3 per vertex) and u (copies, inputs), then the point (data).
+  // One row per residual component (3 per correspondence, one output each, so that one sweep gives every
+  // block): component r of its vertices' posed positions and u (copies, inputs), then the point's (data).
   const c = m.correspondences.length;
   const per = complicated ? 3 : 1;
   const uw = complicated ? 2 : 0;
-  const copies = variables('x', c * (3 * per + uw));
-  const rows = mapRows(
-    gather({ table: copies, width: 3 * per + uw }, { table: m.points, width: 3 }),
-    (row) => {
-      const vertex = (k: number): V[] => row.slice(3 * k, 3 * k + 3);
-      return interpolatedResidual(
-        complicated ? [vertex(0), vertex(1), vertex(2)] : [vertex(0)],
-        row.slice(3 * per + uw),
-        complicated ? row.slice(3 * per, 3 * per + 2) : undefined,
-      ).map(asExpr);
-    },
+  const copies = variables('x', 3 * c * (per + uw));
+  const rows = mapRows(gather({ table: copies, width: per + uw }, { table: m.points }), (row) =>
+    asExpr(
+      componentResidual(
+        row.slice(0, per),
+        row[per + uw] as Expr,
+        complicated ? barycentric(row.slice(per, per + 2)) : undefined,
+      ),
+    ),
   );
   const slots = new Int32Array(c * per);
   groups.vertices.forEach((vs, i) => {
@@ -578,6 +595,8 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
     residuals: program(rows.flat(), { variables: copies }),
     slots,
     used: sk.used,
+    skinPoint: new Float64Array(skinCopies.length),
+    residualPoint: new Float64Array(copies.length),
   };
 }
 
@@ -620,7 +639,7 @@ function skinJacobians(
 ): { posed: Float64Array; vertexJacobians: Float64Array } {
   const { skins, copyOf, fixed, skinSlots } = chain;
   // The skinning maps' inputs, group after group: each row copies its vertex's pose values.
-  const x = new Float64Array(skins.variables.length);
+  const x = chain.skinPoint;
   let at = 0;
   for (const [g, copy] of copyOf.entries()) {
     const values = fixed[g] as Float64Array;
@@ -664,7 +683,7 @@ function skinJacobians(
   return { posed, vertexJacobians };
 }
 
-/** Each correspondence's 3 rows: its residual block times its vertices' Jacobians, and its u columns. */
+/** Each correspondence's 3 rows: each component's residual block times its vertices' Jacobians, and its u columns. */
 function residualJacobian(
   w: HtWorkload,
   engine: DerivativeEngine,
@@ -675,37 +694,32 @@ function residualJacobian(
   const c = m.correspondences.length;
   const per = complicated ? 3 : 1;
   const uw = complicated ? 2 : 0;
-  const width = 3 * per + uw;
-  const x = new Float64Array(c * width);
-  // Element by element: a subarray per row costs more than the row's copy (51,200 rows on hand 11).
+  const width = per + uw;
+  // Row 3i + r: component r of correspondence i's vertices, then its u.
+  const x = chain.residualPoint;
   for (let i = 0; i < c; i++) {
-    for (let k = 0; k < per; k++) {
-      const slot = chain.slots[i * per + k] as number;
-      for (let j = 0; j < 3; j++) x[i * width + 3 * k + j] = posed[3 * slot + j] as number;
+    for (let r = 0; r < 3; r++) {
+      const at = (3 * i + r) * width;
+      for (let k = 0; k < per; k++) x[at + k] = posed[3 * (chain.slots[i * per + k] as number) + r] as number;
+      for (let t = 0; t < uw; t++) x[at + per + t] = m.us[2 * i + t] as number;
     }
-    for (let t = 0; t < uw; t++) x[i * width + 3 * per + t] = m.us[2 * i + t] as number;
   }
   const [blocks] = engine.rowBlocks(chain.residuals, x) as [Float64Array];
   const nc = columns(w);
   const out = new Float64Array(3 * c * nc);
-  // A block's columns: the row's inputs, then the point's (data, zeros).
-  const stride = width + 3;
+  // A block's columns: the row's inputs, then the point's component (data, 0).
+  const stride = width + 1;
   for (let i = 0; i < c; i++) {
     for (let r = 0; r < 3; r++) {
       const row = 3 * i + r;
       const block = row * stride;
-      for (let t = 0; t < uw; t++) out[row * nc + t] = blocks[block + 3 * per + t] as number;
+      const dst = row * nc;
+      for (let t = 0; t < uw; t++) out[dst + t] = blocks[block + per + t] as number;
       for (let k = 0; k < per; k++) {
-        const slot = chain.slots[i * per + k] as number;
-        for (let j = 0; j < 3; j++) {
-          const b = blocks[block + 3 * k + j] as number;
-          // A residual component reads the same component of each vertex: the other two entries are zeros.
-          if (b === 0) continue;
-          const src = (3 * slot + j) * THETA;
-          const dst = row * nc + uw;
-          for (let t = 0; t < THETA; t++) {
-            out[dst + t] = (out[dst + t] as number) + b * (vertexJacobians[src + t] as number);
-          }
+        const b = blocks[block + k] as number;
+        const src = (3 * (chain.slots[i * per + k] as number) + r) * THETA;
+        for (let t = 0; t < THETA; t++) {
+          out[dst + uw + t] = (out[dst + uw + t] as number) + b * (vertexJacobians[src + t] as number);
         }
       }
     }
