@@ -12,11 +12,11 @@
  *
  * The objective is one program of θ: the pose is computed once, every vertex the correspondences use is posed
  * once (stacked maps over the vertices, one per set of bones weighting them), and a stacked map over the
- * correspondences gathers its vertices' posed positions (rows: those, the point, u) and gives every residual. The Jacobian (3c rows; columns
- * ∂/∂u_i0, ∂/∂u_i1 of the row's own u in the complicated variant, then ∂/∂θ) is dense in θ: it is taken per
- * correspondence, like ba's per-observation blocks, of a program of (u_i, θ) and the correspondence's data
- * (inputs whose columns are dropped) that poses again only the bones weighting its vertices, with their
- * ancestors (a few of the 22, so a few hundred operations).
+ * correspondences gathers its vertices' posed positions (rows: those, the point, u) and gives every residual. The
+ * Jacobian (3c rows; columns ∂/∂u_i0, ∂/∂u_i1 of the row's own u in the complicated variant, then ∂/∂θ) is the
+ * chain rule through the gather: the pose values' Jacobian in θ, each used vertex's skinning block times the pose
+ * rows it reads, each residual component's block times its vertices' Jacobians. The blocks come from `rowBlocks`
+ * on programs whose rows copy their values into inputs of their own, so a few sweeps give all of them.
  */
 import { programCost } from '../../ir/differentiator.js';
 import { DifflabError } from '../../ir/errors.js';
