@@ -203,12 +203,17 @@ export function rowBlocks(f: Program, at: Point, options?: MethodOptions): Float
   }
   const v = new Float64Array(f.variables.length);
   for (let c = 0; c < Math.max(...maps.map((m) => m.width)); c++) {
+    let seeded = false;
     for (const m of maps) {
       for (let i = 0; c < m.width && i < m.n; i++) {
         const input = m.inputs[i * m.width + c] as number;
-        if (input >= 0) v[input] = 1;
+        if (input < 0) continue;
+        v[input] = 1;
+        seeded = true;
       }
     }
+    // A column of data in every row: no sweep (its blocks' column stays 0).
+    if (!seeded) continue;
     const t = d.jvp(f, x, v, options).value;
     maps.forEach((m, k) => {
       const block = out[k] as Float64Array;
