@@ -202,6 +202,25 @@ describe("ht's Jacobian by the chain rule through the gather equals the per-corr
     });
   }
 
+  it('many used vertices (hundreds of thousands of copied pose values) build and agree', () => {
+    // 12,000 vertices, each weighted by four posed bones (60 copied pose values a vertex), each the vertex of
+    // one correspondence.
+    const input = synthetic(false, false);
+    const model = input.data.model;
+    const n = 12_000;
+    model.base_positions = Array.from({ length: n }, (_, v) => [Math.sin(v), Math.cos(v), v / n, 1]);
+    model.weights = Array.from({ length: n }, () =>
+      Array.from({ length: 22 }, (_, b) => ([2, 3, 6, 7].includes(b) ? 0.25 : 0)),
+    );
+    input.data.correspondences = Array.from({ length: n }, (_, v) => v);
+    input.data.points = Array.from({ length: n }, (_, v) => [v % 7, v % 5, v % 3]);
+    input.theta = input.theta.map((t, i) => t + 0.1 * Math.sin(i + 1));
+    const w = ht.prepare(ht.read(input));
+    const engine = derivativeEngine({ method: 'reverse' });
+    const chained = ht.run('jacobian', w, engine) as Float64Array;
+    expect(relativeDifference(chained, correspondenceJacobian(w, engine))).toBeLessThan(1e-12);
+  });
+
   it('a correspondence reading the wrong vertex makes them differ', () => {
     const engine = derivativeEngine({ method: 'reverse' });
     for (const { description, w } of fixtures()) {

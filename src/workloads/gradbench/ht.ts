@@ -551,8 +551,9 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
     copyOf.push(copy);
     fixed.push(values);
     skinSlots.push(Int32Array.from(vertices, (v) => sk.slot[v] as number));
-    skinCopies.push(...copies);
-    skinOutputs.push(...out.flat());
+    // Not push(...): a spread of hundreds of thousands of arguments overflows the stack.
+    for (const e of copies) skinCopies.push(e);
+    for (const row of out) for (const e of row) skinOutputs.push(e);
   }
   const skins = program(skinOutputs, { variables: skinCopies });
   // Each call's group, by where its first output sits among the outputs (3 per vertex, group after group).
