@@ -151,6 +151,7 @@ export {
   jacobianPattern,
   type Ordering,
   type Pattern,
+  rowBlocks,
   type SparseHessianOptions,
   type SparseJacobianOptions,
   type SparseMatrix,

@@ -14,7 +14,7 @@ import type { Program } from '../ir/program.js';
 import { nestedFunction, nestedGradient } from '../nested/derivative.js';
 import { type Num, primal } from '../nested/num.js';
 import { gradientAndHvp } from '../reverse/index.js';
-import { blockJacobian } from '../sparse/blocks.js';
+import { blockJacobian, rowBlocks } from '../sparse/blocks.js';
 import { evaluate } from '../sweeps/index.js';
 import { graphDerivative } from '../symbolic/index.js';
 import type { DerivativeEngine } from '../workloads/gradbench/types.js';
@@ -46,6 +46,7 @@ export function derivativeEngine(options: EngineOptions): DerivativeEngine {
     gradient: (f, x) => d.gradient(f, x, methodOptions).value,
     jacobian: (f, x) => d.jacobian(f, x, methodOptions).value,
     blockJacobian: (f, x, visit) => blockJacobian(f, x, visit, { method, ...methodOptions } as MethodOptions),
+    rowBlocks: (f, x) => rowBlocks(f, x, { method, ...methodOptions } as MethodOptions),
     vjp: (f, x, u) => d.vjp(f, x, u, methodOptions).value,
     gradientAndHessianDiagonal(f, x) {
       if (method === 'reverse') {

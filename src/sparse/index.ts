@@ -1,7 +1,7 @@
 /**
  * Sparse Jacobians and Hessians: sparsity detection on the IR, graph colouring, and compressed sweeps.
  */
-export { type BlockVisitor, blockJacobian } from './blocks.js';
+export { type BlockVisitor, blockJacobian, rowBlocks } from './blocks.js';
 export {
   COLOURING_LIMIT,
   type Colouring,

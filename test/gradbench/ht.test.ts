@@ -1,13 +1,14 @@
 /**
  * ht (hand tracking): GradBench's four data sets against GradBench's C++ reference outputs by both rules and
- * several methods, a closed form at a special pose of a model built for it, the data files' reader, and the
- * input checks.
+ * several methods, a closed form at a special pose of a model built for it, the Jacobian by the chain rule
+ * through the gather against the Jacobian taken correspondence by correspondence, the data files' reader, and
+ * the input checks.
  */
 import { describe, expect, it } from 'vitest';
 import { derivativeEngine } from '../../src/gradbench/engine.js';
 import { htInput, type RunOptions, runFixture, trimHtInput } from '../../src/gradbench/index.js';
-import { DifflabError } from '../../src/index.js';
-import { ht } from '../../src/workloads/gradbench/ht.js';
+import { type Backend, DifflabError, type Method } from '../../src/index.js';
+import { correspondenceJacobian, type HtWorkload, ht } from '../../src/workloads/gradbench/ht.js';
 import { htFixture } from './support.js';
 
 const ONE_RUN = { minRuns: 1, minSeconds: 0 };
@@ -50,7 +51,7 @@ const I4 = [
  */
 function synthetic(complicated: boolean, mirrored: boolean) {
   const B = 22;
-  const oneHot = (b: number) => Array.from({ length: B }, (_, j) => (j === b ? 1 : 0));
+  const oneHot = (b: number): number[] => Array.from({ length: B }, (_, j) => (j === b ? 1 : 0));
   const theta = new Array<number>(26).fill(0);
   // Global rotation a quarter turn about z, (x, y, z) → (−y, x, z); translation t; thumb angle π/2 about x.
   theta[2] = Math.PI / 2;
@@ -153,6 +154,82 @@ describe('ht at a special pose: closed forms', () => {
     input.theta[2] = 5e-5;
     // Rx(π/2)(1, 2, 3) + t, unrotated.
     close(run(input, 'objective') as number[], [10 - 1.5, 20 - -4, 30 - 4]);
+  });
+});
+
+/** The largest |a − b| over the largest |b|: the difference relative to the Jacobian's scale. */
+function relativeDifference(a: Float64Array, b: Float64Array): number {
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs((a[i] as number) - (b[i] as number)));
+    scale = Math.max(scale, Math.abs(b[i] as number));
+  }
+  return diff / scale;
+}
+
+describe("ht's Jacobian by the chain rule through the gather equals the per-correspondence one", () => {
+  const fixtures = (): { description: string; w: HtWorkload }[] =>
+    htFixture()
+      .rounds.filter((r) => r.function === 'jacobian')
+      .map((r) => ({ description: r.description ?? '', w: ht.prepare(ht.read(r.input)) }));
+  // The special poses' models, at a pose with every angle away from 0 and π/2 (every partial non-zero).
+  const synthetics = () =>
+    [false, true].flatMap((complicated) =>
+      [false, true].map((mirrored) => {
+        const input = synthetic(complicated, mirrored);
+        input.theta = input.theta.map((t, i) => t + 0.1 * Math.sin(i + 1));
+        return { description: `synthetic ${complicated} ${mirrored}`, w: ht.prepare(ht.read(input)) };
+      }),
+    );
+  const engines: [Method, Backend][] = [
+    ['reverse', 'interpret'],
+    ['reverse', 'compile'],
+    ['forward', 'interpret'],
+    ['forward', 'compile'],
+  ];
+  for (const [method, backend] of engines) {
+    it(`${method} mode, ${backend}: GradBench's four data sets and the special models`, () => {
+      const engine = derivativeEngine({ method, backend });
+      for (const { description, w } of [...fixtures(), ...synthetics()]) {
+        const chained = ht.run('jacobian', w, engine) as Float64Array;
+        // Not the same arithmetic (the chain multiplies Jacobians the per-correspondence sweeps never form).
+        expect(relativeDifference(chained, correspondenceJacobian(w, engine)), description).toBeLessThan(
+          1e-12,
+        );
+      }
+    });
+  }
+
+  it('many used vertices (hundreds of thousands of copied pose values) build and agree', () => {
+    // 12,000 vertices, each weighted by four posed bones (60 copied pose values a vertex), each the vertex of
+    // one correspondence.
+    const input = synthetic(false, false);
+    const model = input.data.model;
+    const n = 12_000;
+    model.base_positions = Array.from({ length: n }, (_, v) => [Math.sin(v), Math.cos(v), v / n, 1]);
+    model.weights = Array.from({ length: n }, () =>
+      Array.from({ length: 22 }, (_, b) => ([2, 3, 6, 7].includes(b) ? 0.25 : 0)),
+    );
+    input.data.correspondences = Array.from({ length: n }, (_, v) => v);
+    input.data.points = Array.from({ length: n }, (_, v) => [v % 7, v % 5, v % 3]);
+    input.theta = input.theta.map((t, i) => t + 0.1 * Math.sin(i + 1));
+    const w = ht.prepare(ht.read(input));
+    const engine = derivativeEngine({ method: 'reverse' });
+    const chained = ht.run('jacobian', w, engine) as Float64Array;
+    expect(relativeDifference(chained, correspondenceJacobian(w, engine))).toBeLessThan(1e-12);
+  });
+
+  it('a correspondence reading the wrong vertex makes them differ', () => {
+    const engine = derivativeEngine({ method: 'reverse' });
+    for (const { description, w } of fixtures()) {
+      const reference = correspondenceJacobian(w, engine);
+      const { slots, used } = w.chain;
+      slots[0] = ((slots[0] as number) + 1) % used;
+      const chained = ht.run('jacobian', w, engine) as Float64Array;
+      expect(relativeDifference(chained, reference), description).toBeGreaterThan(1e-6);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * Stacked maps (`mapRows`, a map without a reduction) over rows gathered by index (`gather`), and their block
- * Jacobian: closed forms, the unrolled program, the interpreter against the compiled backend to the bit, and
+ * Jacobian and the blocks of a map over rows of its own inputs (`rowBlocks`): closed forms, the unrolled program, the interpreter against the compiled backend to the bit, and
  * the blocks against the dense Jacobian by every method.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import {
   metrics,
   type Program,
   program,
+  rowBlocks,
   unroll,
   unrolledOps,
   variable,
@@ -257,5 +258,63 @@ describe('blockJacobian', () => {
       return program([row, row], { variables: [a] });
     });
     expectDifflabError(() => blockJacobian(twice, [1], () => {}), 'invalid-argument');
+  });
+});
+
+describe('rowBlocks', () => {
+  // Two maps over rows of the program's own inputs: (x_i, y_i) → (x_i·y_i, sin x_i + y_i), blocks
+  // [[y_i, x_i], [cos x_i, 1]]; and (z_j, data d_j) → z_j²·d_j, blocks [2·z_j·d_j, 0] (a number's column is 0).
+  const X = [0.5, -1, 2, 3, -0.25, 0.75, 1.5, 2.5, 0.3, -0.7];
+  const D = [2, 5];
+  const f = withGraph(() => {
+    const vs = X.map((_, k) => variable(`v${k}`));
+    const r = mapRows(gather({ table: vs.slice(0, 8), width: 2 }), ([x, y]) => [
+      (x as Expr).mul(y as Expr),
+      (x as Expr).sin().add(y as Expr),
+    ]);
+    const q = mapRows(gather({ table: vs.slice(8) }, { table: D }), ([z, d]) => [
+      (z as Expr).mul(z as Expr).mul(d as Expr),
+    ]);
+    return program([...r.flat(), ...q.flat()], { variables: vs });
+  });
+  const first = [0, 1, 2, 3].flatMap((i) => {
+    const [x, y] = [X[2 * i] as number, X[2 * i + 1] as number];
+    return [y, x, Math.cos(x), 1];
+  });
+  const second = [0, 1].flatMap((j) => [2 * (X[8 + j] as number) * (D[j] as number), 0]);
+
+  it('every row block equals the closed form by every method and backend', () => {
+    for (const backend of BACKENDS) {
+      for (const method of ['reverse', 'forward', 'numeric', 'symbolic'] as const) {
+        const blocks = rowBlocks(f, X, { method, backend } as never);
+        const tol = method === 'numeric' ? 1e-8 : 1e-15;
+        expect(blocks.length).toBe(2);
+        expect(closeNormwise(Array.from(blocks[0] ?? []), first, tol), `${method} ${backend}`).toBe(true);
+        expect(closeNormwise(Array.from(blocks[1] ?? []), second, tol), `${method} ${backend}`).toBe(true);
+      }
+    }
+  });
+
+  it('refuses rows that share an input, a captured value and a row computed by an operation', () => {
+    const shared = withGraph(() => {
+      const a = variable('a');
+      const r = mapRows(gather({ table: [a], index: [0, 0] }), ([x]) => (x as Expr).sin());
+      return program(r.flat(), { variables: [a] });
+    });
+    expectDifflabError(() => rowBlocks(shared, [1]), 'invalid-argument');
+    const captures = withGraph(() => {
+      const [a, b] = [variable('a'), variable('b')];
+      const r = mapRows(gather({ table: [a] }), ([x]) => (x as Expr).mul(b));
+      return program(r.flat(), { variables: [a, b] });
+    });
+    expectDifflabError(() => rowBlocks(captures, [1, 2]), 'invalid-argument');
+    const computed = withGraph(() => {
+      const a = variable('a');
+      const r = mapRows(gather({ table: [a.exp()] }), ([x]) => (x as Expr).sin());
+      return program(r.flat(), { variables: [a] });
+    });
+    expect(expectDifflabError(() => rowBlocks(computed, [1]), 'invalid-argument').subexpression).toBe(
+      'exp(a)',
+    );
   });
 });

@@ -12,11 +12,11 @@
  *
  * The objective is one program of θ: the pose is computed once, every vertex the correspondences use is posed
  * once (stacked maps over the vertices, one per set of bones weighting them), and a stacked map over the
- * correspondences gathers its vertices' posed positions (rows: those, the point, u) and gives every residual. The Jacobian (3c rows; columns
- * ∂/∂u_i0, ∂/∂u_i1 of the row's own u in the complicated variant, then ∂/∂θ) is dense in θ: it is taken per
- * correspondence, like ba's per-observation blocks, of a program of (u_i, θ) and the correspondence's data
- * (inputs whose columns are dropped) that poses again only the bones weighting its vertices, with their
- * ancestors (a few of the 22, so a few hundred operations).
+ * correspondences gathers its vertices' posed positions (rows: those, the point, u) and gives every residual. The
+ * Jacobian (3c rows; columns ∂/∂u_i0, ∂/∂u_i1 of the row's own u in the complicated variant, then ∂/∂θ) is the
+ * chain rule through the gather: the pose values' Jacobian in θ, each used vertex's skinning block times the pose
+ * rows it reads, each residual component's block times its vertices' Jacobians. The blocks come from `rowBlocks`
+ * on programs whose rows copy their values into inputs of their own, so a few sweeps give all of them.
  */
 import { programCost } from '../../ir/differentiator.js';
 import { DifflabError } from '../../ir/errors.js';
@@ -59,13 +59,8 @@ export interface HtWorkload {
   readonly complicated: boolean;
   /** All residuals as a program of θ. */
   readonly objective: Program<Float64Array>;
-  /** Correspondence residuals as programs of (u, θ, data), one per set of bones that weight the vertices. */
-  readonly residuals: Program<Float64Array>[];
-  /** Each correspondence's program. */
-  readonly which: Int32Array;
-  /** Each correspondence's data inputs, `data[offsets[i]] .. data[offsets[i + 1] − 1]`. */
-  readonly offsets: Int32Array;
-  readonly data: Float64Array;
+  /** The programs of the Jacobian's chain rule through the gather. */
+  readonly chain: Chain;
 }
 
 /** θ has 26 entries: global rotation, translation, 4 angles per finger for 5 fingers. */
@@ -249,15 +244,27 @@ function interpolatedResidual(
   d: readonly V[],
   u: readonly V[] | undefined,
 ): V[] {
-  let model: readonly V[];
-  if (u === undefined) model = vertices[0] as V[];
-  else {
-    const [va, vb, vc] = vertices as [V[], V[], V[]];
-    const [u0, u1] = u as [V, V];
-    const u2 = sub(sub(1, u0), u1);
-    model = [0, 1, 2].map((j) => add(add(mul(u0, va[j] as V), mul(u1, vb[j] as V)), mul(u2, vc[j] as V)));
-  }
-  return model.map((v, j) => sub(d[j] as V, v));
+  const weights = u === undefined ? undefined : barycentric(u);
+  return [0, 1, 2].map((j) =>
+    componentResidual(
+      vertices.map((v) => v[j] as V),
+      d[j] as V,
+      weights,
+    ),
+  );
+}
+
+/** u₀, u₁ and 1 − u₀ − u₁. */
+function barycentric(u: readonly V[]): V[] {
+  const [u0, u1] = u as [V, V];
+  return [u0, u1, sub(sub(1, u0), u1)];
+}
+
+/** One component of the residual from that component of each vertex, its data value and the weights. */
+function componentResidual(xs: readonly V[], d: V, weights: readonly V[] | undefined): V {
+  if (weights === undefined) return sub(d, xs[0] as V);
+  const [w0, w1, w2] = weights as [V, V, V];
+  return sub(d, add(add(mul(w0, xs[0] as V), mul(w1, xs[1] as V)), mul(w2, xs[2] as V)));
 }
 
 const asExpr = (v: V): Expr => (isNum(v) ? constant(v) : v);
@@ -328,23 +335,17 @@ function groupByBones(m: HtInput, complicated: boolean): Groups {
   return groups;
 }
 
-/**
- * The objective: θ the variables, every bone posed once, then every vertex the correspondences use posed once (a
- * stacked map per set of bones weighting it, the rows its base position and weights on those bones), then a
- * stacked map over the correspondences whose rows gather their vertices' posed positions (and carry the point
- * and u as data): the residuals in correspondence order. A vertex shared by many correspondences is skinned once,
- * as GradBench's reference skins each vertex once.
- */
-function objectiveProgram(m: HtInput, complicated: boolean, groups: Groups): Program<Float64Array> {
-  const c = m.correspondences.length;
-  const theta = variables('theta', THETA);
-  const P = pose(
-    theta,
-    m.theta,
-    m,
-    Array.from({ length: m.bones }, (_, b) => b),
-  );
-  // The vertices used, each with its slot in the table of posed positions, grouped by the bones weighting it.
+/** The vertices the correspondences use, each with its slot in the table of posed positions. */
+interface Skinning {
+  /** Each model vertex's slot (−1: unused). */
+  slot: Int32Array;
+  /** Number of vertices used. */
+  used: number;
+  /** The used vertices grouped by the bones weighting them, in slot order within a group. */
+  groups: { bones: number[]; vertices: number[] }[];
+}
+
+function skinning(m: HtInput, groups: Groups): Skinning {
   const slot = new Int32Array(m.vertices).fill(-1);
   const used: number[] = [];
   for (const vs of groups.vertices) {
@@ -362,16 +363,46 @@ function objectiveProgram(m: HtInput, complicated: boolean, groups: Groups): Pro
     group.vertices.push(v);
     byBones.set(key, group);
   }
-  const posed: Expr[] = new Array(3 * used.length);
-  for (const { bones, vertices } of byBones.values()) {
-    const width = 4 + bones.length;
-    const rows = new Float64Array(vertices.length * width);
-    for (const [j, v] of vertices.entries()) {
-      rows.set(m.basePositions.subarray(4 * v, 4 * v + 4), j * width);
-      for (const [k, b] of bones.entries()) rows[j * width + 4 + k] = m.weights[m.bones * v + b] as number;
-    }
+  return { slot, used: used.length, groups: [...byBones.values()] };
+}
+
+/** The skinning rows of `vertices`: base position (4), then the weights on `bones`. */
+function skinRows(m: HtInput, bones: readonly number[], vertices: readonly number[]): Float64Array {
+  const width = 4 + bones.length;
+  const rows = new Float64Array(vertices.length * width);
+  for (const [j, v] of vertices.entries()) {
+    rows.set(m.basePositions.subarray(4 * v, 4 * v + 4), j * width);
+    for (const [k, b] of bones.entries()) rows[j * width + 4 + k] = m.weights[m.bones * v + b] as number;
+  }
+  return rows;
+}
+
+/**
+ * The objective: θ the variables, every bone posed once, then every vertex the correspondences use posed once (a
+ * stacked map per set of bones weighting it, the rows its base position and weights on those bones), then a
+ * stacked map over the correspondences whose rows gather their vertices' posed positions (and carry the point
+ * and u as data): the residuals in correspondence order. A vertex shared by many correspondences is skinned once,
+ * as GradBench's reference skins each vertex once.
+ */
+function objectiveProgram(
+  m: HtInput,
+  complicated: boolean,
+  groups: Groups,
+  sk: Skinning,
+): Program<Float64Array> {
+  const c = m.correspondences.length;
+  const theta = variables('theta', THETA);
+  const P = pose(
+    theta,
+    m.theta,
+    m,
+    Array.from({ length: m.bones }, (_, b) => b),
+  );
+  const slot = sk.slot;
+  const posed: Expr[] = new Array(3 * sk.used);
+  for (const { bones, vertices } of sk.groups) {
     const Pg: Pose = { ...P, transforms: bones.map((b) => P.transforms[b] as V[]) };
-    const out = mapRows({ data: rows, width }, (row) =>
+    const out = mapRows({ data: skinRows(m, bones, vertices), width: 4 + bones.length }, (row) =>
       posedVertex(Pg, row.slice(0, 4), row.slice(4), m.isMirrored).map(asExpr),
     );
     for (const [j, v] of vertices.entries()) {
@@ -413,51 +444,317 @@ function residualProgram(m: HtInput, complicated: boolean, bones: readonly numbe
 }
 
 /**
- * The workload. A correspondence's residual depends only on the bones weighting its vertices (and, through
- * them, their ancestors), so the correspondences are grouped by that set of bones: each group has its Jacobian
- * program, which poses those bones and their ancestors alone. The objective skins each used vertex once.
+ * The Jacobian's programs, the chain rule through the gather in three stages: the pose values the skinning
+ * maps read, as a program of θ; each skinning map again with per-vertex copies of those values as its rows'
+ * inputs; the residual map with per-correspondence copies of its vertices' posed positions and of u. The last
+ * two are programs of independent rows, whose blocks a few sweeps give (`rowBlocks`).
  */
+interface Chain {
+  /** θ → the pose values the skinning maps read (the bones' transforms, rotation and translation that are expressions). */
+  pose: Program<Float64Array>;
+  /**
+   * The skinning maps, one per number of bones weighting a vertex, in one program: rows of copies of the
+   * vertex's pose values → its posed position.
+   */
+  skins: Program<Float64Array>;
+  /** Per call of `skins` (in `skins.calls` order), its group. */
+  skinOf: Int32Array;
+  /** Per group, the pose output that each input of each row copies (−1: a number, in `fixed`). */
+  copyOf: Int32Array[];
+  /** Per group, the numbers that inputs copying no pose output hold. */
+  fixed: Float64Array[];
+  /** Per group, its vertices' slots, one per row (the rows' order among the inputs and outputs). */
+  skinSlots: Int32Array[];
+  /** Rows of one component of `per` posed positions and u (complicated) → that component of a residual. */
+  residuals: Program<Float64Array>;
+  /** Each correspondence's vertices' slots, `per` each. */
+  slots: Int32Array;
+  /** Number of vertices used. */
+  used: number;
+  /**
+   * The points of `skins` and `residuals`, filled anew by each Jacobian: reused, since allocating a few MB per
+   * call (hand 11) costs garbage collections.
+   */
+  skinPoint: Float64Array;
+  residualPoint: Float64Array;
+}
+
+/** The pose's values as one list (transforms, rotation, translation) and back. */
+const flatPose = (P: Pose): V[] => [...P.transforms.flat(), ...P.rotation, ...P.translation];
+function unflatPose(values: readonly V[], bones: number): Pose {
+  const transforms = Array.from({ length: bones }, (_, b) => values.slice(12 * b, 12 * b + 12));
+  return {
+    transforms,
+    rotation: values.slice(12 * bones, 12 * bones + 9),
+    translation: values.slice(12 * bones + 9),
+  };
+}
+
+function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Skinning): Chain {
+  const theta = variables('theta', THETA);
+  const P = pose(
+    theta,
+    m.theta,
+    m,
+    Array.from({ length: m.bones }, (_, b) => b),
+  );
+  // The pose's expressions, each once (by node), in the order the skinning maps first read them.
+  const poseIndex = new Map<number, number>();
+  const poseValues: Expr[] = [];
+  const poseOutput = (v: V): number => {
+    if (isNum(v)) return -1;
+    if (!poseIndex.has(v.id)) {
+      poseIndex.set(v.id, poseValues.length);
+      poseValues.push(v);
+    }
+    return poseIndex.get(v.id) as number;
+  };
+  // The used vertices by the number of bones weighting them: one map each (a few calls, not one per set of
+  // bones: each call's sweeps cost a fixed time on the compiled backend).
+  const byCount = new Map<number, { bones: number[][]; vertices: number[] }>();
+  for (const { bones, vertices } of sk.groups) {
+    const group = byCount.get(bones.length) ?? { bones: [], vertices: [] };
+    for (const v of vertices) {
+      group.bones.push(bones);
+      group.vertices.push(v);
+    }
+    byCount.set(bones.length, group);
+  }
+  const copyOf: Int32Array[] = [];
+  const fixed: Float64Array[] = [];
+  const skinSlots: Int32Array[] = [];
+  const skinCopies: Expr[] = [];
+  const skinOutputs: Expr[] = [];
+  for (const [g, { bones, vertices }] of [...byCount.values()].entries()) {
+    const nb = (bones[0] as number[]).length;
+    // A row: the transforms of the vertex's bones (12 values each, numbers included), the rotation and the
+    // translation (copies), then its base position and weights (data). The products by the transforms' 0s and
+    // 1s are computed, not folded: x·1 = x and x + 0·y = x, so the values are the objective's.
+    const k = 12 * nb + 12;
+    const copy = new Int32Array(vertices.length * k);
+    const values = new Float64Array(vertices.length * k);
+    const rows = new Float64Array(vertices.length * (4 + nb));
+    for (const [j, v] of vertices.entries()) {
+      const vb = bones[j] as number[];
+      flatPose({ ...P, transforms: vb.map((b) => P.transforms[b] as V[]) }).forEach((value, c) => {
+        copy[j * k + c] = poseOutput(value);
+        if (isNum(value)) values[j * k + c] = value;
+      });
+      rows.set(skinRows(m, vb, [v]), j * (4 + nb));
+    }
+    const copies = variables(`pose${g}`, vertices.length * k);
+    const out = mapRows(gather({ table: copies, width: k }, { table: rows, width: 4 + nb }), (row) =>
+      posedVertex(unflatPose(row.slice(0, k), nb), row.slice(k, k + 4), row.slice(k + 4), m.isMirrored).map(
+        asExpr,
+      ),
+    );
+    copyOf.push(copy);
+    fixed.push(values);
+    skinSlots.push(Int32Array.from(vertices, (v) => sk.slot[v] as number));
+    // Not push(...): a spread of hundreds of thousands of arguments overflows the stack.
+    for (const e of copies) skinCopies.push(e);
+    for (const row of out) for (const e of row) skinOutputs.push(e);
+  }
+  const skins = program(skinOutputs, { variables: skinCopies });
+  // Each call's group, by where its first output sits among the outputs (3 per vertex, group after group).
+  const groupAt = new Map<number, number>();
+  let offset = 0;
+  for (const [g, slotsOfGroup] of skinSlots.entries()) {
+    groupAt.set(offset, g);
+    offset += 3 * slotsOfGroup.length;
+  }
+  const skinOf = Int32Array.from(
+    skins.calls,
+    (call) => groupAt.get(skins.outputs.indexOf(call.first)) as number,
+  );
+  // One row per residual component (3 per correspondence, one output each, so that one sweep gives every
+  // block): component r of its vertices' posed positions and u (copies, inputs), then the point's (data).
+  const c = m.correspondences.length;
+  const per = complicated ? 3 : 1;
+  const uw = complicated ? 2 : 0;
+  const copies = variables('x', 3 * c * (per + uw));
+  const rows = mapRows(gather({ table: copies, width: per + uw }, { table: m.points }), (row) =>
+    asExpr(
+      componentResidual(
+        row.slice(0, per),
+        row[per + uw] as Expr,
+        complicated ? barycentric(row.slice(per, per + 2)) : undefined,
+      ),
+    ),
+  );
+  const slots = new Int32Array(c * per);
+  groups.vertices.forEach((vs, i) => {
+    for (const [k, v] of vs.entries()) slots[i * per + k] = sk.slot[v] as number;
+  });
+  return {
+    pose: program(poseValues, { variables: theta }),
+    skins,
+    skinOf,
+    copyOf,
+    fixed,
+    skinSlots,
+    residuals: program(rows.flat(), { variables: copies }),
+    slots,
+    used: sk.used,
+    skinPoint: new Float64Array(skinCopies.length),
+    residualPoint: new Float64Array(copies.length),
+  };
+}
+
+/** The workload: the objective, and the programs of its Jacobian's chain rule. */
 function build(m: HtInput): HtWorkload {
   const complicated = m.us.length > 0;
-  const c = m.correspondences.length;
   const groups = groupByBones(m, complicated);
-  return withGraph(() => {
-    const objective = objectiveProgram(m, complicated, groups);
-    const residuals = groups.bones.map((bones) => residualProgram(m, complicated, bones));
-    const offsets = new Int32Array(c + 1);
-    for (let i = 0; i < c; i++) {
-      const nb = (groups.bones[groups.which[i] as number] as number[]).length;
-      offsets[i + 1] = (offsets[i] as number) + dataWidth(complicated ? 3 : 1, nb);
-    }
-    const data = new Float64Array(offsets[c] as number);
-    for (let i = 0; i < c; i++) {
-      const bones = groups.bones[groups.which[i] as number] as number[];
-      writeData(m, i, groups.vertices[i] as number[], bones, data, offsets[i] as number);
-    }
-    return { input: m, complicated, objective, residuals, which: groups.which, offsets, data };
-  });
+  const sk = skinning(m, groups);
+  return withGraph(() => ({
+    input: m,
+    complicated,
+    objective: objectiveProgram(m, complicated, groups, sk),
+    chain: chainPrograms(m, complicated, groups, sk),
+  }));
 }
 
 /** The Jacobian's columns: u's two (complicated) and θ's 26. */
 const columns = (w: HtWorkload) => (w.complicated ? 2 : 0) + THETA;
 
+/**
+ * The Jacobian by the chain rule through the gather: the pose values' Jacobian in θ (K × 26), each used vertex's
+ * posed position's (3 × 26: its skinning block times the rows of the pose values it reads), then each
+ * correspondence's rows: its residual block's u columns, and its position columns times its vertices' Jacobians.
+ * Every derivative is the engine's; this code only multiplies them.
+ */
 function jacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array {
-  const m = w.input;
+  const { chain, input: m } = w;
+  const poseValues = engine.evaluate(chain.pose, m.theta);
+  const poseJacobian = engine.jacobian(chain.pose, m.theta);
+  const { posed, vertexJacobians } = skinJacobians(chain, poseValues, poseJacobian, engine);
+  return residualJacobian(w, engine, posed, vertexJacobians);
+}
+
+/** The posed positions of the used vertices and their Jacobians in θ (3 × 26 each), by slot. */
+function skinJacobians(
+  chain: Chain,
+  poseValues: Float64Array,
+  poseJacobian: Float64Array[],
+  engine: DerivativeEngine,
+): { posed: Float64Array; vertexJacobians: Float64Array } {
+  const { skins, copyOf, fixed, skinSlots } = chain;
+  // The skinning maps' inputs, group after group: each row copies its vertex's pose values.
+  const x = chain.skinPoint;
+  let at = 0;
+  for (const [g, copy] of copyOf.entries()) {
+    const values = fixed[g] as Float64Array;
+    for (let e = 0; e < copy.length; e++) {
+      const p = copy[e] as number;
+      x[at++] = p < 0 ? (values[e] as number) : (poseValues[p] as number);
+    }
+  }
+  const positions = engine.evaluate(skins, x);
+  const blocks = engine.rowBlocks(skins, x);
+  const posed = new Float64Array(3 * chain.used);
+  const vertexJacobians = new Float64Array(3 * THETA * chain.used);
+  let o = 0;
+  for (const slots of skinSlots) {
+    for (let j = 0; j < slots.length; j++, o += 3) {
+      for (let r = 0; r < 3; r++) posed[3 * (slots[j] as number) + r] = positions[o + r] as number;
+    }
+  }
+  for (const [k, g] of chain.skinOf.entries()) {
+    const copy = copyOf[g] as Int32Array;
+    const slots = skinSlots[g] as Int32Array;
+    const block = blocks[k] as Float64Array;
+    const width = block.length / (3 * slots.length);
+    const copies = copy.length / slots.length;
+    for (let j = 0; j < slots.length; j++) {
+      for (let r = 0; r < 3; r++) {
+        const dst = (3 * (slots[j] as number) + r) * THETA;
+        for (let c = 0; c < copies; c++) {
+          const p = copy[j * copies + c] as number;
+          const b = block[(3 * j + r) * width + c] as number;
+          // A number has no column; most other entries are other components' (exact zeros).
+          if (p < 0 || b === 0) continue;
+          const row = poseJacobian[p] as Float64Array;
+          for (let t = 0; t < THETA; t++) {
+            vertexJacobians[dst + t] = (vertexJacobians[dst + t] as number) + b * (row[t] as number);
+          }
+        }
+      }
+    }
+  }
+  return { posed, vertexJacobians };
+}
+
+/** Each correspondence's 3 rows: each component's residual block times its vertices' Jacobians, and its u columns. */
+function residualJacobian(
+  w: HtWorkload,
+  engine: DerivativeEngine,
+  posed: Float64Array,
+  vertexJacobians: Float64Array,
+): Float64Array {
+  const { chain, input: m, complicated } = w;
   const c = m.correspondences.length;
+  const per = complicated ? 3 : 1;
+  const uw = complicated ? 2 : 0;
+  const width = per + uw;
+  // Row 3i + r: component r of correspondence i's vertices, then its u.
+  const x = chain.residualPoint;
+  for (let i = 0; i < c; i++) {
+    for (let r = 0; r < 3; r++) {
+      const at = (3 * i + r) * width;
+      for (let k = 0; k < per; k++) x[at + k] = posed[3 * (chain.slots[i * per + k] as number) + r] as number;
+      for (let t = 0; t < uw; t++) x[at + per + t] = m.us[2 * i + t] as number;
+    }
+  }
+  const [blocks] = engine.rowBlocks(chain.residuals, x) as [Float64Array];
   const nc = columns(w);
   const out = new Float64Array(3 * c * nc);
+  // A block's columns: the row's inputs, then the point's component (data, 0).
+  const stride = width + 1;
+  for (let i = 0; i < c; i++) {
+    for (let r = 0; r < 3; r++) {
+      const row = 3 * i + r;
+      const block = row * stride;
+      const dst = row * nc;
+      for (let t = 0; t < uw; t++) out[dst + t] = blocks[block + per + t] as number;
+      for (let k = 0; k < per; k++) {
+        const b = blocks[block + k] as number;
+        const src = (3 * (chain.slots[i * per + k] as number) + r) * THETA;
+        for (let t = 0; t < THETA; t++) {
+          out[dst + uw + t] = (out[dst + uw + t] as number) + b * (vertexJacobians[src + t] as number);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The Jacobian correspondence by correspondence, as it was computed before the chain rule through the gather:
+ * per correspondence, the engine's Jacobian of a program of (u, θ) and its data that poses again the bones
+ * weighting its vertices. Slow (one call per correspondence); kept as the reference the chained Jacobian is
+ * tested against.
+ */
+export function correspondenceJacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array {
+  const m = w.input;
+  const complicated = w.complicated;
+  const c = m.correspondences.length;
+  const nc = columns(w);
+  const groups = groupByBones(m, complicated);
+  const residuals = withGraph(() => groups.bones.map((bones) => residualProgram(m, complicated, bones)));
+  const out = new Float64Array(3 * c * nc);
   // One point per program (their data widths differ), θ in place.
-  const points = w.residuals.map((f) => {
+  const points = residuals.map((f) => {
     const at = new Float64Array(f.variables.length);
     at.set(m.theta, nc - THETA);
     return at;
   });
   for (let i = 0; i < c; i++) {
-    const k = w.which[i] as number;
+    const k = groups.which[i] as number;
+    const bones = groups.bones[k] as number[];
     const at = points[k] as Float64Array;
-    if (w.complicated) at.set(m.us.subarray(2 * i, 2 * i + 2), 0);
-    at.set(w.data.subarray(w.offsets[i] as number, w.offsets[i + 1] as number), nc);
-    const J = engine.jacobian(w.residuals[k] as Program<Float64Array>, at);
+    if (complicated) at.set(m.us.subarray(2 * i, 2 * i + 2), 0);
+    writeData(m, i, groups.vertices[i] as number[], bones, at, nc);
+    const J = engine.jacobian(residuals[k] as Program<Float64Array>, at);
     for (let r = 0; r < 3; r++) out.set((J[r] as Float64Array).subarray(0, nc), (3 * i + r) * nc);
   }
   return out;
@@ -570,40 +867,45 @@ export const ht: GradbenchEval<HtInput, HtWorkload> = {
   derivatives: ['jacobian'],
   nested: false,
   read: readInput,
-  // The per-correspondence program at most (a pose of every bone and 1 or 3 vertices), run once per
-  // correspondence; built: it and the objective's pose and scan body; data: the correspondences' rows (twice)
-  // and the Jacobian.
+  // Per correspondence, its share of the Jacobian's chain: its residual row, its 1 or 3 vertices' skinning rows
+  // (each vertex is skinned once, so at most), the pose over all of them; a row's block has at most θ's columns
+  // and its own. Built: the pose twice (objective and chain), the skinning and residual rows, the copies of the
+  // pose values per vertex (a vertex reads 12 per bone weighting it, about 4 bones at most, and the rotation and
+  // translation); data: the rows' values, the blocks and the Jacobian.
   estimate: (m) => {
     const c = m.correspondences.length;
     const nv = m.us.length > 0 ? 3 : 1;
-    const width = 3 + nv * (4 + m.bones) + (nv === 3 ? 2 : 0);
-    const nodes = poseOps(m.bones) + nv * vertexOps(m.bones);
+    const width = 3 * nv + (nv === 3 ? 2 : 0);
+    const nodes = Math.ceil(poseOps(m.bones) / c) + nv * vertexOps(m.bones) + 30;
+    const vertices = Math.min(m.vertices, nv * c);
     return {
       nodes,
       edges: 2 * nodes,
-      built: 2 * nodes,
+      built: 2 * poseOps(m.bones) + c * (width + 30) + vertices * (vertexOps(m.bones) + 60),
       inputs: THETA + width,
       outputs: 3,
       evaluations: c,
-      dataBytes: 8 * c * (2 * width + 3 * (THETA + 2)),
+      dataBytes: 8 * (c * (2 * width + 3 * (THETA + 2)) + vertices * (60 + 3 * THETA)),
     };
   },
   prepare: build,
-  // The mean correspondence program (each correspondence runs its own), all of them and the objective built.
+  // The chain's programs' operations shared out over the correspondences; all of them and the objective built.
   cost(w) {
+    const { pose, skins, residuals } = w.chain;
+    const programs = [pose, skins, residuals];
     let nodes = 0;
     let edges = 0;
-    for (const k of w.which) {
-      const cost = programCost(w.residuals[k] as Program);
+    for (const f of programs) {
+      const cost = programCost(f);
       nodes += cost.nodes;
       edges += cost.edges;
     }
-    const c = w.which.length;
+    const c = w.input.correspondences.length;
     return {
       nodes: Math.ceil(nodes / c),
       edges: Math.ceil(edges / c),
-      built: w.residuals.reduce((s, f) => s + f.size, w.objective.size),
-      inputs: Math.max(...w.residuals.map((f) => f.variables.length)),
+      built: programs.reduce((s, f) => s + f.size, w.objective.size),
+      inputs: Math.max(THETA, ...skins.calls.map(({ loop }) => loop.width), residuals.variables.length / c),
       outputs: 3,
       evaluations: c,
     };

@@ -21,6 +21,11 @@ export interface DerivativeEngine {
    * inputs (ba): each row's body Jacobian by the engine's method, handed to `visit` (see `blockJacobian`).
    */
   blockJacobian(f: Program, x: Float64Array, visit: BlockVisitor): void;
+  /**
+   * Every row's block of stacked maps over rows of f's own inputs (each input read by one row; ht), by a few
+   * sweeps of the engine's method: one array per call of f (see `rowBlocks`).
+   */
+  rowBlocks(f: Program, x: Float64Array): Float64Array[];
   /** uᵀJ, a cotangent u (one entry per output) times the Jacobian of f at x. */
   vjp(f: Program, x: Float64Array, u: Float64Array): Float64Array;
   /**
