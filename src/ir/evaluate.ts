@@ -110,7 +110,10 @@ export function primalRunner(
     const c = compiled(f);
     return forAdjoint ? (v) => c.tapePrimal(v) : (v) => c.primal(v);
   }
-  return (v) => interpretPrimal(f, v, check, backend, onCall);
+  if (check) return (v) => interpretPrimal(f, v, check, backend, onCall);
+  // Straight to the loop: a body of a few nodes runs once per iteration, and each step around it counts.
+  const { op, a, b, opStart, size } = f;
+  return (v) => primalNodes(f, op, a, b, v, opStart, size, false, backend, onCall);
 }
 
 /** The interpreter's primal sweep over the operation nodes (constants and inputs already in `v`). */
