@@ -123,7 +123,8 @@ export function reverseGradient(
   const tier = asked === 'compile' && !check ? tierOf(f, 'gradient') : undefined;
   const useTier = tier !== undefined && !tier.settled;
   const backend = useTier && !tier.compiled() ? 'interpret' : asked;
-  const t0 = useTier ? performance.now() : 0;
+  const timed = useTier && (backend === 'compile' || !tier.untimed());
+  const t0 = timed ? performance.now() : 0;
   if (backend === 'compile' && !check && f.calls.length === 0) {
     // record and backward, without looking the program up again.
     plan.compiled ??= compiled(f);
@@ -138,7 +139,7 @@ export function reverseGradient(
     record(f, point, tape, check, backend, options);
     backward(f, tape, plan.seed, backend, options);
   }
-  if (useTier) tier.record(backend === 'compile', performance.now() - t0);
+  if (timed) tier.record(backend === 'compile', performance.now() - t0);
   asDerivatives(inputs);
   const out = options.out;
   if (out === undefined) return inputs.slice();
