@@ -121,7 +121,7 @@ export interface FixedOpDef {
   /**
    * True when the value and every partial are finite at every finite argument (no overflow, no pole): a loop
    * body of such ops passes finite carries on, which lets a reverse sweep of zero adjoints skip the body
-   * (`zeroScan`, src/reverse/loop.ts). add, sub and mul are not (they overflow), nor div, log or √ (poles).
+   * (`zeroScan`, src/sweeps/interpret/adjoint-loop.ts). add, sub and mul are not (they overflow), nor div, log or √ (poles).
    */
   readonly finite?: boolean;
   /** The op written with operations mathjs knows, where `mathjs` is null or its derivative() lacks a rule. */

@@ -132,7 +132,8 @@ export function reverseGradient(
   const tier = asked === 'compile' && !check ? tierOf(f, 'gradient') : undefined;
   const useTier = tier !== undefined && !tier.settled;
   const backend = useTier && !tier.compiled() ? 'interpret' : asked;
-  const t0 = useTier ? performance.now() : 0;
+  const timed = useTier && (backend === 'compile' || !tier.untimed());
+  const t0 = timed ? performance.now() : 0;
   if (generates(f, backend, check)) {
     // record and backward, without looking the program's sweeps up again. Where the sweep without zero tests
     // meets an infinite or NaN partial, the interpreter's rule decides (sweepsFor).
@@ -144,7 +145,7 @@ export function reverseGradient(
     record(f, point, tape, check, backend, options);
     backward(f, tape, plan.seed, backend, options);
   }
-  if (useTier) tier.record(backend === 'compile', performance.now() - t0);
+  if (timed) tier.record(backend === 'compile', performance.now() - t0);
   asDerivatives(inputs);
   const out = options.out;
   if (out === undefined) return inputs.slice();

@@ -9,6 +9,7 @@ import {
   DECIDE_AFTER,
   setTiering,
   TIER_MIN_NODES,
+  TIME_EVERY,
   Tier,
   TRIAL_SHARE,
   tierOf,
@@ -37,7 +38,57 @@ function simulate(tier: Tier, calls: number, interpreted: number, trial: (k: num
   return { trials, trialMs, interpretedMs, settledAt };
 }
 
+/** As {@link simulate}, but the interpreted calls as the sweeps make them: timed only when the tier asks. */
+function simulateSampled(tier: Tier, calls: number, interpreted: number, trial: (k: number) => number) {
+  let trials = 0;
+  let trialMs = 0;
+  let interpreterCalls = 0;
+  let timedCalls = 0;
+  let settledAt = -1;
+  for (let c = 0; c < calls; c++) {
+    if (tier.settled) {
+      if (settledAt < 0) settledAt = c;
+      continue;
+    }
+    if (tier.compiled()) {
+      const ms = trial(trials++);
+      trialMs += ms;
+      tier.record(true, ms);
+      continue;
+    }
+    interpreterCalls++;
+    if (tier.untimed()) continue;
+    timedCalls++;
+    tier.record(false, interpreted);
+  }
+  return {
+    trials,
+    trialMs,
+    interpretedMs: interpreterCalls * interpreted,
+    timedCalls,
+    interpreterCalls,
+    settledAt,
+  };
+}
+
 describe('the tiering policy', () => {
+  it('times one interpreted call in TIME_EVERY once it knows the interpreter, and still keeps to the share', () => {
+    const build = 50;
+    const r = simulateSampled(new Tier(build), 100_000, 0.04, (k) => (k === 0 ? build : 1.2));
+    expect(r.settledAt).toBe(-1);
+    expect(r.trials).toBeGreaterThan(1);
+    expect(r.timedCalls).toBeLessThanOrEqual(Math.ceil(r.interpreterCalls / TIME_EVERY) + 20);
+    expect(r.timedCalls).toBeGreaterThanOrEqual(Math.floor(r.interpreterCalls / TIME_EVERY));
+    expect(r.trialMs).toBeLessThanOrEqual(TRIAL_SHARE * r.interpretedMs + 1.2);
+    expect(TRIAL_SHARE * r.interpretedMs).toBeGreaterThanOrEqual(build);
+  });
+
+  it('hands over as before when the interpreted calls are sampled', () => {
+    const r = simulateSampled(new Tier(1), 1_000_000, 0.03, (k) => (k < 20 ? 0.5 : 0.01));
+    expect(r.settledAt).toBeGreaterThan(0);
+    expect(r.trials).toBe(20 + DECIDE_AFTER);
+  });
+
   it('keeps the trials within their share of the interpreter time, build included, while they lose', () => {
     // Generated code 30× slower than the interpreter (V8 still interpreting it), its build 50 ms.
     const build = 50;

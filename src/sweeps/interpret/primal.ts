@@ -102,9 +102,11 @@ export function primalRunner(
   onCall: CallSweep = callPrimal,
 ): (v: Float64Array) => void {
   const sweeps = sweepsFor(f, backend, check);
-  // One call deep per iteration where the interpreter runs (lse's bodies of a few nodes run 10⁶ times each).
-  if (!sweeps.generated) return (v) => interpretPrimal(f, v, check, backend, onCall);
-  return (v) => sweeps.primal(v, forAdjoint);
+  if (sweeps.generated) return (v) => sweeps.primal(v, forAdjoint);
+  if (check) return (v) => interpretPrimal(f, v, check, backend, onCall);
+  // Straight to the loop: a body of a few nodes runs once per iteration, and each step around it counts.
+  const { op, a, b, opStart, size } = f;
+  return (v) => primalNodes(f, op, a, b, v, opStart, size, false, backend, onCall);
 }
 
 /** @internal The interpreter's primal sweep over the operation nodes (constants and inputs already in `v`). */
@@ -116,7 +118,36 @@ export function interpretPrimal(
   onCall: CallSweep,
 ): void {
   const { op, a, b } = f;
+  if (!check) {
+    primalNodes(f, op, a, b, v, f.opStart, f.size, check, backend, onCall);
+    return;
+  }
+  // Checked: node by node, each value tested as it is computed (a loop call's outputs, all computed at the
+  // first, are tested one by one at their own nodes, which follow it).
   for (let i = f.opStart; i < f.size; i++) {
+    primalNodes(f, op, a, b, v, i, i + 1, check, backend, onCall);
+    if (!Number.isFinite(v[i])) throwNonFinite(f, i, v);
+  }
+}
+
+/**
+ * The primal sweep's loop over nodes `start` to `end` − 1. A function of its own, with everything it reads
+ * before its loop passed in and no test for a checked sweep inside, for the reason given at the backward
+ * sweep's (`adjointNodes`, src/sweeps/interpret/adjoint.ts): V8 then compiles it the same way in every process.
+ */
+function primalNodes(
+  f: Program,
+  op: Uint8Array,
+  a: Int32Array,
+  b: Int32Array,
+  v: Float64Array,
+  start: number,
+  end: number,
+  check: boolean,
+  backend: Backend,
+  onCall: CallSweep,
+): void {
+  for (let i = start; i < end; i++) {
     const code = op[i] as number;
     // The commonest ops written out (what their value rules compute), the others called from the table.
     if (code === ADD) v[i] = (v[a[i] as number] as number) + (v[b[i] as number] as number);
@@ -125,12 +156,7 @@ export function interpretPrimal(
     else if (code === LOOP) {
       // A call's outputs are consecutive: the first computes them all.
       if (b[i] === 0) onCall(f, a[i] as number, v, check, backend);
-      if (check)
-        for (let k = i; k < i + (f.calls[a[i] as number] as LoopCall).loop.outputs; k++)
-          if (!Number.isFinite(v[k])) throwNonFinite(f, k, v);
-      continue;
     } else primalNode(f, v, i, code);
-    if (check && !Number.isFinite(v[i])) throwNonFinite(f, i, v);
   }
 }
 
