@@ -40,21 +40,32 @@ function onlySparseOps(body: Program): boolean {
   return true;
 }
 
-/** Whether every value and tangent of the body (constants and inputs included) is finite. */
-export function finiteValues(body: Program, s: DualArrays): boolean {
+/**
+ * Whether every value and tangent of the body is finite: of every node, or, after a first iteration that
+ * checked them all, but for the constants and the inputs from `fixed` on (a call's captured values: the same
+ * in every iteration).
+ */
+export function finiteValues(body: Program, s: DualArrays, fixed?: number): boolean {
   const { val, tan } = s;
   // x − x is 0 for a finite x and NaN for ±∞ and NaN: sums, no branch per entry, two chains at a time.
   let u = 0;
   let w = 0;
-  for (let n = 0; n < body.size; n++) {
-    u += (val[n] as number) - (val[n] as number);
-    w += (tan[n] as number) - (tan[n] as number);
+  const check = (from: number, to: number) => {
+    for (let n = from; n < to; n++) {
+      u += (val[n] as number) - (val[n] as number);
+      w += (tan[n] as number) - (tan[n] as number);
+    }
+  };
+  if (fixed === undefined) check(0, body.size);
+  else {
+    check(body.inputStart, fixed);
+    check(body.opStart, body.size);
   }
   return u + w === 0;
 }
 
 /** The seeds a mark pattern was computed from, and the marks: per body input, adjoint and tangent reached. */
-interface Marks {
+export interface Marks {
   readonly seeds: Uint8Array;
   readonly adj: Uint8Array;
   readonly adjDot: Uint8Array;
@@ -133,22 +144,25 @@ function computeMarks(body: Program, seeds: Uint8Array): Marks {
   return { seeds, adj: r.slice(inputStart, opStart), adjDot: d.slice(inputStart, opStart) };
 }
 
-/** The marks for the body's current seeds (the last ones kept: a map's iterations ask the same again). */
-export function marksFor(body: Program, s: DualArrays): Marks {
+/**
+ * The marks for the body's current seeds (the last ones kept: a map's iterations ask the same again); with
+ * `fixed`, the inputs from `fixed` on are taken to be as when the last marks were asked for (see finiteValues).
+ */
+export function marksFor(body: Program, s: DualArrays, fixed?: number): Marks {
   const last = lastMarks.get(body);
-  if (last !== undefined && sameSeeds(body, s, last.seeds)) return last;
+  if (last !== undefined && sameSeeds(body, s, last.seeds, fixed ?? body.opStart)) return last;
   const marks = computeMarks(body, seedsOf(body, s));
   lastMarks.set(body, marks);
   return marks;
 }
 
-/** Whether `s` has the seeds `seeds` (seedsOf without its array). */
-function sameSeeds(body: Program, s: DualArrays, seeds: Uint8Array): boolean {
+/** Whether `s` has the seeds `seeds` (seedsOf without its array), its inputs before node `to` compared. */
+function sameSeeds(body: Program, s: DualArrays, seeds: Uint8Array, to: number): boolean {
   const { tan, adj, adjDot } = s;
   const in0 = body.inputStart;
   const inputs = body.opStart - in0;
   const on = (t: number) => (t !== 0 || 1 / t > 0 ? 1 : 0);
-  for (let j = 0; j < inputs; j++) if (on(tan[in0 + j] as number) !== seeds[j]) return false;
+  for (let j = 0; j < to - in0; j++) if (on(tan[in0 + j] as number) !== seeds[j]) return false;
   const outs = body.outputs;
   for (let k = 0; k < outs.length; k++) {
     const o = outs[k] as number;
@@ -158,12 +172,41 @@ function sameSeeds(body: Program, s: DualArrays, seeds: Uint8Array): boolean {
   return true;
 }
 
-/** After the sparse sweep: each input's zero adjoint and adjoint's tangent get the interpreter's sign. */
-export function markInputs(body: Program, s: DualArrays, marks: Marks): void {
+/**
+ * After the sparse sweep: each input's zero adjoint and adjoint's tangent before node `to` get the
+ * interpreter's sign (the caller marks the others' sums: see {@link markSums}).
+ */
+export function markInputs(body: Program, s: DualArrays, marks: Marks, to: number): void {
   const { adj, adjDot } = s;
-  for (let j = 0; j < marks.adj.length; j++) {
+  for (let j = 0; j < to - body.inputStart; j++) {
     const n = body.inputStart + j;
     if (adj[n] === 0) adj[n] = marks.adj[j] === 1 ? 0 : UNTOUCHED;
     if (adjDot[n] === 0) adjDot[n] = marks.adjDot[j] === 1 ? 0 : UNTOUCHED;
+  }
+}
+
+/**
+ * Sums over iterations of the body inputs' adjoints and their tangents from input `from` on (a loop's captured
+ * values), where some iterations ran the sparse sweep without marking those inputs: `reached` and `reachedDot`
+ * flag the ones some such iteration reached, whose sum the interpreter's sweep makes +0 at least (a sum is −0
+ * only if every term is). Adding +0 gives them that mark; nothing else changes.
+ */
+export function markSums(
+  sum: Float64Array,
+  sumDot: Float64Array,
+  reached: Uint8Array,
+  reachedDot: Uint8Array,
+): void {
+  for (let k = 0; k < sum.length; k++) {
+    if (reached[k] === 1) sum[k] = (sum[k] as number) + 0;
+    if (reachedDot[k] === 1) sumDot[k] = (sumDot[k] as number) + 0;
+  }
+}
+
+/** ORs the marks of inputs from `from` on into `reached` and `reachedDot`. */
+export function orMarks(marks: Marks, from: number, reached: Uint8Array, reachedDot: Uint8Array): void {
+  for (let k = 0; k < reached.length; k++) {
+    reached[k] = (reached[k] as number) | (marks.adj[from + k] as number);
+    reachedDot[k] = (reachedDot[k] as number) | (marks.adjDot[from + k] as number);
   }
 }

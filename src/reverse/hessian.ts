@@ -37,7 +37,15 @@ import {
   vectorOf,
 } from '../ir/index.js';
 import { accumulate } from '../ir/ops.js';
-import { finiteValues, markInputs, marksFor, sparseBody } from './dual-marks.js';
+import {
+  finiteValues,
+  type Marks,
+  markInputs,
+  markSums,
+  marksFor,
+  orMarks,
+  sparseBody,
+} from './dual-marks.js';
 import {
   type DualArrays,
   fixedBackward,
@@ -260,17 +268,29 @@ function bodyForward(body: Program, bs: DualArrays, backend: Backend): void {
 
 /**
  * A body's backward sweep over adjoints and their tangents, generated code on the compiled backend: sparse
- * (only the nodes that send something other than zeros, then the inputs' marks) where dual-marks.ts allows.
+ * (only the nodes that send something other than zeros) where dual-marks.ts allows, its inputs before node
+ * `cap` (the captured values') then marked; returns the marks, for the caller to mark the captured values' sums
+ * (undefined: every input is marked). With `fixed`, the captured values and their tangents are those of the
+ * caller's earlier iteration, checked then.
  */
-function bodyBackward(body: Program, bs: DualArrays, backend: Backend): void {
+function bodyBackward(
+  body: Program,
+  bs: DualArrays,
+  backend: Backend,
+  cap: number,
+  fixed: boolean,
+): Marks | undefined {
   const kernels = backend === 'compile' ? dualKernels(body) : undefined;
-  if (sparseBody(body) && finiteValues(body, bs)) {
-    const marks = marksFor(body, bs);
+  if (sparseBody(body) && finiteValues(body, bs, fixed ? cap : undefined)) {
+    const marks = marksFor(body, bs, fixed ? cap : undefined);
     if (kernels === undefined) dualBackward(body, bs, backend, true);
     else kernels.sparseBackward(bs);
-    markInputs(body, bs, marks);
-  } else if (kernels === undefined) dualBackward(body, bs, backend);
+    markInputs(body, bs, marks, cap);
+    return marks;
+  }
+  if (kernels === undefined) dualBackward(body, bs, backend);
   else kernels.backward(bs);
+  return undefined;
 }
 
 /**
@@ -397,6 +417,11 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     cbar[k] = adj[first + k] as number;
     cbarDot[k] = adjDot[first + k] as number;
   }
+  // The captured values the sparse sweeps reached, whose sums they leave unmarked (dual-marks.ts).
+  const capReached = new Uint8Array(loop.captured);
+  const capReachedDot = new Uint8Array(loop.captured);
+  let sparseSeen = false;
+  let lastMarks: Marks | undefined;
   for (let i = n - 1; i >= 0; i--) {
     if (carries !== undefined) {
       bs.val.set(carries.val.subarray(i * c, (i + 1) * c), in0);
@@ -440,7 +465,13 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
         bs.adjDot[o] = accumulate(accumulate(bs.adjDot[o] as number, w.value, gDot), g, w.tangent);
       }
     }
-    bodyBackward(body, bs, backend);
+    // The captured values are as the last iteration checked them (loadBody wrote them once, before it).
+    const marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen);
+    if (marks !== undefined) {
+      sparseSeen = true;
+      if (marks !== lastMarks) orMarks(marks, cap - in0, capReached, capReachedDot);
+      lastMarks = marks;
+    }
     for (let k = 0; k < c; k++) {
       cbar[k] = bs.adj[in0 + k] as number;
       cbarDot[k] = bs.adjDot[in0 + k] as number;
@@ -462,6 +493,7 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     adj[arg] = (adj[arg] as number) + (cbar[k] as number);
     adjDot[arg] = (adjDot[arg] as number) + (cbarDot[k] as number);
   }
+  if (sparseSeen) markSums(gCap, gCapDot, capReached, capReachedDot);
   for (let k = 0; k < loop.captured; k++) {
     const arg = args[c + k] as number;
     adj[arg] = (adj[arg] as number) + (gCap[k] as number);

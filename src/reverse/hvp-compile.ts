@@ -51,25 +51,35 @@ interface Site {
   readonly y: string;
   /** An n-ary node's argument count. */
   readonly count: number;
-  /** An n-ary node's entry k (source of a number 0 … count − 1) as a node index: through `args`, or direct. */
-  readonly entry: (k: string) => string;
+  /**
+   * An n-ary node's entries `offset … offset + length − 1`: entry `offset + k` (k the source of a number) as
+   * a node index, through `args` or direct.
+   */
+  readonly range: (offset: number, length: number) => (k: string) => string;
 }
 
 /**
- * How an n-ary node reads entry k of its argument list, which starts at `starts[r]` in repetition r: directly as
- * a node index where the list is a run of consecutive nodes in every repetition, its first moving by a fixed
- * stride (kmeans' dot of one centroid's differences), else through `args` (the list's start is `st`).
+ * How an n-ary node reads entry `offset + k` of its argument list, which starts at `starts[r]` in repetition r:
+ * directly as a node index where entries `offset … offset + length − 1` are consecutive nodes in every
+ * repetition, the first moving by a fixed stride (each half of kmeans' dot of one centroid's differences), else
+ * through `args` (the list's start is `st`).
  */
-function entryOf(f: Program, starts: readonly number[], count: number): (k: string) => string {
+function rangeOf(
+  f: Program,
+  starts: readonly number[],
+  offset: number,
+  length: number,
+): (k: string) => string {
   const { args } = f;
-  const first = (r: number) => args[starts[r] as number] as number;
+  const first = (r: number) => args[(starts[r] as number) + offset] as number;
   const stride = starts.length > 1 ? first(1) - first(0) : 0;
-  let plain = count > 0;
+  let plain = length > 0;
   for (let r = 0; r < starts.length && plain; r++) {
     plain = first(r) === first(0) + r * stride;
-    for (let k = 1; k < count && plain; k++) plain = args[(starts[r] as number) + k] === first(r) + k;
+    for (let k = 1; k < length && plain; k++)
+      plain = args[(starts[r] as number) + offset + k] === first(r) + k;
   }
-  if (!plain) return (k) => `args[st + ${k}]`;
+  if (!plain) return (k) => `args[st + ${offset} + ${k}]`;
   const base = starts.length > 1 && stride !== 0 ? `${first(0)} + r * ${stride}` : String(first(0));
   return (k) => `(${base} + ${k})`;
 }
@@ -106,23 +116,29 @@ function forwardNode(code: number, s: Site): string {
     // The value as OPS.dot computes it (from the first product, then left to right); the tangent as the
     // interpreter's loop over the entries, the first half's then the second half's.
     const h = s.count >> 1;
-    const e = s.entry;
+    const [u, w] = [s.range(0, h), s.range(h, h)];
     const value =
       h === 0
         ? 'const z = 0;'
-        : `let z = val[${e('0')}] * val[${e(String(h))}];
-  for (let k = 1; k < ${h}; k++) z += val[${e('k')}] * val[${e(`k + ${h}`)}];`;
-    const half = (from: number, to: number, partner: string) =>
-      `for (let k = ${from}; k < ${to}; k++) { const p = val[${e(partner)}], q = tan[${e('k')}]; ${accumulateInto('t', 'p', 'q')} }`;
+        : `let z = val[${u('0')}] * val[${w('0')}];
+  for (let k = 1; k < ${h}; k++) z += val[${u('k')}] * val[${w('k')}];`;
+    const half = (q: (k: string) => string, p: (k: string) => string) =>
+      `for (let k = 0; k < ${h}; k++) { const p = val[${p('k')}], q = tan[${q('k')}]; ${accumulateInto('t', 'p', 'q')} }`;
+    // An odd count's last entry: its partner is entry count − 1 − h (the interpreter's k − h).
+    const odd =
+      s.count % 2 === 1
+        ? `{ const p = val[${s.range(s.count - 1 - h, 1)('0')}], q = tan[${s.range(s.count - 1, 1)('0')}]; ${accumulateInto('t', 'p', 'q')} }`
+        : '';
     return `{ const st = ${x}; ${value} let t = -0;
-  ${half(0, h, `k + ${h}`)}
-  ${half(h, s.count, `k - ${h}`)}
+  ${half(u, w)}
+  ${half(w, u)} ${odd}
   val[${i}] = z; tan[${i}] = t; }`;
   }
   if (code === SUM) {
     const n = s.count;
+    const e = s.range(0, n);
     return `{ const st = ${x}; const z = NV${code}(val, args, st, ${n}); let t = -0;
-  for (let k = 0; k < ${n}; k++) { const q = tan[${s.entry('k')}]; ${accumulateInto('t', '1', 'q')} }
+  for (let k = 0; k < ${n}; k++) { const q = tan[${e('k')}]; ${accumulateInto('t', '1', 'q')} }
   val[${i}] = z; tan[${i}] = t; }`;
   }
   return OP_ARITY[code] === 0 ? `NF(F, s, ${i}, ${code});` : `FF(F, s, ${i}, ${code});`;
@@ -152,11 +168,18 @@ function backwardNode(code: number, s: Site, sparse: boolean): string {
     body = `const x = val[${x}], y = val[${y}]; const mt = MT(tan[${x}], tan[${y}]);
   ${to(x, minMaxSource(max, 0), 'mt')} ${to(y, minMaxSource(max, 1), 'mt')}`;
   } else if (code === SUM) {
-    body = `const st = ${x}; for (let k = 0; k < ${s.count}; k++) ${to(s.entry('k'), '1', '-0')}`;
+    body = `const st = ${x}; for (let k = 0; k < ${s.count}; k++) ${to(s.range(0, s.count)('k'), '1', '-0')}`;
   } else if (code === DOT) {
+    // The interpreter's loop over the entries, a loop per half (and an odd count's last entry).
     const h = s.count >> 1;
-    body = `const st = ${x}; for (let k = 0; k < ${s.count}; k++) {
-    const o = ${s.entry(`(k < ${h} ? k + ${h} : k - ${h})`)}; ${to(s.entry('k'), 'val[o]', 'tan[o]')} }`;
+    const [u, w] = [s.range(0, h), s.range(h, h)];
+    const half = (a: (k: string) => string, o: (k: string) => string) =>
+      `for (let k = 0; k < ${h}; k++) { const o = ${o('k')}; ${to(a('k'), 'val[o]', 'tan[o]')} }`;
+    const odd =
+      s.count % 2 === 1
+        ? `{ const o = ${s.range(s.count - 1 - h, 1)('0')}; ${to(s.range(s.count - 1, 1)('0'), 'val[o]', 'tan[o]')} }`
+        : '';
+    body = `const st = ${x}; ${half(u, w)} ${half(w, u)} ${odd}`;
   } else body = OP_ARITY[code] === 0 ? `NB(F, s, ${i}, ${code}, g, gd);` : `FB(F, s, ${i}, ${code}, g, gd);`;
   // No seeded output reaches a node whose adjoint is untouched (its adjoint's tangent is then untouched too).
   const skip = sparse ? 'g !== 0 || gd !== 0' : reached('g');
@@ -166,9 +189,8 @@ function backwardNode(code: number, s: Site, sparse: boolean): string {
 /** Node n's site in a straight run. */
 function straightSite(f: Program, n: number): Site {
   const count = f.b[n] as number;
-  const nary = OP_ARITY[f.op[n] as number] === 0;
-  const entry = nary ? entryOf(f, [f.a[n] as number], count) : () => '';
-  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, entry };
+  const range = (offset: number, length: number) => rangeOf(f, [f.a[n] as number], offset, length);
+  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range };
 }
 
 /** The source of a segment's forward or backward sweep: a run of nodes, or a `for` loop over repetitions. */
@@ -190,14 +212,14 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
     const n = seg.start + p;
     const at = (base: number, stride: number) => (stride === 0 ? String(base) : `${base} + r * ${stride}`);
     const count = f.b[n] as number;
-    const starts = Array.from({ length: seg.reps }, (_, r) => (f.a[n] as number) + r * (seg.da[p] as number));
-    const nary = OP_ARITY[f.op[n] as number] === 0;
+    const starts = () =>
+      Array.from({ length: seg.reps }, (_, r) => (f.a[n] as number) + r * (seg.da[p] as number));
     const site: Site = {
       i: at(n, seg.period),
       x: at(f.a[n] as number, seg.da[p] as number),
       y: at(f.b[n] as number, seg.db[p] as number),
       count,
-      entry: nary ? entryOf(f, starts, count) : () => '',
+      range: (offset, length) => rangeOf(f, starts(), offset, length),
     };
     lines.push(step(f.op[n] as number, site));
   }
