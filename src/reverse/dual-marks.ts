@@ -24,9 +24,17 @@ const eligible = new WeakMap<Program, boolean>();
 
 let sparseOn = true;
 
-/** @internal Turns the sparse sweep off (tests compare it with the sweep over every reached node). */
+/**
+ * @internal Turns the sparse sweep and the captured values' sums in place (hessian.ts) off: tests compare them
+ * with the sweep over every reached node.
+ */
 export function setSparseSweeps(on: boolean): void {
   sparseOn = on;
+}
+
+/** Whether the sparse sweep and the sums in place are on. */
+export function sparseSweeps(): boolean {
+  return sparseOn;
 }
 
 /** Whether the body may run the sparse backward sweep (no loops of its own, only {@link SPARSE_OPS}). */
@@ -47,21 +55,20 @@ function onlySparseOps(body: Program): boolean {
  */
 export function finiteValues(body: Program, s: DualArrays, fixed?: number): boolean {
   const { val, tan } = s;
+  if (fixed === undefined) return nonFinite(val, tan, 0, body.size) === 0;
+  return nonFinite(val, tan, body.inputStart, fixed) + nonFinite(val, tan, body.opStart, body.size) === 0;
+}
+
+/** 0 when every value and tangent of nodes `from … to − 1` is finite, else NaN. */
+function nonFinite(val: Float64Array, tan: Float64Array, from: number, to: number): number {
   // x − x is 0 for a finite x and NaN for ±∞ and NaN: sums, no branch per entry, two chains at a time.
   let u = 0;
   let w = 0;
-  const check = (from: number, to: number) => {
-    for (let n = from; n < to; n++) {
-      u += (val[n] as number) - (val[n] as number);
-      w += (tan[n] as number) - (tan[n] as number);
-    }
-  };
-  if (fixed === undefined) check(0, body.size);
-  else {
-    check(body.inputStart, fixed);
-    check(body.opStart, body.size);
+  for (let n = from; n < to; n++) {
+    u += (val[n] as number) - (val[n] as number);
+    w += (tan[n] as number) - (tan[n] as number);
   }
-  return u + w === 0;
+  return u + w;
 }
 
 /** The seeds a mark pattern was computed from, and the marks: per body input, adjoint and tangent reached. */

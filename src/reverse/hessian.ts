@@ -45,6 +45,7 @@ import {
   marksFor,
   orMarks,
   sparseBody,
+  sparseSweeps,
 } from './dual-marks.js';
 import {
   type DualArrays,
@@ -293,6 +294,33 @@ function bodyBackward(
   return undefined;
 }
 
+const singleTermBodies = new WeakMap<Program, boolean>();
+
+/**
+ * Whether every input of the body from node `cap` on (a loop's captured values) is read once in the body, by an
+ * add, sub, neg or sum, and is no output: its adjoint then gets one term per iteration (g·p + 0, never −0) and
+ * its adjoint's tangent at most one (p·ġ + 0; the partial's tangent is untouched), so adding them to a running
+ * sum in place is the interpreter's sum of each iteration's sum (−0 + term = term). kmeans' centroids are each
+ * read by one difference.
+ */
+function singleTerms(body: Program, cap: number): boolean {
+  return cachedFor(singleTermBodies, body, () => {
+    const uses = new Int32Array(body.opStart - cap);
+    let ok = body.calls.length === 0;
+    const use = (arg: number, code: number) => {
+      if (arg < cap || arg >= body.opStart) return;
+      uses[arg - cap] = (uses[arg - cap] as number) + 1;
+      if (code !== ADD && code !== SUB && code !== NEG && code !== SUM) ok = false;
+    };
+    for (let i = body.opStart; i < body.size && ok; i++) {
+      const code = body.op[i] as number;
+      body.forEachArg(i, (arg) => use(arg, code));
+    }
+    for (const o of body.outputs) use(o, LOOP);
+    return ok && uses.every((u) => u <= 1);
+  });
+}
+
 /**
  * Writes a body's inputs for iteration i with their tangents: the values as the primal sweep writes them
  * (setIteration); the tangents of rows that are expressions from their arguments, of data rows and the index 0.
@@ -411,6 +439,13 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
   // Sums of adjoints start untouched: a captured value no iteration reaches keeps an untouched adjoint.
   const gCap = new Float64Array(loop.captured).fill(UNTOUCHED);
   const gCapDot = new Float64Array(loop.captured).fill(UNTOUCHED);
+  // Where each captured value gets at most one term per iteration (singleTerms), the sweeps add it to the sum
+  // in place: the same additions in the same order.
+  const direct = sparseSweeps() && singleTerms(body, cap);
+  if (direct) {
+    bs.adj.fill(UNTOUCHED, cap, body.opStart);
+    bs.adjDot.fill(UNTOUCHED, cap, body.opStart);
+  }
   const cbar = new Float64Array(c);
   const cbarDot = new Float64Array(c);
   for (let k = 0; k < c; k++) {
@@ -429,8 +464,16 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     }
     setBodyIteration(call, s, bs, i);
     bodyForward(body, bs, backend);
-    bs.adj.fill(UNTOUCHED);
-    bs.adjDot.fill(UNTOUCHED);
+    if (direct) {
+      // The captured values' adjoints carry their sums from one iteration to the next.
+      bs.adj.fill(UNTOUCHED, 0, cap);
+      bs.adj.fill(UNTOUCHED, body.opStart);
+      bs.adjDot.fill(UNTOUCHED, 0, cap);
+      bs.adjDot.fill(UNTOUCHED, body.opStart);
+    } else {
+      bs.adj.fill(UNTOUCHED);
+      bs.adjDot.fill(UNTOUCHED);
+    }
     if (loop.kind === 'scan') {
       for (let k = 0; k < c; k++) {
         const o = outs[k] as number;
@@ -476,7 +519,7 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
       cbar[k] = bs.adj[in0 + k] as number;
       cbarDot[k] = bs.adjDot[in0 + k] as number;
     }
-    for (let k = 0; k < loop.captured; k++) {
+    for (let k = 0; k < loop.captured && !direct; k++) {
       gCap[k] = (gCap[k] as number) + (bs.adj[cap + k] as number);
       gCapDot[k] = (gCapDot[k] as number) + (bs.adjDot[cap + k] as number);
     }
@@ -492,6 +535,10 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     const arg = args[k] as number;
     adj[arg] = (adj[arg] as number) + (cbar[k] as number);
     adjDot[arg] = (adjDot[arg] as number) + (cbarDot[k] as number);
+  }
+  if (direct) {
+    gCap.set(bs.adj.subarray(cap, body.opStart));
+    gCapDot.set(bs.adjDot.subarray(cap, body.opStart));
   }
   if (sparseSeen) markSums(gCap, gCapDot, capReached, capReachedDot);
   for (let k = 0; k < loop.captured; k++) {
