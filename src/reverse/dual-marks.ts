@@ -51,12 +51,13 @@ function onlySparseOps(body: Program): boolean {
 /**
  * Whether every value and tangent of the body is finite: of every node, or, after a first iteration that
  * checked them all, but for the constants and the inputs from `fixed` on (a call's captured values: the same
- * in every iteration).
+ * in every iteration). `ops`, where the compiled forward sweep gave it, says it of the operation nodes.
  */
-export function finiteValues(body: Program, s: DualArrays, fixed?: number): boolean {
+export function finiteValues(body: Program, s: DualArrays, fixed?: number, ops?: number): boolean {
   const { val, tan } = s;
-  if (fixed === undefined) return nonFinite(val, tan, 0, body.size) === 0;
-  return nonFinite(val, tan, body.inputStart, fixed) + nonFinite(val, tan, body.opStart, body.size) === 0;
+  const opsBad = ops ?? nonFinite(val, tan, body.opStart, body.size);
+  if (fixed === undefined) return nonFinite(val, tan, 0, body.opStart) + opsBad === 0;
+  return nonFinite(val, tan, body.inputStart, fixed) + opsBad === 0;
 }
 
 /** 0 when every value and tangent of nodes `from … to − 1` is finite, else NaN. */

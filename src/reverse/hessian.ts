@@ -260,11 +260,15 @@ function dualBackward(f: Program, s: DualArrays, backend: Backend, sparse = fals
   }
 }
 
-/** A body's forward sweep over values and tangents: generated code on the compiled backend (hvp-compile.ts). */
-function bodyForward(body: Program, bs: DualArrays, backend: Backend): void {
+/**
+ * A body's forward sweep over values and tangents: generated code on the compiled backend (hvp-compile.ts),
+ * which also says whether its operation nodes' values and tangents are all finite (0) or not (NaN).
+ */
+function bodyForward(body: Program, bs: DualArrays, backend: Backend): number | undefined {
   const kernels = backend === 'compile' ? dualKernels(body) : undefined;
-  if (kernels === undefined) dualForward(body, bs, true, backend);
-  else kernels.forward(bs);
+  if (kernels !== undefined) return kernels.forward(bs);
+  dualForward(body, bs, true, backend);
+  return undefined;
 }
 
 /**
@@ -272,7 +276,8 @@ function bodyForward(body: Program, bs: DualArrays, backend: Backend): void {
  * (only the nodes that send something other than zeros) where dual-marks.ts allows, its inputs before node
  * `cap` (the captured values') then marked; returns the marks, for the caller to mark the captured values' sums
  * (undefined: every input is marked). With `fixed`, the captured values and their tangents are those of the
- * caller's earlier iteration, checked then.
+ * caller's earlier iteration, checked then; `finite` is what the compiled forward sweep said of the operation
+ * nodes.
  */
 function bodyBackward(
   body: Program,
@@ -280,9 +285,10 @@ function bodyBackward(
   backend: Backend,
   cap: number,
   fixed: boolean,
+  finite: number | undefined,
 ): Marks | undefined {
   const kernels = backend === 'compile' ? dualKernels(body) : undefined;
-  if (sparseBody(body) && finiteValues(body, bs, fixed ? cap : undefined)) {
+  if (sparseBody(body) && finiteValues(body, bs, fixed ? cap : undefined, finite)) {
     const marks = marksFor(body, bs, fixed ? cap : undefined);
     if (kernels === undefined) dualBackward(body, bs, backend, true);
     else kernels.sparseBackward(bs);
@@ -463,7 +469,7 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
       bs.tan.set(carries.tan.subarray(i * c, (i + 1) * c), in0);
     }
     setBodyIteration(call, s, bs, i);
-    bodyForward(body, bs, backend);
+    const finite = bodyForward(body, bs, backend);
     if (direct) {
       // The captured values' adjoints carry their sums from one iteration to the next.
       bs.adj.fill(UNTOUCHED, 0, cap);
@@ -509,7 +515,7 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
       }
     }
     // The captured values are as the last iteration checked them (loadBody wrote them once, before it).
-    const marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen);
+    const marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen, finite);
     if (marks !== undefined) {
       sparseSeen = true;
       if (marks !== lastMarks) orMarks(marks, cap - in0, capReached, capReachedDot);

@@ -20,8 +20,11 @@ import {
 
 /** A body's compiled sweeps over the arrays of hessian.ts (the body's inputs and their tangents already set). */
 export interface DualKernels {
-  /** Every node's value and tangent. */
-  forward(s: DualArrays): void;
+  /**
+   * Every node's value and tangent; returns 0 when every operation node's value and tangent is finite, else
+   * NaN.
+   */
+  forward(s: DualArrays): number;
   /** Adjoints and their tangents from the seeded outputs down to the inputs. */
   backward(s: DualArrays): void;
   /** The same, skipping every node whose adjoint and adjoint's tangent are both zero (dual-marks.ts). */
@@ -40,7 +43,7 @@ type Kernel = (
   adj: Float64Array,
   adjDot: Float64Array,
   args: Int32Array,
-) => void;
+) => number;
 
 const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;
 
@@ -95,6 +98,12 @@ const accumulateInto = (t: string, p: string, q: string) =>
 const minMaxSource = (max: boolean, k: 0 | 1) =>
   `(${max === (k === 0) ? '1 +' : '1 -'} Math.sign(x - y)) / 2`;
 
+/**
+ * After a node's value z and tangent t: `bad` stays 0 while every one is finite and becomes NaN at the first
+ * ±∞ or NaN (x − x), for the sparse sweep's condition (dual-marks.ts) without a pass over the arrays.
+ */
+const noteFinite = 'bad += z - z + (t - t);';
+
 /** The forward step of a node with op `code` (the interpreter's dualForward, node by node). */
 function forwardNode(code: number, s: Site): string {
   const { i, x, y } = s;
@@ -104,13 +113,13 @@ function forwardNode(code: number, s: Site): string {
     const [px, py] = code === MUL ? ['y', 'x'] : ['1', code === ADD ? '1' : '-1'];
     return `{ const x = val[${x}], y = val[${y}], tx = tan[${x}], ty = tan[${y}]; let t = -0;
   ${accumulateInto('t', px, 'tx')} ${accumulateInto('t', py, 'ty')}
-  val[${i}] = ${value}; tan[${i}] = t; }`;
+  const z = ${value}; val[${i}] = z; tan[${i}] = t; ${noteFinite} }`;
   }
   if (code === MAX || code === MIN) {
     const max = code === MAX;
     return `{ const x = val[${x}], y = val[${y}], tx = tan[${x}], ty = tan[${y}]; let t = -0;
   ${accumulateInto('t', minMaxSource(max, 0), 'tx')} ${accumulateInto('t', minMaxSource(max, 1), 'ty')}
-  val[${i}] = Math.${max ? 'max' : 'min'}(x, y); tan[${i}] = t; }`;
+  const z = Math.${max ? 'max' : 'min'}(x, y); val[${i}] = z; tan[${i}] = t; ${noteFinite} }`;
   }
   if (code === DOT) {
     // The value as OPS.dot computes it (from the first product, then left to right); the tangent as the
@@ -132,16 +141,17 @@ function forwardNode(code: number, s: Site): string {
     return `{ const st = ${x}; ${value} let t = -0;
   ${half(u, w)}
   ${half(w, u)} ${odd}
-  val[${i}] = z; tan[${i}] = t; }`;
+  val[${i}] = z; tan[${i}] = t; ${noteFinite} }`;
   }
   if (code === SUM) {
     const n = s.count;
     const e = s.range(0, n);
     return `{ const st = ${x}; const z = NV${code}(val, args, st, ${n}); let t = -0;
   for (let k = 0; k < ${n}; k++) { const q = tan[${e('k')}]; ${accumulateInto('t', '1', 'q')} }
-  val[${i}] = z; tan[${i}] = t; }`;
+  val[${i}] = z; tan[${i}] = t; ${noteFinite} }`;
   }
-  return OP_ARITY[code] === 0 ? `NF(F, s, ${i}, ${code});` : `FF(F, s, ${i}, ${code});`;
+  const call = OP_ARITY[code] === 0 ? `NF(F, s, ${i}, ${code});` : `FF(F, s, ${i}, ${code});`;
+  return `${call} { const z = val[${i}], t = tan[${i}]; ${noteFinite} }`;
 }
 
 /** send(adj, adjDot, arg, g, gd, p, pDot) as source (dual-nodes.ts); `gr` says whether gd is reached. */
@@ -243,7 +253,9 @@ function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): K
   for (let n = f.opStart; n < f.size; n++)
     if (f.op[n] === SUM || f.op[n] === DOT) nary.add(f.op[n] as number);
   const bindings = [...nary].map((code) => `const NV${code} = OPS[${code}].value;`).join('\n');
-  const fns = bodies.map((b, k) => `function k${k}(s, val, tan, adj, adjDot, args) {\n${b}\n}`);
+  const fns = bodies.map(
+    (b, k) => `function k${k}(s, val, tan, adj, adjDot, args) {\nlet bad = 0;\n${b}\nreturn bad;\n}`,
+  );
   const source = `'use strict';\n${bindings}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `k${k}`).join(', ')}];`;
   const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', source) as (
     ...helpers: unknown[]
@@ -277,7 +289,9 @@ function build(body: Program): DualKernels | null {
       // As dualForward: the constants' values, and their tangents untouched.
       s.val.set(constants, 0);
       s.tan.fill(UNTOUCHED, 0, inputStart);
-      for (const k of forward) k(s, s.val, s.tan, s.adj, s.adjDot, args);
+      let bad = 0;
+      for (const k of forward) bad += k(s, s.val, s.tan, s.adj, s.adjDot, args);
+      return bad;
     },
     backward(s) {
       for (const k of backward) k(s, s.val, s.tan, s.adj, s.adjDot, args);

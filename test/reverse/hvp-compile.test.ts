@@ -158,6 +158,8 @@ describe('forward over reverse through loops: compiled and sparse sweeps', () =>
   const point = fc.oneof(
     fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 4, maxLength: 4 }),
     fc.array(fc.constantFrom(...SPECIAL), { minLength: 4, maxLength: 4 }),
+    // Finite inputs whose products overflow inside the bodies (the sparse sweep must not skip a node there).
+    fc.array(fc.constantFrom(1e155, -1e155, 1e160, 2, -3), { minLength: 4, maxLength: 4 }),
   );
   it('random loops of add, sub, mul, neg, min, max and dot: the compiled backend and the sparse sweep give the interpreter’s sweep over every node, to the bit', () => {
     fc.assert(
@@ -178,6 +180,34 @@ describe('forward over reverse through loops: compiled and sparse sweeps', () =>
       ),
       { numRuns: 300, seed: 20261207 },
     );
+  });
+});
+
+describe('the sparse sweep at a value that overflows inside a body', () => {
+  it('a losing branch of min whose product is ∞ still sends 0·∞ = NaN, as the sweep over every node does', () => {
+    // r² = ∞ for the row r = 1e200: the branch r²·q loses to r + p, gets a zero adjoint, and sends q the
+    // partial r²: 0·∞ is NaN (along p, q's tangent is untouched, so no tangent is ∞). Every input is finite, so
+    // only the body's own values tell the sparse sweep not to skip the branch.
+    const f = withGraph(() => {
+      const p = variable('p');
+      const q = variable('q');
+      return program(
+        mapReduce([[1e200], [3]], ([r]) =>
+          (r as Expr)
+            .mul(r as Expr)
+            .mul(q)
+            .min((r as Expr).add(p)),
+        ),
+        { variables: [p, q] },
+      ) as Program<number>;
+    });
+    const x = [1, 2];
+    setSparseSweeps(false);
+    const want = secondOrder(f, x, 'interpret');
+    expect(want.some(Number.isNaN)).toBe(true);
+    setSparseSweeps(true);
+    for (const backend of ['interpret', 'compile'] as const)
+      expect(sameBits(secondOrder(f, x, backend), want)).toBe(true);
   });
 });
 
