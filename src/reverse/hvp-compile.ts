@@ -59,6 +59,8 @@ interface Site {
    * a node index, through `args` or direct.
    */
   readonly range: (offset: number, length: number) => (k: string) => string;
+  /** Which of the forward sweep's finiteness sums the node adds to. */
+  readonly lane: number;
 }
 
 /**
@@ -99,10 +101,12 @@ const minMaxSource = (max: boolean, k: 0 | 1) =>
   `(${max === (k === 0) ? '1 +' : '1 -'} Math.sign(x - y)) / 2`;
 
 /**
- * After a node's value z and tangent t: `bad` stays 0 while every one is finite and becomes NaN at the first
- * ±∞ or NaN (x − x), for the sparse sweep's condition (dual-marks.ts) without a pass over the arrays.
+ * After a node's value z and tangent t: `bad{lane}` stays 0 while every one is finite and becomes NaN at the
+ * first ±∞ or NaN (x − x), for the sparse sweep's condition (dual-marks.ts) without a pass over the arrays.
+ * Four sums, by node, so that the additions do not make one chain through the whole sweep.
  */
-const noteFinite = 'bad += z - z + (t - t);';
+const LANES = 4;
+const noteFinite = (s: Site) => `bad${s.lane} += z - z + (t - t);`;
 
 /** The forward step of a node with op `code` (the interpreter's dualForward, node by node). */
 function forwardNode(code: number, s: Site): string {
@@ -113,13 +117,13 @@ function forwardNode(code: number, s: Site): string {
     const [px, py] = code === MUL ? ['y', 'x'] : ['1', code === ADD ? '1' : '-1'];
     return `{ const x = val[${x}], y = val[${y}], tx = tan[${x}], ty = tan[${y}]; let t = -0;
   ${accumulateInto('t', px, 'tx')} ${accumulateInto('t', py, 'ty')}
-  const z = ${value}; val[${i}] = z; tan[${i}] = t; ${noteFinite} }`;
+  const z = ${value}; val[${i}] = z; tan[${i}] = t; ${noteFinite(s)} }`;
   }
   if (code === MAX || code === MIN) {
     const max = code === MAX;
     return `{ const x = val[${x}], y = val[${y}], tx = tan[${x}], ty = tan[${y}]; let t = -0;
   ${accumulateInto('t', minMaxSource(max, 0), 'tx')} ${accumulateInto('t', minMaxSource(max, 1), 'ty')}
-  const z = Math.${max ? 'max' : 'min'}(x, y); val[${i}] = z; tan[${i}] = t; ${noteFinite} }`;
+  const z = Math.${max ? 'max' : 'min'}(x, y); val[${i}] = z; tan[${i}] = t; ${noteFinite(s)} }`;
   }
   if (code === DOT) {
     // The value as OPS.dot computes it (from the first product, then left to right); the tangent as the
@@ -141,17 +145,17 @@ function forwardNode(code: number, s: Site): string {
     return `{ const st = ${x}; ${value} let t = -0;
   ${half(u, w)}
   ${half(w, u)} ${odd}
-  val[${i}] = z; tan[${i}] = t; ${noteFinite} }`;
+  val[${i}] = z; tan[${i}] = t; ${noteFinite(s)} }`;
   }
   if (code === SUM) {
     const n = s.count;
     const e = s.range(0, n);
     return `{ const st = ${x}; const z = NV${code}(val, args, st, ${n}); let t = -0;
   for (let k = 0; k < ${n}; k++) { const q = tan[${e('k')}]; ${accumulateInto('t', '1', 'q')} }
-  val[${i}] = z; tan[${i}] = t; ${noteFinite} }`;
+  val[${i}] = z; tan[${i}] = t; ${noteFinite(s)} }`;
   }
   const call = OP_ARITY[code] === 0 ? `NF(F, s, ${i}, ${code});` : `FF(F, s, ${i}, ${code});`;
-  return `${call} { const z = val[${i}], t = tan[${i}]; ${noteFinite} }`;
+  return `${call} { const z = val[${i}], t = tan[${i}]; ${noteFinite(s)} }`;
 }
 
 /** send(adj, adjDot, arg, g, gd, p, pDot) as source (dual-nodes.ts); `gr` says whether gd is reached. */
@@ -200,13 +204,13 @@ function backwardNode(code: number, s: Site, sparse: boolean): string {
 function straightSite(f: Program, n: number): Site {
   const count = f.b[n] as number;
   const range = (offset: number, length: number) => rangeOf(f, [f.a[n] as number], offset, length);
-  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range };
+  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES };
 }
 
-/** The source of a segment's forward or backward sweep: a run of nodes, or a `for` loop over repetitions. */
 /** Which sweep: values and tangents, or adjoints and their tangents (every reached node, or sparse). */
 type Sweep = 'forward' | 'backward' | 'sparse';
 
+/** The source of a segment's forward or backward sweep: a run of nodes, or a `for` loop over repetitions. */
 function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep: Sweep): string {
   const forward = sweep === 'forward';
   const step = (code: number, site: Site) =>
@@ -230,6 +234,7 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
       y: at(f.b[n] as number, seg.db[p] as number),
       count,
       range: (offset, length) => rangeOf(f, starts(), offset, length),
+      lane: p % LANES,
     };
     lines.push(step(f.op[n] as number, site));
   }
@@ -253,8 +258,10 @@ function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): K
   for (let n = f.opStart; n < f.size; n++)
     if (f.op[n] === SUM || f.op[n] === DOT) nary.add(f.op[n] as number);
   const bindings = [...nary].map((code) => `const NV${code} = OPS[${code}].value;`).join('\n');
+  const bads = Array.from({ length: LANES }, (_, k) => `bad${k}`);
   const fns = bodies.map(
-    (b, k) => `function k${k}(s, val, tan, adj, adjDot, args) {\nlet bad = 0;\n${b}\nreturn bad;\n}`,
+    (b, k) =>
+      `function k${k}(s, val, tan, adj, adjDot, args) {\nlet ${bads.map((v) => `${v} = 0`).join(', ')};\n${b}\nreturn ${bads.join(' + ')};\n}`,
   );
   const source = `'use strict';\n${bindings}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `k${k}`).join(', ')}];`;
   const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', source) as (
