@@ -125,6 +125,7 @@ function forwardNode(code: number, s: Site): string {
   ${accumulateInto('t', minMaxSource(max, 0), 'tx')} ${accumulateInto('t', minMaxSource(max, 1), 'ty')}
   const z = Math.${max ? 'max' : 'min'}(x, y); val[${i}] = z; tan[${i}] = t; ${noteFinite(s)} }`;
   }
+  if (code === DOT && s.count % 2 === 0 && s.count > 0 && s.count >> 1 <= UNROLL) return unrolledDot(s);
   if (code === DOT) {
     // The value as OPS.dot computes it (from the first product, then left to right); the tangent as the
     // interpreter's loop over the entries, the first half's then the second half's.
@@ -156,6 +157,44 @@ function forwardNode(code: number, s: Site): string {
   }
   const call = OP_ARITY[code] === 0 ? `NF(F, s, ${i}, ${code});` : `FF(F, s, ${i}, ${code});`;
   return `${call} { const z = val[${i}], t = tan[${i}]; ${noteFinite(s)} }`;
+}
+
+/** Most entries per half of a dot product written out rather than looped over. */
+const UNROLL = 16;
+
+/**
+ * A short dot product's forward step written out: each entry's value and tangent read once into a local (the
+ * two halves of dot(w, w) are the same locals), then the value and the tangent as the loops above compute them,
+ * the same operations in the same order.
+ */
+function unrolledDot(s: Site): string {
+  const h = s.count >> 1;
+  const [u, w] = [s.range(0, h), s.range(h, h)];
+  const locals = new Map<string, number>();
+  const decls: string[] = [];
+  const local = (node: string) => {
+    let k = locals.get(node);
+    if (k === undefined) {
+      k = locals.size;
+      locals.set(node, k);
+      decls.push(`const v${k} = val[${node}], d${k} = tan[${node}];`);
+    }
+    return k;
+  };
+  const us = Array.from({ length: h }, (_, k) => local(u(String(k))));
+  const ws = Array.from({ length: h }, (_, k) => local(w(String(k))));
+  const terms = us.map((a, k) => `v${a} * v${ws[k]}`);
+  const value = `let z = ${terms[0]};${terms
+    .slice(1)
+    .map((t) => ` z += ${t};`)
+    .join('')}`;
+  const tangent = (q: readonly number[], p: readonly number[]) =>
+    q.map((a, k) => accumulateInto('t', `v${p[k]}`, `d${a}`)).join(' ');
+  return `{ const st = ${s.x}; ${decls.join(' ')}
+  ${value} let t = -0;
+  ${tangent(us, ws)}
+  ${tangent(ws, us)}
+  val[${s.i}] = z; tan[${s.i}] = t; ${noteFinite(s)} }`;
 }
 
 /** send(adj, adjDot, arg, g, gd, p, pDot) as source (dual-nodes.ts); `gr` says whether gd is reached. */
