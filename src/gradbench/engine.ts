@@ -50,8 +50,8 @@ export function derivativeEngine(options: EngineOptions): DerivativeEngine {
     vjp: (f, x, u) => d.vjp(f, x, u, methodOptions).value,
     gradientAndHessianDiagonal(f, x) {
       if (method === 'reverse') {
-        // One forward-over-reverse sweep gives both (the compiled backend has no such sweep yet).
-        const { gradient, hvp } = gradientAndHvp(f, x, new Float64Array(x.length).fill(1));
+        // One forward-over-reverse sweep gives both (loop bodies run as generated code on the compiled backend).
+        const { gradient, hvp } = gradientAndHvp(f, x, new Float64Array(x.length).fill(1), common);
         return { gradient, diagonal: hvp };
       }
       if (method === 'forward') return forwardOverForward(f, x);

@@ -7,6 +7,8 @@
  */
 import {
   asDerivatives,
+  type Backend,
+  backendOf,
   type CommonOptions,
   cachedFor,
   capturedInput,
@@ -14,14 +16,11 @@ import {
   type Dual,
   dualOf,
   emptyStats,
-  FIXED_VALUE,
-  type FixedOpDef,
   indexInput,
   isUntouched,
   LOOP,
   type LoopCall,
   type NaryOpDef,
-  NUMERIC_PARTIALS,
   now,
   OP_ARITY,
   OP_CODE,
@@ -36,7 +35,29 @@ import {
   vectorOf,
 } from '../ir/index.js';
 import { accumulate } from '../ir/ops.js';
+import { dualKernels } from '../sweeps/compiled/dual.js';
 import { loadCall, setIteration } from '../sweeps/index.js';
+import {
+  finiteValues,
+  type Marks,
+  markInputs,
+  markSums,
+  marksFor,
+  orMarks,
+  sparseBody,
+  sparseSweeps,
+} from '../sweeps/interpret/dual-marks.js';
+import {
+  type DualArrays,
+  fixedBackward,
+  fixedForward,
+  minMaxPartial,
+  minMaxPartialTangent,
+  naryBackward,
+  naryForward,
+  send,
+  twoTerms,
+} from '../sweeps/interpret/dual-nodes.js';
 
 /*
  * The zero-factor rule (ops.ts), one level up: the Hessian is the derivative of the gradient the first-order
@@ -46,43 +67,28 @@ import { loadCall, setIteration } from '../sweeps/index.js';
  * method agrees, and a non-finite entry is reported as NaN.
  */
 
-/** Stands for the absent second argument of a unary rule (which never reads it). */
-const NO_ARG = dualOf(Number.NaN, UNTOUCHED);
-
-/** `px·tx + py·ty` with untouched tangents left out (forward mode's binaryLane). */
-function twoTerms(px: number, tx: number, py: number, ty: number): number {
-  return accumulate(accumulate(UNTOUCHED, px, tx), py, ty);
-}
-
 /** One forward-over-reverse sweep: the gradient and H·v at x. */
 function hvpSweep(
   f: Program,
   x: Float64Array,
   v: Float64Array,
+  backend: Backend,
 ): { gradient: Float64Array; hvp: Float64Array } {
   const s = sweepArrays(f.size);
   s.val.set(x, f.inputStart);
   // A zero component of v does not touch its input, as in forward mode.
   for (let k = 0; k < v.length; k++) s.tan[f.inputStart + k] = v[k] === 0 ? UNTOUCHED : (v[k] as number);
   // The output's value is not returned: a loop call only the output reads need not run forward.
-  dualForward(f, s, false);
+  dualForward(f, s, false, backend);
   s.adj.fill(UNTOUCHED);
   s.adjDot.fill(UNTOUCHED);
   // The seed is a constant: its tangent is untouched.
   s.adj[f.outputs[0] as number] = 1;
-  dualBackward(f, s);
+  dualBackward(f, s, backend);
   return {
     gradient: asDerivatives(s.adj.slice(f.inputStart, f.opStart)),
     hvp: asDerivatives(s.adjDot.slice(f.inputStart, f.opStart)),
   };
-}
-
-/** A program's values and tangents, and its adjoints and their tangents, one entry per node. */
-interface DualArrays {
-  readonly val: Float64Array;
-  readonly tan: Float64Array;
-  readonly adj: Float64Array;
-  readonly adjDot: Float64Array;
 }
 
 function sweepArrays(n: number): DualArrays {
@@ -125,7 +131,7 @@ function readersOf(f: Program): Uint8Array {
  * its iterations forward again (callBackward), and only a logsumexp map's reads its outputs (kmeans' map of
  * nearest distances is read by no node: this halves its forward work).
  */
-function dualForward(f: Program, s: DualArrays, outputs = true): void {
+function dualForward(f: Program, s: DualArrays, outputs: boolean, backend: Backend): void {
   const { val, tan } = s;
   val.set(f.constants, 0);
   tan.fill(UNTOUCHED, 0, f.inputStart);
@@ -134,7 +140,7 @@ function dualForward(f: Program, s: DualArrays, outputs = true): void {
     const code = op[i] as number;
     if (code === LOOP) {
       if (b[i] === 0 && (outputs || needsForward(f, a[i] as number)))
-        callForward(f.calls[a[i] as number] as LoopCall, s);
+        callForward(f.calls[a[i] as number] as LoopCall, s, backend);
       continue;
     }
     // The commonest ops written out: what the generic path below computes for them, in the same order.
@@ -184,36 +190,8 @@ function dualForward(f: Program, s: DualArrays, outputs = true): void {
       tan[i] = t;
       continue;
     }
-    const arity = OP_ARITY[code] as number;
-    if (arity === 0) {
-      const start = a[i] as number;
-      const count = b[i] as number;
-      const def = OP_DEFS[code] as NaryOpDef;
-      const z = def.value(val, args, start, count);
-      let t = UNTOUCHED;
-      for (let k = 0; k < count; k++) {
-        const tk = tan[args[start + k] as number] as number;
-        if (!isUntouched(tk)) t = accumulate(t, def.numericPartial(val, args, start, count, z, k), tk);
-      }
-      val[i] = z;
-      tan[i] = t;
-      continue;
-    }
-    const xi = a[i] as number;
-    const yi = arity === 2 ? (b[i] as number) : xi;
-    const x = val[xi] as number;
-    const y = arity === 2 ? (val[yi] as number) : Number.NaN;
-    const z = (FIXED_VALUE[code] as (x: number, y: number) => number)(x, y);
-    const partials = NUMERIC_PARTIALS[code] as readonly ((x: number, y: number, z: number) => number)[];
-    // Only a reached tangent's partial is evaluated: an untouched argument adds nothing.
-    const tx = tan[xi] as number;
-    let t = isUntouched(tx) ? UNTOUCHED : accumulate(UNTOUCHED, (partials[0] as Partial)(x, y, z), tx);
-    if (arity === 2) {
-      const ty = tan[yi] as number;
-      if (!isUntouched(ty)) t = accumulate(t, (partials[1] as Partial)(x, y, z), ty);
-    }
-    val[i] = z;
-    tan[i] = t;
+    if (OP_ARITY[code] === 0) naryForward(f, s, i, code);
+    else fixedForward(f, s, i, code);
   }
 }
 
@@ -229,100 +207,123 @@ function needsForward(f: Program, index: number): boolean {
  * ġ is untouched. The partials of add, sub, mul, neg, sum and dot are written out (their tangents are
  * untouched or the other argument's tangent); the others run their op-table rule over dual numbers.
  */
-function dualBackward(f: Program, s: DualArrays): void {
+function dualBackward(f: Program, s: DualArrays, backend: Backend, sparse = false): void {
   const { val, tan, adj, adjDot } = s;
   const { op, a, b, args } = f;
   // g is reached here (the node is skipped otherwise); ġ and ṗ may be untouched.
-  const send = (arg: number, g: number, gDot: number, p: number, pDot: number) => {
-    adj[arg] = (adj[arg] as number) + (g * p + 0);
-    // A reached value is never −0, so `!== 0` settles the common case and the sign is read only at a zero.
-    let d = adjDot[arg] as number;
-    if (pDot !== 0 || !isUntouched(pDot)) d += g * pDot + 0;
-    if (gDot !== 0 || !isUntouched(gDot)) d += p * gDot + 0;
-    adjDot[arg] = d;
-  };
   for (let i = f.size - 1; i >= f.opStart; i--) {
     const code = op[i] as number;
     if (code === LOOP) {
-      if (b[i] === 0) callBackward(f.calls[a[i] as number] as LoopCall, s);
+      if (b[i] === 0) callBackward(f.calls[a[i] as number] as LoopCall, s, backend);
       continue;
     }
     const g = adj[i] as number;
     const gDot = adjDot[i] as number;
-    // No seeded output reaches this node (its adjoint's tangent is then untouched too).
-    if (g === 0 && isUntouched(g)) continue;
+    // No seeded output reaches this node (its adjoint's tangent is then untouched too); or, sparse, the node
+    // sends only zeros (src/sweeps/interpret/dual-marks.ts).
+    if (sparse ? g === 0 && gDot === 0 : g === 0 && isUntouched(g)) continue;
     const arity = OP_ARITY[code] as number;
     if (arity === 0) {
       const start = a[i] as number;
       const count = b[i] as number;
       if (code === SUM) {
-        for (let k = start; k < start + count; k++) send(args[k] as number, g, gDot, 1, UNTOUCHED);
+        for (let k = start; k < start + count; k++)
+          send(adj, adjDot, args[k] as number, g, gDot, 1, UNTOUCHED);
       } else if (code === DOT) {
         const h = count >> 1;
         for (let k = 0; k < count; k++) {
           const other = args[start + (k < h ? k + h : k - h)] as number;
-          send(args[start + k] as number, g, gDot, val[other] as number, tan[other] as number);
+          send(adj, adjDot, args[start + k] as number, g, gDot, val[other] as number, tan[other] as number);
         }
-      } else {
-        const def = OP_DEFS[code] as NaryOpDef;
-        const xs = Array.from(args.subarray(start, start + count), (arg) =>
-          dualOf(val[arg] as number, tan[arg] as number),
-        );
-        const z = dualOf(val[i] as number, tan[i] as number);
-        for (let k = 0; k < count; k++) {
-          const p = def.partial(DUAL_ALGEBRA, xs, z, k);
-          send(args[start + k] as number, g, gDot, p.value, p.tangent);
-        }
-      }
+      } else naryBackward(f, s, i, code, g, gDot);
       continue;
     }
     const xi = a[i] as number;
     const yi = b[i] as number;
     if (code === ADD || code === SUB) {
-      send(xi, g, gDot, 1, UNTOUCHED);
-      send(yi, g, gDot, code === ADD ? 1 : -1, UNTOUCHED);
+      send(adj, adjDot, xi, g, gDot, 1, UNTOUCHED);
+      send(adj, adjDot, yi, g, gDot, code === ADD ? 1 : -1, UNTOUCHED);
     } else if (code === MUL) {
-      send(xi, g, gDot, val[yi] as number, tan[yi] as number);
-      send(yi, g, gDot, val[xi] as number, tan[xi] as number);
-    } else if (code === NEG) send(xi, g, gDot, -1, UNTOUCHED);
+      send(adj, adjDot, xi, g, gDot, val[yi] as number, tan[yi] as number);
+      send(adj, adjDot, yi, g, gDot, val[xi] as number, tan[xi] as number);
+    } else if (code === NEG) send(adj, adjDot, xi, g, gDot, -1, UNTOUCHED);
     else if (code === MAX || code === MIN) {
-      // What the rule below computes over dual numbers, without them (kmeans' chains of min run here once per
-      // centroid and point): the partials (1 ± sign(x − y))/2, and their tangent sign′·(ẋ − ẏ) = 0·(ẋ − ẏ),
-      // which is untouched when both tangents are, NaN when one is not finite, else +0.
+      // What the op-table rule computes over dual numbers, without them (kmeans' chains of min run here once
+      // per centroid and point): the partials (1 ± sign(x − y))/2, and their tangent.
       const x = val[xi] as number;
       const y = val[yi] as number;
-      const tx = tan[xi] as number;
-      const ty = tan[yi] as number;
-      const pDot =
-        isUntouched(tx) && isUntouched(ty)
-          ? UNTOUCHED
-          : (isUntouched(tx) || tx - tx === 0) && (isUntouched(ty) || ty - ty === 0)
-            ? 0
-            : Number.NaN;
-      send(xi, g, gDot, minMaxPartial(code === MAX, 0, x, y), pDot);
-      send(yi, g, gDot, minMaxPartial(code === MAX, 1, x, y), pDot);
-    } else {
-      const def = OP_DEFS[code] as FixedOpDef;
-      const x = dualOf(val[xi] as number, tan[xi] as number);
-      const y = arity === 2 ? dualOf(val[yi] as number, tan[yi] as number) : NO_ARG;
-      const z = dualOf(val[i] as number, tan[i] as number);
-      for (let k = 0; k < arity; k++) {
-        const p = (def.partials[k] as FixedOpDef['partials'][number])(DUAL_ALGEBRA, x, y, z);
-        send(k === 0 ? xi : yi, g, gDot, p.value, p.tangent);
-      }
-    }
+      const pDot = minMaxPartialTangent(tan[xi] as number, tan[yi] as number);
+      send(adj, adjDot, xi, g, gDot, minMaxPartial(code === MAX, 0, x, y), pDot);
+      send(adj, adjDot, yi, g, gDot, minMaxPartial(code === MAX, 1, x, y), pDot);
+    } else fixedBackward(f, s, i, code, g, gDot);
   }
 }
 
-type Partial = (x: number, y: number, z: number) => number;
+/**
+ * A body's forward sweep over values and tangents: generated code on the compiled backend (src/sweeps/compiled/dual.ts),
+ * which also says whether its operation nodes' values and tangents are all finite (0) or not (NaN).
+ */
+function bodyForward(body: Program, bs: DualArrays, backend: Backend): number | undefined {
+  const kernels = backend === 'compile' ? dualKernels(body) : undefined;
+  if (kernels !== undefined) return kernels.forward(bs);
+  dualForward(body, bs, true, backend);
+  return undefined;
+}
 
 /**
- * ∂max(x, y) or ∂min(x, y) by argument k: the op table's rules (1 ± sign(x − y))/2 (ops.ts) over numbers,
- * written out (the same operations, so the same bits) rather than called through the rule table per node.
+ * A body's backward sweep over adjoints and their tangents, generated code on the compiled backend: sparse
+ * (only the nodes that send something other than zeros) where src/sweeps/interpret/dual-marks.ts allows, its inputs before node
+ * `cap` (the captured values') then marked; returns the marks, for the caller to mark the captured values' sums
+ * (undefined: every input is marked). With `fixed`, the captured values and their tangents are those of the
+ * caller's earlier iteration, checked then; `finite` is what the compiled forward sweep said of the operation
+ * nodes.
  */
-function minMaxPartial(max: boolean, k: 0 | 1, x: number, y: number): number {
-  const s = Math.sign(x - y);
-  return (max === (k === 0) ? 1 + s : 1 - s) / 2;
+function bodyBackward(
+  body: Program,
+  bs: DualArrays,
+  backend: Backend,
+  cap: number,
+  fixed: boolean,
+  finite: number | undefined,
+): Marks | undefined {
+  const kernels = backend === 'compile' ? dualKernels(body) : undefined;
+  if (sparseBody(body) && finiteValues(body, bs, fixed ? cap : undefined, finite)) {
+    const marks = marksFor(body, bs, fixed ? cap : undefined);
+    if (kernels === undefined) dualBackward(body, bs, backend, true);
+    else kernels.sparseBackward(bs);
+    markInputs(body, bs, marks, cap);
+    return marks;
+  }
+  if (kernels === undefined) dualBackward(body, bs, backend);
+  else kernels.backward(bs);
+  return undefined;
+}
+
+const singleTermBodies = new WeakMap<Program, boolean>();
+
+/**
+ * Whether every input of the body from node `cap` on (a loop's captured values) is read once in the body, by an
+ * add, sub, neg or sum, and is no output: its adjoint then gets one term per iteration (g·p + 0, never −0) and
+ * its adjoint's tangent at most one (p·ġ + 0; the partial's tangent is untouched), so adding them to a running
+ * sum in place is the interpreter's sum of each iteration's sum (−0 + term = term). kmeans' centroids are each
+ * read by one difference.
+ */
+function singleTerms(body: Program, cap: number): boolean {
+  return cachedFor(singleTermBodies, body, () => {
+    const uses = new Int32Array(body.opStart - cap);
+    let ok = body.calls.length === 0;
+    const use = (arg: number, code: number) => {
+      if (arg < cap || arg >= body.opStart) return;
+      uses[arg - cap] = (uses[arg - cap] as number) + 1;
+      if (code !== ADD && code !== SUB && code !== NEG && code !== SUM) ok = false;
+    };
+    for (let i = body.opStart; i < body.size && ok; i++) {
+      const code = body.op[i] as number;
+      body.forEachArg(i, (arg) => use(arg, code));
+    }
+    for (const o of body.outputs) use(o, LOOP);
+    return ok && uses.every((u) => u <= 1);
+  });
 }
 
 /**
@@ -351,7 +352,11 @@ function loadBody(call: LoopCall, s: DualArrays, bs: DualArrays): void {
 }
 
 /** A scan's carries and their tangents at every iteration (`(n + 1) × c` each); writes its per-step outputs. */
-function scanCarries(call: LoopCall, s: DualArrays): { val: Float64Array; tan: Float64Array } {
+function scanCarries(
+  call: LoopCall,
+  s: DualArrays,
+  backend: Backend,
+): { val: Float64Array; tan: Float64Array } {
   const { loop, first } = call;
   const { body, n, carry: c, perStep } = loop;
   const bs = arraysOf(body);
@@ -364,7 +369,7 @@ function scanCarries(call: LoopCall, s: DualArrays): { val: Float64Array; tan: F
     val.set(bs.val.subarray(in0, in0 + c), i * c);
     tan.set(bs.tan.subarray(in0, in0 + c), i * c);
     setBodyIteration(call, s, bs, i);
-    dualForward(body, bs);
+    bodyForward(body, bs, backend);
     for (let k = 0; k < perStep; k++) {
       const o = outs[c + k] as number;
       s.val[first + c + i * perStep + k] = bs.val[o] as number;
@@ -386,12 +391,12 @@ function scanCarries(call: LoopCall, s: DualArrays): { val: Float64Array; tan: F
 }
 
 /** A call's outputs and their tangents, as the unrolled program computes them. */
-function callForward(call: LoopCall, s: DualArrays): void {
+function callForward(call: LoopCall, s: DualArrays, backend: Backend): void {
   const { loop, first } = call;
   const { body, n, carry: c, perStep } = loop;
   const outs = body.outputs;
   if (loop.kind === 'scan') {
-    const carries = scanCarries(call, s);
+    const carries = scanCarries(call, s, backend);
     s.val.set(carries.val.subarray(n * c, (n + 1) * c), first);
     s.tan.set(carries.tan.subarray(n * c, (n + 1) * c), first);
     return;
@@ -402,7 +407,7 @@ function callForward(call: LoopCall, s: DualArrays): void {
   for (let k = 0; k < perStep; k++) ys[k] = [];
   for (let i = 0; i < n; i++) {
     setBodyIteration(call, s, bs, i);
-    dualForward(body, bs);
+    bodyForward(body, bs, backend);
     for (let k = 0; k < perStep; k++) {
       const o = outs[k] as number;
       (ys[k] as Dual[]).push(dualOf(bs.val[o] as number, bs.tan[o] as number));
@@ -422,7 +427,7 @@ function callForward(call: LoopCall, s: DualArrays): void {
 }
 
 /** A call's backward sweep: each iteration's body forward and backward again, from the last iteration. */
-function callBackward(call: LoopCall, s: DualArrays): void {
+function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
   const { loop, first, args } = call;
   const { body, n, carry: c, perStep } = loop;
   const { adj, adjDot } = s;
@@ -432,28 +437,48 @@ function callBackward(call: LoopCall, s: DualArrays): void {
   const outs = body.outputs;
   const in0 = body.inputStart;
   const cap = in0 + capturedInput(loop);
-  const carries = loop.kind === 'scan' ? scanCarries(call, s) : undefined;
+  const carries = loop.kind === 'scan' ? scanCarries(call, s, backend) : undefined;
   const bs = arraysOf(body);
   loadBody(call, s, bs);
   // The captured values' adjoints and tangents, summed over the iterations.
   // Sums of adjoints start untouched: a captured value no iteration reaches keeps an untouched adjoint.
   const gCap = new Float64Array(loop.captured).fill(UNTOUCHED);
   const gCapDot = new Float64Array(loop.captured).fill(UNTOUCHED);
+  // Where each captured value gets at most one term per iteration (singleTerms), the sweeps add it to the sum
+  // in place: the same additions in the same order.
+  const direct = sparseSweeps() && singleTerms(body, cap);
+  if (direct) {
+    bs.adj.fill(UNTOUCHED, cap, body.opStart);
+    bs.adjDot.fill(UNTOUCHED, cap, body.opStart);
+  }
   const cbar = new Float64Array(c);
   const cbarDot = new Float64Array(c);
   for (let k = 0; k < c; k++) {
     cbar[k] = adj[first + k] as number;
     cbarDot[k] = adjDot[first + k] as number;
   }
+  // The captured values the sparse sweeps reached, whose sums they leave unmarked (src/sweeps/interpret/dual-marks.ts).
+  const capReached = new Uint8Array(loop.captured);
+  const capReachedDot = new Uint8Array(loop.captured);
+  let sparseSeen = false;
+  let lastMarks: Marks | undefined;
   for (let i = n - 1; i >= 0; i--) {
     if (carries !== undefined) {
       bs.val.set(carries.val.subarray(i * c, (i + 1) * c), in0);
       bs.tan.set(carries.tan.subarray(i * c, (i + 1) * c), in0);
     }
     setBodyIteration(call, s, bs, i);
-    dualForward(body, bs);
-    bs.adj.fill(UNTOUCHED);
-    bs.adjDot.fill(UNTOUCHED);
+    const finite = bodyForward(body, bs, backend);
+    if (direct) {
+      // The captured values' adjoints carry their sums from one iteration to the next.
+      bs.adj.fill(UNTOUCHED, 0, cap);
+      bs.adj.fill(UNTOUCHED, body.opStart);
+      bs.adjDot.fill(UNTOUCHED, 0, cap);
+      bs.adjDot.fill(UNTOUCHED, body.opStart);
+    } else {
+      bs.adj.fill(UNTOUCHED);
+      bs.adjDot.fill(UNTOUCHED);
+    }
     if (loop.kind === 'scan') {
       for (let k = 0; k < c; k++) {
         const o = outs[k] as number;
@@ -488,12 +513,18 @@ function callBackward(call: LoopCall, s: DualArrays): void {
         bs.adjDot[o] = accumulate(accumulate(bs.adjDot[o] as number, w.value, gDot), g, w.tangent);
       }
     }
-    dualBackward(body, bs);
+    // The captured values are as the last iteration checked them (loadBody wrote them once, before it).
+    const marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen, finite);
+    if (marks !== undefined) {
+      sparseSeen = true;
+      if (marks !== lastMarks) orMarks(marks, cap - in0, capReached, capReachedDot);
+      lastMarks = marks;
+    }
     for (let k = 0; k < c; k++) {
       cbar[k] = bs.adj[in0 + k] as number;
       cbarDot[k] = bs.adjDot[in0 + k] as number;
     }
-    for (let k = 0; k < loop.captured; k++) {
+    for (let k = 0; k < loop.captured && !direct; k++) {
       gCap[k] = (gCap[k] as number) + (bs.adj[cap + k] as number);
       gCapDot[k] = (gCapDot[k] as number) + (bs.adjDot[cap + k] as number);
     }
@@ -510,6 +541,11 @@ function callBackward(call: LoopCall, s: DualArrays): void {
     adj[arg] = (adj[arg] as number) + (cbar[k] as number);
     adjDot[arg] = (adjDot[arg] as number) + (cbarDot[k] as number);
   }
+  if (direct) {
+    gCap.set(bs.adj.subarray(cap, body.opStart));
+    gCapDot.set(bs.adjDot.subarray(cap, body.opStart));
+  }
+  if (sparseSeen) markSums(gCap, gCapDot, capReached, capReachedDot);
   for (let k = 0; k < loop.captured; k++) {
     const arg = args[c + k] as number;
     adj[arg] = (adj[arg] as number) + (gCap[k] as number);
@@ -525,10 +561,11 @@ export function gradientAndHvp(
   f: Program,
   x: ArrayLike<number>,
   v: ArrayLike<number>,
+  options: CommonOptions = {},
 ): { gradient: Float64Array; hvp: Float64Array } {
   requireScalar(f, 'hvp');
   const n = f.variables.length;
-  return hvpSweep(f, vectorOf(x, n, 'the point'), vectorOf(v, n, 'the direction'));
+  return hvpSweep(f, vectorOf(x, n, 'the point'), vectorOf(v, n, 'the direction'), backendOf(options));
 }
 
 /**
@@ -541,12 +578,13 @@ export function hvp(
   f: Program,
   x: ArrayLike<number>,
   v: ArrayLike<number>,
-  _options: CommonOptions = {},
+  options: CommonOptions = {},
 ): Result<Float64Array> {
   requireScalar(f, 'hvp');
   const t0 = now();
   const n = f.variables.length;
-  const { hvp: hv } = hvpSweep(f, vectorOf(x, n, 'the point'), vectorOf(v, n, 'the direction'));
+  const point = vectorOf(x, n, 'the point');
+  const { hvp: hv } = hvpSweep(f, point, vectorOf(v, n, 'the direction'), backendOf(options));
   return { value: hv, stats: hessianStats(f, 1, t0) };
 }
 
@@ -554,7 +592,7 @@ export function hvp(
 export function hessian(
   f: Program,
   x: ArrayLike<number>,
-  _options: CommonOptions = {},
+  options: CommonOptions = {},
 ): Result<Float64Array[]> {
   requireScalar(f, 'hessian');
   const t0 = now();
@@ -565,7 +603,7 @@ export function hessian(
   for (let j = 0; j < n; j++) {
     e.fill(0);
     e[j] = 1;
-    columns.push(hvpSweep(f, point, e).hvp);
+    columns.push(hvpSweep(f, point, e, backendOf(options)).hvp);
   }
   // Column j of a symmetric matrix is row j: return rows.
   return { value: columns, stats: hessianStats(f, n, t0) };

@@ -24,6 +24,7 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
+import { hessian as reverseHessian } from '../../src/reverse/index.js';
 import { memoryOf } from '../../src/reverse/memory.js';
 import { loopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
 import { buildSpec, closeNormwise, specArbitrary } from '../support/expressions.js';
@@ -677,6 +678,39 @@ describe('random loops (fast-check)', () => {
       { numRuns: 300, seed: 20261207 },
     );
     expect({ count: mismatches.length, first: mismatches.slice(0, 80) }).toEqual({ count: 0, first: [] });
+  });
+});
+
+describe('forward over reverse on the compiled backend (fast-check)', () => {
+  it('random loops of any op, at ordinary and special points: the compiled body sweeps give the interpreter’s Hessians to the bit', () => {
+    const point = fc.oneof(
+      fc.array(fc.double({ min: -1.5, max: 1.5, noNaN: true }), { minLength: 4, maxLength: 4 }),
+      fc.array(fc.constantFrom(...SPECIAL), { minLength: 4, maxLength: 4 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(specArbitrary(5, 3), { minLength: 3, maxLength: 3 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom<'sum' | 'logsumexp'>('sum', 'logsumexp'),
+        point,
+        fc.boolean(),
+        fc.boolean(),
+        (specs, n, reduce, x, exprRows, nested) => {
+          const f = randomLoops(specs, n, reduce, exprRows, nested);
+          for (const o of [0, 2, 3, 4]) {
+            const scalar = new Program<number>({
+              ...f,
+              outputs: Int32Array.of(f.outputs[o] as number),
+              scalar: true,
+            });
+            const H = (backend: Backend) =>
+              reverseHessian(scalar, x, { backend }).value.flatMap((r) => Array.from(r));
+            expect(sameBits(H('compile'), H('interpret'))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200, seed: 20261207 },
+    );
   });
 });
 

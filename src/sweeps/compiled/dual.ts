@@ -1,0 +1,351 @@
+/**
+ * The compiled backend's forward-over-reverse sweep of a loop body, which hessian.ts runs once per iteration
+ * (kmeans' Newton direction runs it once per point): generated JavaScript, per node the interpreter's step for
+ * its op (dualForward, dualBackward) with the same helper functions in the same order, so the bits are the
+ * interpreter's. What the generated code saves is the interpreter's dispatch: reading each node's op and
+ * arguments from the program's arrays. The nodes come in the plan's segments (src/ir/compile/plan.ts): a block
+ * repeated with fixed strides runs as a `for` loop (kmeans' body of k centroids is one loop of k − 1
+ * repetitions), and a straight run is cut into functions of at most {@link CHUNK} nodes.
+ */
+
+import { cachedFor, OP_ARITY, OP_CODE, OP_DEFS, type Program, UNTOUCHED } from '../../ir/index.js';
+import {
+  type DualArrays,
+  fixedBackward,
+  fixedForward,
+  minMaxPartialTangent,
+  naryBackward,
+  naryForward,
+} from '../interpret/dual-nodes.js';
+import { planSegments, type Segment } from './index.js';
+
+/** A body's compiled sweeps over the arrays of hessian.ts (the body's inputs and their tangents already set). */
+export interface DualKernels {
+  /**
+   * Every node's value and tangent; returns 0 when every operation node's value and tangent is finite, else
+   * NaN.
+   */
+  forward(s: DualArrays): number;
+  /** Adjoints and their tangents from the seeded outputs down to the inputs. */
+  backward(s: DualArrays): void;
+  /** The same, skipping every node whose adjoint and adjoint's tangent are both zero (dual-marks.ts). */
+  sparseBackward(s: DualArrays): void;
+}
+
+/** Most nodes of a straight run per generated function, so that each stays small enough for V8 to optimise. */
+const CHUNK = 100;
+/** Most nodes written out one by one (outside loops): past it the body runs on the interpreter. */
+const MAX_STRAIGHT = 100_000;
+
+type Kernel = (
+  s: DualArrays,
+  val: Float64Array,
+  tan: Float64Array,
+  adj: Float64Array,
+  adjDot: Float64Array,
+  args: Int32Array,
+) => number;
+
+const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;
+
+/** Where a node and its arguments are, as source: literals in a straight run, `base + r·stride` in a loop. */
+interface Site {
+  readonly i: string;
+  readonly x: string;
+  readonly y: string;
+  /** An n-ary node's argument count. */
+  readonly count: number;
+  /**
+   * An n-ary node's entries `offset … offset + length − 1`: entry `offset + k` (k the source of a number) as
+   * a node index, through `args` or direct.
+   */
+  readonly range: (offset: number, length: number) => (k: string) => string;
+  /** Which of the forward sweep's finiteness sums the node adds to. */
+  readonly lane: number;
+}
+
+/**
+ * How an n-ary node reads entry `offset + k` of its argument list, which starts at `starts[r]` in repetition r:
+ * directly as a node index where entries `offset … offset + length − 1` are consecutive nodes in every
+ * repetition, the first moving by a fixed stride (each half of kmeans' dot of one centroid's differences), else
+ * through `args` (the list's start is `st`).
+ */
+function rangeOf(
+  f: Program,
+  starts: readonly number[],
+  offset: number,
+  length: number,
+): (k: string) => string {
+  const { args } = f;
+  const first = (r: number) => args[(starts[r] as number) + offset] as number;
+  const stride = starts.length > 1 ? first(1) - first(0) : 0;
+  let plain = length > 0;
+  for (let r = 0; r < starts.length && plain; r++) {
+    plain = first(r) === first(0) + r * stride;
+    for (let k = 1; k < length && plain; k++)
+      plain = args[(starts[r] as number) + offset + k] === first(r) + k;
+  }
+  if (!plain) return (k) => `args[st + ${offset} + ${k}]`;
+  const base = starts.length > 1 && stride !== 0 ? `${first(0)} + r * ${stride}` : String(first(0));
+  return (k) => `(${base} + ${k})`;
+}
+
+/** `!isUntouched(t)` as source, for a name holding a number (a zero's sign read only at a zero). */
+const reached = (t: string) => `(${t} !== 0 || 1 / ${t} > 0)`;
+
+/** `t = accumulate(t, p, q)` as source (ops.ts), q a name. */
+const accumulateInto = (t: string, p: string, q: string) =>
+  `if (${reached(q)}) ${t} = ${t} + (${p} * ${q} + 0);`;
+
+/** minMaxPartial(max, k, x, y) as source: the rule's operations, written out (dual-nodes.ts). */
+const minMaxSource = (max: boolean, k: 0 | 1) =>
+  `(${max === (k === 0) ? '1 +' : '1 -'} Math.sign(x - y)) / 2`;
+
+/**
+ * After a node's value z and tangent t: `bad{lane}` stays 0 while every one is finite and becomes NaN at the
+ * first ±∞ or NaN (x − x), for the sparse sweep's condition (dual-marks.ts) without a pass over the arrays.
+ * Four sums, by node, so that the additions do not make one chain through the whole sweep.
+ */
+const LANES = 4;
+const noteFinite = (s: Site) => `bad${s.lane} += z - z + (t - t);`;
+
+/** The forward step of a node with op `code` (the interpreter's dualForward, node by node). */
+function forwardNode(code: number, s: Site): string {
+  const { i, x, y } = s;
+  if (code === ADD || code === SUB || code === MUL) {
+    // twoTerms(px, tx, py, ty): accumulate twice from an untouched tangent.
+    const value = code === MUL ? 'x * y' : code === ADD ? 'x + y' : 'x - y';
+    const [px, py] = code === MUL ? ['y', 'x'] : ['1', code === ADD ? '1' : '-1'];
+    return `{ const x = val[${x}], y = val[${y}], tx = tan[${x}], ty = tan[${y}]; let t = -0;
+  ${accumulateInto('t', px, 'tx')} ${accumulateInto('t', py, 'ty')}
+  const z = ${value}; val[${i}] = z; tan[${i}] = t; ${noteFinite(s)} }`;
+  }
+  if (code === MAX || code === MIN) {
+    const max = code === MAX;
+    return `{ const x = val[${x}], y = val[${y}], tx = tan[${x}], ty = tan[${y}]; let t = -0;
+  ${accumulateInto('t', minMaxSource(max, 0), 'tx')} ${accumulateInto('t', minMaxSource(max, 1), 'ty')}
+  const z = Math.${max ? 'max' : 'min'}(x, y); val[${i}] = z; tan[${i}] = t; ${noteFinite(s)} }`;
+  }
+  if (code === DOT && s.count % 2 === 0 && s.count > 0 && s.count >> 1 <= UNROLL) return unrolledDot(s);
+  if (code === DOT) {
+    // The value as OPS.dot computes it (from the first product, then left to right); the tangent as the
+    // interpreter's loop over the entries, the first half's then the second half's.
+    const h = s.count >> 1;
+    const [u, w] = [s.range(0, h), s.range(h, h)];
+    const value =
+      h === 0
+        ? 'const z = 0;'
+        : `let z = val[${u('0')}] * val[${w('0')}];
+  for (let k = 1; k < ${h}; k++) z += val[${u('k')}] * val[${w('k')}];`;
+    const half = (q: (k: string) => string, p: (k: string) => string) =>
+      `for (let k = 0; k < ${h}; k++) { const p = val[${p('k')}], q = tan[${q('k')}]; ${accumulateInto('t', 'p', 'q')} }`;
+    // An odd count's last entry: its partner is entry count − 1 − h (the interpreter's k − h).
+    const odd =
+      s.count % 2 === 1
+        ? `{ const p = val[${s.range(s.count - 1 - h, 1)('0')}], q = tan[${s.range(s.count - 1, 1)('0')}]; ${accumulateInto('t', 'p', 'q')} }`
+        : '';
+    return `{ const st = ${x}; ${value} let t = -0;
+  ${half(u, w)}
+  ${half(w, u)} ${odd}
+  val[${i}] = z; tan[${i}] = t; ${noteFinite(s)} }`;
+  }
+  if (code === SUM) {
+    const n = s.count;
+    const e = s.range(0, n);
+    return `{ const st = ${x}; const z = NV${code}(val, args, st, ${n}); let t = -0;
+  for (let k = 0; k < ${n}; k++) { const q = tan[${e('k')}]; ${accumulateInto('t', '1', 'q')} }
+  val[${i}] = z; tan[${i}] = t; ${noteFinite(s)} }`;
+  }
+  const call = OP_ARITY[code] === 0 ? `NF(F, s, ${i}, ${code});` : `FF(F, s, ${i}, ${code});`;
+  return `${call} { const z = val[${i}], t = tan[${i}]; ${noteFinite(s)} }`;
+}
+
+/** Most entries per half of a dot product written out rather than looped over. */
+const UNROLL = 16;
+
+/**
+ * A short dot product's forward step written out: each entry's value and tangent read once into a local (the
+ * two halves of dot(w, w) are the same locals), then the value and the tangent as the loops above compute them,
+ * the same operations in the same order.
+ */
+function unrolledDot(s: Site): string {
+  const h = s.count >> 1;
+  const [u, w] = [s.range(0, h), s.range(h, h)];
+  const locals = new Map<string, number>();
+  const decls: string[] = [];
+  const local = (node: string) => {
+    let k = locals.get(node);
+    if (k === undefined) {
+      k = locals.size;
+      locals.set(node, k);
+      decls.push(`const v${k} = val[${node}], d${k} = tan[${node}];`);
+    }
+    return k;
+  };
+  const us = Array.from({ length: h }, (_, k) => local(u(String(k))));
+  const ws = Array.from({ length: h }, (_, k) => local(w(String(k))));
+  const terms = us.map((a, k) => `v${a} * v${ws[k]}`);
+  const value = `let z = ${terms[0]};${terms
+    .slice(1)
+    .map((t) => ` z += ${t};`)
+    .join('')}`;
+  const tangent = (q: readonly number[], p: readonly number[]) =>
+    q.map((a, k) => accumulateInto('t', `v${p[k]}`, `d${a}`)).join(' ');
+  return `{ const st = ${s.x}; ${decls.join(' ')}
+  ${value} let t = -0;
+  ${tangent(us, ws)}
+  ${tangent(ws, us)}
+  val[${s.i}] = z; tan[${s.i}] = t; ${noteFinite(s)} }`;
+}
+
+/** send(adj, adjDot, arg, g, gd, p, pDot) as source (dual-nodes.ts); `gr` says whether gd is reached. */
+function sendSource(arg: string, p: string, pDot: string): string {
+  const fromP = pDot === '-0' ? '' : `{ const pd = ${pDot}; if (${reached('pd')}) d += g * pd + 0; }`;
+  return `{ const a = ${arg}, p = ${p}; adj[a] = adj[a] + (g * p + 0); let d = adjDot[a]; ${fromP}
+  if (gr) d += p * gd + 0; adjDot[a] = d; }`;
+}
+
+/**
+ * The backward step of a node with op `code` (the interpreter's dualBackward, node by node). `sparse`: a node
+ * whose adjoint and adjoint's tangent are both zero is skipped (see dual-marks.ts), else one whose adjoint is
+ * untouched, as the interpreter does.
+ */
+function backwardNode(code: number, s: Site, sparse: boolean): string {
+  const { i, x, y } = s;
+  const to = sendSource;
+  let body: string;
+  if (code === ADD || code === SUB) body = to(x, '1', '-0') + to(y, code === ADD ? '1' : '-1', '-0');
+  else if (code === MUL) body = to(x, `val[${y}]`, `tan[${y}]`) + to(y, `val[${x}]`, `tan[${x}]`);
+  else if (code === NEG) body = to(x, '-1', '-0');
+  else if (code === MAX || code === MIN) {
+    const max = code === MAX;
+    body = `const x = val[${x}], y = val[${y}]; const mt = MT(tan[${x}], tan[${y}]);
+  ${to(x, minMaxSource(max, 0), 'mt')} ${to(y, minMaxSource(max, 1), 'mt')}`;
+  } else if (code === SUM) {
+    body = `const st = ${x}; for (let k = 0; k < ${s.count}; k++) ${to(s.range(0, s.count)('k'), '1', '-0')}`;
+  } else if (code === DOT) {
+    // The interpreter's loop over the entries, a loop per half (and an odd count's last entry).
+    const h = s.count >> 1;
+    const [u, w] = [s.range(0, h), s.range(h, h)];
+    const half = (a: (k: string) => string, o: (k: string) => string) =>
+      `for (let k = 0; k < ${h}; k++) { const o = ${o('k')}; ${to(a('k'), 'val[o]', 'tan[o]')} }`;
+    const odd =
+      s.count % 2 === 1
+        ? `{ const o = ${s.range(s.count - 1 - h, 1)('0')}; ${to(s.range(s.count - 1, 1)('0'), 'val[o]', 'tan[o]')} }`
+        : '';
+    body = `const st = ${x}; ${half(u, w)} ${half(w, u)} ${odd}`;
+  } else body = OP_ARITY[code] === 0 ? `NB(F, s, ${i}, ${code}, g, gd);` : `FB(F, s, ${i}, ${code}, g, gd);`;
+  // No seeded output reaches a node whose adjoint is untouched (its adjoint's tangent is then untouched too).
+  const skip = sparse ? 'g !== 0 || gd !== 0' : reached('g');
+  return `{ const g = adj[${i}], gd = adjDot[${i}]; if (${skip}) { const gr = ${reached('gd')}; ${body} } }`;
+}
+
+/** Node n's site in a straight run. */
+function straightSite(f: Program, n: number): Site {
+  const count = f.b[n] as number;
+  const range = (offset: number, length: number) => rangeOf(f, [f.a[n] as number], offset, length);
+  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES };
+}
+
+/** Which sweep: values and tangents, or adjoints and their tangents (every reached node, or sparse). */
+type Sweep = 'forward' | 'backward' | 'sparse';
+
+/** The source of a segment's forward or backward sweep: a run of nodes, or a `for` loop over repetitions. */
+function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep: Sweep): string {
+  const forward = sweep === 'forward';
+  const step = (code: number, site: Site) =>
+    forward ? forwardNode(code, site) : backwardNode(code, site, sweep === 'sparse');
+  if (seg.kind === 'straight') {
+    const lines: string[] = [];
+    for (let n = from; n < to; n++) lines.push(step(f.op[n] as number, straightSite(f, n)));
+    if (!forward) lines.reverse();
+    return lines.join('\n');
+  }
+  const lines: string[] = [];
+  for (let p = 0; p < seg.period; p++) {
+    const n = seg.start + p;
+    const at = (base: number, stride: number) => (stride === 0 ? String(base) : `${base} + r * ${stride}`);
+    const count = f.b[n] as number;
+    const starts = () =>
+      Array.from({ length: seg.reps }, (_, r) => (f.a[n] as number) + r * (seg.da[p] as number));
+    const site: Site = {
+      i: at(n, seg.period),
+      x: at(f.a[n] as number, seg.da[p] as number),
+      y: at(f.b[n] as number, seg.db[p] as number),
+      count,
+      range: (offset, length) => rangeOf(f, starts(), offset, length),
+      lane: p % LANES,
+    };
+    lines.push(step(f.op[n] as number, site));
+  }
+  if (forward) return `for (let r = 0; r < ${seg.reps}; r++) {\n${lines.join('\n')}\n}`;
+  lines.reverse();
+  return `for (let r = ${seg.reps - 1}; r >= 0; r--) {\n${lines.join('\n')}\n}`;
+}
+
+/** The sweep's functions, in the order they run (the backward sweep's from the last node). */
+function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): Kernel[] {
+  const forward = sweep === 'forward';
+  const bodies: string[] = [];
+  for (const seg of segments) {
+    if (seg.kind === 'loop') bodies.push(segmentSource(f, seg, seg.start, seg.start, sweep));
+    else
+      for (let n = seg.start; n < seg.end; n += CHUNK)
+        bodies.push(segmentSource(f, seg, n, Math.min(seg.end, n + CHUNK), sweep));
+  }
+  if (!forward) bodies.reverse();
+  const nary = new Set<number>();
+  for (let n = f.opStart; n < f.size; n++)
+    if (f.op[n] === SUM || f.op[n] === DOT) nary.add(f.op[n] as number);
+  const bindings = [...nary].map((code) => `const NV${code} = OPS[${code}].value;`).join('\n');
+  const bads = Array.from({ length: LANES }, (_, k) => `bad${k}`);
+  const fns = bodies.map(
+    (b, k) =>
+      `function k${k}(s, val, tan, adj, adjDot, args) {\nlet ${bads.map((v) => `${v} = 0`).join(', ')};\n${b}\nreturn ${bads.join(' + ')};\n}`,
+  );
+  const source = `'use strict';\n${bindings}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `k${k}`).join(', ')}];`;
+  const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', source) as (
+    ...helpers: unknown[]
+  ) => Kernel[];
+  return factory(f, OP_DEFS, minMaxPartialTangent, naryForward, fixedForward, naryBackward, fixedBackward);
+}
+
+/** Per body: its compiled sweeps, or null where the interpreter runs it. */
+const cache = new WeakMap<Program, DualKernels | null>();
+
+/**
+ * The body's compiled forward-over-reverse sweeps (generated on first use), or undefined for a body with loops
+ * of its own (the interpreter runs those) or with more than {@link MAX_STRAIGHT} nodes outside loops.
+ */
+export function dualKernels(body: Program): DualKernels | undefined {
+  return cachedFor(cache, body, () => build(body)) ?? undefined;
+}
+
+function build(body: Program): DualKernels | null {
+  if (body.calls.length > 0) return null;
+  const segments = planSegments(body);
+  let straight = 0;
+  for (const seg of segments) if (seg.kind === 'straight') straight += seg.end - seg.start;
+  if (straight > MAX_STRAIGHT) return null;
+  const forward = sweepKernels(body, segments, 'forward');
+  const backward = sweepKernels(body, segments, 'backward');
+  let sparse: Kernel[] | undefined;
+  const { args, constants, inputStart } = body;
+  return {
+    forward(s) {
+      // As dualForward: the constants' values, and their tangents untouched.
+      s.val.set(constants, 0);
+      s.tan.fill(UNTOUCHED, 0, inputStart);
+      let bad = 0;
+      for (const k of forward) bad += k(s, s.val, s.tan, s.adj, s.adjDot, args);
+      return bad;
+    },
+    backward(s) {
+      for (const k of backward) k(s, s.val, s.tan, s.adj, s.adjDot, args);
+    },
+    sparseBackward(s) {
+      sparse ??= sweepKernels(body, segments, 'sparse');
+      for (const k of sparse) k(s, s.val, s.tan, s.adj, s.adjDot, args);
+    },
+  };
+}
