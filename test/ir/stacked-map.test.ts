@@ -201,6 +201,19 @@ describe('blockJacobian', () => {
     ).toBe(true);
   });
 
+  it('reverse mode’s blocks (one loop over the rows) are the dense reverse-mode Jacobian’s entries to the bit, each in its own row', () => {
+    // Every row differs (its camera, weight and data), so a block written to another row's place shows.
+    const f = observations();
+    for (const backend of BACKENDS) {
+      const dense = methods.reverse.jacobian(f, X, { backend }).value;
+      const blocks = fromBlocks(f, { method: 'reverse', backend } as never);
+      dense.forEach((row, r) => {
+        const got = blocks[r] as Float64Array;
+        row.forEach((v, c) => expect(Object.is(got[c], v + 0), `${backend} (${r}, ${c})`).toBe(true));
+      });
+    }
+  });
+
   it('refuses outputs that are not rows of a stacked map, and rows computed by operations', () => {
     const notStacked = withGraph(() => {
       const a = variable('a');
