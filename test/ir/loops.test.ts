@@ -473,7 +473,8 @@ describe("the compiled backend's loop drivers", () => {
 
 describe("the compiled backend's summed-map recording", () => {
   // Its fast adjoint sweep has no test at each store: it tests the captured values' and expression rows'
-  // adjoints once per row, which a NaN or ±∞ stored anywhere in the body reaches.
+  // adjoints as it sums and keeps them (a NaN or ±∞ stored anywhere in the body reaches them), and where one
+  // is NaN or ±∞ records the call again with each store tested, handing that row to the interpreter.
   const handedOver = (f: Program<number>, x: number[]) => {
     const g = methods.reverse.gradient(f, x, { backend: 'compile' }).value;
     const count = loopUsage().handedOver;

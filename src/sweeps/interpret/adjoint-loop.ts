@@ -113,7 +113,7 @@ export interface LoopUsage {
   bodyValueBytes: number;
   /**
    * Iterations a summed map's compiled recording handed to the interpreter's rule, since its fast adjoint
-   * sweep left NaN or ±∞ in an input's adjoint.
+   * sweep stored NaN or ±∞.
    */
   handedOver: number;
 }
@@ -323,7 +323,11 @@ function recordCall(
         usage.handedOver++;
         backward(loop.body, sweeps.tape, seed, backend, options);
       };
-      mapGradient(call, bv, badj)(v, bv, badj, g, rows, slow);
+      if (!mapGradient(call, bv, badj, false)(v, bv, badj, g, rows, slow)) {
+        // A row's sweep left NaN or ±∞ in an input's adjoint: again, each row's stores tested (a rare point).
+        g.fill(UNTOUCHED);
+        mapGradient(call, bv, badj, true)(v, bv, badj, g, rows, slow);
+      }
       usage.bodyPrimals += n;
       usage.bodyBackwards += n;
       // The driver's sweep without zero tests does not mark what output 0 does not reach: mark it here.
