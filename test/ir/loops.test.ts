@@ -472,6 +472,50 @@ describe("the compiled backend's loop drivers", () => {
   });
 });
 
+describe("the compiled backend's summed-map recording", () => {
+  // Its fast adjoint sweep has no test at each store: it tests the captured values' and expression rows'
+  // adjoints as it sums and keeps them (a NaN or ±∞ stored anywhere in the body reaches them), and where one
+  // is NaN or ±∞ records the call again with each store tested, handing that row to the interpreter.
+  const handedOver = (f: Program<number>, x: number[]) => {
+    const g = methods.reverse.gradient(f, x, { backend: 'compile' }).value;
+    const count = loopUsage().handedOver;
+    expect(sameBits(g, methods.reverse.gradient(f, x, { backend: 'interpret' }).value)).toBe(true);
+    return count;
+  };
+
+  it("hands a row whose sweep meets √'s infinite partial to the interpreter: through a captured value", () => {
+    // Σᵣ √(x − r) · y over r = 0, 1, −1: at x = 1 only row 1 takes √ at 0.
+    const f = withGraph(() => {
+      const [x, y] = [variable('x'), variable('y')];
+      return program(
+        mapReduce([[0], [1], [-1]], ([r]) =>
+          x
+            .sub(r as Expr)
+            .sqrt()
+            .mul(y),
+        ),
+        { variables: [x, y] },
+      );
+    });
+    expect(handedOver(f, [1, 2])).toBe(1);
+    expect(handedOver(f, [3, 2])).toBe(0);
+  });
+
+  it("hands a row whose sweep meets √'s infinite partial to the interpreter: through an expression row", () => {
+    // Σᵢ √rᵢ over the rows x − i, i = 0, 1, 2, 3 (no captured value): at x = 2 row 2 takes √ at 0.
+    const f = withGraph(() => {
+      const x = variable('x');
+      const rows = [0, 1, 2, 3].map((i) => [x.sub(i).mul(x.sub(i))]);
+      return program(
+        mapReduce(rows, ([r]) => (r as Expr).sqrt()),
+        { variables: [x] },
+      );
+    });
+    expect(handedOver(f, [2])).toBe(1);
+    expect(handedOver(f, [5])).toBe(0);
+  });
+});
+
 describe("the compiled backend's tangent drivers", () => {
   /** Both NaN, or the same number. */
   const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>

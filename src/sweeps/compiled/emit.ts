@@ -39,6 +39,15 @@ export interface SweepOptions {
    */
   readonly tests?: boolean;
   /**
+   * Adjoint sweeps without tests: whether every store to `adj` is followed by a test for NaN or ±∞ and the
+   * functions return whether one was (as by default). Without the notes the functions return false, and the
+   * caller tests the inputs' adjoints instead (loop.ts's mapGradient): a NaN or ±∞ stored anywhere reaches
+   * them, since every active node passes its adjoint on to its active arguments by additions and products,
+   * with no zero test (a zero adjoint times an infinite partial is NaN), and NaN and ±∞ stay NaN or ±∞
+   * through those.
+   */
+  readonly noted?: boolean;
+  /**
    * Only these nodes' values are needed ({@link adjointNeeds}): the primal sweep computes no other, and the
    * adjoint sweep computes no other block local again.
    */
@@ -1431,7 +1440,9 @@ export function sweepSource(
   const params = kind === 'primal' ? 'v, args, o' : kind === 'adjoint' ? 'v, adj, args, o' : 'v, t, args, o';
   // An adjoint sweep without zero tests notes whether it stored a NaN, and returns that.
   const untested = kind === 'adjoint' && options.tests === false;
-  const locals = kind === 'adjoint' ? `let g, p;${untested ? ' let bad = 0;' : ''}` : '';
+  // Whether the untested sweep notes NaN and ±∞ at each store (else its caller tests the inputs' adjoints).
+  const noted = untested && options.noted !== false;
+  const locals = kind === 'adjoint' ? `let g, p;${noted ? ' let bad = 0;' : ''}` : '';
   const uses = useCounts(f);
   // Vectors of constant data the code reads directly (K{n}), handed to the factory beside the rule tables.
   const vectors: Float64Array[] = [];
@@ -1558,7 +1569,7 @@ export function sweepSource(
   bindings.push(...vectors.map((_, k) => `const K${k} = K[${k}];`));
   const fns = [...bodies.keys()].map(
     (body, k) =>
-      `function s${k}(${params}) {\n${locals}\n${untested ? noteNaN(body) : body}${untested ? '\nreturn bad !== bad;' : ''}\n}`,
+      `function s${k}(${params}) {\n${locals}\n${noted ? noteNaN(body) : body}${noted ? '\nreturn bad !== bad;' : untested ? '\nreturn false;' : ''}\n}`,
   );
   const source = `'use strict';\nlet once = false;\n${bindings.join('\n')}\n${fns.join('\n')}\nreturn [[${fns.map((_, k) => `s${k}`).join(', ')}], (b) => { once = b; }];`;
   return { source, calls, vectors, held };

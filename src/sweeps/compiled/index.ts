@@ -66,6 +66,13 @@ export interface CompiledProgram {
    * callers do.
    */
   adjointKernels(v: Float64Array, adj: Float64Array): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array };
+  /**
+   * @internal {@link adjointKernels} without a test at each store (its functions return false): the caller
+   * zeroes, seeds and calls them as it would those, then tests the active inputs' adjoints for NaN or ±∞ (a
+   * NaN or ±∞ stored anywhere reaches one; see SweepOptions.noted in emit.ts) and hands an iteration that
+   * has one to the interpreter's rule. Its zero runs are adjointKernels'.
+   */
+  unnotedAdjointKernels(v: Float64Array, adj: Float64Array): Kernels<UntestedFn>;
 }
 
 /** @internal Generated functions in the order a sweep calls them, each with its offsets. */
@@ -151,6 +158,7 @@ class Compiled implements CompiledProgram {
   private primalCalls: Built<PrimalFn>['calls'] | undefined;
   private tapeCalls: Built<PrimalFn>['calls'] | undefined;
   private fastCalls: Built<UntestedFn>['calls'] | undefined;
+  private unnotedCalls: Built<UntestedFn>['calls'] | undefined;
   /** The runs of nodes whose adjoints the untested sweep may read from `adj` before writing them. */
   private zeroRuns: Int32Array | undefined;
   private readonly tangentFns = new Map<number, (v: Float64Array, t: Float64Array) => void>();
@@ -218,6 +226,21 @@ class Compiled implements CompiledProgram {
       this.zeroRuns = zeroRuns(f, code.held, this.activity, writtenConstants(f, this.activity));
     }
     return { calls: this.fastCalls, zeroRuns: this.zeroRuns as Int32Array };
+  }
+
+  unnotedAdjointKernels(v: Float64Array, adj: Float64Array): Kernels<UntestedFn> {
+    if (this.unnotedCalls === undefined) {
+      const code = sweepSource(this.f, 'adjoint', this.segments, this.activity, {
+        tests: false,
+        noted: false,
+        need: this.needs(),
+      });
+      const built = build<UntestedFn>(code);
+      const args = this.f.args;
+      prime(built, (fn, o) => fn(v, adj, args, o));
+      this.unnotedCalls = built.calls;
+    }
+    return this.unnotedCalls;
   }
 
   untestedAdjoint(v: Float64Array, adj: Float64Array, seed: (adj: Float64Array) => void): boolean {

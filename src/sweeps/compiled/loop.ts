@@ -58,7 +58,7 @@ export type ScanBackward = (
  * A one-output sum map's recording (interpret/adjoint-loop.ts): per row, the body's primal and adjoint sweeps; writes the
  * sum into `v`, adds the captured values' adjoints into `g`, keeps each row's adjoints in `rows` (expression
  * rows), and calls `slow()` for an iteration whose untested adjoint sweep stored NaN or ±∞ (it runs the tested
- * sweep on the same values).
+ * sweep on the same values). False when it stopped at such a row instead (see {@link mapGradient}).
  */
 export type MapGradient = (
   v: Float64Array,
@@ -67,7 +67,7 @@ export type MapGradient = (
   g: Float64Array,
   rows: Float64Array,
   slow: () => void,
-) => void;
+) => boolean;
 
 /** Source and bindings of a generated function: the factory's parameter names and their values. */
 class Source {
@@ -106,6 +106,14 @@ class Source {
     return `if (${calls.join(' | ')}) ${onBad};`;
   }
 
+  /** The calls of a body's adjoint sweep without tests at its stores, every one of them. */
+  unnotedAdjoint(kernels: Kernels<unknown>, args: Int32Array): string {
+    const a = this.bind('BA', args);
+    return kernels
+      .map((k, j) => `${this.bind(`u${j}`, k.fn)}(bv, adj, ${a}, ${this.bind(`uO${j}`, k.offsets)});`)
+      .join('\n');
+  }
+
   build<T>(body: string): T {
     return new Function(...this.names, `'use strict';\nreturn ${body};`)(...this.values) as T;
   }
@@ -141,6 +149,18 @@ function zeroSource(runs: Int32Array): string {
   return lines.join('\n');
 }
 
+/** The [start, end) runs without [from, to). */
+function withoutRange(runs: Int32Array, from: number, to: number): Int32Array {
+  const out: number[] = [];
+  for (let k = 0; k < runs.length; k += 2) {
+    const a = runs[k] as number;
+    const b = runs[k + 1] as number;
+    if (a < Math.min(b, from)) out.push(a, Math.min(b, from));
+    if (Math.max(a, to) < b) out.push(Math.max(a, to), b);
+  }
+  return Int32Array.from(out);
+}
+
 /**
  * The body's compiled sweeps for a driver's adjoint: its index, and its rows when they are data, count as
  * constants, since no one reads their adjoints (llsq's body, a dot product of a data row with the captured
@@ -156,6 +176,7 @@ function driverBody(loop: Loop) {
 const maps = new WeakMap<LoopCall, MapPrimal>();
 const scans = new WeakMap<LoopCall, ScanPrimal>();
 const gradients = new WeakMap<LoopCall, MapGradient>();
+const unnotedGradients = new WeakMap<LoopCall, MapGradient>();
 
 /** The map's primal driver (the body has no loops; `bv` holds its constants and captured values). */
 export function mapPrimal(call: LoopCall, bv: Float64Array): MapPrimal {
@@ -238,32 +259,60 @@ ${carrySource(src, loop)}
   });
 }
 
-/** The recording driver of a one-output sum map (the body has no loops; `bv` holds its constants and captured values). */
-export function mapGradient(call: LoopCall, bv: Float64Array, adj: Float64Array): MapGradient {
-  return cachedFor(gradients, call, () => {
+/**
+ * The recording driver of a one-output sum map (the body has no loops; `bv` holds its constants and captured
+ * values). With `noted`, each row's adjoint sweep tests every store for NaN or ±∞ and hands that row to
+ * `slow()`; the driver returns true. Without, the sweep has no such tests, and the captured values' and
+ * expression rows' adjoints are tested as they are summed and kept, which a NaN or ±∞ stored anywhere in the
+ * row's sweep reaches (SweepOptions.noted, emit.ts): the driver stops at the first row that has one and
+ * returns false, and the caller records the call again with `noted` (whose numbers the unnoted driver's equal
+ * wherever it returns true). The stores' tests were as costly as the pass over the inputs' adjoints that
+ * replaced them (gmm's jacobian 6 % slower at d = 10, 214,500 captured values at d = 64); tested as they are summed
+ * they cost an addition each.
+ */
+export function mapGradient(
+  call: LoopCall,
+  bv: Float64Array,
+  adj: Float64Array,
+  noted: boolean,
+): MapGradient {
+  return cachedFor(noted ? gradients : unnotedGradients, call, () => {
     const { loop, first } = call;
     const body = compiled(loop.body);
     const src = new Source();
     const primal = src.primalCalls(body.primalKernels(bv), loop.body.args);
-    const { calls, zeroRuns } = driverBody(loop).adjointKernels(bv, adj);
-    const adjoint = src.fastAdjoint(calls, loop.body.args, 'slow()');
+    const passive = driverBody(loop);
+    const { calls, zeroRuns } = passive.adjointKernels(bv, adj);
     const in0 = loop.body.inputStart;
     const out = loop.body.outputs[0] as number;
     const cap = in0 + capturedInput(loop);
     const r0 = in0 + rowInput(loop);
     const w = loop.width;
-    const rows = loop.rowArgs ? `for (let k = 0; k < ${w}; k++) rows[i * ${w} + k] = adj[${r0} + k];` : '';
+    const test = noted ? '' : ' bad += u - u;';
+    // The captured values' adjoints are zeroed as they are summed, for the next row, rather than in a pass of
+    // their own before it (gmm at d = 64 has 214,500); the first row's, before the loop.
+    const capEnd = cap + loop.captured;
+    const adjoint = noted
+      ? src.fastAdjoint(calls, loop.body.args, 'slow()')
+      : src.unnotedAdjoint(passive.unnotedAdjointKernels(bv, adj), loop.body.args);
+    const rows = loop.rowArgs
+      ? `for (let k = 0; k < ${w}; k++) { const u = adj[${r0} + k];${test} rows[i * ${w} + k] = u; }`
+      : '';
     return src.build<MapGradient>(`function mapGradient(v, bv, adj, g, rows, slow) {
+let bad = 0;
+for (let k = ${cap}; k < ${capEnd}; k++) adj[k] = 0;
 for (let i = 0; i < ${loop.n}; i++) {
 ${iterationSource(src, call)}
 ${primal}
-${zeroSource(zeroRuns)}
+${zeroSource(withoutRange(zeroRuns, cap, capEnd))}
 adj[${out}] = 1;
 ${adjoint}
 v[${first}] = i === 0 ? bv[${out}] : v[${first}] + bv[${out}];
-for (let k = 0; k < ${loop.captured}; k++) g[k] += adj[${cap} + k];
+for (let k = 0; k < ${loop.captured}; k++) { const u = adj[${cap} + k];${test} g[k] += u; adj[${cap} + k] = 0; }
 ${rows}
+${noted ? '' : 'if (bad !== bad) return false;'}
 }
+return true;
 }`);
   });
 }

@@ -111,6 +111,11 @@ export interface LoopUsage {
   workingCarries: number;
   /** Bytes of store-all's every-iteration body values (part of `residualBytes`). */
   bodyValueBytes: number;
+  /**
+   * Iterations a summed map's compiled recording handed to the interpreter's rule, since its fast adjoint
+   * sweep stored NaN or ±∞.
+   */
+  handedOver: number;
 }
 
 const usage: LoopUsage = {
@@ -120,6 +125,7 @@ const usage: LoopUsage = {
   checkpointCarries: 0,
   workingCarries: 0,
   bodyValueBytes: 0,
+  handedOver: 0,
 };
 
 /** What is held now (the peaks above are the most these reached). */
@@ -135,6 +141,7 @@ export function resetLoopUsage(): void {
   usage.checkpointCarries = 0;
   usage.workingCarries = 0;
   usage.bodyValueBytes = 0;
+  usage.handedOver = 0;
   held.bytes = 0;
   held.checkpoints = 0;
   held.working = 0;
@@ -312,8 +319,15 @@ function recordCall(
     if (drivesLoop(call, check, backend)) {
       // The compiled backend's driver: the statements of the loop below, in one generated function.
       // An iteration whose fast sweep met ∞ or NaN: the interpreter's rule, on values computed again (backward).
-      const slow = () => backward(loop.body, sweeps.tape, seed, backend, options);
-      mapGradient(call, bv, badj)(v, bv, badj, g, rows, slow);
+      const slow = () => {
+        usage.handedOver++;
+        backward(loop.body, sweeps.tape, seed, backend, options);
+      };
+      if (!mapGradient(call, bv, badj, false)(v, bv, badj, g, rows, slow)) {
+        // A row's sweep left NaN or ±∞ in an input's adjoint: again, each row's stores tested (a rare point).
+        g.fill(UNTOUCHED);
+        mapGradient(call, bv, badj, true)(v, bv, badj, g, rows, slow);
+      }
       usage.bodyPrimals += n;
       usage.bodyBackwards += n;
       // The driver's sweep without zero tests does not mark what output 0 does not reach: mark it here.
