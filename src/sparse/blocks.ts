@@ -168,7 +168,8 @@ function visitCall(
  * its rows' blocks, `perStep × width` each, row-major, row i's at `i·perStep·width`; a column of a number is 0.
  *
  * Throws `invalid-argument` when an output is not a row of a stacked map, a map captures a value or reads an
- * operation, or an input is read by two rows (its column would hold the sum of their blocks).
+ * operation, or an input is read twice, by two rows or by one (its column would hold the sum of both blocks' or
+ * columns'), naming the input.
  *
  * @example
  * // r_i = (x_i·y_i, x_i + y_i) over rows (x_i, y_i) of f's inputs: blocks [[y_i, x_i], [1, 1]]
@@ -324,7 +325,17 @@ function rowsOf(f: Program, call: LoopCall, position: Int32Array, read: Uint8Arr
     }
     if (arg < f.inputStart) continue;
     const input = arg - f.inputStart;
-    if (read[input] === 1) refuse(`input ${f.variables[input]} is read by two rows`);
+    if (read[input] === 1) {
+      // Twice by one row as well: its one adjoint would hold both columns' sum.
+      const name = f.variables[input] as string;
+      throw new DifflabError(
+        'invalid-argument',
+        `rowBlocks: input ${name} is read twice (by two rows, or twice by one)`,
+        {
+          subexpression: name,
+        },
+      );
+    }
     read[input] = 1;
     inputs[j] = input;
   }

@@ -383,7 +383,16 @@ describe('rowBlocks', () => {
       const r = mapRows(gather({ table: [a], index: [0, 0] }), ([x]) => (x as Expr).sin());
       return program(r.flat(), { variables: [a] });
     });
-    expectDifflabError(() => rowBlocks(shared, [1]), 'invalid-argument');
+    expect(expectDifflabError(() => rowBlocks(shared, [1]), 'invalid-argument').subexpression).toBe('a');
+    // Twice by one row: a single vjp would give both of its columns their sum.
+    const twice = withGraph(() => {
+      const a = variable('a');
+      const r = mapRows(gather({ table: [a, a], width: 2 }), ([x, y]) => (x as Expr).mul(y as Expr));
+      return program(r.flat(), { variables: [a] });
+    });
+    const error = expectDifflabError(() => rowBlocks(twice, [3]), 'invalid-argument');
+    expect(error.subexpression).toBe('a');
+    expect(error.message).toContain('twice by one');
     const captures = withGraph(() => {
       const [a, b] = [variable('a'), variable('b')];
       const r = mapRows(gather({ table: [a] }), ([x]) => (x as Expr).mul(b));
