@@ -15,6 +15,8 @@ import {
   indexInput,
   LOOP,
   type Program,
+  rowArg,
+  rowInput,
 } from '../ir/index.js';
 import { asDerivative } from '../ir/ops.js';
 import type { LoopCall } from '../ir/program.js';
@@ -257,12 +259,14 @@ function reverseRows(
  * (`mapRows`) whose rows gather f's inputs (or numbers), each input read by one row at most, and which capture
  * nothing. Row i's outputs then depend on row i's values alone, so every row's block comes from a few sweeps over
  * the whole program instead of one call per row: reverse mode and the symbolic method take one vjp per output
- * of a row (cotangent 1 on that output of every row), forward mode and finite differences one jvp per value of
- * a row (tangent 1 on that value of every row). Returns one array per call of f (in `f.calls` order), holding
+ * of a row (cotangent 1 on that output of every row), forward mode one jvp per value of a row (tangent 1 on
+ * that value of every row); finite differences, and the symbolic method's rows that hold a NaN, the body's own
+ * Jacobian per row (see bodyRows). Returns one array per call of f (in `f.calls` order), holding
  * its rows' blocks, `perStep × width` each, row-major, row i's at `i·perStep·width`; a column of a number is 0.
  *
  * Throws `invalid-argument` when an output is not a row of a stacked map, a map captures a value or reads an
- * operation, or an input is read by two rows (its column would hold the sum of their blocks).
+ * operation, or an input is read twice, by two rows or by one (its column would hold the sum of both blocks' or
+ * columns'), naming the input.
  *
  * @example
  * // r_i = (x_i·y_i, x_i + y_i) over rows (x_i, y_i) of f's inputs: blocks [[y_i, x_i], [1, 1]]
@@ -296,6 +300,18 @@ export function rowBlocks(f: Program, at: Point, options?: MethodOptions): Float
       });
       u.fill(0);
     }
+    if (method === 'symbolic') {
+      const hasNaN = (block: Float64Array) => block.some(Number.isNaN);
+      maps.forEach((m, k) => {
+        bodyRows(f, m, x, out[k] as Float64Array, d, options, hasNaN);
+      });
+    }
+    return out;
+  }
+  if (method === 'numeric') {
+    maps.forEach((m, k) => {
+      bodyRows(f, m, x, out[k] as Float64Array, d, options, () => true);
+    });
     return out;
   }
   const v = new Float64Array(f.variables.length);
@@ -325,11 +341,57 @@ export function rowBlocks(f: Program, at: Point, options?: MethodOptions): Float
   return out;
 }
 
+/**
+ * Row blocks from the body's own Jacobian at each row `redo` picks, the dense Jacobian's entries. Finite
+ * differences take every row this way: one jvp along all rows at once steps by the largest value of the whole
+ * point (‖x‖∞), so one large or infinite value elsewhere spoils every other row's block. The symbolic
+ * method's vjp is uᵀJ in IEEE arithmetic, so a row's output that the cotangent leaves at 0 still sends
+ * 0·∞ = NaN where its partial is infinite (reverse mode's vjp leaves it untouched): its rows holding a NaN are
+ * computed again here, the others keep the vjps' (every entry finite, so no 0·∞ met them).
+ */
+function bodyRows(
+  f: Program,
+  m: MapRows,
+  x: Float64Array,
+  block: Float64Array,
+  d: Differentiator<object>,
+  options: MethodOptions | undefined,
+  redo: (rowBlock: Float64Array) => boolean,
+): void {
+  const { loop, args } = m.call;
+  const { body, width, perStep } = loop;
+  const size = perStep * width;
+  const bx = new Float64Array(body.variables.length);
+  for (let i = 0; i < m.n; i++) {
+    if (!redo(block.subarray(i * size, (i + 1) * size))) continue;
+    for (let c = 0; c < width; c++) {
+      const arg = loop.rowArgs ? (args[rowArg(loop, i) + c] as number) : -1;
+      const input = m.inputs[i * width + c] as number;
+      bx[rowInput(loop) + c] =
+        input >= 0
+          ? (x[input] as number)
+          : arg >= 0
+            ? (f.constants[arg] as number)
+            : (loop.rows[i * width + c] as number);
+    }
+    bx[indexInput(loop)] = i;
+    const J = d.jacobian(body, bx, options).value;
+    for (let r = 0; r < perStep; r++) {
+      for (let c = 0; c < width; c++) {
+        // A number's column is 0, as the sweeps leave it.
+        if ((m.inputs[i * width + c] as number) >= 0)
+          block[(i * perStep + r) * width + c] = J[r]?.[rowInput(loop) + c] as number;
+      }
+    }
+  }
+}
+
 /** Each program's rows, checked once (a program's structure does not change). */
 const mapRowsOf = new WeakMap<Program, MapRows[]>();
 
 /** A stacked map's rows: each value's input index (−1 for a number) and each output's position in f's outputs. */
 interface MapRows {
+  call: LoopCall;
   n: number;
   width: number;
   perStep: number;
@@ -360,11 +422,21 @@ function rowsOf(f: Program, call: LoopCall, position: Int32Array, read: Uint8Arr
     }
     if (arg < f.inputStart) continue;
     const input = arg - f.inputStart;
-    if (read[input] === 1) refuse(`input ${f.variables[input]} is read by two rows`);
+    if (read[input] === 1) {
+      // Twice by one row as well: its one adjoint would hold both columns' sum.
+      const name = f.variables[input] as string;
+      throw new DifflabError(
+        'invalid-argument',
+        `rowBlocks: input ${name} is read twice (by two rows, or twice by one)`,
+        {
+          subexpression: name,
+        },
+      );
+    }
     read[input] = 1;
     inputs[j] = input;
   }
   const outputs = Int32Array.from({ length: n * perStep }, (_, o) => position[first + o] as number);
   if (outputs.includes(-1)) refuse('every row output of a stacked map must be an output of the program');
-  return { n, width, perStep, inputs, outputs };
+  return { call, n, width, perStep, inputs, outputs };
 }

@@ -725,6 +725,48 @@ describe('random loops (fast-check)', () => {
   });
 });
 
+describe('loop drivers over data rows (fast-check)', () => {
+  it('data rows of special values and bodies that read the index: the compiled drivers (index and data rows passive) give the interpreter’s bits', () => {
+    // The compiled drivers' adjoint sweeps treat the index and data rows as constants (compiled(body, passive));
+    // here the data hold ±0, ±∞, NaN and 1e300, and the body reads the index, so the nodes those reach have
+    // partials the passive variant must still read right.
+    const DATA = [0, -0, 1e300, Infinity, -1, Number.NaN, 2];
+    fc.assert(
+      fc.property(
+        fc.array(specArbitrary(6, 3), { minLength: 2, maxLength: 2 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.constantFrom<'sum' | 'logsumexp' | 'scan'>('sum', 'logsumexp', 'scan'),
+        fc.array(fc.constantFrom(...SPECIAL), { minLength: 3, maxLength: 3 }),
+        (specs, n, kind, x) => {
+          const f = withGraph(() => {
+            const [a, b, c] = [variable('a'), variable('b'), variable('c')];
+            const rows = Array.from({ length: n }, (_, i) => [0.75 * i - 1, DATA[i % DATA.length] as number]);
+            const out =
+              kind === 'scan'
+                ? (scan([c], rows, ([p], [r, d], i) => [
+                    buildSpec(specs[0] as never, [p as Expr, r as Expr, d as Expr, i, a, b.mul(a)]),
+                  ]).carry[0] as Expr)
+                : mapReduce(
+                    rows,
+                    ([r, d], i) => [
+                      buildSpec(specs[0] as never, [r as Expr, d as Expr, i, a, b, c]),
+                      buildSpec(specs[1] as never, [i, d as Expr, r as Expr, c, b, a]),
+                    ],
+                    { reduce: kind },
+                  ).reduce((s, t) => s.add(t));
+            return program(out, { variables: [a, b, c] });
+          });
+          // Twice: the second call runs the drivers' primed code.
+          for (let k = 0; k < 2; k++) {
+            expect(sameBits(derivatives(f, x, 'compile'), derivatives(f, x, 'interpret'))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 20261207 },
+    );
+  });
+});
+
 describe('forward over reverse on the compiled backend (fast-check)', () => {
   it('random loops of any op, at ordinary and special points: the compiled body sweeps give the interpreter’s Hessians to the bit', () => {
     const point = fc.oneof(

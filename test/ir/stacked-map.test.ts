@@ -3,6 +3,7 @@
  * Jacobian and the blocks of a map over rows of its own inputs (`rowBlocks`): closed forms, the unrolled program, the interpreter against the compiled backend to the bit, and
  * the blocks against the dense Jacobian by every method.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type Backend,
@@ -23,6 +24,7 @@ import {
   withGraph,
 } from '../../src/index.js';
 import { closeNormwise } from '../support/expressions.js';
+import { close } from './support/close.js';
 import { expectDifflabError } from './support/errors.js';
 
 const BACKENDS: readonly Backend[] = ['interpret', 'compile'];
@@ -308,13 +310,102 @@ describe('rowBlocks', () => {
     }
   });
 
+  it('a row whose other output has an infinite partial: every method gives the dense Jacobian’s entries', () => {
+    // r_i = (2·x_i, √x_i) at x = (0, 4): ∂√x/∂x is ∞ at 0, so that entry is NaN; ∂(2x)/∂x is 2 in every row.
+    // The symbolic method's vjp with cotangent (1, 0) on a row computed 1·2 + 0·∞ = NaN for the first entry.
+    const g = withGraph(() => {
+      const vs = [variable('a'), variable('b')];
+      const r = mapRows(gather({ table: vs }), ([x]) => [(x as Expr).mul(2), (x as Expr).sqrt()]);
+      return program(r.flat(), { variables: vs });
+    });
+    const x = [0, 4];
+    for (const backend of BACKENDS) {
+      for (const method of ['reverse', 'forward', 'numeric', 'symbolic'] as const) {
+        const [blocks] = rowBlocks(g, x, { method, backend, allowNonFinite: true } as never);
+        const dense = methods[method].jacobian(g, x, { backend } as never).value;
+        // Row i's block holds ∂(2x_i, √x_i)/∂x_i: the dense Jacobian's diagonal entries of rows 2i and 2i + 1.
+        const want = [0, 1].flatMap((i) => [dense[2 * i]?.[i] as number, dense[2 * i + 1]?.[i] as number]);
+        expect(want[0]).toBe(2);
+        const tol = method === 'numeric' ? 1e-8 : 1e-15;
+        expect(closeNormwise(Array.from(blocks ?? []), want, tol), `${method} ${backend}`).toBe(true);
+      }
+    }
+  });
+
+  it('random stacked maps over gathered inputs and numbers, at special points: every method gives its dense Jacobian’s entries', () => {
+    // Two maps: rows (x, y) of f's inputs or numbers, two outputs each from a list of bodies with kinks,
+    // infinite partials (√, 1/y) and overflow; a second map of one output over single inputs.
+    const bodies: ((x: Expr, y: Expr) => Expr)[] = [
+      (x, y) => x.mul(y),
+      (x, y) => x.sqrt().add(y),
+      (x, y) => x.div(y),
+      (x, y) => x.max(y).sub(x.abs()),
+      (x, y) => x.exp().mul(y.sin()),
+      (x, y) => x.mul(x).mul(y),
+    ];
+    const special = [0, -0, 1, -2, 0.5, 1e200, Infinity, Number.NaN];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+        fc.array(fc.constantFrom(...special), { minLength: 8, maxLength: 8 }),
+        (p, q, s, numbers, x) => {
+          const g = withGraph(() => {
+            const vs = x.map((_, k) => variable(`v${k}`));
+            // Three rows of two values, each an input (v0..v5) or the number 3.
+            const table = vs.slice(0, 6).map((v, k) => (numbers[k] ? 3 : v));
+            const r = mapRows(gather({ table, width: 2 }), ([a, b]) => [
+              (bodies[p] as (x: Expr, y: Expr) => Expr)(a as Expr, b as Expr),
+              (bodies[q] as (x: Expr, y: Expr) => Expr)(b as Expr, a as Expr),
+            ]);
+            const t = mapRows(gather({ table: vs.slice(6) }), ([a]) =>
+              (bodies[s] as (x: Expr, y: Expr) => Expr)(a as Expr, a as Expr),
+            );
+            return program([...r.flat(), ...t.flat()], { variables: vs });
+          });
+          for (const backend of BACKENDS) {
+            for (const method of ['reverse', 'forward', 'numeric', 'symbolic'] as const) {
+              const [first, second] = rowBlocks(g, x, { method, backend, allowNonFinite: true } as never);
+              const dense = methods[method].jacobian(g, x, { backend, allowNonFinite: true } as never).value;
+              // Map 1, row i, output o, column c: input 2i + c (0 when it is a number); map 2, row j: input 6 + j.
+              const want: number[] = [];
+              for (let i = 0; i < 3; i++)
+                for (let o = 0; o < 2; o++)
+                  for (let c = 0; c < 2; c++)
+                    want.push(numbers[2 * i + c] ? 0 : (dense[2 * i + o]?.[2 * i + c] as number));
+              for (let j = 0; j < 2; j++) want.push(dense[6 + j]?.[6 + j] as number);
+              const got = [...(first ?? []), ...(second ?? [])];
+              const tol = method === 'numeric' ? 1e-6 : 1e-15;
+              // Entry by entry: an infinite entry (finite differences') must be the same infinity.
+              const ok =
+                got.length === want.length && got.every((g, k) => close(g, want[k] as number, tol, tol));
+              expect(ok, `${method} ${backend} [${got}] vs [${want}]`).toBe(true);
+            }
+          }
+        },
+      ),
+      { numRuns: 150, seed: 20261207 },
+    );
+  });
+
   it('refuses rows that share an input, a captured value and a row computed by an operation', () => {
     const shared = withGraph(() => {
       const a = variable('a');
       const r = mapRows(gather({ table: [a], index: [0, 0] }), ([x]) => (x as Expr).sin());
       return program(r.flat(), { variables: [a] });
     });
-    expectDifflabError(() => rowBlocks(shared, [1]), 'invalid-argument');
+    expect(expectDifflabError(() => rowBlocks(shared, [1]), 'invalid-argument').subexpression).toBe('a');
+    // Twice by one row: a single vjp would give both of its columns their sum.
+    const twice = withGraph(() => {
+      const a = variable('a');
+      const r = mapRows(gather({ table: [a, a], width: 2 }), ([x, y]) => (x as Expr).mul(y as Expr));
+      return program(r.flat(), { variables: [a] });
+    });
+    const error = expectDifflabError(() => rowBlocks(twice, [3]), 'invalid-argument');
+    expect(error.subexpression).toBe('a');
+    expect(error.message).toContain('twice by one');
     const captures = withGraph(() => {
       const [a, b] = [variable('a'), variable('b')];
       const r = mapRows(gather({ table: [a] }), ([x]) => (x as Expr).mul(b));
