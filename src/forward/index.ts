@@ -168,7 +168,10 @@ export const forward: Differentiator<ForwardOptions> = {
       n,
       chunkFor(n, options),
       unit,
-      (k, o, t) => (out[k] = (out[k] as number) + (cot[o] as number) * t),
+      // A zero component of u does not touch its output (the zero-factor rule, as reverse mode has it).
+      (k, o, t) => {
+        if (cot[o] !== 0) out[k] = (out[k] as number) + (cot[o] as number) * t;
+      },
       options,
     );
     return { value: out, stats };

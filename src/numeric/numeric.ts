@@ -125,7 +125,8 @@ export const numeric: Differentiator<NumericOptions> = {
       let s = 0;
       let e = 0;
       for (let k = 0; k < c.m; k++) {
-        // (uᵀJ)ⱼ = Σₖ uₖ Jₖⱼ
+        // (uᵀJ)ⱼ = Σₖ uₖ Jₖⱼ; a zero uₖ does not touch row k (the zero-factor rule, as reverse mode has it).
+        if (cotangent[k] === 0) continue;
         s += (cotangent[k] as number) * (col[k] as number);
         e += Math.abs(cotangent[k] as number) * (err[k] as number);
       }

@@ -208,45 +208,70 @@ export const symbolic: Differentiator<SymbolicOptions> = {
   },
 
   jvp(f, x, v, options): Result<Float64Array> {
-    const n = f.variables.length;
-    const m = f.outputs.length;
-    const tangent = vectorOf(v, n, 'the tangent v');
-    const { out, stats, o, start } = run(f, x, 'jvp', tangent, options);
-    let value = out;
-    if (o.engine === 'mathjs') {
-      // J·v from the Jacobian: one multiply–add per entry.
-      value = new Float64Array(m);
-      for (let i = 0; i < m; i++) {
-        let s = 0;
-        for (let j = 0; j < n; j++) s += (out[i * n + j] as number) * (tangent[j] as number);
-        value[i] = s;
-      }
-      stats.ops += m * n;
-    }
-    asDerivatives(value);
-    checkFinite(value, o, (i) => `(J·v)[${i}]`);
-    stats.time = now() - start;
-    return { value, stats };
+    const tangent = vectorOf(v, f.variables.length, 'the tangent v');
+    return product(f, x, 'jvp', tangent, options, (i) => `(J·v)[${i}]`);
   },
 
   vjp(f, x, u, options): Result<Float64Array> {
-    const n = f.variables.length;
-    const m = f.outputs.length;
-    const cotangent = vectorOf(u, m, 'the cotangent u');
-    const { out, stats, o, start } = run(f, x, 'vjp', cotangent, options);
-    let value = out;
-    if (o.engine === 'mathjs') {
-      // uᵀJ from the Jacobian: one multiply–add per entry.
-      value = new Float64Array(n);
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < n; j++)
-          value[j] = (value[j] as number) + (cotangent[i] as number) * (out[i * n + j] as number);
-      }
-      stats.ops += m * n;
-    }
-    asDerivatives(value);
-    checkFinite(value, o, (j) => `(uᵀJ)[${j}]`);
-    stats.time = now() - start;
-    return { value, stats };
+    const cotangent = vectorOf(u, f.outputs.length, 'the cotangent u');
+    return product(f, x, 'vjp', cotangent, options, (j) => `(uᵀJ)[${j}]`);
   },
 };
+
+/**
+ * J·v or uᵀJ. The mathjs engine contracts its Jacobian with the seed. The graph engine's product program takes
+ * the seed as inputs, so a zero component times an infinite partial is NaN there, where the zero-factor rule
+ * (ops.ts) has the component touch nothing (∂(2a, √a)/∂a along u = (1, 0) at a = 0 is 2, as reverse mode
+ * gives). Where its result is not finite and the seed has a zero component, the Jacobian, contracted under the
+ * rule, decides; a finite result is the rule's already (a zero component times a finite partial adds a zero).
+ */
+function product(
+  f: Program,
+  x: ArrayLike<number>,
+  kind: 'jvp' | 'vjp',
+  seed: Float64Array,
+  options: SymbolicOptions | undefined,
+  name: (i: number) => string,
+): Result<Float64Array> {
+  const { out, stats, o, start } = run(f, x, kind, seed, options);
+  const m = f.outputs.length;
+  const n = f.variables.length;
+  let value = out;
+  if (o.engine === 'mathjs') {
+    value = contract(out, seed, m, n, kind);
+    stats.ops += m * n;
+  } else if (seed.includes(0) && !out.every(Number.isFinite)) {
+    const J = run(f, x, 'jacobian', undefined, options);
+    value = contract(J.out, seed, m, n, kind);
+    stats.ops += J.stats.ops + m * n;
+    stats.evaluations += J.stats.evaluations;
+  }
+  asDerivatives(value);
+  checkFinite(value, o, name);
+  stats.time = now() - start;
+  return { value, stats };
+}
+
+/**
+ * J·v (jvp) or uᵀJ (vjp) from the Jacobian's m·n entries (row by row), one multiply–add per entry; a zero
+ * component of the seed touches nothing (the zero-factor rule, as forward and reverse mode have it).
+ */
+function contract(
+  J: Float64Array,
+  seed: Float64Array,
+  m: number,
+  n: number,
+  kind: 'jvp' | 'vjp',
+): Float64Array {
+  const value = new Float64Array(kind === 'jvp' ? m : n);
+  for (let i = 0; i < m; i++) {
+    if (kind === 'vjp' && seed[i] === 0) continue;
+    for (let j = 0; j < n; j++) {
+      if (kind === 'jvp' && seed[j] === 0) continue;
+      const p = (J[i * n + j] as number) * (seed[kind === 'jvp' ? j : i] as number);
+      if (kind === 'jvp') value[i] = (value[i] as number) + p;
+      else value[j] = (value[j] as number) + p;
+    }
+  }
+  return value;
+}
