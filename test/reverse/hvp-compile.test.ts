@@ -10,8 +10,6 @@ import { derivativeEngine } from '../../src/gradbench/engine.js';
 import { generateInput } from '../../src/gradbench/generate.js';
 import {
   type Backend,
-  constant,
-  dot,
   type Expr,
   mapReduce,
   type Program,
@@ -29,64 +27,7 @@ import { sameBits } from '../ir/support/close.js';
 
 afterEach(() => setSparseSweeps(true));
 
-/** A body expression of the ops the sparse sweep takes: add, sub, mul, neg, min, max, dot. */
-type Body =
-  | { kind: 'leaf'; index: number }
-  | { kind: 'const'; value: number }
-  | { kind: 'neg'; arg: Body }
-  | { kind: 'add' | 'sub' | 'mul' | 'min' | 'max'; left: Body; right: Body }
-  | { kind: 'dot'; xs: Body[]; ys: Body[] };
-
-function bodyArbitrary(leaves: number): fc.Arbitrary<Body> {
-  const leaf = fc.oneof(
-    {
-      weight: 4,
-      arbitrary: fc.integer({ min: 0, max: leaves - 1 }).map((index): Body => ({ kind: 'leaf', index })),
-    },
-    {
-      weight: 1,
-      arbitrary: fc.constantFrom(0, -0, 1, -2, 0.5).map((value): Body => ({ kind: 'const', value })),
-    },
-  );
-  const { tree } = fc.letrec<{ tree: Body }>((tie) => ({
-    tree: fc.oneof(
-      { depthSize: 'small', maxDepth: 4, withCrossShrink: true },
-      leaf,
-      fc.record({ kind: fc.constant('neg' as const), arg: tie('tree') }),
-      fc.record({
-        kind: fc.constantFrom('add' as const, 'sub' as const, 'mul' as const, 'min' as const, 'max' as const),
-        left: tie('tree'),
-        right: tie('tree'),
-      }),
-      fc.integer({ min: 1, max: 3 }).chain((n) =>
-        fc.record({
-          kind: fc.constant('dot' as const),
-          xs: fc.array(tie('tree'), { minLength: n, maxLength: n }),
-          ys: fc.array(tie('tree'), { minLength: n, maxLength: n }),
-        }),
-      ),
-    ),
-  }));
-  return tree;
-}
-
-function build(b: Body, xs: readonly Expr[]): Expr {
-  switch (b.kind) {
-    case 'leaf':
-      return xs[b.index] as Expr;
-    case 'const':
-      return constant(b.value);
-    case 'neg':
-      return build(b.arg, xs).neg();
-    case 'dot':
-      return dot(
-        b.xs.map((x) => build(x, xs)),
-        b.ys.map((y) => build(y, xs)),
-      );
-    default:
-      return build(b.left, xs)[b.kind](build(b.right, xs));
-  }
-}
+import { type Body, bodyArbitrary, build } from './support/bodies.js';
 
 /**
  * A scan and a sum map over the same rows, of random bodies. The captured values are √a, b and a·b, the rows

@@ -8,8 +8,6 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Backend,
-  constant,
-  dot,
   type Expr,
   mapReduce,
   mapRows,
@@ -27,64 +25,7 @@ import { closeNormwise } from '../support/expressions.js';
 
 afterEach(() => setSparseSweeps(true));
 
-type Unary = 'neg' | 'sqrt' | 'exp' | 'abs';
-type Binary = 'add' | 'sub' | 'mul' | 'min' | 'max' | 'div';
-type Body =
-  | { kind: 'leaf'; index: number }
-  | { kind: 'const'; value: number }
-  | { kind: Unary; arg: Body }
-  | { kind: Binary; left: Body; right: Body }
-  | { kind: 'dot'; xs: Body[]; ys: Body[] };
-
-/** Bodies over six leaves; with `others`, also of ops outside the sparse sweep's. */
-function bodyArbitrary(others: boolean): fc.Arbitrary<Body> {
-  const leaf = fc.oneof(
-    { weight: 4, arbitrary: fc.integer({ min: 0, max: 5 }).map((index): Body => ({ kind: 'leaf', index })) },
-    {
-      weight: 1,
-      arbitrary: fc.constantFrom(0, -0, 1, -2, 0.5).map((value): Body => ({ kind: 'const', value })),
-    },
-  );
-  const unary: Unary[] = others ? ['neg', 'sqrt', 'exp', 'abs'] : ['neg'];
-  const binary: Binary[] = ['add', 'sub', 'mul', 'min', 'max', ...(others ? (['div'] as const) : [])];
-  const { tree } = fc.letrec<{ tree: Body }>((tie) => ({
-    tree: fc.oneof(
-      { depthSize: 'small', maxDepth: 4, withCrossShrink: true },
-      leaf,
-      fc.record({ kind: fc.constantFrom(...unary), arg: tie('tree') }),
-      fc.record({ kind: fc.constantFrom(...binary), left: tie('tree'), right: tie('tree') }),
-      fc.integer({ min: 1, max: 3 }).chain((n) =>
-        fc.record({
-          kind: fc.constant('dot' as const),
-          xs: fc.array(tie('tree'), { minLength: n, maxLength: n }),
-          ys: fc.array(tie('tree'), { minLength: n, maxLength: n }),
-        }),
-      ),
-    ),
-  }));
-  return tree;
-}
-
-function build(b: Body, xs: readonly Expr[]): Expr {
-  switch (b.kind) {
-    case 'leaf':
-      return xs[b.index] as Expr;
-    case 'const':
-      return constant(b.value);
-    case 'neg':
-    case 'sqrt':
-    case 'exp':
-    case 'abs':
-      return build(b.arg, xs)[b.kind]();
-    case 'dot':
-      return dot(
-        b.xs.map((x) => build(x, xs)),
-        b.ys.map((y) => build(y, xs)),
-      );
-    default:
-      return build(b.left, xs)[b.kind](build(b.right, xs));
-  }
-}
+import { type Body, bodyArbitrary, build } from './support/bodies.js';
 
 type Shape = 'map in scan' | 'scan in map' | 'logsumexp' | 'stacked';
 
@@ -164,7 +105,7 @@ describe('forward over reverse through nested and reduced loops', () => {
       it(`${shape}${others ? ', bodies with sqrt, exp, abs and div' : ''}: every path the same bits, and the unrolled program's Hessian`, () => {
         fc.assert(
           fc.property(
-            fc.array(bodyArbitrary(others), { minLength: 3, maxLength: 3 }),
+            fc.array(bodyArbitrary(6, others), { minLength: 3, maxLength: 3 }),
             fc.integer({ min: 1, max: 3 }),
             fc.boolean(),
             point,
