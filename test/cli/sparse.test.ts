@@ -69,45 +69,16 @@ describe('difflab --sparse', () => {
   });
 
   test('a flag of another method is refused with --sparse, as without it (reverse mode has no --chunk)', () => {
-    const r = difflab([
-      'jacobian',
-      'sin(x*y)',
-      'x^2',
-      '--at',
-      'x=1,y=2',
-      '--sparse',
-      '-m',
-      'reverse',
-      '--chunk',
-      '4',
-    ]);
+    const sparse = (...flags: string[]) =>
+      difflab(['jacobian', 'sin(x*y)', 'x^2', '--at', 'x=1,y=2', '--sparse', ...flags]);
+    const r = sparse('-m', 'reverse', '--chunk', '4');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--method reverse does not take --chunk (forward)');
-    const s = difflab([
-      'jacobian',
-      'sin(x*y)',
-      '--at',
-      'x=1,y=2',
-      '--sparse',
-      '-m',
-      'forward',
-      '--scheme',
-      'central',
-    ]);
+    const s = sparse('-m', 'forward', '--scheme', 'central');
     expect(s.status).toBe(2);
     expect(s.stderr).toContain('--scheme (numeric)');
     // Forward mode's own --chunk is still read: one direction per sweep gives two sweeps for two columns.
-    const f = difflab([
-      'jacobian',
-      'sin(x*y)',
-      '--at',
-      'x=1,y=2',
-      '--sparse',
-      '-m',
-      'forward',
-      '--chunk',
-      '1',
-    ]);
+    const f = sparse('-m', 'forward', '--chunk', '1');
     expect(f.status).toBe(0);
     expect(f.stdout).toContain('tangent sweeps: 2');
   });
