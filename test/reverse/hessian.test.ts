@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { generateInput } from '../../src/gradbench/generate.js';
-import { gradient, hessian, hvp, methods, parse } from '../../src/index.js';
+import { gradient, graphDerivative, hessian, hvp, methods, parse } from '../../src/index.js';
 import { gradientAndHvp, hvp as hvpResult } from '../../src/reverse/index.js';
 import { GRADBENCH_EVALS } from '../../src/workloads/gradbench/index.js';
 import type { KmeansWorkload } from '../../src/workloads/gradbench/kmeans.js';
@@ -81,14 +81,19 @@ describe('gradientAndHvp', () => {
 
   test('agrees with reverse mode on a flat program at a kink and a pole', () => {
     const f = parse('abs(x) * y + log(y) / x + max(x, y)^2');
+    // An independent H·v: the graph engine's gradient program, then forward mode's jvp of it (the same op
+    // table's partials, differentiated by another route than forward over reverse).
+    const grad = graphDerivative(f, { kind: 'jacobian' }).program;
     for (const at of [
       [0, 1],
       [1, 0],
       [2, 2],
+      [0.5, -1.5],
     ]) {
       const both = gradientAndHvp(f, at, [1, -1]);
       expect(both.gradient).toEqual(methods.reverse.gradient(f, at).value);
       expect(both.hvp).toEqual(hvpResult(f, at, [1, -1]).value);
+      expect(both.hvp, String(at)).toEqual(methods.forward.jvp(grad, at, [1, -1]).value);
     }
   });
 });
