@@ -3,7 +3,7 @@
  * its two implementations (the interpreter's sweeps, the compiled backend's generated code) and the one function
  * that picks between them ({@link sweepsFor}).
  */
-import type { Backend, Program } from '../ir/index.js';
+import { type Backend, cachedFor, type Program } from '../ir/index.js';
 import { type CompiledProgram, compiled } from './compiled/index.js';
 import { interpretAdjoint, type Tape } from './interpret/adjoint.js';
 import type { CheckpointOptions } from './interpret/adjoint-loop.js';
@@ -59,19 +59,9 @@ const interpreted = new WeakMap<Program, (SweepBackend | undefined)[]>();
  * stand hand the sweep to the interpreter. Kept per program: a loop asks once per call, a gradient once.
  */
 export function sweepsFor(f: Program, backend: Backend, check: boolean): SweepBackend {
-  if (generates(f, backend, check)) {
-    let s = compiledSweeps.get(f);
-    if (s === undefined) {
-      s = generatedSweeps(f, compiled(f));
-      compiledSweeps.set(f, s);
-    }
-    return s;
-  }
-  let byKind = interpreted.get(f);
-  if (byKind === undefined) {
-    byKind = [];
-    interpreted.set(f, byKind);
-  }
+  if (generates(f, backend, check))
+    return cachedFor(compiledSweeps, f, () => generatedSweeps(f, compiled(f)));
+  const byKind = cachedFor(interpreted, f, (): (SweepBackend | undefined)[] => []);
   const kind = (check ? 2 : 0) + (backend === 'compile' ? 1 : 0);
   let s = byKind[kind];
   if (s === undefined) {

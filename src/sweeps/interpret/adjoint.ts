@@ -5,6 +5,7 @@
  */
 import {
   type Backend,
+  cachedFor,
   LOOP,
   type NaryOpDef,
   NUMERIC_PARTIALS,
@@ -34,12 +35,10 @@ const tapes = new WeakMap<Program, Tape>();
 
 /** The program's reusable tape. */
 export function tapeFor(f: Program): Tape {
-  let tape = tapes.get(f);
-  if (tape === undefined) {
-    tape = { values: new Float64Array(f.size), adjoints: new Float64Array(f.size) };
-    tapes.set(f, tape);
-  }
-  return tape;
+  return cachedFor(tapes, f, () => ({
+    values: new Float64Array(f.size),
+    adjoints: new Float64Array(f.size),
+  }));
 }
 
 /**

@@ -6,6 +6,7 @@
 
 import {
   type Backend,
+  cachedFor,
   FIXED_VALUE,
   LOOP,
   type LoopCall,
@@ -43,11 +44,7 @@ const works = new WeakMap<Program, Map<number, ForwardWork>>();
 
 /** The work arrays for `f` at chunk width `width`, allocated once and reused. */
 export function forwardWork(f: Program, width: number): ForwardWork {
-  let byWidth = works.get(f);
-  if (byWidth === undefined) {
-    byWidth = new Map();
-    works.set(f, byWidth);
-  }
+  const byWidth = cachedFor(works, f, () => new Map<number, ForwardWork>());
   let w = byWidth.get(width);
   if (w === undefined) {
     w = { width, v: new Float64Array(f.size), t: new Float64Array(f.size * width) };
