@@ -21,7 +21,7 @@ import {
 import { asDerivative } from '../ir/ops.js';
 import type { LoopCall } from '../ir/program.js';
 import { checkedPoint, checkOptions } from '../options.js';
-import { adjointSweeps, generates, type Point, sweepsFor, tapeFor } from '../sweeps/index.js';
+import { adjointSweeps, type Point, sweepsFor, tapeFor } from '../sweeps/index.js';
 
 /**
  * Receives one row's block: `block` is `rows.length × columns.length`, row-major; `rows[r]` is the position in
@@ -123,6 +123,44 @@ function checkedArgs(f: Program, call: LoopCall): Int32Array {
   return call.args;
 }
 
+/**
+ * The writer of a stacked map's body inputs for row i, at `into[at + k]` for body input k: the row's values, the
+ * index, and the captured values (written here, once). An argument is a constant (its value the program's) or an
+ * input (the point's); `columns[c]` gets the program input block column c reads, −1 for a constant or a row of
+ * data (numbers are no columns; rows of expressions are the call's last arguments).
+ */
+function rowWriter(
+  f: Program,
+  call: LoopCall,
+  args: Int32Array,
+  x: Float64Array,
+  into: Float64Array,
+  at: number,
+  columns: Int32Array,
+): (i: number) => void {
+  const { loop } = call;
+  const { width, captured } = loop;
+  const index = indexInput(loop);
+  const { inputStart, constants } = f;
+  const load = (arg: number, k: number, column: number) => {
+    const input = arg >= inputStart;
+    into[at + k] = input ? (x[arg - inputStart] as number) : (constants[arg] as number);
+    columns[column] = input ? arg - inputStart : -1;
+  };
+  for (let k = 0; k < captured; k++) load(args[k] as number, index + 1 + k, width + k);
+  const data = loop.rowArgs ? undefined : loop.rows;
+  if (data !== undefined) columns.fill(-1, 0, width);
+  return (i) => {
+    if (data === undefined) {
+      const base = captured + i * width;
+      for (let k = 0; k < width; k++) load(args[base + k] as number, k, k);
+    } else {
+      for (let k = 0; k < width; k++) into[at + k] = data[i * width + k] as number;
+    }
+    into[at + index] = i;
+  };
+}
+
 /** Runs `jacobianOf` on the body at each row and hands the block, its output rows and input columns to `visit`. */
 function visitCall(
   f: Program,
@@ -142,25 +180,9 @@ function visitCall(
   const block = new Float64Array(perStep * cols);
   const rows = new Int32Array(perStep);
   const columns = new Int32Array(cols);
-  const { inputStart, constants } = f;
-  // An argument is a constant (its value the program's, no column) or an input (the point's, its column).
-  const load = (arg: number, at: number, column: number) => {
-    const input = arg >= inputStart;
-    bx[at] = input ? (x[arg - inputStart] as number) : (constants[arg] as number);
-    columns[column] = input ? arg - inputStart : -1;
-  };
-  for (let k = 0; k < captured; k++) load(args[k] as number, index + 1 + k, width + k);
-  // Rows of data (numbers) are no columns; rows of expressions are the call's last arguments.
-  const data = loop.rowArgs ? undefined : loop.rows;
-  if (data !== undefined) columns.fill(-1, 0, width);
+  const writeRow = rowWriter(f, call, args, x, bx, 0, columns);
   for (let i = 0; i < n; i++) {
-    if (data === undefined) {
-      const base = captured + i * width;
-      for (let k = 0; k < width; k++) load(args[base + k] as number, k, k);
-    } else {
-      for (let k = 0; k < width; k++) bx[k] = data[i * width + k] as number;
-    }
-    bx[index] = i;
+    writeRow(i);
     for (let r = 0; r < perStep; r++) rows[r] = position[first + i * perStep + r] as number;
     const J = jacobianOf(body, bx);
     for (let r = 0; r < perStep; r++) {
@@ -202,17 +224,8 @@ function reverseRows(
   const block = new Float64Array(perStep * cols);
   const rows = new Int32Array(perStep);
   const columns = new Int32Array(cols);
-  const { inputStart, constants } = f;
-  // An argument is a constant (its value the program's, no column) or an input (the point's, its column).
-  const load = (arg: number, at: number, column: number) => {
-    const input = arg >= inputStart;
-    v[start + at] = input ? (x[arg - inputStart] as number) : (constants[arg] as number);
-    columns[column] = input ? arg - inputStart : -1;
-  };
   v.set(body.constants, 0);
-  for (let k = 0; k < captured; k++) load(args[k] as number, index + 1 + k, width + k);
-  const data = loop.rowArgs ? undefined : loop.rows;
-  if (data !== undefined) columns.fill(-1, 0, width);
+  const writeRow = rowWriter(f, call, args, x, v, start, columns);
   // Where block row r's body output sits, and the body input of block column c.
   const outs = body.outputs;
   const seeds = Array.from(outs, (o) => (a: Float64Array) => {
@@ -222,19 +235,12 @@ function reverseRows(
   const collect = (inputs: Float64Array, r: number) => {
     for (let c = 0; c < cols; c++) block[r * cols + c] = inputs[(from[c] as number) - start] as number;
   };
-  const compiledSweeps = generates(body, backend, false);
   const sweeps = sweepsFor(body, backend, false);
   for (let i = 0; i < n; i++) {
-    if (data === undefined) {
-      const base = captured + i * width;
-      for (let k = 0; k < width; k++) load(args[base + k] as number, k, k);
-    } else {
-      for (let k = 0; k < width; k++) v[start + k] = data[i * width + k] as number;
-    }
-    v[start + index] = i;
+    writeRow(i);
     for (let r = 0; r < perStep; r++) rows[r] = position[first + i * perStep + r] as number;
     sweeps.primal(v, true);
-    if (compiledSweeps) {
+    if (sweeps.generated) {
       // The generated adjoint sweep per output (it hands itself to the interpreter's rule where it must).
       for (let r = 0; r < perStep; r++) {
         sweeps.adjoint(tape, seeds[r] as (a: Float64Array) => void);
