@@ -38,7 +38,9 @@ import { accumulate } from '../ir/ops.js';
 import { dualKernels } from '../sweeps/compiled/dual.js';
 import { loadCall, setIteration } from '../sweeps/index.js';
 import {
+  boundedFinite,
   finiteValues,
+  leanTangents,
   type Marks,
   markInputs,
   markSums,
@@ -426,6 +428,41 @@ function callForward(call: LoopCall, s: DualArrays, backend: Backend): void {
   }
 }
 
+/**
+ * Whether a map call's body, a sparse one, is finite in every iteration by its bounds (boundedFinite): each
+ * input's bound the largest absolute value (and tangent) it takes over the iterations. The body's captured
+ * values must be loaded (loadBody).
+ */
+function bounded(call: LoopCall, s: DualArrays, bs: DualArrays): boolean {
+  const { loop, args } = call;
+  const { body, n, width } = loop;
+  if (!sparseBody(body)) return false;
+  const val = new Float64Array(body.size);
+  const tan = new Float64Array(body.size);
+  const in0 = body.inputStart;
+  for (let k = in0; k < body.opStart; k++) {
+    val[k] = Math.abs(bs.val[k] as number);
+    tan[k] = Math.abs(bs.tan[k] as number);
+  }
+  const r = in0 + rowInput(loop);
+  for (let k = 0; k < width; k++) {
+    let v = 0;
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      if (loop.rowArgs) {
+        const arg = args[rowArg(loop, i) + k] as number;
+        v = Math.max(v, Math.abs(s.val[arg] as number));
+        t = Math.max(t, Math.abs(s.tan[arg] as number));
+      } else v = Math.max(v, Math.abs(loop.rows[i * width + k] as number));
+    }
+    val[r + k] = v;
+    tan[r + k] = t;
+  }
+  val[in0 + indexInput(loop)] = n;
+  tan[in0 + indexInput(loop)] = 0;
+  return boundedFinite(body, val, tan);
+}
+
 /** A call's backward sweep: each iteration's body forward and backward again, from the last iteration. */
 function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
   const { loop, first, args } = call;
@@ -462,13 +499,19 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
   const capReachedDot = new Uint8Array(loop.captured);
   let sparseSeen = false;
   let lastMarks: Marks | undefined;
+  // A sum map whose bounds show every value and tangent finite in every iteration runs the lean sweeps.
+  const kernels = backend === 'compile' ? dualKernels(body) : undefined;
+  const lean = kernels !== undefined && loop.kind === 'map' && loop.reduce === 'sum' && bounded(call, s, bs);
+  let placed: Marks | undefined;
   for (let i = n - 1; i >= 0; i--) {
     if (carries !== undefined) {
       bs.val.set(carries.val.subarray(i * c, (i + 1) * c), in0);
       bs.tan.set(carries.tan.subarray(i * c, (i + 1) * c), in0);
     }
     setBodyIteration(call, s, bs, i);
-    const finite = bodyForward(body, bs, backend);
+    let finite: number | undefined;
+    if (lean) kernels.leanForward(bs);
+    else finite = bodyForward(body, bs, backend);
     if (direct) {
       // The captured values' adjoints carry their sums from one iteration to the next.
       bs.adj.fill(UNTOUCHED, 0, cap);
@@ -514,7 +557,14 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
       }
     }
     // The captured values are as the last iteration checked them (loadBody wrote them once, before it).
-    const marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen, finite);
+    let marks: Marks | undefined;
+    if (lean) {
+      marks = marksFor(body, bs, i < n - 1 ? cap : undefined);
+      if (marks !== placed) leanTangents(body, bs, marks);
+      placed = marks;
+      kernels.sparseBackward(bs);
+      markInputs(body, bs, marks, cap);
+    } else marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen, finite);
     if (marks !== undefined) {
       sparseSeen = true;
       if (marks !== lastMarks) orMarks(marks, cap - in0, capReached, capReachedDot);

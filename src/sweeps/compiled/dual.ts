@@ -9,6 +9,7 @@
  */
 
 import { cachedFor, OP_ARITY, OP_CODE, OP_DEFS, type Program, UNTOUCHED } from '../../ir/index.js';
+import { tangentNeeds } from '../interpret/dual-marks.js';
 import {
   type DualArrays,
   fixedBackward,
@@ -26,6 +27,11 @@ export interface DualKernels {
    * NaN.
    */
   forward(s: DualArrays): number;
+  /**
+   * Every node's value, but only the tangents the sparse backward sweep reads (dual-marks.ts's tangentNeeds),
+   * and no finiteness test: for a call whose bounds show every value and tangent finite (boundedFinite).
+   */
+  leanForward(s: DualArrays): void;
   /** Adjoints and their tangents from the seeded outputs down to the inputs. */
   backward(s: DualArrays): void;
   /** The same, skipping every node whose adjoint and adjoint's tangent are both zero (dual-marks.ts). */
@@ -107,10 +113,56 @@ const minMaxSource = (max: boolean, k: 0 | 1) =>
  * Four sums, by node, so that the additions do not make one chain through the whole sweep.
  */
 const LANES = 4;
-const noteFinite = (s: Site) => `bad${s.lane} += z - z + (t - t);`;
+const noteFinite = (s: Site) => (s.lane < 0 ? '' : `bad${s.lane} += z - z + (t - t);`);
 
-/** The forward step of a node with op `code` (the interpreter's dualForward, node by node). */
-function forwardNode(code: number, s: Site): string {
+/**
+ * A node's value alone, as its forward step computes it (the same operations in the same order), or undefined
+ * for the ops that run their op-table rule (their step is written whole).
+ */
+function valueNode(code: number, s: Site): string | undefined {
+  const { i, x, y } = s;
+  const infix = code === ADD ? '+' : code === SUB ? '-' : code === MUL ? '*' : undefined;
+  if (infix !== undefined) return `val[${i}] = val[${x}] ${infix} val[${y}];`;
+  if (code === MAX || code === MIN)
+    return `val[${i}] = Math.${code === MAX ? 'max' : 'min'}(val[${x}], val[${y}]);`;
+  if (code === SUM) return `{ const st = ${x}; val[${i}] = NV${code}(val, args, st, ${s.count}); }`;
+  if (code !== DOT) return undefined;
+  const h = s.count >> 1;
+  if (h === 0) return `val[${i}] = 0;`;
+  const [u, w] = [s.range(0, h), s.range(h, h)];
+  if (h <= UNROLL) {
+    // Each entry read once (the two halves of dot(w, w) are the same locals), the products added from the first.
+    const locals = new Map<string, string>();
+    const decls: string[] = [];
+    const local = (node: string) => {
+      let name = locals.get(node);
+      if (name === undefined) {
+        name = `v${locals.size}`;
+        locals.set(node, name);
+        decls.push(`const ${name} = val[${node}];`);
+      }
+      return name;
+    };
+    const terms = Array.from({ length: h }, (_, k) => `${local(u(String(k)))} * ${local(w(String(k)))}`);
+    return `{ const st = ${x}; ${decls.join(' ')} let z = ${terms[0]};${terms
+      .slice(1)
+      .map((t) => ` z += ${t};`)
+      .join('')} val[${i}] = z; }`;
+  }
+  return `{ const st = ${x}; let z = val[${u('0')}] * val[${w('0')}];
+  for (let k = 1; k < ${h}; k++) z += val[${u('k')}] * val[${w('k')}]; val[${i}] = z; }`;
+}
+
+/**
+ * The forward step of a node with op `code` (the interpreter's dualForward, node by node); `lean`: without the
+ * finiteness sums, and for a node whose tangent is not needed (`tangent` false) its value only.
+ */
+function forwardNode(code: number, s: Site, lean = false, tangent = true): string {
+  if (lean && !tangent) {
+    const value = valueNode(code, s);
+    if (value !== undefined) return value;
+  }
+  if (lean) return forwardNode(code, { ...s, lane: -1 });
   const { i, x, y } = s;
   if (code === ADD || code === SUB || code === MUL) {
     // twoTerms(px, tx, py, ty): accumulate twice from an untouched tangent.
@@ -247,17 +299,29 @@ function straightSite(f: Program, n: number): Site {
   return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES };
 }
 
-/** Which sweep: values and tangents, or adjoints and their tangents (every reached node, or sparse). */
-type Sweep = 'forward' | 'backward' | 'sparse';
+/**
+ * Which sweep: values and tangents (all, or lean: the tangents tangentNeeds flags), or adjoints and their
+ * tangents (every reached node, or sparse).
+ */
+type Sweep = 'forward' | 'lean' | 'backward' | 'sparse';
 
 /** The source of a segment's forward or backward sweep: a run of nodes, or a `for` loop over repetitions. */
 function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep: Sweep): string {
-  const forward = sweep === 'forward';
-  const step = (code: number, site: Site) =>
-    forward ? forwardNode(code, site) : backwardNode(code, site, sweep === 'sparse');
+  const forward = sweep === 'forward' || sweep === 'lean';
+  const lean = sweep === 'lean';
+  const need = lean ? tangentNeeds(f) : undefined;
+  // A loop's position computes its tangent if any repetition needs it (one more tangent changes nothing read).
+  const tangent = (n: number, stride: number, reps: number) => {
+    for (let r = 0; r < reps; r++) if (need === undefined || need[n + r * stride] === 1) return true;
+    return false;
+  };
+  const step = (code: number, site: Site, n: number, stride: number, reps: number) =>
+    forward
+      ? forwardNode(code, site, lean, tangent(n, stride, reps))
+      : backwardNode(code, site, sweep === 'sparse');
   if (seg.kind === 'straight') {
     const lines: string[] = [];
-    for (let n = from; n < to; n++) lines.push(step(f.op[n] as number, straightSite(f, n)));
+    for (let n = from; n < to; n++) lines.push(step(f.op[n] as number, straightSite(f, n), n, 0, 1));
     if (!forward) lines.reverse();
     return lines.join('\n');
   }
@@ -276,7 +340,7 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
       range: (offset, length) => rangeOf(f, starts(), offset, length),
       lane: p % LANES,
     };
-    lines.push(step(f.op[n] as number, site));
+    lines.push(step(f.op[n] as number, site, n, seg.period, seg.reps));
   }
   if (forward) return `for (let r = 0; r < ${seg.reps}; r++) {\n${lines.join('\n')}\n}`;
   lines.reverse();
@@ -285,7 +349,7 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
 
 /** The sweep's functions, in the order they run (the backward sweep's from the last node). */
 function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): Kernel[] {
-  const forward = sweep === 'forward';
+  const forward = sweep === 'forward' || sweep === 'lean';
   const bodies: string[] = [];
   for (const seg of segments) {
     if (seg.kind === 'loop') bodies.push(segmentSource(f, seg, seg.start, seg.start, sweep));
@@ -330,6 +394,7 @@ function build(body: Program): DualKernels | null {
   const forward = sweepKernels(body, segments, 'forward');
   const backward = sweepKernels(body, segments, 'backward');
   let sparse: Kernel[] | undefined;
+  let lean: Kernel[] | undefined;
   const { args, constants, inputStart } = body;
   return {
     forward(s) {
@@ -339,6 +404,12 @@ function build(body: Program): DualKernels | null {
       let bad = 0;
       for (const k of forward) bad += k(s, s.val, s.tan, s.adj, s.adjDot, args);
       return bad;
+    },
+    leanForward(s) {
+      lean ??= sweepKernels(body, segments, 'lean');
+      s.val.set(constants, 0);
+      s.tan.fill(UNTOUCHED, 0, inputStart);
+      for (const k of lean) k(s, s.val, s.tan, s.adj, s.adjDot, args);
     },
     backward(s) {
       for (const k of backward) k(s, s.val, s.tan, s.adj, s.adjDot, args);
