@@ -342,9 +342,30 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
     };
     lines.push(step(f.op[n] as number, site, n, seg.period, seg.reps));
   }
-  if (forward) return `for (let r = 0; r < ${seg.reps}; r++) {\n${lines.join('\n')}\n}`;
-  lines.reverse();
-  return `for (let r = ${seg.reps - 1}; r >= 0; r--) {\n${lines.join('\n')}\n}`;
+  if (!forward) lines.reverse();
+  const { before, text } = invariantReads(lines.join('\n'));
+  const head = forward ? `let r = 0; r < ${seg.reps}; r++` : `let r = ${seg.reps - 1}; r >= 0; r--`;
+  return `${before}\nfor (${head}) {\n${text}\n}`;
+}
+
+/**
+ * A loop's reads of a value or tangent at a fixed index (a node before the loop: kmeans' point, read by every
+ * centroid's differences) taken once, into constants before it: no sweep writes a value or tangent inside
+ * another segment's loop, but the engine cannot know that the stores to `val` and `tan` miss them.
+ */
+function invariantReads(text: string): { before: string; text: string } {
+  const names = new Map<string, string>();
+  const out = text.replace(/\b(val|tan)\[(\d+)\]/g, (_, array: string, index: string) => {
+    const key = `${array}[${index}]`;
+    let name = names.get(key);
+    if (name === undefined) {
+      name = `${array === 'val' ? 'Hv' : 'Ht'}${index}`;
+      names.set(key, name);
+    }
+    return name;
+  });
+  const before = [...names].map(([key, name]) => `const ${name} = ${key};`).join(' ');
+  return { before, text: out };
 }
 
 /** The sweep's functions, in the order they run (the backward sweep's from the last node). */
