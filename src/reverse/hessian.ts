@@ -512,15 +512,17 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     let finite: number | undefined;
     if (lean) kernels.leanForward(bs);
     else finite = bodyForward(body, bs, backend);
+    // The lean sparse sweep leaves the operation nodes' adjoints untouched for the next iteration.
+    const ops = lean && i < n - 1 ? body.opStart : body.size;
     if (direct) {
       // The captured values' adjoints carry their sums from one iteration to the next.
       bs.adj.fill(UNTOUCHED, 0, cap);
-      bs.adj.fill(UNTOUCHED, body.opStart);
+      bs.adj.fill(UNTOUCHED, body.opStart, ops);
       bs.adjDot.fill(UNTOUCHED, 0, cap);
-      bs.adjDot.fill(UNTOUCHED, body.opStart);
+      bs.adjDot.fill(UNTOUCHED, body.opStart, ops);
     } else {
-      bs.adj.fill(UNTOUCHED);
-      bs.adjDot.fill(UNTOUCHED);
+      bs.adj.fill(UNTOUCHED, 0, ops);
+      bs.adjDot.fill(UNTOUCHED, 0, ops);
     }
     if (loop.kind === 'scan') {
       for (let k = 0; k < c; k++) {
@@ -562,7 +564,7 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
       marks = marksFor(body, bs, i < n - 1 ? cap : undefined);
       if (marks !== placed) leanTangents(body, bs, marks);
       placed = marks;
-      kernels.sparseBackward(bs);
+      kernels.leanSparseBackward(bs);
       markInputs(body, bs, marks, cap);
     } else marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen, finite);
     if (marks !== undefined) {

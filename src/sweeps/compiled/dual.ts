@@ -36,6 +36,11 @@ export interface DualKernels {
   backward(s: DualArrays): void;
   /** The same, skipping every node whose adjoint and adjoint's tangent are both zero (dual-marks.ts). */
   sparseBackward(s: DualArrays): void;
+  /**
+   * The sparse sweep, setting each operation node's adjoint and adjoint's tangent back to −0 once it has read
+   * them: the next iteration's sweep then needs no fill of them.
+   */
+  leanSparseBackward(s: DualArrays): void;
 }
 
 /** Most nodes of a straight run per generated function, so that each stays small enough for V8 to optimise. */
@@ -262,7 +267,7 @@ function sendSource(arg: string, p: string, pDot: string): string {
  * whose adjoint and adjoint's tangent are both zero is skipped (see dual-marks.ts), else one whose adjoint is
  * untouched, as the interpreter does.
  */
-function backwardNode(code: number, s: Site, sparse: boolean): string {
+function backwardNode(code: number, s: Site, sparse: boolean, reset = false): string {
   const { i, x, y } = s;
   const to = sendSource;
   let body: string;
@@ -289,7 +294,9 @@ function backwardNode(code: number, s: Site, sparse: boolean): string {
   } else body = OP_ARITY[code] === 0 ? `NB(F, s, ${i}, ${code}, g, gd);` : `FB(F, s, ${i}, ${code}, g, gd);`;
   // No seeded output reaches a node whose adjoint is untouched (its adjoint's tangent is then untouched too).
   const skip = sparse ? 'g !== 0 || gd !== 0' : reached('g');
-  return `{ const g = adj[${i}], gd = adjDot[${i}]; if (${skip}) { const gr = ${reached('gd')}; ${body} } }`;
+  // Nothing writes a node's adjoint after the sweep has read it (its users come after it).
+  const clear = reset ? ` adj[${i}] = -0; adjDot[${i}] = -0;` : '';
+  return `{ const g = adj[${i}], gd = adjDot[${i}];${clear} if (${skip}) { const gr = ${reached('gd')}; ${body} } }`;
 }
 
 /** Node n's site in a straight run. */
@@ -303,7 +310,7 @@ function straightSite(f: Program, n: number): Site {
  * Which sweep: values and tangents (all, or lean: the tangents tangentNeeds flags), or adjoints and their
  * tangents (every reached node, or sparse).
  */
-type Sweep = 'forward' | 'lean' | 'backward' | 'sparse';
+type Sweep = 'forward' | 'lean' | 'backward' | 'sparse' | 'leanSparse';
 
 /** The source of a segment's forward or backward sweep: a run of nodes, or a `for` loop over repetitions. */
 function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep: Sweep): string {
@@ -318,7 +325,7 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
   const step = (code: number, site: Site, n: number, stride: number, reps: number) =>
     forward
       ? forwardNode(code, site, lean, tangent(n, stride, reps))
-      : backwardNode(code, site, sweep === 'sparse');
+      : backwardNode(code, site, sweep !== 'backward', sweep === 'leanSparse');
   if (seg.kind === 'straight') {
     const lines: string[] = [];
     for (let n = from; n < to; n++) lines.push(step(f.op[n] as number, straightSite(f, n), n, 0, 1));
@@ -416,6 +423,7 @@ function build(body: Program): DualKernels | null {
   const backward = sweepKernels(body, segments, 'backward');
   let sparse: Kernel[] | undefined;
   let lean: Kernel[] | undefined;
+  let leanSparse: Kernel[] | undefined;
   const { args, constants, inputStart } = body;
   return {
     forward(s) {
@@ -434,6 +442,10 @@ function build(body: Program): DualKernels | null {
     },
     backward(s) {
       for (const k of backward) k(s, s.val, s.tan, s.adj, s.adjDot, args);
+    },
+    leanSparseBackward(s) {
+      leanSparse ??= sweepKernels(body, segments, 'leanSparse');
+      for (const k of leanSparse) k(s, s.val, s.tan, s.adj, s.adjDot, args);
     },
     sparseBackward(s) {
       sparse ??= sweepKernels(body, segments, 'sparse');
