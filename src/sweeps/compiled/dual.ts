@@ -9,7 +9,7 @@
  */
 
 import { cachedFor, OP_ARITY, OP_CODE, OP_DEFS, type Program, UNTOUCHED } from '../../ir/index.js';
-import { tangentNeeds } from '../interpret/dual-marks.js';
+import { lazyTangent, lazyTangents, tangentNeeds } from '../interpret/dual-marks.js';
 import {
   type DualArrays,
   fixedBackward,
@@ -267,12 +267,13 @@ function sendSource(arg: string, p: string, pDot: string): string {
  * whose adjoint and adjoint's tangent are both zero is skipped (see dual-marks.ts), else one whose adjoint is
  * untouched, as the interpreter does.
  */
-function backwardNode(code: number, s: Site, sparse: boolean, reset = false): string {
+function backwardNode(code: number, s: Site, sparse: boolean, reset = false, lazy = false): string {
   const { i, x, y } = s;
   const to = sendSource;
   let body: string;
   if (code === ADD || code === SUB) body = to(x, '1', '-0') + to(y, code === ADD ? '1' : '-1', '-0');
-  else if (code === MUL) body = to(x, `val[${y}]`, `tan[${y}]`) + to(y, `val[${x}]`, `tan[${x}]`);
+  else if (code === MUL)
+    body = `${lazy ? `LZ(val, tan, ${x}); LZ(val, tan, ${y});` : ''}${to(x, `val[${y}]`, `tan[${y}]`)}${to(y, `val[${x}]`, `tan[${x}]`)}`;
   else if (code === NEG) body = to(x, '-1', '-0');
   else if (code === MAX || code === MIN) {
     const max = code === MAX;
@@ -290,7 +291,11 @@ function backwardNode(code: number, s: Site, sparse: boolean, reset = false): st
       s.count % 2 === 1
         ? `{ const o = ${s.range(s.count - 1 - h, 1)('0')}; ${to(s.range(s.count - 1, 1)('0'), 'val[o]', 'tan[o]')} }`
         : '';
-    body = `const st = ${x}; ${half(u, w)} ${half(w, u)} ${odd}`;
+    // The lean sweeps' lazy entries' tangents first (dual-marks.ts's lazyTangents).
+    const lazies = lazy
+      ? `for (let k = 0; k < ${s.count}; k++) LZ(val, tan, ${s.range(0, s.count)('k')});`
+      : '';
+    body = `const st = ${x}; ${lazies} ${half(u, w)} ${half(w, u)} ${odd}`;
   } else body = OP_ARITY[code] === 0 ? `NB(F, s, ${i}, ${code}, g, gd);` : `FB(F, s, ${i}, ${code}, g, gd);`;
   // No seeded output reaches a node whose adjoint is untouched (its adjoint's tangent is then untouched too).
   const skip = sparse ? 'g !== 0 || gd !== 0' : reached('g');
@@ -317,15 +322,26 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
   const forward = sweep === 'forward' || sweep === 'lean';
   const lean = sweep === 'lean';
   const need = lean ? tangentNeeds(f) : undefined;
-  // A loop's position computes its tangent if any repetition needs it (one more tangent changes nothing read).
+  const lazy = lazyTangents(f);
+  // A loop's position computes its tangent if any repetition needs it and not lazily (one more tangent changes
+  // nothing read).
   const tangent = (n: number, stride: number, reps: number) => {
-    for (let r = 0; r < reps; r++) if (need === undefined || need[n + r * stride] === 1) return true;
+    for (let r = 0; r < reps; r++) {
+      const m = n + r * stride;
+      if (need === undefined || (need[m] === 1 && lazy[m] === 0)) return true;
+    }
     return false;
   };
   const step = (code: number, site: Site, n: number, stride: number, reps: number) =>
     forward
       ? forwardNode(code, site, lean, tangent(n, stride, reps))
-      : backwardNode(code, site, sweep !== 'backward', sweep === 'leanSparse');
+      : backwardNode(
+          code,
+          site,
+          sweep !== 'backward',
+          sweep === 'leanSparse',
+          sweep === 'leanSparse' && lazy.includes(1),
+        );
   if (seg.kind === 'straight') {
     const lines: string[] = [];
     for (let n = from; n < to; n++) lines.push(step(f.op[n] as number, straightSite(f, n), n, 0, 1));
@@ -396,10 +412,19 @@ function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): K
       `function k${k}(s, val, tan, adj, adjDot, args) {\nlet ${bads.map((v) => `${v} = 0`).join(', ')};\n${b}\nreturn ${bads.join(' + ')};\n}`,
   );
   const source = `'use strict';\n${bindings}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `k${k}`).join(', ')}];`;
-  const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', source) as (
+  const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', 'LZ', source) as (
     ...helpers: unknown[]
   ) => Kernel[];
-  return factory(f, OP_DEFS, minMaxPartialTangent, naryForward, fixedForward, naryBackward, fixedBackward);
+  return factory(
+    f,
+    OP_DEFS,
+    minMaxPartialTangent,
+    naryForward,
+    fixedForward,
+    naryBackward,
+    fixedBackward,
+    lazyTangent(f),
+  );
 }
 
 /** Per body: its compiled sweeps, or null where the interpreter runs it. */

@@ -13,7 +13,7 @@
  * and {@link markInputs} sets them.
  */
 import { cachedFor, isUntouched, OP_ARITY, OP_CODE, type Program, UNTOUCHED } from '../../ir/index.js';
-import type { DualArrays } from './dual-nodes.js';
+import { type DualArrays, twoTerms } from './dual-nodes.js';
 
 const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;
 
@@ -244,15 +244,59 @@ export function tangentNeeds(body: Program): Uint8Array {
   });
 }
 
+const lazies = new WeakMap<Program, Uint8Array>();
+
 /**
- * Writes the tangents the lean forward sweep leaves out (the op nodes {@link tangentNeeds} does not flag): +0
+ * Per node of a sparse body, whether the lean sweeps compute its tangent only where the sparse backward sweep
+ * reads it ({@link lazyTangent}): an add, sub or mul of inputs whose tangent {@link tangentNeeds} flags but no
+ * node computes its own tangent from, and no output. kmeans' differences: a point's sweep reads the nearest
+ * centroid's d of them, not all k·d.
+ */
+export function lazyTangents(body: Program): Uint8Array {
+  return cachedFor(lazies, body, () => {
+    const { op, a, b, opStart } = body;
+    const need = tangentNeeds(body);
+    const lazy = new Uint8Array(body.size);
+    for (let n = opStart; n < body.size; n++) {
+      const code = op[n] as number;
+      const ofInputs = (a[n] as number) < opStart && (b[n] as number) < opStart;
+      if (need[n] === 1 && ofInputs && (code === ADD || code === SUB || code === MUL)) lazy[n] = 1;
+    }
+    for (let u = opStart; u < body.size; u++) if (need[u] === 1) body.forEachArg(u, (arg) => (lazy[arg] = 0));
+    for (const o of body.outputs) lazy[o] = 0;
+    return lazy;
+  });
+}
+
+/**
+ * A lazy node's tangent (node `m`; any other node is left as it is), as the forward sweep computes it:
+ * twoTerms of its partials and its arguments' tangents.
+ */
+export function lazyTangent(body: Program): (val: Float64Array, tan: Float64Array, m: number) => void {
+  const lazy = lazyTangents(body);
+  const { op, a, b } = body;
+  return (val, tan, m) => {
+    if (lazy[m] !== 1) return;
+    const code = op[m] as number;
+    const x = a[m] as number;
+    const y = b[m] as number;
+    const px = code === MUL ? (val[y] as number) : 1;
+    const py = code === MUL ? (val[x] as number) : code === ADD ? 1 : -1;
+    tan[m] = twoTerms(px, tan[x] as number, py, tan[y] as number);
+  };
+}
+
+/**
+ * Writes the tangents the lean forward sweep leaves out (the op nodes {@link tangentNeeds} does not flag, and
+ * the lazy ones until the backward sweep computes them): +0
  * where the tangent is reached, −0 where not. Where every value and tangent is finite, min's and max's partials'
  * tangent from these is what it is from the tangents the full sweep computes, and nothing else reads them.
  */
 export function leanTangents(body: Program, s: DualArrays, marks: Marks): void {
   const need = tangentNeeds(body);
+  const lazy = lazyTangents(body);
   for (let n = body.opStart; n < body.size; n++)
-    if (need[n] === 0) s.tan[n] = marks.tan[n] === 1 ? 0 : UNTOUCHED;
+    if (need[n] === 0 || lazy[n] === 1) s.tan[n] = marks.tan[n] === 1 ? 0 : UNTOUCHED;
 }
 
 /** Below this, a bound on a value or tangent shows it finite (with room for the bounds' own rounding). */
