@@ -40,6 +40,8 @@ import { loadCall, setIteration } from '../sweeps/index.js';
 import {
   boundedFinite,
   finiteValues,
+  lazyTangent,
+  lazyTangents,
   leanTangents,
   type Marks,
   markInputs,
@@ -48,6 +50,7 @@ import {
   orMarks,
   sparseBody,
   sparseSweeps,
+  tangentNeeds,
 } from '../sweeps/interpret/dual-marks.js';
 import {
   type DualArrays,
@@ -197,6 +200,60 @@ function dualForward(f: Program, s: DualArrays, outputs: boolean, backend: Backe
   }
 }
 
+/**
+ * The interpreter's lean forward sweep of a sparse body (compiled/dual.ts's leanForward): every value, and
+ * the tangents that tangentNeeds flags and lazyTangents does not, each as dualForward computes it.
+ */
+function leanForward(body: Program, s: DualArrays): void {
+  const need = tangentNeeds(body);
+  const lazy = lazyTangents(body);
+  const { val, tan } = s;
+  val.set(body.constants, 0);
+  tan.fill(UNTOUCHED, 0, body.inputStart);
+  const { op, a, b, args } = body;
+  for (let i = body.opStart; i < body.size; i++) {
+    const code = op[i] as number;
+    const tangent = need[i] === 1 && lazy[i] === 0;
+    if (code === DOT || code === SUM) {
+      const start = a[i] as number;
+      const count = b[i] as number;
+      val[i] = (OP_DEFS[code] as NaryOpDef).value(val, args, start, count);
+      if (!tangent) continue;
+      const h = count >> 1;
+      let t = UNTOUCHED;
+      for (let k = start; k < start + count; k++) {
+        const p = code === SUM ? 1 : (val[args[k < start + h ? k + h : k - h] as number] as number);
+        t = accumulate(t, p, tan[args[k] as number] as number);
+      }
+      tan[i] = t;
+      continue;
+    }
+    if (code === NEG) {
+      fixedForward(body, s, i, code);
+      continue;
+    }
+    const xi = a[i] as number;
+    const yi = b[i] as number;
+    const x = val[xi] as number;
+    const y = val[yi] as number;
+    const tx = tan[xi] as number;
+    const ty = tan[yi] as number;
+    if (code === MAX || code === MIN) {
+      const max = code === MAX;
+      val[i] = max ? Math.max(x, y) : Math.min(x, y);
+      if (!tangent) continue;
+      let t = isUntouched(tx) ? UNTOUCHED : accumulate(UNTOUCHED, minMaxPartial(max, 0, x, y), tx);
+      if (!isUntouched(ty)) t = accumulate(t, minMaxPartial(max, 1, x, y), ty);
+      tan[i] = t;
+      continue;
+    }
+    // add, sub, mul
+    val[i] = code === MUL ? x * y : code === ADD ? x + y : x - y;
+    if (!tangent) continue;
+    tan[i] = code === MUL ? twoTerms(y, tx, x, ty) : twoTerms(1, tx, code === ADD ? 1 : -1, ty);
+  }
+}
+
 /** Whether loop call `index` of `f` runs forward when the program's outputs' values are not read. */
 function needsForward(f: Program, index: number): boolean {
   const call = f.calls[index] as LoopCall;
@@ -209,7 +266,13 @@ function needsForward(f: Program, index: number): boolean {
  * ġ is untouched. The partials of add, sub, mul, neg, sum and dot are written out (their tangents are
  * untouched or the other argument's tangent); the others run their op-table rule over dual numbers.
  */
-function dualBackward(f: Program, s: DualArrays, backend: Backend, sparse = false): void {
+function dualBackward(
+  f: Program,
+  s: DualArrays,
+  backend: Backend,
+  sparse = false,
+  lazy?: (val: Float64Array, tan: Float64Array, m: number) => void,
+): void {
   const { val, tan, adj, adjDot } = s;
   const { op, a, b, args } = f;
   // g is reached here (the node is skipped otherwise); ġ and ṗ may be untouched.
@@ -233,6 +296,8 @@ function dualBackward(f: Program, s: DualArrays, backend: Backend, sparse = fals
           send(adj, adjDot, args[k] as number, g, gDot, 1, UNTOUCHED);
       } else if (code === DOT) {
         const h = count >> 1;
+        // The lean sweeps' lazy entries' tangents first (dual-marks.ts's lazyTangents).
+        if (lazy !== undefined) for (let k = start; k < start + count; k++) lazy(val, tan, args[k] as number);
         for (let k = 0; k < count; k++) {
           const other = args[start + (k < h ? k + h : k - h)] as number;
           send(adj, adjDot, args[start + k] as number, g, gDot, val[other] as number, tan[other] as number);
@@ -246,6 +311,10 @@ function dualBackward(f: Program, s: DualArrays, backend: Backend, sparse = fals
       send(adj, adjDot, xi, g, gDot, 1, UNTOUCHED);
       send(adj, adjDot, yi, g, gDot, code === ADD ? 1 : -1, UNTOUCHED);
     } else if (code === MUL) {
+      if (lazy !== undefined) {
+        lazy(val, tan, xi);
+        lazy(val, tan, yi);
+      }
       send(adj, adjDot, xi, g, gDot, val[yi] as number, tan[yi] as number);
       send(adj, adjDot, yi, g, gDot, val[xi] as number, tan[xi] as number);
     } else if (code === NEG) send(adj, adjDot, xi, g, gDot, -1, UNTOUCHED);
@@ -501,7 +570,8 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
   let lastMarks: Marks | undefined;
   // A sum map whose bounds show every value and tangent finite in every iteration runs the lean sweeps.
   const kernels = backend === 'compile' ? dualKernels(body) : undefined;
-  const lean = kernels !== undefined && loop.kind === 'map' && loop.reduce === 'sum' && bounded(call, s, bs);
+  const lean = loop.kind === 'map' && loop.reduce === 'sum' && bounded(call, s, bs);
+  const lazy = lean && kernels === undefined ? lazyTangent(body) : undefined;
   let placed: Marks | undefined;
   for (let i = n - 1; i >= 0; i--) {
     if (carries !== undefined) {
@@ -510,10 +580,12 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     }
     setBodyIteration(call, s, bs, i);
     let finite: number | undefined;
-    if (lean) kernels.leanForward(bs);
-    else finite = bodyForward(body, bs, backend);
-    // The lean sparse sweep leaves the operation nodes' adjoints untouched for the next iteration.
-    const ops = lean && i < n - 1 ? body.opStart : body.size;
+    if (lean) {
+      if (kernels !== undefined) kernels.leanForward(bs);
+      else leanForward(body, bs);
+    } else finite = bodyForward(body, bs, backend);
+    // The compiled lean sparse sweep leaves the operation nodes' adjoints untouched for the next iteration.
+    const ops = lean && kernels !== undefined && i < n - 1 ? body.opStart : body.size;
     if (direct) {
       // The captured values' adjoints carry their sums from one iteration to the next.
       bs.adj.fill(UNTOUCHED, 0, cap);
@@ -564,7 +636,8 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
       marks = marksFor(body, bs, i < n - 1 ? cap : undefined);
       if (marks !== placed) leanTangents(body, bs, marks);
       placed = marks;
-      kernels.leanSparseBackward(bs);
+      if (kernels !== undefined) kernels.leanSparseBackward(bs);
+      else dualBackward(body, bs, backend, true, lazy);
       markInputs(body, bs, marks, cap);
     } else marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen, finite);
     if (marks !== undefined) {
