@@ -38,7 +38,11 @@ import { accumulate } from '../ir/ops.js';
 import { dualKernels } from '../sweeps/compiled/dual.js';
 import { loadCall, setIteration } from '../sweeps/index.js';
 import {
+  boundedFinite,
   finiteValues,
+  lazyTangent,
+  lazyTangents,
+  leanTangents,
   type Marks,
   markInputs,
   markSums,
@@ -46,6 +50,7 @@ import {
   orMarks,
   sparseBody,
   sparseSweeps,
+  tangentNeeds,
 } from '../sweeps/interpret/dual-marks.js';
 import {
   type DualArrays,
@@ -195,6 +200,60 @@ function dualForward(f: Program, s: DualArrays, outputs: boolean, backend: Backe
   }
 }
 
+/**
+ * The interpreter's lean forward sweep of a sparse body (compiled/dual.ts's leanForward): every value, and
+ * the tangents that tangentNeeds flags and lazyTangents does not, each as dualForward computes it.
+ */
+function leanForward(body: Program, s: DualArrays): void {
+  const need = tangentNeeds(body);
+  const lazy = lazyTangents(body);
+  const { val, tan } = s;
+  val.set(body.constants, 0);
+  tan.fill(UNTOUCHED, 0, body.inputStart);
+  const { op, a, b, args } = body;
+  for (let i = body.opStart; i < body.size; i++) {
+    const code = op[i] as number;
+    const tangent = need[i] === 1 && lazy[i] === 0;
+    if (code === DOT || code === SUM) {
+      const start = a[i] as number;
+      const count = b[i] as number;
+      val[i] = (OP_DEFS[code] as NaryOpDef).value(val, args, start, count);
+      if (!tangent) continue;
+      const h = count >> 1;
+      let t = UNTOUCHED;
+      for (let k = start; k < start + count; k++) {
+        const p = code === SUM ? 1 : (val[args[k < start + h ? k + h : k - h] as number] as number);
+        t = accumulate(t, p, tan[args[k] as number] as number);
+      }
+      tan[i] = t;
+      continue;
+    }
+    if (code === NEG) {
+      fixedForward(body, s, i, code);
+      continue;
+    }
+    const xi = a[i] as number;
+    const yi = b[i] as number;
+    const x = val[xi] as number;
+    const y = val[yi] as number;
+    const tx = tan[xi] as number;
+    const ty = tan[yi] as number;
+    if (code === MAX || code === MIN) {
+      const max = code === MAX;
+      val[i] = max ? Math.max(x, y) : Math.min(x, y);
+      if (!tangent) continue;
+      let t = isUntouched(tx) ? UNTOUCHED : accumulate(UNTOUCHED, minMaxPartial(max, 0, x, y), tx);
+      if (!isUntouched(ty)) t = accumulate(t, minMaxPartial(max, 1, x, y), ty);
+      tan[i] = t;
+      continue;
+    }
+    // add, sub, mul
+    val[i] = code === MUL ? x * y : code === ADD ? x + y : x - y;
+    if (!tangent) continue;
+    tan[i] = code === MUL ? twoTerms(y, tx, x, ty) : twoTerms(1, tx, code === ADD ? 1 : -1, ty);
+  }
+}
+
 /** Whether loop call `index` of `f` runs forward when the program's outputs' values are not read. */
 function needsForward(f: Program, index: number): boolean {
   const call = f.calls[index] as LoopCall;
@@ -207,7 +266,13 @@ function needsForward(f: Program, index: number): boolean {
  * ġ is untouched. The partials of add, sub, mul, neg, sum and dot are written out (their tangents are
  * untouched or the other argument's tangent); the others run their op-table rule over dual numbers.
  */
-function dualBackward(f: Program, s: DualArrays, backend: Backend, sparse = false): void {
+function dualBackward(
+  f: Program,
+  s: DualArrays,
+  backend: Backend,
+  sparse = false,
+  lazy?: (val: Float64Array, tan: Float64Array, m: number) => void,
+): void {
   const { val, tan, adj, adjDot } = s;
   const { op, a, b, args } = f;
   // g is reached here (the node is skipped otherwise); ġ and ṗ may be untouched.
@@ -231,6 +296,8 @@ function dualBackward(f: Program, s: DualArrays, backend: Backend, sparse = fals
           send(adj, adjDot, args[k] as number, g, gDot, 1, UNTOUCHED);
       } else if (code === DOT) {
         const h = count >> 1;
+        // The lean sweeps' lazy entries' tangents first (dual-marks.ts's lazyTangents).
+        if (lazy !== undefined) for (let k = start; k < start + count; k++) lazy(val, tan, args[k] as number);
         for (let k = 0; k < count; k++) {
           const other = args[start + (k < h ? k + h : k - h)] as number;
           send(adj, adjDot, args[start + k] as number, g, gDot, val[other] as number, tan[other] as number);
@@ -244,6 +311,10 @@ function dualBackward(f: Program, s: DualArrays, backend: Backend, sparse = fals
       send(adj, adjDot, xi, g, gDot, 1, UNTOUCHED);
       send(adj, adjDot, yi, g, gDot, code === ADD ? 1 : -1, UNTOUCHED);
     } else if (code === MUL) {
+      if (lazy !== undefined) {
+        lazy(val, tan, xi);
+        lazy(val, tan, yi);
+      }
       send(adj, adjDot, xi, g, gDot, val[yi] as number, tan[yi] as number);
       send(adj, adjDot, yi, g, gDot, val[xi] as number, tan[xi] as number);
     } else if (code === NEG) send(adj, adjDot, xi, g, gDot, -1, UNTOUCHED);
@@ -426,6 +497,41 @@ function callForward(call: LoopCall, s: DualArrays, backend: Backend): void {
   }
 }
 
+/**
+ * Whether a map call's body, a sparse one, is finite in every iteration by its bounds (boundedFinite): each
+ * input's bound the largest absolute value (and tangent) it takes over the iterations. The body's captured
+ * values must be loaded (loadBody).
+ */
+function bounded(call: LoopCall, s: DualArrays, bs: DualArrays): boolean {
+  const { loop, args } = call;
+  const { body, n, width } = loop;
+  if (!sparseBody(body)) return false;
+  const val = new Float64Array(body.size);
+  const tan = new Float64Array(body.size);
+  const in0 = body.inputStart;
+  for (let k = in0; k < body.opStart; k++) {
+    val[k] = Math.abs(bs.val[k] as number);
+    tan[k] = Math.abs(bs.tan[k] as number);
+  }
+  const r = in0 + rowInput(loop);
+  for (let k = 0; k < width; k++) {
+    let v = 0;
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      if (loop.rowArgs) {
+        const arg = args[rowArg(loop, i) + k] as number;
+        v = Math.max(v, Math.abs(s.val[arg] as number));
+        t = Math.max(t, Math.abs(s.tan[arg] as number));
+      } else v = Math.max(v, Math.abs(loop.rows[i * width + k] as number));
+    }
+    val[r + k] = v;
+    tan[r + k] = t;
+  }
+  val[in0 + indexInput(loop)] = n;
+  tan[in0 + indexInput(loop)] = 0;
+  return boundedFinite(body, val, tan);
+}
+
 /** A call's backward sweep: each iteration's body forward and backward again, from the last iteration. */
 function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
   const { loop, first, args } = call;
@@ -462,22 +568,33 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
   const capReachedDot = new Uint8Array(loop.captured);
   let sparseSeen = false;
   let lastMarks: Marks | undefined;
+  // A sum map whose bounds show every value and tangent finite in every iteration runs the lean sweeps.
+  const kernels = backend === 'compile' ? dualKernels(body) : undefined;
+  const lean = loop.kind === 'map' && loop.reduce === 'sum' && bounded(call, s, bs);
+  const lazy = lean && kernels === undefined ? lazyTangent(body) : undefined;
+  let placed: Marks | undefined;
   for (let i = n - 1; i >= 0; i--) {
     if (carries !== undefined) {
       bs.val.set(carries.val.subarray(i * c, (i + 1) * c), in0);
       bs.tan.set(carries.tan.subarray(i * c, (i + 1) * c), in0);
     }
     setBodyIteration(call, s, bs, i);
-    const finite = bodyForward(body, bs, backend);
+    let finite: number | undefined;
+    if (lean) {
+      if (kernels !== undefined) kernels.leanForward(bs);
+      else leanForward(body, bs);
+    } else finite = bodyForward(body, bs, backend);
+    // The compiled lean sparse sweep leaves the operation nodes' adjoints untouched for the next iteration.
+    const ops = lean && kernels !== undefined && i < n - 1 ? body.opStart : body.size;
     if (direct) {
       // The captured values' adjoints carry their sums from one iteration to the next.
       bs.adj.fill(UNTOUCHED, 0, cap);
-      bs.adj.fill(UNTOUCHED, body.opStart);
+      bs.adj.fill(UNTOUCHED, body.opStart, ops);
       bs.adjDot.fill(UNTOUCHED, 0, cap);
-      bs.adjDot.fill(UNTOUCHED, body.opStart);
+      bs.adjDot.fill(UNTOUCHED, body.opStart, ops);
     } else {
-      bs.adj.fill(UNTOUCHED);
-      bs.adjDot.fill(UNTOUCHED);
+      bs.adj.fill(UNTOUCHED, 0, ops);
+      bs.adjDot.fill(UNTOUCHED, 0, ops);
     }
     if (loop.kind === 'scan') {
       for (let k = 0; k < c; k++) {
@@ -514,7 +631,15 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
       }
     }
     // The captured values are as the last iteration checked them (loadBody wrote them once, before it).
-    const marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen, finite);
+    let marks: Marks | undefined;
+    if (lean) {
+      marks = marksFor(body, bs, i < n - 1 ? cap : undefined);
+      if (marks !== placed) leanTangents(body, bs, marks);
+      placed = marks;
+      if (kernels !== undefined) kernels.leanSparseBackward(bs);
+      else dualBackward(body, bs, backend, true, lazy);
+      markInputs(body, bs, marks, cap);
+    } else marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen, finite);
     if (marks !== undefined) {
       sparseSeen = true;
       if (marks !== lastMarks) orMarks(marks, cap - in0, capReached, capReachedDot);

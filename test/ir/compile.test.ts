@@ -222,6 +222,35 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
     );
   });
 
+  it("on dot products over a repetition's own nodes or the previous repetition's (kmeans' distances and their minimum)", () => {
+    // Each centroid's differences from the point, a dot product of them with themselves or with sums, and a
+    // chain of min: the primal loop keeps these values in variables (and the plan may start its loop anywhere in
+    // the block, so that a dot product reads the previous repetition's differences).
+    for (const d of [3, 8, 16]) {
+      const k = 7;
+      const f = withGraph(() => {
+        const p = Array.from({ length: d }, (_, l) => variable(`p${l}`));
+        const c = Array.from({ length: k * d }, (_, j) => variable(`c${j}`));
+        let best: Expr | undefined;
+        for (let j = 0; j < k; j++) {
+          const diff = p.map((pl, l) => pl.sub(c[j * d + l] as Expr));
+          const plus = p.map((pl, l) => pl.add(c[j * d + l] as Expr));
+          const dist = dot(diff, diff).add(dot(diff, plus));
+          best = best === undefined ? dist : best.min(dist);
+        }
+        return program(best as Expr, { variables: [...p, ...c] });
+      });
+      expect(compiled(f).segments.some((s) => s.kind === 'loop')).toBe(true);
+      // Ordinary points too: with this many inputs a special point nearly always has a NaN or ∞ somewhere.
+      const n = d + k * d;
+      const ordinary = fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: n, maxLength: n });
+      fc.assert(
+        fc.property(fc.oneof(ordinary, specialPoint(n)), (x) => agree(f, x)),
+        { numRuns: 30, seed: 20261207 },
+      );
+    }
+  });
+
   it('on sums and dot products over the same inputs, with and without later uses of those inputs', () => {
     // Their adjoint loops run as one; where nothing after them reads the inputs, that loop writes them first.
     const data = [0.5, -1, 2, 0, 3, -0.25, 1, 4, -2, 0.75, 1.5, -3];

@@ -9,6 +9,7 @@
  */
 
 import { cachedFor, OP_ARITY, OP_CODE, OP_DEFS, type Program, UNTOUCHED } from '../../ir/index.js';
+import { lazyTangent, lazyTangents, tangentNeeds } from '../interpret/dual-marks.js';
 import {
   type DualArrays,
   fixedBackward,
@@ -26,10 +27,20 @@ export interface DualKernels {
    * NaN.
    */
   forward(s: DualArrays): number;
+  /**
+   * Every node's value, but only the tangents the sparse backward sweep reads (dual-marks.ts's tangentNeeds),
+   * and no finiteness test: for a call whose bounds show every value and tangent finite (boundedFinite).
+   */
+  leanForward(s: DualArrays): void;
   /** Adjoints and their tangents from the seeded outputs down to the inputs. */
   backward(s: DualArrays): void;
   /** The same, skipping every node whose adjoint and adjoint's tangent are both zero (dual-marks.ts). */
   sparseBackward(s: DualArrays): void;
+  /**
+   * The sparse sweep, setting each operation node's adjoint and adjoint's tangent back to −0 once it has read
+   * them: the next iteration's sweep then needs no fill of them.
+   */
+  leanSparseBackward(s: DualArrays): void;
 }
 
 /** Most nodes of a straight run per generated function, so that each stays small enough for V8 to optimise. */
@@ -107,10 +118,56 @@ const minMaxSource = (max: boolean, k: 0 | 1) =>
  * Four sums, by node, so that the additions do not make one chain through the whole sweep.
  */
 const LANES = 4;
-const noteFinite = (s: Site) => `bad${s.lane} += z - z + (t - t);`;
+const noteFinite = (s: Site) => (s.lane < 0 ? '' : `bad${s.lane} += z - z + (t - t);`);
 
-/** The forward step of a node with op `code` (the interpreter's dualForward, node by node). */
-function forwardNode(code: number, s: Site): string {
+/**
+ * A node's value alone, as its forward step computes it (the same operations in the same order), or undefined
+ * for the ops that run their op-table rule (their step is written whole).
+ */
+function valueNode(code: number, s: Site): string | undefined {
+  const { i, x, y } = s;
+  const infix = code === ADD ? '+' : code === SUB ? '-' : code === MUL ? '*' : undefined;
+  if (infix !== undefined) return `val[${i}] = val[${x}] ${infix} val[${y}];`;
+  if (code === MAX || code === MIN)
+    return `val[${i}] = Math.${code === MAX ? 'max' : 'min'}(val[${x}], val[${y}]);`;
+  if (code === SUM) return `{ const st = ${x}; val[${i}] = NV${code}(val, args, st, ${s.count}); }`;
+  if (code !== DOT) return undefined;
+  const h = s.count >> 1;
+  if (h === 0) return `val[${i}] = 0;`;
+  const [u, w] = [s.range(0, h), s.range(h, h)];
+  if (h <= UNROLL) {
+    // Each entry read once (the two halves of dot(w, w) are the same locals), the products added from the first.
+    const locals = new Map<string, string>();
+    const decls: string[] = [];
+    const local = (node: string) => {
+      let name = locals.get(node);
+      if (name === undefined) {
+        name = `v${locals.size}`;
+        locals.set(node, name);
+        decls.push(`const ${name} = val[${node}];`);
+      }
+      return name;
+    };
+    const terms = Array.from({ length: h }, (_, k) => `${local(u(String(k)))} * ${local(w(String(k)))}`);
+    return `{ const st = ${x}; ${decls.join(' ')} let z = ${terms[0]};${terms
+      .slice(1)
+      .map((t) => ` z += ${t};`)
+      .join('')} val[${i}] = z; }`;
+  }
+  return `{ const st = ${x}; let z = val[${u('0')}] * val[${w('0')}];
+  for (let k = 1; k < ${h}; k++) z += val[${u('k')}] * val[${w('k')}]; val[${i}] = z; }`;
+}
+
+/**
+ * The forward step of a node with op `code` (the interpreter's dualForward, node by node); `lean`: without the
+ * finiteness sums, and for a node whose tangent is not needed (`tangent` false) its value only.
+ */
+function forwardNode(code: number, s: Site, lean = false, tangent = true): string {
+  if (lean && !tangent) {
+    const value = valueNode(code, s);
+    if (value !== undefined) return value;
+  }
+  if (lean) return forwardNode(code, { ...s, lane: -1 });
   const { i, x, y } = s;
   if (code === ADD || code === SUB || code === MUL) {
     // twoTerms(px, tx, py, ty): accumulate twice from an untouched tangent.
@@ -210,12 +267,13 @@ function sendSource(arg: string, p: string, pDot: string): string {
  * whose adjoint and adjoint's tangent are both zero is skipped (see dual-marks.ts), else one whose adjoint is
  * untouched, as the interpreter does.
  */
-function backwardNode(code: number, s: Site, sparse: boolean): string {
+function backwardNode(code: number, s: Site, sparse: boolean, reset = false, lazy = false): string {
   const { i, x, y } = s;
   const to = sendSource;
   let body: string;
   if (code === ADD || code === SUB) body = to(x, '1', '-0') + to(y, code === ADD ? '1' : '-1', '-0');
-  else if (code === MUL) body = to(x, `val[${y}]`, `tan[${y}]`) + to(y, `val[${x}]`, `tan[${x}]`);
+  else if (code === MUL)
+    body = `${lazy ? `LZ(val, tan, ${x}); LZ(val, tan, ${y});` : ''}${to(x, `val[${y}]`, `tan[${y}]`)}${to(y, `val[${x}]`, `tan[${x}]`)}`;
   else if (code === NEG) body = to(x, '-1', '-0');
   else if (code === MAX || code === MIN) {
     const max = code === MAX;
@@ -233,11 +291,17 @@ function backwardNode(code: number, s: Site, sparse: boolean): string {
       s.count % 2 === 1
         ? `{ const o = ${s.range(s.count - 1 - h, 1)('0')}; ${to(s.range(s.count - 1, 1)('0'), 'val[o]', 'tan[o]')} }`
         : '';
-    body = `const st = ${x}; ${half(u, w)} ${half(w, u)} ${odd}`;
+    // The lean sweeps' lazy entries' tangents first (dual-marks.ts's lazyTangents).
+    const lazies = lazy
+      ? `for (let k = 0; k < ${s.count}; k++) LZ(val, tan, ${s.range(0, s.count)('k')});`
+      : '';
+    body = `const st = ${x}; ${lazies} ${half(u, w)} ${half(w, u)} ${odd}`;
   } else body = OP_ARITY[code] === 0 ? `NB(F, s, ${i}, ${code}, g, gd);` : `FB(F, s, ${i}, ${code}, g, gd);`;
   // No seeded output reaches a node whose adjoint is untouched (its adjoint's tangent is then untouched too).
   const skip = sparse ? 'g !== 0 || gd !== 0' : reached('g');
-  return `{ const g = adj[${i}], gd = adjDot[${i}]; if (${skip}) { const gr = ${reached('gd')}; ${body} } }`;
+  // Nothing writes a node's adjoint after the sweep has read it (its users come after it).
+  const clear = reset ? ` adj[${i}] = -0; adjDot[${i}] = -0;` : '';
+  return `{ const g = adj[${i}], gd = adjDot[${i}];${clear} if (${skip}) { const gr = ${reached('gd')}; ${body} } }`;
 }
 
 /** Node n's site in a straight run. */
@@ -247,17 +311,40 @@ function straightSite(f: Program, n: number): Site {
   return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES };
 }
 
-/** Which sweep: values and tangents, or adjoints and their tangents (every reached node, or sparse). */
-type Sweep = 'forward' | 'backward' | 'sparse';
+/**
+ * Which sweep: values and tangents (all, or lean: the tangents tangentNeeds flags), or adjoints and their
+ * tangents (every reached node, or sparse).
+ */
+type Sweep = 'forward' | 'lean' | 'backward' | 'sparse' | 'leanSparse';
 
 /** The source of a segment's forward or backward sweep: a run of nodes, or a `for` loop over repetitions. */
 function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep: Sweep): string {
-  const forward = sweep === 'forward';
-  const step = (code: number, site: Site) =>
-    forward ? forwardNode(code, site) : backwardNode(code, site, sweep === 'sparse');
+  const forward = sweep === 'forward' || sweep === 'lean';
+  const lean = sweep === 'lean';
+  const need = lean ? tangentNeeds(f) : undefined;
+  const lazy = lazyTangents(f);
+  // A loop's position computes its tangent if any repetition needs it and not lazily (one more tangent changes
+  // nothing read).
+  const tangent = (n: number, stride: number, reps: number) => {
+    for (let r = 0; r < reps; r++) {
+      const m = n + r * stride;
+      if (need === undefined || (need[m] === 1 && lazy[m] === 0)) return true;
+    }
+    return false;
+  };
+  const step = (code: number, site: Site, n: number, stride: number, reps: number) =>
+    forward
+      ? forwardNode(code, site, lean, tangent(n, stride, reps))
+      : backwardNode(
+          code,
+          site,
+          sweep !== 'backward',
+          sweep === 'leanSparse',
+          sweep === 'leanSparse' && lazy.includes(1),
+        );
   if (seg.kind === 'straight') {
     const lines: string[] = [];
-    for (let n = from; n < to; n++) lines.push(step(f.op[n] as number, straightSite(f, n)));
+    for (let n = from; n < to; n++) lines.push(step(f.op[n] as number, straightSite(f, n), n, 0, 1));
     if (!forward) lines.reverse();
     return lines.join('\n');
   }
@@ -276,16 +363,37 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
       range: (offset, length) => rangeOf(f, starts(), offset, length),
       lane: p % LANES,
     };
-    lines.push(step(f.op[n] as number, site));
+    lines.push(step(f.op[n] as number, site, n, seg.period, seg.reps));
   }
-  if (forward) return `for (let r = 0; r < ${seg.reps}; r++) {\n${lines.join('\n')}\n}`;
-  lines.reverse();
-  return `for (let r = ${seg.reps - 1}; r >= 0; r--) {\n${lines.join('\n')}\n}`;
+  if (!forward) lines.reverse();
+  const { before, text } = invariantReads(lines.join('\n'));
+  const head = forward ? `let r = 0; r < ${seg.reps}; r++` : `let r = ${seg.reps - 1}; r >= 0; r--`;
+  return `${before}\nfor (${head}) {\n${text}\n}`;
+}
+
+/**
+ * A loop's reads of a value or tangent at a fixed index (a node before the loop: kmeans' point, read by every
+ * centroid's differences) taken once, into constants before it: no sweep writes a value or tangent inside
+ * another segment's loop, but the engine cannot know that the stores to `val` and `tan` miss them.
+ */
+function invariantReads(text: string): { before: string; text: string } {
+  const names = new Map<string, string>();
+  const out = text.replace(/\b(val|tan)\[(\d+)\]/g, (_, array: string, index: string) => {
+    const key = `${array}[${index}]`;
+    let name = names.get(key);
+    if (name === undefined) {
+      name = `${array === 'val' ? 'Hv' : 'Ht'}${index}`;
+      names.set(key, name);
+    }
+    return name;
+  });
+  const before = [...names].map(([key, name]) => `const ${name} = ${key};`).join(' ');
+  return { before, text: out };
 }
 
 /** The sweep's functions, in the order they run (the backward sweep's from the last node). */
 function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): Kernel[] {
-  const forward = sweep === 'forward';
+  const forward = sweep === 'forward' || sweep === 'lean';
   const bodies: string[] = [];
   for (const seg of segments) {
     if (seg.kind === 'loop') bodies.push(segmentSource(f, seg, seg.start, seg.start, sweep));
@@ -304,10 +412,19 @@ function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): K
       `function k${k}(s, val, tan, adj, adjDot, args) {\nlet ${bads.map((v) => `${v} = 0`).join(', ')};\n${b}\nreturn ${bads.join(' + ')};\n}`,
   );
   const source = `'use strict';\n${bindings}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `k${k}`).join(', ')}];`;
-  const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', source) as (
+  const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', 'LZ', source) as (
     ...helpers: unknown[]
   ) => Kernel[];
-  return factory(f, OP_DEFS, minMaxPartialTangent, naryForward, fixedForward, naryBackward, fixedBackward);
+  return factory(
+    f,
+    OP_DEFS,
+    minMaxPartialTangent,
+    naryForward,
+    fixedForward,
+    naryBackward,
+    fixedBackward,
+    lazyTangent(f),
+  );
 }
 
 /** Per body: its compiled sweeps, or null where the interpreter runs it. */
@@ -330,6 +447,8 @@ function build(body: Program): DualKernels | null {
   const forward = sweepKernels(body, segments, 'forward');
   const backward = sweepKernels(body, segments, 'backward');
   let sparse: Kernel[] | undefined;
+  let lean: Kernel[] | undefined;
+  let leanSparse: Kernel[] | undefined;
   const { args, constants, inputStart } = body;
   return {
     forward(s) {
@@ -340,8 +459,18 @@ function build(body: Program): DualKernels | null {
       for (const k of forward) bad += k(s, s.val, s.tan, s.adj, s.adjDot, args);
       return bad;
     },
+    leanForward(s) {
+      lean ??= sweepKernels(body, segments, 'lean');
+      s.val.set(constants, 0);
+      s.tan.fill(UNTOUCHED, 0, inputStart);
+      for (const k of lean) k(s, s.val, s.tan, s.adj, s.adjDot, args);
+    },
     backward(s) {
       for (const k of backward) k(s, s.val, s.tan, s.adj, s.adjDot, args);
+    },
+    leanSparseBackward(s) {
+      leanSparse ??= sweepKernels(body, segments, 'leanSparse');
+      for (const k of leanSparse) k(s, s.val, s.tan, s.adj, s.adjDot, args);
     },
     sparseBackward(s) {
       sparse ??= sweepKernels(body, segments, 'sparse');

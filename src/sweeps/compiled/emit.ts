@@ -78,6 +78,11 @@ interface Site {
    */
   readonly carry?: readonly [string | undefined, string | undefined, string | undefined];
   /**
+   * In a primal loop, a short dot product's entries as variables of its own repetition (see sameRepetition):
+   * it is then written out over them.
+   */
+  readonly entries?: readonly string[];
+  /**
    * In an adjoint loop, adjoints carried to the previous repetition in a variable: the name the node's own
    * adjoint is read from (`gn{p}`), and for each argument the variable its contribution goes to (`cg{q}`)
    * except in repetition 0, whose contributions go to `adj` (their node lies before the loop).
@@ -250,6 +255,15 @@ function primalNode(code: number, s: Site): string {
       const ref = rangeRef(list, 0, n);
       return `{ const st = ${s.a}; let s = v[${ref('st')}];
         for (let k = st + 1; k < st + ${n}; k++) s += v[${ref('k')}]; v[${s.i}] = s; }`;
+    }
+    if (code === DOT && s.entries !== undefined) {
+      // The same products added in the same order, over the entries' variables.
+      const h = n >> 1;
+      const e = s.entries;
+      const terms = e.slice(0, h).map((x, k) => `${x} * ${e[k + h]}`);
+      const kept = s.carry?.[0];
+      const target = kept !== undefined ? `const ${kept} =` : `v[${s.i}] =`;
+      return `${target} ${terms.join(' + ')};${kept !== undefined ? ` v[${s.i}] = ${kept};` : ''}`;
     }
     if (code === DOT) {
       // As OPS.dot: from the first product, then left to right.
@@ -1011,6 +1025,57 @@ interface LoopContext {
   readonly batched: ReadonlySet<number>;
 }
 
+/**
+ * In a primal loop computing every value: the block positions whose value a later node of the same repetition
+ * reads, which keep it in a variable `n{p}` besides storing it (kmeans' differences, read by their dot
+ * product, and the dot product, read by the minimum), and the short dot products whose entries are all such
+ * values or values of the previous repetition (which join `carried`, read from `c{q}`), by position, with
+ * their entries' variables: these are written out over them.
+ */
+function sameRepetition(
+  c: LoopContext,
+  loop: Loop,
+  local: readonly boolean[],
+  carried: Set<number>,
+): { same: Set<number>; entries: Map<number, string[]> } {
+  const { f, kind, options, batched } = c;
+  const { start, period, reps } = loop;
+  const same = new Set<number>();
+  const entries = new Map<number, string[]>();
+  if (kind !== 'primal' || options.need !== undefined) return { same, entries };
+  const kept = (q: number) =>
+    q >= 0 && q < period && !local[q] && !batched.has(start + q) && OP_ARITY[f.op[start + q] as number] !== 0;
+  for (let p = 0; p < period; p++) {
+    const n = start + p;
+    const count = f.b[n] as number;
+    if (f.op[n] === DOT && !batched.has(n) && count % 2 === 0 && count > 0 && count >> 1 <= UNROLL) {
+      // Each entry's block position in its repetition (q ≥ 0) or the previous one (q < 0), the same in all.
+      const qs: number[] = [];
+      for (let j = 0; j < count; j++) {
+        const q = (f.args[(f.a[n] as number) + j] as number) - start;
+        let ok = q < p && kept(q < 0 ? q + period : q) && (q >= 0 || reps > 1);
+        for (let r = 1; r < reps && ok; r++)
+          ok =
+            (f.args[(f.a[n] as number) + r * (loop.da[p] as number) + j] as number) - r * period - start ===
+            q;
+        if (ok) qs.push(q);
+      }
+      if (qs.length === count) {
+        entries.set(
+          p,
+          qs.map((q) => (q < 0 ? `c${q + period}` : `n${q}`)),
+        );
+        for (const q of qs) (q < 0 ? carried : same).add(q < 0 ? q + period : q);
+      }
+    }
+    for (const [base, d] of argSlots(f, loop, p)) {
+      const q = base - start;
+      if (d === period && (kept(q) || entries.has(q))) same.add(q);
+    }
+  }
+  return { same, entries };
+}
+
 /** {@link loopSource} before reading the fixed values once. */
 function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCode {
   const { f, kind, options, activity, escaping, uses, vector } = c;
@@ -1108,6 +1173,11 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
     const q = previous(base, d);
     return q !== undefined && carriedAdjoint.has(q) ? `cg${q}` : undefined;
   };
+  const { same, entries } = sameRepetition(c, loop, local, carried);
+  const sameArg = (base: number, d: number): string | undefined => {
+    const q = base - start;
+    return d === period && same.has(q) ? `n${q}` : undefined;
+  };
   const sites: Site[] = [];
   for (let p = 0; p < period; p++) {
     const n = start + p;
@@ -1153,13 +1223,14 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
               arity === 2 ? adjointCarry(b, db) : undefined,
             ],
       carry:
-        carried.size === 0 || arity === 0
+        (carried.size === 0 && same.size === 0) || (arity === 0 && !same.has(p))
           ? undefined
           : [
-              carried.has(p) ? `n${p}` : undefined,
-              named(carriedArg(a, da)),
-              arity === 2 ? named(carriedArg(b, db)) : undefined,
+              carried.has(p) || same.has(p) ? `n${p}` : undefined,
+              arity === 0 ? undefined : (named(carriedArg(a, da)) ?? sameArg(a, da)),
+              arity === 2 ? (named(carriedArg(b, db)) ?? sameArg(b, db)) : undefined,
             ],
+      entries: entries.get(p),
     });
   }
   if (lanesInner) {

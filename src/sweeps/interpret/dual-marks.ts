@@ -13,7 +13,7 @@
  * and {@link markInputs} sets them.
  */
 import { cachedFor, isUntouched, OP_ARITY, OP_CODE, type Program, UNTOUCHED } from '../../ir/index.js';
-import type { DualArrays } from './dual-nodes.js';
+import { type DualArrays, twoTerms } from './dual-nodes.js';
 
 const { add: ADD, sub: SUB, mul: MUL, neg: NEG, sum: SUM, dot: DOT, max: MAX, min: MIN } = OP_CODE;
 
@@ -77,6 +77,8 @@ export interface Marks {
   readonly seeds: Uint8Array;
   readonly adj: Uint8Array;
   readonly adjDot: Uint8Array;
+  /** Per node of the body, whether its tangent is reached (what {@link leanTangents} writes). */
+  readonly tan: Uint8Array;
 }
 
 const lastMarks = new WeakMap<Program, Marks>();
@@ -149,7 +151,7 @@ function computeMarks(body: Program, seeds: Uint8Array): Marks {
       if (OP_ARITY[code] === 2) reach(y, 0, n);
     }
   }
-  return { seeds, adj: r.slice(inputStart, opStart), adjDot: d.slice(inputStart, opStart) };
+  return { seeds, adj: r.slice(inputStart, opStart), adjDot: d.slice(inputStart, opStart), tan: t };
 }
 
 /**
@@ -217,4 +219,148 @@ export function orMarks(marks: Marks, from: number, reached: Uint8Array, reached
     reached[k] = (reached[k] as number) | (marks.adj[from + k] as number);
     reachedDot[k] = (reachedDot[k] as number) | (marks.adjDot[from + k] as number);
   }
+}
+
+const needs = new WeakMap<Program, Uint8Array>();
+
+/**
+ * Per node of a sparse body, whether the sparse backward sweep reads its tangent's value: the entries of a dot
+ * and the arguments of a mul (their partials' tangents), and whatever those tangents are computed from. The
+ * other tangents it reads only through min's and max's partials' tangent, which where every value and tangent is
+ * finite is +0 or −0 by whether the arguments' tangents are reached, known from the structure
+ * ({@link leanTangents}). kmeans' body needs its differences' tangents, not its distances' nor its minimums'.
+ */
+export function tangentNeeds(body: Program): Uint8Array {
+  return cachedFor(needs, body, () => {
+    const { op } = body;
+    const need = new Uint8Array(body.size);
+    // Descending: a node's users all come after it, so its flag is final when it is reached.
+    for (let n = body.size - 1; n >= body.opStart; n--) {
+      const code = op[n] as number;
+      const all = need[n] === 1 || code === MUL || code === DOT;
+      if (all) body.forEachArg(n, (arg) => (need[arg] = 1));
+    }
+    return need;
+  });
+}
+
+const lazies = new WeakMap<Program, Uint8Array>();
+
+/**
+ * Per node of a sparse body, whether the lean sweeps compute its tangent only where the sparse backward sweep
+ * reads it ({@link lazyTangent}): an add, sub or mul of inputs whose tangent {@link tangentNeeds} flags but no
+ * node computes its own tangent from, and no output. kmeans' differences: a point's sweep reads the nearest
+ * centroid's d of them, not all k·d.
+ */
+export function lazyTangents(body: Program): Uint8Array {
+  return cachedFor(lazies, body, () => {
+    const { op, a, b, opStart } = body;
+    const need = tangentNeeds(body);
+    const lazy = new Uint8Array(body.size);
+    for (let n = opStart; n < body.size; n++) {
+      const code = op[n] as number;
+      const ofInputs = (a[n] as number) < opStart && (b[n] as number) < opStart;
+      if (need[n] === 1 && ofInputs && (code === ADD || code === SUB || code === MUL)) lazy[n] = 1;
+    }
+    for (let u = opStart; u < body.size; u++) if (need[u] === 1) body.forEachArg(u, (arg) => (lazy[arg] = 0));
+    for (const o of body.outputs) lazy[o] = 0;
+    return lazy;
+  });
+}
+
+/**
+ * A lazy node's tangent (node `m`; any other node is left as it is), as the forward sweep computes it:
+ * twoTerms of its partials and its arguments' tangents.
+ */
+export function lazyTangent(body: Program): (val: Float64Array, tan: Float64Array, m: number) => void {
+  const lazy = lazyTangents(body);
+  const { op, a, b } = body;
+  return (val, tan, m) => {
+    if (lazy[m] !== 1) return;
+    const code = op[m] as number;
+    const x = a[m] as number;
+    const y = b[m] as number;
+    const px = code === MUL ? (val[y] as number) : 1;
+    const py = code === MUL ? (val[x] as number) : code === ADD ? 1 : -1;
+    tan[m] = twoTerms(px, tan[x] as number, py, tan[y] as number);
+  };
+}
+
+/**
+ * Writes the tangents the lean forward sweep leaves out (the op nodes {@link tangentNeeds} does not flag, and
+ * the lazy ones until the backward sweep computes them): +0
+ * where the tangent is reached, −0 where not. Where every value and tangent is finite, min's and max's partials'
+ * tangent from these is what it is from the tangents the full sweep computes, and nothing else reads them.
+ */
+export function leanTangents(body: Program, s: DualArrays, marks: Marks): void {
+  const need = tangentNeeds(body);
+  const lazy = lazyTangents(body);
+  for (let n = body.opStart; n < body.size; n++)
+    if (need[n] === 0 || lazy[n] === 1) s.tan[n] = marks.tan[n] === 1 ? 0 : UNTOUCHED;
+}
+
+/** Below this, a bound on a value or tangent shows it finite (with room for the bounds' own rounding). */
+const LIMIT = 1e300;
+/** Each bound's margin for rounding: far above the relative error of the few roundings one node makes. */
+const SLACK = 2 ** -30;
+
+/**
+ * Whether every value and tangent of a sparse body is finite in every iteration, from bounds: `val` and `tan`
+ * hold, for each input, a bound on its absolute value and tangent over the iterations (NaN fails). Each op
+ * node's bounds follow from its arguments' (|x + y| ≤ |x| + |y|, |xy| ≤ |x||y|, a partial of min or max is at
+ * most 1), times 1 + a margin per term for rounding; if none passes {@link LIMIT}, no value or tangent is ±∞ or
+ * NaN (no op here makes NaN from finite arguments). One pass over the body per call, not per iteration.
+ */
+export function boundedFinite(body: Program, val: Float64Array, tan: Float64Array): boolean {
+  const { op, a, b, args } = body;
+  for (let n = 0; n < body.inputStart; n++) {
+    val[n] = Math.abs(body.constants[n] as number);
+    tan[n] = 0;
+  }
+  for (let n = 0; n < body.opStart; n++)
+    if (!((val[n] as number) <= LIMIT && (tan[n] as number) <= LIMIT)) return false;
+  for (let n = body.opStart; n < body.size; n++) {
+    const code = op[n] as number;
+    const x = a[n] as number;
+    const y = b[n] as number;
+    let v: number;
+    let t: number;
+    let terms = 2;
+    if (code === SUM || code === DOT) {
+      v = 0;
+      t = 0;
+      const h = y >> 1;
+      for (let k = x; k < x + y; k++) {
+        const e = args[k] as number;
+        if (code === SUM) {
+          v += val[e] as number;
+          t += tan[e] as number;
+        } else {
+          const o = args[k - x < h ? k + h : k - h] as number;
+          if (k - x < h) v += (val[e] as number) * (val[o] as number);
+          t += (val[o] as number) * (tan[e] as number);
+        }
+      }
+      terms = y + 1;
+    } else if (code === MUL) {
+      v = (val[x] as number) * (val[y] as number);
+      t = (val[y] as number) * (tan[x] as number) + (val[x] as number) * (tan[y] as number);
+    } else if (code === NEG) {
+      v = val[x] as number;
+      t = tan[x] as number;
+    } else if (code === MAX || code === MIN) {
+      v = Math.max(val[x] as number, val[y] as number);
+      t = (tan[x] as number) + (tan[y] as number);
+    } else {
+      // add, sub
+      v = (val[x] as number) + (val[y] as number);
+      t = (tan[x] as number) + (tan[y] as number);
+    }
+    v *= 1 + terms * SLACK;
+    t *= 1 + terms * SLACK;
+    if (!(v <= LIMIT && t <= LIMIT)) return false;
+    val[n] = v;
+    tan[n] = t;
+  }
+  return true;
 }
