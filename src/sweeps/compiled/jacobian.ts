@@ -13,7 +13,16 @@
  * where one did, the caller runs the sweeps it replaces instead.
  */
 import { cachedFor } from '../../ir/differentiator.js';
-import { FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY, OP_CODE } from '../../ir/ops.js';
+import {
+  type Algebra,
+  FIXED_VALUE,
+  type FixedOpDef,
+  NUMERIC_PARTIALS,
+  OP_ARITY,
+  OP_CODE,
+  OP_DEFS,
+  OP_NAMES,
+} from '../../ir/ops.js';
 import type { Program } from '../../ir/program.js';
 import { literal, partialExprs, valueExpr } from './emit.js';
 import { activity, adjointNeeds, isTwo } from './plan.js';
@@ -47,6 +56,68 @@ function fits(f: Program): boolean {
   return (f.size - f.opStart) * (1 + f.outputs.length) <= KERNEL_STATEMENTS;
 }
 
+const INFIX: Readonly<Record<number, string>> = {
+  [OP_CODE.add]: '+',
+  [OP_CODE.sub]: '-',
+  [OP_CODE.mul]: '*',
+  [OP_CODE.div]: '/',
+};
+
+/**
+ * The op table's partial rules written as source: the number algebra (each op its own value rule) with each
+ * op an expression instead of a call, add, sub, mul, div and neg as operators (what their rules are), every
+ * other op its value rule `V{code}` as NUMBER_ALGEBRA calls it. The sweeps call the rule through the algebra
+ * (NUMERIC_PARTIALS), a call V8 does not inline; the same operations in the same order written out give the
+ * same bits. `use` hears each op code the source calls.
+ */
+function sourceAlgebra(use: (code: number) => void): Algebra<string> {
+  const a: Record<string, unknown> = { num: literal };
+  OP_NAMES.forEach((name, code) => {
+    const arity = OP_ARITY[code] as number;
+    const infix = INFIX[code];
+    if (arity === 0) {
+      a[name] = () => {
+        throw new Error('an n-ary op in a partial rule');
+      };
+    } else if (code === OP_CODE.neg) a[name] = (x: string) => `(-${x})`;
+    else if (infix !== undefined) a[name] = (x: string, y: string) => `(${x} ${infix} ${y})`;
+    else {
+      a[name] = (x: string, y: string) => {
+        use(code);
+        return `V${code}(${x}, ${arity === 1 ? 'NaN' : y})`;
+      };
+    }
+  });
+  return a as unknown as Algebra<string>;
+}
+
+/**
+ * Partial k of a fixed-arity op at `x`, `y`, `z` as source: emit.ts's expression for the ops it writes out
+ * (add, sub, mul, neg, x²), the rule over {@link sourceAlgebra} for the others, and a call of the rule for an
+ * op with a hand-written numeric rule or a rule the algebra cannot write.
+ */
+function partialSource(
+  code: number,
+  k: 0 | 1,
+  square: boolean,
+  [x, y, z]: readonly [string, string, string],
+  use: (code: number) => void,
+): string {
+  const def = OP_DEFS[code] as FixedOpDef;
+  const written =
+    square || code === OP_CODE.add || code === OP_CODE.sub || code === OP_CODE.mul || code === OP_CODE.neg;
+  if (written || def.numericPartials !== undefined) {
+    use(code);
+    return fill(partialExprs(code, { square })[k], x, y, z);
+  }
+  try {
+    return (def.partials[k] as FixedOpDef['partials'][number])(sourceAlgebra(use), x, y, z);
+  } catch {
+    use(code);
+    return fill(partialExprs(code, { square })[k], x, y, z);
+  }
+}
+
 /** Puts `x`, `y` and `z` (a node's arguments and its value) into one of emit.ts's expressions. */
 function fill(template: string, x: string, y: string, z: string): string {
   return template.replace(/\b[xyz]\b/g, (name) => (name === 'x' ? x : name === 'y' ? y : z));
@@ -62,6 +133,10 @@ function build(f: Program): JacobianKernel {
     n < inputStart ? literal(f.constants[n] as number) : n < opStart ? `x${n}` : `n${n}`;
   const adjoint = (n: number, r: number) => `a${n}_${r}`;
   const lines: string[] = [];
+  // The op codes whose rules the source calls.
+  const used = new Set<number>();
+  const use = (code: number) => used.add(code);
+  for (let n = opStart; n < f.size; n++) use(op[n] as number);
   for (let n = inputStart; n < opStart; n++) lines.push(`const x${n} = v[${n}];`);
   // The values the partials read, as the tape's primal sweep computes them.
   for (let n = opStart; n < f.size; n++) {
@@ -82,25 +157,25 @@ function build(f: Program): JacobianKernel {
     const code = op[n] as number;
     const arity = OP_ARITY[code] as number;
     const square = code === OP_CODE.pow && isTwo(f, b[n] as number);
-    const [px, py] = partialExprs(code, { square });
     const x = value(a[n] as number);
     const y = arity === 2 ? value(b[n] as number) : '0';
     const z = need[n] === 1 ? `n${n}` : 'NaN';
     // Toward x, then toward y, as the sweep's statement for the node (for x·x, both to the same adjoint).
-    const toward = (arg: number, p: string, k: number) => {
+    const toward = (arg: number, k: 0 | 1) => {
       if (active[arg] !== 1) return;
+      const p = partialSource(code, k, square, [x, y, z], use);
       const add = (r: number) =>
         p === '1'
           ? `${adjoint(arg, r)} += ${adjoint(n, r)};`
           : p === '-1'
             ? `${adjoint(arg, r)} -= ${adjoint(n, r)};`
             : `${adjoint(arg, r)} += ${adjoint(n, r)} * p${k};`;
-      if (p !== '1' && p !== '-1') lines.push(`const p${k} = ${fill(p, x, y, z)};`);
+      if (p !== '1' && p !== '-1') lines.push(`const p${k} = ${p};`);
       for (let r = 0; r < lanes; r++) lines.push(add(r));
     };
     lines.push('{');
-    toward(a[n] as number, px, 0);
-    if (arity === 2) toward(b[n] as number, py, 1);
+    toward(a[n] as number, 0);
+    if (arity === 2) toward(b[n] as number, 1);
     lines.push('}');
   }
   const stores: string[] = [];
@@ -112,8 +187,6 @@ function build(f: Program): JacobianKernel {
     }
   }
   lines.push(...stores, `return ${checks.length === 0 ? 'true' : `${checks.join(' + ')} === 0`};`);
-  const used = new Set<number>();
-  for (let n = opStart; n < f.size; n++) used.add(op[n] as number);
   const bindings = [...used].map(
     (code) =>
       `const V${code} = V[${code}], P${code}_0 = P[${code}][0]${OP_ARITY[code] === 2 ? `, P${code}_1 = P[${code}][1]` : ''};`,
