@@ -93,7 +93,7 @@ describe('the Jacobian kernel', () => {
         (st, outputs, capture, x) => {
           const f = randomMap(st, outputs, capture);
           const body = f.calls[0]?.loop.body as Program;
-          expect(jacobianKernel(body)).toBeDefined();
+          expect(jacobianKernel(body, [0])).toBeDefined();
           const want = blocks(f, x, 'interpret');
           const got = blocks(f, x, 'compile');
           expect(got.length).toBe(want.length);

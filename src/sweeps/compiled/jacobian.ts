@@ -29,8 +29,9 @@ import { activity, adjointNeeds, isTwo } from './plan.js';
 
 /**
  * Reads the inputs from `v` (at their node indices, as the sweeps' value arrays hold them) and writes lane r's
- * adjoint of input k at `out[r · inputs + k]`. Returns false, with `out` holding garbage, where an adjoint
- * sweep it stands for stored a NaN or ±∞.
+ * adjoint of the kernel's column c (an input) at `out[r · columns + c]`, as a derivative (asDerivative: + 0,
+ * −0 to +0, every adjoint being finite where it stands). Returns false, with `out` holding garbage, where an
+ * adjoint sweep it stands for stored a NaN or ±∞.
  */
 export type JacobianKernel = (v: Float64Array, out: Float64Array) => boolean;
 
@@ -40,14 +41,18 @@ export type JacobianKernel = (v: Float64Array, out: Float64Array) => boolean;
  */
 export const KERNEL_STATEMENTS = 2000;
 
-const kernels = new WeakMap<Program, { kernel: JacobianKernel | undefined }>();
+const kernels = new WeakMap<Program, Map<string, JacobianKernel | undefined>>();
 
 /**
- * The program's Jacobian kernel, generated on first use; undefined for a program with loop calls, an n-ary
- * operation (sum, dot, ...) or more than {@link KERNEL_STATEMENTS} statements.
+ * The program's Jacobian kernel for the inputs `columns` (input indices, in the order of `out`'s columns),
+ * generated on first use; undefined for a program with loop calls, an n-ary operation (sum, dot, ...) or more
+ * than {@link KERNEL_STATEMENTS} statements.
  */
-export function jacobianKernel(f: Program): JacobianKernel | undefined {
-  return cachedFor(kernels, f, () => ({ kernel: fits(f) ? build(f) : undefined })).kernel;
+export function jacobianKernel(f: Program, columns: readonly number[]): JacobianKernel | undefined {
+  const byColumns = cachedFor(kernels, f, () => new Map<string, JacobianKernel | undefined>());
+  const key = columns.join(',');
+  if (!byColumns.has(key)) byColumns.set(key, fits(f) ? build(f, columns) : undefined);
+  return byColumns.get(key);
 }
 
 function fits(f: Program): boolean {
@@ -123,10 +128,9 @@ function fill(template: string, x: string, y: string, z: string): string {
   return template.replace(/\b[xyz]\b/g, (name) => (name === 'x' ? x : name === 'y' ? y : z));
 }
 
-function build(f: Program): JacobianKernel {
+function build(f: Program, columns: readonly number[]): JacobianKernel {
   const { op, a, b, outputs, inputStart, opStart } = f;
   const lanes = outputs.length;
-  const inputs = opStart - inputStart;
   const active = activity(f);
   const need = adjointNeeds(f, active);
   const value = (n: number) =>
@@ -181,10 +185,10 @@ function build(f: Program): JacobianKernel {
   const stores: string[] = [];
   const checks: string[] = [];
   for (let r = 0; r < lanes; r++) {
-    for (let n = inputStart; n < opStart; n++) {
-      stores.push(`out[${r * inputs + n - inputStart}] = ${adjoint(n, r)};`);
-      checks.push(`${adjoint(n, r)} - ${adjoint(n, r)}`);
-    }
+    columns.forEach((k, c) => {
+      stores.push(`out[${r * columns.length + c}] = ${adjoint(inputStart + k, r)} + 0;`);
+    });
+    for (let n = inputStart; n < opStart; n++) checks.push(`${adjoint(n, r)} - ${adjoint(n, r)}`);
   }
   lines.push(...stores, `return ${checks.length === 0 ? 'true' : `${checks.join(' + ')} === 0`};`);
   const bindings = [...used].map(
