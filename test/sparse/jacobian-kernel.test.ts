@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type Backend,
   blockJacobian,
+  dot,
   type Expr,
   gather,
   mapRows,
@@ -20,6 +21,7 @@ import {
 } from '../../src/index.js';
 import { builderOf } from '../../src/ir/graph.js';
 import { FIXED_OPS, OP_ARITY, OP_CODE } from '../../src/ir/ops.js';
+import { KERNEL_STATEMENTS } from '../../src/sweeps/compiled/jacobian.js';
 import { jacobianKernel } from '../../src/sweeps/index.js';
 
 /** Every block blockJacobian visits, flattened: the block's entries, its rows and its columns, in visiting order. */
@@ -127,5 +129,31 @@ describe('the Jacobian kernel', () => {
       expect(got.slice(0, 4)).toEqual([dense[0]?.[0], dense[0]?.[1], dense[1]?.[0], dense[1]?.[1]]);
     }
     expect(blocks(f, [0, 2], 'compile').slice(0, 4)).toEqual([Number.NaN, 0, 0, 1]);
+  });
+
+  it('bodies without a kernel (an n-ary op; too many statements) run the sweeps, to the same bits', () => {
+    const map = (body: (p: Expr, q: Expr) => Expr[]) =>
+      withGraph(() => {
+        const vs = Array.from({ length: 4 }, (_, k) => variable(`v${k}`));
+        const r = mapRows(gather({ table: vs, width: 2 }), ([p, q]) => body(p as Expr, q as Expr));
+        return program(r.flat(), { variables: vs });
+      });
+    // A chain of sin(q·t) + p over more statements than the kernel takes, two outputs.
+    const long = map((p, q) => {
+      let t = p;
+      for (let k = 0; k < KERNEL_STATEMENTS / 4; k++) t = t.mul(q).sin().add(p);
+      return [t, t.mul(p)];
+    });
+    const nary = map((p, q) => [dot([p, q], [q, p]).sin(), p.div(q)]);
+    const x = [0.3, -1.2, 2, 0.5];
+    for (const f of [long, nary]) {
+      expect(jacobianKernel(f.calls[0]?.loop.body as Program, [0])).toBeUndefined();
+      const want = blocks(f, x, 'interpret');
+      const got = blocks(f, x, 'compile');
+      expect(got.every((v, k) => Object.is(v, want[k]))).toBe(true);
+      // Against reverse mode's dense Jacobian: row 0's block is rows 0 and 1, columns v0 and v1.
+      const dense = methods.reverse.jacobian(f, x).value;
+      expect(got.slice(0, 4)).toEqual([dense[0]?.[0], dense[0]?.[1], dense[1]?.[0], dense[1]?.[1]]);
+    }
   });
 });

@@ -36,10 +36,12 @@ import { activity, adjointNeeds, isTwo } from './plan.js';
 export type JacobianKernel = (v: Float64Array, out: Float64Array) => boolean;
 
 /**
- * The most statements (operations, each once for its value and once per lane for its adjoints) a kernel is
- * generated for; a larger program has none, its caller runs the sweeps.
+ * The most adjoint statements (operations times lanes) a kernel is generated for; a larger program has none, its
+ * caller runs the sweeps. Past about 1,400 V8 no longer optimised the function: random bodies of 250 ops and 6
+ * outputs, or 180 and 9, took 1.4–1.7× the sweeps' time, where 300 ops and 4 outputs, 450 and 3, or 900 and 1
+ * took a tenth of it (blockJacobian over 3,000 rows, CPU time, both builds alternated).
  */
-export const KERNEL_STATEMENTS = 2000;
+export const KERNEL_STATEMENTS = 1000;
 
 const kernels = new WeakMap<Program, Map<string, JacobianKernel | undefined>>();
 
@@ -58,7 +60,7 @@ export function jacobianKernel(f: Program, columns: readonly number[]): Jacobian
 function fits(f: Program): boolean {
   if (f.calls.length > 0) return false;
   for (let n = f.opStart; n < f.size; n++) if (OP_ARITY[f.op[n] as number] === 0) return false;
-  return (f.size - f.opStart) * (1 + f.outputs.length) <= KERNEL_STATEMENTS;
+  return (f.size - f.opStart) * f.outputs.length <= KERNEL_STATEMENTS;
 }
 
 const INFIX: Readonly<Record<number, string>> = {
