@@ -21,7 +21,7 @@ import {
 import { asDerivative } from '../ir/ops.js';
 import type { LoopCall } from '../ir/program.js';
 import { checkedPoint, checkOptions } from '../options.js';
-import { adjointSweeps, type Point, sweepsFor, tapeFor } from '../sweeps/index.js';
+import { adjointSweeps, jacobianKernel, type Point, sweepsFor, tapeFor } from '../sweeps/index.js';
 
 /**
  * Receives one row's block: `block` is `rows.length × columns.length`, row-major; `rows[r]` is the position in
@@ -200,10 +200,12 @@ function visitCall(
  * asked for (the compiled backend's generated sweeps, the interpreter's with stored partials), with no
  * differentiator call per row. These are the sweeps `reverse.jacobian` (`gradient` for one output) runs on the
  * body at that row, in the same order, so the blocks are the same bits; what is left out is the per-call work
- * (statistics, the point's checks and copy, the rows' arrays), which took most of ba's Jacobian's time. (A
- * generated function running every row and calling the body's kernels, as the loop drivers in
- * sweeps/compiled/loop.ts do, was no faster: 59 ms of CPU time per Jacobian on ba's smaller workload against
- * 45–65 ms for this loop, both builds alternated on a loaded machine.)
+ * (statistics, the point's checks and copy, the rows' arrays), which took most of ba's Jacobian's time.
+ *
+ * On the compiled backend a body of fixed-arity ops runs its Jacobian kernel instead
+ * (sweeps/compiled/jacobian.ts): the primal and every output's adjoint sweep in one generated function, the
+ * values and adjoints in locals, the partials computed once and written out, the block written by the kernel;
+ * the same bits. ba's Jacobian at p = 31,843 went from 40 to 14 ms of CPU time per call.
  */
 function reverseRows(
   f: Program,
@@ -236,9 +238,17 @@ function reverseRows(
     for (let c = 0; c < cols; c++) block[r * cols + c] = inputs[(from[c] as number) - start] as number;
   };
   const sweeps = sweepsFor(body, backend, false);
+  // Generated code: every output's adjoint sweep in one kernel where the body has one, writing the block; a row
+  // where it does not stand runs the sweeps below.
+  const inputColumns = Array.from(from, (node) => node - start);
+  const kernel = sweeps.generated ? jacobianKernel(body, inputColumns) : undefined;
   for (let i = 0; i < n; i++) {
     writeRow(i);
     for (let r = 0; r < perStep; r++) rows[r] = position[first + i * perStep + r] as number;
+    if (kernel?.(v, block)) {
+      visit(block, rows, columns);
+      continue;
+    }
     sweeps.primal(v, true);
     if (sweeps.generated) {
       // The generated adjoint sweep per output (it hands itself to the interpreter's rule where it must).

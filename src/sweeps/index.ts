@@ -5,6 +5,7 @@
  */
 export { generates, type Seed, type SweepBackend, sweepsFor } from './backend.js';
 export { activity, type CompiledProgram, compiled } from './compiled/index.js';
+export { type JacobianKernel, jacobianKernel } from './compiled/jacobian.js';
 export {
   type LoopTangent,
   loopTangent,

@@ -290,7 +290,7 @@ function primalNode(code: number, s: Site): string {
 }
 
 /** The value expression of a fixed-arity node in terms of `x` and `y`. */
-function valueExpr(code: number, s: Site): string {
+export function valueExpr(code: number, s: Pick<Site, 'square'>): string {
   const arity = OP_ARITY[code] as number;
   if (arity === 1) return code === NEG ? '-x' : `V${code}(x, 0)`;
   if (s.square) return 'x * x';
@@ -299,7 +299,7 @@ function valueExpr(code: number, s: Site): string {
 }
 
 /** The partials of a fixed-arity node as expressions in `x`, `y`, `z` (numbers where they are constants). */
-function partialExprs(code: number, s: Site): [string, string] {
+export function partialExprs(code: number, s: Pick<Site, 'square'>): [string, string] {
   // x²'s partial in the exponent, z·ln x, only ever meets the constant 2's tangent, 0, where only its sign,
   // zero and finiteness count: x − 1 has those wherever z·ln x is finite and nonzero (0 < x ≠ 1, 0 < z <
   // 1e300), which saves a logarithm per node in a tangent sweep.
