@@ -10,9 +10,10 @@
  */
 import { cachedFor } from '../../ir/differentiator.js';
 import { capturedInput, indexInput, type Loop, rowInput } from '../../ir/loop.js';
-import { accumulate } from '../../ir/ops.js';
+import { accumulate, FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY } from '../../ir/ops.js';
 import type { LoopCall } from '../../ir/program.js';
-import { compiled, type Kernels } from './index.js';
+import { literal, localSource } from './emit.js';
+import { activity, compiled, type Kernels } from './index.js';
 
 /** A map's primal: writes a sum's outputs into `v` (at least one row), or a logsumexp's rows' values into `ys`. */
 export type MapPrimal = (v: Float64Array, bv: Float64Array, ys: Float64Array) => void;
@@ -167,10 +168,15 @@ function withoutRange(runs: Int32Array, from: number, to: number): Int32Array {
  * x, then sends adjoints to x alone). The full sweeps stay for the interpreter's hand-over and the guards.
  */
 function driverBody(loop: Loop) {
+  return compiled(loop.body, passiveInputs(loop));
+}
+
+/** The body inputs a driver's adjoint treats as constants (by input index): the index, and data rows. */
+function passiveInputs(loop: Loop): Uint8Array {
   const passive = new Uint8Array(loop.body.variables.length);
   passive[indexInput(loop)] = 1;
   if (!loop.rowArgs) passive.fill(1, rowInput(loop), rowInput(loop) + loop.width);
-  return compiled(loop.body, passive);
+  return passive;
 }
 
 const maps = new WeakMap<LoopCall, MapPrimal>();
@@ -277,6 +283,8 @@ export function mapGradient(
   noted: boolean,
 ): MapGradient {
   return cachedFor(noted ? gradients : unnotedGradients, call, () => {
+    const local = noted ? undefined : localMapGradient(call);
+    if (local !== undefined) return local;
     const { loop, first } = call;
     const body = compiled(loop.body);
     const src = new Source();
@@ -315,6 +323,75 @@ ${noted ? '' : 'if (bad !== bad) return false;'}
 return true;
 }`);
   });
+}
+
+/** The most captured values, and row entries, that {@link localMapGradient} keeps in locals. */
+const LOCAL_INPUTS = 16;
+
+/**
+ * The unnoted recording driver of a one-output sum map with the body's values and adjoints in locals
+ * (emit.ts's localSource), or undefined where the body is not small and straight, or has many inputs. The
+ * same statements in the same order as {@link mapGradient}'s, the sum and the captured values' adjoint sums
+ * kept in locals across rows too. lse's gradient, whose body is x − A and its exp, spent more on storing and
+ * loading them through the body's arrays than on the exp.
+ */
+function localMapGradient(call: LoopCall): MapGradient | undefined {
+  const { loop, first } = call;
+  const body = loop.body;
+  const w = loop.width;
+  const out = body.outputs[0] as number;
+  if (loop.captured > LOCAL_INPUTS || w > LOCAL_INPUTS || out < body.inputStart) return undefined;
+  const active = activity(body, passiveInputs(loop));
+  const primal = localSource(body, 'primal', active);
+  const adjoint = localSource(body, 'adjoint', active);
+  if (primal === undefined || adjoint === undefined) return undefined;
+  const src = new Source();
+  for (let n = body.opStart; n < body.size; n++) {
+    const code = body.op[n] as number;
+    src.bind(`V${code}`, FIXED_VALUE[code]);
+    src.bind(`P${code}_0`, NUMERIC_PARTIALS[code]?.[0]);
+    if (OP_ARITY[code] === 2) src.bind(`P${code}_1`, NUMERIC_PARTIALS[code]?.[1]);
+  }
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
+  const r0 = in0 + rowInput(loop);
+  const k = (count: number, each: (k: number) => string) =>
+    Array.from({ length: count }, (_, j) => each(j)).join('\n');
+  const constants = k(in0, (j) => `const l${j} = ${literal(body.constants[j] as number)};`);
+  const captured = k(loop.captured, (j) => `const l${cap + j} = bv[${cap + j}]; let G${j} = gs[${j}];`);
+  const table = loop.rowArgs ? src.bind('CA', call.args) : src.bind('D', loop.rows);
+  const row = k(
+    w,
+    (j) => `const l${r0 + j} = ${loop.rowArgs ? `v[${table}[rb + ${j}]]` : `${table}[rb + ${j}]`};`,
+  );
+  const rb = w > 0 ? `const rb = ${loop.rowArgs ? `${loop.carry + loop.captured} + ` : ''}i * ${w};` : '';
+  const zeros = k(body.size - in0, (j) => `let g${in0 + j} = 0;`);
+  const sums = k(loop.captured, (j) => `{ const u = g${cap + j}; bad += u - u; G${j} += u; }`);
+  const rows = loop.rowArgs
+    ? k(w, (j) => `{ const u = g${r0 + j}; bad += u - u; rows[i * ${w} + ${j}] = u; }`)
+    : '';
+  // `gs`: the generated statements use `g` for the adjoint at hand.
+  return src.build<MapGradient>(`function mapGradient(v, bv, adj, gs, rows, slow) {
+let bad = 0, s = 0, g, p;
+${constants}
+${captured}
+for (let i = 0; i < ${loop.n}; i++) {
+${rb}
+${row}
+const l${in0 + indexInput(loop)} = i;
+${primal}
+${zeros}
+g${out} = 1;
+${adjoint}
+s = i === 0 ? l${out} : s + l${out};
+${sums}
+${rows}
+if (bad !== bad) return false;
+}
+${loop.n > 0 ? `v[${first}] = s;` : ''}
+${k(loop.captured, (j) => `gs[${j}] = G${j};`)}
+return true;
+}`);
 }
 
 const backwards = new WeakMap<LoopCall, ScanBackward>();
