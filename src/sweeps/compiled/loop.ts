@@ -227,6 +227,8 @@ function carrySource(src: Source, loop: Loop): string {
 /** The scan's primal driver (the body has no loops; `bv` holds its constants and captured values). */
 export function scanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal {
   return cachedFor(scans, call, () => {
+    const local = localScanPrimal(call);
+    if (local !== undefined) return local;
     const { loop, first } = call;
     const src = new Source();
     const calls = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
@@ -325,27 +327,36 @@ return true;
   });
 }
 
-/** The most captured values, and row entries, that {@link localMapGradient} keeps in locals. */
+/** The most carries, captured values and row entries a driver keeps in locals (see {@link localBody}). */
 const LOCAL_INPUTS = 16;
 
+/** The statements of `each(k)` for k = 0 … count − 1, one a line. */
+function lines(count: number, each: (k: number) => string): string {
+  return Array.from({ length: count }, (_, k) => each(k)).join('\n');
+}
+
 /**
- * The unnoted recording driver of a one-output sum map with the body's values and adjoints in locals
- * (emit.ts's localSource), or undefined where the body is not small and straight, or has many inputs. The
- * same statements in the same order as {@link mapGradient}'s, the sum and the captured values' adjoint sums
- * kept in locals across rows too. lse's gradient, whose body is x − A and its exp, spent more on storing and
- * loading them through the body's arrays than on the exp.
+ * A small straight body's statements on locals for a driver (emit.ts's localSource): node n's value in
+ * `l{n}`, its adjoint in `g{n}`. `inputs` declares the constants and captured values (before the loop),
+ * `iteration` iteration i's row and index, `primal` and `adjoint` the sweeps (the adjoint with the driver's
+ * passive inputs, {@link passiveInputs}); the carry's locals are the caller's. Undefined where the body is not
+ * small and straight, or has more than {@link LOCAL_INPUTS} carries, captured values or row entries.
  */
-function localMapGradient(call: LoopCall): MapGradient | undefined {
-  const { loop, first } = call;
+interface LocalBody {
+  readonly inputs: string;
+  readonly iteration: string;
+  readonly primal: string;
+  readonly adjoint: string;
+}
+
+function localBody(src: Source, call: LoopCall): LocalBody | undefined {
+  const { loop } = call;
   const body = loop.body;
   const w = loop.width;
-  const out = body.outputs[0] as number;
-  if (loop.captured > LOCAL_INPUTS || w > LOCAL_INPUTS || out < body.inputStart) return undefined;
-  const active = activity(body, passiveInputs(loop));
-  const primal = localSource(body, 'primal', active);
-  const adjoint = localSource(body, 'adjoint', active);
+  if (loop.carry > LOCAL_INPUTS || loop.captured > LOCAL_INPUTS || w > LOCAL_INPUTS) return undefined;
+  const primal = localSource(body, 'primal', activity(body));
+  const adjoint = localSource(body, 'adjoint', activity(body, passiveInputs(loop)));
   if (primal === undefined || adjoint === undefined) return undefined;
-  const src = new Source();
   for (let n = body.opStart; n < body.size; n++) {
     const code = body.op[n] as number;
     src.bind(`V${code}`, FIXED_VALUE[code]);
@@ -355,42 +366,102 @@ function localMapGradient(call: LoopCall): MapGradient | undefined {
   const in0 = body.inputStart;
   const cap = in0 + capturedInput(loop);
   const r0 = in0 + rowInput(loop);
-  const k = (count: number, each: (k: number) => string) =>
-    Array.from({ length: count }, (_, j) => each(j)).join('\n');
-  const constants = k(in0, (j) => `const l${j} = ${literal(body.constants[j] as number)};`);
-  const captured = k(loop.captured, (j) => `const l${cap + j} = bv[${cap + j}]; let G${j} = gs[${j}];`);
   const table = loop.rowArgs ? src.bind('CA', call.args) : src.bind('D', loop.rows);
-  const row = k(
-    w,
-    (j) => `const l${r0 + j} = ${loop.rowArgs ? `v[${table}[rb + ${j}]]` : `${table}[rb + ${j}]`};`,
-  );
-  const rb = w > 0 ? `const rb = ${loop.rowArgs ? `${loop.carry + loop.captured} + ` : ''}i * ${w};` : '';
-  const zeros = k(body.size - in0, (j) => `let g${in0 + j} = 0;`);
-  const sums = k(loop.captured, (j) => `{ const u = g${cap + j}; bad += u - u; G${j} += u; }`);
+  const read = (j: number) => (loop.rowArgs ? `v[${table}[rb + ${j}]]` : `${table}[rb + ${j}]`);
+  const rb = w > 0 ? `const rb = ${loop.rowArgs ? `${loop.carry + loop.captured} + ` : ''}i * ${w};\n` : '';
+  return {
+    inputs: [
+      lines(in0, (j) => `const l${j} = ${literal(body.constants[j] as number)};`),
+      lines(loop.captured, (j) => `const l${cap + j} = bv[${cap + j}];`),
+    ].join('\n'),
+    iteration: `${rb}${lines(w, (j) => `const l${r0 + j} = ${read(j)};`)}\nconst l${in0 + indexInput(loop)} = i;`,
+    primal,
+    adjoint,
+  };
+}
+
+/**
+ * The unnoted recording driver of a one-output sum map with the body's values and adjoints in locals
+ * ({@link localBody}), or undefined. The same statements in the same order as {@link mapGradient}'s, the sum
+ * and the captured values' adjoint sums kept in locals across rows too. lse's gradient, whose body is x − A
+ * and its exp, spent more on storing and loading them through the body's arrays than on the exp.
+ */
+function localMapGradient(call: LoopCall): MapGradient | undefined {
+  const { loop, first } = call;
+  const body = loop.body;
+  const w = loop.width;
+  const out = body.outputs[0] as number;
+  const src = new Source();
+  const local = out < body.inputStart ? undefined : localBody(src, call);
+  if (local === undefined) return undefined;
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
+  const r0 = in0 + rowInput(loop);
+  const sums = lines(loop.captured, (j) => `{ const u = g${cap + j}; bad += u - u; G${j} += u; }`);
   const rows = loop.rowArgs
-    ? k(w, (j) => `{ const u = g${r0 + j}; bad += u - u; rows[i * ${w} + ${j}] = u; }`)
+    ? lines(w, (j) => `{ const u = g${r0 + j}; bad += u - u; rows[i * ${w} + ${j}] = u; }`)
     : '';
   // `gs`: the generated statements use `g` for the adjoint at hand.
   return src.build<MapGradient>(`function mapGradient(v, bv, adj, gs, rows, slow) {
 let bad = 0, s = 0, g, p;
-${constants}
-${captured}
+${local.inputs}
+${lines(loop.captured, (j) => `let G${j} = gs[${j}];`)}
 for (let i = 0; i < ${loop.n}; i++) {
-${rb}
-${row}
-const l${in0 + indexInput(loop)} = i;
-${primal}
-${zeros}
+${local.iteration}
+${local.primal}
+${lines(body.size - in0, (j) => `let g${in0 + j} = 0;`)}
 g${out} = 1;
-${adjoint}
+${local.adjoint}
 s = i === 0 ? l${out} : s + l${out};
 ${sums}
 ${rows}
 if (bad !== bad) return false;
 }
 ${loop.n > 0 ? `v[${first}] = s;` : ''}
-${k(loop.captured, (j) => `gs[${j}] = G${j};`)}
+${lines(loop.captured, (j) => `gs[${j}] = G${j};`)}
 return true;
+}`);
+}
+
+/**
+ * {@link scanPrimal}'s driver with the body's values and the carry in locals ({@link localBody}), or undefined:
+ * the same statements in the same order, the kept body values written from the locals. lse's max over 1.28M
+ * inputs took about 10 ms through the body's arrays.
+ */
+function localScanPrimal(call: LoopCall): ScanPrimal | undefined {
+  const { loop, first } = call;
+  const body = loop.body;
+  const src = new Source();
+  const local = localBody(src, call);
+  if (local === undefined) return undefined;
+  const outs = body.outputs;
+  const c = loop.carry;
+  const p = loop.perStep;
+  const in0 = body.inputStart;
+  const size = body.size;
+  return src.build<ScanPrimal>(`function scanPrimal(v, bv, from, to, outputs, keep) {
+const snaps = keep?.snaps, stride = keep?.stride ?? 1, tapes = keep?.tapes;
+${local.inputs}
+${lines(c, (k) => `let C${k} = bv[${in0 + k}];`)}
+for (let i = from; i < to; i++) {
+${local.iteration}
+${lines(c, (k) => `const l${in0 + k} = C${k};`)}
+${local.primal}
+if (snaps !== undefined && (stride === 1 || i % stride === 0)) {
+const s0 = (i / stride) * ${c};
+${lines(c, (k) => `snaps[s0 + ${k}] = l${in0 + k};`)}
+}
+if (tapes !== undefined) {
+const t0 = i * ${size};
+${lines(size, (k) => `tapes[t0 + ${k}] = l${k};`)}
+}
+if (outputs) {
+const base = ${first + c} + i * ${p};
+${lines(p, (k) => `v[base + ${k}] = l${outs[c + k]};`)}
+}
+${lines(c, (k) => `C${k} = l${outs[k]};`)}
+}
+${lines(c, (k) => `bv[${in0 + k}] = C${k};`)}
 }`);
 }
 
