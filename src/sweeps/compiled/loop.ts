@@ -10,9 +10,9 @@
  */
 import { cachedFor } from '../../ir/differentiator.js';
 import { capturedInput, indexInput, type Loop, rowInput } from '../../ir/loop.js';
-import { accumulate, FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY } from '../../ir/ops.js';
+import { accumulate, FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY, OP_CODE } from '../../ir/ops.js';
 import type { LoopCall } from '../../ir/program.js';
-import { literal, localSource } from './emit.js';
+import { literal, localSource, useCounts } from './emit.js';
 import { activity, compiled, type Kernels } from './index.js';
 
 /** A map's primal: writes a sum's outputs into `v` (at least one row), or a logsumexp's rows' values into `ys`. */
@@ -339,45 +339,119 @@ function lines(count: number, each: (k: number) => string): string {
  * A small straight body's statements on locals for a driver (emit.ts's localSource): node n's value in
  * `l{n}`, its adjoint in `g{n}`. `inputs` declares the constants and captured values (before the loop),
  * `iteration` iteration i's row and index, `primal` and `adjoint` the sweeps (the adjoint with the driver's
- * passive inputs, {@link passiveInputs}); the carry's locals are the caller's. Undefined where the body is not
- * small and straight, or has more than {@link LOCAL_INPUTS} carries, captured values or row entries.
+ * passive inputs, {@link passiveInputs}); the carry's locals are the caller's. An input gets a local only where
+ * a fixed-arity node or the output reads it (`used`); `dot`, where given, writes the statements of an n-ary
+ * node (else the body does not qualify). Undefined where the body is not small and straight, or a loop of
+ * more than {@link LOCAL_INPUTS} carries, or more locals of captured values or row entries.
  */
 interface LocalBody {
   readonly inputs: string;
   readonly iteration: string;
   readonly primal: string;
   readonly adjoint: string;
+  /** Flags by node: an input with a local, read by a fixed-arity node or as an output. */
+  readonly used: Uint8Array;
+  /** Node n's value in iteration i: its local, or for an input without one, where it is read from. */
+  value(n: number): string;
 }
 
-function localBody(src: Source, call: LoopCall): LocalBody | undefined {
+type NaryStatement = (n: number, kind: 'primal' | 'adjoint') => string | undefined;
+
+function localBody(src: Source, call: LoopCall, dot?: NaryStatement): LocalBody | undefined {
   const { loop } = call;
   const body = loop.body;
   const w = loop.width;
-  if (loop.carry > LOCAL_INPUTS || loop.captured > LOCAL_INPUTS || w > LOCAL_INPUTS) return undefined;
-  const primal = localSource(body, 'primal', activity(body));
-  const adjoint = localSource(body, 'adjoint', activity(body, passiveInputs(loop)));
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
+  const r0 = in0 + rowInput(loop);
+  const used = new Uint8Array(body.size);
+  for (const o of body.outputs) used[o] = 1;
+  for (let n = body.opStart; n < body.size; n++) {
+    const arity = OP_ARITY[body.op[n] as number] as number;
+    if (arity >= 1) used[body.a[n] as number] = 1;
+    if (arity === 2) used[body.b[n] as number] = 1;
+  }
+  const count = (from: number, to: number) => used.subarray(from, to).reduce((a, b) => a + b, 0);
+  if (loop.carry > LOCAL_INPUTS || count(cap, cap + loop.captured) > LOCAL_INPUTS) return undefined;
+  if (count(r0, r0 + w) > LOCAL_INPUTS) return undefined;
+  const primal = localSource(body, 'primal', activity(body), dot && ((n) => dot(n, 'primal')));
+  const adjoint = localSource(
+    body,
+    'adjoint',
+    activity(body, passiveInputs(loop)),
+    dot && ((n) => dot(n, 'adjoint')),
+  );
   if (primal === undefined || adjoint === undefined) return undefined;
   for (let n = body.opStart; n < body.size; n++) {
     const code = body.op[n] as number;
+    if (OP_ARITY[code] === 0) continue;
     src.bind(`V${code}`, FIXED_VALUE[code]);
     src.bind(`P${code}_0`, NUMERIC_PARTIALS[code]?.[0]);
     if (OP_ARITY[code] === 2) src.bind(`P${code}_1`, NUMERIC_PARTIALS[code]?.[1]);
   }
-  const in0 = body.inputStart;
-  const cap = in0 + capturedInput(loop);
-  const r0 = in0 + rowInput(loop);
   const table = loop.rowArgs ? src.bind('CA', call.args) : src.bind('D', loop.rows);
   const read = (j: number) => (loop.rowArgs ? `v[${table}[rb + ${j}]]` : `${table}[rb + ${j}]`);
   const rb = w > 0 ? `const rb = ${loop.rowArgs ? `${loop.carry + loop.captured} + ` : ''}i * ${w};\n` : '';
+  const declared = (from: number, count: number, each: (j: number) => string) =>
+    lines(count, (j) => (used[from + j] === 1 ? each(j) : ''));
   return {
     inputs: [
       lines(in0, (j) => `const l${j} = ${literal(body.constants[j] as number)};`),
-      lines(loop.captured, (j) => `const l${cap + j} = bv[${cap + j}];`),
+      declared(cap, loop.captured, (j) => `const l${cap + j} = bv[${cap + j}];`),
     ].join('\n'),
-    iteration: `${rb}${lines(w, (j) => `const l${r0 + j} = ${read(j)};`)}\nconst l${in0 + indexInput(loop)} = i;`,
+    iteration: `${rb}${declared(r0, w, (j) => `const l${r0 + j} = ${read(j)};`)}\nconst l${in0 + indexInput(loop)} = i;`,
     primal,
     adjoint,
+    used,
+    value(n) {
+      // Constants, carries, the index, operation nodes and used inputs have locals (inputs: the carries, the
+      // row, the index, the captured values).
+      if (used[n] === 1 || n < r0 || n === r0 + w || n >= body.opStart) return `l${n}`;
+      return n < r0 + w ? read(n - r0) : `bv[${n}]`;
+    },
   };
+}
+
+/**
+ * The statements of a dot product of captured values with a data row's entries in a summed map's recording
+ * with locals ({@link localMapGradient}), where each of those captured values is read by this dot alone: the
+ * products from the values in `bv` and the row in `D` (no copy of the row into the body's values), and in the
+ * adjoint sweep each captured value's adjoint, 0 + g·p as the array sweep leaves it, added to its sum `gs`
+ * at once (tested for NaN and ±∞ as the driver tests the sums), where the array driver stores it and adds it
+ * in a pass of its own. Undefined for any other n-ary node. llsq's body is such a dot, a subtraction and a
+ * square: its recording made four passes over each row and the captured values, now two.
+ */
+function capturedRowDot(loop: Loop, n: number, kind: 'primal' | 'adjoint'): string | undefined {
+  const body = loop.body;
+  if (body.op[n] !== OP_CODE.dot || loop.rowArgs) return undefined;
+  const st = body.a[n] as number;
+  const h = (body.b[n] as number) >> 1;
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
+  const r0 = in0 + rowInput(loop);
+  const uses = useCounts(body);
+  // The run of h consecutive nodes from `at` in the argument list, as its first node, or −1.
+  const run = (at: number) => {
+    const first = body.args[at] as number;
+    for (let k = 1; k < h; k++) if (body.args[at + k] !== first + k) return -1;
+    return first;
+  };
+  const x = run(st);
+  const y = run(st + h);
+  const isCaptured = (a: number) => a >= cap && a + h <= cap + loop.captured;
+  const isRow = (a: number) => a >= r0 && a + h <= r0 + loop.width;
+  if (h === 0 || !((isCaptured(x) && isRow(y)) || (isRow(x) && isCaptured(y)))) return undefined;
+  const c0 = isCaptured(x) ? x : y;
+  for (let k = 0; k < h; k++) if (uses[c0 + k] !== 1) return undefined;
+  const value = (a: number, k: string) => (isCaptured(a) ? `bv[${a} + ${k}]` : `D[rb + ${a - r0} + ${k}]`);
+  if (kind === 'primal') {
+    // As OPS.dot: from the first product, then left to right.
+    return `let s${n} = ${value(x, '0')} * ${value(y, '0')};
+for (let k = 1; k < ${h}; k++) s${n} += ${value(x, 'k')} * ${value(y, 'k')};
+const l${n} = s${n};`;
+  }
+  const other = c0 === x ? y : x;
+  return `g = g${n}; for (let k = 0; k < ${h}; k++) { p = ${value(other, 'k')}; const u = 0 + g * p; bad += u - u; gs[${c0 - cap} + k] += u; }`;
 }
 
 /**
@@ -392,33 +466,59 @@ function localMapGradient(call: LoopCall): MapGradient | undefined {
   const w = loop.width;
   const out = body.outputs[0] as number;
   const src = new Source();
-  const local = out < body.inputStart ? undefined : localBody(src, call);
+  const dotted = new Uint8Array(body.size);
+  const dot: NaryStatement = (n, kind) => {
+    const text = capturedRowDot(loop, n, kind);
+    if (text !== undefined) {
+      const st = body.a[n] as number;
+      for (let k = st; k < st + (body.b[n] as number); k++) dotted[body.args[k] as number] = 1;
+    }
+    return text;
+  };
+  const local = out < body.inputStart ? undefined : localBody(src, call, dot);
   if (local === undefined) return undefined;
   const in0 = body.inputStart;
   const cap = in0 + capturedInput(loop);
   const r0 = in0 + rowInput(loop);
-  const sums = lines(loop.captured, (j) => `{ const u = g${cap + j}; bad += u - u; G${j} += u; }`);
+  // A captured value's sum: from its local adjoint, or + 0 for one no node reads (as the array driver adds
+  // its zeroed adjoint); a dot's own add to `gs` directly.
+  const sum = (j: number) => {
+    if (dotted[cap + j] === 1) return '';
+    if (local.used[cap + j] === 1) return `{ const u = g${cap + j}; bad += u - u; G${j} += u; }`;
+    return `G${j} += 0;`;
+  };
+  // The captured values whose sums the driver keeps in locals `G{j}` (a dot's go to `gs` at once).
+  const each = (text: (j: number) => string) =>
+    lines(loop.captured, (j) => (dotted[cap + j] !== 1 ? text(j) : ''));
   const rows = loop.rowArgs
-    ? lines(w, (j) => `{ const u = g${r0 + j}; bad += u - u; rows[i * ${w} + ${j}] = u; }`)
+    ? lines(w, (j) =>
+        local.used[r0 + j] === 1
+          ? `{ const u = g${r0 + j}; bad += u - u; rows[i * ${w} + ${j}] = u; }`
+          : `rows[i * ${w} + ${j}] = 0;`,
+      )
     : '';
+  const adjoints = lines(body.size - in0, (j) => {
+    const n = in0 + j;
+    return n >= body.opStart || local.used[n] === 1 ? `let g${n} = 0;` : '';
+  });
   // `gs`: the generated statements use `g` for the adjoint at hand.
   return src.build<MapGradient>(`function mapGradient(v, bv, adj, gs, rows, slow) {
 let bad = 0, s = 0, g, p;
 ${local.inputs}
-${lines(loop.captured, (j) => `let G${j} = gs[${j}];`)}
+${each((j) => `let G${j} = gs[${j}];`)}
 for (let i = 0; i < ${loop.n}; i++) {
 ${local.iteration}
 ${local.primal}
-${lines(body.size - in0, (j) => `let g${in0 + j} = 0;`)}
+${adjoints}
 g${out} = 1;
 ${local.adjoint}
 s = i === 0 ? l${out} : s + l${out};
-${sums}
+${lines(loop.captured, sum)}
 ${rows}
 if (bad !== bad) return false;
 }
 ${loop.n > 0 ? `v[${first}] = s;` : ''}
-${lines(loop.captured, (j) => `gs[${j}] = G${j};`)}
+${each((j) => `gs[${j}] = G${j};`)}
 return true;
 }`);
 }
@@ -453,7 +553,7 @@ ${lines(c, (k) => `snaps[s0 + ${k}] = l${in0 + k};`)}
 }
 if (tapes !== undefined) {
 const t0 = i * ${size};
-${lines(size, (k) => `tapes[t0 + ${k}] = l${k};`)}
+${lines(size, (k) => `tapes[t0 + ${k}] = ${local.value(k)};`)}
 }
 if (outputs) {
 const base = ${first + c} + i * ${p};
