@@ -227,7 +227,7 @@ function carrySource(src: Source, loop: Loop): string {
 /** The scan's primal driver (the body has no loops; `bv` holds its constants and captured values). */
 export function scanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal {
   return cachedFor(scans, call, () => {
-    const local = localScanPrimal(call);
+    const local = localScanPrimal(call, bv);
     if (local !== undefined) return local;
     const { loop, first } = call;
     const src = new Source();
@@ -285,7 +285,7 @@ export function mapGradient(
   noted: boolean,
 ): MapGradient {
   return cachedFor(noted ? gradients : unnotedGradients, call, () => {
-    const local = noted ? undefined : localMapGradient(call);
+    const local = noted ? undefined : localMapGradient(call, bv);
     if (local !== undefined) return local;
     const { loop, first } = call;
     const body = compiled(loop.body);
@@ -326,6 +326,17 @@ return true;
 }`);
   });
 }
+
+/**
+ * A local driver's recording with its count of rows: V8 compiles a long first call's loop while it runs (on-stack
+ * replacement) before the statements after the loop have run, and that code deoptimised at the loop's end in
+ * every later call too (lse's drivers: 94 deoptimisations in 94 gradients at n = 200,000). So the drivers run
+ * with no iterations when built, which gives those statements their type feedback first.
+ */
+type PrimedMapGradient = (...args: [...Parameters<MapGradient>, count?: number]) => boolean;
+/** Calls of a driver with no iterations when built: V8 gives a function its feedback vector only once it has run
+ * some bytecode, about eight times its own size (20 calls left the deoptimisations as they were). */
+const PRIMING_RUNS = 200;
 
 /** The most carries, captured values and row entries a driver keeps in locals (see {@link localBody}). */
 const LOCAL_INPUTS = 16;
@@ -460,7 +471,7 @@ const l${n} = s${n};`;
  * and the captured values' adjoint sums kept in locals across rows too. lse's gradient, whose body is x − A
  * and its exp, spent more on storing and loading them through the body's arrays than on the exp.
  */
-function localMapGradient(call: LoopCall): MapGradient | undefined {
+function localMapGradient(call: LoopCall, bv: Float64Array): MapGradient | undefined {
   const { loop, first } = call;
   const body = loop.body;
   const w = loop.width;
@@ -502,11 +513,12 @@ function localMapGradient(call: LoopCall): MapGradient | undefined {
     return n >= body.opStart || local.used[n] === 1 ? `let g${n} = 0;` : '';
   });
   // `gs`: the generated statements use `g` for the adjoint at hand.
-  return src.build<MapGradient>(`function mapGradient(v, bv, adj, gs, rows, slow) {
+  const run =
+    src.build<PrimedMapGradient>(`function mapGradient(v, bv, adj, gs, rows, slow, count = ${loop.n}) {
 let bad = 0, s = 0, g, p;
 ${local.inputs}
 ${each((j) => `let G${j} = gs[${j}];`)}
-for (let i = 0; i < ${loop.n}; i++) {
+for (let i = 0; i < count; i++) {
 ${local.iteration}
 ${local.primal}
 ${adjoints}
@@ -521,6 +533,10 @@ ${loop.n > 0 ? `v[${first}] = s;` : ''}
 ${each((j) => `gs[${j}] = G${j};`)}
 return true;
 }`);
+  // No rows: what follows the loop runs, on scratch arrays, before the first real call (PrimedMapGradient).
+  const [sv, sg, sr] = [new Float64Array(first + 1), new Float64Array(loop.captured), new Float64Array(0)];
+  for (let k = 0; k < PRIMING_RUNS; k++) run(sv, bv, bv, sg, sr, () => {}, 0);
+  return run;
 }
 
 /**
@@ -528,7 +544,7 @@ return true;
  * the same statements in the same order, the kept body values written from the locals. lse's max over 1.28M
  * inputs took about 10 ms through the body's arrays.
  */
-function localScanPrimal(call: LoopCall): ScanPrimal | undefined {
+function localScanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal | undefined {
   const { loop, first } = call;
   const body = loop.body;
   const src = new Source();
@@ -539,7 +555,7 @@ function localScanPrimal(call: LoopCall): ScanPrimal | undefined {
   const p = loop.perStep;
   const in0 = body.inputStart;
   const size = body.size;
-  return src.build<ScanPrimal>(`function scanPrimal(v, bv, from, to, outputs, keep) {
+  const run = src.build<ScanPrimal>(`function scanPrimal(v, bv, from, to, outputs, keep) {
 const snaps = keep?.snaps, stride = keep?.stride ?? 1, tapes = keep?.tapes;
 ${local.inputs}
 ${lines(c, (k) => `let C${k} = bv[${in0 + k}];`)}
@@ -563,6 +579,10 @@ ${lines(c, (k) => `C${k} = l${outs[k]};`)}
 }
 ${lines(c, (k) => `bv[${in0 + k}] = C${k};`)}
 }`);
+  // No iterations: what follows the loop runs, on a scratch copy, before the first real call.
+  const [sv, sb] = [new Float64Array(0), bv.slice()];
+  for (let k = 0; k < PRIMING_RUNS; k++) run(sv, sb, 0, 0, false, undefined);
+  return run;
 }
 
 const backwards = new WeakMap<LoopCall, ScanBackward>();
