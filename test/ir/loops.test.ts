@@ -8,6 +8,7 @@ import {
   type Backend,
   constant,
   DifflabError,
+  dot,
   type Expr,
   evaluate,
   hessian,
@@ -759,6 +760,54 @@ describe('loop drivers over data rows (fast-check)', () => {
           // Twice: the second call runs the drivers' primed code.
           for (let k = 0; k < 2; k++) {
             expect(sameBits(derivatives(f, x, 'compile'), derivatives(f, x, 'interpret'))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 20261207 },
+    );
+  });
+});
+
+describe('a summed map over data rows of a dot with the captured values (fast-check)', () => {
+  it("llsq's body and its variants: the recording that adds each captured value's adjoint at once gives the interpreter's bits", () => {
+    // The compiled recording writes such a dot's products from the row in place, and adds 0 + g·p to each
+    // captured value's sum in the dot's adjoint loop (loop.ts's capturedRowDot); a captured value read also
+    // by another node, or a dot whose halves are not one captured run and one row run, takes the other path.
+    const DATA = [0, -0, 1e300, Infinity, -1, Number.NaN, 2, 0.5, -3];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.constantFrom('llsq', 'row first', 'x read twice', 'two dots'),
+        fc.array(fc.constantFrom(...SPECIAL, 0.25, -2), { minLength: 5, maxLength: 5 }),
+        fc.integer({ min: 0, max: 8 }),
+        (m, n, shape, point, shift) => {
+          const f = withGraph(() => {
+            const xs = Array.from({ length: m }, (_, k) => variable(`x${k}`));
+            const rows = Array.from({ length: n }, (_, i) =>
+              Array.from({ length: m + 1 }, (_, k) =>
+                i === 0 && k === 0 ? 1 : (DATA[(i * 7 + k * 3 + shift) % DATA.length] as number),
+              ),
+            );
+            const out = mapReduce(rows, (row) => {
+              const t = row.slice(1) as Expr[];
+              const r0 = row[0] as Expr;
+              if (shape === 'llsq') {
+                const r = r0.sub(dot(xs, t));
+                return r.mul(r);
+              }
+              if (shape === 'row first') return dot(t, xs).mul(r0).sin();
+              if (shape === 'x read twice') return dot(xs, t).add((xs[0] as Expr).mul(r0));
+              return dot(xs, t).mul(dot(t, t));
+            });
+            return program(out, { variables: xs });
+          });
+          const x = point.slice(0, m);
+          // Twice: the second call runs the drivers' primed code.
+          for (let k = 0; k < 2; k++) {
+            expect(sameBits(derivatives(f, x, 'compile'), derivatives(f, x, 'interpret'))).toBe(true);
+            const g = (backend: Backend) => Array.from(methods.reverse.gradient(f, x, { backend }).value);
+            expect(sameBits(g('compile'), g('interpret'))).toBe(true);
           }
         },
       ),

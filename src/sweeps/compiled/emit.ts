@@ -1710,3 +1710,51 @@ export interface SweepCode {
    */
   readonly held: Uint8Array;
 }
+
+/** The most operation nodes a body may have for {@link localSource}. */
+const LOCAL_BODY = 64;
+
+/**
+ * A small loop body's primal or adjoint sweep (without zero tests, nor notes at its stores) as statements on
+ * locals: node n's value in `l{n}` and its adjoint in `g{n}`, where the array sweeps use `v[n]` and `adj[n]`.
+ * The statements are those of the array sweep, node by node in the same order, so the numbers are the same to
+ * the bit. The caller declares `g` and `p`, every `l{n}` of a constant or input and every `g{n}` (at 0) before
+ * the adjoint statements, and binds the rule functions `V{code}`, `P{code}_0` and `P{code}_1`. Undefined for a
+ * body with more than {@link LOCAL_BODY} operation nodes, or with an n-ary node for which `nary` (the caller's
+ * statement for it, in this sweep) gives none.
+ * A map driver runs it per row: the values and adjoints then stay in registers instead of being stored and
+ * loaded through the body's arrays (lse's body, two nodes, spent more on that traffic than on its exp).
+ */
+export function localSource(
+  f: Program,
+  kind: 'primal' | 'adjoint',
+  activity: Uint8Array,
+  nary?: (n: number) => string | undefined,
+): string | undefined {
+  if (f.size - f.opStart > LOCAL_BODY) return undefined;
+  const lines: string[] = [];
+  for (let n = f.opStart; n < f.size; n++) {
+    const code = f.op[n] as number;
+    const arity = OP_ARITY[code] as number;
+    if (arity === 0) {
+      const text = nary?.(n);
+      if (text === undefined) return undefined;
+      lines.push(text);
+      continue;
+    }
+    const a = f.a[n] as number;
+    const b = f.b[n] as number;
+    const site: Site = {
+      tests: false,
+      i: String(n),
+      a: String(a),
+      b: String(b),
+      active: [activity[n] === 1, activity[a] === 1, arity === 2 && activity[b] === 1],
+      square: code === POW && isTwo(f, b),
+      local: [n, a, arity === 2 ? b : undefined],
+    };
+    lines.push(nodeStatement(kind, code, site, 0));
+  }
+  if (kind === 'adjoint') lines.reverse();
+  return lines.join('\n');
+}

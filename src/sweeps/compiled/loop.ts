@@ -10,9 +10,10 @@
  */
 import { cachedFor } from '../../ir/differentiator.js';
 import { capturedInput, indexInput, type Loop, rowInput } from '../../ir/loop.js';
-import { accumulate } from '../../ir/ops.js';
+import { accumulate, FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY, OP_CODE } from '../../ir/ops.js';
 import type { LoopCall } from '../../ir/program.js';
-import { compiled, type Kernels } from './index.js';
+import { literal, localSource, useCounts } from './emit.js';
+import { activity, compiled, type Kernels } from './index.js';
 
 /** A map's primal: writes a sum's outputs into `v` (at least one row), or a logsumexp's rows' values into `ys`. */
 export type MapPrimal = (v: Float64Array, bv: Float64Array, ys: Float64Array) => void;
@@ -167,10 +168,15 @@ function withoutRange(runs: Int32Array, from: number, to: number): Int32Array {
  * x, then sends adjoints to x alone). The full sweeps stay for the interpreter's hand-over and the guards.
  */
 function driverBody(loop: Loop) {
+  return compiled(loop.body, passiveInputs(loop));
+}
+
+/** The body inputs a driver's adjoint treats as constants (by input index): the index, and data rows. */
+function passiveInputs(loop: Loop): Uint8Array {
   const passive = new Uint8Array(loop.body.variables.length);
   passive[indexInput(loop)] = 1;
   if (!loop.rowArgs) passive.fill(1, rowInput(loop), rowInput(loop) + loop.width);
-  return compiled(loop.body, passive);
+  return passive;
 }
 
 const maps = new WeakMap<LoopCall, MapPrimal>();
@@ -221,6 +227,8 @@ function carrySource(src: Source, loop: Loop): string {
 /** The scan's primal driver (the body has no loops; `bv` holds its constants and captured values). */
 export function scanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal {
   return cachedFor(scans, call, () => {
+    const local = localScanPrimal(call, bv);
+    if (local !== undefined) return local;
     const { loop, first } = call;
     const src = new Source();
     const calls = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
@@ -277,6 +285,8 @@ export function mapGradient(
   noted: boolean,
 ): MapGradient {
   return cachedFor(noted ? gradients : unnotedGradients, call, () => {
+    const local = noted ? undefined : localMapGradient(call, bv);
+    if (local !== undefined) return local;
     const { loop, first } = call;
     const body = compiled(loop.body);
     const src = new Source();
@@ -315,6 +325,264 @@ ${noted ? '' : 'if (bad !== bad) return false;'}
 return true;
 }`);
   });
+}
+
+/**
+ * A local driver's recording with its count of rows: V8 compiles a long first call's loop while it runs (on-stack
+ * replacement) before the statements after the loop have run, and that code deoptimised at the loop's end in
+ * every later call too (lse's drivers: 94 deoptimisations in 94 gradients at n = 200,000). So the drivers run
+ * with no iterations when built, which gives those statements their type feedback first.
+ */
+type PrimedMapGradient = (...args: [...Parameters<MapGradient>, count?: number]) => boolean;
+/** Calls of a driver with no iterations when built: V8 gives a function its feedback vector only once it has run
+ * some bytecode, about eight times its own size (20 calls left the deoptimisations as they were). */
+const PRIMING_RUNS = 200;
+
+/** The most carries, captured values and row entries a driver keeps in locals (see {@link localBody}). */
+const LOCAL_INPUTS = 16;
+
+/** The statements of `each(k)` for k = 0 … count − 1, one a line. */
+function lines(count: number, each: (k: number) => string): string {
+  return Array.from({ length: count }, (_, k) => each(k)).join('\n');
+}
+
+/**
+ * A small straight body's statements on locals for a driver (emit.ts's localSource): node n's value in
+ * `l{n}`, its adjoint in `g{n}`. `inputs` declares the constants and captured values (before the loop),
+ * `iteration` iteration i's row and index, `primal` and `adjoint` the sweeps (the adjoint with the driver's
+ * passive inputs, {@link passiveInputs}); the carry's locals are the caller's. An input gets a local only where
+ * a fixed-arity node or the output reads it (`used`); `dot`, where given, writes the statements of an n-ary
+ * node (else the body does not qualify). Undefined where the body is not small and straight, or a loop of
+ * more than {@link LOCAL_INPUTS} carries, or more locals of captured values or row entries.
+ */
+interface LocalBody {
+  readonly inputs: string;
+  readonly iteration: string;
+  readonly primal: string;
+  readonly adjoint: string;
+  /** Flags by node: an input with a local, read by a fixed-arity node or as an output. */
+  readonly used: Uint8Array;
+  /** Node n's value in iteration i: its local, or for an input without one, where it is read from. */
+  value(n: number): string;
+}
+
+type NaryStatement = (n: number, kind: 'primal' | 'adjoint') => string | undefined;
+
+function localBody(src: Source, call: LoopCall, dot?: NaryStatement): LocalBody | undefined {
+  const { loop } = call;
+  const body = loop.body;
+  const w = loop.width;
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
+  const r0 = in0 + rowInput(loop);
+  const used = new Uint8Array(body.size);
+  for (const o of body.outputs) used[o] = 1;
+  for (let n = body.opStart; n < body.size; n++) {
+    const arity = OP_ARITY[body.op[n] as number] as number;
+    if (arity >= 1) used[body.a[n] as number] = 1;
+    if (arity === 2) used[body.b[n] as number] = 1;
+  }
+  const count = (from: number, to: number) => used.subarray(from, to).reduce((a, b) => a + b, 0);
+  if (loop.carry > LOCAL_INPUTS || count(cap, cap + loop.captured) > LOCAL_INPUTS) return undefined;
+  if (count(r0, r0 + w) > LOCAL_INPUTS) return undefined;
+  const primal = localSource(body, 'primal', activity(body), dot && ((n) => dot(n, 'primal')));
+  const adjoint = localSource(
+    body,
+    'adjoint',
+    activity(body, passiveInputs(loop)),
+    dot && ((n) => dot(n, 'adjoint')),
+  );
+  if (primal === undefined || adjoint === undefined) return undefined;
+  for (let n = body.opStart; n < body.size; n++) {
+    const code = body.op[n] as number;
+    if (OP_ARITY[code] === 0) continue;
+    src.bind(`V${code}`, FIXED_VALUE[code]);
+    src.bind(`P${code}_0`, NUMERIC_PARTIALS[code]?.[0]);
+    if (OP_ARITY[code] === 2) src.bind(`P${code}_1`, NUMERIC_PARTIALS[code]?.[1]);
+  }
+  const table = loop.rowArgs ? src.bind('CA', call.args) : src.bind('D', loop.rows);
+  const read = (j: number) => (loop.rowArgs ? `v[${table}[rb + ${j}]]` : `${table}[rb + ${j}]`);
+  const rb = w > 0 ? `const rb = ${loop.rowArgs ? `${loop.carry + loop.captured} + ` : ''}i * ${w};\n` : '';
+  const declared = (from: number, count: number, each: (j: number) => string) =>
+    lines(count, (j) => (used[from + j] === 1 ? each(j) : ''));
+  return {
+    inputs: [
+      lines(in0, (j) => `const l${j} = ${literal(body.constants[j] as number)};`),
+      declared(cap, loop.captured, (j) => `const l${cap + j} = bv[${cap + j}];`),
+    ].join('\n'),
+    iteration: `${rb}${declared(r0, w, (j) => `const l${r0 + j} = ${read(j)};`)}\nconst l${in0 + indexInput(loop)} = i;`,
+    primal,
+    adjoint,
+    used,
+    value(n) {
+      // Constants, carries, the index, operation nodes and used inputs have locals (inputs: the carries, the
+      // row, the index, the captured values).
+      if (used[n] === 1 || n < r0 || n === r0 + w || n >= body.opStart) return `l${n}`;
+      return n < r0 + w ? read(n - r0) : `bv[${n}]`;
+    },
+  };
+}
+
+/**
+ * The statements of a dot product of captured values with a data row's entries in a summed map's recording
+ * with locals ({@link localMapGradient}), where each of those captured values is read by this dot alone: the
+ * products from the values in `bv` and the row in `D` (no copy of the row into the body's values), and in the
+ * adjoint sweep each captured value's adjoint, 0 + g·p as the array sweep leaves it, added to its sum `gs`
+ * at once (tested for NaN and ±∞ as the driver tests the sums), where the array driver stores it and adds it
+ * in a pass of its own. Undefined for any other n-ary node. llsq's body is such a dot, a subtraction and a
+ * square: its recording made four passes over each row and the captured values, now two.
+ */
+function capturedRowDot(loop: Loop, n: number, kind: 'primal' | 'adjoint'): string | undefined {
+  const body = loop.body;
+  if (body.op[n] !== OP_CODE.dot || loop.rowArgs) return undefined;
+  const st = body.a[n] as number;
+  const h = (body.b[n] as number) >> 1;
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
+  const r0 = in0 + rowInput(loop);
+  const uses = useCounts(body);
+  // The run of h consecutive nodes from `at` in the argument list, as its first node, or −1.
+  const run = (at: number) => {
+    const first = body.args[at] as number;
+    for (let k = 1; k < h; k++) if (body.args[at + k] !== first + k) return -1;
+    return first;
+  };
+  const x = run(st);
+  const y = run(st + h);
+  const isCaptured = (a: number) => a >= cap && a + h <= cap + loop.captured;
+  const isRow = (a: number) => a >= r0 && a + h <= r0 + loop.width;
+  if (h === 0 || !((isCaptured(x) && isRow(y)) || (isRow(x) && isCaptured(y)))) return undefined;
+  const c0 = isCaptured(x) ? x : y;
+  for (let k = 0; k < h; k++) if (uses[c0 + k] !== 1) return undefined;
+  const value = (a: number, k: string) => (isCaptured(a) ? `bv[${a} + ${k}]` : `D[rb + ${a - r0} + ${k}]`);
+  if (kind === 'primal') {
+    // As OPS.dot: from the first product, then left to right.
+    return `let s${n} = ${value(x, '0')} * ${value(y, '0')};
+for (let k = 1; k < ${h}; k++) s${n} += ${value(x, 'k')} * ${value(y, 'k')};
+const l${n} = s${n};`;
+  }
+  const other = c0 === x ? y : x;
+  return `g = g${n}; for (let k = 0; k < ${h}; k++) { p = ${value(other, 'k')}; const u = 0 + g * p; bad += u - u; gs[${c0 - cap} + k] += u; }`;
+}
+
+/**
+ * The unnoted recording driver of a one-output sum map with the body's values and adjoints in locals
+ * ({@link localBody}), or undefined. The same statements in the same order as {@link mapGradient}'s, the sum
+ * and the captured values' adjoint sums kept in locals across rows too. lse's gradient, whose body is x − A
+ * and its exp, spent more on storing and loading them through the body's arrays than on the exp.
+ */
+function localMapGradient(call: LoopCall, bv: Float64Array): MapGradient | undefined {
+  const { loop, first } = call;
+  const body = loop.body;
+  const w = loop.width;
+  const out = body.outputs[0] as number;
+  const src = new Source();
+  const dotted = new Uint8Array(body.size);
+  const dot: NaryStatement = (n, kind) => {
+    const text = capturedRowDot(loop, n, kind);
+    if (text !== undefined) {
+      const st = body.a[n] as number;
+      for (let k = st; k < st + (body.b[n] as number); k++) dotted[body.args[k] as number] = 1;
+    }
+    return text;
+  };
+  const local = out < body.inputStart ? undefined : localBody(src, call, dot);
+  if (local === undefined) return undefined;
+  const in0 = body.inputStart;
+  const cap = in0 + capturedInput(loop);
+  const r0 = in0 + rowInput(loop);
+  // A captured value's sum: from its local adjoint, or + 0 for one no node reads (as the array driver adds
+  // its zeroed adjoint); a dot's own add to `gs` directly.
+  const sum = (j: number) => {
+    if (dotted[cap + j] === 1) return '';
+    if (local.used[cap + j] === 1) return `{ const u = g${cap + j}; bad += u - u; G${j} += u; }`;
+    return `G${j} += 0;`;
+  };
+  // The captured values whose sums the driver keeps in locals `G{j}` (a dot's go to `gs` at once).
+  const each = (text: (j: number) => string) =>
+    lines(loop.captured, (j) => (dotted[cap + j] !== 1 ? text(j) : ''));
+  const rows = loop.rowArgs
+    ? lines(w, (j) =>
+        local.used[r0 + j] === 1
+          ? `{ const u = g${r0 + j}; bad += u - u; rows[i * ${w} + ${j}] = u; }`
+          : `rows[i * ${w} + ${j}] = 0;`,
+      )
+    : '';
+  const adjoints = lines(body.size - in0, (j) => {
+    const n = in0 + j;
+    return n >= body.opStart || local.used[n] === 1 ? `let g${n} = 0;` : '';
+  });
+  // `gs`: the generated statements use `g` for the adjoint at hand.
+  const run =
+    src.build<PrimedMapGradient>(`function mapGradient(v, bv, adj, gs, rows, slow, count = ${loop.n}) {
+let bad = 0, s = 0, g, p;
+${local.inputs}
+${each((j) => `let G${j} = gs[${j}];`)}
+for (let i = 0; i < count; i++) {
+${local.iteration}
+${local.primal}
+${adjoints}
+g${out} = 1;
+${local.adjoint}
+s = i === 0 ? l${out} : s + l${out};
+${lines(loop.captured, sum)}
+${rows}
+if (bad !== bad) return false;
+}
+${loop.n > 0 ? `v[${first}] = s;` : ''}
+${each((j) => `gs[${j}] = G${j};`)}
+return true;
+}`);
+  // No rows: what follows the loop runs, on scratch arrays, before the first real call (PrimedMapGradient).
+  const [sv, sg, sr] = [new Float64Array(first + 1), new Float64Array(loop.captured), new Float64Array(0)];
+  for (let k = 0; k < PRIMING_RUNS; k++) run(sv, bv, bv, sg, sr, () => {}, 0);
+  return run;
+}
+
+/**
+ * {@link scanPrimal}'s driver with the body's values and the carry in locals ({@link localBody}), or undefined:
+ * the same statements in the same order, the kept body values written from the locals. lse's max over 1.28M
+ * inputs took about 10 ms through the body's arrays.
+ */
+function localScanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal | undefined {
+  const { loop, first } = call;
+  const body = loop.body;
+  const src = new Source();
+  const local = localBody(src, call);
+  if (local === undefined) return undefined;
+  const outs = body.outputs;
+  const c = loop.carry;
+  const p = loop.perStep;
+  const in0 = body.inputStart;
+  const size = body.size;
+  const run = src.build<ScanPrimal>(`function scanPrimal(v, bv, from, to, outputs, keep) {
+const snaps = keep?.snaps, stride = keep?.stride ?? 1, tapes = keep?.tapes;
+${local.inputs}
+${lines(c, (k) => `let C${k} = bv[${in0 + k}];`)}
+for (let i = from; i < to; i++) {
+${local.iteration}
+${lines(c, (k) => `const l${in0 + k} = C${k};`)}
+${local.primal}
+if (snaps !== undefined && (stride === 1 || i % stride === 0)) {
+const s0 = (i / stride) * ${c};
+${lines(c, (k) => `snaps[s0 + ${k}] = l${in0 + k};`)}
+}
+if (tapes !== undefined) {
+const t0 = i * ${size};
+${lines(size, (k) => `tapes[t0 + ${k}] = ${local.value(k)};`)}
+}
+if (outputs) {
+const base = ${first + c} + i * ${p};
+${lines(p, (k) => `v[base + ${k}] = l${outs[c + k]};`)}
+}
+${lines(c, (k) => `C${k} = l${outs[k]};`)}
+}
+${lines(c, (k) => `bv[${in0 + k}] = C${k};`)}
+}`);
+  // No iterations: what follows the loop runs, on a scratch copy, before the first real call.
+  const [sv, sb] = [new Float64Array(0), bv.slice()];
+  for (let k = 0; k < PRIMING_RUNS; k++) run(sv, sb, 0, 0, false, undefined);
+  return run;
 }
 
 const backwards = new WeakMap<LoopCall, ScanBackward>();
