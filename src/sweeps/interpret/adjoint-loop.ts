@@ -48,6 +48,7 @@ import {
   scanSteps,
   setIteration,
 } from './primal.js';
+import { ReachedSteps } from './reached.js';
 
 /** How a scan's backward sweep gets its carries. */
 export type Checkpoint = 'all' | 'sqrt' | 'binomial';
@@ -116,6 +117,8 @@ export interface LoopUsage {
    * sweep stored NaN or ±∞.
    */
   handedOver: number;
+  /** A scan's backward steps run over only the part of the body its touched outputs reach (reached.ts). */
+  reachedSteps: number;
 }
 
 const usage: LoopUsage = {
@@ -126,6 +129,7 @@ const usage: LoopUsage = {
   workingCarries: 0,
   bodyValueBytes: 0,
   handedOver: 0,
+  reachedSteps: 0,
 };
 
 /** What is held now (the peaks above are the most these reached). */
@@ -142,6 +146,7 @@ export function resetLoopUsage(): void {
   usage.workingCarries = 0;
   usage.bodyValueBytes = 0;
   usage.handedOver = 0;
+  usage.reachedSteps = 0;
   held.bytes = 0;
   held.checkpoints = 0;
   held.working = 0;
@@ -530,8 +535,21 @@ export function backwardCall(
       usage.bodyBackwards += n;
       markDriven(loop, args, adj, cbar, gCap, reached);
     } else {
+      // Where the touched outputs reach a small part of the body (ode's gradient of one component), the steps
+      // over that part alone (reached.ts), to the same numbers; a checked sweep's messages are the interpreter's.
+      const reachedSteps =
+        tapes === undefined && !('check' in options && options.check === true)
+          ? new ReachedSteps(call, sweeps.tape, v, adj, cbar, gCap)
+          : undefined;
       const step = (i: number, carries: Float64Array, at: number) => {
         base = first + c + i * perStep;
+        if (reachedSteps?.step(i, carries, at)) {
+          usage.bodyPrimals++;
+          usage.bodyBackwards++;
+          usage.reachedSteps++;
+          rowAdjoints(i, badj, r0, 1);
+          return;
+        }
         if (tapes !== undefined) {
           copy(tapes, i * body.size, bv, 0, body.size);
           sweeps.adjoint(seed, touch());
