@@ -3,7 +3,8 @@
  * (src/sweeps/interpret/reached.ts): ode's gradient of one component. The steps run where a scan keeps no
  * body values (√n and binomial checkpointing here; store-all for bodies too large to keep, ode's), so
  * store-all on these small bodies, which keeps them and sweeps every node, is the reference they must equal
- * to the bit; the unrolled program is the independent one.
+ * to the bit; the unrolled program is the independent one. Last, store-all's compiled driver taking over once
+ * the last iterations, run one at a time, have touched every carry's adjoint.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -154,5 +155,55 @@ describe("a scan's backward steps over the reached part", () => {
     // Each √n and binomial vjp ran some steps over the reached part and the rest over every node.
     expect(reached).toBeGreaterThan(0);
     expect(reached).toBeLessThan(30 * steps);
+  });
+});
+
+describe("store-all's driver after the last iterations run one at a time", () => {
+  it('a loss that reads only a running total of the carry (lstm’s): the compiled gradient is the interpreter’s to the bit', () => {
+    // h' = tanh(h·w + r), t' = t + h·r: the last iteration's seed touches t alone, the step before touches h too.
+    const f = withGraph(() => {
+      const w = variable('w');
+      const h0 = variable('h0');
+      const rows = Array.from({ length: 40 }, (_, k) => [Math.sin(k + 1)]);
+      const { carry } = scan([h0, 0], rows, ([h, t], [r]) => [
+        (h as Expr)
+          .mul(w)
+          .add(r as Expr)
+          .tanh(),
+        (t as Expr).add((h as Expr).mul(r as Expr)),
+      ]);
+      return program((carry[1] as Expr).mul(0.5), { variables: [w, h0] });
+    });
+    const u = unroll(f);
+    for (const x of [
+      [0.7, -0.3],
+      [1.3, 0],
+      [-0.2, 2.5],
+    ]) {
+      const want = Array.from(methods.reverse.gradient(u, x).value);
+      const interp = Array.from(methods.reverse.gradient(f, x, { backend: 'interpret' }).value);
+      const comp = Array.from(methods.reverse.gradient(f, x, { backend: 'compile' }).value);
+      expect(closeNormwise(interp, want, 1e-12)).toBe(true);
+      expect(sameBits(comp, interp)).toBe(true);
+    }
+  });
+
+  it('one iteration, run by step: no driver marks, so a captured √w the seed does not reach keeps ∂/∂w = 0 at w = 0', () => {
+    // h' = h·√w, t' = t + h·r, the loss t after one step: √w (computed outside, captured) is not reached, so its
+    // infinite partial at w = 0 meets no adjoint. Marking it as the driver's iterations would gave 0·∞ = NaN.
+    const f = withGraph(() => {
+      const w = variable('w');
+      const h0 = variable('h0');
+      const root = w.sqrt();
+      const { carry } = scan([h0, 0], [[2]], ([h, t], [r]) => [
+        (h as Expr).mul(root),
+        (t as Expr).add((h as Expr).mul(r as Expr)),
+      ]);
+      return program(carry[1] as Expr, { variables: [w, h0] });
+    });
+    const want = Array.from(methods.reverse.gradient(unroll(f), [0, 3]).value);
+    expect(want).toEqual([0, 2]);
+    for (const backend of BACKENDS)
+      expect(Array.from(methods.reverse.gradient(f, [0, 3], { backend }).value)).toEqual(want);
   });
 });

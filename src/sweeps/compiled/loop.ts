@@ -39,7 +39,7 @@ export interface ScanKeep {
 }
 
 /**
- * A scan's backward sweep when the recording kept every iteration's body values (store-all): for i = n − 1
+ * A scan's backward sweep when the recording kept every iteration's body values (store-all): for i = to − 1
  * down to 0, the body's values from `tapes`, its adjoint sweep seeded by the carry's adjoints `cbar` and the
  * outputs' adjoints in `adjOut` (the program's adjoints), then `cbar` from the carry inputs, the captured
  * values' adjoints added into `gCap`, and expression rows' adjoints into `adjOut`; `slow(i)` runs the tested
@@ -53,6 +53,8 @@ export type ScanBackward = (
   cbar: Float64Array,
   gCap: Float64Array,
   slow: (i: number) => void,
+  /** Iterations to − 1 down to 0 (the later ones ran before). */
+  to: number,
 ) => void;
 /**
  * A one-output sum map's recording (interpret/adjoint-loop.ts): per row, the body's primal and adjoint sweeps; writes the
@@ -360,8 +362,8 @@ export function scanBackward(call: LoopCall, bv: Float64Array, adj: Float64Array
     const size = loop.body.size;
     const src = new Source();
     const rb = loop.rowArgs ? `const rb = ${loop.carry + loop.captured} + i * ${loop.width};` : '';
-    return src.build<ScanBackward>(`function scanBackward(adjOut, bv, adj, tapes, cbar, gCap, slow) {
-for (let i = ${loop.n - 1}; i >= 0; i--) {
+    return src.build<ScanBackward>(`function scanBackward(adjOut, bv, adj, tapes, cbar, gCap, slow, to) {
+for (let i = to - 1; i >= 0; i--) {
 const t0 = i * ${size};
 for (let k = 0; k < ${size}; k++) bv[k] = tapes[t0 + k];
 ${rb}

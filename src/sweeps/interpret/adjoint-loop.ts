@@ -92,6 +92,12 @@ export const SCAN_TAPE_BUDGET = 256 * 2 ** 20;
  */
 const SCAN_TAPE_MAX_BODY = 10_000;
 
+/**
+ * The most iterations, last first, that a scan's backward sweep runs one at a time before handing the rest to
+ * store-all's driver, waiting for every carry's adjoint to be touched (lstm's: after one).
+ */
+const LEAD_STEPS = 4;
+
 /** What loops used in the sweeps since the last {@link resetLoopUsage}. */
 export interface LoopUsage {
   /**
@@ -523,45 +529,57 @@ export function backwardCall(
     const tapes = residual.tapes;
     const driven = drivesLoop(call, false, backend);
     // Where a driver may run: the inputs every output reaches (for its marks afterwards), or undefined.
-    const reached = driven ? drivenReach(body, cbar, adj, first + c, first + loop.outputs) : undefined;
+    let reached = driven ? drivenReach(body, cbar, adj, first + c, first + loop.outputs) : undefined;
     // A driver's iteration whose fast sweep met ∞ or NaN: the interpreter's rule, on values computed again.
     const slow = (i: number) => {
       base = first + c + i * perStep;
       backward(body, sweeps.tape, seed, backend, options);
     };
-    if (tapes !== undefined && reached !== undefined) {
-      // Store-all: the compiled backend's driver runs the steps below, from the last iteration to the first.
-      scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow);
-      usage.bodyBackwards += n;
+    // Where the touched outputs reach a small part of the body (ode's gradient of one component), the steps
+    // over that part alone (reached.ts), to the same numbers; a checked sweep's messages are the interpreter's.
+    const reachedSteps =
+      tapes === undefined && !('check' in options && options.check === true)
+        ? new ReachedSteps(call, sweeps.tape, v, adj, cbar, gCap)
+        : undefined;
+    const step = (i: number, carries: Float64Array, at: number) => {
+      base = first + c + i * perStep;
+      if (reachedSteps?.step(i, carries, at)) {
+        usage.bodyPrimals++;
+        usage.bodyBackwards++;
+        usage.reachedSteps++;
+        rowAdjoints(i, badj, r0, 1);
+        return;
+      }
+      if (tapes !== undefined) {
+        copy(tapes, i * body.size, bv, 0, body.size);
+        sweeps.adjoint(seed, touch());
+      } else {
+        copy(carries, at, bv, in0, c);
+        setIteration(call, v, bv, in0, i);
+        sweeps.run(seed, false, touch());
+      }
+      for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
+      addCaptured(badj);
+      rowAdjoints(i, badj, r0, 1);
+    };
+    // Store-all's driver needs every carry's adjoint touched. Where the last iterations leave some untouched
+    // (lstm's loss reads only the running total of its carry; the last step touches the rest), those run by
+    // step first, a few at most, and the driver runs the ones before them (data rows only: the driver's marks
+    // on expression rows are for every row).
+    let to = n;
+    const lead = driven && tapes !== undefined && !loop.rowArgs ? LEAD_STEPS : 0;
+    for (let k = 0; k < lead && reached === undefined && to > 0; k++) {
+      step(to - 1, residual.snaps, 0);
+      to--;
+      reached = drivenReach(body, cbar, adj, first + c, first + c + to * perStep);
+    }
+    if (tapes !== undefined && reached !== undefined && to > 0) {
+      // Store-all: the compiled backend's driver runs the steps below, from iteration to − 1 to the first (its
+      // marks are those of iterations that touch every output: none to mark where every iteration ran above).
+      scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow, to);
+      usage.bodyBackwards += to;
       markDriven(loop, args, adj, cbar, gCap, reached);
     } else {
-      // Where the touched outputs reach a small part of the body (ode's gradient of one component), the steps
-      // over that part alone (reached.ts), to the same numbers; a checked sweep's messages are the interpreter's.
-      const reachedSteps =
-        tapes === undefined && !('check' in options && options.check === true)
-          ? new ReachedSteps(call, sweeps.tape, v, adj, cbar, gCap)
-          : undefined;
-      const step = (i: number, carries: Float64Array, at: number) => {
-        base = first + c + i * perStep;
-        if (reachedSteps?.step(i, carries, at)) {
-          usage.bodyPrimals++;
-          usage.bodyBackwards++;
-          usage.reachedSteps++;
-          rowAdjoints(i, badj, r0, 1);
-          return;
-        }
-        if (tapes !== undefined) {
-          copy(tapes, i * body.size, bv, 0, body.size);
-          sweeps.adjoint(seed, touch());
-        } else {
-          copy(carries, at, bv, in0, c);
-          setIteration(call, v, bv, in0, i);
-          sweeps.run(seed, false, touch());
-        }
-        for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
-        addCaptured(badj);
-        rowAdjoints(i, badj, r0, 1);
-      };
       // Recomputing carries: values only, on the loop's own value array.
       const pv = loopWork(loop).v;
       const run = primalRunner(body, false, backend);
@@ -589,8 +607,9 @@ export function backwardCall(
         : (from, to, carries, at) => {
             for (let i = to - 1; i >= from; i--) step(i, carries, at + (i - from) * c);
           };
-      reverseScan(n, c, residual, steps, advance);
-      if (drivenSteps) markDriven(loop, args, adj, cbar, gCap, reached);
+      // Iterations to .. n − 1 ran above (store-all: one carry kept per iteration, so these are the rest).
+      reverseScan(to, c, residual, steps, advance);
+      if (drivenSteps && reached !== undefined) markDriven(loop, args, adj, cbar, gCap, reached);
     }
     for (let k = 0; k < c; k++)
       adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
