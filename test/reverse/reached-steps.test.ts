@@ -207,3 +207,53 @@ describe("store-all's driver after the last iterations run one at a time", () =>
       expect(Array.from(methods.reverse.gradient(f, [0, 3], { backend }).value)).toEqual(want);
   });
 });
+
+describe('store-all keeps the block locals of the body’s loops', () => {
+  it('an LSTM-like cell per entry: the driver reads the kept σ and tanh values, to the interpreter’s bits', () => {
+    // Per entry i (a loop of the generated code): g ← g·σ(h·wᵢ + bᵢ) + tanh(h·uᵢ), h ← σ(v·wᵢ)·tanh(g), whose
+    // σ and tanh values live in locals; the loss reads only the running total of h·r.
+    const B = 12;
+    const f = withGraph(() => {
+      const w = Array.from({ length: B }, (_, i) => variable(`w${i}`));
+      const u = Array.from({ length: B }, (_, i) => variable(`u${i}`));
+      const bias = Array.from({ length: B }, (_, i) => variable(`b${i}`));
+      const rows = Array.from({ length: 30 }, (_, k) => [Math.sin(k + 1), Math.cos(k + 2)]);
+      const init = [...Array.from({ length: 2 * B }, (_, k) => 0.1 * (k % 5)), 0];
+      const { carry } = scan(init, rows, (state, [r, s]) => {
+        const h = state.slice(0, B);
+        const g = state.slice(B, 2 * B);
+        const g2 = g.map((gi, i) =>
+          gi
+            .mul(
+              (h[i] as Expr)
+                .mul(w[i] as Expr)
+                .add(bias[i] as Expr)
+                .sigmoid(),
+            )
+            .add((h[i] as Expr).mul(u[i] as Expr).tanh()),
+        );
+        const h2 = g2.map((gi, i) =>
+          (s as Expr)
+            .mul(w[i] as Expr)
+            .sigmoid()
+            .mul(gi.tanh()),
+        );
+        const total = (state[2 * B] as Expr).add(
+          dot(
+            h2,
+            h2.map(() => r as Expr),
+          ),
+        );
+        return [...h2, ...g2, total];
+      });
+      return program(carry[2 * B] as Expr, { variables: [...w, ...u, ...bias] });
+    });
+    const u = unroll(f);
+    const x = Array.from({ length: 3 * B }, (_, k) => Math.sin(3 * k + 1));
+    const want = Array.from(methods.reverse.gradient(u, x).value);
+    const interp = Array.from(methods.reverse.gradient(f, x, { backend: 'interpret' }).value);
+    const comp = Array.from(methods.reverse.gradient(f, x, { backend: 'compile' }).value);
+    expect(closeNormwise(interp, want, 1e-12)).toBe(true);
+    expect(sameBits(comp, interp)).toBe(true);
+  });
+});

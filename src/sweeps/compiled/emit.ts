@@ -53,6 +53,12 @@ export interface SweepOptions {
    * adjoint sweep computes no other block local again.
    */
   readonly need?: Uint8Array;
+  /**
+   * Loops' block locals (values used only within their repetition): the primal sweep also stores them in `v`,
+   * and the adjoint sweep reads them from `v` rather than computing them again (the same values). For a scan
+   * whose recording keeps every iteration's values: lstm's body computes its σ and tanh again otherwise.
+   */
+  readonly stored?: boolean;
 }
 
 /** JavaScript expressions for the node's index and its arguments' (or, for an n-ary node, its argument list's
@@ -1192,13 +1198,20 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
   const body = sites.map((site, p) =>
     (kind === 'primal' && !computed[p]) || c.batched.has(start + p)
       ? ''
-      : nodeStatement(kind, f.op[start + p] as number, site, width),
+      : nodeStatement(kind, f.op[start + p] as number, site, width) +
+        (kind === 'primal' && options.stored === true && local[p] ? ` v[${site.i}] = l${p};` : ''),
   );
   if (kind === 'adjoint') {
     // The locals' values again, in order, and their adjoints from zero (plus the fused sums' adjoints);
     // then the block backwards.
     const again = sites.flatMap((site, p) =>
-      local[p] && keep[p] ? [primalNode(f.op[start + p] as number, site)] : [],
+      local[p] && keep[p]
+        ? [
+            options.stored === true
+              ? `const l${p} = v[${site.i}];`
+              : primalNode(f.op[start + p] as number, site),
+          ]
+        : [],
     );
     const zeros = local.flatMap((l, p) => (l ? [`let g${p} = 0;`] : []));
     const names = sums.map((sum, j) => ({ sum, name: `sum${j}`, at: strided(sum.node, 0) }));

@@ -177,6 +177,7 @@ function driverBody(loop: Loop) {
 
 const maps = new WeakMap<LoopCall, MapPrimal>();
 const scans = new WeakMap<LoopCall, ScanPrimal>();
+const storedScans = new WeakMap<LoopCall, ScanPrimal>();
 const gradients = new WeakMap<LoopCall, MapGradient>();
 const unnotedGradients = new WeakMap<LoopCall, MapGradient>();
 
@@ -220,12 +221,18 @@ function carrySource(src: Source, loop: Loop): string {
   return `for (let k = 0; k < ${c}; k++) ${s}[k] = bv[${o}[k]];\nfor (let k = 0; k < ${c}; k++) bv[${in0} + k] = ${s}[k];`;
 }
 
-/** The scan's primal driver (the body has no loops; `bv` holds its constants and captured values). */
-export function scanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal {
-  return cachedFor(scans, call, () => {
+/**
+ * The scan's primal driver (the body has no loops; `bv` holds its constants and captured values). `stored`: the
+ * body's sweep also stores its loops' block locals, for a recording that keeps every iteration's values (read
+ * back by {@link scanBackward}).
+ */
+export function scanPrimal(call: LoopCall, bv: Float64Array, stored = false): ScanPrimal {
+  return cachedFor(stored ? storedScans : scans, call, () => {
     const { loop, first } = call;
     const src = new Source();
-    const calls = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
+    const body = compiled(loop.body);
+    const kernels = stored ? body.storedPrimalKernels(bv) : body.primalKernels(bv);
+    const calls = src.primalCalls(kernels, loop.body.args);
     const outs = loop.body.outputs;
     const c = loop.carry;
     const p = loop.perStep;
@@ -327,10 +334,19 @@ const backwards = new WeakMap<LoopCall, ScanBackward>();
  * sweep, then the carry's adjoint into cbar, the captured values' into gCap and the rows' into adjOut (from `rb`,
  * which the caller declares).
  */
-function scanAdjointSource(src: Source, call: LoopCall, bv: Float64Array, adj: Float64Array): string {
+function scanAdjointSource(
+  src: Source,
+  call: LoopCall,
+  bv: Float64Array,
+  adj: Float64Array,
+  stored = false,
+): string {
   const { loop, first } = call;
   const body = loop.body;
-  const { calls, zeroRuns } = driverBody(loop).adjointKernels(bv, adj);
+  const passive = driverBody(loop);
+  const { calls, zeroRuns } = stored
+    ? passive.storedAdjointKernels(bv, adj)
+    : passive.adjointKernels(bv, adj);
   const outs = body.outputs;
   const c = loop.carry;
   const p = loop.perStep;
@@ -367,7 +383,7 @@ for (let i = to - 1; i >= 0; i--) {
 const t0 = i * ${size};
 for (let k = 0; k < ${size}; k++) bv[k] = tapes[t0 + k];
 ${rb}
-${scanAdjointSource(src, call, bv, adj)}
+${scanAdjointSource(src, call, bv, adj, true)}
 }
 }`);
   });

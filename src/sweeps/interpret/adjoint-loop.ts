@@ -384,7 +384,10 @@ function recordCall(
   const tapes = keepTapes && !finite ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
   // After each iteration's sweep, before the carry passes on: its carry and values are those to keep.
-  if (drivesLoop(call, check, backend)) scanPrimal(call, bv)(v, bv, 0, n, true, { snaps, stride, tapes });
+  // Keeping every iteration's values, the driver's body sweep stores its loops' block locals too, which
+  // store-all's backward driver reads instead of computing them again (SweepOptions.stored in emit.ts).
+  if (drivesLoop(call, check, backend))
+    scanPrimal(call, bv, tapes !== undefined)(v, bv, 0, n, true, { snaps, stride, tapes });
   else
     scanSteps(call, v, bv, run, 0, n, true, (i) => {
       if (i % stride === 0) copy(bv, in0, snaps, (i / stride) * c, c);
