@@ -13,6 +13,7 @@ import { OP_ARITY, OP_CODE } from '../../ir/ops.js';
 import type { Program } from '../../ir/program.js';
 import { batchAdjointSource, batchPrimalSource, type DotBatch, dotBatches } from './batch.js';
 import { chainAdjointSource, productChain } from './chain.js';
+import { partialSource } from './partials.js';
 import { isTwo, type Loop, type Segment } from './plan.js';
 
 /** Most nodes per generated function for runs without a loop (fewer for tangent sweeps, whose statements
@@ -52,6 +53,12 @@ export interface SweepOptions {
    * adjoint sweep computes no other block local again.
    */
   readonly need?: Uint8Array;
+  /**
+   * Loops' block locals (values used only within their repetition): the primal sweep also stores them in `v`,
+   * and the adjoint sweep reads them from `v` rather than computing them again (the same values). For a scan
+   * whose recording keeps every iteration's values: lstm's body computes its σ and tanh again otherwise.
+   */
+  readonly stored?: boolean;
 }
 
 /** JavaScript expressions for the node's index and its arguments' (or, for an n-ary node, its argument list's
@@ -1262,13 +1269,20 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
   const body = sites.map((site, p) =>
     (kind === 'primal' && !computed[p]) || c.batched.has(start + p)
       ? ''
-      : nodeStatement(kind, f.op[start + p] as number, site, width),
+      : nodeStatement(kind, f.op[start + p] as number, site, width) +
+        (kind === 'primal' && options.stored === true && local[p] ? ` v[${site.i}] = l${p};` : ''),
   );
   if (kind === 'adjoint') {
     // The locals' values again, in order, and their adjoints from zero (plus the fused sums' adjoints);
     // then the block backwards.
     const again = sites.flatMap((site, p) =>
-      local[p] && keep[p] ? [primalNode(f.op[start + p] as number, site)] : [],
+      local[p] && keep[p]
+        ? [
+            options.stored === true
+              ? `const l${p} = v[${site.i}];`
+              : primalNode(f.op[start + p] as number, site),
+          ]
+        : [],
     );
     const zeros = local.flatMap((l, p) => (l ? [`let g${p} = 0;`] : []));
     const names = sums.map((sum, j) => ({ sum, name: `sum${j}`, at: strided(sum.node, 0) }));
@@ -1629,14 +1643,24 @@ export function sweepSource(
   const used = new Set<number>();
   for (let n = f.opStart; n < f.size; n++) used.add(f.op[n] as number);
   const bindings: string[] = [];
+  // The partials written out from the op table's rules where they can be (partials.ts), else the table's.
+  const called = new Set<number>();
   for (const code of used) {
     const arity = OP_ARITY[code] as number;
     if (arity === 0) bindings.push(`const N${code} = N[${code}], Q${code} = Q[${code}];`);
     else {
-      bindings.push(`const V${code} = V[${code}], P${code}_0 = P[${code}][0];`);
-      if (arity === 2) bindings.push(`const P${code}_1 = P[${code}][1];`);
+      bindings.push(`const V${code} = V[${code}];`);
+      for (let k = 0; k < arity; k++) {
+        const written = partialSource(code, k, `P${code}_${k}`);
+        if (written === undefined) bindings.push(`const P${code}_${k} = P[${code}][${k}];`);
+        else {
+          bindings.push(written.source);
+          for (const c of written.calls) called.add(c);
+        }
+      }
     }
   }
+  for (const code of called) if (!used.has(code)) bindings.push(`const V${code} = V[${code}];`);
   bindings.push(...vectors.map((_, k) => `const K${k} = K[${k}];`));
   const fns = [...bodies.keys()].map(
     (body, k) =>

@@ -73,6 +73,16 @@ export interface CompiledProgram {
    * has one to the interpreter's rule. Its zero runs are adjointKernels'.
    */
   unnotedAdjointKernels(v: Float64Array, adj: Float64Array): Kernels<UntestedFn>;
+  /**
+   * @internal {@link primalKernels} that also store the loops' block locals in `v`, and {@link adjointKernels}
+   * that read them there instead of computing them again (SweepOptions.stored in emit.ts): what a scan's
+   * recording that keeps every iteration's values and its backward driver run (loop.ts).
+   */
+  storedPrimalKernels(v: Float64Array): Kernels<PrimalFn>;
+  storedAdjointKernels(
+    v: Float64Array,
+    adj: Float64Array,
+  ): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array };
 }
 
 /** @internal Generated functions in the order a sweep calls them, each with its offsets. */
@@ -157,8 +167,10 @@ class Compiled implements CompiledProgram {
   private need: Uint8Array | undefined;
   private primalCalls: Built<PrimalFn>['calls'] | undefined;
   private tapeCalls: Built<PrimalFn>['calls'] | undefined;
-  private fastCalls: Built<UntestedFn>['calls'] | undefined;
+  private fastCalls: Kernels<UntestedFn> | undefined;
   private unnotedCalls: Built<UntestedFn>['calls'] | undefined;
+  private storedPrimalCalls: Built<PrimalFn>['calls'] | undefined;
+  private storedAdjoint: { calls: Kernels<UntestedFn>; zeroRuns: Int32Array } | undefined;
   /** The runs of nodes whose adjoints the untested sweep may read from `adj` before writing them. */
   private zeroRuns: Int32Array | undefined;
   private readonly tangentFns = new Map<number, (v: Float64Array, t: Float64Array) => void>();
@@ -174,8 +186,14 @@ class Compiled implements CompiledProgram {
   }
 
   /** A primal sweep's calls, built and primed on `v` (the array of the call about to be made). */
-  private primalBuilt(v: Float64Array, need: Uint8Array | undefined): Built<PrimalFn>['calls'] {
-    const built = build<PrimalFn>(sweepSource(this.f, 'primal', this.segments, this.activity, { need }));
+  private primalBuilt(
+    v: Float64Array,
+    need: Uint8Array | undefined,
+    stored = false,
+  ): Built<PrimalFn>['calls'] {
+    const built = build<PrimalFn>(
+      sweepSource(this.f, 'primal', this.segments, this.activity, { need, stored }),
+    );
     const args = this.f.args;
     prime(built, (fn, o) => fn(v, args, o));
     return built.calls;
@@ -213,19 +231,46 @@ class Compiled implements CompiledProgram {
   }
 
   adjointKernels(v: Float64Array, adj: Float64Array): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array } {
-    const f = this.f;
     if (this.fastCalls === undefined) {
-      const code = sweepSource(f, 'adjoint', this.segments, this.activity, {
-        tests: false,
-        need: this.needs(),
-      });
-      const built = build<UntestedFn>(code);
-      const args = f.args;
-      prime(built, (fn, o) => fn(v, adj, args, o));
-      this.fastCalls = built.calls;
-      this.zeroRuns = zeroRuns(f, code.held, this.activity, writtenConstants(f, this.activity));
+      const { calls, zeroRuns } = this.untestedBuilt(v, adj, false);
+      this.fastCalls = calls;
+      this.zeroRuns = zeroRuns;
     }
     return { calls: this.fastCalls, zeroRuns: this.zeroRuns as Int32Array };
+  }
+
+  storedPrimalKernels(v: Float64Array): Kernels<PrimalFn> {
+    this.storedPrimalCalls ??= this.primalBuilt(v, undefined, true);
+    return this.storedPrimalCalls;
+  }
+
+  storedAdjointKernels(
+    v: Float64Array,
+    adj: Float64Array,
+  ): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array } {
+    this.storedAdjoint ??= this.untestedBuilt(v, adj, true);
+    return this.storedAdjoint;
+  }
+
+  /** The adjoint sweep without zero tests, built and primed, and the runs of `adj` it needs zeroed. */
+  private untestedBuilt(
+    v: Float64Array,
+    adj: Float64Array,
+    stored: boolean,
+  ): { calls: Kernels<UntestedFn>; zeroRuns: Int32Array } {
+    const f = this.f;
+    const code = sweepSource(f, 'adjoint', this.segments, this.activity, {
+      tests: false,
+      need: this.needs(),
+      stored,
+    });
+    const built = build<UntestedFn>(code);
+    const args = f.args;
+    prime(built, (fn, o) => fn(v, adj, args, o));
+    return {
+      calls: built.calls,
+      zeroRuns: zeroRuns(f, code.held, this.activity, writtenConstants(f, this.activity)),
+    };
   }
 
   unnotedAdjointKernels(v: Float64Array, adj: Float64Array): Kernels<UntestedFn> {

@@ -40,7 +40,7 @@ export interface ScanKeep {
 }
 
 /**
- * A scan's backward sweep when the recording kept every iteration's body values (store-all): for i = n − 1
+ * A scan's backward sweep when the recording kept every iteration's body values (store-all): for i = to − 1
  * down to 0, the body's values from `tapes`, its adjoint sweep seeded by the carry's adjoints `cbar` and the
  * outputs' adjoints in `adjOut` (the program's adjoints), then `cbar` from the carry inputs, the captured
  * values' adjoints added into `gCap`, and expression rows' adjoints into `adjOut`; `slow(i)` runs the tested
@@ -54,6 +54,8 @@ export type ScanBackward = (
   cbar: Float64Array,
   gCap: Float64Array,
   slow: (i: number) => void,
+  /** Iterations to − 1 down to 0 (the later ones ran before). */
+  to: number,
 ) => void;
 /**
  * A one-output sum map's recording (interpret/adjoint-loop.ts): per row, the body's primal and adjoint sweeps; writes the
@@ -181,6 +183,7 @@ function passiveInputs(loop: Loop): Uint8Array {
 
 const maps = new WeakMap<LoopCall, MapPrimal>();
 const scans = new WeakMap<LoopCall, ScanPrimal>();
+const storedScans = new WeakMap<LoopCall, ScanPrimal>();
 const gradients = new WeakMap<LoopCall, MapGradient>();
 const unnotedGradients = new WeakMap<LoopCall, MapGradient>();
 
@@ -224,14 +227,21 @@ function carrySource(src: Source, loop: Loop): string {
   return `for (let k = 0; k < ${c}; k++) ${s}[k] = bv[${o}[k]];\nfor (let k = 0; k < ${c}; k++) bv[${in0} + k] = ${s}[k];`;
 }
 
-/** The scan's primal driver (the body has no loops; `bv` holds its constants and captured values). */
-export function scanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal {
-  return cachedFor(scans, call, () => {
+/**
+ * The scan's primal driver (the body has no loops; `bv` holds its constants and captured values). `stored`: the
+ * body's sweep also stores its loops' block locals, for a recording that keeps every iteration's values (read
+ * back by {@link scanBackward}). A small straight body's driver on locals ({@link localScanPrimal}) serves both:
+ * it keeps every body value it is asked to keep, block locals included.
+ */
+export function scanPrimal(call: LoopCall, bv: Float64Array, stored = false): ScanPrimal {
+  return cachedFor(stored ? storedScans : scans, call, () => {
     const local = localScanPrimal(call, bv);
     if (local !== undefined) return local;
     const { loop, first } = call;
     const src = new Source();
-    const calls = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
+    const body = compiled(loop.body);
+    const kernels = stored ? body.storedPrimalKernels(bv) : body.primalKernels(bv);
+    const calls = src.primalCalls(kernels, loop.body.args);
     const outs = loop.body.outputs;
     const c = loop.carry;
     const p = loop.perStep;
@@ -593,10 +603,19 @@ const backwards = new WeakMap<LoopCall, ScanBackward>();
  * sweep, then the carry's adjoint into cbar, the captured values' into gCap and the rows' into adjOut (from `rb`,
  * which the caller declares).
  */
-function scanAdjointSource(src: Source, call: LoopCall, bv: Float64Array, adj: Float64Array): string {
+function scanAdjointSource(
+  src: Source,
+  call: LoopCall,
+  bv: Float64Array,
+  adj: Float64Array,
+  stored = false,
+): string {
   const { loop, first } = call;
   const body = loop.body;
-  const { calls, zeroRuns } = driverBody(loop).adjointKernels(bv, adj);
+  const passive = driverBody(loop);
+  const { calls, zeroRuns } = stored
+    ? passive.storedAdjointKernels(bv, adj)
+    : passive.adjointKernels(bv, adj);
   const outs = body.outputs;
   const c = loop.carry;
   const p = loop.perStep;
@@ -628,12 +647,12 @@ export function scanBackward(call: LoopCall, bv: Float64Array, adj: Float64Array
     const size = loop.body.size;
     const src = new Source();
     const rb = loop.rowArgs ? `const rb = ${loop.carry + loop.captured} + i * ${loop.width};` : '';
-    return src.build<ScanBackward>(`function scanBackward(adjOut, bv, adj, tapes, cbar, gCap, slow) {
-for (let i = ${loop.n - 1}; i >= 0; i--) {
+    return src.build<ScanBackward>(`function scanBackward(adjOut, bv, adj, tapes, cbar, gCap, slow, to) {
+for (let i = to - 1; i >= 0; i--) {
 const t0 = i * ${size};
 for (let k = 0; k < ${size}; k++) bv[k] = tapes[t0 + k];
 ${rb}
-${scanAdjointSource(src, call, bv, adj)}
+${scanAdjointSource(src, call, bv, adj, true)}
 }
 }`);
   });

@@ -48,6 +48,7 @@ import {
   scanSteps,
   setIteration,
 } from './primal.js';
+import { ReachedSteps } from './reached.js';
 
 /** How a scan's backward sweep gets its carries. */
 export type Checkpoint = 'all' | 'sqrt' | 'binomial';
@@ -91,6 +92,12 @@ export const SCAN_TAPE_BUDGET = 256 * 2 ** 20;
  */
 const SCAN_TAPE_MAX_BODY = 10_000;
 
+/**
+ * The most iterations, last first, that a scan's backward sweep runs one at a time before handing the rest to
+ * store-all's driver, waiting for every carry's adjoint to be touched (lstm's: after one).
+ */
+const LEAD_STEPS = 4;
+
 /** What loops used in the sweeps since the last {@link resetLoopUsage}. */
 export interface LoopUsage {
   /**
@@ -116,6 +123,8 @@ export interface LoopUsage {
    * sweep stored NaN or ±∞.
    */
   handedOver: number;
+  /** A scan's backward steps run over only the part of the body its touched outputs reach (reached.ts). */
+  reachedSteps: number;
 }
 
 const usage: LoopUsage = {
@@ -126,6 +135,7 @@ const usage: LoopUsage = {
   workingCarries: 0,
   bodyValueBytes: 0,
   handedOver: 0,
+  reachedSteps: 0,
 };
 
 /** What is held now (the peaks above are the most these reached). */
@@ -142,6 +152,7 @@ export function resetLoopUsage(): void {
   usage.workingCarries = 0;
   usage.bodyValueBytes = 0;
   usage.handedOver = 0;
+  usage.reachedSteps = 0;
   held.bytes = 0;
   held.checkpoints = 0;
   held.working = 0;
@@ -373,7 +384,10 @@ function recordCall(
   const tapes = keepTapes && !finite ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
   // After each iteration's sweep, before the carry passes on: its carry and values are those to keep.
-  if (drivesLoop(call, check, backend)) scanPrimal(call, bv)(v, bv, 0, n, true, { snaps, stride, tapes });
+  // Keeping every iteration's values, the driver's body sweep stores its loops' block locals too, which
+  // store-all's backward driver reads instead of computing them again (SweepOptions.stored in emit.ts).
+  if (drivesLoop(call, check, backend))
+    scanPrimal(call, bv, tapes !== undefined)(v, bv, 0, n, true, { snaps, stride, tapes });
   else
     scanSteps(call, v, bv, run, 0, n, true, (i) => {
       if (i % stride === 0) copy(bv, in0, snaps, (i / stride) * c, c);
@@ -518,32 +532,57 @@ export function backwardCall(
     const tapes = residual.tapes;
     const driven = drivesLoop(call, false, backend);
     // Where a driver may run: the inputs every output reaches (for its marks afterwards), or undefined.
-    const reached = driven ? drivenReach(body, cbar, adj, first + c, first + loop.outputs) : undefined;
+    let reached = driven ? drivenReach(body, cbar, adj, first + c, first + loop.outputs) : undefined;
     // A driver's iteration whose fast sweep met ∞ or NaN: the interpreter's rule, on values computed again.
     const slow = (i: number) => {
       base = first + c + i * perStep;
       backward(body, sweeps.tape, seed, backend, options);
     };
-    if (tapes !== undefined && reached !== undefined) {
-      // Store-all: the compiled backend's driver runs the steps below, from the last iteration to the first.
-      scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow);
-      usage.bodyBackwards += n;
+    // Where the touched outputs reach a small part of the body (ode's gradient of one component), the steps
+    // over that part alone (reached.ts), to the same numbers; a checked sweep's messages are the interpreter's.
+    const reachedSteps =
+      tapes === undefined && !('check' in options && options.check === true)
+        ? new ReachedSteps(call, sweeps.tape, v, adj, cbar, gCap)
+        : undefined;
+    const step = (i: number, carries: Float64Array, at: number) => {
+      base = first + c + i * perStep;
+      if (reachedSteps?.step(i, carries, at)) {
+        usage.bodyPrimals++;
+        usage.bodyBackwards++;
+        usage.reachedSteps++;
+        rowAdjoints(i, badj, r0, 1);
+        return;
+      }
+      if (tapes !== undefined) {
+        copy(tapes, i * body.size, bv, 0, body.size);
+        sweeps.adjoint(seed, touch());
+      } else {
+        copy(carries, at, bv, in0, c);
+        setIteration(call, v, bv, in0, i);
+        sweeps.run(seed, false, touch());
+      }
+      for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
+      addCaptured(badj);
+      rowAdjoints(i, badj, r0, 1);
+    };
+    // Store-all's driver needs every carry's adjoint touched. Where the last iterations leave some untouched
+    // (lstm's loss reads only the running total of its carry; the last step touches the rest), those run by
+    // step first, a few at most, and the driver runs the ones before them (data rows only: the driver's marks
+    // on expression rows are for every row).
+    let to = n;
+    const lead = driven && tapes !== undefined && !loop.rowArgs ? LEAD_STEPS : 0;
+    for (let k = 0; k < lead && reached === undefined && to > 0; k++) {
+      step(to - 1, residual.snaps, 0);
+      to--;
+      reached = drivenReach(body, cbar, adj, first + c, first + c + to * perStep);
+    }
+    if (tapes !== undefined && reached !== undefined && to > 0) {
+      // Store-all: the compiled backend's driver runs the steps below, from iteration to − 1 to the first (its
+      // marks are those of iterations that touch every output: none to mark where every iteration ran above).
+      scanBackward(call, bv, badj)(adj, bv, badj, tapes, cbar, gCap, slow, to);
+      usage.bodyBackwards += to;
       markDriven(loop, args, adj, cbar, gCap, reached);
     } else {
-      const step = (i: number, carries: Float64Array, at: number) => {
-        base = first + c + i * perStep;
-        if (tapes !== undefined) {
-          copy(tapes, i * body.size, bv, 0, body.size);
-          sweeps.adjoint(seed, touch());
-        } else {
-          copy(carries, at, bv, in0, c);
-          setIteration(call, v, bv, in0, i);
-          sweeps.run(seed, false, touch());
-        }
-        for (let k = 0; k < c; k++) cbar[k] = badj[in0 + k] as number;
-        addCaptured(badj);
-        rowAdjoints(i, badj, r0, 1);
-      };
       // Recomputing carries: values only, on the loop's own value array.
       const pv = loopWork(loop).v;
       const run = primalRunner(body, false, backend);
@@ -571,8 +610,9 @@ export function backwardCall(
         : (from, to, carries, at) => {
             for (let i = to - 1; i >= from; i--) step(i, carries, at + (i - from) * c);
           };
-      reverseScan(n, c, residual, steps, advance);
-      if (drivenSteps) markDriven(loop, args, adj, cbar, gCap, reached);
+      // Iterations to .. n − 1 ran above (store-all: one carry kept per iteration, so these are the rest).
+      reverseScan(to, c, residual, steps, advance);
+      if (drivenSteps && reached !== undefined) markDriven(loop, args, adj, cbar, gCap, reached);
     }
     for (let k = 0; k < c; k++)
       adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);

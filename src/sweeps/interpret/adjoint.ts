@@ -309,7 +309,7 @@ export function dotHalves(f: Program): Uint8Array {
  * OPS.dot gives). A half of constants is left out; for dot(w, w) both contributions to w_k are made in one pass,
  * in the same order for each w_k.
  */
-function dotAdjoint(
+export function dotAdjoint(
   v: Float64Array,
   adj: Float64Array,
   args: Int32Array,

@@ -160,8 +160,8 @@ function primalNodes(
   }
 }
 
-/** Node `i`'s value by its op's value rule. */
-function primalNode(f: Program, v: Float64Array, i: number, code: number): void {
+/** @internal Node `i`'s value by its op's value rule. */
+export function primalNode(f: Program, v: Float64Array, i: number, code: number): void {
   const { a, b, args } = f;
   const arity = OP_ARITY[code];
   if (arity === 1) v[i] = (FIXED_VALUE[code] as ValueRule)(v[a[i] as number] as number, 0);
