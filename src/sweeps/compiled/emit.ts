@@ -13,7 +13,7 @@ import { OP_ARITY, OP_CODE } from '../../ir/ops.js';
 import type { Program } from '../../ir/program.js';
 import { batchAdjointSource, batchPrimalSource, type DotBatch, dotBatches } from './batch.js';
 import { chainAdjointSource, productChain } from './chain.js';
-import { partialSource } from './partials.js';
+import { partialBindings } from './partials.js';
 import { isTwo, type Loop, type Segment } from './plan.js';
 
 /** Most nodes per generated function for runs without a loop (fewer for tangent sweeps, whose statements
@@ -1642,25 +1642,10 @@ export function sweepSource(
   }
   const used = new Set<number>();
   for (let n = f.opStart; n < f.size; n++) used.add(f.op[n] as number);
-  const bindings: string[] = [];
   // The partials written out from the op table's rules where they can be (partials.ts), else the table's.
-  const called = new Set<number>();
-  for (const code of used) {
-    const arity = OP_ARITY[code] as number;
-    if (arity === 0) bindings.push(`const N${code} = N[${code}], Q${code} = Q[${code}];`);
-    else {
-      bindings.push(`const V${code} = V[${code}];`);
-      for (let k = 0; k < arity; k++) {
-        const written = partialSource(code, k, `P${code}_${k}`);
-        if (written === undefined) bindings.push(`const P${code}_${k} = P[${code}][${k}];`);
-        else {
-          bindings.push(written.source);
-          for (const c of written.calls) called.add(c);
-        }
-      }
-    }
-  }
-  for (const code of called) if (!used.has(code)) bindings.push(`const V${code} = V[${code}];`);
+  const bindings = partialBindings(used);
+  for (const code of used)
+    if (OP_ARITY[code] === 0) bindings.push(`const N${code} = N[${code}], Q${code} = Q[${code}];`);
   bindings.push(...vectors.map((_, k) => `const K${k} = K[${k}];`));
   const fns = [...bodies.keys()].map(
     (body, k) =>

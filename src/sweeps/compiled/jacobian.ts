@@ -13,18 +13,10 @@
  * where one did, the caller runs the sweeps it replaces instead.
  */
 import { cachedFor } from '../../ir/differentiator.js';
-import {
-  type Algebra,
-  FIXED_VALUE,
-  type FixedOpDef,
-  NUMERIC_PARTIALS,
-  OP_ARITY,
-  OP_CODE,
-  OP_DEFS,
-  OP_NAMES,
-} from '../../ir/ops.js';
+import { FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY, OP_CODE } from '../../ir/ops.js';
 import type { Program } from '../../ir/program.js';
 import { literal, partialExprs, valueExpr } from './emit.js';
+import { partialBindings } from './partials.js';
 import { activity, adjointNeeds, isTwo } from './plan.js';
 
 /**
@@ -63,68 +55,6 @@ function fits(f: Program): boolean {
   return (f.size - f.opStart) * f.outputs.length <= KERNEL_STATEMENTS;
 }
 
-const INFIX: Readonly<Record<number, string>> = {
-  [OP_CODE.add]: '+',
-  [OP_CODE.sub]: '-',
-  [OP_CODE.mul]: '*',
-  [OP_CODE.div]: '/',
-};
-
-/**
- * The op table's partial rules written as source: the number algebra (each op its own value rule) with each
- * op an expression instead of a call, add, sub, mul, div and neg as operators (what their rules are), every
- * other op its value rule `V{code}` as NUMBER_ALGEBRA calls it. The sweeps call the rule through the algebra
- * (NUMERIC_PARTIALS), a call V8 does not inline; the same operations in the same order written out give the
- * same bits. `use` hears each op code the source calls.
- */
-function sourceAlgebra(use: (code: number) => void): Algebra<string> {
-  const a: Record<string, unknown> = { num: literal };
-  OP_NAMES.forEach((name, code) => {
-    const arity = OP_ARITY[code] as number;
-    const infix = INFIX[code];
-    if (arity === 0) {
-      a[name] = () => {
-        throw new Error('an n-ary op in a partial rule');
-      };
-    } else if (code === OP_CODE.neg) a[name] = (x: string) => `(-${x})`;
-    else if (infix !== undefined) a[name] = (x: string, y: string) => `(${x} ${infix} ${y})`;
-    else {
-      a[name] = (x: string, y: string) => {
-        use(code);
-        return `V${code}(${x}, ${arity === 1 ? 'NaN' : y})`;
-      };
-    }
-  });
-  return a as unknown as Algebra<string>;
-}
-
-/**
- * Partial k of a fixed-arity op at `x`, `y`, `z` as source: emit.ts's expression for the ops it writes out
- * (add, sub, mul, neg, x²), the rule over {@link sourceAlgebra} for the others, and a call of the rule for an
- * op with a hand-written numeric rule or a rule the algebra cannot write.
- */
-function partialSource(
-  code: number,
-  k: 0 | 1,
-  square: boolean,
-  [x, y, z]: readonly [string, string, string],
-  use: (code: number) => void,
-): string {
-  const def = OP_DEFS[code] as FixedOpDef;
-  const written =
-    square || code === OP_CODE.add || code === OP_CODE.sub || code === OP_CODE.mul || code === OP_CODE.neg;
-  if (written || def.numericPartials !== undefined) {
-    use(code);
-    return fill(partialExprs(code, { square })[k], x, y, z);
-  }
-  try {
-    return (def.partials[k] as FixedOpDef['partials'][number])(sourceAlgebra(use), x, y, z);
-  } catch {
-    use(code);
-    return fill(partialExprs(code, { square })[k], x, y, z);
-  }
-}
-
 /** Puts `x`, `y` and `z` (a node's arguments and its value) into one of emit.ts's expressions. */
 function fill(template: string, x: string, y: string, z: string): string {
   return template.replace(/\b[xyz]\b/g, (name) => (name === 'x' ? x : name === 'y' ? y : z));
@@ -141,8 +71,7 @@ function build(f: Program, columns: readonly number[]): JacobianKernel {
   const lines: string[] = [];
   // The op codes whose rules the source calls.
   const used = new Set<number>();
-  const use = (code: number) => used.add(code);
-  for (let n = opStart; n < f.size; n++) use(op[n] as number);
+  for (let n = opStart; n < f.size; n++) used.add(op[n] as number);
   for (let n = inputStart; n < opStart; n++) lines.push(`const x${n} = v[${n}];`);
   // The values the partials read, as the tape's primal sweep computes them.
   for (let n = opStart; n < f.size; n++) {
@@ -169,7 +98,7 @@ function build(f: Program, columns: readonly number[]): JacobianKernel {
     // Toward x, then toward y, as the sweep's statement for the node (for x·x, both to the same adjoint).
     const toward = (arg: number, k: 0 | 1) => {
       if (active[arg] !== 1) return;
-      const p = partialSource(code, k, square, [x, y, z], use);
+      const p = fill(partialExprs(code, { square })[k], x, y, z);
       const add = (r: number) =>
         p === '1'
           ? `${adjoint(arg, r)} += ${adjoint(n, r)};`
@@ -193,10 +122,8 @@ function build(f: Program, columns: readonly number[]): JacobianKernel {
     for (let n = inputStart; n < opStart; n++) checks.push(`${adjoint(n, r)} - ${adjoint(n, r)}`);
   }
   lines.push(...stores, `return ${checks.length === 0 ? 'true' : `${checks.join(' + ')} === 0`};`);
-  const bindings = [...used].map(
-    (code) =>
-      `const V${code} = V[${code}], P${code}_0 = P[${code}][0]${OP_ARITY[code] === 2 ? `, P${code}_1 = P[${code}][1]` : ''};`,
-  );
+  // The partials written out from the op table's rules where they can be (partials.ts), else the table's.
+  const bindings = partialBindings(used);
   const source = `'use strict';\n${bindings.join('\n')}\nreturn function jacobian(v, out) {\n${lines.join('\n')}\n};`;
   return new Function('V', 'P', source)(FIXED_VALUE, NUMERIC_PARTIALS) as JacobianKernel;
 }

@@ -134,3 +134,31 @@ function makePartial(code: number, k: number, name: string): PartialSource | und
   const want = (NUMERIC_PARTIALS[code] as readonly Numeric[])[k] as Numeric;
   return agrees(code, fn, want) ? { source, calls: text.calls } : undefined;
 }
+
+/**
+ * The declarations generated code needs to call the value rules `V{code}` and partials `P{code}_{k}` of the
+ * fixed-arity ops `codes`: each partial written out where {@link partialSource} can, else bound to the table's
+ * (`P[code][k]`); the value rules of the ops the written partials call are bound too. The code is built by
+ * `new Function('V', 'P', …)` over FIXED_VALUE and NUMERIC_PARTIALS (or names them so).
+ */
+export function partialBindings(codes: Iterable<number>): string[] {
+  const bound = new Set<number>();
+  const called = new Set<number>();
+  const lines: string[] = [];
+  for (const code of codes) {
+    const arity = OP_ARITY[code] as number;
+    if (arity === 0) continue;
+    bound.add(code);
+    lines.push(`const V${code} = V[${code}];`);
+    for (let k = 0; k < arity; k++) {
+      const written = partialSource(code, k, `P${code}_${k}`);
+      if (written === undefined) lines.push(`const P${code}_${k} = P[${code}][${k}];`);
+      else {
+        lines.push(written.source);
+        for (const c of written.calls) called.add(c);
+      }
+    }
+  }
+  for (const code of called) if (!bound.has(code)) lines.push(`const V${code} = V[${code}];`);
+  return lines;
+}
