@@ -156,31 +156,37 @@ function argList(
 
 /**
  * How entry `k` of the argument range `st + offset .. st + offset + length − 1` is read, where `st` is the
- * generated code's start of the list: `args[k]`, or a plain node index where the range is contiguous in every
- * repetition and its first node moves by a fixed stride.
+ * generated code's start of the list: `args[k]`, or a plain node index where the range's nodes step by a fixed
+ * amount (gmm's z entries, which lie between its u entries, step by 2) in every repetition and its first node
+ * moves by a fixed stride. With `from`, only entries `from ..` count (and only those may be read): a dot
+ * product's first term is read on its own, and gmm's (Q z)ᵣ = exp(qᵣ)·zᵣ + Σ_{c<r} Lᵣ꜀·z꜀ steps from its second.
  */
-function rangeRef(list: ArgList, offset: number, length: number): (k: string) => string {
+function rangeRef(list: ArgList, offset: number, length: number, from = 0): (k: string) => string {
   const { args, starts } = list;
-  const firsts = starts.map((st) => args[st + offset] as number);
+  const n = length - from;
+  const entry = (r: number, j: number) => args[(starts[r] as number) + offset + from + j] as number;
+  const firsts = starts.map((_, r) => entry(r, 0));
   const d = firsts.length > 1 ? (firsts[1] as number) - (firsts[0] as number) : 0;
-  let plain = length > 0;
+  const step = n > 1 ? entry(0, 1) - entry(0, 0) : 1;
+  let plain = n > 0;
   for (let r = 0; r < starts.length && plain; r++) {
-    const from = (starts[r] as number) + offset;
     const first = firsts[r] as number;
     plain = first === (firsts[0] as number) + r * d;
-    for (let k = 1; k < length && plain; k++) plain = args[from + k] === first + k;
+    for (let j = 1; j < n && plain; j++) plain = entry(r, j) === first + j * step;
   }
   if (!plain) return (k) => `args[${k}]`;
   const base = list.strided(firsts[0] as number, d);
-  return (k) => `${base} + (${k}) - (st + ${offset})`;
+  const start = `st + ${offset + from}`;
+  if (step === 1) return (k) => `${base} + (${k}) - (${start})`;
+  return (k) => `${base} + ${step} * ((${k}) - (${start}))`;
 }
 
 /**
  * How the value of entry `k` of an argument range is read: `v[...]`, or, when every entry is a constant in
  * every repetition, from a vector of their values made once (`K{n}`, the repetitions one after another), so a
- * dot product with constant data reads it contiguously instead of through `args`.
+ * dot product with constant data reads it contiguously instead of through `args`. With `from`, as rangeRef.
  */
-function rangeValue(list: ArgList, offset: number, length: number): (k: string) => string {
+function rangeValue(list: ArgList, offset: number, length: number, from = 0): (k: string) => string {
   const { args, starts } = list;
   let constant = length > 0;
   for (const st of starts) {
@@ -189,7 +195,7 @@ function rangeValue(list: ArgList, offset: number, length: number): (k: string) 
     }
   }
   if (!constant) {
-    const ref = rangeRef(list, offset, length);
+    const ref = rangeRef(list, offset, length, from);
     return (k) => `v[${ref(k)}]`;
   }
   const values = new Float64Array(starts.length * length);
@@ -200,6 +206,45 @@ function rangeValue(list: ArgList, offset: number, length: number): (k: string) 
   const name = list.vector(values);
   const row = starts.length > 1 ? `r * ${length} + ` : '';
   return (k) => `${name}[${row}(${k}) - (st + ${offset})]`;
+}
+
+/**
+ * Whether reading an argument range from its second entry on avoids `args` where reading it whole does not: the
+ * sweeps then take the first entry on its own.
+ */
+function peels(list: ArgList, offset: number, length: number): boolean {
+  return (
+    length > 2 &&
+    rangeRef(list, offset, length)('st').startsWith('args[') &&
+    !rangeRef(list, offset, length, 1)('st').startsWith('args[')
+  );
+}
+
+/** How a range's node indices are read when its first entry is taken on its own (as {@link peeledValues}). */
+function peeledRefs(
+  list: ArgList,
+  offset: number,
+  length: number,
+): [(k: string) => string, (k: string) => string] {
+  if (!peels(list, offset, length)) {
+    const whole = rangeRef(list, offset, length);
+    return [whole, whole];
+  }
+  return [rangeRef(list, offset, 1), rangeRef(list, offset, length, 1)];
+}
+
+/**
+ * How a range's values are read when its first entry is taken on its own: the first entry's, and the others'
+ * (read whole, both, unless the range {@link peels}).
+ */
+function peeledValues(
+  list: ArgList,
+  offset: number,
+  length: number,
+): [(k: string) => string, (k: string) => string] {
+  const whole = rangeValue(list, offset, length);
+  if (!whole('st').includes('args[') || !peels(list, offset, length)) return [whole, whole];
+  return [rangeValue(list, offset, 1), rangeValue(list, offset, length, 1)];
 }
 
 /** Whether a dot node's two halves are the same nodes in every repetition: dot(w, w). */
@@ -255,9 +300,10 @@ function primalNode(code: number, s: Site): string {
       // As OPS.dot: from the first product, then left to right.
       const h = n >> 1;
       if (h === 0) return `v[${s.i}] = 0;`;
-      const x = rangeValue(list, 0, h);
-      const y = rangeValue(list, h, h);
-      return `{ const st = ${s.a}; let s = ${x('st')} * ${y(`st + ${h}`)};
+      // The first product is read on its own: a half that steps regularly from its second entry on is read so.
+      const [x0, x] = peeledValues(list, 0, h);
+      const [y0, y] = peeledValues(list, h, h);
+      return `{ const st = ${s.a}; let s = ${x0('st')} * ${y0(`st + ${h}`)};
         for (let k = st + 1; k < st + ${h}; k++) s += ${x('k')} * ${y(`k + ${h}`)}; v[${s.i}] = s; }`;
     }
     return `v[${s.i}] = N${code}(v, args, ${s.a}, ${n});`;
@@ -371,12 +417,32 @@ function adjointNode(code: number, s: Site): string {
           ? `${head} ${st} for (let k = st; k < st + ${h}; k++) { p = v[${x('k')}]; ${nz('p')}{ const i = ${x('k')}; adj[i] = adj[i] + g * p + g * p; } } }`
           : '';
       }
-      // The two halves in order, each left out when all its entries are constants.
+      // The two halves in order, each left out when all its entries are constants. Where a half steps regularly
+      // from its second entry on, each loop's first iteration is written on its own (the same statements).
+      const peel = peels(list, 0, h) || peels(list, h, h);
+      const [x0, x1] = peel ? peeledRefs(list, 0, h) : [x, x];
+      const [y0, y1] = peel ? peeledRefs(list, h, h) : [y, y];
+      const [vx0, vx1] = peel ? peeledValues(list, 0, h) : [rangeValue(list, 0, h), rangeValue(list, 0, h)];
+      const [vy0, vy1] = peel ? peeledValues(list, h, h) : [rangeValue(list, h, h), rangeValue(list, h, h)];
+      const loop = (from: string, to: string, body: (head: boolean) => string) =>
+        peel
+          ? `{ const k = ${from}; ${body(true)} } for (let k = ${from} + 1; k < ${to}; k++) { ${body(false)} }`
+          : `for (let k = ${from}; k < ${to}; k++) { ${body(false)} }`;
       const first = rangeActive(list, 0, h)
-        ? `for (let k = st; k < st + ${h}; k++) { p = ${rangeValue(list, h, h)(`k + ${h}`)}; ${nz('p')}adj[${x('k')}] += g * p; }`
+        ? loop(
+            'st',
+            `st + ${h}`,
+            (head) =>
+              `p = ${(head ? vy0 : vy1)(`k + ${h}`)}; ${nz('p')}adj[${(head ? x0 : x1)('k')}] += g * p;`,
+          )
         : '';
       const second = rangeActive(list, h, h)
-        ? `for (let k = st + ${h}; k < st + ${n}; k++) { p = ${rangeValue(list, 0, h)(`k - ${h}`)}; ${nz('p')}adj[${y('k')}] += g * p; }`
+        ? loop(
+            `st + ${h}`,
+            `st + ${n}`,
+            (head) =>
+              `p = ${(head ? vx0 : vx1)(`k - ${h}`)}; ${nz('p')}adj[${(head ? y0 : y1)('k')}] += g * p;`,
+          )
         : '';
       return `${head} ${st} ${first} ${second} }`;
     }
