@@ -155,38 +155,49 @@ function argList(
 }
 
 /**
- * How entry `k` of the argument range `st + offset .. st + offset + length − 1` is read, where `st` is the
- * generated code's start of the list: `args[k]`, or a plain node index where the range's nodes step by a fixed
- * amount (gmm's z entries, which lie between its u entries, step by 2) in every repetition and its first node
- * moves by a fixed stride. With `from`, only entries `from ..` count (and only those may be read): a dot
- * product's first term is read on its own, and gmm's (Q z)ᵣ = exp(qᵣ)·zᵣ + Σ_{c<r} Lᵣ꜀·z꜀ steps from its second.
+ * Where entries `from ..` of the argument range `st + offset .. st + offset + length − 1` step by a fixed amount
+ * in every repetition (gmm's z entries, which lie between its u entries, step by 2) and the first of them moves
+ * by a fixed stride: the source of that first node and the step. Else undefined.
  */
-function rangeRef(list: ArgList, offset: number, length: number, from = 0): (k: string) => string {
+function progression(
+  list: ArgList,
+  offset: number,
+  length: number,
+  from: number,
+): { base: string; step: number } | undefined {
   const { args, starts } = list;
   const n = length - from;
+  if (n <= 0) return undefined;
   const entry = (r: number, j: number) => args[(starts[r] as number) + offset + from + j] as number;
   const firsts = starts.map((_, r) => entry(r, 0));
   const d = firsts.length > 1 ? (firsts[1] as number) - (firsts[0] as number) : 0;
   const step = n > 1 ? entry(0, 1) - entry(0, 0) : 1;
-  let plain = n > 0;
-  for (let r = 0; r < starts.length && plain; r++) {
+  for (let r = 0; r < starts.length; r++) {
     const first = firsts[r] as number;
-    plain = first === (firsts[0] as number) + r * d;
-    for (let j = 1; j < n && plain; j++) plain = entry(r, j) === first + j * step;
+    if (first !== (firsts[0] as number) + r * d) return undefined;
+    for (let j = 1; j < n; j++) if (entry(r, j) !== first + j * step) return undefined;
   }
-  if (!plain) return (k) => `args[${k}]`;
-  const base = list.strided(firsts[0] as number, d);
-  const start = `st + ${offset + from}`;
-  if (step === 1) return (k) => `${base} + (${k}) - (${start})`;
-  return (k) => `${base} + ${step} * ((${k}) - (${start}))`;
+  return { base: list.strided(firsts[0] as number, d), step };
+}
+
+/**
+ * How entry `k` of the argument range `st + offset .. st + offset + length − 1` is read, where `st` is the
+ * generated code's start of the list: `args[k]`, or a plain node index where the range's nodes step by a fixed
+ * amount in every repetition and its first node moves by a fixed stride.
+ */
+function rangeRef(list: ArgList, offset: number, length: number): (k: string) => string {
+  const p = progression(list, offset, length, 0);
+  if (p === undefined) return (k) => `args[${k}]`;
+  if (p.step === 1) return (k) => `${p.base} + (${k}) - (st + ${offset})`;
+  return (k) => `${p.base} + ${p.step} * ((${k}) - (st + ${offset}))`;
 }
 
 /**
  * How the value of entry `k` of an argument range is read: `v[...]`, or, when every entry is a constant in
  * every repetition, from a vector of their values made once (`K{n}`, the repetitions one after another), so a
- * dot product with constant data reads it contiguously instead of through `args`. With `from`, as rangeRef.
+ * dot product with constant data reads it contiguously instead of through `args`.
  */
-function rangeValue(list: ArgList, offset: number, length: number, from = 0): (k: string) => string {
+function rangeValue(list: ArgList, offset: number, length: number): (k: string) => string {
   const { args, starts } = list;
   let constant = length > 0;
   for (const st of starts) {
@@ -195,7 +206,7 @@ function rangeValue(list: ArgList, offset: number, length: number, from = 0): (k
     }
   }
   if (!constant) {
-    const ref = rangeRef(list, offset, length, from);
+    const ref = rangeRef(list, offset, length);
     return (k) => `v[${ref(k)}]`;
   }
   const values = new Float64Array(starts.length * length);
@@ -208,43 +219,72 @@ function rangeValue(list: ArgList, offset: number, length: number, from = 0): (k
   return (k) => `${name}[${row}(${k}) - (st + ${offset})]`;
 }
 
-/**
- * Whether reading an argument range from its second entry on avoids `args` where reading it whole does not: the
- * sweeps then take the first entry on its own.
- */
-function peels(list: ArgList, offset: number, length: number): boolean {
-  return (
-    length > 2 &&
-    rangeRef(list, offset, length)('st').startsWith('args[') &&
-    !rangeRef(list, offset, length, 1)('st').startsWith('args[')
-  );
+/** How a dot product's sweeps read one half of its arguments, entry `k` (k = `st + offset` for the first). */
+interface HalfReads {
+  /** What the reads need declared after `st`, or ''. */
+  readonly decl: string;
+  /** Whether the first entry is read on its own (at `head`), `at` and `value` holding for the others only. */
+  readonly peeled: boolean;
+  /** The first entry's node index. */
+  readonly head: string;
+  readonly at: (k: string) => string;
+  readonly value: (k: string) => string;
 }
 
-/** How a range's node indices are read when its first entry is taken on its own (as {@link peeledValues}). */
-function peeledRefs(
+/** Where a dot product's half steps by a fixed amount: from its first entry, or, with `peel`, its second. */
+function halfSteps(
   list: ArgList,
   offset: number,
-  length: number,
-): [(k: string) => string, (k: string) => string] {
-  if (!peels(list, offset, length)) {
-    const whole = rangeRef(list, offset, length);
-    return [whole, whole];
-  }
-  return [rangeRef(list, offset, 1), rangeRef(list, offset, length, 1)];
+  h: number,
+  peel: boolean,
+): { p: { base: string; step: number }; from: number } | undefined {
+  if (!rangeValue(list, offset, h)('st').startsWith('v[')) return undefined;
+  const p = progression(list, offset, h, 0);
+  if (p !== undefined) return { p, from: 0 };
+  const q = peel && h > 2 ? progression(list, offset, h, 1) : undefined;
+  return q === undefined ? undefined : { p: q, from: 1 };
 }
 
 /**
- * How a range's values are read when its first entry is taken on its own: the first entry's, and the others'
- * (read whole, both, unless the range {@link peels}).
+ * The two halves of a dot product as rangeRef and rangeValue read them, unless one steps by other than 1, or
+ * steps only from its second entry on (gmm's [zᵣ, z₀, …, zᵣ₋₁], with `peel`). Then entry k of a half that steps
+ * is `name + step·k`, `name` declared once per node as `first − step·start`: a loop's iteration computes one
+ * product and one sum for the index. Written out in full (`first + step·(k − start)`, with `r·stride` in
+ * `first`), the indices took gmm's adjoint loop at d = 64 past the size V8 optimises (61,440 bytes of bytecode),
+ * where it ran several times slower.
  */
-function peeledValues(
-  list: ArgList,
-  offset: number,
-  length: number,
-): [(k: string) => string, (k: string) => string] {
-  const whole = rangeValue(list, offset, length);
-  if (!whole('st').includes('args[') || !peels(list, offset, length)) return [whole, whole];
-  return [rangeValue(list, offset, 1), rangeValue(list, offset, length, 1)];
+function dotHalves(list: ArgList, h: number, peel: boolean): [HalfReads, HalfReads] {
+  const steps = [halfSteps(list, 0, h, peel), halfSteps(list, h, h, peel)];
+  const plain = steps.every((st) => st === undefined || (st.from === 0 && st.p.step === 1));
+  return [0, 1].map((half) => {
+    const offset = half * h;
+    const at = rangeRef(list, offset, h);
+    const value = rangeValue(list, offset, h);
+    const st = steps[half];
+    if (plain || st === undefined) {
+      return { decl: '', peeled: false, head: at(`st + ${offset}`), at, value };
+    }
+    const { p, from } = st;
+    const name = half === 0 ? 'xq' : 'yq';
+    const stepped = (k: string) => (p.step === 1 ? `${name} + (${k})` : `${name} + ${p.step} * (${k})`);
+    const first = progression(list, offset, 1, 0);
+    return {
+      decl: `const ${name} = ${p.base} - ${p.step} * (st + ${offset + from});`,
+      peeled: from === 1,
+      head:
+        from === 0 ? stepped(`st + ${offset}`) : first === undefined ? `args[st + ${offset}]` : first.base,
+      at: stepped,
+      value: (k: string) => `v[${stepped(k)}]`,
+    };
+  }) as [HalfReads, HalfReads];
+}
+
+/** Declarations followed by a space each, or ''. */
+function declared(...decls: string[]): string {
+  return decls
+    .filter((d) => d !== '')
+    .map((d) => `${d} `)
+    .join('');
 }
 
 /** Whether a dot node's two halves are the same nodes in every repetition: dot(w, w). */
@@ -300,11 +340,11 @@ function primalNode(code: number, s: Site): string {
       // As OPS.dot: from the first product, then left to right.
       const h = n >> 1;
       if (h === 0) return `v[${s.i}] = 0;`;
-      // The first product is read on its own: a half that steps regularly from its second entry on is read so.
-      const [x0, x] = peeledValues(list, 0, h);
-      const [y0, y] = peeledValues(list, h, h);
-      return `{ const st = ${s.a}; let s = ${x0('st')} * ${y0(`st + ${h}`)};
-        for (let k = st + 1; k < st + ${h}; k++) s += ${x('k')} * ${y(`k + ${h}`)}; v[${s.i}] = s; }`;
+      const [x, y] = dotHalves(list, h, true);
+      const x0 = x.peeled ? `v[${x.head}]` : x.value('st');
+      const y0 = y.peeled ? `v[${y.head}]` : y.value(`st + ${h}`);
+      return `{ const st = ${s.a}; ${declared(x.decl, y.decl)}let s = ${x0} * ${y0};
+        for (let k = st + 1; k < st + ${h}; k++) s += ${x.value('k')} * ${y.value(`k + ${h}`)}; v[${s.i}] = s; }`;
     }
     return `v[${s.i}] = N${code}(v, args, ${s.a}, ${n});`;
   }
@@ -409,21 +449,17 @@ function adjointNode(code: number, s: Site): string {
     }
     if (code === DOT) {
       const h = n >> 1;
-      const x = rangeRef(list, 0, h);
-      const y = rangeRef(list, h, h);
       if (sameHalves(list, h)) {
         // dot(w, w): both contributions to w_k in one pass (each w_k gets the same additions, in the same order).
+        const [w] = dotHalves(list, h, false);
         return rangeActive(list, 0, h)
-          ? `${head} ${st} for (let k = st; k < st + ${h}; k++) { p = v[${x('k')}]; ${nz('p')}{ const i = ${x('k')}; adj[i] = adj[i] + g * p + g * p; } } }`
+          ? `${head} ${st} ${declared(w.decl)}for (let k = st; k < st + ${h}; k++) { p = ${w.value('k')}; ${nz('p')}{ const i = ${w.at('k')}; adj[i] = adj[i] + g * p + g * p; } } }`
           : '';
       }
-      // The two halves in order, each left out when all its entries are constants. Where a half steps regularly
-      // from its second entry on, each loop's first iteration is written on its own (the same statements).
-      const peel = peels(list, 0, h) || peels(list, h, h);
-      const [x0, x1] = peel ? peeledRefs(list, 0, h) : [x, x];
-      const [y0, y1] = peel ? peeledRefs(list, h, h) : [y, y];
-      const [vx0, vx1] = peel ? peeledValues(list, 0, h) : [rangeValue(list, 0, h), rangeValue(list, 0, h)];
-      const [vy0, vy1] = peel ? peeledValues(list, h, h) : [rangeValue(list, h, h), rangeValue(list, h, h)];
+      // The two halves in order, each left out when all its entries are constants. Where a half is read from its
+      // second entry on (halfReads), each loop's first iteration is written on its own (the same statements).
+      const [x, y] = dotHalves(list, h, true);
+      const peel = x.peeled || y.peeled;
       const loop = (from: string, to: string, body: (head: boolean) => string) =>
         peel
           ? `{ const k = ${from}; ${body(true)} } for (let k = ${from} + 1; k < ${to}; k++) { ${body(false)} }`
@@ -432,19 +468,19 @@ function adjointNode(code: number, s: Site): string {
         ? loop(
             'st',
             `st + ${h}`,
-            (head) =>
-              `p = ${(head ? vy0 : vy1)(`k + ${h}`)}; ${nz('p')}adj[${(head ? x0 : x1)('k')}] += g * p;`,
+            (one) =>
+              `p = ${one && y.peeled ? `v[${y.head}]` : y.value(`k + ${h}`)}; ${nz('p')}adj[${one && x.peeled ? x.head : x.at('k')}] += g * p;`,
           )
         : '';
       const second = rangeActive(list, h, h)
         ? loop(
             `st + ${h}`,
             `st + ${n}`,
-            (head) =>
-              `p = ${(head ? vx0 : vx1)(`k - ${h}`)}; ${nz('p')}adj[${(head ? y0 : y1)('k')}] += g * p;`,
+            (one) =>
+              `p = ${one && x.peeled ? `v[${x.head}]` : x.value(`k - ${h}`)}; ${nz('p')}adj[${one && y.peeled ? y.head : y.at('k')}] += g * p;`,
           )
         : '';
-      return `${head} ${st} ${first} ${second} }`;
+      return `${head} ${st} ${declared(x.decl, y.decl)}${first} ${second} }`;
     }
     return `${head} ${st} const z = v[${s.i}];
       for (let k = 0; k < ${n}; k++) { p = Q${code}(v, args, st, ${n}, z, k); ${nz('p')}adj[args[st + k]] += g * p; } }`;
