@@ -263,7 +263,12 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
             at += r + 1;
             return dot(coef, [zr, ...z.slice(0, r)]);
           });
-          betas.push(dot(u, u).mul(-0.5));
+          // And halves that overlap (z₀…z₁₅ against z₁…z₁₆), each half stepping by 2: two loops, not one.
+          betas.push(
+            dot(u, u)
+              .mul(-0.5)
+              .add(dot(z.slice(0, d - 1), z.slice(1)).mul(0.01)),
+          );
         }
         return program(logsumexp(betas), { variables: [...x, ...mu, ...l] });
       });

@@ -279,6 +279,17 @@ function dotHalves(list: ArgList, h: number, peel: boolean): [HalfReads, HalfRea
   }) as [HalfReads, HalfReads];
 }
 
+/** Whether no node is an entry of both halves of a dot product, in any repetition. */
+function disjointHalves(list: ArgList, h: number): boolean {
+  const { args } = list;
+  for (const st of list.starts) {
+    const first = new Set<number>();
+    for (let k = st; k < st + h; k++) first.add(args[k] as number);
+    for (let k = st + h; k < st + 2 * h; k++) if (first.has(args[k] as number)) return false;
+  }
+  return true;
+}
+
 /** Declarations followed by a space each, or ''. */
 function declared(...decls: string[]): string {
   return decls
@@ -464,6 +475,15 @@ function adjointNode(code: number, s: Site): string {
         peel
           ? `{ const k = ${from}; ${body(true)} } for (let k = ${from} + 1; k < ${to}; k++) { ${body(false)} }`
           : `for (let k = ${from}; k < ${to}; k++) { ${body(false)} }`;
+      const bothActive = rangeActive(list, 0, h) && rangeActive(list, h, h);
+      if ((x.decl !== '' || y.decl !== '') && bothActive && disjointHalves(list, h)) {
+        // No node in both halves: entry k's two contributions in one loop, each target getting its terms in the
+        // order the two loops below give them (gmm's Lᵣ꜀ and z꜀).
+        const body = (one: boolean) =>
+          `p = ${one && y.peeled ? `v[${y.head}]` : y.value(`k + ${h}`)}; ${nz('p')}adj[${one && x.peeled ? x.head : x.at('k')}] += g * p; ` +
+          `p = ${one && x.peeled ? `v[${x.head}]` : x.value('k')}; ${nz('p')}adj[${one && y.peeled ? y.head : y.at(`k + ${h}`)}] += g * p;`;
+        return `${head} ${st} ${declared(x.decl, y.decl)}${loop('st', `st + ${h}`, body)} }`;
+      }
       const first = rangeActive(list, 0, h)
         ? loop(
             'st',
