@@ -273,6 +273,56 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
     }
   });
 
+  it("on dot products whose entries step by 2 from their first or their second entry (gmm's (Q z)ᵣ)", () => {
+    // uᵣ = dot([lᵣ₀, …, lᵣᵣ], [zᵣ, z₀, …, zᵣ₋₁]) with the z and u nodes alternating, then dot(u, u): the sweeps
+    // read z and u by their step instead of through `args`, zᵣ on its own. One cluster is straight code (its dot
+    // products past 16 terms loop over their entries), five are a loop over the clusters.
+    const d = 17;
+    for (const k of [1, 5]) {
+      const f = withGraph(() => {
+        const x = Array.from({ length: d }, (_, j) => variable(`x${j}`));
+        const mu = Array.from({ length: k * d }, (_, j) => variable(`m${j}`));
+        const l = Array.from({ length: (k * d * (d + 1)) / 2 }, (_, j) => variable(`l${j}`));
+        let at = 0;
+        const betas: Expr[] = [];
+        for (let c = 0; c < k; c++) {
+          const z = x.map((xj, j) => xj.sub(mu[c * d + j] as Expr));
+          const u = z.map((zr, r) => {
+            const coef = l.slice(at, at + r + 1);
+            at += r + 1;
+            return dot(coef, [zr, ...z.slice(0, r)]);
+          });
+          // And halves that overlap (z₀…z₁₅ against z₁…z₁₆), each half stepping by 2: two loops, not one.
+          betas.push(
+            dot(u, u)
+              .mul(-0.5)
+              .add(dot(z.slice(0, d - 1), z.slice(1)).mul(0.01)),
+          );
+        }
+        return program(logsumexp(betas), { variables: [...x, ...mu, ...l] });
+      });
+      const segments = planSegments(f);
+      expect(segments.some((s) => s.kind === 'loop')).toBe(k > 1);
+      const act = activity(f);
+      for (const kind of ['primal', 'adjoint'] as const) {
+        const { source } = sweepSource(f, kind, segments, act, { tests: false });
+        expect(source).toMatch(/const [xy]q = [^;]* - 2 \* \(st \+ \d+\);/);
+      }
+      expect(sweepSource(f, 'adjoint', segments, act, { tests: false }).source).toContain('{ const k = st;');
+      const n = f.variables.length;
+      agree(
+        f,
+        Array.from({ length: n }, (_, i) => Math.sin(i) * 0.3),
+      );
+      agree(
+        f,
+        Array.from({ length: n }, (_, i) =>
+          i === 5 ? -0 : i === d + 3 ? Number.POSITIVE_INFINITY : Math.cos(i) * 0.2,
+        ),
+      );
+    }
+  });
+
   it.each(WORKLOADS.map((w) => [w.name, w] as const))('on the %s workload at several sizes', (_, w) => {
     for (const K of [1, 2, 7, 50, 300]) agree(w.build(K), w.point(K));
   });

@@ -167,24 +167,41 @@ function argList(
 }
 
 /**
+ * Where entries `from ..` of the argument range `st + offset .. st + offset + length − 1` step by a fixed amount
+ * in every repetition (gmm's z entries, which lie between its u entries, step by 2) and the first of them moves
+ * by a fixed stride: the source of that first node and the step. Else undefined.
+ */
+function progression(
+  list: ArgList,
+  offset: number,
+  length: number,
+  from: number,
+): { base: string; step: number } | undefined {
+  const { args, starts } = list;
+  const n = length - from;
+  if (n <= 0) return undefined;
+  const entry = (r: number, j: number) => args[(starts[r] as number) + offset + from + j] as number;
+  const firsts = starts.map((_, r) => entry(r, 0));
+  const d = firsts.length > 1 ? (firsts[1] as number) - (firsts[0] as number) : 0;
+  const step = n > 1 ? entry(0, 1) - entry(0, 0) : 1;
+  for (let r = 0; r < starts.length; r++) {
+    const first = firsts[r] as number;
+    if (first !== (firsts[0] as number) + r * d) return undefined;
+    for (let j = 1; j < n; j++) if (entry(r, j) !== first + j * step) return undefined;
+  }
+  return { base: list.strided(firsts[0] as number, d), step };
+}
+
+/**
  * How entry `k` of the argument range `st + offset .. st + offset + length − 1` is read, where `st` is the
- * generated code's start of the list: `args[k]`, or a plain node index where the range is contiguous in every
- * repetition and its first node moves by a fixed stride.
+ * generated code's start of the list: `args[k]`, or a plain node index where the range's nodes step by a fixed
+ * amount in every repetition and its first node moves by a fixed stride.
  */
 function rangeRef(list: ArgList, offset: number, length: number): (k: string) => string {
-  const { args, starts } = list;
-  const firsts = starts.map((st) => args[st + offset] as number);
-  const d = firsts.length > 1 ? (firsts[1] as number) - (firsts[0] as number) : 0;
-  let plain = length > 0;
-  for (let r = 0; r < starts.length && plain; r++) {
-    const from = (starts[r] as number) + offset;
-    const first = firsts[r] as number;
-    plain = first === (firsts[0] as number) + r * d;
-    for (let k = 1; k < length && plain; k++) plain = args[from + k] === first + k;
-  }
-  if (!plain) return (k) => `args[${k}]`;
-  const base = list.strided(firsts[0] as number, d);
-  return (k) => `${base} + (${k}) - (st + ${offset})`;
+  const p = progression(list, offset, length, 0);
+  if (p === undefined) return (k) => `args[${k}]`;
+  if (p.step === 1) return (k) => `${p.base} + (${k}) - (st + ${offset})`;
+  return (k) => `${p.base} + ${p.step} * ((${k}) - (st + ${offset}))`;
 }
 
 /**
@@ -212,6 +229,85 @@ function rangeValue(list: ArgList, offset: number, length: number): (k: string) 
   const name = list.vector(values);
   const row = starts.length > 1 ? `r * ${length} + ` : '';
   return (k) => `${name}[${row}(${k}) - (st + ${offset})]`;
+}
+
+/** How a dot product's sweeps read one half of its arguments, entry `k` (k = `st + offset` for the first). */
+interface HalfReads {
+  /** What the reads need declared after `st`, or ''. */
+  readonly decl: string;
+  /** Whether the first entry is read on its own (at `head`), `at` and `value` holding for the others only. */
+  readonly peeled: boolean;
+  /** The first entry's node index. */
+  readonly head: string;
+  readonly at: (k: string) => string;
+  readonly value: (k: string) => string;
+}
+
+/** Where a dot product's half steps by a fixed amount: from its first entry, or, with `peel`, its second. */
+function halfSteps(
+  list: ArgList,
+  offset: number,
+  h: number,
+  peel: boolean,
+): { p: { base: string; step: number }; from: number } | undefined {
+  if (!rangeValue(list, offset, h)('st').startsWith('v[')) return undefined;
+  const p = progression(list, offset, h, 0);
+  if (p !== undefined) return { p, from: 0 };
+  const q = peel && h > 2 ? progression(list, offset, h, 1) : undefined;
+  return q === undefined ? undefined : { p: q, from: 1 };
+}
+
+/**
+ * The two halves of a dot product as rangeRef and rangeValue read them, unless one steps by other than 1, or
+ * steps only from its second entry on (gmm's [zᵣ, z₀, …, zᵣ₋₁], with `peel`). Then entry k of a half that steps
+ * is `name + step·k`, `name` declared once per node as `first − step·start`: a loop's iteration computes one
+ * product and one sum for the index. Written out in full (`first + step·(k − start)`, with `r·stride` in
+ * `first`), the indices took gmm's adjoint loop at d = 64 past the size V8 optimises (61,440 bytes of bytecode),
+ * where it ran several times slower.
+ */
+function dotHalves(list: ArgList, h: number, peel: boolean): [HalfReads, HalfReads] {
+  const steps = [halfSteps(list, 0, h, peel), halfSteps(list, h, h, peel)];
+  const plain = steps.every((st) => st === undefined || (st.from === 0 && st.p.step === 1));
+  return [0, 1].map((half) => {
+    const offset = half * h;
+    const at = rangeRef(list, offset, h);
+    const value = rangeValue(list, offset, h);
+    const st = steps[half];
+    if (plain || st === undefined) {
+      return { decl: '', peeled: false, head: at(`st + ${offset}`), at, value };
+    }
+    const { p, from } = st;
+    const name = half === 0 ? 'xq' : 'yq';
+    const stepped = (k: string) => (p.step === 1 ? `${name} + (${k})` : `${name} + ${p.step} * (${k})`);
+    const first = progression(list, offset, 1, 0);
+    return {
+      decl: `const ${name} = ${p.base} - ${p.step} * (st + ${offset + from});`,
+      peeled: from === 1,
+      head:
+        from === 0 ? stepped(`st + ${offset}`) : first === undefined ? `args[st + ${offset}]` : first.base,
+      at: stepped,
+      value: (k: string) => `v[${stepped(k)}]`,
+    };
+  }) as [HalfReads, HalfReads];
+}
+
+/** Whether no node is an entry of both halves of a dot product, in any repetition. */
+function disjointHalves(list: ArgList, h: number): boolean {
+  const { args } = list;
+  for (const st of list.starts) {
+    const first = new Set<number>();
+    for (let k = st; k < st + h; k++) first.add(args[k] as number);
+    for (let k = st + h; k < st + 2 * h; k++) if (first.has(args[k] as number)) return false;
+  }
+  return true;
+}
+
+/** Declarations followed by a space each, or ''. */
+function declared(...decls: string[]): string {
+  return decls
+    .filter((d) => d !== '')
+    .map((d) => `${d} `)
+    .join('');
 }
 
 /** Whether a dot node's two halves are the same nodes in every repetition: dot(w, w). */
@@ -276,10 +372,11 @@ function primalNode(code: number, s: Site): string {
       // As OPS.dot: from the first product, then left to right.
       const h = n >> 1;
       if (h === 0) return `v[${s.i}] = 0;`;
-      const x = rangeValue(list, 0, h);
-      const y = rangeValue(list, h, h);
-      return `{ const st = ${s.a}; let s = ${x('st')} * ${y(`st + ${h}`)};
-        for (let k = st + 1; k < st + ${h}; k++) s += ${x('k')} * ${y(`k + ${h}`)}; v[${s.i}] = s; }`;
+      const [x, y] = dotHalves(list, h, true);
+      const x0 = x.peeled ? `v[${x.head}]` : x.value('st');
+      const y0 = y.peeled ? `v[${y.head}]` : y.value(`st + ${h}`);
+      return `{ const st = ${s.a}; ${declared(x.decl, y.decl)}let s = ${x0} * ${y0};
+        for (let k = st + 1; k < st + ${h}; k++) s += ${x.value('k')} * ${y.value(`k + ${h}`)}; v[${s.i}] = s; }`;
     }
     return `v[${s.i}] = N${code}(v, args, ${s.a}, ${n});`;
   }
@@ -384,22 +481,47 @@ function adjointNode(code: number, s: Site): string {
     }
     if (code === DOT) {
       const h = n >> 1;
-      const x = rangeRef(list, 0, h);
-      const y = rangeRef(list, h, h);
       if (sameHalves(list, h)) {
         // dot(w, w): both contributions to w_k in one pass (each w_k gets the same additions, in the same order).
+        const [w] = dotHalves(list, h, false);
         return rangeActive(list, 0, h)
-          ? `${head} ${st} for (let k = st; k < st + ${h}; k++) { p = v[${x('k')}]; ${nz('p')}{ const i = ${x('k')}; adj[i] = adj[i] + g * p + g * p; } } }`
+          ? `${head} ${st} ${declared(w.decl)}for (let k = st; k < st + ${h}; k++) { p = ${w.value('k')}; ${nz('p')}{ const i = ${w.at('k')}; adj[i] = adj[i] + g * p + g * p; } } }`
           : '';
       }
-      // The two halves in order, each left out when all its entries are constants.
+      // The two halves in order, each left out when all its entries are constants. Where a half is read from its
+      // second entry on (halfReads), each loop's first iteration is written on its own (the same statements).
+      const [x, y] = dotHalves(list, h, true);
+      const peel = x.peeled || y.peeled;
+      const loop = (from: string, to: string, body: (head: boolean) => string) =>
+        peel
+          ? `{ const k = ${from}; ${body(true)} } for (let k = ${from} + 1; k < ${to}; k++) { ${body(false)} }`
+          : `for (let k = ${from}; k < ${to}; k++) { ${body(false)} }`;
+      const bothActive = rangeActive(list, 0, h) && rangeActive(list, h, h);
+      if ((x.decl !== '' || y.decl !== '') && bothActive && disjointHalves(list, h)) {
+        // No node in both halves: entry k's two contributions in one loop, each target getting its terms in the
+        // order the two loops below give them (gmm's Lᵣ꜀ and z꜀).
+        const body = (one: boolean) =>
+          `p = ${one && y.peeled ? `v[${y.head}]` : y.value(`k + ${h}`)}; ${nz('p')}adj[${one && x.peeled ? x.head : x.at('k')}] += g * p; ` +
+          `p = ${one && x.peeled ? `v[${x.head}]` : x.value('k')}; ${nz('p')}adj[${one && y.peeled ? y.head : y.at(`k + ${h}`)}] += g * p;`;
+        return `${head} ${st} ${declared(x.decl, y.decl)}${loop('st', `st + ${h}`, body)} }`;
+      }
       const first = rangeActive(list, 0, h)
-        ? `for (let k = st; k < st + ${h}; k++) { p = ${rangeValue(list, h, h)(`k + ${h}`)}; ${nz('p')}adj[${x('k')}] += g * p; }`
+        ? loop(
+            'st',
+            `st + ${h}`,
+            (one) =>
+              `p = ${one && y.peeled ? `v[${y.head}]` : y.value(`k + ${h}`)}; ${nz('p')}adj[${one && x.peeled ? x.head : x.at('k')}] += g * p;`,
+          )
         : '';
       const second = rangeActive(list, h, h)
-        ? `for (let k = st + ${h}; k < st + ${n}; k++) { p = ${rangeValue(list, 0, h)(`k - ${h}`)}; ${nz('p')}adj[${y('k')}] += g * p; }`
+        ? loop(
+            `st + ${h}`,
+            `st + ${n}`,
+            (one) =>
+              `p = ${one && x.peeled ? `v[${x.head}]` : x.value(`k - ${h}`)}; ${nz('p')}adj[${one && y.peeled ? y.head : y.at('k')}] += g * p;`,
+          )
         : '';
-      return `${head} ${st} ${first} ${second} }`;
+      return `${head} ${st} ${declared(x.decl, y.decl)}${first} ${second} }`;
     }
     return `${head} ${st} const z = v[${s.i}];
       for (let k = 0; k < ${n}; k++) { p = Q${code}(v, args, st, ${n}, z, k); ${nz('p')}adj[args[st + k]] += g * p; } }`;
