@@ -185,19 +185,35 @@ function dualForward(f: Program, s: DualArrays, outputs: boolean, backend: Backe
       const start = a[i] as number;
       const count = b[i] as number;
       const z = (OP_DEFS[code] as NaryOpDef).value(val, args, start, count);
-      const h = count >> 1;
-      let t = UNTOUCHED;
-      for (let k = start; k < start + count; k++) {
-        const p = code === SUM ? 1 : (val[args[k < start + h ? k + h : k - h] as number] as number);
-        t = accumulate(t, p, tan[args[k] as number] as number);
-      }
+      tan[i] = naryTangent(code, start, count, val, tan, args);
       val[i] = z;
-      tan[i] = t;
       continue;
     }
     if (OP_ARITY[code] === 0) naryForward(f, s, i, code);
     else fixedForward(f, s, i, code);
   }
+}
+
+/**
+ * The tangent of a sum or dot product over `args[start … start + count)`: each argument's tangent times its
+ * partial (1 for a sum; for a dot, the entry it multiplies in the other half), added from the first under the
+ * zero-factor rule (`accumulate`).
+ */
+function naryTangent(
+  code: number,
+  start: number,
+  count: number,
+  val: Float64Array,
+  tan: Float64Array,
+  args: Int32Array,
+): number {
+  const h = count >> 1;
+  let t = UNTOUCHED;
+  for (let k = start; k < start + count; k++) {
+    const p = code === SUM ? 1 : (val[args[k < start + h ? k + h : k - h] as number] as number);
+    t = accumulate(t, p, tan[args[k] as number] as number);
+  }
+  return t;
 }
 
 /**
@@ -218,14 +234,7 @@ function leanForward(body: Program, s: DualArrays): void {
       const start = a[i] as number;
       const count = b[i] as number;
       val[i] = (OP_DEFS[code] as NaryOpDef).value(val, args, start, count);
-      if (!tangent) continue;
-      const h = count >> 1;
-      let t = UNTOUCHED;
-      for (let k = start; k < start + count; k++) {
-        const p = code === SUM ? 1 : (val[args[k < start + h ? k + h : k - h] as number] as number);
-        t = accumulate(t, p, tan[args[k] as number] as number);
-      }
-      tan[i] = t;
+      if (tangent) tan[i] = naryTangent(code, start, count, val, tan, args);
       continue;
     }
     if (code === NEG) {
