@@ -236,6 +236,41 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
     expect(sameBits(secondOrder(f, x, 'compile'), want)).toBe(true);
   });
 
+  it("dot products of differences in shuffled pairs, in a loop whose entries do not move by fixed strides: the interpreter's sweep over every node, to the bit", () => {
+    // kmeans' chain of min over the distances, plus a chain over dot(diff σ(j), diff σ(j + 1)): that chain is a
+    // loop of [dot, min] whose dots read differences made before it, in shuffled order, so the lean sweeps store
+    // those differences rather than compute them in the dots.
+    const d = 3;
+    const k = 7;
+    const order = Array.from({ length: k }, (_, j) => (j * 3 + 1) % k);
+    const x = Array.from({ length: k * d }, (_, i) => ((i * 37) % 11) - 5);
+    const rows = Array.from({ length: k }, (_, j) =>
+      Array.from({ length: d }, (_, l) => (x[j * d + l] as number) + 0.125 * l),
+    );
+    const f = withGraph(() => {
+      const cs = Array.from({ length: k * d }, (_, j) => variable(`c${j}`));
+      return program(
+        mapReduce(rows, (p) => {
+          const diffs = Array.from({ length: k }, (_, j) => p.map((pl, l) => pl.sub(cs[j * d + l] as Expr)));
+          const chain = (dists: Expr[]) => dists.reduce((best, dist) => best.min(dist));
+          const nearest = chain(diffs.map((e) => dot(e, e)));
+          const pairs = order
+            .slice(1)
+            .map((j, i) => dot(diffs[order[i] as number] as Expr[], diffs[j] as Expr[]));
+          return nearest.add(chain(pairs));
+        }),
+        { variables: cs },
+      ) as Program<number>;
+    });
+    const body = (f.calls[0] as LoopCall).loop.body;
+    const loops = planSegments(body).filter((s) => s.kind === 'loop' && body.op[s.start] === OP_CODE.dot);
+    expect(loops.map((s) => s.kind === 'loop' && s.period)).toEqual([2]);
+    setSparseSweeps(false);
+    const want = secondOrder(f, x, 'interpret');
+    setSparseSweeps(true);
+    expect(sameBits(secondOrder(f, x, 'compile'), want)).toBe(true);
+  });
+
   it('a losing branch of min whose tangent alone overflows still sends NaN: the bounds leave that call to the full sweeps', () => {
     // Along q, ((q·r·1e300 − 1e300)·1e10 + 5) at r = 1 has the value 5 but the tangent 1e310 = ∞ (a row's
     // expression, not one the loop hoists): the branch loses to r + p, and min's partials' tangent there is

@@ -73,6 +73,11 @@ interface Site {
   readonly range: (offset: number, length: number) => (k: string) => string;
   /** Which of the forward sweep's finiteness sums the node adds to. */
   readonly lane: number;
+  /**
+   * The lean forward sweep's dot: entry k's value as source where the entry is a stored-nowhere node
+   * ({@link lazyValues}), else undefined.
+   */
+  readonly entry?: (k: number) => string | undefined;
 }
 
 /**
@@ -139,16 +144,19 @@ function valueNode(code: number, s: Site): string | undefined {
     // Each entry read once (the two halves of dot(w, w) are the same locals), the products added from the first.
     const locals = new Map<string, string>();
     const decls: string[] = [];
-    const local = (node: string) => {
+    const local = (node: string, k: number) => {
       let name = locals.get(node);
       if (name === undefined) {
         name = `v${locals.size}`;
         locals.set(node, name);
-        decls.push(`const ${name} = val[${node}];`);
+        decls.push(`const ${name} = ${s.entry?.(k) ?? `val[${node}]`};`);
       }
       return name;
     };
-    const terms = Array.from({ length: h }, (_, k) => `${local(u(String(k)))} * ${local(w(String(k)))}`);
+    const terms = Array.from(
+      { length: h },
+      (_, k) => `${local(u(String(k)), k)} * ${local(w(String(k)), h + k)}`,
+    );
     return `{ const st = ${x}; ${decls.join(' ')} let z = ${terms[0]};${terms
       .slice(1)
       .map((t) => ` z += ${t};`)
@@ -162,7 +170,8 @@ function valueNode(code: number, s: Site): string | undefined {
  * The forward step of a node with op `code` (the interpreter's dualForward, node by node); `lean`: without the
  * finiteness sums, and for a node whose tangent is not needed (`tangent` false) its value only.
  */
-function forwardNode(code: number, s: Site, lean = false, tangent = true): string {
+function forwardNode(code: number, s: Site, lean = false, tangent = true, stored = true): string {
+  if (lean && !stored) return '';
   if (lean && !tangent) {
     const value = valueNode(code, s);
     if (value !== undefined) return value;
@@ -482,11 +491,81 @@ function usersOf(f: Program): { of(n: number): Int32Array } {
   });
 }
 
+const valuesCache = new WeakMap<Program, Uint8Array>();
+
+/**
+ * Per node, whether the lean sweeps store its value nowhere: a lazy node (lazyTangents: an add, sub or mul of
+ * inputs) whose users are all short dot products (at most {@link UNROLL} entries a half) whose tangents the
+ * lean forward sweep does not compute. Each such dot computes the entry's value from the inputs itself, and the
+ * backward sweep's lazy step computes it again where it reads it (the same operation on the same values): kmeans'
+ * differences cost no store and no load per centroid. Where a loop's dot reads such an entry whose arguments do
+ * not move by fixed strides, its entries are stored after all.
+ */
+function lazyValues(f: Program): Uint8Array {
+  return cachedFor(valuesCache, f, () => {
+    const lazy = lazyTangents(f);
+    const users = usersOf(f);
+    const out = new Uint8Array(f.size);
+    const shortDot = (u: number) => {
+      const count = f.b[u] as number;
+      return f.op[u] === DOT && count > 0 && count % 2 === 0 && count >> 1 <= UNROLL;
+    };
+    for (let m = f.opStart; m < f.size; m++) if (lazy[m] === 1 && users.of(m).every(shortDot)) out[m] = 1;
+    for (const seg of planSegments(f)) {
+      if (seg.kind !== 'loop') continue;
+      for (let p = 0; p < seg.period; p++) {
+        const n0 = seg.start + p;
+        if (f.op[n0] !== DOT) continue;
+        for (let k = 0; k < (f.b[n0] as number); k++) {
+          const ms = Array.from(
+            { length: seg.reps },
+            (_, r) => f.args[(f.a[n0 + r * seg.period] as number) + k] as number,
+          );
+          if (ms.every((m) => out[m] === 0)) continue;
+          if (!ms.every((m) => out[m] === 1) || !linear(f, ms)) for (const m of ms) out[m] = 0;
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/** Whether nodes `ms` (one per repetition) have one op and arguments that move by fixed strides. */
+function linear(f: Program, ms: readonly number[]): boolean {
+  const [m0, m1] = [ms[0] as number, (ms[1] ?? ms[0]) as number];
+  const da = (f.a[m1] as number) - (f.a[m0] as number);
+  const db = (f.b[m1] as number) - (f.b[m0] as number);
+  return ms.every(
+    (m, r) =>
+      f.op[m] === f.op[m0] &&
+      f.a[m] === (f.a[m0] as number) + r * da &&
+      f.b[m] === (f.b[m0] as number) + r * db,
+  );
+}
+
+/**
+ * The value of a node that {@link lazyValues} flags, as source, from its nodes in repetitions 0 and 1 (`m1`
+ * undefined: a straight run): its forward step's operation.
+ */
+function lazyValueSource(f: Program, m0: number, m1: number | undefined): string {
+  const at = (base: number, next: number | undefined) =>
+    next === undefined || next === base ? String(base) : `${base} + r * ${next - base}`;
+  const x = at(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
+  const y = at(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
+  const infix = f.op[m0] === ADD ? '+' : f.op[m0] === SUB ? '-' : '*';
+  return `(val[${x}] ${infix} val[${y}])`;
+}
+
 /** Node n's site in a straight run. */
 function straightSite(f: Program, n: number): Site {
   const count = f.b[n] as number;
   const range = (offset: number, length: number) => rangeOf(f, [f.a[n] as number], offset, length);
-  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES };
+  const values = lazyValues(f);
+  const entry = (k: number) => {
+    const m = f.args[(f.a[n] as number) + k] as number;
+    return values[m] === 1 ? lazyValueSource(f, m, undefined) : undefined;
+  };
+  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES, entry };
 }
 
 /**
@@ -518,9 +597,15 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
         : unitGates(f, seg.start, seg.period, seg.reps)
       : undefined;
   const gates = unit?.gates;
+  // A position stores its value unless every repetition's node is one lazyValues flags.
+  const values = lazyValues(f);
+  const stored = (n: number, stride: number, reps: number) => {
+    for (let r = 0; r < reps; r++) if (values[n + r * stride] === 0) return true;
+    return false;
+  };
   const step = (code: number, site: Site, n: number, stride: number, reps: number, p: number) =>
     forward
-      ? forwardNode(code, site, lean, tangent(n, stride, reps))
+      ? forwardNode(code, site, lean, tangent(n, stride, reps), stored(n, stride, reps))
       : backwardNode(
           code,
           site,
@@ -551,7 +636,13 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
       range: (offset, length) => rangeOf(f, starts(), offset, length),
       lane: p % LANES,
     };
-    lines.push(step(f.op[n] as number, site, n, seg.period, seg.reps, p));
+    const values = lazyValues(f);
+    const entry = (k: number) => {
+      const m0 = f.args[(f.a[n] as number) + k] as number;
+      const m1 = seg.reps > 1 ? (f.args[(f.a[n + seg.period] as number) + k] as number) : undefined;
+      return values[m0] === 1 ? lazyValueSource(f, m0, m1) : undefined;
+    };
+    lines.push(step(f.op[n] as number, { ...site, entry }, n, seg.period, seg.reps, p));
   }
   if (!forward) lines.reverse();
   lines.unshift(unit?.head ?? '');
@@ -612,8 +703,26 @@ function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): K
     fixedForward,
     naryBackward,
     fixedBackward,
-    lazyTangent(f),
+    lazyStep(f),
   );
+}
+
+/**
+ * The backward sweep's lazy step (dual-marks.ts's lazyTangent): a node that {@link lazyValues} flags gets its
+ * value first, as its forward step computes it.
+ */
+function lazyStep(f: Program): (val: Float64Array, tan: Float64Array, m: number) => void {
+  const tangent = lazyTangent(f);
+  const values = lazyValues(f);
+  const { op, a, b } = f;
+  return (val, tan, m) => {
+    if (values[m] === 1) {
+      const x = val[a[m] as number] as number;
+      const y = val[b[m] as number] as number;
+      val[m] = op[m] === ADD ? x + y : op[m] === SUB ? x - y : x * y;
+    }
+    tangent(val, tan, m);
+  };
 }
 
 /** Per body: its compiled sweeps, or null where the interpreter runs it. */
