@@ -19,7 +19,9 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
+import { type LoopCall, OP_CODE } from '../../src/ir/index.js';
 import { gradientAndHvp } from '../../src/reverse/index.js';
+import { planSegments } from '../../src/sweeps/compiled/index.js';
 import { setSparseSweeps } from '../../src/sweeps/interpret/dual-marks.js';
 import { GRADBENCH_EVALS } from '../../src/workloads/gradbench/index.js';
 import type { KmeansInput, KmeansWorkload } from '../../src/workloads/gradbench/kmeans.js';
@@ -196,6 +198,77 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
       ),
       { numRuns: 200, seed: 20261207 },
     );
+  });
+
+  it("kmeans' body in a loop that begins at a dot (a centroid's differences read by the next repetition's dot, the last one's after the loop): each centroid winning once, and a tie: the interpreter's sweep over every node, to the bit", () => {
+    // d = 16, k = 8: the plan's loop repeats [dot, min, the next centroid's 16 differences] (checked below), so
+    // the compiled lean sparse sweep's flags cross repetitions, and the last centroid's differences are read by
+    // a dot after the loop. Row j sits near centroid j (every branch wins once, the last included); the last row
+    // is the midpoint of centroids 6 and 7, in integers: a tie, both branches reached.
+    const d = 16;
+    const k = 8;
+    const x = Array.from({ length: k * d }, (_, i) => ((i * 7919) % 23) - 11);
+    const rows = Array.from({ length: k }, (_, j) =>
+      Array.from({ length: d }, (_, l) => (x[j * d + l] as number) + 0.25 * (((j + l) % 3) - 1)),
+    );
+    rows.push(Array.from({ length: d }, (_, l) => ((x[6 * d + l] as number) + (x[7 * d + l] as number)) / 2));
+    const f = withGraph(() => {
+      const cs = Array.from({ length: k * d }, (_, j) => variable(`c${j}`));
+      return program(
+        mapReduce(rows, (p) => {
+          let best: Expr | undefined;
+          for (let j = 0; j < k; j++) {
+            const diff = p.map((pl, l) => pl.sub(cs[j * d + l] as Expr));
+            const dist = dot(diff, diff);
+            best = best === undefined ? dist : best.min(dist);
+          }
+          return best as Expr;
+        }),
+        { variables: cs },
+      ) as Program<number>;
+    });
+    const body = (f.calls[0] as LoopCall).loop.body;
+    const loops = planSegments(body).filter((s) => s.kind === 'loop' && s.period === d + 2);
+    expect(loops.map((s) => body.op[s.start])).toEqual([OP_CODE.dot]);
+    setSparseSweeps(false);
+    const want = secondOrder(f, x, 'interpret');
+    setSparseSweeps(true);
+    expect(sameBits(secondOrder(f, x, 'compile'), want)).toBe(true);
+  });
+
+  it("dot products of differences in shuffled pairs, in a loop whose entries do not move by fixed strides: the interpreter's sweep over every node, to the bit", () => {
+    // kmeans' chain of min over the distances, plus a chain over dot(diff σ(j), diff σ(j + 1)): that chain is a
+    // loop of [dot, min] whose dots read differences made before it, in shuffled order, so the lean sweeps store
+    // those differences rather than compute them in the dots.
+    const d = 3;
+    const k = 7;
+    const order = Array.from({ length: k }, (_, j) => (j * 3 + 1) % k);
+    const x = Array.from({ length: k * d }, (_, i) => ((i * 37) % 11) - 5);
+    const rows = Array.from({ length: k }, (_, j) =>
+      Array.from({ length: d }, (_, l) => (x[j * d + l] as number) + 0.125 * l),
+    );
+    const f = withGraph(() => {
+      const cs = Array.from({ length: k * d }, (_, j) => variable(`c${j}`));
+      return program(
+        mapReduce(rows, (p) => {
+          const diffs = Array.from({ length: k }, (_, j) => p.map((pl, l) => pl.sub(cs[j * d + l] as Expr)));
+          const chain = (dists: Expr[]) => dists.reduce((best, dist) => best.min(dist));
+          const nearest = chain(diffs.map((e) => dot(e, e)));
+          const pairs = order
+            .slice(1)
+            .map((j, i) => dot(diffs[order[i] as number] as Expr[], diffs[j] as Expr[]));
+          return nearest.add(chain(pairs));
+        }),
+        { variables: cs },
+      ) as Program<number>;
+    });
+    const body = (f.calls[0] as LoopCall).loop.body;
+    const loops = planSegments(body).filter((s) => s.kind === 'loop' && body.op[s.start] === OP_CODE.dot);
+    expect(loops.map((s) => s.kind === 'loop' && s.period)).toEqual([2]);
+    setSparseSweeps(false);
+    const want = secondOrder(f, x, 'interpret');
+    setSparseSweeps(true);
+    expect(sameBits(secondOrder(f, x, 'compile'), want)).toBe(true);
   });
 
   it('a losing branch of min whose tangent alone overflows still sends NaN: the bounds leave that call to the full sweeps', () => {

@@ -73,6 +73,11 @@ interface Site {
   readonly range: (offset: number, length: number) => (k: string) => string;
   /** Which of the forward sweep's finiteness sums the node adds to. */
   readonly lane: number;
+  /**
+   * The lean forward sweep's dot: entry k's value as source where the entry is a stored-nowhere node
+   * ({@link lazyValues}), else undefined.
+   */
+  readonly entry?: (k: number) => string | undefined;
 }
 
 /**
@@ -139,16 +144,19 @@ function valueNode(code: number, s: Site): string | undefined {
     // Each entry read once (the two halves of dot(w, w) are the same locals), the products added from the first.
     const locals = new Map<string, string>();
     const decls: string[] = [];
-    const local = (node: string) => {
+    const local = (node: string, k: number) => {
       let name = locals.get(node);
       if (name === undefined) {
         name = `v${locals.size}`;
         locals.set(node, name);
-        decls.push(`const ${name} = val[${node}];`);
+        decls.push(`const ${name} = ${s.entry?.(k) ?? `val[${node}]`};`);
       }
       return name;
     };
-    const terms = Array.from({ length: h }, (_, k) => `${local(u(String(k)))} * ${local(w(String(k)))}`);
+    const terms = Array.from(
+      { length: h },
+      (_, k) => `${local(u(String(k)), k)} * ${local(w(String(k)), h + k)}`,
+    );
     return `{ const st = ${x}; ${decls.join(' ')} let z = ${terms[0]};${terms
       .slice(1)
       .map((t) => ` z += ${t};`)
@@ -162,7 +170,8 @@ function valueNode(code: number, s: Site): string | undefined {
  * The forward step of a node with op `code` (the interpreter's dualForward, node by node); `lean`: without the
  * finiteness sums, and for a node whose tangent is not needed (`tangent` false) its value only.
  */
-function forwardNode(code: number, s: Site, lean = false, tangent = true): string {
+function forwardNode(code: number, s: Site, lean = false, tangent = true, stored = true): string {
+  if (lean && !stored) return '';
   if (lean && !tangent) {
     const value = valueNode(code, s);
     if (value !== undefined) return value;
@@ -263,11 +272,44 @@ function sendSource(arg: string, p: string, pDot: string): string {
 }
 
 /**
+ * min's or max's send to an argument that is gated (see {@link Gates}), as source: only where its partial is
+ * nonzero, raising the argument's flag. A zero partial would send +0 and +0 (every value and tangent finite,
+ * the partial's tangent ±0): the argument's sweep would skip it and set it back to −0, as it stays.
+ */
+function gatedSendSource(arg: string, p: string, pDot: string, flag: string): string {
+  return `{ const pz = ${p}; if (pz !== 0) { ${flag} = true; ${sendSource(arg, 'pz', pDot)} } }`;
+}
+
+/**
+ * The lean sparse sweep's flags (a unit: one repetition of a loop, or one generated function of a straight
+ * run). A node of the unit that is no output and whose users are all in the unit is gated: its adjoint and
+ * adjoint's tangent are −0 when the sweep starts (the previous iteration's sweep set them back) and only its
+ * users write them, so where none of its users ran, the sparse test would skip it, and the sweep skips it
+ * without reading them. Its flag says that some user ran (min and max: sent it a nonzero partial). kmeans: a
+ * losing centroid's dot product and its differences are never read.
+ */
+interface Gates {
+  /** The node's own flag, where it is gated. */
+  readonly own?: string;
+  /** The flags of its gated arguments, raised when it runs (min and max: per argument, see gatedSendSource). */
+  readonly args: readonly string[];
+  /** min and max: the flag of argument x and of argument y, where gated. */
+  readonly xy?: readonly [string | undefined, string | undefined];
+}
+
+/**
  * The backward step of a node with op `code` (the interpreter's dualBackward, node by node). `sparse`: a node
  * whose adjoint and adjoint's tangent are both zero is skipped (see dual-marks.ts), else one whose adjoint is
  * untouched, as the interpreter does.
  */
-function backwardNode(code: number, s: Site, sparse: boolean, reset = false, lazy = false): string {
+function backwardNode(
+  code: number,
+  s: Site,
+  sparse: boolean,
+  reset = false,
+  lazy = false,
+  gates: Gates = { args: [] },
+): string {
   const { i, x, y } = s;
   const to = sendSource;
   let body: string;
@@ -277,8 +319,13 @@ function backwardNode(code: number, s: Site, sparse: boolean, reset = false, laz
   else if (code === NEG) body = to(x, '-1', '-0');
   else if (code === MAX || code === MIN) {
     const max = code === MAX;
+    const send = (arg: string, k: 0 | 1) => {
+      const flag = gates.xy?.[k];
+      const p = minMaxSource(max, k);
+      return flag === undefined ? to(arg, p, 'mt') : gatedSendSource(arg, p, 'mt', flag);
+    };
     body = `const x = val[${x}], y = val[${y}]; const mt = MT(tan[${x}], tan[${y}]);
-  ${to(x, minMaxSource(max, 0), 'mt')} ${to(y, minMaxSource(max, 1), 'mt')}`;
+  ${send(x, 0)} ${send(y, 1)}`;
   } else if (code === SUM) {
     body = `const st = ${x}; for (let k = 0; k < ${s.count}; k++) ${to(s.range(0, s.count)('k'), '1', '-0')}`;
   } else if (code === DOT) {
@@ -301,14 +348,224 @@ function backwardNode(code: number, s: Site, sparse: boolean, reset = false, laz
   const skip = sparse ? 'g !== 0 || gd !== 0' : reached('g');
   // Nothing writes a node's adjoint after the sweep has read it (its users come after it).
   const clear = reset ? ` adj[${i}] = -0; adjDot[${i}] = -0;` : '';
-  return `{ const g = adj[${i}], gd = adjDot[${i}];${clear} if (${skip}) { const gr = ${reached('gd')}; ${body} } }`;
+  const raise = gates.args.map((flag) => `${flag} = true; `).join('');
+  const step = `{ const g = adj[${i}], gd = adjDot[${i}];${clear} if (${skip}) { ${raise}const gr = ${reached('gd')}; ${body} } }`;
+  return gates.own === undefined ? step : `if (${gates.own}) ${step}`;
+}
+
+/** A unit's gates (per position), and the flags' declarations: before the loop, and at each repetition's head. */
+interface UnitGates {
+  readonly gates: readonly Gates[];
+  readonly before: string;
+  readonly head: string;
+}
+
+/**
+ * The gated nodes of the lean sparse sweep's loop of `reps` repetitions of `period` nodes from `start` (a
+ * straight run: one repetition). Node (r, p), position p of repetition r, is gated where it is an operation
+ * node, no output, and each of its users is in repetition r (after it) or in repetition r + 1, which the sweep
+ * runs just before (kmeans' loop is [dot, min, the next centroid's differences]: the differences' dot is in the
+ * next repetition); the last repetition's node may have users after the loop, whose flag starts raised. Flags:
+ * `W{p}` raised in the node's own repetition, `X{p}` by the next one for it (taken into `Y{p}` at each head).
+ */
+function unitGates(f: Program, start: number, period: number, reps: number): UnitGates {
+  const users = usersOf(f);
+  const outputs = new Set(f.outputs);
+  const end = start + period * reps;
+  const inside = (n: number) => n >= start && n < end;
+  const rep = (n: number) => Math.floor((n - start) / period);
+  const pos = (n: number) => (n - start) % period;
+  // Which positions raise which flags: q raises W{p} where node (r, q) uses (r, p), X{p} where it uses (r − 1, p).
+  const same = new Set<number>();
+  const next = new Set<number>();
+  // min and max: per position and argument slot, the one flag its send raises (a code; −1: mixed).
+  const slot = new Map<number, number>();
+  const code = (q: number, p: number, isNext: boolean) => (isNext ? 1 : 0) + 2 * (p + period * q);
+  for (let n = start; n < end; n++) {
+    const q = pos(n);
+    const minMax = f.op[n] === MAX || f.op[n] === MIN;
+    f.forEachArg(n, (arg, k) => {
+      const d = inside(arg) ? rep(n) - rep(arg) : -1;
+      // An argument elsewhere gets min's or max's zero sends (its sign may be read): the slot is mixed.
+      const c = d === 0 || d === 1 ? code(q, pos(arg), d === 1) : -1;
+      if (c >= 0) (d === 0 ? same : next).add(c >> 1);
+      if (!minMax) return;
+      const was = slot.get(2 * q + k);
+      slot.set(2 * q + k, was === undefined || was === c ? c : -1);
+    });
+  }
+  const pair = (q: number, p: number) => p + period * q;
+  const gated = new Uint8Array(period);
+  for (let p = 0; p < period; p++) {
+    let ok = start + p >= f.opStart;
+    for (let r = 0; r < reps && ok; r++) {
+      const m = start + r * period + p;
+      ok = !outputs.has(m);
+      for (const u of users.of(m)) {
+        if (!ok) break;
+        if (!inside(u)) {
+          // After the loop: only the last repetition's, where X{p} starts raised.
+          ok = u >= end && r === reps - 1 && [...next].some((c) => c % period === p);
+          continue;
+        }
+        const d = rep(u) - r;
+        ok = d === 0 || d === 1;
+        if (ok && (f.op[u] === MAX || f.op[u] === MIN))
+          f.forEachArg(u, (arg, k) => {
+            if (arg === m) ok = ok && slot.get(2 * pos(u) + k) === code(pos(u), p, d === 1);
+          });
+      }
+    }
+    gated[p] = ok ? 1 : 0;
+  }
+  const hasSame = (p: number) => [...same].some((c) => c % period === p);
+  const hasNext = (p: number) => [...next].some((c) => c % period === p);
+  const flagOf = (c: number) => `${c % 2 === 1 ? 'X' : 'W'}${(c >> 1) % period}`;
+  const gates = Array.from({ length: period }, (_, q): Gates => {
+    const conds = [hasSame(q) ? `W${q}` : '', hasNext(q) ? `Y${q}` : ''].filter((c) => c !== '');
+    const own = gated[q] === 1 ? conds.join(' || ') || 'false' : undefined;
+    const n = start + q;
+    if (f.op[n] === MAX || f.op[n] === MIN) {
+      const of = (k: number) => {
+        const c = slot.get(2 * q + k);
+        return c === undefined || c < 0 || gated[(c >> 1) % period] !== 1 ? undefined : flagOf(c);
+      };
+      return { own, args: [], xy: [of(0), of(1)] };
+    }
+    const args: string[] = [];
+    for (let p = 0; p < period; p++) {
+      if (gated[p] !== 1) continue;
+      if (same.has(pair(q, p))) args.push(`W${p}`);
+      if (next.has(pair(q, p))) args.push(`X${p}`);
+    }
+    return { own, args };
+  });
+  const xs: string[] = [];
+  const ws: string[] = [];
+  const ys: string[] = [];
+  for (let p = 0; p < period; p++) {
+    if (gated[p] !== 1) continue;
+    if (hasSame(p)) ws.push(`W${p} = false`);
+    if (hasNext(p)) {
+      xs.push(`X${p} = true`);
+      ys.push(`Y${p} = X${p}`);
+      ws.push(`X${p} = false`);
+    }
+  }
+  const before = xs.length > 0 ? `let ${xs.join(', ')};` : '';
+  const head = `${ys.length > 0 ? `const ${ys.join(', ')};` : ''} ${ws.length > 0 ? `let ${ws.filter((w) => w.startsWith('W')).join(', ')};` : ''} ${ws
+    .filter((w) => w.startsWith('X'))
+    .map((w) => `${w};`)
+    .join(' ')}`;
+  return { gates, before, head };
+}
+
+const usersCache = new WeakMap<Program, { of(n: number): Int32Array }>();
+
+/** Each node's users, ascending (a node using an argument twice counted once). */
+function usersOf(f: Program): { of(n: number): Int32Array } {
+  return cachedFor(usersCache, f, () => {
+    const count = new Int32Array(f.size + 1);
+    // stamp[arg] = n + 1 once node n has counted arg (dot(w, w) lists each entry twice).
+    const stamp = new Int32Array(f.size);
+    const seen = (n: number, fn: (arg: number) => void) =>
+      f.forEachArg(n, (arg) => {
+        if (stamp[arg] === n + 1) return;
+        stamp[arg] = n + 1;
+        fn(arg);
+      });
+    for (let n = f.opStart; n < f.size; n++)
+      seen(n, (arg) => {
+        count[arg + 1] = (count[arg + 1] as number) + 1;
+      });
+    for (let n = 0; n < f.size; n++) count[n + 1] = (count[n + 1] as number) + (count[n] as number);
+    const list = new Int32Array(count[f.size] as number);
+    const fill = count.slice(0, f.size);
+    stamp.fill(0);
+    for (let n = f.opStart; n < f.size; n++)
+      seen(n, (arg) => {
+        list[fill[arg] as number] = n;
+        fill[arg] = (fill[arg] as number) + 1;
+      });
+    return { of: (n: number) => list.subarray(count[n] as number, count[n + 1] as number) };
+  });
+}
+
+const valuesCache = new WeakMap<Program, Uint8Array>();
+
+/**
+ * Per node, whether the lean sweeps store its value nowhere: a lazy node (lazyTangents: an add, sub or mul of
+ * inputs) whose users are all short dot products (at most {@link UNROLL} entries a half) whose tangents the
+ * lean forward sweep does not compute. Each such dot computes the entry's value from the inputs itself, and the
+ * backward sweep's lazy step computes it again where it reads it (the same operation on the same values): kmeans'
+ * differences cost no store and no load per centroid. Where a loop's dot reads such an entry whose arguments do
+ * not move by fixed strides, its entries are stored after all.
+ */
+function lazyValues(f: Program): Uint8Array {
+  return cachedFor(valuesCache, f, () => {
+    const lazy = lazyTangents(f);
+    const users = usersOf(f);
+    const out = new Uint8Array(f.size);
+    const shortDot = (u: number) => {
+      const count = f.b[u] as number;
+      return f.op[u] === DOT && count > 0 && count % 2 === 0 && count >> 1 <= UNROLL;
+    };
+    for (let m = f.opStart; m < f.size; m++) if (lazy[m] === 1 && users.of(m).every(shortDot)) out[m] = 1;
+    for (const seg of planSegments(f)) {
+      if (seg.kind !== 'loop') continue;
+      for (let p = 0; p < seg.period; p++) {
+        const n0 = seg.start + p;
+        if (f.op[n0] !== DOT) continue;
+        for (let k = 0; k < (f.b[n0] as number); k++) {
+          const ms = Array.from(
+            { length: seg.reps },
+            (_, r) => f.args[(f.a[n0 + r * seg.period] as number) + k] as number,
+          );
+          if (ms.every((m) => out[m] === 0)) continue;
+          if (!ms.every((m) => out[m] === 1) || !linear(f, ms)) for (const m of ms) out[m] = 0;
+        }
+      }
+    }
+    return out;
+  });
+}
+
+/** Whether nodes `ms` (one per repetition) have one op and arguments that move by fixed strides. */
+function linear(f: Program, ms: readonly number[]): boolean {
+  const [m0, m1] = [ms[0] as number, (ms[1] ?? ms[0]) as number];
+  const da = (f.a[m1] as number) - (f.a[m0] as number);
+  const db = (f.b[m1] as number) - (f.b[m0] as number);
+  return ms.every(
+    (m, r) =>
+      f.op[m] === f.op[m0] &&
+      f.a[m] === (f.a[m0] as number) + r * da &&
+      f.b[m] === (f.b[m0] as number) + r * db,
+  );
+}
+
+/**
+ * The value of a node that {@link lazyValues} flags, as source, from its nodes in repetitions 0 and 1 (`m1`
+ * undefined: a straight run): its forward step's operation.
+ */
+function lazyValueSource(f: Program, m0: number, m1: number | undefined): string {
+  const at = (base: number, next: number | undefined) =>
+    next === undefined || next === base ? String(base) : `${base} + r * ${next - base}`;
+  const x = at(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
+  const y = at(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
+  const infix = f.op[m0] === ADD ? '+' : f.op[m0] === SUB ? '-' : '*';
+  return `(val[${x}] ${infix} val[${y}])`;
 }
 
 /** Node n's site in a straight run. */
 function straightSite(f: Program, n: number): Site {
   const count = f.b[n] as number;
   const range = (offset: number, length: number) => rangeOf(f, [f.a[n] as number], offset, length);
-  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES };
+  const values = lazyValues(f);
+  const entry = (k: number) => {
+    const m = f.args[(f.a[n] as number) + k] as number;
+    return values[m] === 1 ? lazyValueSource(f, m, undefined) : undefined;
+  };
+  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES, entry };
 }
 
 /**
@@ -332,21 +589,37 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
     }
     return false;
   };
-  const step = (code: number, site: Site, n: number, stride: number, reps: number) =>
+  // The lean sparse sweep's flags, per position of the unit (a loop's repetition, or this run).
+  const unit =
+    sweep === 'leanSparse'
+      ? seg.kind === 'straight'
+        ? unitGates(f, from, to - from, 1)
+        : unitGates(f, seg.start, seg.period, seg.reps)
+      : undefined;
+  const gates = unit?.gates;
+  // A position stores its value unless every repetition's node is one lazyValues flags.
+  const values = lazyValues(f);
+  const stored = (n: number, stride: number, reps: number) => {
+    for (let r = 0; r < reps; r++) if (values[n + r * stride] === 0) return true;
+    return false;
+  };
+  const step = (code: number, site: Site, n: number, stride: number, reps: number, p: number) =>
     forward
-      ? forwardNode(code, site, lean, tangent(n, stride, reps))
+      ? forwardNode(code, site, lean, tangent(n, stride, reps), stored(n, stride, reps))
       : backwardNode(
           code,
           site,
           sweep !== 'backward',
           sweep === 'leanSparse',
           sweep === 'leanSparse' && lazy.includes(1),
+          gates?.[p],
         );
   if (seg.kind === 'straight') {
     const lines: string[] = [];
-    for (let n = from; n < to; n++) lines.push(step(f.op[n] as number, straightSite(f, n), n, 0, 1));
+    for (let n = from; n < to; n++)
+      lines.push(step(f.op[n] as number, straightSite(f, n), n, 0, 1, n - from));
     if (!forward) lines.reverse();
-    return lines.join('\n');
+    return `${unit?.before ?? ''} ${unit?.head ?? ''}\n${lines.join('\n')}`;
   }
   const lines: string[] = [];
   for (let p = 0; p < seg.period; p++) {
@@ -363,12 +636,19 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
       range: (offset, length) => rangeOf(f, starts(), offset, length),
       lane: p % LANES,
     };
-    lines.push(step(f.op[n] as number, site, n, seg.period, seg.reps));
+    const values = lazyValues(f);
+    const entry = (k: number) => {
+      const m0 = f.args[(f.a[n] as number) + k] as number;
+      const m1 = seg.reps > 1 ? (f.args[(f.a[n + seg.period] as number) + k] as number) : undefined;
+      return values[m0] === 1 ? lazyValueSource(f, m0, m1) : undefined;
+    };
+    lines.push(step(f.op[n] as number, { ...site, entry }, n, seg.period, seg.reps, p));
   }
   if (!forward) lines.reverse();
+  lines.unshift(unit?.head ?? '');
   const { before, text } = invariantReads(lines.join('\n'));
   const head = forward ? `let r = 0; r < ${seg.reps}; r++` : `let r = ${seg.reps - 1}; r >= 0; r--`;
-  return `${before}\nfor (${head}) {\n${text}\n}`;
+  return `${before} ${unit?.before ?? ''}\nfor (${head}) {\n${text}\n}`;
 }
 
 /**
@@ -423,8 +703,26 @@ function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): K
     fixedForward,
     naryBackward,
     fixedBackward,
-    lazyTangent(f),
+    lazyStep(f),
   );
+}
+
+/**
+ * The backward sweep's lazy step (dual-marks.ts's lazyTangent): a node that {@link lazyValues} flags gets its
+ * value first, as its forward step computes it.
+ */
+function lazyStep(f: Program): (val: Float64Array, tan: Float64Array, m: number) => void {
+  const tangent = lazyTangent(f);
+  const values = lazyValues(f);
+  const { op, a, b } = f;
+  return (val, tan, m) => {
+    if (values[m] === 1) {
+      const x = val[a[m] as number] as number;
+      const y = val[b[m] as number] as number;
+      val[m] = op[m] === ADD ? x + y : op[m] === SUB ? x - y : x * y;
+    }
+    tangent(val, tan, m);
+  };
 }
 
 /** Per body: its compiled sweeps, or null where the interpreter runs it. */
