@@ -953,6 +953,21 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
     matchesUnrolled(f, [0, 1], [0, 4]);
   });
 
+  // The summed map's driver with locals writes its rows' adjoints with their marks (compiled/loop.ts's
+  // localMapGradient): an entry the output does not reach stays untouched, so √x at 0 sends nothing.
+  it('a row entry no output reaches stays untouched: y · Σᵢ exp(rᵢ₀) over rows (y, √x), (2y, √(2x)) has ∂/∂x = 0 at 0', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      const rows = [
+        [y, x.sqrt()],
+        [y.mul(2), x.mul(2).sqrt()],
+      ];
+      return program(y.mul(mapReduce(rows, ([r]) => (r as Expr).exp())), { variables: [x, y] });
+    });
+    // d/dy of y·(eʸ + e²ʸ) at y = 0: (1 + 1) + 0 = 2.
+    matchesUnrolled(f, [0, 0], [0, 2]);
+  });
+
   // A scan whose outputs' adjoints are all zeros and whose body is finite ops (max) from finite values sets the
   // marks its sweep would leave without running it (sweeps/interpret/adjoint-loop.ts's zeroScan): they must be the sweep's.
   it('a zero adjoint into a scan of max marks what it reaches: y · max(√z, √x, √(2x), √w) at 0 is NaN in x, z, w', () => {

@@ -12,6 +12,7 @@ import { cachedFor } from '../../ir/differentiator.js';
 import { capturedInput, indexInput, type Loop, rowInput } from '../../ir/loop.js';
 import { accumulate, FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY, OP_CODE } from '../../ir/ops.js';
 import type { LoopCall } from '../../ir/program.js';
+import { reachedInputs } from '../zero-factor.js';
 import { literal, localSource, useCounts } from './emit.js';
 import { activity, compiled, type Kernels } from './index.js';
 
@@ -501,12 +502,19 @@ function localMapGradient(call: LoopCall, bv: Float64Array): MapGradient | undef
   // The captured values whose sums the driver keeps in locals `G{j}` (a dot's go to `gs` at once).
   const each = (text: (j: number) => string) =>
     lines(loop.captured, (j) => (dotted[cap + j] !== 1 ? text(j) : ''));
+  // Each row's adjoints with the marks zero-factor.ts's markRows would give them after the loop (one pass fewer
+  // over lse's 1.28M rows): an entry output 0 does not reach is untouched (−0), a reached one gets + 0
+  // (`reached` by body input).
+  const reached = reachedInputs(body, Uint8Array.of(1));
   const rows = loop.rowArgs
-    ? lines(w, (j) =>
-        local.used[r0 + j] === 1
-          ? `{ const u = g${r0 + j}; bad += u - u; rows[i * ${w} + ${j}] = u; }`
-          : `rows[i * ${w} + ${j}] = 0;`,
-      )
+    ? lines(w, (j) => {
+        const at = `rows[i * ${w} + ${j}]`;
+        const on = reached[rowInput(loop) + j] === 1;
+        const mark = on ? 'u + 0' : '-0';
+        // An unreached entry's adjoint is still tested: a NaN there hands the call to the noted driver, as before.
+        if (local.used[r0 + j] === 1) return `{ const u = g${r0 + j}; bad += u - u; ${at} = ${mark}; }`;
+        return `${at} = ${on ? '0' : '-0'};`;
+      })
     : '';
   const adjoints = lines(body.size - in0, (j) => {
     const n = in0 + j;
@@ -536,7 +544,16 @@ return true;
   // No rows: what follows the loop runs, on scratch arrays, before the first real call (PrimedMapGradient).
   const [sv, sg, sr] = [new Float64Array(first + 1), new Float64Array(loop.captured), new Float64Array(0)];
   for (let k = 0; k < PRIMING_RUNS; k++) run(sv, bv, bv, sg, sr, () => {}, 0);
+  rowMarking.add(run);
   return run;
+}
+
+/** The map gradient drivers whose rows' adjoints carry their marks (see {@link localMapGradient}). */
+const rowMarking = new WeakSet<MapGradient>();
+
+/** Whether `driver`'s rows' adjoints carry zero-factor.ts's marks already, where it returned true. */
+export function marksRows(driver: MapGradient): boolean {
+  return rowMarking.has(driver);
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   UNTOUCHED,
 } from '../../ir/index.js';
 import { generates, type Seed, sweepsFor } from '../backend.js';
-import { mapGradient, scanBackward, scanBackwardSteps, scanPrimal } from '../compiled/loop.js';
+import { mapGradient, marksRows, scanBackward, scanBackwardSteps, scanPrimal } from '../compiled/loop.js';
 import {
   drivenReach,
   markDriven,
@@ -323,17 +323,21 @@ function recordCall(
         usage.handedOver++;
         backward(loop.body, sweeps.tape, seed, backend, options);
       };
-      if (!mapGradient(call, bv, badj, false)(v, bv, badj, g, rows, slow)) {
+      const fast = mapGradient(call, bv, badj, false);
+      // Whether the rows' adjoints carry their marks already (the driver with locals writes them so).
+      let rowsMarked = marksRows(fast);
+      if (!fast(v, bv, badj, g, rows, slow)) {
         // A row's sweep left NaN or ±∞ in an input's adjoint: again, each row's stores tested (a rare point).
         g.fill(UNTOUCHED);
         mapGradient(call, bv, badj, true)(v, bv, badj, g, rows, slow);
+        rowsMarked = false;
       }
       usage.bodyPrimals += n;
       usage.bodyBackwards += n;
       // The driver's sweep without zero tests does not mark what output 0 does not reach: mark it here.
       const reached = reachedInputs(body, Uint8Array.of(1));
       markSums(g, reached, capturedInput(loop));
-      markRows(rows, reached, rowInput(loop), loop.width);
+      if (!rowsMarked) markRows(rows, reached, rowInput(loop), loop.width);
     } else
       for (let i = 0; i < n; i++) {
         setIteration(call, v, bv, in0, i);
