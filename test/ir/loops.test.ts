@@ -983,6 +983,24 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
     matchesUnrolled(f, [1, 0, 4, 1], [0, 2, 0, 0]);
   });
 
+  // The scan driver with locals tests its expression rows as it reads them (compiled/loop.ts's localScanPrimal); the
+  // recording takes the scan as finite until it finds one that is not, then records again keeping the body values.
+  it('a row entry that is not finite keeps the body values: y · max(z, log w, x) at w = 0 as unrolled', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      const z = variable('z');
+      const { carry } = scan(z, [[variable('w').log()], [x]], (m, [r]) => m.max(r as Expr));
+      return program(y.mul(carry), { variables: [x, y, z, 'w'] });
+    });
+    // max(1, −∞, 2) = 2; ∂/∂w is 0·(1/w) = 0·∞ at w = 0.
+    matchesUnrolled(f, [2, 0, 1, 0], [0, 2, 0, Number.NaN]);
+    methods.reverse.gradient(f, [2, 0, 1, 0], { backend: 'compile' });
+    expect(loopUsage().bodyValueBytes).toBeGreaterThan(0);
+    matchesUnrolled(f, [2, 0, 1, 1], [0, 2, 0, 0]);
+    methods.reverse.gradient(f, [2, 0, 1, 1], { backend: 'compile' });
+    expect(loopUsage().bodyValueBytes).toBe(0);
+  });
+
   it('and leaves an unreached carry untouched: a second carry max(k, k) from √z, unused, keeps ∂/∂z = 0 at z = 0', () => {
     const f = withGraph(() => {
       const [x, y] = xy();

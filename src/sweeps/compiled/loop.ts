@@ -23,6 +23,7 @@ export type MapPrimal = (v: Float64Array, bv: Float64Array, ys: Float64Array) =>
  * the carry at `to` on return); with `outputs`, each iteration's outputs go to the call's nodes in `v`. With
  * `keep` (the recording, interpret/adjoint-loop.ts), after iteration i's sweep and before its carry passes on, its carry
  * goes to `keep.snaps` when i is a multiple of `keep.stride`, and its body values to `keep.tapes`, if any.
+ * Returns false where a driver that {@link testsRows} read a row entry that is NaN or ±∞; true otherwise.
  */
 export type ScanPrimal = (
   v: Float64Array,
@@ -31,7 +32,7 @@ export type ScanPrimal = (
   to: number,
   outputs: boolean,
   keep: ScanKeep | undefined,
-) => void;
+) => boolean;
 
 /** What a scan's recording keeps per iteration. */
 export interface ScanKeep {
@@ -264,6 +265,7 @@ ${writes.join('\n')}
 }
 ${carrySource(src, loop)}
 }
+return true;
 }`);
   });
 }
@@ -572,12 +574,23 @@ function localScanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal | undefin
   const p = loop.perStep;
   const in0 = body.inputStart;
   const size = body.size;
+  // Every row entry tested as it is read (an entry no node reads, read for the test alone), in place of the
+  // recording's pass of its own over the rows (finiteScan, interpret/adjoint-loop.ts).
+  const r0 = in0 + rowInput(loop);
+  const test = loop.rowArgs
+    ? lines(loop.width, (j) => {
+        const x = local.value(r0 + j);
+        return local.used[r0 + j] === 1 ? `bad += ${x} - ${x};` : `{ const u = ${x}; bad += u - u; }`;
+      })
+    : '';
   const run = src.build<ScanPrimal>(`function scanPrimal(v, bv, from, to, outputs, keep) {
 const snaps = keep?.snaps, stride = keep?.stride ?? 1, tapes = keep?.tapes;
+let bad = 0;
 ${local.inputs}
 ${lines(c, (k) => `let C${k} = bv[${in0 + k}];`)}
 for (let i = from; i < to; i++) {
 ${local.iteration}
+${test}
 ${lines(c, (k) => `const l${in0 + k} = C${k};`)}
 ${local.primal}
 if (snaps !== undefined && (stride === 1 || i % stride === 0)) {
@@ -595,11 +608,21 @@ ${lines(p, (k) => `v[base + ${k}] = l${outs[c + k]};`)}
 ${lines(c, (k) => `C${k} = l${outs[k]};`)}
 }
 ${lines(c, (k) => `bv[${in0 + k}] = C${k};`)}
+return bad === bad;
 }`);
   // No iterations: what follows the loop runs, on a scratch copy, before the first real call.
   const [sv, sb] = [new Float64Array(0), bv.slice()];
   for (let k = 0; k < PRIMING_RUNS; k++) run(sv, sb, 0, 0, false, undefined);
+  if (loop.rowArgs) rowTesting.add(run);
   return run;
+}
+
+/** The scan drivers that test their expression rows' entries for NaN and ±∞ (see {@link localScanPrimal}). */
+const rowTesting = new WeakSet<ScanPrimal>();
+
+/** Whether `driver`'s result says whether the row entries it read were all finite. */
+export function testsRows(driver: ScanPrimal): boolean {
+  return rowTesting.has(driver);
 }
 
 const backwards = new WeakMap<LoopCall, ScanBackward>();

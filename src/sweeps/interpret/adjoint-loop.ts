@@ -26,7 +26,14 @@ import {
   UNTOUCHED,
 } from '../../ir/index.js';
 import { generates, type Seed, sweepsFor } from '../backend.js';
-import { mapGradient, marksRows, scanBackward, scanBackwardSteps, scanPrimal } from '../compiled/loop.js';
+import {
+  mapGradient,
+  marksRows,
+  scanBackward,
+  scanBackwardSteps,
+  scanPrimal,
+  testsRows,
+} from '../compiled/loop.js';
 import {
   drivenReach,
   markDriven,
@@ -373,12 +380,25 @@ function recordCall(
   // A finite scan (lse's max) keeps its carries alone: its backward sweep is the marks of zeroScan whenever its
   // outputs' adjoints are zeros (lse's are), and otherwise runs each body from its kept carry, the same sweeps
   // to the same bits. Copying lse's body values took about a tenth of its gradient at n = 1.28M.
-  const finite = finiteScan(call, v);
-  const tapes = keepTapes && !finite ? tapeStore(loop) : undefined;
+  const driver = drivesLoop(call, check, backend) ? scanPrimal(call, bv) : undefined;
+  // The driver with locals tests the expression rows' entries as it reads them: the recording takes them as
+  // finite, and where one is not, records again keeping the body values (a pass over lse's 1.28M fewer).
+  const rowsTested = driver !== undefined && testsRows(driver);
+  let finite = finiteScan(call, v, !rowsTested);
+  let tapes = keepTapes && !finite ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
   // After each iteration's sweep, before the carry passes on: its carry and values are those to keep.
-  if (drivesLoop(call, check, backend)) scanPrimal(call, bv)(v, bv, 0, n, true, { snaps, stride, tapes });
-  else
+  if (driver !== undefined) {
+    if (!driver(v, bv, 0, n, true, { snaps, stride, tapes }) && finite) {
+      finite = false;
+      usage.bodyPrimals += n;
+      if (keepTapes) {
+        tapes = tapeStore(loop);
+        loadCall(call, v, bv);
+        driver(v, bv, 0, n, true, { snaps, stride, tapes });
+      }
+    }
+  } else
     scanSteps(call, v, bv, run, 0, n, true, (i) => {
       if (i % stride === 0) copy(bv, in0, snaps, (i / stride) * c, c);
       tapes?.set(bv, i * body.size);
@@ -627,12 +647,14 @@ function allFinite(from: ArrayLike<number>, start: number, count: number, at?: I
  * Whether scan call `call`'s body's values and partials are all finite in every iteration: finite ops from
  * finite constants, initial carry, captured values and rows (the values in `v`, as the recording reads them).
  */
-function finiteScan(call: LoopCall, v: Float64Array): boolean {
+function finiteScan(call: LoopCall, v: Float64Array, rows = true): boolean {
   const { loop, args } = call;
   const { body, n, carry: c, width: w } = loop;
   if (!finiteBody(body)) return false;
   if (!allFinite(body.constants, 0, body.constants.length)) return false;
   if (!allFinite(v, 0, c + loop.captured, args)) return false;
+  // Without `rows`, the caller tests the rows itself (the scan driver with locals, as it reads them).
+  if (!rows) return true;
   return loop.rowArgs ? allFinite(v, rowArg(loop, 0), n * w, args) : allFinite(loop.rows, 0, n * w);
 }
 
