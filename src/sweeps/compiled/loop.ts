@@ -9,7 +9,7 @@
  * times `gradient` and `evaluate` with the compiled backend): see docs/loops.md.
  */
 import { cachedFor } from '../../ir/differentiator.js';
-import { capturedInput, indexInput, type Loop, rowInput } from '../../ir/loop.js';
+import { capturedInput, indexInput, type Loop, rowArg, rowInput } from '../../ir/loop.js';
 import { accumulate, FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY, OP_CODE } from '../../ir/ops.js';
 import type { LoopCall } from '../../ir/program.js';
 import { reachedInputs } from '../zero-factor.js';
@@ -404,7 +404,14 @@ function localBody(src: Source, call: LoopCall, dot?: NaryStatement): LocalBody 
     if (OP_ARITY[code] === 2) src.bind(`P${code}_1`, NUMERIC_PARTIALS[code]?.[1]);
   }
   const table = loop.rowArgs ? src.bind('CA', call.args) : src.bind('D', loop.rows);
-  const read = (j: number) => (loop.rowArgs ? `v[${table}[rb + ${j}]]` : `${table}[rb + ${j}]`);
+  // Rows whose argument nodes are consecutive (lse's inputs) are read at their place, not through the table.
+  const at = rowRun(call);
+  const read = (j: number) =>
+    !loop.rowArgs
+      ? `${table}[rb + ${j}]`
+      : at >= 0
+        ? `v[${at - loop.carry - loop.captured} + rb + ${j}]`
+        : `v[${table}[rb + ${j}]]`;
   const rb = w > 0 ? `const rb = ${loop.rowArgs ? `${loop.carry + loop.captured} + ` : ''}i * ${w};\n` : '';
   const declared = (from: number, count: number, each: (j: number) => string) =>
     lines(count, (j) => (used[from + j] === 1 ? each(j) : ''));
@@ -424,6 +431,23 @@ function localBody(src: Source, call: LoopCall, dot?: NaryStatement): LocalBody 
       return n < r0 + w ? read(n - r0) : `bv[${n}]`;
     },
   };
+}
+
+const rowRuns = new WeakMap<LoopCall, number>();
+
+/**
+ * The first row argument's node where every row entry's argument node is the one after the entry before's
+ * (rows of consecutive nodes, as lse's inputs), else −1: such a row is read at `first + i·width + k`.
+ */
+export function rowRun(call: LoopCall): number {
+  return cachedFor(rowRuns, call, () => {
+    const { loop, args } = call;
+    if (!loop.rowArgs) return -1;
+    const start = rowArg(loop, 0);
+    const first = args[start] as number;
+    for (let j = 1; j < loop.n * loop.width; j++) if (args[start + j] !== first + j) return -1;
+    return first;
+  });
 }
 
 /**
