@@ -29,6 +29,7 @@ import { generates, type Seed, sweepsFor } from '../backend.js';
 import {
   mapGradient,
   marksRows,
+  rowRun,
   scanBackward,
   scanBackwardSteps,
   scanPrimal,
@@ -273,14 +274,25 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
  * {@link backwardCall}'s rowAdjoints does, in one loop without a call per row.
  */
 function addRowGradients(
-  loop: Loop,
+  call: LoopCall,
   args: Int32Array,
   adj: Float64Array,
   rows: Float64Array,
   ybar: number,
 ): void {
+  const { loop } = call;
   const w = loop.width;
   const start = rowArg(loop, 0);
+  // Consecutive argument nodes (lse's inputs): at their place, without the argument table.
+  const at = rowRun(call);
+  if (at >= 0) {
+    for (let j = 0; j < loop.n * w; j++) {
+      const p = rows[j] as number;
+      if (p === 0 && 1 / p < 0) continue;
+      adj[at + j] = (adj[at + j] as number) + (ybar === 1 ? p : ybar * p + 0);
+    }
+    return;
+  }
   for (let j = 0; j < loop.n * w; j++) {
     const p = rows[j] as number;
     if (p === 0 && 1 / p < 0) continue;
@@ -491,7 +503,7 @@ export function backwardCall(
       const p = residual.g[k] as number;
       if (!isUntouched(p)) gCap[k] = ybar * p + 0;
     }
-    if (loop.rowArgs) addRowGradients(loop, args, adj, residual.rows, ybar);
+    if (loop.rowArgs) addRowGradients(call, args, adj, residual.rows, ybar);
   } else if (residual.kind === 'rows') {
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
@@ -697,7 +709,7 @@ function zeroScan(call: LoopCall, adj: Float64Array, gCap: Float64Array): boolea
     } else if (loop.rowArgs) {
       // With no per-step outputs the reach stays as it is: rows i … 0 get the same marks, in one pass each.
       if (perStep === 0) {
-        markRows0(loop, args, adj, reached, r, i + 1);
+        markRows0(call, adj, reached, r, i + 1);
         break;
       }
       markRow(loop, args, adj, reached, r, i);
@@ -712,18 +724,18 @@ function zeroScan(call: LoopCall, adj: Float64Array, gCap: Float64Array): boolea
 }
 
 /** {@link markRow} for rows 0 … count − 1, entry by entry (lse's 1.28M rows of one entry). */
-function markRows0(
-  loop: Loop,
-  args: Int32Array,
-  adj: Float64Array,
-  reached: Uint8Array,
-  r: number,
-  count: number,
-): void {
+function markRows0(call: LoopCall, adj: Float64Array, reached: Uint8Array, r: number, count: number): void {
+  const { loop, args } = call;
   const w = loop.width;
   const start = rowArg(loop, 0);
+  // Consecutive argument nodes (lse's inputs): at their place, without the argument table.
+  const at = rowRun(call);
   for (let k = 0; k < w; k++) {
     if (reached[r + k] !== 1) continue;
+    if (at >= 0) {
+      for (let j = at + k; j < at + count * w; j += w) adj[j] = (adj[j] as number) + 0;
+      continue;
+    }
     for (let j = start + k; j < start + count * w; j += w) {
       const arg = args[j] as number;
       adj[arg] = (adj[arg] as number) + 0;
