@@ -15,7 +15,7 @@ import {
   requireScalar,
   type Stats,
 } from '../ir/index.js';
-import { asDerivatives } from '../ir/ops.js';
+import { asDerivative } from '../ir/ops.js';
 import {
   adjointOps,
   adjointSweeps,
@@ -146,14 +146,14 @@ export function reverseGradient(
     backward(f, tape, plan.seed, backend, options);
   }
   if (timed) tier.record(backend === 'compile', performance.now() - t0);
-  asDerivatives(inputs);
   const out = options.out;
-  if (out === undefined) return inputs.slice();
-  if (out.length !== inputs.length) {
+  if (out !== undefined && out.length !== inputs.length) {
     throw new DifflabError('bad-point', `out has length ${out.length}, expected ${inputs.length}`);
   }
-  out.set(inputs);
-  return out;
+  // The derivatives written out in one pass over the inputs' adjoints (not converted in place, then copied).
+  const g = out ?? new Float64Array(inputs.length);
+  for (let k = 0; k < inputs.length; k++) g[k] = asDerivative(inputs[k] as number);
+  return g;
 }
 
 /** Reverse mode behind the common interface. */

@@ -953,6 +953,21 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
     matchesUnrolled(f, [0, 1], [0, 4]);
   });
 
+  // The summed map's driver with locals writes its rows' adjoints with their marks (compiled/loop.ts's
+  // localMapGradient): an entry the output does not reach stays untouched, so √x at 0 sends nothing.
+  it('a row entry no output reaches stays untouched: y · Σᵢ exp(rᵢ₀) over rows (y, √x), (2y, √(2x)) has ∂/∂x = 0 at 0', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      const rows = [
+        [y, x.sqrt()],
+        [y.mul(2), x.mul(2).sqrt()],
+      ];
+      return program(y.mul(mapReduce(rows, ([r]) => (r as Expr).exp())), { variables: [x, y] });
+    });
+    // d/dy of y·(eʸ + e²ʸ) at y = 0: (1 + 1) + 0 = 2.
+    matchesUnrolled(f, [0, 0], [0, 2]);
+  });
+
   // A scan whose outputs' adjoints are all zeros and whose body is finite ops (max) from finite values sets the
   // marks its sweep would leave without running it (sweeps/interpret/adjoint-loop.ts's zeroScan): they must be the sweep's.
   it('a zero adjoint into a scan of max marks what it reaches: y · max(√z, √x, √(2x), √w) at 0 is NaN in x, z, w', () => {
@@ -966,6 +981,24 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
     // The rows' marks give ∂/∂x = 0·∞, the initial carry's ∂/∂z and the captured value's ∂/∂w.
     matchesUnrolled(f, [0, 0, 0, 0], [Number.NaN, 0, Number.NaN, Number.NaN]);
     matchesUnrolled(f, [1, 0, 4, 1], [0, 2, 0, 0]);
+  });
+
+  // The scan driver with locals tests its expression rows as it reads them (compiled/loop.ts's localScanPrimal); the
+  // recording takes the scan as finite until it finds one that is not, then records again keeping the body values.
+  it('a row entry that is not finite keeps the body values: y · max(z, log w, x) at w = 0 as unrolled', () => {
+    const f = withGraph(() => {
+      const [x, y] = xy();
+      const z = variable('z');
+      const { carry } = scan(z, [[variable('w').log()], [x]], (m, [r]) => m.max(r as Expr));
+      return program(y.mul(carry), { variables: [x, y, z, 'w'] });
+    });
+    // max(1, −∞, 2) = 2; ∂/∂w is 0·(1/w) = 0·∞ at w = 0.
+    matchesUnrolled(f, [2, 0, 1, 0], [0, 2, 0, Number.NaN]);
+    methods.reverse.gradient(f, [2, 0, 1, 0], { backend: 'compile' });
+    expect(loopUsage().bodyValueBytes).toBeGreaterThan(0);
+    matchesUnrolled(f, [2, 0, 1, 1], [0, 2, 0, 0]);
+    methods.reverse.gradient(f, [2, 0, 1, 1], { backend: 'compile' });
+    expect(loopUsage().bodyValueBytes).toBe(0);
   });
 
   it('and leaves an unreached carry untouched: a second carry max(k, k) from √z, unused, keeps ∂/∂z = 0 at z = 0', () => {

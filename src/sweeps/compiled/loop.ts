@@ -9,9 +9,10 @@
  * times `gradient` and `evaluate` with the compiled backend): see docs/loops.md.
  */
 import { cachedFor } from '../../ir/differentiator.js';
-import { capturedInput, indexInput, type Loop, rowInput } from '../../ir/loop.js';
+import { capturedInput, indexInput, type Loop, rowArg, rowInput } from '../../ir/loop.js';
 import { accumulate, FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY, OP_CODE } from '../../ir/ops.js';
 import type { LoopCall } from '../../ir/program.js';
+import { reachedInputs } from '../zero-factor.js';
 import { literal, localSource, useCounts } from './emit.js';
 import { activity, compiled, type Kernels } from './index.js';
 
@@ -22,6 +23,7 @@ export type MapPrimal = (v: Float64Array, bv: Float64Array, ys: Float64Array) =>
  * the carry at `to` on return); with `outputs`, each iteration's outputs go to the call's nodes in `v`. With
  * `keep` (the recording, interpret/adjoint-loop.ts), after iteration i's sweep and before its carry passes on, its carry
  * goes to `keep.snaps` when i is a multiple of `keep.stride`, and its body values to `keep.tapes`, if any.
+ * Returns false where a driver that {@link testsRows} read a row entry that is NaN or ±∞; true otherwise.
  */
 export type ScanPrimal = (
   v: Float64Array,
@@ -30,7 +32,7 @@ export type ScanPrimal = (
   to: number,
   outputs: boolean,
   keep: ScanKeep | undefined,
-) => void;
+) => boolean;
 
 /** What a scan's recording keeps per iteration. */
 export interface ScanKeep {
@@ -273,6 +275,7 @@ ${writes.join('\n')}
 }
 ${carrySource(src, loop)}
 }
+return true;
 }`);
   });
 }
@@ -422,7 +425,14 @@ function localBody(src: Source, call: LoopCall, dot?: NaryStatement): LocalBody 
     if (OP_ARITY[code] === 2) src.bind(`P${code}_1`, NUMERIC_PARTIALS[code]?.[1]);
   }
   const table = loop.rowArgs ? src.bind('CA', call.args) : src.bind('D', loop.rows);
-  const read = (j: number) => (loop.rowArgs ? `v[${table}[rb + ${j}]]` : `${table}[rb + ${j}]`);
+  // Rows whose argument nodes are consecutive (lse's inputs) are read at their place, not through the table.
+  const at = rowRun(call);
+  const read = (j: number) =>
+    !loop.rowArgs
+      ? `${table}[rb + ${j}]`
+      : at >= 0
+        ? `v[${at - loop.carry - loop.captured} + rb + ${j}]`
+        : `v[${table}[rb + ${j}]]`;
   const rb = w > 0 ? `const rb = ${loop.rowArgs ? `${loop.carry + loop.captured} + ` : ''}i * ${w};\n` : '';
   const declared = (from: number, count: number, each: (j: number) => string) =>
     lines(count, (j) => (used[from + j] === 1 ? each(j) : ''));
@@ -442,6 +452,23 @@ function localBody(src: Source, call: LoopCall, dot?: NaryStatement): LocalBody 
       return n < r0 + w ? read(n - r0) : `bv[${n}]`;
     },
   };
+}
+
+const rowRuns = new WeakMap<LoopCall, number>();
+
+/**
+ * The first row argument's node where every row entry's argument node is the one after the entry before's
+ * (rows of consecutive nodes, as lse's inputs), else −1: such a row is read at `first + i·width + k`.
+ */
+export function rowRun(call: LoopCall): number {
+  return cachedFor(rowRuns, call, () => {
+    const { loop, args } = call;
+    if (!loop.rowArgs) return -1;
+    const start = rowArg(loop, 0);
+    const first = args[start] as number;
+    for (let j = 1; j < loop.n * loop.width; j++) if (args[start + j] !== first + j) return -1;
+    return first;
+  });
 }
 
 /**
@@ -522,12 +549,19 @@ function localMapGradient(call: LoopCall, bv: Float64Array): MapGradient | undef
   // The captured values whose sums the driver keeps in locals `G{j}` (a dot's go to `gs` at once).
   const each = (text: (j: number) => string) =>
     lines(loop.captured, (j) => (dotted[cap + j] !== 1 ? text(j) : ''));
+  // Each row's adjoints with the marks zero-factor.ts's markRows would give them after the loop (one pass fewer
+  // over lse's 1.28M rows): an entry output 0 does not reach is untouched (−0), a reached one gets + 0
+  // (`reached` by body input).
+  const reached = reachedInputs(body, Uint8Array.of(1));
   const rows = loop.rowArgs
-    ? lines(w, (j) =>
-        local.used[r0 + j] === 1
-          ? `{ const u = g${r0 + j}; bad += u - u; rows[i * ${w} + ${j}] = u; }`
-          : `rows[i * ${w} + ${j}] = 0;`,
-      )
+    ? lines(w, (j) => {
+        const at = `rows[i * ${w} + ${j}]`;
+        const on = reached[rowInput(loop) + j] === 1;
+        const mark = on ? 'u + 0' : '-0';
+        // An unreached entry's adjoint is still tested: a NaN there hands the call to the noted driver, as before.
+        if (local.used[r0 + j] === 1) return `{ const u = g${r0 + j}; bad += u - u; ${at} = ${mark}; }`;
+        return `${at} = ${on ? '0' : '-0'};`;
+      })
     : '';
   const adjoints = lines(body.size - in0, (j) => {
     const n = in0 + j;
@@ -557,7 +591,16 @@ return true;
   // No rows: what follows the loop runs, on scratch arrays, before the first real call (PrimedMapGradient).
   const [sv, sg, sr] = [new Float64Array(first + 1), new Float64Array(loop.captured), new Float64Array(0)];
   for (let k = 0; k < PRIMING_RUNS; k++) run(sv, bv, bv, sg, sr, () => {}, 0);
+  rowMarking.add(run);
   return run;
+}
+
+/** The map gradient drivers whose rows' adjoints carry their marks (see {@link localMapGradient}). */
+const rowMarking = new WeakSet<MapGradient>();
+
+/** Whether `driver`'s rows' adjoints carry zero-factor.ts's marks already, where it returned true. */
+export function marksRows(driver: MapGradient): boolean {
+  return rowMarking.has(driver);
 }
 
 /**
@@ -576,12 +619,23 @@ function localScanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal | undefin
   const p = loop.perStep;
   const in0 = body.inputStart;
   const size = body.size;
+  // Every row entry tested as it is read (an entry no node reads, read for the test alone), in place of the
+  // recording's pass of its own over the rows (finiteScan, interpret/adjoint-loop.ts).
+  const r0 = in0 + rowInput(loop);
+  const test = loop.rowArgs
+    ? lines(loop.width, (j) => {
+        const x = local.value(r0 + j);
+        return local.used[r0 + j] === 1 ? `bad += ${x} - ${x};` : `{ const u = ${x}; bad += u - u; }`;
+      })
+    : '';
   const run = src.build<ScanPrimal>(`function scanPrimal(v, bv, from, to, outputs, keep) {
 const snaps = keep?.snaps, stride = keep?.stride ?? 1, tapes = keep?.tapes;
+let bad = 0;
 ${local.inputs}
 ${lines(c, (k) => `let C${k} = bv[${in0 + k}];`)}
 for (let i = from; i < to; i++) {
 ${local.iteration}
+${test}
 ${lines(c, (k) => `const l${in0 + k} = C${k};`)}
 ${local.primal}
 if (snaps !== undefined && (stride === 1 || i % stride === 0)) {
@@ -599,10 +653,12 @@ ${lines(p, (k) => `v[base + ${k}] = l${outs[c + k]};`)}
 ${lines(c, (k) => `C${k} = l${outs[k]};`)}
 }
 ${lines(c, (k) => `bv[${in0 + k}] = C${k};`)}
+return bad === bad;
 }`);
   // No iterations: what follows the loop runs, on a scratch copy, before the first real call.
   const [sv, sb] = [new Float64Array(0), bv.slice()];
   for (let k = 0; k < PRIMING_RUNS; k++) run(sv, sb, 0, 0, false, undefined);
+  if (loop.rowArgs) rowTesting.add(run);
   return run;
 }
 
@@ -668,6 +724,14 @@ function rangesSource(src: Source, runs: readonly number[], each: (k: string) =>
   }
   const table = src.bind(`IX${src.names.length}`, Int32Array.from(indices));
   return `for (let j = 0; j < ${indices.length}; j++) { const k = ${table}[j]; ${each('k')} }`;
+}
+
+/** The scan drivers that test their expression rows' entries for NaN and ±∞ (see {@link localScanPrimal}). */
+const rowTesting = new WeakSet<ScanPrimal>();
+
+/** Whether `driver`'s result says whether the row entries it read were all finite. */
+export function testsRows(driver: ScanPrimal): boolean {
+  return rowTesting.has(driver);
 }
 
 const backwards = new WeakMap<LoopCall, ScanBackward>();

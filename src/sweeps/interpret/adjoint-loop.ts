@@ -26,7 +26,15 @@ import {
   UNTOUCHED,
 } from '../../ir/index.js';
 import { generates, type Seed, sweepsFor } from '../backend.js';
-import { mapGradient, scanBackward, scanBackwardSteps, scanPrimal } from '../compiled/loop.js';
+import {
+  mapGradient,
+  marksRows,
+  rowRun,
+  scanBackward,
+  scanBackwardSteps,
+  scanPrimal,
+  testsRows,
+} from '../compiled/loop.js';
 import {
   drivenReach,
   markDriven,
@@ -277,14 +285,25 @@ function bodySweeps(loop: Loop, check: boolean, backend: Backend, options: Check
  * {@link backwardCall}'s rowAdjoints does, in one loop without a call per row.
  */
 function addRowGradients(
-  loop: Loop,
+  call: LoopCall,
   args: Int32Array,
   adj: Float64Array,
   rows: Float64Array,
   ybar: number,
 ): void {
+  const { loop } = call;
   const w = loop.width;
   const start = rowArg(loop, 0);
+  // Consecutive argument nodes (lse's inputs): at their place, without the argument table.
+  const at = rowRun(call);
+  if (at >= 0) {
+    for (let j = 0; j < loop.n * w; j++) {
+      const p = rows[j] as number;
+      if (p === 0 && 1 / p < 0) continue;
+      adj[at + j] = (adj[at + j] as number) + (ybar === 1 ? p : ybar * p + 0);
+    }
+    return;
+  }
   for (let j = 0; j < loop.n * w; j++) {
     const p = rows[j] as number;
     if (p === 0 && 1 / p < 0) continue;
@@ -334,17 +353,21 @@ function recordCall(
         usage.handedOver++;
         backward(loop.body, sweeps.tape, seed, backend, options);
       };
-      if (!mapGradient(call, bv, badj, false)(v, bv, badj, g, rows, slow)) {
+      const fast = mapGradient(call, bv, badj, false);
+      // Whether the rows' adjoints carry their marks already (the driver with locals writes them so).
+      let rowsMarked = marksRows(fast);
+      if (!fast(v, bv, badj, g, rows, slow)) {
         // A row's sweep left NaN or ±∞ in an input's adjoint: again, each row's stores tested (a rare point).
         g.fill(UNTOUCHED);
         mapGradient(call, bv, badj, true)(v, bv, badj, g, rows, slow);
+        rowsMarked = false;
       }
       usage.bodyPrimals += n;
       usage.bodyBackwards += n;
       // The driver's sweep without zero tests does not mark what output 0 does not reach: mark it here.
       const reached = reachedInputs(body, Uint8Array.of(1));
       markSums(g, reached, capturedInput(loop));
-      markRows(rows, reached, rowInput(loop), loop.width);
+      if (!rowsMarked) markRows(rows, reached, rowInput(loop), loop.width);
     } else
       for (let i = 0; i < n; i++) {
         setIteration(call, v, bv, in0, i);
@@ -380,15 +403,29 @@ function recordCall(
   // A finite scan (lse's max) keeps its carries alone: its backward sweep is the marks of zeroScan whenever its
   // outputs' adjoints are zeros (lse's are), and otherwise runs each body from its kept carry, the same sweeps
   // to the same bits. Copying lse's body values took about a tenth of its gradient at n = 1.28M.
-  const finite = finiteScan(call, v);
-  const tapes = keepTapes && !finite ? tapeStore(loop) : undefined;
+  const driver = drivesLoop(call, check, backend) ? scanPrimal(call, bv) : undefined;
+  // The driver with locals tests the expression rows' entries as it reads them: the recording takes them as
+  // finite, and where one is not, records again keeping the body values (a pass over lse's 1.28M fewer).
+  const rowsTested = driver !== undefined && testsRows(driver);
+  let finite = finiteScan(call, v, !rowsTested);
+  let tapes = keepTapes && !finite ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
   // After each iteration's sweep, before the carry passes on: its carry and values are those to keep.
-  // Keeping every iteration's values, the driver's body sweep stores its loops' block locals too, which
-  // store-all's backward driver reads instead of computing them again (SweepOptions.stored in emit.ts).
-  if (drivesLoop(call, check, backend))
-    scanPrimal(call, bv, tapes !== undefined)(v, bv, 0, n, true, { snaps, stride, tapes });
-  else
+  if (driver !== undefined) {
+    // Keeping every iteration's values, the driver's body sweep stores its loops' block locals too, which
+    // store-all's backward driver reads instead of computing them again (SweepOptions.stored in emit.ts).
+    const record = (kept: Float64Array | undefined) =>
+      scanPrimal(call, bv, kept !== undefined)(v, bv, 0, n, true, { snaps, stride, tapes: kept });
+    if (!record(tapes) && finite) {
+      finite = false;
+      usage.bodyPrimals += n;
+      if (keepTapes) {
+        tapes = tapeStore(loop);
+        loadCall(call, v, bv);
+        record(tapes);
+      }
+    }
+  } else
     scanSteps(call, v, bv, run, 0, n, true, (i) => {
       if (i % stride === 0) copy(bv, in0, snaps, (i / stride) * c, c);
       tapes?.set(bv, i * body.size);
@@ -481,7 +518,7 @@ export function backwardCall(
       const p = residual.g[k] as number;
       if (!isUntouched(p)) gCap[k] = ybar * p + 0;
     }
-    if (loop.rowArgs) addRowGradients(loop, args, adj, residual.rows, ybar);
+    if (loop.rowArgs) addRowGradients(call, args, adj, residual.rows, ybar);
   } else if (residual.kind === 'rows') {
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
@@ -663,12 +700,14 @@ function allFinite(from: ArrayLike<number>, start: number, count: number, at?: I
  * Whether scan call `call`'s body's values and partials are all finite in every iteration: finite ops from
  * finite constants, initial carry, captured values and rows (the values in `v`, as the recording reads them).
  */
-function finiteScan(call: LoopCall, v: Float64Array): boolean {
+function finiteScan(call: LoopCall, v: Float64Array, rows = true): boolean {
   const { loop, args } = call;
   const { body, n, carry: c, width: w } = loop;
   if (!finiteBody(body)) return false;
   if (!allFinite(body.constants, 0, body.constants.length)) return false;
   if (!allFinite(v, 0, c + loop.captured, args)) return false;
+  // Without `rows`, the caller tests the rows itself (the scan driver with locals, as it reads them).
+  if (!rows) return true;
   return loop.rowArgs ? allFinite(v, rowArg(loop, 0), n * w, args) : allFinite(loop.rows, 0, n * w);
 }
 
@@ -711,7 +750,7 @@ function zeroScan(call: LoopCall, adj: Float64Array, gCap: Float64Array): boolea
     } else if (loop.rowArgs) {
       // With no per-step outputs the reach stays as it is: rows i … 0 get the same marks, in one pass each.
       if (perStep === 0) {
-        markRows0(loop, args, adj, reached, r, i + 1);
+        markRows0(call, adj, reached, r, i + 1);
         break;
       }
       markRow(loop, args, adj, reached, r, i);
@@ -726,18 +765,18 @@ function zeroScan(call: LoopCall, adj: Float64Array, gCap: Float64Array): boolea
 }
 
 /** {@link markRow} for rows 0 … count − 1, entry by entry (lse's 1.28M rows of one entry). */
-function markRows0(
-  loop: Loop,
-  args: Int32Array,
-  adj: Float64Array,
-  reached: Uint8Array,
-  r: number,
-  count: number,
-): void {
+function markRows0(call: LoopCall, adj: Float64Array, reached: Uint8Array, r: number, count: number): void {
+  const { loop, args } = call;
   const w = loop.width;
   const start = rowArg(loop, 0);
+  // Consecutive argument nodes (lse's inputs): at their place, without the argument table.
+  const at = rowRun(call);
   for (let k = 0; k < w; k++) {
     if (reached[r + k] !== 1) continue;
+    if (at >= 0) {
+      for (let j = at + k; j < at + count * w; j += w) adj[j] = (adj[j] as number) + 0;
+      continue;
+    }
     for (let j = start + k; j < start + count * w; j += w) {
       const arg = args[j] as number;
       adj[arg] = (adj[arg] as number) + 0;
