@@ -142,14 +142,25 @@ function iterationSource(src: Source, call: LoopCall): string {
   return lines.join('\n');
 }
 
-/** The statements that zero `adj` over the [start, end) runs: stores for a short run, a loop for a long one. */
+/**
+ * The fewest entries of a run of `adj` that a driver zeroes by `fill`: a call costs about 20 ns, a loop's store
+ * 0.75 ns (lstm's backward driver zeroed 2,247 adjoints per iteration by a loop, 13 ms of its gradient at
+ * l = 6, c = 8,192; by `fill`, 1.5 ms).
+ */
+const FILL_RUN = 32;
+
+/**
+ * The statements that zero `adj` over the [start, end) runs: stores for a short run, a loop for a longer one,
+ * `fill` for a long one.
+ */
 function zeroSource(runs: Int32Array): string {
   const lines: string[] = [];
   for (let k = 0; k < runs.length; k += 2) {
     const from = runs[k] as number;
     const to = runs[k + 1] as number;
     if (to - from <= 16) for (let j = from; j < to; j++) lines.push(`adj[${j}] = 0;`);
-    else lines.push(`for (let k = ${from}; k < ${to}; k++) adj[k] = 0;`);
+    else if (to - from < FILL_RUN) lines.push(`for (let k = ${from}; k < ${to}; k++) adj[k] = 0;`);
+    else lines.push(`adj.fill(0, ${from}, ${to});`);
   }
   return lines.join('\n');
 }
