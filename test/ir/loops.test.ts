@@ -25,8 +25,10 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
+import type { LoopCall } from '../../src/ir/program.js';
 import { hessian as reverseHessian } from '../../src/reverse/index.js';
 import { memoryOf } from '../../src/reverse/memory.js';
+import { scanBackward } from '../../src/sweeps/compiled/loop.js';
 import { loopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
 import { buildSpec, closeNormwise, specArbitrary } from '../support/expressions.js';
 import { sameBits } from './support/close.js';
@@ -470,6 +472,38 @@ describe("the compiled backend's loop drivers", () => {
         expect(closeNormwise(interp, derivatives(u, point, 'interpret'), 1e-15)).toBe(true);
       }
     }
+  });
+
+  it("store-all's backward driver zeroes a long run of adjoints by fill: a carry of 40, each entry read twice", () => {
+    // hₖ ← tanh(hₖ·wₖ + hₖ₊₁·r)·wₖ: each carry entry's adjoint gets two terms, so the driver zeroes the 40
+    // carry adjoints before every iteration, one run long enough for `fill`.
+    const m = 40;
+    const f = withGraph(() => {
+      const ws = Array.from({ length: m }, (_, k) => variable(`w${k}`));
+      const init = ws.map((_, k) => constant(0.1 * (k + 1)));
+      const { carry } = scan(init, [[1], [-0.5], [2], [0.25], [-1], [0.75]], (h, [r]) =>
+        h.map((hk, k) =>
+          hk
+            .mul(ws[k] as Expr)
+            .add((h[(k + 1) % m] as Expr).mul(r as Expr))
+            .tanh()
+            .mul(ws[k] as Expr),
+        ),
+      );
+      return program(
+        carry.reduce((s, c) => s.add(c)),
+        { variables: ws },
+      );
+    });
+    const x = Array.from({ length: m }, (_, k) => 0.5 + 0.03 * k);
+    const interp = methods.reverse.gradient(f, x, { backend: 'interpret' }).value;
+    const comp = methods.reverse.gradient(f, x, { backend: 'compile' }).value;
+    expect(sameBits(comp, interp)).toBe(true);
+    expect(closeNormwise(comp, methods.reverse.gradient(unroll(f), x).value, 1e-14)).toBe(true);
+    // The path ran: the driver the gradient built (cached with the call) zeroes the carry's adjoints by fill.
+    const call = f.calls[0] as LoopCall;
+    const driver = scanBackward(call, new Float64Array(0), new Float64Array(0));
+    expect(String(driver)).toContain(`adj.fill(0, 0, ${m})`);
   });
 });
 
