@@ -1022,4 +1022,30 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
     });
     matchesUnrolled(f, [0, 1], [0, 3]);
   });
+
+  it('a loop over no rows sends nothing: a map and a scan capturing √x over zero rows keep ∂/∂x = 0 at 0', () => {
+    // No iteration runs, so the captured √x gets no adjoint and its infinite partial at 0 meets none. The
+    // compiled map's recording driver and the √n and binomial steps once marked it reached (+0): 0·∞ = NaN.
+    const none = { data: new Float64Array(0), width: 1 };
+    const map = withGraph(() => {
+      const [x, y] = xy();
+      const s = x.sqrt();
+      return program(mapReduce(none, ([r]) => (r as Expr).mul(s).mul(y)).add(y.mul(y)), {
+        variables: [x, y],
+      });
+    });
+    const scanned = withGraph(() => {
+      const [x, y] = xy();
+      const s = x.sqrt();
+      const { carry } = scan([y], none, ([p], [r]) => [(p as Expr).mul(s).add(r as Expr)]);
+      return program((carry[0] as Expr).add(y.mul(y)), { variables: [x, y] });
+    });
+    matchesUnrolled(map, [0, 1], [0, 2]);
+    matchesUnrolled(scanned, [0, 1], [0, 3]);
+    for (const checkpoint of ['sqrt', 'binomial'] as const)
+      for (const backend of BACKENDS)
+        expect(Array.from(methods.reverse.gradient(scanned, [0, 1], { backend, checkpoint }).value)).toEqual([
+          0, 3,
+        ]);
+  });
 });
