@@ -850,6 +850,62 @@ describe('a summed map over data rows of a dot with the captured values (fast-ch
   });
 });
 
+describe('a summed map capturing more values than the local drivers keep (fast-check)', () => {
+  it('captured values used once (by a dot, a difference or a product) sum in place across rows, those read twice row by row: the interpreter’s bits', () => {
+    // Past 16 captured values the recording runs on the body's arrays, and a captured value used once adds its
+    // adjoint to one sum across the rows, tested for NaN and ±∞ after the last (loop.ts's rowSummed).
+    // Mostly finite rows, so that most calls keep the sums in place rather than record again with tests.
+    const DATA = [0.5, -1, 2, 0.25, 3, -0.75, 1e300, 0, -0, 1.5, -2, 1e-300, 4];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 17, max: 20 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom('dot', 'differences', 'products', 'twice'),
+        fc.array(
+          fc.oneof(
+            { weight: 12, arbitrary: fc.double({ min: -2, max: 2, noNaN: true }) },
+            { weight: 1, arbitrary: fc.constantFrom(...SPECIAL) },
+          ),
+          { minLength: 20, maxLength: 20 },
+        ),
+        fc.integer({ min: 0, max: 12 }),
+        (m, n, shape, point, shift) => {
+          const f = withGraph(() => {
+            const xs = Array.from({ length: m }, (_, k) => variable(`x${k}`));
+            const rows = Array.from({ length: n }, (_, i) =>
+              Array.from({ length: m }, (_, k) => DATA[(i * 7 + k * 3 + shift) % DATA.length] as number),
+            );
+            const out = mapReduce(rows, (row) => {
+              const r = row as Expr[];
+              if (shape === 'dot')
+                return dot(
+                  xs,
+                  r.map((e) => e.sin()),
+                ).sin();
+              // Every other captured value read twice: those are summed row by row, the rest in place.
+              if (shape === 'twice')
+                return xs.reduce(
+                  (s, x, k) => s.add((r[k] as Expr).mul(k % 2 === 0 ? x.mul(x) : x).sin()),
+                  xs[0] as Expr,
+                );
+              const terms = xs.map((x, k) =>
+                shape === 'differences' ? x.sub(r[k] as Expr) : (r[k] as Expr).mul(x),
+              );
+              return terms.reduce((s, t) => s.add(t.mul(t)));
+            });
+            return program(out, { variables: xs });
+          });
+          const x = point.slice(0, m);
+          const g = (backend: Backend) => Array.from(methods.reverse.gradient(f, x, { backend }).value);
+          expect(sameBits(g('compile'), g('interpret'))).toBe(true);
+          expect(sameBits(derivatives(f, x, 'compile'), derivatives(f, x, 'interpret'))).toBe(true);
+        },
+      ),
+      { numRuns: 100, seed: 20261207 },
+    );
+  });
+});
+
 describe('forward over reverse on the compiled backend (fast-check)', () => {
   it('random loops of any op, at ordinary and special points: the compiled body sweeps give the interpreter’s Hessians to the bit', () => {
     const point = fc.oneof(
@@ -1088,5 +1144,31 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
       return program(first as Expr, { variables: [x, y] });
     });
     matchesUnrolled(f, [0, 1], [0, 3]);
+  });
+
+  it('a loop over no rows sends nothing: a map and a scan capturing √x over zero rows keep ∂/∂x = 0 at 0', () => {
+    // No iteration runs, so the captured √x gets no adjoint and its infinite partial at 0 meets none. The
+    // compiled map's recording driver and the √n and binomial steps once marked it reached (+0): 0·∞ = NaN.
+    const none = { data: new Float64Array(0), width: 1 };
+    const map = withGraph(() => {
+      const [x, y] = xy();
+      const s = x.sqrt();
+      return program(mapReduce(none, ([r]) => (r as Expr).mul(s).mul(y)).add(y.mul(y)), {
+        variables: [x, y],
+      });
+    });
+    const scanned = withGraph(() => {
+      const [x, y] = xy();
+      const s = x.sqrt();
+      const { carry } = scan([y], none, ([p], [r]) => [(p as Expr).mul(s).add(r as Expr)]);
+      return program((carry[0] as Expr).add(y.mul(y)), { variables: [x, y] });
+    });
+    matchesUnrolled(map, [0, 1], [0, 2]);
+    matchesUnrolled(scanned, [0, 1], [0, 3]);
+    for (const checkpoint of ['sqrt', 'binomial'] as const)
+      for (const backend of BACKENDS)
+        expect(Array.from(methods.reverse.gradient(scanned, [0, 1], { backend, checkpoint }).value)).toEqual([
+          0, 3,
+        ]);
   });
 });

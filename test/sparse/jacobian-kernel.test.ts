@@ -44,7 +44,8 @@ interface Step {
 
 const UNARY = FIXED_OPS.filter((name) => OP_ARITY[OP_CODE[name]] === 1);
 const BINARY = FIXED_OPS.filter((name) => OP_ARITY[OP_CODE[name]] === 2);
-const SPECIAL = [0, -0, 1, -1, 0.5, -2, 3, 1e-300, 1e300, 700];
+// ±∞ and NaN too: a row's value that is not finite must hand the row to the sweeps, or give their bits.
+const SPECIAL = [0, -0, 1, -1, 0.5, -2, 3, 1e-300, 1e300, -1e300, 700, Infinity, -Infinity, Number.NaN];
 
 /**
  * A stacked map of `rows` rows, each gathering 3 of 6 inputs (rows share inputs) and one number, capturing the

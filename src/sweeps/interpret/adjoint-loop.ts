@@ -346,7 +346,8 @@ function recordCall(
       adj[out] = 1;
     };
     if (n === 0) v[first] = 0;
-    if (drivesLoop(call, check, backend)) {
+    // Over no rows the driver runs nothing, and its marks afterwards would set what no row touched.
+    if (n > 0 && drivesLoop(call, check, backend)) {
       // The compiled backend's driver: the statements of the loop below, in one generated function.
       // An iteration whose fast sweep met ∞ or NaN: the interpreter's rule, on values computed again (backward).
       const slow = () => {
@@ -649,7 +650,8 @@ export function backwardCall(
           };
       // Iterations to .. n − 1 ran above (store-all: one carry kept per iteration, so these are the rest).
       reverseScan(to, c, residual, steps, advance);
-      if (drivenSteps && reached !== undefined) markDriven(loop, args, adj, cbar, gCap, reached);
+      // Marks only where the driver ran some iteration (a scan over no rows touches nothing).
+      if (drivenSteps && reached !== undefined && to > 0) markDriven(loop, args, adj, cbar, gCap, reached);
     }
     for (let k = 0; k < c; k++)
       adj[args[k] as number] = (adj[args[k] as number] as number) + (cbar[k] as number);
