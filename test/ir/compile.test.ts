@@ -323,6 +323,58 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
     }
   });
 
+  it("on a loop's dot products computed four at a time (gmm's rows (Q z)ᵣ), each sum in its own order", () => {
+    // Per cluster: uᵣ = dot([lᵣ₀, …, lᵣᵣ], [zᵣ, z₀, …, zᵣ₋₁]) (`shared`: the rows read the same z꜀ at each common
+    // term) or dot(lᵣ, [zᵣ, …, z₀]) (the rows read different z at a term); with `chained`, each row also reads
+    // the previous row's uᵣ₋₁ through a difference between them, so no two rows share a group.
+    const d = 20;
+    const k = 5;
+    for (const shape of ['shared', 'reversed', 'chained'] as const) {
+      const f = withGraph(() => {
+        const x = Array.from({ length: d }, (_, j) => variable(`x${j}`));
+        const mu = Array.from({ length: k * d }, (_, j) => variable(`m${j}`));
+        const l = Array.from({ length: (k * d * (d + 1)) / 2 }, (_, j) => variable(`l${j}`));
+        let at = 0;
+        const betas: Expr[] = [];
+        for (let c = 0; c < k; c++) {
+          const z = x.map((xj, j) => xj.sub(mu[c * d + j] as Expr));
+          const u: Expr[] = [];
+          z.forEach((zr, r) => {
+            const coef = l.slice(at, at + r + 1);
+            at += r + 1;
+            const before = z.slice(0, r);
+            if (shape === 'shared') u.push(dot(coef, [zr, ...before]));
+            else if (shape === 'reversed') u.push(dot(coef, [zr, ...before.reverse()]));
+            else {
+              const last = u[r - 1];
+              const lead = last === undefined ? zr : zr.sub(last);
+              u.push(dot(coef, [lead, ...before]));
+            }
+          });
+          betas.push(dot(u, u).mul(-0.5));
+        }
+        return program(logsumexp(betas), { variables: [...x, ...mu, ...l] });
+      });
+      const segments = planSegments(f);
+      expect(
+        segments.some((s) => s.kind === 'loop'),
+        shape,
+      ).toBe(true);
+      const { source } = sweepSource(f, 'primal', segments, activity(f), {});
+      expect(source.includes('s$3 +=')).toBe(shape !== 'chained');
+      expect(source.includes('const e = ')).toBe(shape === 'shared');
+      const n = f.variables.length;
+      agree(
+        f,
+        Array.from({ length: n }, (_, i) => Math.sin(i) * 0.3),
+      );
+      agree(
+        f,
+        Array.from({ length: n }, (_, i) => (i === 7 ? -0 : i === d + 3 ? Number.NaN : Math.cos(i) * 0.2)),
+      );
+    }
+  });
+
   it.each(WORKLOADS.map((w) => [w.name, w] as const))('on the %s workload at several sizes', (_, w) => {
     for (const K of [1, 2, 7, 50, 300]) agree(w.build(K), w.point(K));
   });

@@ -1394,6 +1394,7 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
       : nodeStatement(kind, f.op[start + p] as number, site, width) +
         (kind === 'primal' && options.stored === true && local[p] ? ` v[${site.i}] = l${p};` : ''),
   );
+  if (kind === 'primal') jamDots(f, loop, sites, body);
   if (kind === 'adjoint') {
     // The locals' values again, in order, and their adjoints from zero (plus the fused sums' adjoints);
     // then the block backwards.
@@ -1453,6 +1454,125 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
     return { text, bases, local };
   }
   return { text: `for (let r = 0; r < ${reps}; r++) {\n${body.join('\n')}\n}`, bases, local };
+}
+
+/** Most dot products of a loop's block computed in one loop over their terms (as batch.ts's JAM). */
+const JAM_DOTS = 4;
+
+/** The nodes node `n` reads (its arguments, or its argument list). */
+function readsOf(f: Program, n: number): ArrayLike<number> {
+  const arity = OP_ARITY[f.op[n] as number] as number;
+  if (arity === 0) return f.args.subarray(f.a[n] as number, (f.a[n] as number) + (f.b[n] as number));
+  return arity === 1 ? [f.a[n] as number] : [f.a[n] as number, f.b[n] as number];
+}
+
+/** Whether block position `p` reads, in some repetition, a node of its own repetition at a position of `group`. */
+function readsGroup(f: Program, loop: Loop, p: number, group: readonly number[]): boolean {
+  if (group.length === 0) return false;
+  for (let r = 0; r < loop.reps; r++) {
+    const base = loop.start + r * loop.period;
+    const reads = readsOf(f, base + p);
+    for (let k = 0; k < reads.length; k++) if (group.includes((reads[k] as number) - base)) return true;
+  }
+  return false;
+}
+
+/** Whether block position `p` is a dot product the primal loop computes into `v` by its plain loop. */
+function jammable(f: Program, loop: Loop, site: Site, line: string, p: number): boolean {
+  const n = loop.start + p;
+  const count = f.b[n] as number;
+  return (
+    f.op[n] === DOT &&
+    line !== '' &&
+    count % 2 === 0 &&
+    count >> 1 >= 2 &&
+    site.entries === undefined &&
+    site.carry?.[0] === undefined
+  );
+}
+
+/**
+ * In a primal loop's block, up to {@link JAM_DOTS} dot products at a time in one loop over their terms (gmm's
+ * rows uᵣ = (Q z)ᵣ, uᵣ₊₁, …), written at the last one's place: each keeps its own sum, added in its own order,
+ * so the values are the same to the bit, but the sums no longer wait on each other (an addition's latency per
+ * term, shared by the group). A group holds dot products that read no other member, and the statements
+ * between them (which then run before the group's first member) read no member either.
+ */
+function jamDots(f: Program, loop: Loop, sites: readonly Site[], body: string[]): void {
+  let group: number[] = [];
+  const close = () => {
+    if (group.length > 1) {
+      for (const p of group) body[p] = '';
+      body[group[group.length - 1] as number] = jammedDots(f, loop, group, sites);
+    }
+    group = [];
+  };
+  for (let p = 0; p < loop.period; p++) {
+    if (body[p] === '') continue;
+    const conflict = readsGroup(f, loop, p, group);
+    if (!jammable(f, loop, sites[p] as Site, body[p] as string, p)) {
+      if (conflict) close();
+      continue;
+    }
+    if (conflict) close();
+    group.push(p);
+    if (group.length === JAM_DOTS) close();
+  }
+  close();
+}
+
+/** Whether the members' second halves hold the same node at each term 1 .. m − 1, in every repetition. */
+function sharedSeconds(f: Program, loop: Loop, group: readonly number[], m: number): boolean {
+  for (let r = 0; r < loop.reps; r++) {
+    const second = group.map((p) => {
+      const n = loop.start + r * loop.period + p;
+      return (f.a[n] as number) + ((f.b[n] as number) >> 1);
+    });
+    for (let t = 1; t < m; t++) {
+      const e = f.args[(second[0] as number) + t];
+      for (let j = 1; j < second.length; j++) if (f.args[(second[j] as number) + t] !== e) return false;
+    }
+  }
+  return true;
+}
+
+/** A dot product's term, or one half's entry, at the term index given as source. */
+type AtTerm = (t: string) => string;
+
+/** The dot products at block positions `group` in one loop over their common terms, then each one's rest. */
+function jammedDots(f: Program, loop: Loop, group: readonly number[], sites: readonly Site[]): string {
+  // Each member's names get the suffix $j: st$j, xq$j, yq$j and its sum s$j.
+  const rename = (text: string, j: number) => text.replace(/\b(st|xq|yq)\b/g, `$1$$${j}`);
+  const decls: string[] = [];
+  const starts: string[] = [];
+  const terms: AtTerm[] = [];
+  const firsts: AtTerm[] = [];
+  const halves: number[] = [];
+  let second: AtTerm = () => '';
+  group.forEach((p, j) => {
+    const s = sites[p] as Site;
+    const h = (f.b[loop.start + p] as number) >> 1;
+    const [x, y] = dotHalves(s.list as ArgList, h, true);
+    const x0 = x.peeled ? `v[${x.head}]` : x.value('st');
+    const y0 = y.peeled ? `v[${y.head}]` : y.value(`st + ${h}`);
+    decls.push(rename(`const st = ${s.a}; ${declared(x.decl, y.decl)}`, j));
+    starts.push(rename(`let s$${j} = ${x0} * ${y0};`, j));
+    terms.push((t) => rename(`s$${j} += ${x.value(`st + ${t}`)} * ${y.value(`st + ${t} + ${h}`)};`, j));
+    firsts.push((t) => rename(x.value(`st + ${t}`), j));
+    if (j === 0) second = (t) => rename(y.value(`st + ${t} + ${h}`), 0);
+    halves.push(h);
+  });
+  const m = Math.min(...halves);
+  // Where every member's second half reads the same node at each common term (gmm's z꜀), it is read once.
+  const body = sharedSeconds(f, loop, group, m)
+    ? `const e = ${second('t')}; ${firsts.map((x, j) => `s$${j} += ${x('t')} * e;`).join(' ')}`
+    : terms.map((term) => term('t')).join(' ');
+  // The longer members' last terms, each after its common ones (its order).
+  const rests = halves.flatMap((h, j) =>
+    h > m ? [`for (let t = ${m}; t < ${h}; t++) ${(terms[j] as AtTerm)('t')}`] : [],
+  );
+  const stores = group.map((p, j) => `v[${(sites[p] as Site).i}] = s$${j};`);
+  return `{ ${decls.join(' ')}${starts.join(' ')}\nfor (let t = 1; t < ${m}; t++) { ${body} }\n${rests.join('\n')}\n${stores.join(' ')} }`;
 }
 
 function straightSource(
