@@ -15,31 +15,18 @@ import {
   tierOf,
 } from '../../src/sweeps/compiled/tier.js';
 
-/** Runs `calls` calls through a tier, the interpreter taking `interpreted` ms a call and trial k `trial(k)`. */
-function simulate(tier: Tier, calls: number, interpreted: number, trial: (k: number) => number) {
-  let trials = 0;
-  let trialMs = 0;
-  let interpretedMs = 0;
-  let settledAt = -1;
-  for (let c = 0; c < calls; c++) {
-    if (tier.settled) {
-      if (settledAt < 0) settledAt = c;
-      continue;
-    }
-    if (tier.compiled()) {
-      const ms = trial(trials++);
-      trialMs += ms;
-      tier.record(true, ms);
-    } else {
-      interpretedMs += interpreted;
-      tier.record(false, interpreted);
-    }
-  }
-  return { trials, trialMs, interpretedMs, settledAt };
-}
-
-/** As {@link simulate}, but the interpreted calls as the sweeps make them: timed only when the tier asks. */
-function simulateSampled(tier: Tier, calls: number, interpreted: number, trial: (k: number) => number) {
+/**
+ * Runs `calls` calls through a tier, the interpreter taking `interpreted` ms a call and trial k `trial(k)`.
+ * `sampled`: the interpreted calls as the sweeps make them, timed only when the tier asks (`untimed`); else
+ * every one is recorded.
+ */
+function simulate(
+  tier: Tier,
+  calls: number,
+  interpreted: number,
+  trial: (k: number) => number,
+  sampled = false,
+) {
   let trials = 0;
   let trialMs = 0;
   let interpreterCalls = 0;
@@ -57,7 +44,7 @@ function simulateSampled(tier: Tier, calls: number, interpreted: number, trial: 
       continue;
     }
     interpreterCalls++;
-    if (tier.untimed()) continue;
+    if (sampled && tier.untimed()) continue;
     timedCalls++;
     tier.record(false, interpreted);
   }
@@ -74,7 +61,7 @@ function simulateSampled(tier: Tier, calls: number, interpreted: number, trial: 
 describe('the tiering policy', () => {
   it('times one interpreted call in TIME_EVERY once it knows the interpreter, and still keeps to the share', () => {
     const build = 50;
-    const r = simulateSampled(new Tier(build), 100_000, 0.04, (k) => (k === 0 ? build : 1.2));
+    const r = simulate(new Tier(build), 100_000, 0.04, (k) => (k === 0 ? build : 1.2), true);
     expect(r.settledAt).toBe(-1);
     expect(r.trials).toBeGreaterThan(1);
     expect(r.timedCalls).toBeLessThanOrEqual(Math.ceil(r.interpreterCalls / TIME_EVERY) + 20);
@@ -84,7 +71,7 @@ describe('the tiering policy', () => {
   });
 
   it('hands over as before when the interpreted calls are sampled', () => {
-    const r = simulateSampled(new Tier(1), 1_000_000, 0.03, (k) => (k < 20 ? 0.5 : 0.01));
+    const r = simulate(new Tier(1), 1_000_000, 0.03, (k) => (k < 20 ? 0.5 : 0.01), true);
     expect(r.settledAt).toBeGreaterThan(0);
     expect(r.trials).toBe(20 + DECIDE_AFTER);
   });
