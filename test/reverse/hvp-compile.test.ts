@@ -98,6 +98,24 @@ function secondOrder(f: Program<number>, x: readonly number[], backend: Backend)
   return out;
 }
 
+/** The interpreter's sweep over every node (sparse sweeps off): what the sparse sweeps must give to the bit. */
+function fullSweep(f: Program<number>, x: readonly number[]): number[] {
+  setSparseSweeps(false);
+  const want = secondOrder(f, x, 'interpret');
+  setSparseSweeps(true);
+  return want;
+}
+
+/** Expects the sparse sweeps on each of `backends` to give `want`'s bits. */
+function expectSparseBits(
+  f: Program<number>,
+  x: readonly number[],
+  want: readonly number[],
+  backends: readonly Backend[] = ['interpret', 'compile'],
+): void {
+  for (const backend of backends) expect(sameBits(secondOrder(f, x, backend), want)).toBe(true);
+}
+
 describe('forward over reverse through loops: compiled and sparse sweeps', () => {
   const point = fc.oneof(
     fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: 4, maxLength: 4 }),
@@ -146,12 +164,9 @@ describe('the sparse sweep at a value that overflows inside a body', () => {
       ) as Program<number>;
     });
     const x = [1, 2];
-    setSparseSweeps(false);
-    const want = secondOrder(f, x, 'interpret');
+    const want = fullSweep(f, x);
     expect(want.some(Number.isNaN)).toBe(true);
-    setSparseSweeps(true);
-    for (const backend of ['interpret', 'compile'] as const)
-      expect(sameBits(secondOrder(f, x, backend), want)).toBe(true);
+    expectSparseBits(f, x, want);
   });
 });
 
@@ -189,11 +204,7 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
             ) as Program<number>;
           });
           const x = c.slice(0, k * d);
-          setSparseSweeps(false);
-          const want = secondOrder(f, x, 'interpret');
-          setSparseSweeps(true);
-          for (const backend of ['interpret', 'compile'] as const)
-            expect(sameBits(secondOrder(f, x, backend), want)).toBe(true);
+          expectSparseBits(f, x, fullSweep(f, x));
         },
       ),
       { numRuns: 200, seed: 20261207 },
@@ -230,10 +241,7 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
     const body = (f.calls[0] as LoopCall).loop.body;
     const loops = planSegments(body).filter((s) => s.kind === 'loop' && s.period === d + 2);
     expect(loops.map((s) => body.op[s.start])).toEqual([OP_CODE.dot]);
-    setSparseSweeps(false);
-    const want = secondOrder(f, x, 'interpret');
-    setSparseSweeps(true);
-    expect(sameBits(secondOrder(f, x, 'compile'), want)).toBe(true);
+    expectSparseBits(f, x, fullSweep(f, x), ['compile']);
   });
 
   it("dot products of differences in shuffled pairs, in a loop whose entries do not move by fixed strides: the interpreter's sweep over every node, to the bit", () => {
@@ -265,10 +273,7 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
     const body = (f.calls[0] as LoopCall).loop.body;
     const loops = planSegments(body).filter((s) => s.kind === 'loop' && body.op[s.start] === OP_CODE.dot);
     expect(loops.map((s) => s.kind === 'loop' && s.period)).toEqual([2]);
-    setSparseSweeps(false);
-    const want = secondOrder(f, x, 'interpret');
-    setSparseSweeps(true);
-    expect(sameBits(secondOrder(f, x, 'compile'), want)).toBe(true);
+    expectSparseBits(f, x, fullSweep(f, x), ['compile']);
   });
 
   it('a losing branch of min whose tangent alone overflows still sends NaN: the bounds leave that call to the full sweeps', () => {
@@ -294,12 +299,9 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
       ) as Program<number>;
     });
     const x = [1, 1];
-    setSparseSweeps(false);
-    const want = secondOrder(f, x, 'interpret');
+    const want = fullSweep(f, x);
     expect(want.some(Number.isNaN)).toBe(true);
-    setSparseSweeps(true);
-    for (const backend of ['interpret', 'compile'] as const)
-      expect(sameBits(secondOrder(f, x, backend), want)).toBe(true);
+    expectSparseBits(f, x, want);
   });
 });
 
