@@ -279,28 +279,16 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
     // products past 16 terms loop over their entries), five are a loop over the clusters.
     const d = 17;
     for (const k of [1, 5]) {
-      const f = withGraph(() => {
-        const x = Array.from({ length: d }, (_, j) => variable(`x${j}`));
-        const mu = Array.from({ length: k * d }, (_, j) => variable(`m${j}`));
-        const l = Array.from({ length: (k * d * (d + 1)) / 2 }, (_, j) => variable(`l${j}`));
-        let at = 0;
-        const betas: Expr[] = [];
-        for (let c = 0; c < k; c++) {
-          const z = x.map((xj, j) => xj.sub(mu[c * d + j] as Expr));
-          const u = z.map((zr, r) => {
-            const coef = l.slice(at, at + r + 1);
-            at += r + 1;
-            return dot(coef, [zr, ...z.slice(0, r)]);
-          });
-          // And halves that overlap (z₀…z₁₅ against z₁…z₁₆), each half stepping by 2: two loops, not one.
-          betas.push(
-            dot(u, u)
-              .mul(-0.5)
-              .add(dot(z.slice(0, d - 1), z.slice(1)).mul(0.01)),
-          );
-        }
-        return program(logsumexp(betas), { variables: [...x, ...mu, ...l] });
-      });
+      const f = gmmShaped(
+        d,
+        k,
+        (coef, z, r) => dot(coef, [z[r] as Expr, ...z.slice(0, r)]),
+        // And halves that overlap (z₀…z₁₅ against z₁…z₁₆), each half stepping by 2: two loops, not one.
+        (u, z) =>
+          dot(u, u)
+            .mul(-0.5)
+            .add(dot(z.slice(0, d - 1), z.slice(1)).mul(0.01)),
+      );
       const segments = planSegments(f);
       expect(segments.some((s) => s.kind === 'loop')).toBe(k > 1);
       const act = activity(f);
@@ -330,31 +318,19 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
     const d = 20;
     const k = 5;
     for (const shape of ['shared', 'reversed', 'chained'] as const) {
-      const f = withGraph(() => {
-        const x = Array.from({ length: d }, (_, j) => variable(`x${j}`));
-        const mu = Array.from({ length: k * d }, (_, j) => variable(`m${j}`));
-        const l = Array.from({ length: (k * d * (d + 1)) / 2 }, (_, j) => variable(`l${j}`));
-        let at = 0;
-        const betas: Expr[] = [];
-        for (let c = 0; c < k; c++) {
-          const z = x.map((xj, j) => xj.sub(mu[c * d + j] as Expr));
-          const u: Expr[] = [];
-          z.forEach((zr, r) => {
-            const coef = l.slice(at, at + r + 1);
-            at += r + 1;
-            const before = z.slice(0, r);
-            if (shape === 'shared') u.push(dot(coef, [zr, ...before]));
-            else if (shape === 'reversed') u.push(dot(coef, [zr, ...before.reverse()]));
-            else {
-              const last = u[r - 1];
-              const lead = last === undefined ? zr : zr.sub(last);
-              u.push(dot(coef, [lead, ...before]));
-            }
-          });
-          betas.push(dot(u, u).mul(-0.5));
-        }
-        return program(logsumexp(betas), { variables: [...x, ...mu, ...l] });
-      });
+      const f = gmmShaped(
+        d,
+        k,
+        (coef, z, r, u) => {
+          const zr = z[r] as Expr;
+          const before = z.slice(0, r);
+          if (shape === 'shared') return dot(coef, [zr, ...before]);
+          if (shape === 'reversed') return dot(coef, [zr, ...before.reverse()]);
+          const last = u[r - 1];
+          return dot(coef, [last === undefined ? zr : zr.sub(last), ...before]);
+        },
+        (u) => dot(u, u).mul(-0.5),
+      );
       const segments = planSegments(f);
       expect(
         segments.some((s) => s.kind === 'loop'),
@@ -381,6 +357,35 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
 });
 
 /** x₀ ∘ block ∘ block ..., and Σᵢ block(xᵢ, xᵢ₊₁): two ways a block repeats with strided arguments. */
+/**
+ * gmm's shape: per cluster c, z = x − μ_c, rows uᵣ = `row(coef, z, r, u)` (coef: the r + 1 entries of l for row r,
+ * u: the rows before it), and β_c = `beta(u, z)`; the program is logsumexp of the β over x, μ and l.
+ */
+function gmmShaped(
+  d: number,
+  k: number,
+  row: (coef: Expr[], z: Expr[], r: number, u: readonly Expr[]) => Expr,
+  beta: (u: Expr[], z: Expr[]) => Expr,
+): Program {
+  return withGraph(() => {
+    const x = Array.from({ length: d }, (_, j) => variable(`x${j}`));
+    const mu = Array.from({ length: k * d }, (_, j) => variable(`m${j}`));
+    const l = Array.from({ length: (k * d * (d + 1)) / 2 }, (_, j) => variable(`l${j}`));
+    let at = 0;
+    const betas: Expr[] = [];
+    for (let c = 0; c < k; c++) {
+      const z = x.map((xj, j) => xj.sub(mu[c * d + j] as Expr));
+      const u: Expr[] = [];
+      for (let r = 0; r < d; r++) {
+        u.push(row(l.slice(at, at + r + 1), z, r, u));
+        at += r + 1;
+      }
+      betas.push(beta(u, z));
+    }
+    return program(logsumexp(betas), { variables: [...x, ...mu, ...l] });
+  });
+}
+
 function repeated(block: Spec, reps: number): Program {
   return withGraph(() => {
     const x = Array.from({ length: reps + 1 }, (_, i) => variable(`x${i}`));
