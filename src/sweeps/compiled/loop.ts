@@ -15,6 +15,7 @@ import type { LoopCall } from '../../ir/program.js';
 import { reachedInputs } from '../zero-factor.js';
 import { literal, localSource, useCounts } from './emit.js';
 import { activity, compiled, type Kernels } from './index.js';
+import { partialBindings } from './partials.js';
 
 /** A map's primal: writes a sum's outputs into `v` (at least one row), or a logsumexp's rows' values into `ys`. */
 export type MapPrimal = (v: Float64Array, bv: Float64Array, ys: Float64Array) => void;
@@ -121,8 +122,12 @@ class Source {
       .join('\n');
   }
 
+  /** Statements that run once, before the function is returned (the op rules' bindings, `partialBindings`). */
+  readonly declarations: string[] = [];
+
   build<T>(body: string): T {
-    return new Function(...this.names, `'use strict';\nreturn ${body};`)(...this.values) as T;
+    const declared = this.declarations.join('\n');
+    return new Function(...this.names, `'use strict';\n${declared}\nreturn ${body};`)(...this.values) as T;
   }
 }
 
@@ -427,13 +432,10 @@ function localBody(src: Source, call: LoopCall, dot?: NaryStatement): LocalBody 
     dot && ((n) => dot(n, 'adjoint')),
   );
   if (primal === undefined || adjoint === undefined) return undefined;
-  for (let n = body.opStart; n < body.size; n++) {
-    const code = body.op[n] as number;
-    if (OP_ARITY[code] === 0) continue;
-    src.bind(`V${code}`, FIXED_VALUE[code]);
-    src.bind(`P${code}_0`, NUMERIC_PARTIALS[code]?.[0]);
-    if (OP_ARITY[code] === 2) src.bind(`P${code}_1`, NUMERIC_PARTIALS[code]?.[1]);
-  }
+  // The op rules the statements call, as the body's own generated code binds them (partials written out).
+  src.bind('V', FIXED_VALUE);
+  src.bind('P', NUMERIC_PARTIALS);
+  src.declarations.push(...partialBindings(new Set(body.op.subarray(body.opStart))));
   const table = loop.rowArgs ? src.bind('CA', call.args) : src.bind('D', loop.rows);
   // Rows whose argument nodes are consecutive (lse's inputs) are read at their place, not through the table.
   const at = rowRun(call);
