@@ -20,7 +20,6 @@ import {
   withGraph,
 } from '../../src/index.js';
 import { type LoopCall, OP_CODE } from '../../src/ir/index.js';
-import { gradientAndHvp } from '../../src/reverse/index.js';
 import { planSegments } from '../../src/sweeps/compiled/index.js';
 import { setSparseSweeps } from '../../src/sweeps/interpret/dual-marks.js';
 import { GRADBENCH_EVALS } from '../../src/workloads/gradbench/index.js';
@@ -31,6 +30,7 @@ import { sameBits } from '../ir/support/close.js';
 afterEach(() => setSparseSweeps(true));
 
 import { type Body, bodyArbitrary, build } from './support/bodies.js';
+import { SPECIAL, secondOrder } from './support/second-order.js';
 
 /**
  * A scan and a sum map over the same rows, of random bodies. The captured values are √a, b and a·b, the rows
@@ -81,21 +81,6 @@ function randomProgram(bodies: readonly Body[], n: number, exprRows: boolean): P
       },
     ) as Program<number>;
   });
-}
-
-const SPECIAL = [0, -0, 1, -1, 0.5, 1e300, -1e300, 1e-300, Infinity, -Infinity, Number.NaN];
-
-/** The gradient and every column of the Hessian (one forward-over-reverse sweep per column), flat. */
-function secondOrder(f: Program<number>, x: readonly number[], backend: Backend): number[] {
-  const out: number[] = [];
-  for (let j = 0; j < x.length; j++) {
-    const e = new Float64Array(x.length);
-    e[j] = 1;
-    const { gradient, hvp } = gradientAndHvp(f, x, e, { backend });
-    if (j === 0) out.push(...gradient);
-    out.push(...hvp);
-  }
-  return out;
 }
 
 /** The interpreter's sweep over every node (sparse sweeps off): what the sparse sweeps must give to the bit. */

@@ -7,7 +7,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  type Backend,
   type Expr,
   mapReduce,
   mapRows,
@@ -18,7 +17,7 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
-import { gradientAndHvp, hessian } from '../../src/reverse/index.js';
+import { hessian } from '../../src/reverse/index.js';
 import { setSparseSweeps } from '../../src/sweeps/interpret/dual-marks.js';
 import { sameBits } from '../ir/support/close.js';
 import { closeNormwise } from '../support/expressions.js';
@@ -26,6 +25,7 @@ import { closeNormwise } from '../support/expressions.js';
 afterEach(() => setSparseSweeps(true));
 
 import { type Body, bodyArbitrary, build } from './support/bodies.js';
+import { SPECIAL, secondOrder } from './support/second-order.js';
 
 type Shape = 'map in scan' | 'scan in map' | 'logsumexp' | 'stacked';
 
@@ -75,21 +75,6 @@ function randomProgram(bodies: readonly Body[], n: number, exprRows: boolean, sh
     }
     return program(out, { variables: [a, b, c0, c1] }) as Program<number>;
   });
-}
-
-const SPECIAL = [0, -0, 1, -1, 0.5, 1e300, -1e300, 1e-300, Infinity, -Infinity, Number.NaN];
-
-/** The gradient and every column of the Hessian, flat. */
-function secondOrder(f: Program<number>, x: readonly number[], backend: Backend): number[] {
-  const out: number[] = [];
-  for (let j = 0; j < x.length; j++) {
-    const e = new Float64Array(x.length);
-    e[j] = 1;
-    const { gradient, hvp } = gradientAndHvp(f, x, e, { backend });
-    if (j === 0) out.push(...gradient);
-    out.push(...hvp);
-  }
-  return out;
 }
 
 describe('forward over reverse through nested and reduced loops', () => {
