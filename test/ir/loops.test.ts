@@ -28,7 +28,7 @@ import {
 import type { LoopCall } from '../../src/ir/program.js';
 import { hessian as reverseHessian } from '../../src/reverse/index.js';
 import { memoryOf } from '../../src/reverse/memory.js';
-import { scanBackward } from '../../src/sweeps/compiled/loop.js';
+import { mapGradient, scanBackward } from '../../src/sweeps/compiled/loop.js';
 import { loopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
 import { buildSpec, closeNormwise, specArbitrary } from '../support/expressions.js';
 import { sameBits } from './support/close.js';
@@ -549,6 +549,25 @@ describe("the compiled backend's summed-map recording", () => {
     expect(handedOver(f, [2])).toBe(1);
     expect(handedOver(f, [5])).toBe(0);
   });
+
+  it("hands a row whose sweep meets ∞ in a data row to the interpreter: llsq's dot, its sums tested after the last row", () => {
+    // 19 rows: two blocks of 8 and three after them; ∞ in the row's entry k = 1, or nowhere (−1).
+    const llsq = (infinite: number) =>
+      withGraph(() => {
+        const xs = [variable('x0'), variable('x1'), variable('x2')];
+        const rows = Array.from({ length: 19 }, (_, i) =>
+          [0.5, -1, 0.25, 2].map((d, k) => (i === infinite && k === 1 ? Infinity : d + i / 8)),
+        );
+        const out = mapReduce(rows, (row) => {
+          const r = (row[0] as Expr).sub(dot(xs, row.slice(1)));
+          return r.mul(r);
+        });
+        return program(out, { variables: xs });
+      });
+    const x = [0.5, -1, 2];
+    expect(handedOver(llsq(-1), x)).toBe(0);
+    for (const row of [3, 12, 17]) expect(handedOver(llsq(row), x)).toBe(1);
+  });
 });
 
 describe("the compiled backend's tangent drivers", () => {
@@ -843,6 +862,69 @@ describe('a summed map over data rows of a dot with the captured values (fast-ch
             const g = (backend: Backend) => Array.from(methods.reverse.gradient(f, x, { backend }).value);
             expect(sameBits(g('compile'), g('interpret'))).toBe(true);
           }
+        },
+      ),
+      { numRuns: 300, seed: 20261207 },
+    );
+  });
+
+  it("in blocks of rows (each block's dot products in one loop, each captured value's sum stored once per block): the interpreter's bits", () => {
+    // Mostly finite rows, so that most calls keep the fast recording's numbers; now and then one entry is NaN,
+    // ±∞ or ±0, which the test of the sums after the last row finds (the call is recorded again) or not.
+    // Up to 27 rows: no block, blocks and the rows after the last block.
+    const DATA = [0.5, -1, 2, 0.25, 3, -0.75, 0, -0, 1.5, -2, 1e-300, 4, 0.125];
+    const special = fc.tuple(fc.nat(26), fc.nat(6), fc.constantFrom(...SPECIAL));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 27 }),
+        fc.constantFrom('llsq', 'row first', 'two dots'),
+        fc.array(
+          fc.oneof(
+            { weight: 12, arbitrary: fc.double({ min: -2, max: 2, noNaN: true }) },
+            { weight: 1, arbitrary: fc.constantFrom(...SPECIAL) },
+          ),
+          { minLength: 6, maxLength: 6 },
+        ),
+        fc.integer({ min: 0, max: 12 }),
+        fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: special }),
+        (m, n, shape, point, shift, odd) => {
+          const f = withGraph(() => {
+            const xs = Array.from({ length: m }, (_, k) => variable(`x${k}`));
+            const rows = Array.from({ length: n }, (_, i) =>
+              Array.from({ length: m + 1 }, (_, k) =>
+                odd !== undefined && odd[0] === i && odd[1] === k
+                  ? odd[2]
+                  : (DATA[(i * 7 + k * 3 + shift) % DATA.length] as number),
+              ),
+            );
+            const out = mapReduce(rows, (row) => {
+              const t = row.slice(1) as Expr[];
+              const r0 = row[0] as Expr;
+              if (shape === 'row first') return dot(t, xs).mul(r0).sin();
+              if (shape === 'two dots' && m > 1) {
+                // Two dots over the two halves of x, the second with the row's entries first.
+                const h = m >> 1;
+                return dot(xs.slice(0, h), t.slice(0, h))
+                  .mul(dot(t.slice(h), xs.slice(h)))
+                  .sub(r0);
+              }
+              const r = r0.sub(dot(xs, t));
+              return r.mul(r);
+            });
+            return program(out, { variables: xs });
+          });
+          const x = point.slice(0, m);
+          // Twice: the second call runs the drivers' primed code.
+          for (let k = 0; k < 2; k++) {
+            const g = (backend: Backend) => Array.from(methods.reverse.gradient(f, x, { backend }).value);
+            expect(sameBits(g('compile'), g('interpret'))).toBe(true);
+            expect(sameBits(derivatives(f, x, 'compile'), derivatives(f, x, 'interpret'))).toBe(true);
+          }
+          // The path ran: the recording the gradient built (cached with the call) has the blocks' loop.
+          const call = f.calls[0] as LoopCall;
+          const driver = mapGradient(call, new Float64Array(0), new Float64Array(0), false);
+          expect(String(driver)).toContain('b += 8');
         },
       ),
       { numRuns: 300, seed: 20261207 },

@@ -403,6 +403,8 @@ interface LocalBody {
   readonly used: Uint8Array;
   /** Node n's value in iteration i: its local, or for an input without one, where it is read from. */
   value(n: number): string;
+  /** A sweep's statements with `dot` writing the n-ary nodes' (undefined where it gives none). */
+  sweep(kind: 'primal' | 'adjoint', dot: NaryStatement): string | undefined;
 }
 
 type NaryStatement = (n: number, kind: 'primal' | 'adjoint') => string | undefined;
@@ -424,13 +426,11 @@ function localBody(src: Source, call: LoopCall, dot?: NaryStatement): LocalBody 
   const count = (from: number, to: number) => used.subarray(from, to).reduce((a, b) => a + b, 0);
   if (loop.carry > LOCAL_INPUTS || count(cap, cap + loop.captured) > LOCAL_INPUTS) return undefined;
   if (count(r0, r0 + w) > LOCAL_INPUTS) return undefined;
-  const primal = localSource(body, 'primal', activity(body), dot && ((n) => dot(n, 'primal')));
-  const adjoint = localSource(
-    body,
-    'adjoint',
-    activity(body, passiveInputs(loop)),
-    dot && ((n) => dot(n, 'adjoint')),
-  );
+  const active = { primal: activity(body), adjoint: activity(body, passiveInputs(loop)) };
+  const sweep = (kind: 'primal' | 'adjoint', nary?: NaryStatement) =>
+    localSource(body, kind, active[kind], nary && ((n) => nary(n, kind)));
+  const primal = sweep('primal', dot);
+  const adjoint = sweep('adjoint', dot);
   if (primal === undefined || adjoint === undefined) return undefined;
   // The op rules the statements call, as the body's own generated code binds them (partials written out).
   src.bind('V', FIXED_VALUE);
@@ -463,6 +463,7 @@ function localBody(src: Source, call: LoopCall, dot?: NaryStatement): LocalBody 
       if (used[n] === 1 || n < r0 || n === r0 + w || n >= body.opStart) return `l${n}`;
       return n < r0 + w ? read(n - r0) : `bv[${n}]`;
     },
+    sweep,
   };
 }
 
@@ -483,16 +484,23 @@ export function rowRun(call: LoopCall): number {
   });
 }
 
+/** A dot product of a run of captured values with a run of a data row's entries (see {@link capturedRowDot}). */
+interface RowDot {
+  /** The first node of each half, in the dot's order. */
+  readonly x: number;
+  readonly y: number;
+  /** Terms. */
+  readonly h: number;
+  /** The first captured value's node, and the first row entry's. */
+  readonly c0: number;
+  readonly r: number;
+}
+
 /**
- * The statements of a dot product of captured values with a data row's entries in a summed map's recording
- * with locals ({@link localMapGradient}), where each of those captured values is read by this dot alone: the
- * products from the values in `bv` and the row in `D` (no copy of the row into the body's values), and in the
- * adjoint sweep each captured value's adjoint, 0 + g·p as the array sweep leaves it, added to its sum `gs`
- * at once (tested for NaN and ±∞ as the driver tests the sums), where the array driver stores it and adds it
- * in a pass of its own. Undefined for any other n-ary node. llsq's body is such a dot, a subtraction and a
- * square: its recording made four passes over each row and the captured values, now two.
+ * Node n as a dot product of h consecutive captured values, each read by this dot alone, with h consecutive
+ * entries of a data row (either half first), else undefined.
  */
-function capturedRowDot(loop: Loop, n: number, kind: 'primal' | 'adjoint'): string | undefined {
+function rowDot(loop: Loop, n: number): RowDot | undefined {
   const body = loop.body;
   if (body.op[n] !== OP_CODE.dot || loop.rowArgs) return undefined;
   const st = body.a[n] as number;
@@ -514,15 +522,108 @@ function capturedRowDot(loop: Loop, n: number, kind: 'primal' | 'adjoint'): stri
   if (h === 0 || !((isCaptured(x) && isRow(y)) || (isRow(x) && isCaptured(y)))) return undefined;
   const c0 = isCaptured(x) ? x : y;
   for (let k = 0; k < h; k++) if (uses[c0 + k] !== 1) return undefined;
-  const value = (a: number, k: string) => (isCaptured(a) ? `bv[${a} + ${k}]` : `D[rb + ${a - r0} + ${k}]`);
+  return { x, y, h, c0, r: c0 === x ? y : x };
+}
+
+/**
+ * The statements of a dot product of captured values with a data row's entries in a summed map's recording
+ * with locals ({@link localMapGradient}), where each of those captured values is read by this dot alone
+ * ({@link rowDot}): the products from the values in `bv` and the row in `D` (no copy of the row into the
+ * body's values), and in the adjoint sweep each captured value's adjoint, 0 + g·p as the array sweep leaves
+ * it, added to its sum `gs` at once, where the array driver stores it and adds it in a pass of its own.
+ * Undefined for any other n-ary node. llsq's body is such a dot, a subtraction and a square: its recording
+ * made four passes over each row and the captured values, now two.
+ */
+function capturedRowDot(loop: Loop, n: number, kind: 'primal' | 'adjoint'): string | undefined {
+  const dot = rowDot(loop, n);
+  if (dot === undefined) return undefined;
+  const { x, y, h, c0, r } = dot;
+  const cap = loop.body.inputStart + capturedInput(loop);
+  const r0 = loop.body.inputStart + rowInput(loop);
+  const value = (a: number, k: string) => (a === c0 ? `bv[${a} + ${k}]` : `D[rb + ${a - r0} + ${k}]`);
   if (kind === 'primal') {
     // As OPS.dot: from the first product, then left to right.
     return `let s${n} = ${value(x, '0')} * ${value(y, '0')};
 for (let k = 1; k < ${h}; k++) s${n} += ${value(x, 'k')} * ${value(y, 'k')};
 const l${n} = s${n};`;
   }
-  const other = c0 === x ? y : x;
-  return `g = g${n}; for (let k = 0; k < ${h}; k++) { p = ${value(other, 'k')}; const u = 0 + g * p; bad += u - u; gs[${c0 - cap} + k] += u; }`;
+  return `g = g${n}; for (let k = 0; k < ${h}; k++) { p = ${value(r, 'k')}; const u = 0 + g * p; gs[${c0 - cap} + k] += u; }`;
+}
+
+/**
+ * The statements after the last row for a {@link capturedRowDot}: its captured values' sums tested for NaN
+ * and ±∞ once, not term by term. A NaN or ±∞ added to a sum stays in it (NaN, or ±∞ until the opposite
+ * infinity makes it NaN); a sum of finite terms that overflows is tested too, and the call is recorded again
+ * with each store tested, to the same numbers. The test per term was a chain of dependent additions as long
+ * as the dot's own: llsq's adjoint loop took as long as its dot.
+ */
+function capturedRowDotEnd(loop: Loop, n: number): string {
+  const { h, c0 } = rowDot(loop, n) as RowDot;
+  const at = c0 - loop.body.inputStart - capturedInput(loop);
+  return `for (let k = ${at}; k < ${at + h}; k++) { const u = gs[k]; bad += u - u; }`;
+}
+
+/** Rows per block of {@link rowBlocks}. */
+const ROW_BLOCK = 8;
+
+/**
+ * The recording's loop over blocks of {@link ROW_BLOCK} rows, from row `b` (left after the last block), for a
+ * body with {@link capturedRowDot}s `dots`: per block, each dot's products for all its rows in one loop over
+ * the terms (the captured value read once for them), each row's sum in its own order; then each row's
+ * statements (`row`, as the loop over single rows runs them) with the dot's value from that loop; then the
+ * rows' adjoints of the dot's captured values, 0 + g·p, added to their sums in `gs` in the rows' order, one
+ * load and store of each sum per block. So the same additions in the same order as row by row.
+ *
+ * Row by row, the dot's sum is one chain of dependent additions (its latency, not the CPU's throughput, sets
+ * the time), and each term of the adjoints' loop stored a sum, after which V8 loads the typed arrays' base,
+ * length and map again (llsq at m = 128: the adjoints' loop took as long as the dot).
+ */
+function rowBlocks(
+  loop: Loop,
+  dots: readonly number[],
+  local: LocalBody,
+  row: (primal: string, adjoint: string) => string,
+): string {
+  const w = loop.width;
+  const cap = loop.body.inputStart + capturedInput(loop);
+  const r0 = loop.body.inputStart + rowInput(loop);
+  const slots = Array.from({ length: ROW_BLOCK }, (_, r) => r);
+  // In a block, a dot's value comes from the block's loop (t{n}), and its adjoint goes to q{n}_{r} after the row.
+  const primal = local.sweep('primal', (n) => (rowDot(loop, n) ? `const l${n} = t${n};` : undefined));
+  const adjoint = local.sweep('adjoint', (n) => (rowDot(loop, n) ? '' : undefined));
+  if (primal === undefined || adjoint === undefined) return '';
+  const products: string[] = [];
+  const sums: string[] = [];
+  for (const n of dots) {
+    const { x, h, c0, r } = rowDot(loop, n) as RowDot;
+    const at = `${r - r0} + k`;
+    // Term k of the block's row `slot`, `c` the captured value: in the dot's order of operands.
+    const term = (c: string, slot: number, k: string) => {
+      const p = `D[rb${slot} + ${r - r0} + ${k}]`;
+      return x === c0 ? `${c} * ${p}` : `${p} * ${c}`;
+    };
+    products.push(`${slots.map((q) => `let s${n}_${q} = ${term(`bv[${c0}]`, q, '0')};`).join(' ')}
+for (let k = 1; k < ${h}; k++) { const c = bv[${c0} + k]; ${slots.map((q) => `s${n}_${q} += ${term('c', q, 'k')};`).join(' ')} }
+let ${slots.map((q) => `q${n}_${q} = 0`).join(', ')};`);
+    const g = `gs[${c0 - cap} + k]`;
+    sums.push(
+      `for (let k = 0; k < ${h}; k++) ${g} = ${g}${slots.map((q) => ` + (0 + q${n}_${q} * D[rb${q} + ${at}])`).join('')};`,
+    );
+  }
+  const copies = slots.map(
+    (q) => `{
+const i = b + ${q};
+${dots.map((n) => `const t${n} = s${n}_${q};`).join(' ')}
+${row(primal, adjoint)}
+${dots.map((n) => `q${n}_${q} = g${n};`).join(' ')}
+}`,
+  );
+  return `for (; b + ${ROW_BLOCK} <= count; b += ${ROW_BLOCK}) {
+${slots.map((q) => `const rb${q} = (b + ${q}) * ${w};`).join(' ')}
+${products.join('\n')}
+${copies.join('\n')}
+${sums.join('\n')}
+}`;
 }
 
 /**
@@ -538,9 +639,11 @@ function localMapGradient(call: LoopCall, bv: Float64Array): MapGradient | undef
   const out = body.outputs[0] as number;
   const src = new Source();
   const dotted = new Uint8Array(body.size);
+  const dots = new Set<number>();
   const dot: NaryStatement = (n, kind) => {
     const text = capturedRowDot(loop, n, kind);
     if (text !== undefined) {
+      dots.add(n);
       const st = body.a[n] as number;
       for (let k = st; k < st + (body.b[n] as number); k++) dotted[body.args[k] as number] = 1;
     }
@@ -579,30 +682,38 @@ function localMapGradient(call: LoopCall, bv: Float64Array): MapGradient | undef
     const n = in0 + j;
     return n >= body.opStart || local.used[n] === 1 ? `let g${n} = 0;` : '';
   });
-  // `gs`: the generated statements use `g` for the adjoint at hand.
-  const run =
-    src.build<PrimedMapGradient>(`function mapGradient(v, bv, adj, gs, rows, slow, count = ${loop.n}) {
-let bad = 0, s = 0, g, p;
-${local.inputs}
-${each((j) => `let G${j} = gs[${j}];`)}
-for (let i = 0; i < count; i++) {
-${local.iteration}
-${local.primal}
+  // Row i's statements (`i` declared by the caller), with the given sweeps.
+  const row = (primal: string, adjoint: string) => `${local.iteration}
+${primal}
 ${adjoints}
 g${out} = 1;
-${local.adjoint}
+${adjoint}
 s = i === 0 ? l${out} : s + l${out};
 ${lines(loop.captured, sum)}
 ${rows}
-if (bad !== bad) return false;
+if (bad !== bad) return false;`;
+  const blocks = dots.size > 0 ? rowBlocks(loop, [...dots], local, row) : '';
+  // `gs`: the generated statements use `g` for the adjoint at hand.
+  const run =
+    src.build<PrimedMapGradient>(`function mapGradient(v, bv, adj, gs, rows, slow, count = ${loop.n}) {
+let bad = 0, s = 0, g, p, b = 0;
+${local.inputs}
+${each((j) => `let G${j} = gs[${j}];`)}
+${blocks}
+for (let i = b; i < count; i++) {
+${row(local.primal, local.adjoint)}
 }
 ${loop.n > 0 ? `v[${first}] = s;` : ''}
 ${each((j) => `gs[${j}] = G${j};`)}
-return true;
+${[...dots].map((n) => capturedRowDotEnd(loop, n)).join('\n')}
+return bad === bad;
 }`);
-  // No rows: what follows the loop runs, on scratch arrays, before the first real call (PrimedMapGradient).
+  // No blocks: what follows their loop runs, on scratch arrays, before the first real call
+  // (PrimedMapGradient); the rows after the last block too, where there are such rows (without them, llsq at
+  // n = 1,027 deoptimised 87 times in 500 gradients; with them, once).
   const [sv, sg, sr] = [new Float64Array(first + 1), new Float64Array(loop.captured), new Float64Array(0)];
-  for (let k = 0; k < PRIMING_RUNS; k++) run(sv, bv, bv, sg, sr, () => {}, 0);
+  const rest = blocks === '' ? 0 : loop.n % ROW_BLOCK;
+  for (let k = 0; k < PRIMING_RUNS; k++) run(sv, bv, bv, sg, sr, () => {}, rest);
   rowMarking.add(run);
   return run;
 }
