@@ -717,8 +717,9 @@ function chainStep(code: number, s: Site, gates: Gates): string {
  * chain's step, which passes the chain's adjoint and adjoint's tangent on as they are (g·1 + 0), but for the
  * sign of a zero (−0 + 0 is +0), which, as for the nodes the sparse sweep skips (dual-marks.ts), nothing reads
  * but the body inputs' marks, set from the structure after the sweep. So the sweep goes on to the next
- * repetition where y does not lose, or to the first (whose step sends to a node before the loop). kmeans: from
- * the last centroid straight to the nearest.
+ * repetition where y does not lose, or to the first (whose step sends to a node before the loop); where the
+ * chain's adjoint and adjoint's tangent are zeros, every step from here on skips its node, and the sweep leaves
+ * the loop. kmeans: from the last centroid straight to the nearest, and no further.
  */
 function chainJump(
   f: Program,
@@ -731,7 +732,8 @@ function chainJump(
   const y = `val[${f.b[n]} + r * ${seg.db[chain]}]`;
   const loses = f.op[n] === MIN ? `${x} < ${y}` : `${x} > ${y}`;
   const quiet = next.length === 0 ? '' : `if (${next.map((flag) => `!${flag}`).join(' && ')}) `;
-  return `${quiet}while (r > 0 && ${loses}) r--;`;
+  // Where the chain's adjoint and adjoint's tangent are zeros, no step sends anything from here on.
+  return `${quiet}{ if (cg === 0 && cgd === 0) break; while (r > 0 && ${loses}) r--; }`;
 }
 
 /**
