@@ -338,10 +338,13 @@ function backwardNode(
       s.count % 2 === 1
         ? `{ const o = ${s.range(s.count - 1 - h, 1)('0')}; ${to(s.range(s.count - 1, 1)('0'), 'val[o]', 'tan[o]')} }`
         : '';
-    // The lean sweeps' lazy entries' tangents first (dual-marks.ts's lazyTangents).
-    const lazies = lazy
-      ? `for (let k = 0; k < ${s.count}; k++) LZ(val, tan, ${s.range(0, s.count)('k')});`
-      : '';
+    // The lean sweeps' lazy entries' tangents first (dual-marks.ts's lazyTangents); where both halves are the
+    // same entries (dot(w, w): kmeans' squared distance), once each, since a second step would compute the same.
+    const lazies = !lazy
+      ? ''
+      : s.count % 2 === 0 && u('k') === w('k')
+        ? `for (let k = 0; k < ${h}; k++) LZ(val, tan, ${u('k')});`
+        : `for (let k = 0; k < ${s.count}; k++) LZ(val, tan, ${s.range(0, s.count)('k')});`;
     body = `const st = ${x}; ${lazies} ${half(u, w)} ${half(w, u)} ${odd}`;
   } else body = OP_ARITY[code] === 0 ? `NB(F, s, ${i}, ${code}, g, gd);` : `FB(F, s, ${i}, ${code}, g, gd);`;
   // No seeded output reaches a node whose adjoint is untouched (its adjoint's tangent is then untouched too).
