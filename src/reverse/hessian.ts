@@ -649,7 +649,9 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     // The captured values are as the last iteration checked them (loadBody wrote them once, before it).
     let marks: Marks | undefined;
     if (lean) {
-      marks = marksFor(body, bs, i < n - 1 ? cap : undefined);
+      // Over data rows, every iteration after the first has its seeds: the rows' and index's tangents untouched,
+      // the captured values' as checked, the output's adjoint and its tangent the call's.
+      marks = unread > 0 && placed !== undefined ? placed : marksFor(body, bs, i < n - 1 ? cap : undefined);
       if (marks !== placed) leanTangents(body, bs, marks);
       placed = marks;
       if (kernels !== undefined) kernels.leanSparseBackward(bs);
