@@ -78,6 +78,11 @@ interface Site {
    * ({@link lazyValues}), else undefined.
    */
   readonly entry?: (k: number) => string | undefined;
+  /**
+   * The lean sparse sweep's dot: entry k's lazy step written out ({@link lazyStepSource}; '' where the entry is
+   * no lazy node), or undefined where it runs through the lazy step's function.
+   */
+  readonly lazyStep?: (k: number) => string | undefined;
 }
 
 /**
@@ -340,11 +345,15 @@ function backwardNode(
         : '';
     // The lean sweeps' lazy entries' tangents first (dual-marks.ts's lazyTangents); where both halves are the
     // same entries (dot(w, w): kmeans' squared distance), once each, since a second step would compute the same.
+    const same = s.count % 2 === 0 && u('k') === w('k');
+    const written = Array.from({ length: same ? h : s.count }, (_, k) => s.lazyStep?.(k));
     const lazies = !lazy
       ? ''
-      : s.count % 2 === 0 && u('k') === w('k')
-        ? `for (let k = 0; k < ${h}; k++) LZ(val, tan, ${u('k')});`
-        : `for (let k = 0; k < ${s.count}; k++) LZ(val, tan, ${s.range(0, s.count)('k')});`;
+      : written.every((t) => t !== undefined)
+        ? written.join(' ')
+        : same
+          ? `for (let k = 0; k < ${h}; k++) LZ(val, tan, ${u('k')});`
+          : `for (let k = 0; k < ${s.count}; k++) LZ(val, tan, ${s.range(0, s.count)('k')});`;
     body = `const st = ${x}; ${lazies} ${half(u, w)} ${half(w, u)} ${odd}`;
   } else body = OP_ARITY[code] === 0 ? `NB(F, s, ${i}, ${code}, g, gd);` : `FB(F, s, ${i}, ${code}, g, gd);`;
   // No seeded output reaches a node whose adjoint is untouched (its adjoint's tangent is then untouched too).
@@ -571,7 +580,42 @@ function straightSite(f: Program, n: number): Site {
     const m = f.args[(f.a[n] as number) + k] as number;
     return values[m] === 1 ? lazyValueSource(f, m, undefined) : undefined;
   };
-  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES, entry };
+  const lazyStep = (k: number) => lazyStepSource(f, [f.args[(f.a[n] as number) + k] as number]);
+  return {
+    i: String(n),
+    x: String(f.a[n]),
+    y: String(f.b[n]),
+    count,
+    range,
+    lane: n % LANES,
+    entry,
+    lazyStep,
+  };
+}
+
+/**
+ * The backward sweep's lazy step ({@link lazyStep}: the value where lazyValues flags the node, then the tangent
+ * as lazyTangent computes it) written out for the entry of a dot that is node `ms[r]` in repetition r: '' where
+ * no repetition's is a lazy node, undefined where some are and some not, or they do not move by fixed strides.
+ */
+function lazyStepSource(f: Program, ms: readonly number[]): string | undefined {
+  const lazy = lazyTangents(f);
+  const values = lazyValues(f);
+  const [m0, m1] = [ms[0] as number, ms[1]];
+  if (ms.every((m) => lazy[m] === 0)) return '';
+  const moves = ms.every((m, r) => m === m0 + r * ((m1 ?? m0) - m0));
+  if (!moves || !linear(f, ms) || !ms.every((m) => lazy[m] === 1 && values[m] === values[m0]))
+    return undefined;
+  const at = (base: number, next: number | undefined) =>
+    next === undefined || next === base ? String(base) : `${base} + r * ${next - base}`;
+  const i = at(m0, m1);
+  const x = at(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
+  const y = at(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
+  const code = f.op[m0] as number;
+  const [px, py] = code === MUL ? ['y', 'x'] : ['1', code === ADD ? '1' : '-1'];
+  const value = values[m0] === 1 ? `val[${i}] = x ${code === ADD ? '+' : code === SUB ? '-' : '*'} y;` : '';
+  return `{ const x = val[${x}], y = val[${y}], tx = tan[${x}], ty = tan[${y}]; ${value} let t = -0;
+  ${accumulateInto('t', px, 'tx')} ${accumulateInto('t', py, 'ty')} tan[${i}] = t; }`;
 }
 
 /**
@@ -652,7 +696,12 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
       const m1 = seg.reps > 1 ? (f.args[(f.a[n + seg.period] as number) + k] as number) : undefined;
       return values[m0] === 1 ? lazyValueSource(f, m0, m1) : undefined;
     };
-    lines.push(step(f.op[n] as number, { ...site, entry }, n, seg.period, seg.reps, p));
+    const lazyStep = (k: number) =>
+      lazyStepSource(
+        f,
+        Array.from({ length: seg.reps }, (_, r) => f.args[(f.a[n + r * seg.period] as number) + k] as number),
+      );
+    lines.push(step(f.op[n] as number, { ...site, entry, lazyStep }, n, seg.period, seg.reps, p));
   }
   if (!forward) lines.reverse();
   lines.unshift(unit?.head ?? '');
