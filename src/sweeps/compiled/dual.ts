@@ -896,8 +896,11 @@ function build(body: Program): DualKernels | null {
     },
     leanForward(s) {
       lean ??= sweepKernels(body, segments, 'lean');
-      s.val.set(constants, 0);
-      s.tan.fill(UNTOUCHED, 0, inputStart);
+      // Once per iteration: a body without constants (kmeans') skips the two calls.
+      if (inputStart > 0) {
+        s.val.set(constants, 0);
+        s.tan.fill(UNTOUCHED, 0, inputStart);
+      }
       for (const k of lean) k(s, s.val, s.tan, s.adj, s.adjDot, args);
     },
     backward(s) {
