@@ -676,24 +676,43 @@ function skinJacobians(
       for (let r = 0; r < 3; r++) posed[3 * (slots[j] as number) + r] = positions[o + r] as number;
     }
   }
-  for (const [k, g] of chain.skinOf.entries()) {
-    const copy = copyOf[g] as Int32Array;
-    const slots = skinSlots[g] as Int32Array;
-    const block = blocks[k] as Float64Array;
-    const width = block.length / (3 * slots.length);
-    const copies = copy.length / slots.length;
-    for (let j = 0; j < slots.length; j++) {
-      for (let r = 0; r < 3; r++) {
-        const dst = (3 * (slots[j] as number) + r) * THETA;
-        for (let c = 0; c < copies; c++) {
-          const p = copy[j * copies + c] as number;
-          const b = block[(3 * j + r) * width + c] as number;
-          // A number has no column; most other entries are other components' (exact zeros).
-          if (p < 0 || b === 0) continue;
-          const row = poseJacobian[p] as Float64Array;
-          for (let t = 0; t < THETA; t++) {
-            vertexJacobians[dst + t] = (vertexJacobians[dst + t] as number) + b * (row[t] as number);
-          }
+  for (let k = 0; k < chain.skinOf.length; k++) {
+    const g = chain.skinOf[k] as number;
+    addSkinBlock(
+      blocks[k] as Float64Array,
+      copyOf[g] as Int32Array,
+      skinSlots[g] as Int32Array,
+      poseJacobian,
+      vertexJacobians,
+    );
+  }
+}
+
+/**
+ * Adds one skinning call's blocks times the rows of the pose values its rows copy to the vertices' Jacobians: a
+ * function of its own with typed arrays for arguments, which V8 keeps optimised (inline in skinJacobians, which
+ * runs once a call, its loop ran deoptimised and boxed its numbers, 2 MB a call at hand 11).
+ */
+function addSkinBlock(
+  block: Float64Array,
+  copy: Int32Array,
+  slots: Int32Array,
+  poseJacobian: Float64Array[],
+  vertexJacobians: Float64Array,
+): void {
+  const width = block.length / (3 * slots.length);
+  const copies = copy.length / slots.length;
+  for (let j = 0; j < slots.length; j++) {
+    for (let r = 0; r < 3; r++) {
+      const dst = (3 * (slots[j] as number) + r) * THETA;
+      for (let c = 0; c < copies; c++) {
+        const p = copy[j * copies + c] as number;
+        const b = block[(3 * j + r) * width + c] as number;
+        // A number has no column; most other entries are other components' (exact zeros).
+        if (p < 0 || b === 0) continue;
+        const row = poseJacobian[p] as Float64Array;
+        for (let t = 0; t < THETA; t++) {
+          vertexJacobians[dst + t] = (vertexJacobians[dst + t] as number) + b * (row[t] as number);
         }
       }
     }
@@ -724,11 +743,10 @@ function residualJacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array
       const dst = (rows[r] as number) * nc;
       for (let t = 0; t < uw; t++) out[dst + t] = block[at + 3 * per + t] as number;
       if (per === 3) {
-        const [b0, b1, b2] = [block[at + r], block[at + 3 + r], block[at + 6 + r]] as [
-          number,
-          number,
-          number,
-        ];
+        // Locals, not an array destructured (V8 allocated that array per row: 13 MB a call at hand 11).
+        const b0 = block[at + r] as number;
+        const b1 = block[at + 3 + r] as number;
+        const b2 = block[at + 6 + r] as number;
         const v0 = (cols[r] as number) * THETA;
         const v1 = (cols[3 + r] as number) * THETA;
         const v2 = (cols[6 + r] as number) * THETA;
