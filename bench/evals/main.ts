@@ -1,10 +1,15 @@
 /**
- * The eval benchmark: `npm run bench:evals -- [--quick] [--evals ode,gmm] [--out dir]`. Runs GradBench's
- * workloads by reverse mode on both backends, each workload and backend in a process of its own, and reports
- * per eval the median time of the primal and of the derivative, their ratio, the build time and the peak
- * memory, with the compiled backend's time over the interpreter's, by wall-clock time and by the process's CPU
- * time (which the machine's other load stretches less), workload by workload and per eval. Writes `evals.md` and
- * `evals.json` to the output folder (default `difflab-report/evals`).
+ * The eval benchmark: `npm run bench:evals -- [--quick] [--evals ode,gmm] [--processes N] [--out dir]`. Runs
+ * GradBench's workloads by reverse mode on both backends, each workload and backend in a process of its own, N
+ * times (default 3) with the backends alternated (interpreter first, then compiled first, ...), and reports per
+ * eval the median over the processes of each one's median time of the primal and of the derivative, their ratio,
+ * the build time and the peak memory, with the compiled backend's time over the interpreter's, by wall-clock time
+ * and by the process's CPU time (which the machine's other load stretches less), workload by workload and per
+ * eval, and the range of each backend's derivative time over the processes. Several processes because one
+ * process's speed is not another's: the interpreter's sweeps on det at ℓ = 9 (no loops, which both backends run
+ * within a second; docs/loops.md) took 14–20 µs a primal in one process and 15–24 µs in another, so one process
+ * per backend put the compiled backend 11% behind or 16% ahead by chance. Writes `evals.md` and `evals.json` (every
+ * process's row) to the output folder (default `difflab-report/evals`).
  *
  * The default sizes are a spread of GradBench's own default workloads, the largest of each eval included
  * (about half an hour in all on a 2-core machine); `--quick` runs small ones (about a minute).
@@ -15,25 +20,12 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NATIVE_DEFAULT_SIZES, NATIVE_QUICK_SIZES } from '../../src/gradbench/native.js';
-
-type Sizes = Record<string, number>;
+import { combined, med, type Row, type Sizes } from './rows.js';
 
 // GradBench's default workloads (a spread of each eval's grid, its largest included) and small ones: the same
 // as the native comparison's (src/gradbench/native.ts).
 const DEFAULT_SIZES = NATIVE_DEFAULT_SIZES;
 const QUICK_SIZES = NATIVE_QUICK_SIZES;
-
-interface Row {
-  eval: string;
-  sizes: Sizes;
-  backend: string;
-  primal: string | undefined;
-  derivatives: string[];
-  buildMs: number;
-  times: Record<string, number>;
-  cpuTimes: Record<string, number>;
-  peakBytes: number;
-}
 
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,30 +36,39 @@ const quick = process.argv.includes('--quick');
 const sizes = quick ? QUICK_SIZES : DEFAULT_SIZES;
 const evals = option('evals')?.split(',') ?? Object.keys(sizes);
 const out = option('out') ?? 'difflab-report/evals';
+const processes = Number(option('processes') ?? 3);
+if (!Number.isInteger(processes) || processes < 1)
+  throw new Error('--processes: expected a whole number ≥ 1');
 const worker = join(dirname(fileURLToPath(import.meta.url)), 'worker.js');
-const rows: Row[] = [];
+/** Every process's row. */
+const runs: Row[] = [];
 const started = performance.now();
 const loadBefore = loadavg()[0] as number;
+const BACKENDS = ['interpret', 'compile'];
 for (const name of evals) {
   for (const s of sizes[name] ?? []) {
-    for (const backend of ['interpret', 'compile']) {
-      const args = [worker, name, JSON.stringify(s), backend, quick ? '3' : '3', quick ? '200' : '1000'];
-      process.stderr.write(`  ${name} ${JSON.stringify(s)} ${backend} … `);
-      try {
-        const text = execFileSync(process.execPath, ['--max-old-space-size=8192', ...args], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe'],
-          timeout: 1_800_000,
-        });
-        const row = JSON.parse(text.trim().split('\n').pop() as string) as Row;
-        rows.push(row);
-        process.stderr.write(`${fmtMs(row.times[row.derivatives[0] as string] ?? Number.NaN)} ms\n`);
-      } catch (e) {
-        process.stderr.write(`failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+    for (let p = 0; p < processes; p++) {
+      // Alternated, so that neither backend always runs first (after a pause, or after the other's load).
+      for (const backend of p % 2 === 0 ? BACKENDS : [...BACKENDS].reverse()) {
+        const args = [worker, name, JSON.stringify(s), backend, '3', quick ? '200' : '1000'];
+        process.stderr.write(`  ${name} ${JSON.stringify(s)} ${backend} (${p + 1}/${processes}) … `);
+        try {
+          const text = execFileSync(process.execPath, ['--max-old-space-size=8192', ...args], {
+            encoding: 'utf8',
+            stdio: ['ignore', 'pipe', 'pipe'],
+            timeout: 1_800_000,
+          });
+          const row = JSON.parse(text.trim().split('\n').pop() as string) as Row;
+          runs.push(row);
+          process.stderr.write(`${fmtMs(row.times[row.derivatives[0] as string] ?? Number.NaN)} ms\n`);
+        } catch (e) {
+          process.stderr.write(`failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}\n`);
+        }
       }
     }
   }
 }
+const rows = combined(runs);
 
 function fmtMs(ms: number): string {
   return ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toFixed(3);
@@ -88,11 +89,12 @@ for (const r of rows) {
     `| ${r.eval} | ${label(r.sizes)} | ${r.backend} | ${fmtMs(p)} | ${fmtMs(d)} | ${(d / p).toFixed(2)} | ${r.buildMs.toFixed(0)} | ${(r.peakBytes / 2 ** 20).toFixed(0)} |`,
   );
 }
-// Compiled over interpreted, workload by workload: wall-clock time, then CPU time.
+// Compiled over interpreted, workload by workload: wall-clock time, then CPU time, then each backend's
+// derivative over the processes (fastest–slowest).
 const pairs = [
   '',
-  '| eval | workload | primal, interpreted / compiled (ms) | ÷ | derivative, interpreted / compiled (ms) | ÷ | CPU ÷, primal | CPU ÷, derivative |',
-  '|---|---|---|---|---|---|---|---|',
+  '| eval | workload | primal, interpreted / compiled (ms) | ÷ | derivative, interpreted / compiled (ms) | ÷ | CPU ÷, primal | CPU ÷, derivative | derivative over the processes, interpreted; compiled (ms) |',
+  '|---|---|---|---|---|---|---|---|---|',
 ];
 // Compiled over interpreted, per eval: the median over its workloads of the ratio of medians.
 const ratio = [
@@ -100,11 +102,6 @@ const ratio = [
   '| eval | compiled ÷ interpreted, primal | compiled ÷ interpreted, derivative | by CPU time, primal | by CPU time, derivative |',
   '|---|---|---|---|---|',
 ];
-const med = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 const fmtRatio = (xs: number[]) => (xs.length > 0 ? med(xs).toFixed(2) : '–');
 const timeOf = (r: Row, fn: string | undefined, cpu: boolean) =>
   fn === undefined ? Number.NaN : ((cpu ? r.cpuTimes : r.times)[fn] ?? Number.NaN);
@@ -129,8 +126,12 @@ for (const name of evals) {
     }
     dr.push(d1 / d0);
     dc.push(dcpu);
+    const range = (r: (typeof rows)[number]) => {
+      const [lo, hi] = r.spread[fn] ?? [Number.NaN, Number.NaN];
+      return `${fmtMs(lo)}–${fmtMs(hi)}`;
+    };
     pairs.push(
-      `| ${name} | ${label(c.sizes)} | ${fmtMs(p0)} / ${fmtMs(p1)} | ${(p1 / p0).toFixed(2)} | ${fmtMs(d0)} / ${fmtMs(d1)} | ${(d1 / d0).toFixed(2)} | ${pcpu.toFixed(2)} | ${dcpu.toFixed(2)} |`,
+      `| ${name} | ${label(c.sizes)} | ${fmtMs(p0)} / ${fmtMs(p1)} | ${(p1 / p0).toFixed(2)} | ${fmtMs(d0)} / ${fmtMs(d1)} | ${(d1 / d0).toFixed(2)} | ${pcpu.toFixed(2)} | ${dcpu.toFixed(2)} | ${range(i)}; ${range(c)} |`,
     );
   }
   if (dr.length > 0)
@@ -142,7 +143,7 @@ process.stdout.write(`\n${text}\n${((performance.now() - started) / 1000).toFixe
 mkdirSync(out, { recursive: true });
 writeFileSync(
   join(out, 'evals.md'),
-  `# GradBench evals by reverse mode, both backends\n\nCommand: \`npm run bench:evals${quick ? ' -- --quick' : ''}\`. Medians of at least 3 runs and ${quick ? '0.2' : '1'} s per function, after one untimed call, by wall-clock time (medians) and by the process's CPU time (all its threads, the mean over the runs); peak memory is the process's maximum resident set.\n\n${text}`,
+  `# GradBench evals by reverse mode, both backends\n\nCommand: \`npm run bench:evals${quick ? ' -- --quick' : ''}\`. Each workload and backend in ${processes} processes, the backends alternated; in each, medians of at least 3 runs and ${quick ? '0.2' : '1'} s per function, after one untimed call, by wall-clock time (medians) and by the process's CPU time (all its threads, the mean over the runs); below, the median over the processes; peak memory is the largest of the processes' maximum resident sets.\n\n${text}`,
 );
-writeFileSync(join(out, 'evals.json'), `${JSON.stringify(rows, null, 2)}\n`);
+writeFileSync(join(out, 'evals.json'), `${JSON.stringify(runs, null, 2)}\n`);
 process.stdout.write(`wrote ${join(out, 'evals.md')} and evals.json\n`);

@@ -582,6 +582,13 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
   const lean = loop.kind === 'map' && loop.reduce === 'sum' && bounded(call, s, bs);
   const lazy = lean && kernels === undefined ? lazyTangent(body) : undefined;
   let placed: Marks | undefined;
+  // A sum map over data rows reads back no adjoint of its body's inputs before the captured values (its rows'
+  // and index's): the lean sweeps zero them once per call, not per iteration, and leave them unmarked.
+  const unread = lean && direct && !loop.rowArgs ? cap : 0;
+  if (unread > 0) {
+    bs.adj.fill(UNTOUCHED, 0, cap);
+    bs.adjDot.fill(UNTOUCHED, 0, cap);
+  }
   for (let i = n - 1; i >= 0; i--) {
     if (carries !== undefined) {
       bs.val.set(carries.val.subarray(i * c, (i + 1) * c), in0);
@@ -596,11 +603,16 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     // The compiled lean sparse sweep leaves the operation nodes' adjoints untouched for the next iteration.
     const ops = lean && kernels !== undefined && i < n - 1 ? body.opStart : body.size;
     if (direct) {
-      // The captured values' adjoints carry their sums from one iteration to the next.
-      bs.adj.fill(UNTOUCHED, 0, cap);
-      bs.adj.fill(UNTOUCHED, body.opStart, ops);
-      bs.adjDot.fill(UNTOUCHED, 0, cap);
-      bs.adjDot.fill(UNTOUCHED, body.opStart, ops);
+      // The captured values' adjoints carry their sums from one iteration to the next (kmeans' lean sweeps
+      // fill nothing here: the calls are left out).
+      if (unread < cap) {
+        bs.adj.fill(UNTOUCHED, unread, cap);
+        bs.adjDot.fill(UNTOUCHED, unread, cap);
+      }
+      if (ops > body.opStart) {
+        bs.adj.fill(UNTOUCHED, body.opStart, ops);
+        bs.adjDot.fill(UNTOUCHED, body.opStart, ops);
+      }
     } else {
       bs.adj.fill(UNTOUCHED, 0, ops);
       bs.adjDot.fill(UNTOUCHED, 0, ops);
@@ -642,12 +654,14 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     // The captured values are as the last iteration checked them (loadBody wrote them once, before it).
     let marks: Marks | undefined;
     if (lean) {
-      marks = marksFor(body, bs, i < n - 1 ? cap : undefined);
+      // Over data rows, every iteration after the first has its seeds: the rows' and index's tangents untouched,
+      // the captured values' as checked, the output's adjoint and its tangent the call's.
+      marks = unread > 0 && placed !== undefined ? placed : marksFor(body, bs, i < n - 1 ? cap : undefined);
       if (marks !== placed) leanTangents(body, bs, marks);
       placed = marks;
       if (kernels !== undefined) kernels.leanSparseBackward(bs);
       else dualBackward(body, bs, backend, true, lazy);
-      markInputs(body, bs, marks, cap);
+      if (unread === 0) markInputs(body, bs, marks, cap);
     } else marks = bodyBackward(body, bs, backend, cap, i < n - 1 && sparseSeen, finite);
     if (marks !== undefined) {
       sparseSeen = true;

@@ -221,14 +221,47 @@ describe("ht's Jacobian by the chain rule through the gather equals the per-corr
     expect(relativeDifference(chained, correspondenceJacobian(w, engine))).toBeLessThan(1e-12);
   });
 
-  it('a correspondence reading the wrong vertex makes them differ', () => {
+  it("a vertex's Jacobian stored at another vertex's slot makes them differ", () => {
     const engine = derivativeEngine({ method: 'reverse' });
     for (const { description, w } of fixtures()) {
       const reference = correspondenceJacobian(w, engine);
-      const { slots, used } = w.chain;
+      const { skinSlots, used } = w.chain;
+      const slots = skinSlots[0] as Int32Array;
       slots[0] = ((slots[0] as number) + 1) % used;
       const chained = ht.run('jacobian', w, engine) as Float64Array;
       expect(relativeDifference(chained, reference), description).toBeGreaterThan(1e-6);
+    }
+  });
+
+  it('the Jacobian array is reused, every entry written again: a second call at another θ equals a fresh one', () => {
+    for (const backend of ['interpret', 'compile'] as const) {
+      const engine = derivativeEngine({ method: 'reverse', backend });
+      for (const r of htFixture().rounds.filter((round) => round.function === 'jacobian')) {
+        const w = ht.prepare(ht.read(r.input));
+        const first = ht.run('jacobian', w, engine) as Float64Array;
+        const before = first.slice();
+        // Another pose (every angle moved, the global rotation's norm still above 1e-4) and other u.
+        w.input.theta.forEach((t, i) => {
+          w.input.theta[i] = t + 0.1 * Math.sin(i + 1);
+        });
+        w.input.us.forEach((u, i) => {
+          w.input.us[i] = 0.5 * u + 0.1;
+        });
+        const second = ht.run('jacobian', w, engine) as Float64Array;
+        expect(second).toBe(first);
+        const fresh = ht.prepare(ht.read(r.input));
+        fresh.input.theta.set(w.input.theta);
+        fresh.input.us.set(w.input.us);
+        const expected = ht.run('jacobian', fresh, engine) as Float64Array;
+        expect(
+          second.some((v, k) => v !== before[k]),
+          `${r.description} ${backend}`,
+        ).toBe(true);
+        expect(
+          second.every((v, k) => Object.is(v, expected[k])),
+          `${r.description} ${backend}`,
+        ).toBe(true);
+      }
     }
   });
 });

@@ -229,6 +229,51 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
     expectSparseBits(f, x, fullSweep(f, x), ['compile']);
   });
 
+  it("a chain of min or max over k = 12 distances, each centroid nearest and farthest, and ties: the sweep that jumps along the chain gives the interpreter's sweep over every node, to the bit", () => {
+    // The compiled lean sparse sweep keeps the chain's adjoint in variables and jumps over the repetitions where
+    // it only passes through (chainJump in src/sweeps/compiled/dual.ts): d = 2 makes the plan's loop
+    // [differences, dot, min], d = 16 [dot, min, the next differences] (flags across repetitions). The output
+    // m·q + s² seeds the chain with a zero adjoint (q = 0), a zero one with a reached tangent (along q), and an
+    // adjoint whose tangent no direction but s's reaches, where the chain's tangents are untouched too.
+    const k = 12;
+    for (const d of [2, 16]) {
+      // Centroid j at 10·(5j mod 12) on every axis (the nearest centroid's predecessors in the chain are not
+      // all nearer than the ones before them, so the sweep jumps), centroid 2 equal to centroid 0 and 9 to 3
+      // (ties across the chain, one that runs its first repetitions). Rows: near each centroid (each wins, and
+      // each loses as the farthest for max), the midpoint of centroids 0 and 5 (a tie), and the midpoint of the
+      // first and last centroid.
+      const place = (j: number) => 10 * ((5 * (j === 9 ? 3 : j === 2 ? 0 : j)) % 12);
+      const centroid = (j: number) => Array.from({ length: d }, () => place(j));
+      const x = Array.from({ length: k }, (_, j) => centroid(j)).flat();
+      const near = (j: number) => centroid(j).map((v, l) => v + (l === 0 ? 1 : 0));
+      const mid = (i: number, j: number) => centroid(i).map((v, l) => (v + (centroid(j)[l] as number)) / 2);
+      const rows = [...Array.from({ length: k }, (_, j) => near(j)), mid(0, 5), mid(0, 11)];
+      for (const max of [false, true]) {
+        const f = withGraph(() => {
+          const cs = Array.from({ length: k * d }, (_, j) => variable(`c${j}`));
+          const q = variable('q');
+          const s = variable('s');
+          const m = mapReduce(rows, (p) => {
+            let best: Expr | undefined;
+            for (let j = 0; j < k; j++) {
+              const diff = p.map((pl, l) => pl.sub(cs[j * d + l] as Expr));
+              const dist = dot(diff, diff);
+              best = best === undefined ? dist : max ? best.max(dist) : best.min(dist);
+            }
+            return best as Expr;
+          });
+          return program(m.mul(q).add(s.mul(s)), { variables: [...cs, q, s] }) as Program<number>;
+        });
+        const body = (f.calls[0] as LoopCall).loop.body;
+        expect(planSegments(body).some((g) => g.kind === 'loop' && g.period === d + 2)).toBe(true);
+        for (const q of [1, 0]) {
+          const at = [...x, q, 0.5];
+          expectSparseBits(f, at, fullSweep(f, at), ['compile']);
+        }
+      }
+    }
+  });
+
   it("dot products of differences in shuffled pairs, in a loop whose entries do not move by fixed strides: the interpreter's sweep over every node, to the bit", () => {
     // kmeans' chain of min over the distances, plus a chain over dot(diff σ(j), diff σ(j + 1)): that chain is a
     // loop of [dot, min] whose dots read differences made before it, in shuffled order, so the lean sweeps store

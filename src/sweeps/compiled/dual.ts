@@ -78,6 +78,11 @@ interface Site {
    * ({@link lazyValues}), else undefined.
    */
   readonly entry?: (k: number) => string | undefined;
+  /**
+   * The lean sparse sweep's dot: entry k's lazy step written out ({@link lazyStepSource}; '' where the entry is
+   * no lazy node), or undefined where it runs through the lazy step's function.
+   */
+  readonly lazyStep?: (k: number) => string | undefined;
 }
 
 /**
@@ -338,10 +343,17 @@ function backwardNode(
       s.count % 2 === 1
         ? `{ const o = ${s.range(s.count - 1 - h, 1)('0')}; ${to(s.range(s.count - 1, 1)('0'), 'val[o]', 'tan[o]')} }`
         : '';
-    // The lean sweeps' lazy entries' tangents first (dual-marks.ts's lazyTangents).
-    const lazies = lazy
-      ? `for (let k = 0; k < ${s.count}; k++) LZ(val, tan, ${s.range(0, s.count)('k')});`
-      : '';
+    // The lean sweeps' lazy entries' tangents first (dual-marks.ts's lazyTangents); where both halves are the
+    // same entries (dot(w, w): kmeans' squared distance), once each, since a second step would compute the same.
+    const same = s.count % 2 === 0 && u('k') === w('k');
+    const written = Array.from({ length: same ? h : s.count }, (_, k) => s.lazyStep?.(k));
+    const lazies = !lazy
+      ? ''
+      : written.every((t) => t !== undefined)
+        ? written.join(' ')
+        : same
+          ? `for (let k = 0; k < ${h}; k++) LZ(val, tan, ${u('k')});`
+          : `for (let k = 0; k < ${s.count}; k++) LZ(val, tan, ${s.range(0, s.count)('k')});`;
     body = `const st = ${x}; ${lazies} ${half(u, w)} ${half(w, u)} ${odd}`;
   } else body = OP_ARITY[code] === 0 ? `NB(F, s, ${i}, ${code}, g, gd);` : `FB(F, s, ${i}, ${code}, g, gd);`;
   // No seeded output reaches a node whose adjoint is untouched (its adjoint's tangent is then untouched too).
@@ -358,6 +370,8 @@ interface UnitGates {
   readonly gates: readonly Gates[];
   readonly before: string;
   readonly head: string;
+  /** The flags a repetition raises for the one the sweep runs next (`X{p}`). */
+  readonly next: readonly string[];
 }
 
 /**
@@ -457,7 +471,8 @@ function unitGates(f: Program, start: number, period: number, reps: number): Uni
     .filter((w) => w.startsWith('X'))
     .map((w) => `${w};`)
     .join(' ')}`;
-  return { gates, before, head };
+  const nextFlags = xs.map((x) => x.split(' ')[0] as string);
+  return { gates, before, head, next: nextFlags };
 }
 
 const usersCache = new WeakMap<Program, { of(n: number): Int32Array }>();
@@ -565,7 +580,42 @@ function straightSite(f: Program, n: number): Site {
     const m = f.args[(f.a[n] as number) + k] as number;
     return values[m] === 1 ? lazyValueSource(f, m, undefined) : undefined;
   };
-  return { i: String(n), x: String(f.a[n]), y: String(f.b[n]), count, range, lane: n % LANES, entry };
+  const lazyStep = (k: number) => lazyStepSource(f, [f.args[(f.a[n] as number) + k] as number]);
+  return {
+    i: String(n),
+    x: String(f.a[n]),
+    y: String(f.b[n]),
+    count,
+    range,
+    lane: n % LANES,
+    entry,
+    lazyStep,
+  };
+}
+
+/**
+ * The backward sweep's lazy step ({@link lazyStep}: the value where lazyValues flags the node, then the tangent
+ * as lazyTangent computes it) written out for the entry of a dot that is node `ms[r]` in repetition r: '' where
+ * no repetition's is a lazy node, undefined where some are and some not, or they do not move by fixed strides.
+ */
+function lazyStepSource(f: Program, ms: readonly number[]): string | undefined {
+  const lazy = lazyTangents(f);
+  const values = lazyValues(f);
+  const [m0, m1] = [ms[0] as number, ms[1]];
+  if (ms.every((m) => lazy[m] === 0)) return '';
+  const moves = ms.every((m, r) => m === m0 + r * ((m1 ?? m0) - m0));
+  if (!moves || !linear(f, ms) || !ms.every((m) => lazy[m] === 1 && values[m] === values[m0]))
+    return undefined;
+  const at = (base: number, next: number | undefined) =>
+    next === undefined || next === base ? String(base) : `${base} + r * ${next - base}`;
+  const i = at(m0, m1);
+  const x = at(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
+  const y = at(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
+  const code = f.op[m0] as number;
+  const [px, py] = code === MUL ? ['y', 'x'] : ['1', code === ADD ? '1' : '-1'];
+  const value = values[m0] === 1 ? `val[${i}] = x ${code === ADD ? '+' : code === SUB ? '-' : '*'} y;` : '';
+  return `{ const x = val[${x}], y = val[${y}], tx = tan[${x}], ty = tan[${y}]; ${value} let t = -0;
+  ${accumulateInto('t', px, 'tx')} ${accumulateInto('t', py, 'ty')} tan[${i}] = t; }`;
 }
 
 /**
@@ -603,7 +653,9 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
     for (let r = 0; r < reps; r++) if (values[n + r * stride] === 0) return true;
     return false;
   };
-  const step = (code: number, site: Site, n: number, stride: number, reps: number, p: number) =>
+  // The lean sparse sweep's chain of min or max through the repetitions (kmeans' nearest centroid), if any.
+  const chain = unit !== undefined && seg.kind === 'loop' ? chainOf(f, seg, unit) : undefined;
+  const plainStep = (code: number, site: Site, n: number, stride: number, reps: number, p: number) =>
     forward
       ? forwardNode(code, site, lean, tangent(n, stride, reps), stored(n, stride, reps))
       : backwardNode(
@@ -614,6 +666,8 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
           sweep === 'leanSparse' && lazy.includes(1),
           gates?.[p],
         );
+  const step = (code: number, site: Site, n: number, stride: number, reps: number, p: number) =>
+    p === chain ? chainStep(code, site, gates?.[p] as Gates) : plainStep(code, site, n, stride, reps, p);
   if (seg.kind === 'straight') {
     const lines: string[] = [];
     for (let n = from; n < to; n++)
@@ -642,13 +696,96 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
       const m1 = seg.reps > 1 ? (f.args[(f.a[n + seg.period] as number) + k] as number) : undefined;
       return values[m0] === 1 ? lazyValueSource(f, m0, m1) : undefined;
     };
-    lines.push(step(f.op[n] as number, { ...site, entry }, n, seg.period, seg.reps, p));
+    const lazyStep = (k: number) =>
+      lazyStepSource(
+        f,
+        Array.from({ length: seg.reps }, (_, r) => f.args[(f.a[n + r * seg.period] as number) + k] as number),
+      );
+    lines.push(step(f.op[n] as number, { ...site, entry, lazyStep }, n, seg.period, seg.reps, p));
   }
   if (!forward) lines.reverse();
   lines.unshift(unit?.head ?? '');
+  if (chain !== undefined) lines.unshift(chainJump(f, seg, chain, unit?.next ?? []));
   const { before, text } = invariantReads(lines.join('\n'));
   const head = forward ? `let r = 0; r < ${seg.reps}; r++` : `let r = ${seg.reps - 1}; r >= 0; r--`;
-  return `${before} ${unit?.before ?? ''}\nfor (${head}) {\n${text}\n}`;
+  // The chain's last node: its adjoint and adjoint's tangent into the variables (as its step would read them).
+  const last = chain === undefined ? -1 : seg.start + chain + (seg.reps - 1) * seg.period;
+  const init =
+    chain === undefined
+      ? ''
+      : `let cg = adj[${last}], cgd = adjDot[${last}]; adj[${last}] = -0; adjDot[${last}] = -0;`;
+  return `${before} ${unit?.before ?? ''} ${init}\nfor (${head}) {\n${text}\n}`;
+}
+
+/**
+ * The position of a loop's chain of min or max in the lean sparse sweep (kmeans' nearest centroid), or
+ * undefined: the one position no flag gates, a min or max whose argument x is its own node in the previous
+ * repetition (the first repetition's: a node before the loop) and whose argument y is gated, each repetition's
+ * node but the last read by the next one's alone. The sweep then keeps
+ * the chain's adjoint and adjoint's tangent in variables ({@link chainStep}) and skips the repetitions where
+ * they only pass through ({@link chainJump}).
+ */
+function chainOf(f: Program, seg: Segment & { kind: 'loop' }, unit: UnitGates): number | undefined {
+  let chain: number | undefined;
+  for (let p = 0; p < seg.period; p++) {
+    const gates = unit.gates[p] as Gates;
+    if (gates.own !== undefined) continue;
+    const n = seg.start + p;
+    const minMax = f.op[n] === MIN || f.op[n] === MAX;
+    if (chain !== undefined || !minMax || f.a[n] !== n - seg.period || seg.da[p] !== seg.period)
+      return undefined;
+    if (gates.xy?.[0] !== undefined || gates.xy?.[1] === undefined || f.b[n] === f.a[n]) return undefined;
+    chain = p;
+  }
+  if (chain === undefined) return undefined;
+  const users = usersOf(f);
+  const outputs = new Set(f.outputs);
+  for (let r = 0; r + 1 < seg.reps; r++) {
+    const m = seg.start + chain + r * seg.period;
+    const u = users.of(m);
+    if (outputs.has(m) || u.length !== 1 || u[0] !== m + seg.period) return undefined;
+  }
+  return chain;
+}
+
+/**
+ * The chain's backward step (backwardNode's, the same operations in the same order) with the node's adjoint
+ * and adjoint's tangent in `cg` and `cgd`: the previous repetition's node, which only this node writes to, gets
+ * its send there (from −0, as its adjoint starts), and the first repetition's argument, a node before the loop,
+ * in the arrays.
+ */
+function chainStep(code: number, s: Site, gates: Gates): string {
+  const max = code === MAX;
+  const px = minMaxSource(max, 0);
+  const toLocals = `{ const p = ${px}; cg = -0 + (g * p + 0); let d = -0; { const pd = mt; if (${reached('pd')}) d += g * pd + 0; }
+  if (gr) d += p * gd + 0; cgd = d; }`;
+  return `{ const g = cg, gd = cgd; cg = -0; cgd = -0; if (g !== 0 || gd !== 0) { const gr = ${reached('gd')}; const x = val[${s.x}], y = val[${s.y}]; const mt = MT(tan[${s.x}], tan[${s.y}]);
+  if (r > 0) ${toLocals} else ${sendSource(s.x, px, 'mt')} ${gatedSendSource(s.y, minMaxSource(max, 1), 'mt', gates.xy?.[1] as string)} } }`;
+}
+
+/**
+ * At the head of a repetition of the chain's loop, where the repetition the sweep ran last raised no flag for
+ * this one (`next`): a repetition whose y loses (min: x < y; its partial is then 0, x's 1) runs nothing but the
+ * chain's step, which passes the chain's adjoint and adjoint's tangent on as they are (g·1 + 0), but for the
+ * sign of a zero (−0 + 0 is +0), which, as for the nodes the sparse sweep skips (dual-marks.ts), nothing reads
+ * but the body inputs' marks, set from the structure after the sweep. So the sweep goes on to the next
+ * repetition where y does not lose, or to the first (whose step sends to a node before the loop); where the
+ * chain's adjoint and adjoint's tangent are zeros, every step from here on skips its node, and the sweep leaves
+ * the loop. kmeans: from the last centroid straight to the nearest, and no further.
+ */
+function chainJump(
+  f: Program,
+  seg: Segment & { kind: 'loop' },
+  chain: number,
+  next: readonly string[],
+): string {
+  const n = seg.start + chain;
+  const x = `val[${f.a[n]} + r * ${seg.period}]`;
+  const y = `val[${f.b[n]} + r * ${seg.db[chain]}]`;
+  const loses = f.op[n] === MIN ? `${x} < ${y}` : `${x} > ${y}`;
+  const quiet = next.length === 0 ? '' : `if (${next.map((flag) => `!${flag}`).join(' && ')}) `;
+  // Where the chain's adjoint and adjoint's tangent are zeros, no step sends anything from here on.
+  return `${quiet}{ if (cg === 0 && cgd === 0) break; while (r > 0 && ${loses}) r--; }`;
 }
 
 /**
@@ -759,8 +896,11 @@ function build(body: Program): DualKernels | null {
     },
     leanForward(s) {
       lean ??= sweepKernels(body, segments, 'lean');
-      s.val.set(constants, 0);
-      s.tan.fill(UNTOUCHED, 0, inputStart);
+      // Once per iteration: a body without constants (kmeans') skips the two calls.
+      if (inputStart > 0) {
+        s.val.set(constants, 0);
+        s.tan.fill(UNTOUCHED, 0, inputStart);
+      }
       for (const k of lean) k(s, s.val, s.tan, s.adj, s.adjDot, args);
     },
     backward(s) {

@@ -15,8 +15,10 @@
  * correspondences gathers its vertices' posed positions (rows: those, the point, u) and gives every residual. The
  * Jacobian (3c rows; columns ∂/∂u_i0, ∂/∂u_i1 of the row's own u in the complicated variant, then ∂/∂θ) is the
  * chain rule through the gather: the pose values' Jacobian in θ, each used vertex's skinning block times the pose
- * rows it reads, each residual component's block times its vertices' Jacobians. The blocks come from `rowBlocks`
- * on programs whose rows copy their values into inputs of their own, so a few sweeps give all of them.
+ * rows it reads, each correspondence's residual block times its vertices' Jacobians. The skinning blocks come from
+ * `rowBlocks` on a program whose rows copy their values into inputs of their own, so a few sweeps give all of
+ * them; the residual blocks from `blockJacobian` on a map whose rows gather the posed positions, a small body's
+ * Jacobian per row (one generated kernel on the compiled backend).
  */
 import { programCost } from '../../ir/differentiator.js';
 import { DifflabError } from '../../ir/errors.js';
@@ -446,8 +448,8 @@ function residualProgram(m: HtInput, complicated: boolean, bones: readonly numbe
 /**
  * The Jacobian's programs, the chain rule through the gather in three stages: the pose values the skinning
  * maps read, as a program of θ; each skinning map again with per-vertex copies of those values as its rows'
- * inputs; the residual map with per-correspondence copies of its vertices' posed positions and of u. The last
- * two are programs of independent rows, whose blocks a few sweeps give (`rowBlocks`).
+ * inputs, a program of independent rows whose blocks a few sweeps give (`rowBlocks`); the residual map of the
+ * posed positions and u, whose blocks come row by row (`blockJacobian`).
  */
 interface Chain {
   /** θ → the pose values the skinning maps read (the bones' transforms, rotation and translation that are expressions). */
@@ -465,18 +467,26 @@ interface Chain {
   fixed: Float64Array[];
   /** Per group, its vertices' slots, one per row (the rows' order among the inputs and outputs). */
   skinSlots: Int32Array[];
-  /** Rows of one component of `per` posed positions and u (complicated) → that component of a residual. */
+  /**
+   * The posed positions (3 per used vertex, by slot) and u (complicated) → the residuals: one row per
+   * correspondence gathering its vertices' positions and its u, three outputs.
+   */
   residuals: Program<Float64Array>;
-  /** Each correspondence's vertices' slots, `per` each. */
-  slots: Int32Array;
   /** Number of vertices used. */
   used: number;
   /**
-   * The points of `skins` and `residuals`, filled anew by each Jacobian: reused, since allocating a few MB per
-   * call (hand 11) costs garbage collections.
+   * The points of `skins` and `residuals` and the vertices' Jacobians in θ (3 × 26 per used vertex, by slot),
+   * filled anew by each Jacobian: reused, since allocating them per call costs garbage collections.
    */
   skinPoint: Float64Array;
   residualPoint: Float64Array;
+  vertexJacobians: Float64Array;
+  /**
+   * The Jacobian `run` returns, allocated by the first and overwritten by each later one, as GradBench's C++
+   * reference reuses its output: a fresh array of 34 MB per call (hand 11) cost more than the rest of the call
+   * in page faults and the garbage collections its external memory set off.
+   */
+  jacobian?: Float64Array;
 }
 
 /** The pose's values as one list (transforms, rotation, translation) and back. */
@@ -567,24 +577,28 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
     skins.calls,
     (call) => groupAt.get(skins.outputs.indexOf(call.first)) as number,
   );
-  // One row per residual component (3 per correspondence, one output each, so that one sweep gives every
-  // block): component r of its vertices' posed positions and u (copies, inputs), then the point's (data).
+  // One row per correspondence: its vertices' posed positions gathered from a table of inputs (one per used
+  // vertex), its u (inputs of its own, complicated), then its point (data); three outputs, its residual. A posed
+  // position is read by every correspondence of its vertex, so each row's block comes from the body's Jacobian
+  // at that row (`blockJacobian`), its columns named by the program's inputs.
   const c = m.correspondences.length;
   const per = complicated ? 3 : 1;
-  const uw = complicated ? 2 : 0;
-  const copies = variables('x', 3 * c * (per + uw));
-  const rows = mapRows(gather({ table: copies, width: per + uw }, { table: m.points }), (row) =>
-    asExpr(
-      componentResidual(
-        row.slice(0, per),
-        row[per + uw] as Expr,
-        complicated ? barycentric(row.slice(per, per + 2)) : undefined,
-      ),
-    ),
-  );
-  const slots = new Int32Array(c * per);
-  groups.vertices.forEach((vs, i) => {
-    for (const [k, v] of vs.entries()) slots[i * per + k] = sk.slot[v] as number;
+  const posed = variables('v', 3 * sk.used);
+  const us = variables('u', complicated ? 2 * c : 0);
+  const parts = Array.from({ length: per }, (_, k) => ({
+    table: posed,
+    width: 3,
+    index: Int32Array.from(groups.vertices, (vs) => sk.slot[vs[k] as number] as number),
+  }));
+  const uPart = complicated ? [{ table: us, width: 2 }] : [];
+  const rows = mapRows(gather(...parts, ...uPart, { table: m.points, width: 3 }), (row) => {
+    const vertex = (k: number): V[] => row.slice(3 * k, 3 * k + 3);
+    const d = row.slice(3 * per + 2 * uPart.length, 3 * per + 2 * uPart.length + 3);
+    return interpolatedResidual(
+      complicated ? [vertex(0), vertex(1), vertex(2)] : [vertex(0)],
+      d,
+      complicated ? row.slice(3 * per, 3 * per + 2) : undefined,
+    ).map(asExpr);
   });
   return {
     pose: program(poseValues, { variables: theta }),
@@ -593,11 +607,11 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
     copyOf,
     fixed,
     skinSlots,
-    residuals: program(rows.flat(), { variables: copies }),
-    slots,
+    residuals: program(rows.flat(), { variables: [...posed, ...us] }),
     used: sk.used,
     skinPoint: new Float64Array(skinCopies.length),
-    residualPoint: new Float64Array(copies.length),
+    residualPoint: new Float64Array(posed.length + us.length),
+    vertexJacobians: new Float64Array(3 * THETA * sk.used),
   };
 }
 
@@ -627,17 +641,20 @@ function jacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array {
   const { chain, input: m } = w;
   const poseValues = engine.evaluate(chain.pose, m.theta);
   const poseJacobian = engine.jacobian(chain.pose, m.theta);
-  const { posed, vertexJacobians } = skinJacobians(chain, poseValues, poseJacobian, engine);
-  return residualJacobian(w, engine, posed, vertexJacobians);
+  skinJacobians(chain, poseValues, poseJacobian, engine);
+  return residualJacobian(w, engine);
 }
 
-/** The posed positions of the used vertices and their Jacobians in θ (3 × 26 each), by slot. */
+/**
+ * The posed positions of the used vertices (into the residuals' point, by slot) and their Jacobians in θ (3 × 26
+ * each, by slot, into `chain.vertexJacobians`).
+ */
 function skinJacobians(
   chain: Chain,
   poseValues: Float64Array,
   poseJacobian: Float64Array[],
   engine: DerivativeEngine,
-): { posed: Float64Array; vertexJacobians: Float64Array } {
+): void {
   const { skins, copyOf, fixed, skinSlots } = chain;
   // The skinning maps' inputs, group after group: each row copies its vertex's pose values.
   const x = chain.skinPoint;
@@ -651,80 +668,103 @@ function skinJacobians(
   }
   const positions = engine.evaluate(skins, x);
   const blocks = engine.rowBlocks(skins, x);
-  const posed = new Float64Array(3 * chain.used);
-  const vertexJacobians = new Float64Array(3 * THETA * chain.used);
+  const posed = chain.residualPoint;
+  const vertexJacobians = chain.vertexJacobians.fill(0);
   let o = 0;
   for (const slots of skinSlots) {
     for (let j = 0; j < slots.length; j++, o += 3) {
       for (let r = 0; r < 3; r++) posed[3 * (slots[j] as number) + r] = positions[o + r] as number;
     }
   }
-  for (const [k, g] of chain.skinOf.entries()) {
-    const copy = copyOf[g] as Int32Array;
-    const slots = skinSlots[g] as Int32Array;
-    const block = blocks[k] as Float64Array;
-    const width = block.length / (3 * slots.length);
-    const copies = copy.length / slots.length;
-    for (let j = 0; j < slots.length; j++) {
-      for (let r = 0; r < 3; r++) {
-        const dst = (3 * (slots[j] as number) + r) * THETA;
-        for (let c = 0; c < copies; c++) {
-          const p = copy[j * copies + c] as number;
-          const b = block[(3 * j + r) * width + c] as number;
-          // A number has no column; most other entries are other components' (exact zeros).
-          if (p < 0 || b === 0) continue;
-          const row = poseJacobian[p] as Float64Array;
-          for (let t = 0; t < THETA; t++) {
-            vertexJacobians[dst + t] = (vertexJacobians[dst + t] as number) + b * (row[t] as number);
-          }
-        }
-      }
-    }
+  for (let k = 0; k < chain.skinOf.length; k++) {
+    const g = chain.skinOf[k] as number;
+    addSkinBlock(
+      blocks[k] as Float64Array,
+      copyOf[g] as Int32Array,
+      skinSlots[g] as Int32Array,
+      poseJacobian,
+      vertexJacobians,
+    );
   }
-  return { posed, vertexJacobians };
 }
 
-/** Each correspondence's 3 rows: each component's residual block times its vertices' Jacobians, and its u columns. */
-function residualJacobian(
-  w: HtWorkload,
-  engine: DerivativeEngine,
-  posed: Float64Array,
+/**
+ * Adds one skinning call's blocks times the rows of the pose values its rows copy to the vertices' Jacobians: a
+ * function of its own with typed arrays for arguments, which V8 keeps optimised (inline in skinJacobians, which
+ * runs once a call, its loop ran deoptimised and boxed its numbers, 2 MB a call at hand 11).
+ */
+function addSkinBlock(
+  block: Float64Array,
+  copy: Int32Array,
+  slots: Int32Array,
+  poseJacobian: Float64Array[],
   vertexJacobians: Float64Array,
-): Float64Array {
-  const { chain, input: m, complicated } = w;
-  const c = m.correspondences.length;
-  const per = complicated ? 3 : 1;
-  const uw = complicated ? 2 : 0;
-  const width = per + uw;
-  // Row 3i + r: component r of correspondence i's vertices, then its u.
-  const x = chain.residualPoint;
-  for (let i = 0; i < c; i++) {
+): void {
+  const width = block.length / (3 * slots.length);
+  const copies = copy.length / slots.length;
+  for (let j = 0; j < slots.length; j++) {
     for (let r = 0; r < 3; r++) {
-      const at = (3 * i + r) * width;
-      for (let k = 0; k < per; k++) x[at + k] = posed[3 * (chain.slots[i * per + k] as number) + r] as number;
-      for (let t = 0; t < uw; t++) x[at + per + t] = m.us[2 * i + t] as number;
-    }
-  }
-  const [blocks] = engine.rowBlocks(chain.residuals, x) as [Float64Array];
-  const nc = columns(w);
-  const out = new Float64Array(3 * c * nc);
-  // A block's columns: the row's inputs, then the point's component (data, 0).
-  const stride = width + 1;
-  for (let i = 0; i < c; i++) {
-    for (let r = 0; r < 3; r++) {
-      const row = 3 * i + r;
-      const block = row * stride;
-      const dst = row * nc;
-      for (let t = 0; t < uw; t++) out[dst + t] = blocks[block + per + t] as number;
-      for (let k = 0; k < per; k++) {
-        const b = blocks[block + k] as number;
-        const src = (3 * (chain.slots[i * per + k] as number) + r) * THETA;
+      const dst = (3 * (slots[j] as number) + r) * THETA;
+      for (let c = 0; c < copies; c++) {
+        const p = copy[j * copies + c] as number;
+        const b = block[(3 * j + r) * width + c] as number;
+        // A number has no column; most other entries are other components' (exact zeros).
+        if (p < 0 || b === 0) continue;
+        const row = poseJacobian[p] as Float64Array;
         for (let t = 0; t < THETA; t++) {
-          out[dst + uw + t] = (out[dst + uw + t] as number) + b * (vertexJacobians[src + t] as number);
+          vertexJacobians[dst + t] = (vertexJacobians[dst + t] as number) + b * (row[t] as number);
         }
       }
     }
   }
+}
+
+/**
+ * Each correspondence's 3 rows from its residual block (3 × its row's values): the u columns as they are, and
+ * each component's posed-position columns times those vertices' Jacobians. Block column 3k + r is vertex k's
+ * component r, which `columns` names as input 3·slot + r: the row of `vertexJacobians` it multiplies.
+ */
+function residualJacobian(w: HtWorkload, engine: DerivativeEngine): Float64Array {
+  const { chain, input: m, complicated } = w;
+  const per = complicated ? 3 : 1;
+  const uw = complicated ? 2 : 0;
+  // The residuals' point: the posed positions (written by skinJacobians), then u.
+  const x = chain.residualPoint;
+  x.set(m.us, 3 * chain.used);
+  const vertexJacobians = chain.vertexJacobians;
+  const nc = columns(w);
+  // Every entry is written below (each row's block is visited once), so the last Jacobian's values go.
+  chain.jacobian ??= new Float64Array(3 * m.correspondences.length * nc);
+  const out = chain.jacobian;
+  engine.blockJacobian(chain.residuals, x, (block, rows, cols) => {
+    const width = cols.length;
+    for (let r = 0; r < 3; r++) {
+      const at = r * width;
+      const dst = (rows[r] as number) * nc;
+      for (let t = 0; t < uw; t++) out[dst + t] = block[at + 3 * per + t] as number;
+      if (per === 3) {
+        // Locals, not an array destructured (V8 allocated that array per row: 13 MB a call at hand 11).
+        const b0 = block[at + r] as number;
+        const b1 = block[at + 3 + r] as number;
+        const b2 = block[at + 6 + r] as number;
+        const v0 = (cols[r] as number) * THETA;
+        const v1 = (cols[3 + r] as number) * THETA;
+        const v2 = (cols[6 + r] as number) * THETA;
+        // Summed from 0 in vertex order, as a sum of products per vertex.
+        for (let t = 0; t < THETA; t++) {
+          out[dst + uw + t] =
+            0 +
+            b0 * (vertexJacobians[v0 + t] as number) +
+            b1 * (vertexJacobians[v1 + t] as number) +
+            b2 * (vertexJacobians[v2 + t] as number);
+        }
+      } else {
+        const b = block[at + r] as number;
+        const v = (cols[r] as number) * THETA;
+        for (let t = 0; t < THETA; t++) out[dst + uw + t] = 0 + b * (vertexJacobians[v + t] as number);
+      }
+    }
+  });
   return out;
 }
 
@@ -905,7 +945,7 @@ export const ht: GradbenchEval<HtInput, HtWorkload> = {
       nodes: Math.ceil(nodes / c),
       edges: Math.ceil(edges / c),
       built: programs.reduce((s, f) => s + f.size, w.objective.size),
-      inputs: Math.max(THETA, ...skins.calls.map(({ loop }) => loop.width), residuals.variables.length / c),
+      inputs: Math.max(THETA, ...[...skins.calls, ...residuals.calls].map(({ loop }) => loop.width)),
       outputs: 3,
       evaluations: c,
     };

@@ -85,7 +85,11 @@ export interface GradbenchEval<I = unknown, W = unknown> {
   prepare(input: I): W;
   /** The size of what was built. */
   cost(workload: W): WorkloadCost;
-  /** One run of function `fn`: the whole computation, returning the raw result. */
+  /**
+   * One run of function `fn`: the whole computation, returning the raw result. The result may be an array of the
+   * workload's that the next run of `fn` overwrites (ht's Jacobian, as GradBench's C++ reuses its output): convert
+   * or copy it before running `fn` again.
+   */
   run(fn: string, workload: W, engine: DerivativeEngine): unknown;
   /** The raw result as the JSON value GradBench expects. */
   output(fn: string, raw: unknown, workload: W): unknown;
