@@ -3,8 +3,8 @@
  * do not reach: maps of two outputs (sum and logsumexp) over data rows, whose outputs are a row entry, a
  * captured value, the index, a dot with the row or a constant (the map's primal driver and the Jacobian); and
  * maps and scans over rows of inputs, consecutive as lse's or not, with a max chain carried along (lse's
- * shape), exp's overflow, √ at 0 and special values anywhere (the scan's driver per use, the recording with
- * expression rows and its marks).
+ * shape), exp's overflow, √ at 0 and special values anywhere (the scan's driver per use, with every carry or
+ * every stride-th kept, the recording with expression rows and its marks).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -181,6 +181,14 @@ describe('the compiled loop drivers against the interpreter, to the bit (fast-ch
             expect(sameBits(e('compile'), e('interpret'))).toBe(true);
             const g = (backend: Backend) => Array.from(methods.reverse.gradient(f, p, { backend }).value);
             expect(sameBits(g('compile'), g('interpret'))).toBe(true);
+            // A scan's recording keeping every stride-th carry (√n) or a few (binomial): the same bits as all.
+            const all = methods.reverse.vjp(f, p, [1.5], { backend: 'compile' }).value;
+            for (const checkpoint of ['sqrt', 'binomial'] as const) {
+              const c = (backend: Backend) =>
+                Array.from(methods.reverse.vjp(f, p, [1.5], { backend, checkpoint, snapshots: 2 }).value);
+              expect(sameBits(c('compile'), c('interpret'))).toBe(true);
+              expect(sameBits(c('compile'), all)).toBe(true);
+            }
           }
         },
       ),
