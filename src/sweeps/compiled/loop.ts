@@ -210,6 +210,8 @@ const unnotedGradients = new WeakMap<LoopCall, MapGradient>();
 /** The map's primal driver (the body has no loops; `bv` holds its constants and captured values). */
 export function mapPrimal(call: LoopCall, bv: Float64Array): MapPrimal {
   return cachedFor(maps, call, () => {
+    const local = localMapPrimal(call, bv);
+    if (local !== undefined) return local;
     const { loop, first } = call;
     const src = new Source();
     const calls = src.primalCalls(compiled(loop.body).primalKernels(bv), loop.body.args);
@@ -606,6 +608,43 @@ return true;
   rowMarking.add(run);
   return run;
 }
+
+/**
+ * {@link mapPrimal}'s driver with the body's values in locals ({@link localBody}), or undefined: the same
+ * statements in the same order, a sum's running totals in locals too. lse's exp over 1.28M inputs took 21 ms
+ * through the body's compiled primal, called per row, against 13 ms for a loop written by hand.
+ */
+function localMapPrimal(call: LoopCall, bv: Float64Array): MapPrimal | undefined {
+  const { loop, first } = call;
+  const src = new Source();
+  // A dot of captured values with a data row reads the row in place, as in the recording.
+  const local = localBody(src, call, (n, kind) => capturedRowDot(loop, n, kind));
+  if (local === undefined) return undefined;
+  const outs = loop.body.outputs;
+  const p = loop.perStep;
+  const sum = loop.reduce === 'sum';
+  const reduce = lines(p, (k) => {
+    const y = local.value(outs[k] as number);
+    return sum ? `S${k} = i === 0 ? ${y} : S${k} + ${y};` : `ys[i * ${p} + ${k}] = ${y};`;
+  });
+  const run = src.build<PrimedMapPrimal>(`function mapPrimal(v, bv, ys, count = ${loop.n}) {
+${local.inputs}
+${sum ? lines(p, (k) => `let S${k} = 0;`) : ''}
+for (let i = 0; i < count; i++) {
+${local.iteration}
+${local.primal}
+${reduce}
+}
+${sum && loop.n > 0 ? lines(p, (k) => `v[${first + k}] = S${k};`) : ''}
+}`);
+  // No rows: what follows the loop runs, on scratch arrays, before the first real call (PrimedMapGradient).
+  const [sv, sy] = [new Float64Array(first + p), new Float64Array(0)];
+  for (let k = 0; k < PRIMING_RUNS; k++) run(sv, bv, sy, 0);
+  return run;
+}
+
+/** {@link MapPrimal} with its count of rows (see {@link PrimedMapGradient}). */
+type PrimedMapPrimal = (...args: [...Parameters<MapPrimal>, count?: number]) => void;
 
 /** The map gradient drivers whose rows' adjoints carry their marks (see {@link localMapGradient}). */
 const rowMarking = new WeakSet<MapGradient>();
