@@ -13,7 +13,7 @@ import type { Backend, Method } from '../ir/differentiator.js';
 import type { Program } from '../ir/program.js';
 import { nestedFunction, nestedGradient } from '../nested/derivative.js';
 import { type Num, primal } from '../nested/num.js';
-import { gradientAndHvp } from '../reverse/index.js';
+import { gradientAndHvp, reverseGradient } from '../reverse/index.js';
 import { blockJacobian, rowBlocks } from '../sparse/blocks.js';
 import { evaluate } from '../sweeps/index.js';
 import { graphDerivative } from '../symbolic/index.js';
@@ -43,7 +43,13 @@ export function derivativeEngine(options: EngineOptions): DerivativeEngine {
   return {
     method,
     evaluate: (f, x) => evaluate(f, x, common),
-    gradient: (f, x) => d.gradient(f, x, methodOptions).value,
+    gradient(f, x, out) {
+      if (out === undefined) return d.gradient(f, x, methodOptions).value;
+      // Reverse mode writes into `out` itself (allocating nothing); the other methods' arrays are copied in.
+      if (method === 'reverse') return reverseGradient(f, x, { ...common, out });
+      out.set(d.gradient(f, x, methodOptions).value);
+      return out;
+    },
     jacobian: (f, x) => d.jacobian(f, x, methodOptions).value,
     blockJacobian: (f, x, visit) => blockJacobian(f, x, visit, { method, ...methodOptions } as MethodOptions),
     rowBlocks: (f, x) => rowBlocks(f, x, { method, ...methodOptions } as MethodOptions),

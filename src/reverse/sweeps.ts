@@ -15,7 +15,7 @@ import {
   requireScalar,
   type Stats,
 } from '../ir/index.js';
-import { asDerivative } from '../ir/ops.js';
+import { asDerivativesInto } from '../ir/ops.js';
 import {
   adjointOps,
   adjointSweeps,
@@ -152,7 +152,7 @@ export function reverseGradient(
   }
   // The derivatives written out in one pass over the inputs' adjoints (not converted in place, then copied).
   const g = out ?? new Float64Array(inputs.length);
-  for (let k = 0; k < inputs.length; k++) g[k] = asDerivative(inputs[k] as number);
+  asDerivativesInto(inputs, g);
   return g;
 }
 

@@ -25,8 +25,9 @@ import {
   variable,
   withGraph,
 } from '../../src/ir/index.js';
+import { asDerivatives, asDerivativesInto } from '../../src/ir/ops.js';
 import { evaluate } from '../../src/sweeps/index.js';
-import { close, same } from './support/close.js';
+import { close, same, sameBits } from './support/close.js';
 import { CLOSED_FORMS, DOMAINS, SAMPLES_PER_OP } from './support/domains.js';
 import { evaluateTree, predictable } from './support/mathjs.js';
 import { seeded } from './support/random.js';
@@ -208,5 +209,25 @@ describe('degenerate reductions', () => {
   it('a one-term logsumexp is its term', () => {
     const f = withGraph(() => program(applyNary('logsumexp', [variable('x')])));
     expectConsistent(f, -4, -4);
+  });
+});
+
+describe('derivatives as every exact method reports them', () => {
+  // asDerivativesInto writes t + 0 with a running test, and only where that test sees NaN or ±∞ a second pass.
+  const adjoints = [1.5, -0, 0, -2, Number.POSITIVE_INFINITY, Number.NaN, Number.NEGATIVE_INFINITY, 1e-310];
+  const reported = [1.5, 0, 0, -2, Number.NaN, Number.NaN, Number.NaN, 1e-310];
+
+  it('an untouched −0 is 0 and ±∞ is NaN, into another array and in place', () => {
+    const into = new Float64Array(adjoints.length);
+    asDerivativesInto(Float64Array.from(adjoints), into);
+    expect(sameBits(into, reported)).toBe(true);
+    expect(sameBits(asDerivatives(Float64Array.from(adjoints)), reported)).toBe(true);
+  });
+
+  it('all finite: the first pass alone, −0 made +0', () => {
+    const finite = [-0, 3, -0, -1e300];
+    const into = new Float64Array(finite.length);
+    asDerivativesInto(Float64Array.from(finite), into);
+    expect(sameBits(into, [0, 3, 0, -1e300])).toBe(true);
   });
 });

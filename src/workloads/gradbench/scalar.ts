@@ -7,11 +7,16 @@ import { type Expr, variable, withGraph } from '../../ir/graph.js';
 import type { Program } from '../../ir/program.js';
 import type { BuildEstimate, GradbenchEval } from './types.js';
 
-/** A built scalar workload: the program, the point (in `f.variables` order) and the checked input. */
+/**
+ * A built scalar workload: the program, the point (in `f.variables` order), the checked input, and the array
+ * every run of the derivative writes the gradient into, as GradBench's C++ tools write every run into one
+ * output (a new array per run cost lse's gradient at n = 1.28M about 4 ms, faulting its pages in).
+ */
 export interface ScalarWorkload<I> {
   readonly f: Program<number>;
   readonly x: Float64Array;
   readonly input: I;
+  readonly gradient: Float64Array;
 }
 
 /** What a scalar eval defines; the rest is common. */
@@ -41,14 +46,14 @@ export function scalarEval<I>(spec: ScalarSpec<I>): GradbenchEval<I, ScalarWorkl
     estimate: spec.estimate,
     prepare(input) {
       const { f, x } = withGraph(() => spec.build(input));
-      return { f, x, input };
+      return { f, x, input, gradient: new Float64Array(x.length) };
     },
     cost(w) {
       const c = programCost(w.f);
       return { ...c, inputs: w.f.variables.length, outputs: 1, evaluations: 1 };
     },
     run(fn, w, engine) {
-      return fn === spec.primal ? engine.evaluate(w.f, w.x) : engine.gradient(w.f, w.x);
+      return fn === spec.primal ? engine.evaluate(w.f, w.x) : engine.gradient(w.f, w.x, w.gradient);
     },
     output(fn, raw, w) {
       return fn === spec.primal

@@ -12,8 +12,8 @@ export interface DerivativeEngine {
   readonly method: Method;
   /** f at x (the primal, on the engine's backend). */
   evaluate<Out extends number | Float64Array>(f: Program<Out>, x: Float64Array): Out;
-  /** ∇f at x. */
-  gradient(f: Program, x: Float64Array): Float64Array;
+  /** ∇f at x: written into `out` and returned when it is given (one entry per input), else a new array. */
+  gradient(f: Program, x: Float64Array, out?: Float64Array): Float64Array;
   /** The Jacobian of f at x, one row per output. */
   jacobian(f: Program, x: Float64Array): Float64Array[];
   /**
