@@ -1592,7 +1592,9 @@ function adjointJammable(site: Site, line: string, count: number): [HalfReads, H
   const [x, y] = dotHalves(list, h, true);
   const stepped = x.decl !== '' || y.decl !== '';
   const both = rangeActive(list, 0, h) && rangeActive(list, h, h);
-  return stepped && both && disjointHalves(list, h) ? [x, y] : undefined;
+  // jammedAdjoint reads each entry's value from v at its index.
+  const atIndex = [x, y].every((half) => half.value('k') === `v[${half.at('k')}]`);
+  return stepped && both && atIndex && disjointHalves(list, h) ? [x, y] : undefined;
 }
 
 /**
@@ -1742,29 +1744,32 @@ function jammedAdjoint(
     );
   });
   // Term t of member j (t = 0 its head, read on its own where a half is peeled): the first half's entry gets
-  // g·y, the second's g·x, in that order, as adjointNode writes them.
+  // g·y, the second's g·x, in that order, as adjointNode writes them. Each index computed once (both halves are
+  // active, so each entry's value is read from v at its index): shorter bytecode than written out twice.
   const term = (j: number, t: string, head: boolean) => {
     const [x, y] = halves[j] as [HalfReads, HalfReads];
     const h = hs[j] as number;
     const xAt = head && x.peeled ? x.head : x.at(`st + ${t}`);
     const yAt = head && y.peeled ? y.head : y.at(`st + ${t} + ${h}`);
-    const xValue = head && x.peeled ? `v[${x.head}]` : x.value(`st + ${t}`);
-    const yValue = head && y.peeled ? `v[${y.head}]` : y.value(`st + ${t} + ${h}`);
-    return rename(`adj[${xAt}] += g * ${yValue}; adj[${yAt}] += g * ${xValue};`, j);
+    return rename(`const xi = ${xAt}, yi = ${yAt}; adj[xi] += g * v[yi]; adj[yi] += g * v[xi];`, j);
   };
-  // The common terms: the shared second-half entry's value and adjoint read once, the adjoint kept in `a`.
+  // The common terms: the shared second-half entry's value and adjoint read once, the adjoint kept in `a` (no
+  // member's first-half entry is that node: no node is in both halves of a member).
   const [, y0] = halves[0] as [HalfReads, HalfReads];
-  const shared = rename(y0.at(`st + t + ${hs[0]}`), 0);
   const common = group.map((_, j) => {
     const [x] = halves[j] as [HalfReads, HalfReads];
-    return rename(`adj[${x.at('st + t')}] += g * e; a += g * ${x.value('st + t')};`, j);
+    return rename(`const xi = ${x.at('st + t')}; adj[xi] += g * e; a += g * v[xi];`, j).replace(
+      /\bxi\b/g,
+      () => `x$${j}`,
+    );
   });
   const ends = group.map((_, j) => {
     const h = hs[j] as number;
     const rest = h > m ? ` for (let t = ${m}; t < ${h}; t++) { ${term(j, 't', false)} }` : '';
     return `{ ${term(j, '0', true)} }${rest}`;
   });
-  return `{ ${decls.join(' ')}\nfor (let t = 1; t < ${m}; t++) { const e = v[${shared}]; let a = adj[${shared}]; ${common.join(' ')} adj[${shared}] = a; }\n${ends.join('\n')} }`;
+  const shared = rename(y0.at(`st + t + ${hs[0]}`), 0);
+  return `{ ${decls.join(' ')}\nfor (let t = 1; t < ${m}; t++) { const yi = ${shared}; const e = v[yi]; let a = adj[yi]; ${common.join(' ')} adj[yi] = a; }\n${ends.join('\n')} }`;
 }
 
 function straightSource(
