@@ -1588,7 +1588,8 @@ function adjointJammable(site: Site, line: string, count: number): [HalfReads, H
   const list = site.list;
   if (line === '' || list === undefined || count % 2 !== 0 || count >> 1 < 2) return undefined;
   const h = count >> 1;
-  if (sameHalves(list, h)) return undefined;
+  // adjointNode's choices before that form: written out (one repetition, few terms), or dot(w, w).
+  if (unrolledArgs(DOT, list) !== undefined || sameHalves(list, h)) return undefined;
   const [x, y] = dotHalves(list, h, true);
   const stepped = x.decl !== '' || y.decl !== '';
   const both = rangeActive(list, 0, h) && rangeActive(list, h, h);
