@@ -311,7 +311,7 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
     }
   });
 
-  it("on a loop's dot products computed four at a time (gmm's rows (Q z)ᵣ), each sum in its own order", () => {
+  it("on a loop's dot products and their adjoints four at a time (gmm's rows (Q z)ᵣ), each sum in its own order", () => {
     // Per cluster: uᵣ = dot([lᵣ₀, …, lᵣᵣ], [zᵣ, z₀, …, zᵣ₋₁]) (`shared`: the rows read the same z꜀ at each common
     // term) or dot(lᵣ, [zᵣ, …, z₀]) (the rows read different z at a term); with `chained`, each row also reads
     // the previous row's uᵣ₋₁ through a difference between them, so no two rows share a group.
@@ -339,6 +339,10 @@ describe('the compiled backend equals the interpreter to the last bit', () => {
       const { source } = sweepSource(f, 'primal', segments, activity(f), {});
       expect(source.includes('s$3 +=')).toBe(shape !== 'chained');
       expect(source.includes('const e = ')).toBe(shape === 'shared');
+      // The adjoint sweep: the shared rows' adjoints four at a time too, z꜀'s adjoint held in `a` across them;
+      // not where a row reads the one before it (that difference's adjoint must reach the row before it runs).
+      const adjoint = sweepSource(f, 'adjoint', segments, activity(f), { tests: false }).source;
+      expect(adjoint.includes('let a = adj[')).toBe(shape === 'shared');
       const n = f.variables.length;
       agree(
         f,

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { generateInput } from '../../src/gradbench/generate.js';
 import {
   type Backend,
   constant,
@@ -28,8 +29,12 @@ import {
 import type { LoopCall } from '../../src/ir/program.js';
 import { hessian as reverseHessian } from '../../src/reverse/index.js';
 import { memoryOf } from '../../src/reverse/memory.js';
+import { sweepSource } from '../../src/sweeps/compiled/emit.js';
+import { activity, planSegments } from '../../src/sweeps/compiled/index.js';
 import { mapGradient, scanBackward } from '../../src/sweeps/compiled/loop.js';
 import { loopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
+import { GRADBENCH_EVALS } from '../../src/workloads/gradbench/index.js';
+import type { GradbenchEval } from '../../src/workloads/gradbench/types.js';
 import { buildSpec, closeNormwise, specArbitrary } from '../support/expressions.js';
 import { sameBits } from './support/close.js';
 
@@ -985,6 +990,23 @@ describe('a summed map capturing more values than the local drivers keep (fast-c
       ),
       { numRuns: 100, seed: 20261207 },
     );
+  });
+
+  it("gmm's objective, whose rows' dot products the recording's adjoint runs four at a time: the interpreter's bits", () => {
+    // GradBench's gmm at d = 12 (k = 5 clusters, a loop; n = 5 points): its summed map's recording runs the body's
+    // adjoint sweep without tests or notes (the captured values' sums tested after the last row). The second
+    // point has α₃ = −0 and an exp(q) that overflows, which hands rows to the interpreter's rule.
+    const ev = GRADBENCH_EVALS.gmm as GradbenchEval<unknown, { f: Program; x: Float64Array }>;
+    const { f, x } = ev.prepare(ev.read(generateInput({ eval: 'gmm', sizes: { d: 12, k: 5, n: 5 } })));
+    const call = f.calls[0] as LoopCall;
+    const body = call.loop.body;
+    const { source } = sweepSource(body, 'adjoint', planSegments(body), activity(body), { tests: false });
+    expect(source).toContain('let a = adj[');
+    const special = Float64Array.from(x, (v, i) => (i === 3 ? -0 : i === 5 + 5 * 12 + 5 ? 800 : v));
+    for (const point of [x, special]) {
+      const g = (backend: Backend) => Array.from(methods.reverse.gradient(f, point, { backend }).value);
+      expect(sameBits(g('compile'), g('interpret'))).toBe(true);
+    }
   });
 });
 

@@ -1415,6 +1415,7 @@ function loopCode(c: LoopContext, loop: Loop, sums: readonly FusedSum[]): LoopCo
         ({ sum, name }) =>
           `${nonzero(name, tests)}{ ${sum.positions.map((p) => `g${p} += ${name};`).join(' ')} }`,
       );
+    if (!tests) jamAdjointDots(f, loop, sites, body);
     body.reverse();
     const carries = [...carriedAdjoint];
     const before = [
@@ -1573,6 +1574,203 @@ function jammedDots(f: Program, loop: Loop, group: readonly number[], sites: rea
   );
   const stores = group.map((p, j) => `v[${(sites[p] as Site).i}] = s$${j};`);
   return `{ ${decls.join(' ')}${starts.join(' ')}\nfor (let t = 1; t < ${m}; t++) { ${body} }\n${rests.join('\n')}\n${stores.join(' ')} }`;
+}
+
+/** Most dot products of an adjoint loop's block whose adjoints run in one loop over their common terms. */
+const JAM_ADJOINT_DOTS = 4;
+
+/**
+ * The halves of the dot product at a loop's block position, as its adjoint statement (`line`) reads them, when
+ * that statement sends entry k's two contributions in one loop (adjointNode's stepped, disjoint form); else
+ * undefined.
+ */
+function adjointJammable(site: Site, line: string, count: number): [HalfReads, HalfReads] | undefined {
+  const list = site.list;
+  if (line === '' || list === undefined || count % 2 !== 0 || count >> 1 < 2) return undefined;
+  const h = count >> 1;
+  // adjointNode's choices before that form: written out (one repetition, few terms), or dot(w, w).
+  if (unrolledArgs(DOT, list) !== undefined || sameHalves(list, h)) return undefined;
+  const [x, y] = dotHalves(list, h, true);
+  const stepped = x.decl !== '' || y.decl !== '';
+  const both = rangeActive(list, 0, h) && rangeActive(list, h, h);
+  // jammedAdjoint reads each entry's value from v at its index.
+  const atIndex = [x, y].every((half) => half.value('k') === `v[${half.at('k')}]`);
+  return stepped && both && atIndex && disjointHalves(list, h) ? [x, y] : undefined;
+}
+
+/**
+ * Whether running the adjoints of the dot products at block positions `group` (highest first, as the sweep
+ * meets them) as jammedAdjoint writes them, then the other statements from the first member's position to
+ * the last's (`between`, highest first), gives every adjoint, in every repetition, the same reads and additions
+ * in the same order as the sweep's own order (position by position, highest first), so the same bits. Each
+ * access is numbered in the sweep's order, and the new order must meet each node's accesses in increasing
+ * numbers. A dot product reads its own adjoint, then adds to its entries' (term by term, the first half's entry,
+ * then the second's); another statement reads its node's adjoint and adds to every node it reads (active or
+ * not: that can only refuse more).
+ */
+function adjointOrderKept(
+  f: Program,
+  loop: Loop,
+  group: readonly number[],
+  between: readonly number[],
+  m: number,
+  seen: OrderScratch,
+): boolean {
+  const last = group[group.length - 1] as number;
+  const from = new Int32Array((group[0] as number) - last + 1);
+  const { at: seenAt, checks } = seen;
+  // Meets node n's access numbered `at`: false where it comes before one of n's already met.
+  const meet = (n: number, at: number) => {
+    if (checks[n] === seen.check && (seenAt[n] as number) > at) return false;
+    checks[n] = seen.check;
+    seenAt[n] = at;
+    return true;
+  };
+  let base = 0;
+  const term = (q: number, t: number) => {
+    const n = base + q;
+    const a = f.a[n] as number;
+    const at = (from[q - last] as number) + 1 + 2 * t;
+    return (
+      meet(f.args[a + t] as number, at) && meet(f.args[a + ((f.b[n] as number) >> 1) + t] as number, at + 1)
+    );
+  };
+  for (let r = 0; r < loop.reps; r++) {
+    base = loop.start + r * loop.period;
+    // Where each position's accesses begin in the sweep's order: its own adjoint, then its entries'.
+    let count = 0;
+    for (let q = group[0] as number; q >= last; q--) {
+      from[q - last] = count;
+      const n = base + q;
+      if (group.includes(q)) count += 1 + 2 * ((f.b[n] as number) >> 1);
+      else if (between.includes(q)) count += 1 + readsOf(f, n).length;
+    }
+    // The new order, each access met with its number.
+    seen.check++;
+    for (const q of group) if (!meet(base + q, from[q - last] as number)) return false;
+    for (let t = 1; t < m; t++) for (const q of group) if (!term(q, t)) return false;
+    for (const q of group) {
+      if (!term(q, 0)) return false;
+      const h = (f.b[base + q] as number) >> 1;
+      for (let t = m; t < h; t++) if (!term(q, t)) return false;
+    }
+    for (const q of between) {
+      const at = from[q - last] as number;
+      if (!meet(base + q, at)) return false;
+      const reads = readsOf(f, base + q);
+      for (let k = 0; k < reads.length; k++) if (!meet(reads[k] as number, at + 1 + k)) return false;
+    }
+  }
+  return true;
+}
+
+/** Scratch for {@link adjointOrderKept}, one per loop: per node, the last access number met and in which check. */
+interface OrderScratch {
+  readonly at: Int32Array;
+  readonly checks: Int32Array;
+  check: number;
+}
+
+/**
+ * In an adjoint loop's block without zero tests, up to {@link JAM_ADJOINT_DOTS} dot products' adjoints in one
+ * loop over their common terms (gmm's rows uᵣ, uᵣ₋₁, … of Q·(x − μ)), written at the first one's place (the
+ * highest position), the statements between them after it: where every member's second half holds the same
+ * node at a common term (gmm's z꜀), its adjoint stays in a register while each member adds its term, one
+ * load and one store per term for the group instead of one per member. Each adjoint gets the same additions in
+ * the same order as member by member (checked access by access, {@link adjointOrderKept}), so the same bits.
+ */
+function jamAdjointDots(f: Program, loop: Loop, sites: readonly Site[], body: string[]): void {
+  const seen: OrderScratch = { at: new Int32Array(f.size), checks: new Int32Array(f.size), check: 0 };
+  let group: number[] = [];
+  let halves: [HalfReads, HalfReads][] = [];
+  let between: number[] = [];
+  const close = () => {
+    if (group.length > 1) {
+      const m = Math.min(...group.map((q) => (f.b[loop.start + q] as number) >> 1));
+      const text = jammedAdjoint(f, loop, group, halves, sites, m);
+      for (const q of group) body[q] = '';
+      body[group[0] as number] = text;
+    }
+    group = [];
+    halves = [];
+    between = [];
+  };
+  for (let p = loop.period - 1; p >= 0; p--) {
+    if (body[p] === '') continue;
+    const n = loop.start + p;
+    const reads =
+      f.op[n] === DOT ? adjointJammable(sites[p] as Site, body[p] as string, f.b[n] as number) : undefined;
+    if (reads === undefined) {
+      if (group.length > 0) between.push(p);
+      continue;
+    }
+    // The statements between the group and this member stay after the group (its last member so far closes it).
+    const outside = between.filter((q) => q > p);
+    const joined = [...group, p];
+    const m = Math.min(...joined.map((q) => (f.b[loop.start + q] as number) >> 1));
+    if (
+      group.length === 0 ||
+      !sharedSeconds(f, loop, joined, m) ||
+      !adjointOrderKept(f, loop, joined, outside, m, seen)
+    ) {
+      close();
+      group = [p];
+      halves = [reads];
+      continue;
+    }
+    group = joined;
+    halves.push(reads);
+    if (group.length === JAM_ADJOINT_DOTS) close();
+  }
+  close();
+}
+
+/** The adjoints of the dot products at block positions `group` (highest first), as {@link jamAdjointDots} says. */
+function jammedAdjoint(
+  f: Program,
+  loop: Loop,
+  group: readonly number[],
+  halves: readonly [HalfReads, HalfReads][],
+  sites: readonly Site[],
+  m: number,
+): string {
+  // Each member's names get the suffix $j: st$j, xq$j, yq$j and its adjoint g$j.
+  const rename = (text: string, j: number) => text.replace(/\b(st|xq|yq|g)\b/g, `$1$$${j}`);
+  const hs = group.map((q) => (f.b[loop.start + q] as number) >> 1);
+  const decls = group.map((q, j) => {
+    const [x, y] = halves[j] as [HalfReads, HalfReads];
+    return rename(
+      `const g = adj[${(sites[q] as Site).i}]; const st = ${(sites[q] as Site).a}; ${declared(x.decl, y.decl)}`,
+      j,
+    );
+  });
+  // Term t of member j (t = 0 its head, read on its own where a half is peeled): the first half's entry gets
+  // g·y, the second's g·x, in that order, as adjointNode writes them. Each index computed once (both halves are
+  // active, so each entry's value is read from v at its index): shorter bytecode than written out twice.
+  const term = (j: number, t: string, head: boolean) => {
+    const [x, y] = halves[j] as [HalfReads, HalfReads];
+    const h = hs[j] as number;
+    const xAt = head && x.peeled ? x.head : x.at(`st + ${t}`);
+    const yAt = head && y.peeled ? y.head : y.at(`st + ${t} + ${h}`);
+    return rename(`const xi = ${xAt}, yi = ${yAt}; adj[xi] += g * v[yi]; adj[yi] += g * v[xi];`, j);
+  };
+  // The common terms: the shared second-half entry's value and adjoint read once, the adjoint kept in `a` (no
+  // member's first-half entry is that node: no node is in both halves of a member).
+  const [, y0] = halves[0] as [HalfReads, HalfReads];
+  const common = group.map((_, j) => {
+    const [x] = halves[j] as [HalfReads, HalfReads];
+    return rename(`const xi = ${x.at('st + t')}; adj[xi] += g * e; a += g * v[xi];`, j).replace(
+      /\bxi\b/g,
+      () => `x$${j}`,
+    );
+  });
+  const ends = group.map((_, j) => {
+    const h = hs[j] as number;
+    const rest = h > m ? ` for (let t = ${m}; t < ${h}; t++) { ${term(j, 't', false)} }` : '';
+    return `{ ${term(j, '0', true)} }${rest}`;
+  });
+  const shared = rename(y0.at(`st + t + ${hs[0]}`), 0);
+  return `{ ${decls.join(' ')}\nfor (let t = 1; t < ${m}; t++) { const yi = ${shared}; const e = v[yi]; let a = adj[yi]; ${common.join(' ')} adj[yi] = a; }\n${ends.join('\n')} }`;
 }
 
 function straightSource(
