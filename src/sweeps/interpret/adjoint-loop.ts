@@ -301,11 +301,16 @@ function addRowGradients(
   if (at >= 0) {
     const count = loop.n * w;
     const to = adj.subarray(at, at + count);
+    let skipped = 0;
     for (let j = 0; j < count; j++) {
       const p = rows[j] as number;
-      if (p === 0 && 1 / p < 0) continue;
+      if (p === 0 && 1 / p < 0) {
+        skipped++;
+        continue;
+      }
       to[j] = (to[j] as number) + (ybar * p + 0);
     }
+    if (skipped === 0) noteReachedRun(adj, at, at + count);
     return;
   }
   for (let j = 0; j < loop.n * w; j++) {
@@ -770,6 +775,30 @@ function zeroScan(call: LoopCall, adj: Float64Array, gCap: Float64Array): boolea
   return true;
 }
 
+/**
+ * Per adjoint array, one run of entries [from, to) known to hold no −0 in the backward sweep under way: each got
+ * t + (ybar·p + 0), which is never −0 (ybar·p + 0 is not, and a sum is −0 only where both terms are). Within
+ * one sweep the adjoints only have things added to them, and x + y is −0 only where x is, so the run stays
+ * reached until the next sweep zeroes the array ({@link forgetReachedRuns}). Marking it (+ 0) changes nothing:
+ * lse's max marks the rows its exp sum has just reached, a pass over the inputs fewer.
+ */
+const reachedRuns = new WeakMap<Float64Array, { from: number; to: number }>();
+
+function noteReachedRun(adj: Float64Array, from: number, to: number): void {
+  reachedRuns.set(adj, { from, to });
+}
+
+/** Forgets what {@link noteReachedRun} noted on `adj`: called where a backward sweep zeroes it. */
+export function forgetReachedRuns(adj: Float64Array): void {
+  reachedRuns.delete(adj);
+}
+
+/** Whether adj[from … to − 1] is all reached ({@link noteReachedRun}). */
+function reachedRun(adj: Float64Array, from: number, to: number): boolean {
+  const run = reachedRuns.get(adj);
+  return run !== undefined && run.from <= from && to <= run.to;
+}
+
 /** {@link markRow} for rows 0 … count − 1, entry by entry (lse's 1.28M rows of one entry). */
 function markRows0(call: LoopCall, adj: Float64Array, reached: Uint8Array, r: number, count: number): void {
   const { loop, args } = call;
@@ -780,6 +809,7 @@ function markRows0(call: LoopCall, adj: Float64Array, reached: Uint8Array, r: nu
   for (let k = 0; k < w; k++) {
     if (reached[r + k] !== 1) continue;
     if (at >= 0) {
+      if (reachedRun(adj, at, at + count * w)) continue;
       for (let j = at + k; j < at + count * w; j += w) adj[j] = (adj[j] as number) + 0;
       continue;
     }
