@@ -1190,9 +1190,12 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
     matchesUnrolled(f, [2, 0, 1, 0], [0, 2, 0, Number.NaN]);
     methods.reverse.gradient(f, [2, 0, 1, 0], { backend: 'compile' });
     expect(loopUsage().bodyValueBytes).toBeGreaterThan(0);
+    // Store-all's every carry then, where a finite scan keeps its first alone.
+    expect(loopUsage().checkpointCarries).toBe(2);
     matchesUnrolled(f, [2, 0, 1, 1], [0, 2, 0, 0]);
     methods.reverse.gradient(f, [2, 0, 1, 1], { backend: 'compile' });
     expect(loopUsage().bodyValueBytes).toBe(0);
+    expect(loopUsage().checkpointCarries).toBe(1);
   });
 
   it('and leaves an unreached carry untouched: a second carry max(k, k) from √z, unused, keeps ∂/∂z = 0 at z = 0', () => {
@@ -1208,7 +1211,43 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
     matchesUnrolled(f, [1, 0, 0], [0, 1, 0]);
   });
 
-  it('a finite scan keeps its carries alone: a seeded max of sin(xᵢ) recomputes each body, to the bits of store-all', () => {
+  // A summed map's backward sweep into consecutive rows notes them reached, and the finite scan over the same
+  // rows then leaves out its marks there (adjoint-loop.ts's noteReachedRun): only within one backward sweep.
+  it('a reached run is forgotten between sweeps: the jacobian of [Σ exp √xᵢ, y · max √xᵢ] at x = 0 is NaN in x', () => {
+    for (const backend of BACKENDS) {
+      const f = withGraph(() => {
+        const [x0, x1, x2, y] = [variable('x0'), variable('x1'), variable('x2'), variable('y')];
+        const rows = [[x0.sqrt()], [x1.sqrt()], [x2.sqrt()]];
+        const s = mapReduce(rows, ([r]) => (r as Expr).exp());
+        const { carry } = scan(rows[0]?.[0] as Expr, rows.slice(1), (m, [r]) => m.max(r as Expr));
+        return program([s, y.mul(carry)], { variables: [x0, x1, x2, y] });
+      });
+      const x = [0, 0, 0, 0];
+      const J = methods.reverse.jacobian(f, x, { backend }).value;
+      const Ju = methods.reverse.jacobian(unroll(f), x, { backend }).value;
+      // Row 1: the max's zero adjoint marks √xᵢ, and 0 · ∂√x/∂x at 0 is NaN; ∂/∂y = max √xᵢ = 0.
+      expect(Array.from(J[1] as Float64Array), backend).toEqual([Number.NaN, Number.NaN, Number.NaN, 0]);
+      for (let k = 0; k < 2; k++) expect(sameBits(J[k] as Float64Array, Ju[k] as Float64Array)).toBe(true);
+    }
+  });
+
+  it('and a run with an entry the map does not reach is not noted: y · max bᵢ + Σ exp(aᵢ) over rows (aᵢ, √xᵢ) at 0', () => {
+    const f = withGraph(() => {
+      const [x0, x1, y] = [variable('x0'), variable('x1'), variable('y')];
+      const rows = [
+        [x0.exp(), x0.sqrt()],
+        [x1.exp(), x1.sqrt()],
+      ];
+      // The scan first, as lse's: its backward sweep runs after the map's.
+      const { carry } = scan(constant(-1), rows, (m, [, b]) => m.max(b as Expr));
+      const s = mapReduce(rows, ([a]) => (a as Expr).exp());
+      return program(y.mul(carry).add(s), { variables: [x0, x1, y] });
+    });
+    // ∂/∂xᵢ = e^(e⁰)·e⁰ + 0 · ∂√x/∂x at 0 = NaN (the max's zero adjoint marks √xᵢ); ∂/∂y = max(−1, 0, 0) = 0.
+    matchesUnrolled(f, [0, 0, 0], [Number.NaN, Number.NaN, 0]);
+  });
+
+  it('a finite scan keeps its first carry alone: a seeded max of sin(xᵢ) recomputes the carries and each body, to the bits of store-all', () => {
     const xs = [variable('x0'), variable('x1'), variable('x2'), variable('x3')];
     const { carry } = scan(xs[0] as Expr, [[xs[1] as Expr], [xs[2] as Expr], [xs[3] as Expr]], (m, [r]) =>
       m.max((r as Expr).sin()),
@@ -1221,9 +1260,11 @@ describe('the zero-factor rule across iterations: loops give what their unrolled
       const r = methods.reverse.gradient(f, x, { backend });
       expect(Array.from(r.value)).toEqual(want);
       expect(sameBits(r.value, methods.reverse.gradient(unroll(f), x, { backend }).value)).toBe(true);
-      // The recording keeps no body values, and the backward sweep runs each body again from its carry.
-      expect(memoryOf(r.stats).bodyValueBytes).toBe(0);
-      expect(loopUsage().bodyPrimals).toBe(6);
+      // The recording keeps no body values and the first carry alone; the backward sweep computes the other
+      // two carries again, as one segment of sqrt's, and runs each body again from its carry: 3 + 2 + 3.
+      const m = memoryOf(r.stats);
+      expect([m.bodyValueBytes, m.checkpointCarries, m.workingCarries]).toEqual([0, 1, 3]);
+      expect(loopUsage().bodyPrimals).toBe(8);
       expect(sameBits(r.value, methods.reverse.gradient(f, x, { backend, checkpoint: 'sqrt' }).value)).toBe(
         true,
       );

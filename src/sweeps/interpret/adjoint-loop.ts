@@ -301,11 +301,16 @@ function addRowGradients(
   if (at >= 0) {
     const count = loop.n * w;
     const to = adj.subarray(at, at + count);
+    let skipped = 0;
     for (let j = 0; j < count; j++) {
       const p = rows[j] as number;
-      if (p === 0 && 1 / p < 0) continue;
+      if (p === 0 && 1 / p < 0) {
+        skipped++;
+        continue;
+      }
       to[j] = (to[j] as number) + (ybar * p + 0);
     }
+    if (skipped === 0) noteReachedRun(adj, at, at + count);
     return;
   }
   for (let j = 0; j < loop.n * w; j++) {
@@ -391,9 +396,6 @@ function recordCall(
       `checkpoint must be 'all', 'sqrt' or 'binomial', got '${String(strategy)}'`,
     );
   }
-  const stride =
-    strategy === 'all' ? 1 : strategy === 'sqrt' ? Math.max(1, Math.ceil(Math.sqrt(n))) : Math.max(1, n);
-  const snaps = reusable(snapStores, loop, Math.ceil(n / stride) * c);
   const snapshots = strategy === 'binomial' ? snapshotCount(n, options.snapshots) : 0;
   // The forward pass: values only, on the loop's own value array.
   const w = loopWork(loop);
@@ -405,27 +407,54 @@ function recordCall(
     body.calls.length === 0 &&
     body.size <= SCAN_TAPE_MAX_BODY &&
     n * body.size * 8 <= SCAN_TAPE_BUDGET;
-  // A finite scan (lse's max) keeps its carries alone: its backward sweep is the marks of zeroScan whenever its
-  // outputs' adjoints are zeros (lse's are), and otherwise runs each body from its kept carry, the same sweeps
+  // A finite scan (lse's max) keeps no body values: its backward sweep is the marks of zeroScan whenever its
+  // outputs' adjoints are zeros (lse's are), and otherwise runs each body from its carry, the same sweeps
   // to the same bits. Copying lse's body values took about a tenth of its gradient at n = 1.28M.
   const driver = drivesLoop(call, check, backend) ? scanPrimal(call, bv) : undefined;
   // The driver with locals tests the expression rows' entries as it reads them: the recording takes them as
   // finite, and where one is not, records again keeping the body values (a pass over lse's 1.28M fewer).
   const rowsTested = driver !== undefined && testsRows(driver);
   let finite = finiteScan(call, v, !rowsTested);
+  // Store-all keeps the first carry alone of a finite scan, as one segment of sqrt's: its backward sweep is
+  // zeroScan's marks, which read no carry, whenever its outputs' adjoints are zeros (lse's are), and otherwise
+  // computes the carries again from the first (reverseScan), the same carries to the same bits. Keeping lse's
+  // max's carries took about a fifteenth of its gradient at n = 40,000.
+  let stride =
+    strategy === 'all'
+      ? finite
+        ? Math.max(1, n)
+        : 1
+      : strategy === 'sqrt'
+        ? Math.max(1, Math.ceil(Math.sqrt(n)))
+        : Math.max(1, n);
+  let snaps = reusable(snapStores, loop, Math.ceil(n / stride) * c);
   let tapes = keepTapes && !finite ? tapeStore(loop) : undefined;
   loadCall(call, v, bv);
   // After each iteration's sweep, before the carry passes on: its carry and values are those to keep.
   if (driver !== undefined) {
+    // The first carry alone: copied here, and the driver runs its loop that keeps nothing (the primal's).
+    let firstOnly = strategy === 'all' && stride > 1;
+    if (firstOnly) copy(bv, in0, snaps, 0, c);
     // Keeping every iteration's values, the driver's body sweep stores its loops' block locals too, which
     // store-all's backward driver reads instead of computing them again (SweepOptions.stored in emit.ts).
     const record = (kept: Float64Array | undefined) =>
-      scanPrimal(call, bv, kept !== undefined)(v, bv, 0, n, true, { snaps, stride, tapes: kept });
+      scanPrimal(call, bv, kept !== undefined)(
+        v,
+        bv,
+        0,
+        n,
+        true,
+        firstOnly ? undefined : { snaps, stride, tapes: kept },
+      );
     if (!record(tapes) && finite) {
       finite = false;
       usage.bodyPrimals += n;
-      if (keepTapes) {
-        tapes = tapeStore(loop);
+      // Not finite after all: store-all's every carry, and its body values where they fit.
+      if (firstOnly || keepTapes) {
+        firstOnly = false;
+        stride = 1;
+        snaps = reusable(snapStores, loop, n * c);
+        tapes = keepTapes ? tapeStore(loop) : undefined;
         loadCall(call, v, bv);
         record(tapes);
       }
@@ -770,6 +799,30 @@ function zeroScan(call: LoopCall, adj: Float64Array, gCap: Float64Array): boolea
   return true;
 }
 
+/**
+ * Per adjoint array, one run of entries [from, to) known to hold no −0 in the backward sweep under way: each got
+ * t + (ybar·p + 0), which is never −0 (ybar·p + 0 is not, and a sum is −0 only where both terms are). Within
+ * one sweep the adjoints only have things added to them, and x + y is −0 only where x is, so the run stays
+ * reached until the next sweep zeroes the array ({@link forgetReachedRuns}). Marking it (+ 0) changes nothing:
+ * lse's max marks the rows its exp sum has just reached, a pass over the inputs fewer.
+ */
+const reachedRuns = new WeakMap<Float64Array, { from: number; to: number }>();
+
+function noteReachedRun(adj: Float64Array, from: number, to: number): void {
+  reachedRuns.set(adj, { from, to });
+}
+
+/** Forgets what {@link noteReachedRun} noted on `adj`: called where a backward sweep zeroes it. */
+export function forgetReachedRuns(adj: Float64Array): void {
+  reachedRuns.delete(adj);
+}
+
+/** Whether adj[from … to − 1] is all reached ({@link noteReachedRun}). */
+function reachedRun(adj: Float64Array, from: number, to: number): boolean {
+  const run = reachedRuns.get(adj);
+  return run !== undefined && run.from <= from && to <= run.to;
+}
+
 /** {@link markRow} for rows 0 … count − 1, entry by entry (lse's 1.28M rows of one entry). */
 function markRows0(call: LoopCall, adj: Float64Array, reached: Uint8Array, r: number, count: number): void {
   const { loop, args } = call;
@@ -780,6 +833,7 @@ function markRows0(call: LoopCall, adj: Float64Array, reached: Uint8Array, r: nu
   for (let k = 0; k < w; k++) {
     if (reached[r + k] !== 1) continue;
     if (at >= 0) {
+      if (reachedRun(adj, at, at + count * w)) continue;
       for (let j = at + k; j < at + count * w; j += w) adj[j] = (adj[j] as number) + 0;
       continue;
     }

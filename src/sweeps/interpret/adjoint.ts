@@ -17,7 +17,7 @@ import {
 import { isUntouched, UNTOUCHED } from '../../ir/ops.js';
 import { sweepsFor } from '../backend.js';
 import { activity } from '../compiled/index.js';
-import { backwardCall, type CheckpointOptions, recordWithLoops } from './adjoint-loop.js';
+import { backwardCall, type CheckpointOptions, forgetReachedRuns, recordWithLoops } from './adjoint-loop.js';
 import { primalSweep, throwNonFiniteDerivative } from './primal.js';
 
 type Rule = (x: number, y: number, z: number) => number;
@@ -94,6 +94,7 @@ export function interpretAdjoint(
 ): void {
   const { values: v, adjoints: adj } = tape;
   adj.fill(UNTOUCHED);
+  forgetReachedRuns(adj);
   seed(adj);
   const { op, a, b, args } = f;
   // Constants (indices below inputStart) get no adjoint: no one reads it.
