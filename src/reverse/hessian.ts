@@ -35,7 +35,7 @@ import {
   vectorOf,
 } from '../ir/index.js';
 import { accumulate } from '../ir/ops.js';
-import { dualKernels } from '../sweeps/compiled/dual.js';
+import { dualKernels, type PointRows } from '../sweeps/compiled/dual.js';
 import { loadCall, setIteration } from '../sweeps/index.js';
 import {
   boundedFinite,
@@ -541,6 +541,21 @@ function bounded(call: LoopCall, s: DualArrays, bs: DualArrays): boolean {
   return boundedFinite(body, val, tan);
 }
 
+/** Where a sum map's data rows go in its body's arrays, and its outputs' seeds (the call's adjoints in `s`). */
+function pointRows(call: LoopCall, s: DualArrays, in0: number): PointRows {
+  const { loop, first } = call;
+  const outputs = Array.from(loop.body.outputs.slice(0, loop.perStep));
+  return {
+    rows: loop.rows,
+    width: loop.width,
+    rowAt: in0 + rowInput(loop),
+    indexAt: in0 + indexInput(loop),
+    outputs,
+    seed: s.adj.slice(first, first + loop.perStep),
+    seedDot: s.adjDot.slice(first, first + loop.perStep),
+  };
+}
+
 /** A call's backward sweep: each iteration's body forward and backward again, from the last iteration. */
 function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
   const { loop, first, args } = call;
@@ -590,6 +605,13 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     bs.adjDot.fill(UNTOUCHED, 0, cap);
   }
   for (let i = n - 1; i >= 0; i--) {
+    // Once the first iteration has placed the marks, a sum map over data rows runs the rest as the steps below
+    // would, in one generated function (nothing after the sweeps applies: no carry, no row arguments, the
+    // captured values' sums in place, the marks the same).
+    if (unread > 0 && placed !== undefined && kernels !== undefined) {
+      kernels.leanPoints(bs, pointRows(call, s, in0), i);
+      break;
+    }
     if (carries !== undefined) {
       bs.val.set(carries.val.subarray(i * c, (i + 1) * c), in0);
       bs.tan.set(carries.tan.subarray(i * c, (i + 1) * c), in0);

@@ -41,6 +41,28 @@ export interface DualKernels {
    * them: the next iteration's sweep then needs no fill of them.
    */
   leanSparseBackward(s: DualArrays): void;
+  /**
+   * A sum map's iterations `last`, `last − 1`, … 0 over data rows, each as hessian.ts's callBackward runs it
+   * once the first iteration's marks are placed: the row's values and untouched tangents and the index into
+   * the body's inputs, the lean forward sweep, each output's adjoint and adjoint's tangent plus the call's
+   * (`seed`, `seedDot`), and the lean sparse sweep; in one generated function, with no call per iteration from
+   * hessian.ts (kmeans' points).
+   */
+  leanPoints(s: DualArrays, points: PointRows, last: number): void;
+}
+
+/** Where a sum map's data rows go in its body's arrays, and its outputs' seeds (DualKernels.leanPoints). */
+export interface PointRows {
+  /** The rows, `width` numbers each. */
+  readonly rows: Float64Array;
+  readonly width: number;
+  /** The body node of a row's first entry, and of the index. */
+  readonly rowAt: number;
+  readonly indexAt: number;
+  /** The body's outputs, and the call's adjoints and adjoints' tangents of them. */
+  readonly outputs: readonly number[];
+  readonly seed: Float64Array;
+  readonly seedDot: Float64Array;
 }
 
 /** Most nodes of a straight run per generated function, so that each stays small enough for V8 to optimise. */
@@ -810,6 +832,66 @@ function invariantReads(text: string): { before: string; text: string } {
 
 /** The sweep's functions, in the order they run (the backward sweep's from the last node). */
 function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): Kernel[] {
+  const { bindings, fns } = sweepSource(f, segments, sweep, 'k');
+  const source = `'use strict';\n${bindings}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `k${k}`).join(', ')}];`;
+  return factoryOf(f, source) as Kernel[];
+}
+
+/** The generated source's helpers, bound by name (F, OPS, …); the source returns what it builds. */
+function factoryOf(f: Program, source: string): unknown {
+  const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', 'LZ', source) as (
+    ...helpers: unknown[]
+  ) => unknown;
+  return factory(
+    f,
+    OP_DEFS,
+    minMaxPartialTangent,
+    naryForward,
+    fixedForward,
+    naryBackward,
+    fixedBackward,
+    lazyStep(f),
+  );
+}
+
+/**
+ * The lean sweeps of a sum map's iterations over data rows in one function (DualKernels.leanPoints): the lean
+ * forward sweep's functions (`f0`, `f1`, …) and the lean sparse sweep's (`b0`, …) called in a loop over the
+ * iterations, the same steps in the same order as the separate calls.
+ */
+function leanPointsKernel(
+  f: Program,
+  segments: readonly Segment[],
+): (s: DualArrays, p: PointRows, last: number) => void {
+  const lean = sweepSource(f, segments, 'lean', 'f');
+  const sparse = sweepSource(f, segments, 'leanSparse', 'b');
+  const calls = (fns: readonly string[], prefix: string) =>
+    fns.map((_, k) => `${prefix}${k}(s, val, tan, adj, adjDot, args);`).join(' ');
+  // As leanForward: the constants' values and their tangents untouched, where the body has constants.
+  const constants = f.inputStart > 0 ? `val.set(F.constants, 0); tan.fill(-0, 0, ${f.inputStart});` : '';
+  const driver = `function points(s, p, last) {
+  const { val, tan, adj, adjDot } = s; const args = F.args;
+  const { rows, width, rowAt, indexAt, outputs, seed, seedDot } = p;
+  for (let i = last; i >= 0; i--) {
+    for (let k = 0; k < width; k++) { val[rowAt + k] = rows[i * width + k]; tan[rowAt + k] = -0; }
+    val[indexAt] = i; tan[indexAt] = -0;
+    ${constants}
+    ${calls(lean.fns, 'f')}
+    for (let k = 0; k < outputs.length; k++) { const o = outputs[k]; adj[o] = adj[o] + seed[k]; adjDot[o] = adjDot[o] + seedDot[k]; }
+    ${calls(sparse.fns, 'b')}
+  }
+}`;
+  const source = `'use strict';\n${lean.bindings}\n${lean.fns.join('\n')}\n${sparse.fns.join('\n')}\n${driver}\nreturn points;`;
+  return factoryOf(f, source) as (s: DualArrays, p: PointRows, last: number) => void;
+}
+
+/** The sweep's functions' source (named `prefix` 0, 1, … in the order they run) and the bindings they read. */
+function sweepSource(
+  f: Program,
+  segments: readonly Segment[],
+  sweep: Sweep,
+  prefix: string,
+): { bindings: string; fns: string[] } {
   const forward = sweep === 'forward' || sweep === 'lean';
   const bodies: string[] = [];
   for (const seg of segments) {
@@ -826,22 +908,9 @@ function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): K
   const bads = Array.from({ length: LANES }, (_, k) => `bad${k}`);
   const fns = bodies.map(
     (b, k) =>
-      `function k${k}(s, val, tan, adj, adjDot, args) {\nlet ${bads.map((v) => `${v} = 0`).join(', ')};\n${b}\nreturn ${bads.join(' + ')};\n}`,
+      `function ${prefix}${k}(s, val, tan, adj, adjDot, args) {\nlet ${bads.map((v) => `${v} = 0`).join(', ')};\n${b}\nreturn ${bads.join(' + ')};\n}`,
   );
-  const source = `'use strict';\n${bindings}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `k${k}`).join(', ')}];`;
-  const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', 'LZ', source) as (
-    ...helpers: unknown[]
-  ) => Kernel[];
-  return factory(
-    f,
-    OP_DEFS,
-    minMaxPartialTangent,
-    naryForward,
-    fixedForward,
-    naryBackward,
-    fixedBackward,
-    lazyStep(f),
-  );
+  return { bindings, fns };
 }
 
 /**
@@ -884,6 +953,7 @@ function build(body: Program): DualKernels | null {
   let sparse: Kernel[] | undefined;
   let lean: Kernel[] | undefined;
   let leanSparse: Kernel[] | undefined;
+  let points: ((s: DualArrays, p: PointRows, last: number) => void) | undefined;
   const { args, constants, inputStart } = body;
   return {
     forward(s) {
@@ -909,6 +979,10 @@ function build(body: Program): DualKernels | null {
     leanSparseBackward(s) {
       leanSparse ??= sweepKernels(body, segments, 'leanSparse');
       for (const k of leanSparse) k(s, s.val, s.tan, s.adj, s.adjDot, args);
+    },
+    leanPoints(s, p, last) {
+      points ??= leanPointsKernel(body, segments);
+      points(s, p, last);
     },
     sparseBackward(s) {
       sparse ??= sweepKernels(body, segments, 'sparse');
