@@ -647,7 +647,14 @@ function lazyStepSource(f: Program, ms: readonly number[]): string | undefined {
 type Sweep = 'forward' | 'lean' | 'backward' | 'sparse' | 'leanSparse';
 
 /** The source of a segment's forward or backward sweep: a run of nodes, or a `for` loop over repetitions. */
-function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep: Sweep): string {
+function segmentSource(
+  f: Program,
+  seg: Segment,
+  from: number,
+  to: number,
+  sweep: Sweep,
+  jump = false,
+): string {
   const forward = sweep === 'forward' || sweep === 'lean';
   const lean = sweep === 'lean';
   const need = lean ? tangentNeeds(f) : undefined;
@@ -677,6 +684,12 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
   };
   // The lean sparse sweep's chain of min or max through the repetitions (kmeans' nearest centroid), if any.
   const chain = unit !== undefined && seg.kind === 'loop' ? chainOf(f, seg, unit) : undefined;
+  // With `jump`, the lean forward sweep records where the lean sparse sweep's first jump along that chain lands
+  // (leanPointsKernel).
+  const landing =
+    jump && lean && seg.kind === 'loop'
+      ? chainOf(f, seg, unitGates(f, seg.start, seg.period, seg.reps))
+      : undefined;
   const plainStep = (code: number, site: Site, n: number, stride: number, reps: number, p: number) =>
     forward
       ? forwardNode(code, site, lean, tangent(n, stride, reps), stored(n, stride, reps))
@@ -727,7 +740,8 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
   }
   if (!forward) lines.reverse();
   lines.unshift(unit?.head ?? '');
-  if (chain !== undefined) lines.unshift(chainJump(f, seg, chain, unit?.next ?? []));
+  if (chain !== undefined) lines.unshift(chainJump(f, seg, chain, unit?.next ?? [], jump));
+  if (landing !== undefined) lines.push(`if (!(${losesSource(f, seg, landing)})) J${seg.start} = r;`);
   const { before, text } = invariantReads(lines.join('\n'));
   const head = forward ? `let r = 0; r < ${seg.reps}; r++` : `let r = ${seg.reps - 1}; r >= 0; r--`;
   // The chain's last node: its adjoint and adjoint's tangent into the variables (as its step would read them).
@@ -736,7 +750,8 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
     chain === undefined
       ? ''
       : `let cg = adj[${last}], cgd = adjDot[${last}]; adj[${last}] = -0; adjDot[${last}] = -0;`;
-  return `${before} ${unit?.before ?? ''} ${init}\nfor (${head}) {\n${text}\n}`;
+  const start = landing === undefined ? '' : `J${seg.start} = 0;`;
+  return `${before} ${unit?.before ?? ''} ${init} ${start}\nfor (${head}) {\n${text}\n}`;
 }
 
 /**
@@ -800,14 +815,24 @@ function chainJump(
   seg: Segment & { kind: 'loop' },
   chain: number,
   next: readonly string[],
+  jump: boolean,
 ): string {
+  const loses = losesSource(f, seg, chain);
+  const quiet = next.length === 0 ? '' : `if (${next.map((flag) => `!${flag}`).join(' && ')}) `;
+  // From the last repetition, where the lean forward sweep just ran in the same function (leanPointsKernel), it
+  // recorded where the scan below stops: the last repetition whose y does not lose, or the first.
+  const scan = `while (r > 0 && ${loses}) r--;`;
+  const landed = jump ? `if (r === ${seg.reps - 1}) r = J${seg.start}; else ${scan}` : scan;
+  // Where the chain's adjoint and adjoint's tangent are zeros, no step sends anything from here on.
+  return `${quiet}{ if (cg === 0 && cgd === 0) break; ${landed} }`;
+}
+
+/** Whether repetition r's y loses along the chain at position `chain`, as source (min: x < y). */
+function losesSource(f: Program, seg: Segment & { kind: 'loop' }, chain: number): string {
   const n = seg.start + chain;
   const x = `val[${f.a[n]} + r * ${seg.period}]`;
   const y = `val[${f.b[n]} + r * ${seg.db[chain]}]`;
-  const loses = f.op[n] === MIN ? `${x} < ${y}` : `${x} > ${y}`;
-  const quiet = next.length === 0 ? '' : `if (${next.map((flag) => `!${flag}`).join(' && ')}) `;
-  // Where the chain's adjoint and adjoint's tangent are zeros, no step sends anything from here on.
-  return `${quiet}{ if (cg === 0 && cgd === 0) break; while (r > 0 && ${loses}) r--; }`;
+  return f.op[n] === MIN ? `${x} < ${y}` : `${x} > ${y}`;
 }
 
 /**
@@ -863,8 +888,13 @@ function leanPointsKernel(
   f: Program,
   segments: readonly Segment[],
 ): (s: DualArrays, p: PointRows, last: number) => void {
-  const lean = sweepSource(f, segments, 'lean', 'f');
-  const sparse = sweepSource(f, segments, 'leanSparse', 'b');
+  const lean = sweepSource(f, segments, 'lean', 'f', true);
+  const sparse = sweepSource(f, segments, 'leanSparse', 'b', true);
+  // Each loop's landing along its chain, which the forward sweep writes and the sparse sweep reads.
+  const landings = segments
+    .filter((seg) => seg.kind === 'loop')
+    .map((seg) => `let J${seg.start} = 0;`)
+    .join(' ');
   const calls = (fns: readonly string[], prefix: string) =>
     fns.map((_, k) => `${prefix}${k}(s, val, tan, adj, adjDot, args);`).join(' ');
   // As leanForward: the constants' values and their tangents untouched, where the body has constants.
@@ -881,7 +911,7 @@ function leanPointsKernel(
     ${calls(sparse.fns, 'b')}
   }
 }`;
-  const source = `'use strict';\n${lean.bindings}\n${lean.fns.join('\n')}\n${sparse.fns.join('\n')}\n${driver}\nreturn points;`;
+  const source = `'use strict';\n${lean.bindings}\n${landings}\n${lean.fns.join('\n')}\n${sparse.fns.join('\n')}\n${driver}\nreturn points;`;
   return factoryOf(f, source) as (s: DualArrays, p: PointRows, last: number) => void;
 }
 
@@ -891,11 +921,12 @@ function sweepSource(
   segments: readonly Segment[],
   sweep: Sweep,
   prefix: string,
+  jump = false,
 ): { bindings: string; fns: string[] } {
   const forward = sweep === 'forward' || sweep === 'lean';
   const bodies: string[] = [];
   for (const seg of segments) {
-    if (seg.kind === 'loop') bodies.push(segmentSource(f, seg, seg.start, seg.start, sweep));
+    if (seg.kind === 'loop') bodies.push(segmentSource(f, seg, seg.start, seg.start, sweep, jump));
     else
       for (let n = seg.start; n < seg.end; n += CHUNK)
         bodies.push(segmentSource(f, seg, n, Math.min(seg.end, n + CHUNK), sweep));
