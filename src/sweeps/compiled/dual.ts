@@ -741,7 +741,7 @@ function segmentSource(
   if (!forward) lines.reverse();
   lines.unshift(unit?.head ?? '');
   if (chain !== undefined) lines.unshift(chainJump(f, seg, chain, unit?.next ?? [], jump));
-  if (landing !== undefined) lines.push(`if (!(${losesSource(f, seg, landing)})) J${seg.start} = r;`);
+  if (landing !== undefined) lines.push(`if (!(${losesSource(f, seg, landing)})) j = r;`);
   const { before, text } = invariantReads(lines.join('\n'));
   const head = forward ? `let r = 0; r < ${seg.reps}; r++` : `let r = ${seg.reps - 1}; r >= 0; r--`;
   // The chain's last node: its adjoint and adjoint's tangent into the variables (as its step would read them).
@@ -750,8 +750,9 @@ function segmentSource(
     chain === undefined
       ? ''
       : `let cg = adj[${last}], cgd = adjDot[${last}]; adj[${last}] = -0; adjDot[${last}] = -0;`;
-  const start = landing === undefined ? '' : `J${seg.start} = 0;`;
-  return `${before} ${unit?.before ?? ''} ${init} ${start}\nfor (${head}) {\n${text}\n}`;
+  // In a local through the loop, written out once after it.
+  const [start, end] = landing === undefined ? ['', ''] : ['let j = 0;', `J${seg.start} = j;`];
+  return `${before} ${unit?.before ?? ''} ${init} ${start}\nfor (${head}) {\n${text}\n} ${end}`;
 }
 
 /**
