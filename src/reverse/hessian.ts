@@ -19,6 +19,7 @@ import {
   indexInput,
   isUntouched,
   LOOP,
+  type Loop,
   type LoopCall,
   type NaryOpDef,
   now,
@@ -523,17 +524,16 @@ function bounded(call: LoopCall, s: DualArrays, bs: DualArrays): boolean {
     tan[k] = Math.abs(bs.tan[k] as number);
   }
   const r = in0 + rowInput(loop);
+  const data = loop.rowArgs ? undefined : dataBounds(loop);
   for (let k = 0; k < width; k++) {
     let v = 0;
     let t = 0;
-    for (let i = 0; i < n; i++) {
-      if (loop.rowArgs) {
-        const arg = args[rowArg(loop, i) + k] as number;
-        v = Math.max(v, Math.abs(s.val[arg] as number));
-        t = Math.max(t, Math.abs(s.tan[arg] as number));
-      } else v = Math.max(v, Math.abs(loop.rows[i * width + k] as number));
+    for (let i = 0; i < n && data === undefined; i++) {
+      const arg = args[rowArg(loop, i) + k] as number;
+      v = Math.max(v, Math.abs(s.val[arg] as number));
+      t = Math.max(t, Math.abs(s.tan[arg] as number));
     }
-    val[r + k] = v;
+    val[r + k] = data === undefined ? v : (data[k] as number);
     tan[r + k] = t;
   }
   val[in0 + indexInput(loop)] = n;
@@ -554,6 +554,25 @@ function pointRows(call: LoopCall, s: DualArrays, in0: number): PointRows {
     seed: s.adj.slice(first, first + loop.perStep),
     seedDot: s.adjDot.slice(first, first + loop.perStep),
   };
+}
+
+const rowBounds = new WeakMap<Loop, Float64Array>();
+
+/**
+ * A loop's data rows' bounds, entry by entry: the largest absolute value each takes over the rows, once per
+ * loop (its rows are its own copy, never written after it is built).
+ */
+function dataBounds(loop: Loop): Float64Array {
+  return cachedFor(rowBounds, loop, () => {
+    const { n, width, rows } = loop;
+    const bounds = new Float64Array(width);
+    for (let k = 0; k < width; k++) {
+      let v = 0;
+      for (let i = 0; i < n; i++) v = Math.max(v, Math.abs(rows[i * width + k] as number));
+      bounds[k] = v;
+    }
+    return bounds;
+  });
 }
 
 /** A call's backward sweep: each iteration's body forward and backward again, from the last iteration. */
