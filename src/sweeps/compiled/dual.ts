@@ -701,8 +701,15 @@ function segmentSource(
           sweep === 'leanSparse' && lazy.includes(1),
           gates?.[p],
         );
+  // The landing's test just before the chain's forward step, which reads the same two values (no store between).
+  const record = (p: number) =>
+    landing !== undefined && p === landing && seg.kind === 'loop'
+      ? `if (!(${losesSource(f, seg, landing)})) j = r;\n`
+      : '';
   const step = (code: number, site: Site, n: number, stride: number, reps: number, p: number) =>
-    p === chain ? chainStep(code, site, gates?.[p] as Gates) : plainStep(code, site, n, stride, reps, p);
+    p === chain
+      ? chainStep(code, site, gates?.[p] as Gates)
+      : record(p) + plainStep(code, site, n, stride, reps, p);
   if (seg.kind === 'straight') {
     const lines: string[] = [];
     for (let n = from; n < to; n++)
@@ -741,7 +748,6 @@ function segmentSource(
   if (!forward) lines.reverse();
   lines.unshift(unit?.head ?? '');
   if (chain !== undefined) lines.unshift(chainJump(f, seg, chain, unit?.next ?? [], jump));
-  if (landing !== undefined) lines.push(`if (!(${losesSource(f, seg, landing)})) j = r;`);
   const { before, text } = invariantReads(lines.join('\n'));
   const head = forward ? `let r = 0; r < ${seg.reps}; r++` : `let r = ${seg.reps - 1}; r >= 0; r--`;
   // The chain's last node: its adjoint and adjoint's tangent into the variables (as its step would read them).
