@@ -19,6 +19,7 @@ import {
   indexInput,
   isUntouched,
   LOOP,
+  type Loop,
   type LoopCall,
   type NaryOpDef,
   now,
@@ -35,7 +36,7 @@ import {
   vectorOf,
 } from '../ir/index.js';
 import { accumulate } from '../ir/ops.js';
-import { dualKernels } from '../sweeps/compiled/dual.js';
+import { dualKernels, type PointRows } from '../sweeps/compiled/dual.js';
 import { loadCall, setIteration } from '../sweeps/index.js';
 import {
   boundedFinite,
@@ -523,22 +524,55 @@ function bounded(call: LoopCall, s: DualArrays, bs: DualArrays): boolean {
     tan[k] = Math.abs(bs.tan[k] as number);
   }
   const r = in0 + rowInput(loop);
+  const data = loop.rowArgs ? undefined : dataBounds(loop);
   for (let k = 0; k < width; k++) {
     let v = 0;
     let t = 0;
-    for (let i = 0; i < n; i++) {
-      if (loop.rowArgs) {
-        const arg = args[rowArg(loop, i) + k] as number;
-        v = Math.max(v, Math.abs(s.val[arg] as number));
-        t = Math.max(t, Math.abs(s.tan[arg] as number));
-      } else v = Math.max(v, Math.abs(loop.rows[i * width + k] as number));
+    for (let i = 0; i < n && data === undefined; i++) {
+      const arg = args[rowArg(loop, i) + k] as number;
+      v = Math.max(v, Math.abs(s.val[arg] as number));
+      t = Math.max(t, Math.abs(s.tan[arg] as number));
     }
-    val[r + k] = v;
+    val[r + k] = data === undefined ? v : (data[k] as number);
     tan[r + k] = t;
   }
   val[in0 + indexInput(loop)] = n;
   tan[in0 + indexInput(loop)] = 0;
   return boundedFinite(body, val, tan);
+}
+
+/** Where a sum map's data rows go in its body's arrays, and its outputs' seeds (the call's adjoints in `s`). */
+function pointRows(call: LoopCall, s: DualArrays, in0: number): PointRows {
+  const { loop, first } = call;
+  const outputs = Array.from(loop.body.outputs.slice(0, loop.perStep));
+  return {
+    rows: loop.rows,
+    width: loop.width,
+    rowAt: in0 + rowInput(loop),
+    indexAt: in0 + indexInput(loop),
+    outputs,
+    seed: s.adj.slice(first, first + loop.perStep),
+    seedDot: s.adjDot.slice(first, first + loop.perStep),
+  };
+}
+
+const rowBounds = new WeakMap<Loop, Float64Array>();
+
+/**
+ * A loop's data rows' bounds, entry by entry: the largest absolute value each takes over the rows, once per
+ * loop (its rows are its own copy, never written after it is built).
+ */
+function dataBounds(loop: Loop): Float64Array {
+  return cachedFor(rowBounds, loop, () => {
+    const { n, width, rows } = loop;
+    const bounds = new Float64Array(width);
+    for (let k = 0; k < width; k++) {
+      let v = 0;
+      for (let i = 0; i < n; i++) v = Math.max(v, Math.abs(rows[i * width + k] as number));
+      bounds[k] = v;
+    }
+    return bounds;
+  });
 }
 
 /** A call's backward sweep: each iteration's body forward and backward again, from the last iteration. */
@@ -590,6 +624,13 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     bs.adjDot.fill(UNTOUCHED, 0, cap);
   }
   for (let i = n - 1; i >= 0; i--) {
+    // Once the first iteration has placed the marks, a sum map over data rows runs the rest as the steps below
+    // would, in one generated function (nothing after the sweeps applies: no carry, no row arguments, the
+    // captured values' sums in place, the marks the same).
+    if (unread > 0 && placed !== undefined && kernels !== undefined) {
+      kernels.leanPoints(bs, pointRows(call, s, in0), i);
+      break;
+    }
     if (carries !== undefined) {
       bs.val.set(carries.val.subarray(i * c, (i + 1) * c), in0);
       bs.tan.set(carries.tan.subarray(i * c, (i + 1) * c), in0);

@@ -41,6 +41,28 @@ export interface DualKernels {
    * them: the next iteration's sweep then needs no fill of them.
    */
   leanSparseBackward(s: DualArrays): void;
+  /**
+   * A sum map's iterations `last`, `last − 1`, … 0 over data rows, each as hessian.ts's callBackward runs it
+   * once the first iteration's marks are placed: the row's values and untouched tangents and the index into
+   * the body's inputs, the lean forward sweep, each output's adjoint and adjoint's tangent plus the call's
+   * (`seed`, `seedDot`), and the lean sparse sweep; in one generated function, with no call per iteration from
+   * hessian.ts (kmeans' points).
+   */
+  leanPoints(s: DualArrays, points: PointRows, last: number): void;
+}
+
+/** Where a sum map's data rows go in its body's arrays, and its outputs' seeds (DualKernels.leanPoints). */
+export interface PointRows {
+  /** The rows, `width` numbers each. */
+  readonly rows: Float64Array;
+  readonly width: number;
+  /** The body node of a row's first entry, and of the index. */
+  readonly rowAt: number;
+  readonly indexAt: number;
+  /** The body's outputs, and the call's adjoints and adjoints' tangents of them. */
+  readonly outputs: readonly number[];
+  readonly seed: Float64Array;
+  readonly seedDot: Float64Array;
 }
 
 /** Most nodes of a straight run per generated function, so that each stays small enough for V8 to optimise. */
@@ -625,7 +647,14 @@ function lazyStepSource(f: Program, ms: readonly number[]): string | undefined {
 type Sweep = 'forward' | 'lean' | 'backward' | 'sparse' | 'leanSparse';
 
 /** The source of a segment's forward or backward sweep: a run of nodes, or a `for` loop over repetitions. */
-function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep: Sweep): string {
+function segmentSource(
+  f: Program,
+  seg: Segment,
+  from: number,
+  to: number,
+  sweep: Sweep,
+  jump = false,
+): string {
   const forward = sweep === 'forward' || sweep === 'lean';
   const lean = sweep === 'lean';
   const need = lean ? tangentNeeds(f) : undefined;
@@ -655,6 +684,12 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
   };
   // The lean sparse sweep's chain of min or max through the repetitions (kmeans' nearest centroid), if any.
   const chain = unit !== undefined && seg.kind === 'loop' ? chainOf(f, seg, unit) : undefined;
+  // With `jump`, the lean forward sweep records where the lean sparse sweep's first jump along that chain lands
+  // (leanPointsKernel).
+  const landing =
+    jump && lean && seg.kind === 'loop'
+      ? chainOf(f, seg, unitGates(f, seg.start, seg.period, seg.reps))
+      : undefined;
   const plainStep = (code: number, site: Site, n: number, stride: number, reps: number, p: number) =>
     forward
       ? forwardNode(code, site, lean, tangent(n, stride, reps), stored(n, stride, reps))
@@ -666,8 +701,15 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
           sweep === 'leanSparse' && lazy.includes(1),
           gates?.[p],
         );
+  // The landing's test just before the chain's forward step, which reads the same two values (no store between).
+  const record = (p: number) =>
+    landing !== undefined && p === landing && seg.kind === 'loop'
+      ? `if (!(${losesSource(f, seg, landing)})) j = r;\n`
+      : '';
   const step = (code: number, site: Site, n: number, stride: number, reps: number, p: number) =>
-    p === chain ? chainStep(code, site, gates?.[p] as Gates) : plainStep(code, site, n, stride, reps, p);
+    p === chain
+      ? chainStep(code, site, gates?.[p] as Gates)
+      : record(p) + plainStep(code, site, n, stride, reps, p);
   if (seg.kind === 'straight') {
     const lines: string[] = [];
     for (let n = from; n < to; n++)
@@ -705,7 +747,7 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
   }
   if (!forward) lines.reverse();
   lines.unshift(unit?.head ?? '');
-  if (chain !== undefined) lines.unshift(chainJump(f, seg, chain, unit?.next ?? []));
+  if (chain !== undefined) lines.unshift(chainJump(f, seg, chain, unit?.next ?? [], jump));
   const { before, text } = invariantReads(lines.join('\n'));
   const head = forward ? `let r = 0; r < ${seg.reps}; r++` : `let r = ${seg.reps - 1}; r >= 0; r--`;
   // The chain's last node: its adjoint and adjoint's tangent into the variables (as its step would read them).
@@ -714,7 +756,9 @@ function segmentSource(f: Program, seg: Segment, from: number, to: number, sweep
     chain === undefined
       ? ''
       : `let cg = adj[${last}], cgd = adjDot[${last}]; adj[${last}] = -0; adjDot[${last}] = -0;`;
-  return `${before} ${unit?.before ?? ''} ${init}\nfor (${head}) {\n${text}\n}`;
+  // In a local through the loop, written out once after it.
+  const [start, end] = landing === undefined ? ['', ''] : ['let j = 0;', `J${seg.start} = j;`];
+  return `${before} ${unit?.before ?? ''} ${init} ${start}\nfor (${head}) {\n${text}\n} ${end}`;
 }
 
 /**
@@ -778,14 +822,24 @@ function chainJump(
   seg: Segment & { kind: 'loop' },
   chain: number,
   next: readonly string[],
+  jump: boolean,
 ): string {
+  const loses = losesSource(f, seg, chain);
+  const quiet = next.length === 0 ? '' : `if (${next.map((flag) => `!${flag}`).join(' && ')}) `;
+  // From the last repetition, where the lean forward sweep just ran in the same function (leanPointsKernel), it
+  // recorded where the scan below stops: the last repetition whose y does not lose, or the first.
+  const scan = `while (r > 0 && ${loses}) r--;`;
+  const landed = jump ? `if (r === ${seg.reps - 1}) r = J${seg.start}; else ${scan}` : scan;
+  // Where the chain's adjoint and adjoint's tangent are zeros, no step sends anything from here on.
+  return `${quiet}{ if (cg === 0 && cgd === 0) break; ${landed} }`;
+}
+
+/** Whether repetition r's y loses along the chain at position `chain`, as source (min: x < y). */
+function losesSource(f: Program, seg: Segment & { kind: 'loop' }, chain: number): string {
   const n = seg.start + chain;
   const x = `val[${f.a[n]} + r * ${seg.period}]`;
   const y = `val[${f.b[n]} + r * ${seg.db[chain]}]`;
-  const loses = f.op[n] === MIN ? `${x} < ${y}` : `${x} > ${y}`;
-  const quiet = next.length === 0 ? '' : `if (${next.map((flag) => `!${flag}`).join(' && ')}) `;
-  // Where the chain's adjoint and adjoint's tangent are zeros, no step sends anything from here on.
-  return `${quiet}{ if (cg === 0 && cgd === 0) break; while (r > 0 && ${loses}) r--; }`;
+  return f.op[n] === MIN ? `${x} < ${y}` : `${x} > ${y}`;
 }
 
 /**
@@ -810,10 +864,76 @@ function invariantReads(text: string): { before: string; text: string } {
 
 /** The sweep's functions, in the order they run (the backward sweep's from the last node). */
 function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): Kernel[] {
+  const { bindings, fns } = sweepSource(f, segments, sweep, 'k');
+  const source = `'use strict';\n${bindings}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `k${k}`).join(', ')}];`;
+  return factoryOf(f, source) as Kernel[];
+}
+
+/** The generated source's helpers, bound by name (F, OPS, …); the source returns what it builds. */
+function factoryOf(f: Program, source: string): unknown {
+  const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', 'LZ', source) as (
+    ...helpers: unknown[]
+  ) => unknown;
+  return factory(
+    f,
+    OP_DEFS,
+    minMaxPartialTangent,
+    naryForward,
+    fixedForward,
+    naryBackward,
+    fixedBackward,
+    lazyStep(f),
+  );
+}
+
+/**
+ * The lean sweeps of a sum map's iterations over data rows in one function (DualKernels.leanPoints): the lean
+ * forward sweep's functions (`f0`, `f1`, …) and the lean sparse sweep's (`b0`, …) called in a loop over the
+ * iterations, the same steps in the same order as the separate calls.
+ */
+function leanPointsKernel(
+  f: Program,
+  segments: readonly Segment[],
+): (s: DualArrays, p: PointRows, last: number) => void {
+  const lean = sweepSource(f, segments, 'lean', 'f', true);
+  const sparse = sweepSource(f, segments, 'leanSparse', 'b', true);
+  // Each loop's landing along its chain, which the forward sweep writes and the sparse sweep reads.
+  const landings = segments
+    .filter((seg) => seg.kind === 'loop')
+    .map((seg) => `let J${seg.start} = 0;`)
+    .join(' ');
+  const calls = (fns: readonly string[], prefix: string) =>
+    fns.map((_, k) => `${prefix}${k}(s, val, tan, adj, adjDot, args);`).join(' ');
+  // As leanForward: the constants' values and their tangents untouched, where the body has constants.
+  const constants = f.inputStart > 0 ? `val.set(F.constants, 0); tan.fill(-0, 0, ${f.inputStart});` : '';
+  const driver = `function points(s, p, last) {
+  const { val, tan, adj, adjDot } = s; const args = F.args;
+  const { rows, width, rowAt, indexAt, outputs, seed, seedDot } = p;
+  for (let i = last; i >= 0; i--) {
+    for (let k = 0; k < width; k++) { val[rowAt + k] = rows[i * width + k]; tan[rowAt + k] = -0; }
+    val[indexAt] = i; tan[indexAt] = -0;
+    ${constants}
+    ${calls(lean.fns, 'f')}
+    for (let k = 0; k < outputs.length; k++) { const o = outputs[k]; adj[o] = adj[o] + seed[k]; adjDot[o] = adjDot[o] + seedDot[k]; }
+    ${calls(sparse.fns, 'b')}
+  }
+}`;
+  const source = `'use strict';\n${lean.bindings}\n${landings}\n${lean.fns.join('\n')}\n${sparse.fns.join('\n')}\n${driver}\nreturn points;`;
+  return factoryOf(f, source) as (s: DualArrays, p: PointRows, last: number) => void;
+}
+
+/** The sweep's functions' source (named `prefix` 0, 1, … in the order they run) and the bindings they read. */
+function sweepSource(
+  f: Program,
+  segments: readonly Segment[],
+  sweep: Sweep,
+  prefix: string,
+  jump = false,
+): { bindings: string; fns: string[] } {
   const forward = sweep === 'forward' || sweep === 'lean';
   const bodies: string[] = [];
   for (const seg of segments) {
-    if (seg.kind === 'loop') bodies.push(segmentSource(f, seg, seg.start, seg.start, sweep));
+    if (seg.kind === 'loop') bodies.push(segmentSource(f, seg, seg.start, seg.start, sweep, jump));
     else
       for (let n = seg.start; n < seg.end; n += CHUNK)
         bodies.push(segmentSource(f, seg, n, Math.min(seg.end, n + CHUNK), sweep));
@@ -826,22 +946,9 @@ function sweepKernels(f: Program, segments: readonly Segment[], sweep: Sweep): K
   const bads = Array.from({ length: LANES }, (_, k) => `bad${k}`);
   const fns = bodies.map(
     (b, k) =>
-      `function k${k}(s, val, tan, adj, adjDot, args) {\nlet ${bads.map((v) => `${v} = 0`).join(', ')};\n${b}\nreturn ${bads.join(' + ')};\n}`,
+      `function ${prefix}${k}(s, val, tan, adj, adjDot, args) {\nlet ${bads.map((v) => `${v} = 0`).join(', ')};\n${b}\nreturn ${bads.join(' + ')};\n}`,
   );
-  const source = `'use strict';\n${bindings}\n${fns.join('\n')}\nreturn [${fns.map((_, k) => `k${k}`).join(', ')}];`;
-  const factory = new Function('F', 'OPS', 'MT', 'NF', 'FF', 'NB', 'FB', 'LZ', source) as (
-    ...helpers: unknown[]
-  ) => Kernel[];
-  return factory(
-    f,
-    OP_DEFS,
-    minMaxPartialTangent,
-    naryForward,
-    fixedForward,
-    naryBackward,
-    fixedBackward,
-    lazyStep(f),
-  );
+  return { bindings, fns };
 }
 
 /**
@@ -884,6 +991,7 @@ function build(body: Program): DualKernels | null {
   let sparse: Kernel[] | undefined;
   let lean: Kernel[] | undefined;
   let leanSparse: Kernel[] | undefined;
+  let points: ((s: DualArrays, p: PointRows, last: number) => void) | undefined;
   const { args, constants, inputStart } = body;
   return {
     forward(s) {
@@ -909,6 +1017,10 @@ function build(body: Program): DualKernels | null {
     leanSparseBackward(s) {
       leanSparse ??= sweepKernels(body, segments, 'leanSparse');
       for (const k of leanSparse) k(s, s.val, s.tan, s.adj, s.adjDot, args);
+    },
+    leanPoints(s, p, last) {
+      points ??= leanPointsKernel(body, segments);
+      points(s, p, last);
     },
     sparseBackward(s) {
       sparse ??= sweepKernels(body, segments, 'sparse');
