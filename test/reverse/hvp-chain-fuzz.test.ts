@@ -7,24 +7,11 @@
  */
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
-import { dot, type Expr, mapReduce, type Program, program, variable, withGraph } from '../../src/index.js';
+import { type Program, program, variable, withGraph } from '../../src/index.js';
 import { setSparseSweeps } from '../../src/sweeps/interpret/dual-marks.js';
 import { sameBits } from '../ir/support/close.js';
+import { type ChainKind, nearest } from './support/nearest.js';
 import { secondOrder } from './support/second-order.js';
-
-/** Σ over the rows of the chain (min, max, or max at every third centroid) of |row − centroid j|². */
-function nearest(rows: number[][], cs: readonly Expr[], d: number, k: number, kind: string): Expr {
-  return mapReduce(rows, (p) => {
-    let best: Expr | undefined;
-    for (let j = 0; j < k; j++) {
-      const diff = p.map((pl, l) => pl.sub(cs[j * d + l] as Expr));
-      const dist = dot(diff, diff);
-      const max = kind === 'max' || (kind === 'mixed' && j % 3 === 1);
-      best = best === undefined ? dist : max ? best.max(dist) : best.min(dist);
-    }
-    return best as Expr;
-  });
-}
 
 it('kmeans-shaped chains of 6 to 14 centroids, ties and zero seeds: the sparse sweeps give the sweep over every node, to the bit', () => {
   const small = fc.integer({ min: -3, max: 3 });
@@ -33,7 +20,7 @@ it('kmeans-shaped chains of 6 to 14 centroids, ties and zero seeds: the sparse s
       fc.constantFrom(1, 2, 3, 16),
       fc.integer({ min: 6, max: 14 }),
       fc.integer({ min: 1, max: 6 }),
-      fc.constantFrom('min', 'max', 'mixed'),
+      fc.constantFrom<ChainKind>('min', 'max', 'mixed'),
       fc.array(fc.oneof({ weight: 20, arbitrary: small }, { weight: 1, arbitrary: fc.constant(1e150) }), {
         minLength: 14 * 16,
         maxLength: 14 * 16,

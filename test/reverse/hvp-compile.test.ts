@@ -30,6 +30,7 @@ import { sameBits } from '../ir/support/close.js';
 afterEach(() => setSparseSweeps(true));
 
 import { type Body, bodyArbitrary, build } from './support/bodies.js';
+import { nearest } from './support/nearest.js';
 import { SPECIAL, secondOrder } from './support/second-order.js';
 
 /**
@@ -175,18 +176,9 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
           const f = withGraph(() => {
             const cs = Array.from({ length: k * d }, (_, j) => variable(`c${j}`));
             const rows = Array.from({ length: n }, (_, i) => data.slice(i * d, (i + 1) * d));
-            return program(
-              mapReduce(rows, (p) => {
-                let best: Expr | undefined;
-                for (let j = 0; j < k; j++) {
-                  const diff = p.map((pl, l) => pl.sub(cs[j * d + l] as Expr));
-                  const dist = dot(diff, diff);
-                  best = best === undefined ? dist : max ? best.max(dist) : best.min(dist);
-                }
-                return best as Expr;
-              }),
-              { variables: cs },
-            ) as Program<number>;
+            return program(nearest(rows, cs, d, k, max ? 'max' : 'min'), {
+              variables: cs,
+            }) as Program<number>;
           });
           const x = c.slice(0, k * d);
           expectSparseBits(f, x, fullSweep(f, x));
@@ -210,18 +202,7 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
     rows.push(Array.from({ length: d }, (_, l) => ((x[6 * d + l] as number) + (x[7 * d + l] as number)) / 2));
     const f = withGraph(() => {
       const cs = Array.from({ length: k * d }, (_, j) => variable(`c${j}`));
-      return program(
-        mapReduce(rows, (p) => {
-          let best: Expr | undefined;
-          for (let j = 0; j < k; j++) {
-            const diff = p.map((pl, l) => pl.sub(cs[j * d + l] as Expr));
-            const dist = dot(diff, diff);
-            best = best === undefined ? dist : best.min(dist);
-          }
-          return best as Expr;
-        }),
-        { variables: cs },
-      ) as Program<number>;
+      return program(nearest(rows, cs, d, k, 'min'), { variables: cs }) as Program<number>;
     });
     const body = (f.calls[0] as LoopCall).loop.body;
     const loops = planSegments(body).filter((s) => s.kind === 'loop' && s.period === d + 2);
@@ -253,15 +234,7 @@ describe('the lean sweeps of a sum map (tangents only where the sparse sweep rea
           const cs = Array.from({ length: k * d }, (_, j) => variable(`c${j}`));
           const q = variable('q');
           const s = variable('s');
-          const m = mapReduce(rows, (p) => {
-            let best: Expr | undefined;
-            for (let j = 0; j < k; j++) {
-              const diff = p.map((pl, l) => pl.sub(cs[j * d + l] as Expr));
-              const dist = dot(diff, diff);
-              best = best === undefined ? dist : max ? best.max(dist) : best.min(dist);
-            }
-            return best as Expr;
-          });
+          const m = nearest(rows, cs, d, k, max ? 'max' : 'min');
           return program(m.mul(q).add(s.mul(s)), { variables: [...cs, q, s] }) as Program<number>;
         });
         const body = (f.calls[0] as LoopCall).loop.body;
