@@ -12,6 +12,7 @@ import {
   TIME_EVERY,
   Tier,
   TRIAL_SHARE,
+  tiered,
   tierOf,
 } from '../../src/sweeps/compiled/tier.js';
 
@@ -140,6 +141,28 @@ describe('tiering on real programs', () => {
     const x = variable('x');
     const looped = program(scan(x, 5000, (c) => c.mul(c).sin()).carry, { variables: [x] });
     expect(tierOf(looped, 'gradient')).toBeUndefined();
+  });
+
+  it('runs each call once on the backend its tier picks, and records the timed ones', () => {
+    const f = straightProgram(300);
+    const asked: string[] = [];
+    const run = (backend: 'interpret' | 'compile') => {
+      asked.push(backend);
+      return asked.length;
+    };
+    for (let c = 1; c <= 2000; c++) expect(tiered(f, 'primal', 0, 'compile', run)).toBe(c);
+    // The first trial comes at once (no build cost assumed); the next ones only once the interpreter's timed
+    // calls have filled its window, so more than one trial means the calls were recorded.
+    const tier = tierOf(f, 'primal') as NonNullable<ReturnType<typeof tierOf>>;
+    const compiledRuns = asked.filter((b) => b === 'compile').length;
+    expect(tier.trialCount).toBeGreaterThan(1);
+    // Every trial ran the generated code (and, once it won, every call after).
+    expect(compiledRuns).toBeGreaterThanOrEqual(tier.trialCount);
+    expect(asked.filter((b) => b === 'interpret').length).toBeGreaterThan(0);
+    // The interpreter asked for runs the interpreter, whatever the tier.
+    asked.length = 0;
+    tiered(f, 'primal', 0, 'interpret', run);
+    expect(asked).toEqual(['interpret']);
   });
 
   it('gives the interpreter’s bits whichever code runs, call after call', () => {

@@ -190,12 +190,17 @@ export function tiered<T>(
   run: (backend: Backend) => T,
 ): T {
   const tier = backend === 'compile' ? tierOf(f, kind, width) : undefined;
-  if (tier === undefined || tier.settled) return run(backend);
-  const useCompiled = tier.compiled();
-  if (!useCompiled && tier.untimed()) return run('interpret');
-  const t0 = performance.now();
+  // One call of `run` whichever code runs, as in the gradient's tiering (src/reverse/sweeps.ts). With a second
+  // call for the untimed interpreted calls, V8 optimised `run` on its own rather than inline it, inlined the
+  // interpreter's sweep into it until its inlining budget ran out just before the node loop, which then ran as
+  // a function of its own: det's primal at ℓ = 9 took 14.8 µs a call against the interpreter backend's 13.7 µs
+  // until the first trial made V8 compile it again (docs/loops.md).
+  const tiering = tier !== undefined && !tier.settled;
+  const useCompiled = tiering ? tier.compiled() : backend === 'compile';
+  const timed = tiering && (useCompiled || !tier.untimed());
+  const t0 = timed ? performance.now() : 0;
   const out = run(useCompiled ? 'compile' : 'interpret');
-  tier.record(useCompiled, performance.now() - t0);
+  if (timed) tier.record(useCompiled, performance.now() - t0);
   return out;
 }
 
