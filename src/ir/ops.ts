@@ -795,16 +795,38 @@ export function asDerivatives<T extends Float64Array>(t: T): T {
 
 /**
  * {@link asDerivative} of every entry of `from`, written into `to` (of the same length; it may be `from`). One
- * pass of t + 0, which is asDerivative(t) wherever t is finite, with a running sum of t − t that is NaN once any
- * t is NaN or ±∞; then, only in that case, a pass of asDerivative itself. The loop of asDerivative's test and
- * select took 2.6 ms over 1.28M entries (lse's gradient), this one 2.0 ms.
+ * pass of t + 0, which is asDerivative(t) wherever t is finite, with running sums of t − t, NaN once any t is
+ * NaN or ±∞; then, only in that case, a pass of asDerivative itself. The loop of asDerivative's test and select
+ * took 2.6 ms over 1.28M entries (lse's gradient), one running sum 2.0 ms. Four sums, one per entry of a group
+ * of four: one sum waits for each addition before the next (a chain of n additions' latency), four run side by
+ * side; over 40,000 entries 56 → 32 µs. The sums only say whether a t − t was NaN, so their order is free.
  */
 export function asDerivativesInto(from: Float64Array, to: Float64Array): void {
-  let bad = 0;
-  for (let k = 0; k < from.length; k++) {
+  const n = from.length;
+  let bad0 = 0;
+  let bad1 = 0;
+  let bad2 = 0;
+  let bad3 = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    const t0 = from[k] as number;
+    const t1 = from[k + 1] as number;
+    const t2 = from[k + 2] as number;
+    const t3 = from[k + 3] as number;
+    bad0 += t0 - t0;
+    bad1 += t1 - t1;
+    bad2 += t2 - t2;
+    bad3 += t3 - t3;
+    to[k] = t0 + 0;
+    to[k + 1] = t1 + 0;
+    to[k + 2] = t2 + 0;
+    to[k + 3] = t3 + 0;
+  }
+  for (; k < n; k++) {
     const t = from[k] as number;
-    bad += t - t;
+    bad0 += t - t;
     to[k] = t + 0;
   }
-  if (Number.isNaN(bad)) for (let k = 0; k < from.length; k++) to[k] = asDerivative(from[k] as number);
+  if (Number.isNaN(bad0 + bad1 + bad2 + bad3))
+    for (let j = 0; j < n; j++) to[j] = asDerivative(from[j] as number);
 }

@@ -25,7 +25,7 @@ import {
   variable,
   withGraph,
 } from '../../src/ir/index.js';
-import { asDerivatives, asDerivativesInto } from '../../src/ir/ops.js';
+import { asDerivative, asDerivatives, asDerivativesInto } from '../../src/ir/ops.js';
 import { evaluate } from '../../src/sweeps/index.js';
 import { close, same, sameBits } from './support/close.js';
 import { CLOSED_FORMS, DOMAINS, SAMPLES_PER_OP } from './support/domains.js';
@@ -229,5 +229,22 @@ describe('derivatives as every exact method reports them', () => {
     const into = new Float64Array(finite.length);
     asDerivativesInto(Float64Array.from(finite), into);
     expect(sameBits(into, [0, 3, 0, -1e300])).toBe(true);
+  });
+
+  // The running test is four sums, one per entry of a group of four, and a loop for the last one to three: a
+  // NaN or ±∞ at any place of any length is found (the reference is asDerivative entry by entry).
+  it('one NaN or ±∞ at any place, whatever the length, makes that entry NaN and the rest t + 0', () => {
+    for (let n = 1; n <= 9; n++) {
+      for (let at = 0; at < n; at++) {
+        for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+          const from = Float64Array.from({ length: n }, (_, k) =>
+            k === at ? bad : k % 2 === 0 ? -0 : k - 4.5,
+          );
+          const into = new Float64Array(n);
+          asDerivativesInto(from, into);
+          expect(sameBits(into, Array.from(from, asDerivative))).toBe(true);
+        }
+      }
+    }
   });
 });
