@@ -524,18 +524,22 @@ function bounded(call: LoopCall, s: DualArrays, bs: DualArrays): boolean {
     tan[k] = Math.abs(bs.tan[k] as number);
   }
   const r = in0 + rowInput(loop);
-  const data = loop.rowArgs ? undefined : dataBounds(loop);
-  for (let k = 0; k < width; k++) {
-    let v = 0;
-    let t = 0;
-    for (let i = 0; i < n && data === undefined; i++) {
-      const arg = args[rowArg(loop, i) + k] as number;
-      v = Math.max(v, Math.abs(s.val[arg] as number));
-      t = Math.max(t, Math.abs(s.tan[arg] as number));
+  if (!loop.rowArgs) {
+    // Data rows have no tangent; their bounds are computed once per loop.
+    val.set(dataBounds(loop), r);
+    tan.fill(0, r, r + width);
+  } else
+    for (let k = 0; k < width; k++) {
+      let v = 0;
+      let t = 0;
+      for (let i = 0; i < n; i++) {
+        const arg = args[rowArg(loop, i) + k] as number;
+        v = Math.max(v, Math.abs(s.val[arg] as number));
+        t = Math.max(t, Math.abs(s.tan[arg] as number));
+      }
+      val[r + k] = v;
+      tan[r + k] = t;
     }
-    val[r + k] = data === undefined ? v : (data[k] as number);
-    tan[r + k] = t;
-  }
   val[in0 + indexInput(loop)] = n;
   tan[in0 + indexInput(loop)] = 0;
   return boundedFinite(body, val, tan);

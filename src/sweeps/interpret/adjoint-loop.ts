@@ -420,12 +420,10 @@ function recordCall(
   // computes the carries again from the first (reverseScan), the same carries to the same bits. Keeping lse's
   // max's carries took about a fifteenth of its gradient at n = 40,000.
   let stride =
-    strategy === 'all'
-      ? finite
-        ? Math.max(1, n)
-        : 1
-      : strategy === 'sqrt'
-        ? Math.max(1, Math.ceil(Math.sqrt(n)))
+    strategy === 'sqrt'
+      ? Math.max(1, Math.ceil(Math.sqrt(n)))
+      : strategy === 'all' && !finite
+        ? 1
         : Math.max(1, n);
   let snaps = reusable(snapStores, loop, Math.ceil(n / stride) * c);
   let tapes = keepTapes && !finite ? tapeStore(loop) : undefined;

@@ -87,7 +87,7 @@ export interface GradbenchEval<I = unknown, W = unknown> {
   cost(workload: W): WorkloadCost;
   /**
    * One run of function `fn`: the whole computation, returning the raw result. The result may be an array of the
-   * workload's that the next run of `fn` overwrites (ht's Jacobian, as GradBench's C++ reuses its output): convert
+   * workload's that the next run of `fn` overwrites (ht's Jacobian, the scalar evals' gradient, as GradBench's C++ reuses its output): convert
    * or copy it before running `fn` again.
    */
   run(fn: string, workload: W, engine: DerivativeEngine): unknown;
