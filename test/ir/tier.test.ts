@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Expr, evaluate, methods, type Program, program, scan, variable } from '../../src/index.js';
 import {
   DECIDE_AFTER,
+  FIRST_TRIAL_MS,
   setTiering,
   TIER_MIN_NODES,
   TIME_EVERY,
@@ -33,12 +34,14 @@ function simulate(
   let interpreterCalls = 0;
   let timedCalls = 0;
   let settledAt = -1;
+  let firstTrialAt = -1;
   for (let c = 0; c < calls; c++) {
     if (tier.settled) {
       if (settledAt < 0) settledAt = c;
       continue;
     }
     if (tier.compiled()) {
+      if (firstTrialAt < 0) firstTrialAt = interpreterCalls * interpreted;
       const ms = trial(trials++);
       trialMs += ms;
       tier.record(true, ms);
@@ -56,6 +59,8 @@ function simulate(
     timedCalls,
     interpreterCalls,
     settledAt,
+    /** The interpreter's time (ms) before the first trial, or -1. */
+    firstTrialAt,
   };
 }
 
@@ -96,6 +101,21 @@ describe('the tiering policy', () => {
     expect(r.trials).toBe(20 + DECIDE_AFTER);
   });
 
+  it('tries nothing before the interpreter has run FIRST_TRIAL_MS, then spends the share accrued', () => {
+    // No build cost; the generated code 15× slower than the interpreter for its first 1,000 trials (V8
+    // warming it: 600 ms, more than TRIAL_SHARE of FIRST_TRIAL_MS), then 3× faster.
+    const trial = (k: number) => (k < 1000 ? 0.6 : 0.013);
+    const late = simulate(new Tier(0), 1_000_000, 0.04, trial, true);
+    const early = simulate(new Tier(0, 0), 1_000_000, 0.04, trial, true);
+    expect(early.firstTrialAt).toBeLessThan(1);
+    expect(late.firstTrialAt).toBeGreaterThanOrEqual(FIRST_TRIAL_MS);
+    expect(late.firstTrialAt).toBeLessThan(FIRST_TRIAL_MS + 1);
+    // The hand-over comes about when trials from the start would have brought it (the share bounds both).
+    expect(early.settledAt).toBeGreaterThan(0);
+    expect(Math.abs(late.settledAt - early.settledAt)).toBeLessThan(0.02 * early.settledAt);
+    expect(late.trialMs).toBeLessThanOrEqual(TRIAL_SHARE * late.interpretedMs + 0.6);
+  });
+
   it('does not hand over on a win that is not repeated', () => {
     // Every other trial faster: noise, not a faster code.
     const r = simulate(new Tier(1), 200_000, 0.03, (k) => (k % 2 === 0 ? 0.01 : 0.05));
@@ -128,8 +148,8 @@ function straightProgram(n: number): Program<number> {
 describe('tiering on real programs', () => {
   let was = true;
   beforeAll(() => {
-    // No build cost assumed: the trials start at once, so that both codes run within the test.
-    was = setTiering(true, 0);
+    // No build cost and no wait assumed: the trials start at once, so that both codes run within the test.
+    was = setTiering(true, 0, 0);
   });
   afterAll(() => {
     setTiering(was);
@@ -141,6 +161,19 @@ describe('tiering on real programs', () => {
     const x = variable('x');
     const looped = program(scan(x, 5000, (c) => c.mul(c).sin()).carry, { variables: [x] });
     expect(tierOf(looped, 'gradient')).toBeUndefined();
+  });
+
+  it('waits less before the first trial of a call that runs its sweep many times', () => {
+    const f = straightProgram(TIER_MIN_NODES);
+    // Tiers made with the default wait (this block's own setting has none).
+    setTiering(true, 0, FIRST_TRIAL_MS);
+    try {
+      expect(tierOf(f, 'gradient')?.firstTrialAfter).toBe(FIRST_TRIAL_MS);
+      expect(tierOf(f, 'reverse', 1)?.firstTrialAfter).toBe(FIRST_TRIAL_MS);
+      expect(tierOf(f, 'reverse', 200)?.firstTrialAfter).toBe(FIRST_TRIAL_MS / 200);
+    } finally {
+      setTiering(true, 0, 0);
+    }
   });
 
   it('runs each call once on the backend its tier picks, and records the timed ones', () => {

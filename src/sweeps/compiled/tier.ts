@@ -15,7 +15,10 @@
  * so a run is never more than that share slower than the interpreter's; once the last {@link DECIDE_AFTER}
  * trials are all faster than the interpreter's median, the generated code runs every call. The two give the
  * same numbers to the last bit, so which one runs changes only the time. The first trial, which generates the
- * code, comes once its expected cost is within that share too, and counts among the trials' time. A program
+ * code, comes once its expected cost is within that share too, and counts among the trials' time, and not before
+ * the interpreter has run {@link FIRST_TRIAL_MS}: a shorter run cannot gain from the trials, and the share
+ * accrued until then is spent at once (trial after trial), so a long run's generated code wins about as soon as
+ * if the trials had begun at the start. A program
  * whose generated code is loops and short straight runs (fewer than {@link TIER_MIN_NODES} nodes) runs it
  * from the first call: V8 optimises a running loop within a few iterations, and small functions soon.
  */
@@ -33,6 +36,15 @@ export const TRIAL_SHARE = 0.2;
  * share of the interpreter's time.
  */
 export const BUILD_MS_PER_NODE = 0.03;
+/**
+ * The interpreter's time (ms) before the first trial. det's generated code needs 0.3 s (primal, ℓ = 9) to some
+ * seconds of trials, about 1,000–5,000 calls, before V8 has optimised it (docs/loops.md), so a run of a second or
+ * two cannot gain from trials, which only cost it: in GradBench's one-second runs the compiled backend's median
+ * was the interpreter's, its CPU time 1.2–1.6× (V8 compiling the generated code on other threads). Trials that
+ * begin later but spend the share accrued since the start do not delay a long run's hand-over as long as its
+ * warm-up takes more than {@link TRIAL_SHARE} of this.
+ */
+export const FIRST_TRIAL_MS = 2000;
 /** Consecutive trials faster than the interpreter's median before the generated code takes over. */
 export const DECIDE_AFTER = 3;
 /** The interpreter's last call times kept for its median, and its first calls left out of it. */
@@ -59,15 +71,24 @@ export class Tier {
   /** Interpreted calls since the last timed one. */
   private sinceTimed = 0;
 
-  /** `buildMs`: about what generating the code will take. */
-  constructor(private readonly buildMs: number) {}
+  /**
+   * `buildMs`: about what generating the code will take; `firstTrialMs`: the interpreter's time before the first
+   * trial ({@link FIRST_TRIAL_MS}).
+   */
+  constructor(
+    private readonly buildMs: number,
+    private readonly firstTrialMs = FIRST_TRIAL_MS,
+  ) {}
 
   /** Whether this call runs the generated code. */
   compiled(): boolean {
     if (this.compiledWon) return true;
-    // The first trial (which builds the code) comes after one interpreted call; the others once the
-    // interpreter's own first, slower calls have left its window, so that its median is its running speed.
-    if (this.trials === 0) return TRIAL_SHARE * this.interpretedMs >= this.buildMs;
+    // The first trial (which builds the code) comes once the interpreter has run firstTrialMs and the build is
+    // within the share; the others once the interpreter's own first, slower calls have left its window, so that
+    // its median is its running speed.
+    if (this.trials === 0) {
+      return this.interpretedMs >= this.firstTrialMs && TRIAL_SHARE * this.interpretedMs >= this.buildMs;
+    }
     const known = this.recent.length >= WINDOW || (this.recent.length >= 3 && this.interpretedMs >= 100);
     return known && this.trialMs <= TRIAL_SHARE * this.interpretedMs;
   }
@@ -112,6 +133,11 @@ export class Tier {
     return this.recentMedian;
   }
 
+  /** The interpreter's time (ms) before the first trial. */
+  get firstTrialAfter(): number {
+    return this.firstTrialMs;
+  }
+
   /** Trials of the generated code so far. */
   get trialCount(): number {
     return this.trials;
@@ -135,6 +161,7 @@ export type TierKind = 'primal' | 'gradient' | 'reverse' | 'tangent';
 const tiers = new WeakMap<Program, Map<string, Tier>>();
 let enabled = true;
 let buildMsPerNode = BUILD_MS_PER_NODE;
+let firstTrialMs = FIRST_TRIAL_MS;
 
 /**
  * Per program, the most nodes of straight runs in the generated code it runs: its compiled plan's (loops
@@ -164,7 +191,10 @@ function straightNodes(f: Program): number {
 /**
  * The call's tier, or undefined when the generated code runs every call: fewer than {@link TIER_MIN_NODES}
  * nodes in the straight runs of its generated code (loops, whose drivers V8 optimises soon), or tiering off.
- * `width` tells apart calls of one kind that do different amounts of work (directions, cotangents).
+ * `width` tells apart calls of one kind that do different amounts of work (directions, cotangents). The wait
+ * before the first trial is {@link FIRST_TRIAL_MS} over `width`: V8 optimises a function after about as many
+ * runs whatever calls them, so the generated code of a call that runs its sweep `width` times (ht's Jacobian,
+ * one backward sweep per output) is warm after that many times fewer calls.
  */
 export function tierOf(f: Program, kind: TierKind, width = 0): Tier | undefined {
   if (!enabled || straightNodes(f) < TIER_MIN_NODES) return undefined;
@@ -172,7 +202,7 @@ export function tierOf(f: Program, kind: TierKind, width = 0): Tier | undefined 
   const key = width === 0 ? kind : `${kind}/${width}`;
   let tier = byKind.get(key);
   if (tier === undefined) {
-    tier = new Tier(straightNodes(f) * buildMsPerNode);
+    tier = new Tier(straightNodes(f) * buildMsPerNode, firstTrialMs / Math.max(1, width));
     byKind.set(key, tier);
   }
   return tier;
@@ -207,11 +237,13 @@ export function tiered<T>(
 /**
  * @internal Turns tiering off (the generated code runs every call) or on again: for tests that check the
  * generated code itself, whatever its speed, and for tiering's own tests, which also set the build cost
- * assumed per node for the tiers made from then on. Returns the previous setting.
+ * assumed per node and the interpreter's time before the first trial for the tiers made from then on. Returns
+ * the previous setting.
  */
-export function setTiering(on: boolean, msPerNode = BUILD_MS_PER_NODE): boolean {
+export function setTiering(on: boolean, msPerNode = BUILD_MS_PER_NODE, firstTrial = FIRST_TRIAL_MS): boolean {
   const was = enabled;
   enabled = on;
   buildMsPerNode = msPerNode;
+  firstTrialMs = firstTrial;
   return was;
 }
