@@ -18,14 +18,15 @@ import {
 } from '../../src/sweeps/compiled/tier.js';
 
 /**
- * Runs `calls` calls through a tier, the interpreter taking `interpreted` ms a call and trial k `trial(k)`.
+ * Runs `calls` calls through a tier, the interpreter taking `interpreted` ms a call (or `interpreted(c)` at call
+ * c) and trial k `trial(k)`.
  * `sampled`: the interpreted calls as the sweeps make them, timed only when the tier asks (`untimed`); else
  * every one is recorded.
  */
 function simulate(
   tier: Tier,
   calls: number,
-  interpreted: number,
+  interpreted: number | ((call: number) => number),
   trial: (k: number) => number,
   sampled = false,
 ) {
@@ -35,27 +36,30 @@ function simulate(
   let timedCalls = 0;
   let settledAt = -1;
   let firstTrialAt = -1;
+  let interpretedMs = 0;
   for (let c = 0; c < calls; c++) {
     if (tier.settled) {
       if (settledAt < 0) settledAt = c;
       continue;
     }
     if (tier.compiled()) {
-      if (firstTrialAt < 0) firstTrialAt = interpreterCalls * interpreted;
+      if (firstTrialAt < 0) firstTrialAt = interpretedMs;
       const ms = trial(trials++);
       trialMs += ms;
       tier.record(true, ms);
       continue;
     }
     interpreterCalls++;
+    const ms = typeof interpreted === 'number' ? interpreted : interpreted(c);
+    interpretedMs += ms;
     if (sampled && tier.untimed()) continue;
     timedCalls++;
-    tier.record(false, interpreted);
+    tier.record(false, ms);
   }
   return {
     trials,
     trialMs,
-    interpretedMs: interpreterCalls * interpreted,
+    interpretedMs,
     timedCalls,
     interpreterCalls,
     settledAt,
@@ -114,6 +118,20 @@ describe('the tiering policy', () => {
     expect(early.settledAt).toBeGreaterThan(0);
     expect(Math.abs(late.settledAt - early.settledAt)).toBeLessThan(0.02 * early.settledAt);
     expect(late.trialMs).toBeLessThanOrEqual(TRIAL_SHARE * late.interpretedMs + 0.6);
+  });
+
+  it('follows the interpreter as its speed changes, its median computed again as its window turns over', () => {
+    // The interpreter 4× slower from call 50,000 on (the machine loaded): the trials, 2× slower than it before,
+    // are 2× faster after, and win once the sampled median has moved.
+    const r = simulate(
+      new Tier(0, 0),
+      100_000,
+      (c) => (c < 50_000 ? 0.01 : 0.04),
+      () => 0.02,
+      true,
+    );
+    expect(r.settledAt).toBeGreaterThan(50_000);
+    expect(r.settledAt).toBeLessThan(50_000 + 4 * 15 * TIME_EVERY);
   });
 
   it('does not hand over on a win that is not repeated', () => {
