@@ -52,9 +52,9 @@ const WINDOW = 15;
 const WARM_UP = 2;
 /**
  * Once the window is full, one interpreted call in this many is timed; the others count at the window's median,
- * which is computed again once the window has turned over. Timing one call in 8 and sorting the window after each
- * cost 1.5–2 µs a timed call, 0.24 µs a call: 1.7% of det's primal at ℓ = 9 (13.7 µs), which the compiled
- * backend ran slower than the interpreter by as much while it ran the interpreter.
+ * which is computed again once the window has turned over. With one call in 8 timed, the window sorted after each
+ * and three lookups a call, the tier cost about 150 ns a call (bench/tier.ts), 1.1% of det's primal at ℓ = 9
+ * (13.7 µs); now 25–35 ns.
  */
 export const TIME_EVERY = 32;
 
@@ -203,7 +203,7 @@ function straightNodes(f: Program): number {
  */
 export function tierOf(f: Program, kind: TierKind, width = 0): Tier | undefined {
   if (!enabled) return undefined;
-  // One lookup per call (the sweeps call this every time): 55 ns a call with two more, of det's 13.7 µs primal.
+  // One lookup: the sweeps call this every time (bench/tier.ts).
   const byKind = cachedFor(tiers, f, () =>
     straightNodes(f) < TIER_MIN_NODES ? null : new Map<string, Tier>(),
   );
