@@ -40,9 +40,11 @@ export const BUILD_MS_PER_NODE = 0.03;
  * The interpreter's time (ms) before the first trial. det's generated code needs 0.3 s (primal, ℓ = 9) to some
  * seconds of trials, about 1,000–5,000 calls, before V8 has optimised it (docs/loops.md), so a run of a second or
  * two cannot gain from trials, which only cost it: in GradBench's one-second runs the compiled backend's median
- * was the interpreter's, its CPU time 1.2–1.6× (V8 compiling the generated code on other threads). Trials that
- * begin later but spend the share accrued since the start do not delay a long run's hand-over as long as its
- * warm-up takes more than {@link TRIAL_SHARE} of this.
+ * was the interpreter's, its CPU time 1.10× a primal and 1.16× a gradient at ℓ = 9, up to 1.6× in a process (V8
+ * compiling the generated code on other threads). V8 warms the code by the calls it runs, not by the time that
+ * passes, so trials spaced out while they lose would only stretch the warm-up. Trials that begin later but spend
+ * the share accrued since the start do not delay a long run's hand-over as long as its warm-up takes more than
+ * {@link TRIAL_SHARE} of this.
  */
 export const FIRST_TRIAL_MS = 2000;
 /** Consecutive trials faster than the interpreter's median before the generated code takes over. */
