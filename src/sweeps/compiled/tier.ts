@@ -18,9 +18,9 @@
  * code, comes once its expected cost is within that share too, and counts among the trials' time, and not before
  * the interpreter has run {@link FIRST_TRIAL_MS}: a shorter run cannot gain from the trials, and the share
  * accrued until then is spent at once (trial after trial), so a long run's generated code wins about as soon as
- * if the trials had begun at the start. A program
- * whose generated code is loops and short straight runs (fewer than {@link TIER_MIN_NODES} nodes) runs it
- * from the first call: V8 optimises a running loop within a few iterations, and small functions soon.
+ * if the trials had begun at the start. A program whose generated code is loops and short straight runs (fewer
+ * than {@link TIER_MIN_NODES} nodes) runs it from the first call: V8 optimises a running loop within a few
+ * iterations, and small functions soon.
  */
 import { type Backend, cachedFor } from '../../ir/differentiator.js';
 import type { Program } from '../../ir/program.js';
