@@ -26,8 +26,26 @@ export interface SideTiming {
   error?: string;
 }
 
-/** difflab's side of one function on one backend: its timing, and how its output compares with the C++ one. */
-export type DifflabTiming = SideTiming & { agree?: boolean; worst?: number; note?: string };
+/**
+ * difflab's side of one function on one backend: its timing, and how its output compares with the C++ one.
+ * `cpuNs` and `waitNs` (where the thread's clock is known, see {@link ThreadTimes}): per timed call, the mean
+ * CPU time of difflab's thread and the mean time it was ready to run but waited for a CPU that another process
+ * held. The median is wall-clock time, as GradBench's; on a loaded machine it grows by about the wait while the
+ * CPU time stays.
+ */
+export type DifflabTiming = SideTiming & {
+  agree?: boolean;
+  worst?: number;
+  note?: string;
+  cpuNs?: number;
+  waitNs?: number;
+};
+
+/** A thread's CPU time so far and its time spent ready but waiting for a CPU, in ns. */
+export interface ThreadTimes {
+  runNs: number;
+  waitNs: number;
+}
 
 /** One function of one workload, by the C++ reference and by difflab on each backend. */
 export interface NativeMeasurement {
@@ -89,6 +107,7 @@ export interface RunCounts {
  * Times function `fn` of a prepared workload by difflab's reverse mode on `backend`: one untimed call (it
  * generates the compiled code and warms the engine), then calls until `minRuns` calls and `minSeconds` are
  * done. The last output is compared with `golden`, the C++ output, when there is one (else `unchecked` says why).
+ * With `clock` (this thread's times, undefined where unknown) the timing has their means per call too.
  */
 export function timeDifflab(
   ev: GradbenchEval,
@@ -97,19 +116,26 @@ export function timeDifflab(
   backend: Backend,
   counts: RunCounts,
   golden: { output: unknown } | { unchecked: string },
+  clock?: () => ThreadTimes | undefined,
 ): DifflabTiming {
   const engine = derivativeEngine({ method: 'reverse', backend });
   try {
     ev.run(fn, workload, engine);
     const timesNs: number[] = [];
     let raw: unknown;
+    const before = clock?.();
     const start = performance.now();
     while (timesNs.length < counts.minRuns || performance.now() - start < counts.minSeconds * 1000) {
       const t0 = performance.now();
       raw = ev.run(fn, workload, engine);
       timesNs.push(Math.round((performance.now() - t0) * 1e6));
     }
+    const after = clock?.();
     const side: DifflabTiming = timing(timesNs);
+    if (before !== undefined && after !== undefined) {
+      side.cpuNs = Math.round((after.runNs - before.runNs) / timesNs.length);
+      side.waitNs = Math.round((after.waitNs - before.waitNs) / timesNs.length);
+    }
     if ('unchecked' in golden) side.note = golden.unchecked;
     else {
       const v = agreesWithNative(ev.name, golden.output, ev.output(fn, raw, workload));

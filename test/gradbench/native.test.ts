@@ -16,6 +16,7 @@ import {
   measureWorkload,
   runNative,
   runNativeComparison,
+  threadTimes,
 } from '../../src/report/sections/native/binaries.js';
 import { lse } from '../../src/workloads/gradbench/index.js';
 
@@ -146,6 +147,42 @@ describe("difflab's side", () => {
     const side = timeDifflab(lse, workload, 'primal', 'interpret', counts, { unchecked: 'not compared: x' });
     expect(side.agree).toBeUndefined();
     expect(side.note).toBe('not compared: x');
+  });
+
+  test("with a thread clock: its CPU and wait times' means per timed call", () => {
+    // A stand-in clock: 1,000 ns of CPU and 300 of waiting more at each reading. It is read once before the
+    // timed calls and once after, so the means are 1,000 / runs and 300 / runs.
+    let reads = 0;
+    const clock = () => {
+      reads++;
+      return { runNs: 1000 * reads, waitNs: 300 * reads };
+    };
+    const side = timeDifflab(lse, workload, 'primal', 'interpret', counts, { unchecked: 'x' }, clock);
+    expect(reads).toBe(2);
+    expect(side.cpuNs).toBe(Math.round(1000 / side.runs));
+    expect(side.waitNs).toBe(Math.round(300 / side.runs));
+    expect(
+      timeDifflab(lse, workload, 'primal', 'interpret', counts, { unchecked: 'x' }).cpuNs,
+    ).toBeUndefined();
+  });
+});
+
+describe.skipIf(process.platform !== 'linux')("the thread's clock (Linux)", () => {
+  test('its CPU time grows by a busy loop’s CPU time, as the process counts it', () => {
+    const before = threadTimes();
+    const c0 = process.cpuUsage();
+    let x = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 100) x += Math.sqrt(x + 1);
+    const c = process.cpuUsage(c0);
+    const after = threadTimes();
+    expect(x).toBeGreaterThan(0);
+    if (before === undefined || after === undefined) throw new Error('no /proc/thread-self/schedstat');
+    // The process's CPU time includes V8's other threads, which do little here; the kernel counts both finely.
+    const processNs = (c.user + c.system) * 1000;
+    expect(after.runNs - before.runNs).toBeGreaterThan(0.5 * processNs);
+    expect(after.runNs - before.runNs).toBeLessThan(1.5 * processNs + 20e6);
+    expect(after.waitNs).toBeGreaterThanOrEqual(before.waitNs);
   });
 });
 

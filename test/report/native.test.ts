@@ -10,6 +10,7 @@ import {
   nativeMarkdown,
   nativeRows,
   nativeSummary,
+  nativeWaits,
 } from '../../src/report/sections/native/native.js';
 
 const BACKENDS = ['interpret', 'compile'] as const;
@@ -116,6 +117,21 @@ describe('Markdown and CSV', () => {
     expect(md).toContain('| 4.00 µs (4.00×) |');
     expect(md).toMatch(/\| llsq \| n=5 \|.*\| no \|$/m);
     expect(md).toContain('Load average at the start: 1, 2, 3.');
+  });
+
+  test('the functions whose runs waited for a CPU over a tenth of their time, with their CPU time', () => {
+    expect(nativeMarkdown(section)).not.toContain('waited');
+    const waited = structuredClone(measurements);
+    const d = waited[1] as NativeMeasurement;
+    // compile: 6,000 ns of CPU and 4,000 waiting a call, 40%; interpret: 900 and 100, 10%, not listed.
+    d.difflab.compile = { ...d.difflab.compile, runs: 3, cpuNs: 6000, waitNs: 4000 };
+    d.difflab.interpret = { ...d.difflab.interpret, runs: 3, cpuNs: 900, waitNs: 100 };
+    expect(nativeWaits(waited, BACKENDS)).toEqual([
+      'lse n=10 gradient compile: waited 40% of its time; CPU 6.00 µs a call',
+    ]);
+    expect(nativeMarkdown({ ...section, measurements: waited })).toContain(
+      '- lse n=10 gradient compile: waited 40% of its time; CPU 6.00 µs a call',
+    );
   });
 
   test('CSV: one line per row', () => {

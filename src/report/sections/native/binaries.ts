@@ -30,6 +30,7 @@ import {
   type NativeMeasurement,
   parseTimings,
   type RunCounts,
+  type ThreadTimes,
   timeDifflab,
   timing,
 } from '../../../gradbench/native.js';
@@ -63,6 +64,20 @@ function isExecutable(path: string): boolean {
     return statSync(path).isFile();
   } catch {
     return false;
+  }
+}
+
+/**
+ * The calling thread's CPU time and its time ready but waiting for a CPU, from Linux's
+ * `/proc/thread-self/schedstat`; undefined where there is none.
+ */
+export function threadTimes(): ThreadTimes | undefined {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ');
+    const t = { runNs: Number(run), waitNs: Number(wait) };
+    return Number.isFinite(t.runNs) && Number.isFinite(t.waitNs) ? t : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -186,7 +201,7 @@ export async function measureWorkload(
       difflab: {},
     };
     for (const backend of options.backends ?? (['interpret', 'compile'] as const))
-      m.difflab[backend] = timeDifflab(ev, workload, fn, backend, counts, golden);
+      m.difflab[backend] = timeDifflab(ev, workload, fn, backend, counts, golden, threadTimes);
     out.push(m);
   }
   return out;

@@ -206,6 +206,29 @@ export function nativeSummaryTable(
   return mdTable(header, body, (i) => i >= 1);
 }
 
+/** The share of a function's timed calls that difflab's thread spent waiting for a CPU above which it is listed. */
+export const WAIT_LISTED = 0.1;
+
+/**
+ * The functions whose timed calls waited for a CPU (another process held it) more than {@link WAIT_LISTED} of
+ * the time, with their CPU time a call: their wall-clock medians grew with the load, their CPU time did not.
+ */
+export function nativeWaits(ms: readonly NativeMeasurement[], backends: readonly Backend[]): string[] {
+  const out: string[] = [];
+  for (const m of ms) {
+    for (const b of backends) {
+      const d = m.difflab[b];
+      if (d?.cpuNs === undefined || d.waitNs === undefined || d.cpuNs + d.waitNs <= 0) continue;
+      const share = d.waitNs / (d.cpuNs + d.waitNs);
+      if (share <= WAIT_LISTED) continue;
+      out.push(
+        `${m.eval} ${sizesLabel(m.sizes)} ${m.function} ${b}: waited ${Math.round(share * 100)}% of its time; CPU ${fmtNs(d.cpuNs)} a call`,
+      );
+    }
+  }
+  return out;
+}
+
 /** The section as Markdown: what was run, the per-eval medians, then every workload. */
 export function nativeMarkdown(s: NativeSection): string {
   const { backends } = s.settings;
@@ -230,6 +253,15 @@ export function nativeMarkdown(s: NativeSection): string {
     '',
     ...nativeTable(rows, backends),
   ];
+  const waits = nativeWaits(s.measurements, backends);
+  if (waits.length > 0) {
+    lines.push(
+      '',
+      'difflab’s thread waited for a CPU held by another process (its wall-clock times above grew with the load, its CPU time did not):',
+      '',
+      ...waits.map((w) => `- ${w}`),
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
