@@ -142,7 +142,8 @@ export function reverseGradient(
     plan.sweeps.primal(tape.values, true);
     plan.sweeps.adjoint(tape, plan.seed, options);
   } else {
-    record(f, point, tape, check, backend, options);
+    // One backward sweep follows the recording (a summed map may keep its rows' adjoints in the tape's).
+    record(f, point, tape, check, backend, options, true);
     backward(f, tape, plan.seed, backend, options);
   }
   if (timed) tier.record(backend === 'compile', performance.now() - t0);

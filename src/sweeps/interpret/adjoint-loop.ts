@@ -70,7 +70,17 @@ export interface CheckpointOptions {
 
 /** What a call's backward sweep reads, kept by the recording. */
 type Residual =
-  | { readonly kind: 'gradient'; readonly g: Float64Array; readonly rows: Float64Array }
+  | {
+      readonly kind: 'gradient';
+      readonly g: Float64Array;
+      readonly rows: Float64Array;
+      /**
+       * Where `rows` is a view of the program's adjoints at their argument nodes ({@link directRun}), the first
+       * one's node, and whether they still hold the rows' adjoints (until this call's backward sweep scales
+       * them in place); undefined where `rows` is an array of its own.
+       */
+      readonly direct: { readonly at: number; held: boolean } | undefined;
+    }
   | { readonly kind: 'rows' }
   | {
       readonly kind: 'scan';
@@ -184,7 +194,8 @@ function hold(bytes: number, checkpoints: number, working: number): void {
 
 /** What a residual holds: bytes, and carries kept as checkpoints. */
 function heldBy(r: Residual, carry: number): [number, number] {
-  if (r.kind === 'gradient') return [r.g.byteLength + r.rows.byteLength, 0];
+  // Rows' adjoints kept in the program's adjoints hold no bytes beyond the tape.
+  if (r.kind === 'gradient') return [r.g.byteLength + (r.direct === undefined ? r.rows.byteLength : 0), 0];
   if (r.kind === 'rows') return [0, 0];
   return [r.snaps.byteLength + (r.tapes?.byteLength ?? 0), carry === 0 ? 0 : r.snaps.length / carry];
 }
@@ -195,7 +206,11 @@ function residualsOf(tape: Tape): Residual[] {
   return cachedFor(residuals, tape, () => []);
 }
 
-/** The recording sweep of `f` into `tape` (every node's value), keeping each loop call's residuals. */
+/**
+ * The recording sweep of `f` into `tape` (every node's value), keeping each loop call's residuals. `oneSweep`:
+ * the caller runs one backward sweep on this recording, no more, so a summed map may keep its rows' adjoints in
+ * the tape's adjoints themselves ({@link directRun}).
+ */
 export function recordWithLoops(
   f: Program,
   x: ArrayLike<number>,
@@ -203,12 +218,16 @@ export function recordWithLoops(
   check: boolean,
   backend: Backend,
   options: CheckpointOptions,
+  oneSweep = false,
 ): void {
-  primalSweep(f, x, tape.values, check, backend, true, recordHook(tape, options));
+  primalSweep(f, x, tape.values, check, backend, true, recordHook(tape, options, oneSweep && !check));
 }
 
-/** What the recording sweep does at a loop call: its outputs, and its residuals kept with the tape. */
-function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
+/**
+ * What the recording sweep does at a loop call: its outputs, and its residuals kept with the tape. `direct`:
+ * whether a summed map may keep its rows' adjoints in the tape's adjoints.
+ */
+function recordHook(tape: Tape, options: CheckpointOptions, direct = false): CallSweep {
   const kept = residualsOf(tape);
   return (g, index, v, check, backend) => {
     // A loop inside a body records once per iteration of the outer loop: the last recording replaces the one before.
@@ -219,7 +238,7 @@ function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
       hold(-bytes, -carries, 0);
       counted.delete(before);
     }
-    const r = recordCall(g, index, v, check, backend, options);
+    const r = recordCall(g, index, v, check, backend, options, direct ? tape.adjoints : undefined);
     kept[index] = r;
     counted.add(r);
     const [bytes, carries] = heldBy(r, carry);
@@ -321,6 +340,87 @@ function addRowGradients(
   }
 }
 
+/**
+ * {@link addRowGradients} for rows kept in the program's adjoints `adj[at … at + count − 1]` ({@link directRun}),
+ * in place: those entries hold the rows' adjoints p where the zeroing left −0, so t + (ybar·p + 0) is
+ * ybar·p + 0 (−0 + y is y for every y), and an untouched p (−0) stays as the zeroing would have left it.
+ */
+function scaleRowGradients(adj: Float64Array, at: number, count: number, ybar: number): void {
+  let skipped = 0;
+  for (let j = at; j < at + count; j++) {
+    const p = adj[j] as number;
+    if (p === 0 && 1 / p < 0) {
+      skipped++;
+      continue;
+    }
+    adj[j] = ybar * p + 0;
+  }
+  if (skipped === 0) noteReachedRun(adj, at, at + count);
+}
+
+const directRuns = new WeakMap<LoopCall, number>();
+
+/**
+ * Where summed map call `call` of `f` may keep its rows' adjoints in `f`'s adjoints at the rows' nodes, during
+ * a recording followed by one backward sweep: the first row node, or −1. The rows must be consecutive inputs
+ * (lse's), no output of `f`, and read by no node above the call's outputs (nor by another call there): then
+ * between the recording and this call's backward sweep nothing adds to their adjoints (the seed sets outputs',
+ * the sweeps above reach other nodes), where the zeroing would have left −0. The zeroing leaves them alone
+ * ({@link zeroAdjoints}), and the backward sweep scales them in place ({@link scaleRowGradients}): a pass over
+ * the rows' adjoints fewer, and one that writes nothing on the zeroing's.
+ */
+function directRun(f: Program, call: LoopCall): number {
+  return cachedFor(directRuns, call, () => {
+    const { loop } = call;
+    const count = loop.n * loop.width;
+    const at = rowRun(call);
+    if (count === 0 || at < f.inputStart || at + count > f.opStart) return -1;
+    const within = (node: number) => node >= at && node < at + count;
+    for (const o of f.outputs) if (within(o)) return -1;
+    let read = false;
+    for (let i = call.first + loop.outputs; i < f.size && !read; i++) {
+      f.forEachArg(i, (arg) => {
+        if (within(arg)) read = true;
+      });
+    }
+    return read ? -1 : at;
+  });
+}
+
+/**
+ * The backward sweep's zeroing of `tape`'s adjoints (every entry −0, untouched), but where a recording kept a
+ * summed map's rows' adjoints ({@link directRun}) still to be read.
+ */
+export function zeroAdjoints(tape: Tape): void {
+  const adj = tape.adjoints;
+  forgetReachedRuns(adj);
+  const kept = residuals.get(tape);
+  // Looked for only in a tape that has loop calls' residuals; an array only where one keeps its rows there.
+  let runs: number[] | undefined;
+  if (kept !== undefined) {
+    for (const r of kept) {
+      if (r?.kind !== 'gradient' || r.direct?.held !== true) continue;
+      if (runs === undefined) runs = [];
+      runs.push(r.direct.at, r.rows.length);
+    }
+  }
+  if (runs === undefined) {
+    adj.fill(UNTOUCHED);
+    return;
+  }
+  // Disjoint (directRun: a call's rows are read by no call above it), in the order of their nodes.
+  const order = Array.from({ length: runs.length / 2 }, (_, k) => k).sort(
+    (p, q) => (runs[2 * p] as number) - (runs[2 * q] as number),
+  );
+  let from = 0;
+  for (const k of order) {
+    const at = runs[2 * k] as number;
+    adj.fill(UNTOUCHED, from, at);
+    from = at + (runs[2 * k + 1] as number);
+  }
+  adj.fill(UNTOUCHED, from);
+}
+
 function recordCall(
   f: Program,
   index: number,
@@ -328,6 +428,7 @@ function recordCall(
   check: boolean,
   backend: Backend,
   options: CheckpointOptions,
+  adj?: Float64Array,
 ): Residual {
   const call = f.calls[index] as LoopCall;
   const { loop, first } = call;
@@ -344,8 +445,13 @@ function recordCall(
     }
     // Σ_i ∇y_i starts untouched: a captured value no row's output reaches keeps an untouched adjoint.
     const g = new Float64Array(loop.captured).fill(UNTOUCHED);
-    // Rows that are expressions: each row's own gradient (n × width values).
-    const rows = reusable(rowStores, loop, loop.rowArgs ? n * loop.width : 0);
+    // Rows that are expressions: each row's own gradient (n × width values), where the backward sweep adds it:
+    // in the program's adjoints at the rows' nodes where nothing else writes there before it (directRun).
+    const at = adj === undefined ? -1 : directRun(f, call);
+    const rows =
+      at >= 0 && adj !== undefined
+        ? adj.subarray(at, at + n * loop.width)
+        : reusable(rowStores, loop, loop.rowArgs ? n * loop.width : 0);
     const r0 = in0 + rowInput(loop);
     const sweeps = bodySweeps(loop, check, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
@@ -387,7 +493,7 @@ function recordCall(
         for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
         if (loop.rowArgs) copy(badj, r0, rows, i * loop.width, loop.width);
       }
-    return { kind: 'gradient', g, rows };
+    return { kind: 'gradient', g, rows, direct: at >= 0 ? { at, held: true } : undefined };
   }
   const strategy = options.checkpoint ?? 'all';
   if (strategy !== 'all' && strategy !== 'sqrt' && strategy !== 'binomial') {
@@ -519,8 +625,15 @@ export function backwardCall(
   // A call none of whose outputs a seeded output reaches sends nothing; a reached zero adjoint still runs it
   // (against an infinite partial inside, 0·∞ is NaN, as in the unrolled program).
   for (let k = first; k < first + loop.outputs; k++) if (!isUntouched(adj[k] as number)) any = true;
-  if (!any) return;
   const residual = residualsOf(tape)[index];
+  if (residual?.kind === 'gradient' && residual.direct !== undefined) {
+    // The rows' adjoints kept in `adj` are read once: a second sweep on the recording would find them gone.
+    if (!residual.direct.held) throw new Error('difflab: a recording kept in the adjoints swept twice');
+    residual.direct.held = false;
+    // A call that sends nothing leaves its rows' adjoints untouched, as the zeroing would have.
+    if (!any) residual.rows.fill(UNTOUCHED);
+  }
+  if (!any) return;
   if (residual === undefined)
     throw new Error('difflab: a loop call was not recorded before its backward sweep');
   const in0 = body.inputStart;
@@ -550,7 +663,8 @@ export function backwardCall(
       const p = residual.g[k] as number;
       if (!isUntouched(p)) gCap[k] = ybar * p + 0;
     }
-    if (loop.rowArgs) addRowGradients(call, args, adj, residual.rows, ybar);
+    if (residual.direct !== undefined) scaleRowGradients(adj, residual.direct.at, residual.rows.length, ybar);
+    else if (loop.rowArgs) addRowGradients(call, args, adj, residual.rows, ybar);
   } else if (residual.kind === 'rows') {
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
