@@ -830,3 +830,39 @@ export function asDerivativesInto(from: Float64Array, to: Float64Array): void {
   if (Number.isNaN(bad0 + bad1 + bad2 + bad3))
     for (let j = 0; j < n; j++) to[j] = asDerivative(from[j] as number);
 }
+
+/**
+ * {@link asDerivative}(s·p + 0) of every entry p of `from`, written into `to` (of the same length, not `from`),
+ * where no p is −0: a scaling and the derivatives written out in one pass. s·p + 0 is never −0, so it is its
+ * own asDerivative wherever it is finite; the running sums test that as {@link asDerivativesInto}'s do, and
+ * only where one is NaN a pass of asDerivative itself follows.
+ */
+export function scaledDerivativesInto(from: Float64Array, s: number, to: Float64Array): void {
+  const n = from.length;
+  let bad0 = 0;
+  let bad1 = 0;
+  let bad2 = 0;
+  let bad3 = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    const t0 = s * (from[k] as number) + 0;
+    const t1 = s * (from[k + 1] as number) + 0;
+    const t2 = s * (from[k + 2] as number) + 0;
+    const t3 = s * (from[k + 3] as number) + 0;
+    bad0 += t0 - t0;
+    bad1 += t1 - t1;
+    bad2 += t2 - t2;
+    bad3 += t3 - t3;
+    to[k] = t0;
+    to[k + 1] = t1;
+    to[k + 2] = t2;
+    to[k + 3] = t3;
+  }
+  for (; k < n; k++) {
+    const t = s * (from[k] as number) + 0;
+    bad0 += t - t;
+    to[k] = t;
+  }
+  if (Number.isNaN(bad0 + bad1 + bad2 + bad3))
+    for (let j = 0; j < n; j++) to[j] = asDerivative(s * (from[j] as number) + 0);
+}

@@ -18,7 +18,7 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
-import { asDerivatives } from '../../src/ir/ops.js';
+import { asDerivative, asDerivatives, scaledDerivativesInto } from '../../src/ir/ops.js';
 import { loopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
 import { close, sameBits } from './support/close.js';
 
@@ -164,6 +164,127 @@ describe("a summed map's rows' adjoints kept in the program's adjoints", () => {
       const g = methods.reverse.gradient(f, [1.5, 0.5, -1, 2], { backend }).value;
       expect(Array.from(g), backend).toEqual([3, 0, 0, 0]);
       gradientAgrees(f, [1.5, 0.5, -1, 2], backend);
+    }
+  });
+
+  // The map's backward sweep leaves the rows' scaling to the derivatives' pass where only loop calls below it
+  // read the rows; a call below that adds to their adjoints scales them first (settleScale).
+  it("a loop call below the map that adds to the rows' adjoints: a seeded max, a logsumexp, another sum", () => {
+    const programs = [
+      // y·A + log Σ exp(xᵢ − A): the max's adjoint is y, so its scan runs its backward sweep.
+      (xs: Expr[], y: Expr) => {
+        const { carry: a } = scan(
+          xs[0] as Expr,
+          xs.slice(1).map((x) => [x]),
+          (m, [x]) => m.max(x as Expr),
+        );
+        const s = mapReduce(
+          xs.map((x) => [x]),
+          ([x]) => (x as Expr).sub(a).exp(),
+        );
+        return y.mul(a).add(s.log());
+      },
+      // log Σ exp(xᵢ − L), L = logsumexp of y·xᵢ: a map whose backward sweep runs its rows again.
+      (xs: Expr[], y: Expr) => {
+        const l = mapReduce(
+          xs.map((x) => [x]),
+          ([x]) => (x as Expr).mul(y),
+          { reduce: 'logsumexp' },
+        );
+        return mapReduce(
+          xs.map((x) => [x]),
+          ([x]) => (x as Expr).sub(l).exp(),
+        ).log();
+      },
+      // log Σ exp(xᵢ · m), m = Σ y·xᵢ²: a summed map over the same rows, kept apart (the map above reads them).
+      (xs: Expr[], y: Expr) => {
+        const m = mapReduce(
+          xs.map((x) => [x]),
+          ([x]) => (x as Expr).mul(x as Expr).mul(y),
+        );
+        return mapReduce(
+          xs.map((x) => [x]),
+          ([x]) => (x as Expr).mul(m).exp(),
+        ).log();
+      },
+    ];
+    for (const build of programs) {
+      const f = withGraph(() => {
+        const y = variable('y');
+        const xs = Array.from({ length: 6 }, (_, k) => variable(`x${k}`));
+        return program(build(xs, y), { variables: [y, ...xs] });
+      });
+      for (const x of [
+        [0.75, 0.5, -1, 2, 0.25, 1.5, -0.5],
+        [0.75, 0.5, -1, Number.NaN, 0.25, 1.5, -0.5],
+        [-2, 0, 0, 0, 0, 0, 0],
+      ]) {
+        for (const backend of BACKENDS) gradientAgrees(f, x, backend);
+      }
+    }
+  });
+
+  it('rows with an entry the map does not reach keep −0 there: √(Σ rᵢ₀²) over rows (x₀, x₁), (x₂, x₃) at 0', () => {
+    // ∂/∂x₀ = ∞ · 0 = NaN where the map reaches (its output's adjoint 1/(2√0) = ∞); x₁ and x₃ stay untouched, 0.
+    const f = withGraph(() => {
+      const xs = Array.from({ length: 4 }, (_, k) => variable(`x${k}`));
+      const s = mapReduce(
+        [
+          [xs[0] as Expr, xs[1] as Expr],
+          [xs[2] as Expr, xs[3] as Expr],
+        ],
+        ([a]) => (a as Expr).mul(a as Expr),
+      );
+      return program(s.sqrt(), { variables: xs });
+    });
+    for (const backend of BACKENDS) {
+      expect(Array.from(methods.reverse.gradient(f, [0, 0, 0, 0], { backend }).value), backend).toEqual([
+        Number.NaN,
+        0,
+        Number.NaN,
+        0,
+      ]);
+      gradientAgrees(f, [0, 0, 0, 0], backend);
+      gradientAgrees(f, [0.5, 1, -2, 3], backend);
+    }
+  });
+
+  it("a scaling that overflows in the derivatives' pass is NaN: √(Σ (xᵢ² − 1)) at (1, −1, 1) and (1e200, 1, 1)", () => {
+    // At (1, −1, 1) the sum is 0 and its adjoint 1/(2√0) = ∞, times the rows' ±2: ±∞, reported NaN. At 1e200
+    // the square overflows: ∞ − 1 = ∞, the adjoint 0, and ∂/∂x₀ = 0 · 2e200 = 0.
+    const f = withGraph(() => {
+      const xs = Array.from({ length: 3 }, (_, k) => variable(`x${k}`));
+      const s = mapReduce(
+        xs.map((x) => [x]),
+        ([x]) => (x as Expr).mul(x as Expr).sub(1),
+      );
+      return program(s.sqrt(), { variables: xs });
+    });
+    for (const backend of BACKENDS) {
+      const g = methods.reverse.gradient(f, [1, -1, 1], { backend }).value;
+      expect(Array.from(g), backend).toEqual([Number.NaN, Number.NaN, Number.NaN]);
+      gradientAgrees(f, [1, -1, 1], backend);
+      gradientAgrees(f, [1e200, 1, 1], backend);
+    }
+  });
+});
+
+describe('scaledDerivativesInto: a scaling and the derivatives written out in one pass', () => {
+  // Four running sums test for NaN and ±∞, one per entry of a group of four, and a loop the last one to three:
+  // a bad entry anywhere, or a scaling that makes one, gives asDerivative(s·p + 0) entry by entry.
+  it('one NaN, ±∞ or overflowing entry at any place, whatever the length and the scale', () => {
+    for (const s of [1.5, -0.25, 1e10, Number.POSITIVE_INFINITY, Number.NaN, 0]) {
+      for (let n = 1; n <= 9; n++) {
+        for (let at = 0; at < n; at++) {
+          for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e300, 0]) {
+            const from = Float64Array.from({ length: n }, (_, k) => (k === at ? bad : k - 4.5));
+            const into = new Float64Array(n);
+            scaledDerivativesInto(from, s, into);
+            const want = Array.from(from, (p) => asDerivative(s * p + 0));
+            expect(sameBits(into, want), `s = ${s}, [${Array.from(from)}]`).toBe(true);
+          }
+        }
+      }
     }
   });
 });

@@ -18,6 +18,7 @@ import {
   DifflabError,
   forEachOp,
   isUntouched,
+  LOOP,
   type Loop,
   type LoopCall,
   type Program,
@@ -25,6 +26,7 @@ import {
   rowInput,
   UNTOUCHED,
 } from '../../ir/index.js';
+import { asDerivativesInto, scaledDerivativesInto } from '../../ir/ops.js';
 import { generates, type Seed, sweepsFor } from '../backend.js';
 import {
   mapGradient,
@@ -76,10 +78,12 @@ type Residual =
       readonly rows: Float64Array;
       /**
        * Where `rows` is a view of the program's adjoints at their argument nodes ({@link directRun}), the first
-       * one's node, and whether they still hold the rows' adjoints (until this call's backward sweep scales
-       * them in place); undefined where `rows` is an array of its own.
+       * one's node, whether they still hold the rows' adjoints (until this call's backward sweep), and whether
+       * that sweep may leave their scaling to the derivatives' pass ({@link inputDerivativesInto}): where no
+       * row's adjoint is −0 and only loop calls read the rows below the map; undefined where `rows` is an array
+       * of its own.
        */
-      readonly direct: { readonly at: number; held: boolean } | undefined;
+      readonly direct: { readonly at: number; held: boolean; readonly later: boolean } | undefined;
     }
   | { readonly kind: 'rows' }
   | {
@@ -208,8 +212,9 @@ function residualsOf(tape: Tape): Residual[] {
 
 /**
  * The recording sweep of `f` into `tape` (every node's value), keeping each loop call's residuals. `oneSweep`:
- * the caller runs one backward sweep on this recording, no more, so a summed map may keep its rows' adjoints in
- * the tape's adjoints themselves ({@link directRun}).
+ * the caller (a gradient) runs one backward sweep on this recording, no more, and then reads the inputs'
+ * derivatives by {@link inputDerivativesInto}, not the adjoints themselves; so a summed map may keep its rows'
+ * adjoints in the tape's adjoints ({@link directRun}) and leave their scaling to that pass.
  */
 export function recordWithLoops(
   f: Program,
@@ -358,7 +363,13 @@ function scaleRowGradients(adj: Float64Array, at: number, count: number, ybar: n
   if (skipped === 0) noteReachedRun(adj, at, at + count);
 }
 
-const directRuns = new WeakMap<LoopCall, number>();
+/** {@link directRun}'s answer for a call: the first row node (or −1), and whether only loop calls read the rows below. */
+interface DirectRun {
+  readonly at: number;
+  readonly alone: boolean;
+}
+
+const directRuns = new WeakMap<LoopCall, DirectRun>();
 
 /**
  * Where summed map call `call` of `f` may keep its rows' adjoints in `f`'s adjoints at the rows' nodes, during
@@ -370,21 +381,74 @@ const directRuns = new WeakMap<LoopCall, number>();
  * the rows' adjoints fewer, and one that writes nothing on the zeroing's.
  */
 function directRun(f: Program, call: LoopCall): number {
+  return directRunOf(f, call).at;
+}
+
+/**
+ * {@link directRun}, and whether the operation nodes below the call and its own captured values read none of
+ * the rows (only loop calls below do, lse's max): then the map's backward sweep may leave its scaling to the
+ * derivatives' pass, since a loop call's backward sweep that adds to those adjoints does it first
+ * ({@link settleScale}), and the interpreter's sweep over the other nodes never touches them.
+ */
+function directRunOf(f: Program, call: LoopCall): DirectRun {
   return cachedFor(directRuns, call, () => {
     const { loop } = call;
     const count = loop.n * loop.width;
     const at = rowRun(call);
-    if (count === 0 || at < f.inputStart || at + count > f.opStart) return -1;
+    const none = { at: -1, alone: false };
+    if (count === 0 || at < f.inputStart || at + count > f.opStart) return none;
     const within = (node: number) => node >= at && node < at + count;
-    for (const o of f.outputs) if (within(o)) return -1;
+    for (const o of f.outputs) if (within(o)) return none;
     let read = false;
-    for (let i = call.first + loop.outputs; i < f.size && !read; i++) {
+    // The call's own captured values are added to after its rows' scaling: none may be a row.
+    let alone = true;
+    for (let k = 0; k < rowArg(loop, 0); k++) if (within(call.args[k] as number)) alone = false;
+    for (let i = f.opStart; i < f.size; i++) {
+      if (i >= call.first && i < call.first + loop.outputs) continue;
       f.forEachArg(i, (arg) => {
-        if (within(arg)) read = true;
+        if (!within(arg)) return;
+        if (i > call.first) read = true;
+        else if (f.op[i] !== LOOP) alone = false;
       });
     }
-    return read ? -1 : at;
+    return read ? none : { at, alone };
   });
+}
+
+/**
+ * Per adjoint array, a run of summed map rows' adjoints p whose scaling the map's backward sweep left for later:
+ * each entry stands for ybar·p + 0 (no p is −0). The derivatives' pass scales them as it writes them out
+ * ({@link inputDerivativesInto}); a sweep that would add to them first scales them in place ({@link settleScale}).
+ */
+const pendingScales = new WeakMap<Float64Array, { at: number; count: number; ybar: number }>();
+
+/** Scales in place the run whose scaling was left for later on `adj`, if any. */
+function settleScale(adj: Float64Array): void {
+  const s = pendingScales.get(adj);
+  if (s === undefined) return;
+  pendingScales.delete(adj);
+  scaleRowGradients(adj, s.at, s.count, s.ybar);
+}
+
+/**
+ * The inputs' derivatives after a gradient's backward sweep (asDerivative of each input's adjoint) into `to`,
+ * a run of rows' adjoints whose scaling was left for later scaled in the same pass (scaledDerivativesInto):
+ * one pass over them, where scaling in place and then writing out took two. `tape` is `f`'s.
+ */
+export function inputDerivativesInto(f: Program, tape: Tape, to: Float64Array): void {
+  const adj = tape.adjoints;
+  const inputs = adj.subarray(f.inputStart, f.opStart);
+  const s = pendingScales.get(adj);
+  if (s === undefined) {
+    asDerivativesInto(inputs, to);
+    return;
+  }
+  pendingScales.delete(adj);
+  const from = s.at - f.inputStart;
+  const end = from + s.count;
+  asDerivativesInto(inputs.subarray(0, from), to.subarray(0, from));
+  scaledDerivativesInto(inputs.subarray(from, end), s.ybar, to.subarray(from, end));
+  asDerivativesInto(inputs.subarray(end), to.subarray(end));
 }
 
 /**
@@ -394,6 +458,7 @@ function directRun(f: Program, call: LoopCall): number {
 export function zeroAdjoints(tape: Tape): void {
   const adj = tape.adjoints;
   forgetReachedRuns(adj);
+  pendingScales.delete(adj);
   const kept = residuals.get(tape);
   // Looked for only in a tape that has loop calls' residuals; an array only where one keeps its rows there.
   let runs: number[] | undefined;
@@ -461,6 +526,9 @@ function recordCall(
       adj[out] = 1;
     };
     if (n === 0) v[first] = 0;
+    // Whether a row's adjoint may be −0 (untouched): not after the driver's marks where output 0 reaches every
+    // row entry; the interpreter's rows are taken as they come.
+    let unmarked = true;
     // Over no rows the driver runs nothing, and its marks afterwards would set what no row touched.
     if (n > 0 && drivesLoop(call, check, backend)) {
       // The compiled backend's driver: the statements of the loop below, in one generated function.
@@ -480,10 +548,13 @@ function recordCall(
       }
       usage.bodyPrimals += n;
       usage.bodyBackwards += n;
+      unmarked = false;
       // The driver's sweep without zero tests does not mark what output 0 does not reach: mark it here.
       const reached = reachedInputs(body, Uint8Array.of(1));
       markSums(g, reached, capturedInput(loop));
       if (!rowsMarked) markRows(rows, reached, rowInput(loop), loop.width);
+      // The marks leave −0 exactly on the row entries output 0 does not reach.
+      for (let k = 0; k < loop.width; k++) if (reached[rowInput(loop) + k] !== 1) unmarked = true;
     } else
       for (let i = 0; i < n; i++) {
         setIteration(call, v, bv, in0, i);
@@ -493,7 +564,8 @@ function recordCall(
         for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
         if (loop.rowArgs) copy(badj, r0, rows, i * loop.width, loop.width);
       }
-    return { kind: 'gradient', g, rows, direct: at >= 0 ? { at, held: true } : undefined };
+    const later = at >= 0 && !unmarked && (directRunOf(f, call) as DirectRun).alone;
+    return { kind: 'gradient', g, rows, direct: at >= 0 ? { at, held: true, later } : undefined };
   }
   const strategy = options.checkpoint ?? 'all';
   if (strategy !== 'all' && strategy !== 'sqrt' && strategy !== 'binomial') {
@@ -663,9 +735,16 @@ export function backwardCall(
       const p = residual.g[k] as number;
       if (!isUntouched(p)) gCap[k] = ybar * p + 0;
     }
-    if (residual.direct !== undefined) scaleRowGradients(adj, residual.direct.at, residual.rows.length, ybar);
+    settleScale(adj);
+    const direct = residual.direct;
+    if (direct?.later === true) {
+      // Scaled in the derivatives' pass; no −0 among them, so reached now (noteReachedRun).
+      pendingScales.set(adj, { at: direct.at, count: residual.rows.length, ybar });
+      noteReachedRun(adj, direct.at, direct.at + residual.rows.length);
+    } else if (direct !== undefined) scaleRowGradients(adj, direct.at, residual.rows.length, ybar);
     else if (loop.rowArgs) addRowGradients(call, args, adj, residual.rows, ybar);
   } else if (residual.kind === 'rows') {
+    settleScale(adj);
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
     loadCall(call, v, bv);
@@ -687,6 +766,9 @@ export function backwardCall(
       rowAdjoints(i, badj, r0, 1);
     }
   } else if (!(residual.finite && zeroScan(call, adj, gCap))) {
+    // zeroScan's marks (+0, and ±0 into the captured values' and carries' adjoints) change no entry of a reached
+    // run, scaled or not; anything else adds to adjoints, so a scaling left for later is done first.
+    settleScale(adj);
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
     loadCall(call, v, bv);
