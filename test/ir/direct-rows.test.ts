@@ -269,6 +269,39 @@ describe("a summed map's rows' adjoints kept in the program's adjoints", () => {
   });
 });
 
+describe("the summed map's recording with locals tests its sums once, after the last row", () => {
+  // The rows' adjoints and the captured values' adjoint sums are tested for NaN and ±∞ by running sums after
+  // the loop; finite terms whose sum overflows fail that test too, and the call is recorded again with each
+  // store tested (the noted driver): the interpreter's numbers all the same.
+  it('rows whose adjoints are finite but sum to ∞, and a captured value whose adjoint sum overflows', () => {
+    const f = withGraph(() => {
+      const c = variable('c');
+      const xs = Array.from({ length: 3 }, (_, k) => variable(`x${k}`));
+      const s = mapReduce(
+        xs.map((x) => [x]),
+        ([x]) => (x as Expr).mul(c),
+      );
+      return program(s.mul(1e-300), { variables: [c, ...xs] });
+    });
+    for (const x of [
+      [1e308, 1, 2, 3],
+      [1, 1e308, 1e308, -1],
+      [1e308, 1e308, 1e308, 1e308],
+      [2, Number.NaN, 1, 1],
+    ]) {
+      // The loop sums the captured value's gradient before scaling it (c's sum overflows where the unrolled
+      // program's scaled terms do not): the interpreter's loop code, which tests nothing, is the reference.
+      const want = methods.reverse.gradient(f, x, { backend: 'interpret' }).value;
+      const g = methods.reverse.gradient(f, x, { backend: 'compile' }).value;
+      expect(sameBits(g, want), `at [${x}]: [${Array.from(g)}], interpreted [${Array.from(want)}]`).toBe(
+        true,
+      );
+      const apart = asDerivatives(methods.reverse.vjp(f, x, [1], { backend: 'compile' }).value);
+      expect(sameBits(g, apart)).toBe(true);
+    }
+  });
+});
+
 describe('scaledDerivativesInto: a scaling and the derivatives written out in one pass', () => {
   // Four running sums test for NaN and ±∞, one per entry of a group of four, and a loop the last one to three:
   // a bad entry anywhere, or a scaling that makes one, gives asDerivative(s·p + 0) entry by entry.
