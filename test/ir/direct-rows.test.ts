@@ -224,6 +224,32 @@ describe("a summed map's rows' adjoints kept in the program's adjoints", () => {
     }
   });
 
+  it('two maps over disjoint runs, the later one over the earlier inputs: log Σ exp zⱼ + log Σ exp(xᵢ·y)', () => {
+    // The map over z is placed first, so the zeroing meets the runs out of their nodes' order; the map over x
+    // sweeps after the one over z and scales z's rows first.
+    const f = withGraph(() => {
+      const y = variable('y');
+      const xs = Array.from({ length: 3 }, (_, k) => variable(`x${k}`));
+      const zs = Array.from({ length: 4 }, (_, k) => variable(`z${k}`));
+      const over = (vs: Expr[], body: (v: Expr) => Expr) =>
+        mapReduce(
+          vs.map((v) => [v]),
+          ([v]) => body(v as Expr),
+        ).log();
+      const z = over(zs, (v) => v.exp());
+      return program(z.add(over(xs, (v) => v.mul(y).exp())), { variables: [...xs, y, ...zs] });
+    });
+    for (const x of [
+      [0.5, -1, 2, 0.75, 1, 2, 3, -4],
+      [0.5, -1, 2, 0.75, 1, Number.NaN, 3, -4],
+    ]) {
+      for (const backend of BACKENDS) {
+        const [held, heldApart] = gradientAgrees(f, x, backend);
+        expect(heldApart - held, backend).toBe(8 * 7);
+      }
+    }
+  });
+
   it('rows with an entry the map does not reach keep −0 there: √(Σ rᵢ₀²) over rows (x₀, x₁), (x₂, x₃) at 0', () => {
     // ∂/∂x₀ = ∞ · 0 = NaN where the map reaches (its output's adjoint 1/(2√0) = ∞); x₁ and x₃ stay untouched, 0.
     const f = withGraph(() => {

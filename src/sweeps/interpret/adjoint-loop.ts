@@ -473,6 +473,12 @@ export function zeroAdjoints(tape: Tape): void {
     adj.fill(UNTOUCHED);
     return;
   }
+  if (runs.length === 2) {
+    // One run (lse's): around it, without ordering runs.
+    adj.fill(UNTOUCHED, 0, runs[0]);
+    adj.fill(UNTOUCHED, (runs[0] as number) + (runs[1] as number));
+    return;
+  }
   // Disjoint (directRun: a call's rows are read by no call above it), in the order of their nodes.
   const order = Array.from({ length: runs.length / 2 }, (_, k) => k).sort(
     (p, q) => (runs[2 * p] as number) - (runs[2 * q] as number),
