@@ -866,3 +866,25 @@ export function scaledDerivativesInto(from: Float64Array, s: number, to: Float64
   if (Number.isNaN(bad0 + bad1 + bad2 + bad3))
     for (let j = 0; j < n; j++) to[j] = asDerivative(s * (from[j] as number) + 0);
 }
+
+/**
+ * The derivative passes run on small arrays when this module loads, every statement of them (the loop of four
+ * entries, the last one to three, the second pass after a NaN), 200 times (V8 gives a function its feedback
+ * only after some runs). V8 compiles a long first call's loop while it runs (on-stack replacement), and where
+ * the statements after the loop had not run yet, that code deoptimised there in every later call: lse's
+ * gradient at n = 40,000 deoptimised asDerivativesInto in every call of every process, scaledDerivativesInto
+ * in every call of about half the processes (`node --trace-deopt`).
+ */
+function primeDerivativePasses(): void {
+  const from = new Float64Array(9);
+  const to = new Float64Array(9);
+  for (let k = 0; k < 200; k++) {
+    const n = k % 10;
+    from.fill(0.5);
+    if (k % 3 === 0 && n > 0) from[n - 1] = Number.NaN;
+    asDerivativesInto(from.subarray(0, n), to.subarray(0, n));
+    scaledDerivativesInto(from.subarray(0, n), 1.5, to.subarray(0, n));
+  }
+}
+
+primeDerivativePasses();
