@@ -830,3 +830,61 @@ export function asDerivativesInto(from: Float64Array, to: Float64Array): void {
   if (Number.isNaN(bad0 + bad1 + bad2 + bad3))
     for (let j = 0; j < n; j++) to[j] = asDerivative(from[j] as number);
 }
+
+/**
+ * {@link asDerivative}(s·p + 0) of every entry p of `from`, written into `to` (of the same length, not `from`),
+ * where no p is −0: a scaling and the derivatives written out in one pass. s·p + 0 is never −0, so it is its
+ * own asDerivative wherever it is finite; the running sums test that as {@link asDerivativesInto}'s do, and
+ * only where one is NaN a pass of asDerivative itself follows.
+ */
+export function scaledDerivativesInto(from: Float64Array, s: number, to: Float64Array): void {
+  const n = from.length;
+  let bad0 = 0;
+  let bad1 = 0;
+  let bad2 = 0;
+  let bad3 = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    const t0 = s * (from[k] as number) + 0;
+    const t1 = s * (from[k + 1] as number) + 0;
+    const t2 = s * (from[k + 2] as number) + 0;
+    const t3 = s * (from[k + 3] as number) + 0;
+    bad0 += t0 - t0;
+    bad1 += t1 - t1;
+    bad2 += t2 - t2;
+    bad3 += t3 - t3;
+    to[k] = t0;
+    to[k + 1] = t1;
+    to[k + 2] = t2;
+    to[k + 3] = t3;
+  }
+  for (; k < n; k++) {
+    const t = s * (from[k] as number) + 0;
+    bad0 += t - t;
+    to[k] = t;
+  }
+  if (Number.isNaN(bad0 + bad1 + bad2 + bad3))
+    for (let j = 0; j < n; j++) to[j] = asDerivative(s * (from[j] as number) + 0);
+}
+
+/**
+ * The derivative passes run on small arrays when this module loads, every statement of them (the loop of four
+ * entries, the last one to three, the second pass after a NaN), 200 times (V8 gives a function its feedback
+ * only after some runs). V8 compiles a long first call's loop while it runs (on-stack replacement), and where
+ * the statements after the loop had not run yet, that code deoptimised there in every later call: lse's
+ * gradient at n = 40,000 deoptimised asDerivativesInto in every call of every process, scaledDerivativesInto
+ * in every call of about half the processes (`node --trace-deopt`).
+ */
+function primeDerivativePasses(): void {
+  const from = new Float64Array(9);
+  const to = new Float64Array(9);
+  for (let k = 0; k < 200; k++) {
+    const n = k % 10;
+    from.fill(0.5);
+    if (k % 3 === 0 && n > 0) from[n - 1] = Number.NaN;
+    asDerivativesInto(from.subarray(0, n), to.subarray(0, n));
+    scaledDerivativesInto(from.subarray(0, n), 1.5, to.subarray(0, n));
+  }
+}
+
+primeDerivativePasses();

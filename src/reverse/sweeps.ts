@@ -22,6 +22,7 @@ import {
   backward,
   type CheckpointOptions,
   generates,
+  inputDerivativesInto,
   loadPoint,
   partialBytes,
   record,
@@ -142,7 +143,8 @@ export function reverseGradient(
     plan.sweeps.primal(tape.values, true);
     plan.sweeps.adjoint(tape, plan.seed, options);
   } else {
-    record(f, point, tape, check, backend, options);
+    // One backward sweep follows the recording (a summed map may keep its rows' adjoints in the tape's).
+    record(f, point, tape, check, backend, options, true);
     backward(f, tape, plan.seed, backend, options);
   }
   if (timed) tier.record(backend === 'compile', performance.now() - t0);
@@ -150,9 +152,11 @@ export function reverseGradient(
   if (out !== undefined && out.length !== inputs.length) {
     throw new DifflabError('bad-point', `out has length ${out.length}, expected ${inputs.length}`);
   }
-  // The derivatives written out in one pass over the inputs' adjoints (not converted in place, then copied).
+  // The derivatives written out in one pass over the inputs' adjoints (not converted in place, then copied);
+  // with loops, a summed map's rows' adjoints scaled in that pass (inputDerivativesInto).
   const g = out ?? new Float64Array(inputs.length);
-  asDerivativesInto(inputs, g);
+  if (f.calls.length > 0) inputDerivativesInto(f, tape, g);
+  else asDerivativesInto(inputs, g);
   return g;
 }
 

@@ -19,6 +19,7 @@ export { backward, record, type Tape, tapeFor } from './interpret/adjoint.js';
 export {
   type Checkpoint,
   type CheckpointOptions,
+  inputDerivativesInto,
   type LoopUsage,
   loopUsage,
   resetLoopUsage,

@@ -18,6 +18,7 @@ import {
   DifflabError,
   forEachOp,
   isUntouched,
+  LOOP,
   type Loop,
   type LoopCall,
   type Program,
@@ -25,6 +26,7 @@ import {
   rowInput,
   UNTOUCHED,
 } from '../../ir/index.js';
+import { asDerivativesInto, scaledDerivativesInto } from '../../ir/ops.js';
 import { generates, type Seed, sweepsFor } from '../backend.js';
 import {
   mapGradient,
@@ -70,7 +72,19 @@ export interface CheckpointOptions {
 
 /** What a call's backward sweep reads, kept by the recording. */
 type Residual =
-  | { readonly kind: 'gradient'; readonly g: Float64Array; readonly rows: Float64Array }
+  | {
+      readonly kind: 'gradient';
+      readonly g: Float64Array;
+      readonly rows: Float64Array;
+      /**
+       * Where `rows` is a view of the program's adjoints at their argument nodes ({@link directRun}), the first
+       * one's node, whether they still hold the rows' adjoints (until this call's backward sweep), and whether
+       * that sweep may leave their scaling to the derivatives' pass ({@link inputDerivativesInto}): where no
+       * row's adjoint is −0 and only loop calls read the rows below the map; undefined where `rows` is an array
+       * of its own.
+       */
+      readonly direct: { readonly at: number; held: boolean; readonly later: boolean } | undefined;
+    }
   | { readonly kind: 'rows' }
   | {
       readonly kind: 'scan';
@@ -184,7 +198,8 @@ function hold(bytes: number, checkpoints: number, working: number): void {
 
 /** What a residual holds: bytes, and carries kept as checkpoints. */
 function heldBy(r: Residual, carry: number): [number, number] {
-  if (r.kind === 'gradient') return [r.g.byteLength + r.rows.byteLength, 0];
+  // Rows' adjoints kept in the program's adjoints hold no bytes beyond the tape.
+  if (r.kind === 'gradient') return [r.g.byteLength + (r.direct === undefined ? r.rows.byteLength : 0), 0];
   if (r.kind === 'rows') return [0, 0];
   return [r.snaps.byteLength + (r.tapes?.byteLength ?? 0), carry === 0 ? 0 : r.snaps.length / carry];
 }
@@ -195,7 +210,12 @@ function residualsOf(tape: Tape): Residual[] {
   return cachedFor(residuals, tape, () => []);
 }
 
-/** The recording sweep of `f` into `tape` (every node's value), keeping each loop call's residuals. */
+/**
+ * The recording sweep of `f` into `tape` (every node's value), keeping each loop call's residuals. `oneSweep`:
+ * the caller (a gradient) runs one backward sweep on this recording, no more, and then reads the inputs'
+ * derivatives by {@link inputDerivativesInto}, not the adjoints themselves; so a summed map may keep its rows'
+ * adjoints in the tape's adjoints ({@link directRun}) and leave their scaling to that pass.
+ */
 export function recordWithLoops(
   f: Program,
   x: ArrayLike<number>,
@@ -203,12 +223,16 @@ export function recordWithLoops(
   check: boolean,
   backend: Backend,
   options: CheckpointOptions,
+  oneSweep = false,
 ): void {
-  primalSweep(f, x, tape.values, check, backend, true, recordHook(tape, options));
+  primalSweep(f, x, tape.values, check, backend, true, recordHook(tape, options, oneSweep && !check));
 }
 
-/** What the recording sweep does at a loop call: its outputs, and its residuals kept with the tape. */
-function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
+/**
+ * What the recording sweep does at a loop call: its outputs, and its residuals kept with the tape. `direct`:
+ * whether a summed map may keep its rows' adjoints in the tape's adjoints.
+ */
+function recordHook(tape: Tape, options: CheckpointOptions, direct = false): CallSweep {
   const kept = residualsOf(tape);
   return (g, index, v, check, backend) => {
     // A loop inside a body records once per iteration of the outer loop: the last recording replaces the one before.
@@ -219,7 +243,7 @@ function recordHook(tape: Tape, options: CheckpointOptions): CallSweep {
       hold(-bytes, -carries, 0);
       counted.delete(before);
     }
-    const r = recordCall(g, index, v, check, backend, options);
+    const r = recordCall(g, index, v, check, backend, options, direct ? tape.adjoints : undefined);
     kept[index] = r;
     counted.add(r);
     const [bytes, carries] = heldBy(r, carry);
@@ -321,6 +345,154 @@ function addRowGradients(
   }
 }
 
+/**
+ * {@link addRowGradients} for rows kept in the program's adjoints `adj[at … at + count − 1]` ({@link directRun}),
+ * in place: those entries hold the rows' adjoints p where the zeroing left −0, so t + (ybar·p + 0) is
+ * ybar·p + 0 (−0 + y is y for every y), and an untouched p (−0) stays as the zeroing would have left it.
+ */
+function scaleRowGradients(adj: Float64Array, at: number, count: number, ybar: number): void {
+  let skipped = 0;
+  for (let j = at; j < at + count; j++) {
+    const p = adj[j] as number;
+    if (p === 0 && 1 / p < 0) {
+      skipped++;
+      continue;
+    }
+    adj[j] = ybar * p + 0;
+  }
+  if (skipped === 0) noteReachedRun(adj, at, at + count);
+}
+
+/** {@link directRun}'s answer for a call: the first row node (or −1), and whether only loop calls read the rows below. */
+interface DirectRun {
+  readonly at: number;
+  readonly alone: boolean;
+}
+
+const directRuns = new WeakMap<LoopCall, DirectRun>();
+
+/**
+ * Where summed map call `call` of `f` may keep its rows' adjoints in `f`'s adjoints at the rows' nodes, during
+ * a recording followed by one backward sweep: the first row node, or −1. The rows must be consecutive inputs
+ * (lse's), no output of `f`, and read by no node above the call's outputs (nor by another call there): then
+ * between the recording and this call's backward sweep nothing adds to their adjoints (the seed sets outputs',
+ * the sweeps above reach other nodes), where the zeroing would have left −0. The zeroing leaves them alone
+ * ({@link zeroAdjoints}), and the backward sweep scales them in place ({@link scaleRowGradients}): a pass over
+ * the rows' adjoints fewer, and one that writes nothing on the zeroing's.
+ */
+function directRun(f: Program, call: LoopCall): number {
+  return directRunOf(f, call).at;
+}
+
+/**
+ * {@link directRun}, and whether the operation nodes below the call and its own captured values read none of
+ * the rows (only loop calls below do, lse's max): then the map's backward sweep may leave its scaling to the
+ * derivatives' pass, since a loop call's backward sweep that adds to those adjoints does it first
+ * ({@link settleScale}), and the interpreter's sweep over the other nodes never touches them.
+ */
+function directRunOf(f: Program, call: LoopCall): DirectRun {
+  return cachedFor(directRuns, call, () => {
+    const { loop } = call;
+    const count = loop.n * loop.width;
+    const at = rowRun(call);
+    const none = { at: -1, alone: false };
+    if (count === 0 || at < f.inputStart || at + count > f.opStart) return none;
+    const within = (node: number) => node >= at && node < at + count;
+    for (const o of f.outputs) if (within(o)) return none;
+    let read = false;
+    // The call's own captured values are added to after its rows' scaling: none may be a row.
+    let alone = true;
+    for (let k = 0; k < rowArg(loop, 0); k++) if (within(call.args[k] as number)) alone = false;
+    for (let i = f.opStart; i < f.size; i++) {
+      if (i >= call.first && i < call.first + loop.outputs) continue;
+      f.forEachArg(i, (arg) => {
+        if (!within(arg)) return;
+        if (i > call.first) read = true;
+        else if (f.op[i] !== LOOP) alone = false;
+      });
+    }
+    return read ? none : { at, alone };
+  });
+}
+
+/**
+ * Per adjoint array, a run of summed map rows' adjoints p whose scaling the map's backward sweep left for later:
+ * each entry stands for ybar·p + 0 (no p is −0). The derivatives' pass scales them as it writes them out
+ * ({@link inputDerivativesInto}); a sweep that would add to them first scales them in place ({@link settleScale}).
+ */
+const pendingScales = new WeakMap<Float64Array, { at: number; count: number; ybar: number }>();
+
+/** Scales in place the run whose scaling was left for later on `adj`, if any. */
+function settleScale(adj: Float64Array): void {
+  const s = pendingScales.get(adj);
+  if (s === undefined) return;
+  pendingScales.delete(adj);
+  scaleRowGradients(adj, s.at, s.count, s.ybar);
+}
+
+/**
+ * The inputs' derivatives after a gradient's backward sweep (asDerivative of each input's adjoint) into `to`,
+ * a run of rows' adjoints whose scaling was left for later scaled in the same pass (scaledDerivativesInto):
+ * one pass over them, where scaling in place and then writing out took two. `tape` is `f`'s; that run of its
+ * adjoints stays unscaled (the next sweep zeroes it).
+ */
+export function inputDerivativesInto(f: Program, tape: Tape, to: Float64Array): void {
+  const adj = tape.adjoints;
+  const inputs = adj.subarray(f.inputStart, f.opStart);
+  const s = pendingScales.get(adj);
+  if (s === undefined) {
+    asDerivativesInto(inputs, to);
+    return;
+  }
+  pendingScales.delete(adj);
+  const from = s.at - f.inputStart;
+  const end = from + s.count;
+  asDerivativesInto(inputs.subarray(0, from), to.subarray(0, from));
+  scaledDerivativesInto(inputs.subarray(from, end), s.ybar, to.subarray(from, end));
+  asDerivativesInto(inputs.subarray(end), to.subarray(end));
+}
+
+/**
+ * The backward sweep's zeroing of `tape`'s adjoints (every entry −0, untouched), but where a recording kept a
+ * summed map's rows' adjoints ({@link directRun}) still to be read.
+ */
+export function zeroAdjoints(tape: Tape): void {
+  const adj = tape.adjoints;
+  forgetReachedRuns(adj);
+  pendingScales.delete(adj);
+  const kept = residuals.get(tape);
+  // Looked for only in a tape that has loop calls' residuals; an array only where one keeps its rows there.
+  let runs: number[] | undefined;
+  if (kept !== undefined) {
+    for (const r of kept) {
+      if (r?.kind !== 'gradient' || r.direct?.held !== true) continue;
+      if (runs === undefined) runs = [];
+      runs.push(r.direct.at, r.rows.length);
+    }
+  }
+  if (runs === undefined) {
+    adj.fill(UNTOUCHED);
+    return;
+  }
+  if (runs.length === 2) {
+    // One run (lse's): around it, without ordering runs.
+    adj.fill(UNTOUCHED, 0, runs[0]);
+    adj.fill(UNTOUCHED, (runs[0] as number) + (runs[1] as number));
+    return;
+  }
+  // Disjoint (directRun: a call's rows are read by no call above it), in the order of their nodes.
+  const order = Array.from({ length: runs.length / 2 }, (_, k) => k).sort(
+    (p, q) => (runs[2 * p] as number) - (runs[2 * q] as number),
+  );
+  let from = 0;
+  for (const k of order) {
+    const at = runs[2 * k] as number;
+    adj.fill(UNTOUCHED, from, at);
+    from = at + (runs[2 * k + 1] as number);
+  }
+  adj.fill(UNTOUCHED, from);
+}
+
 function recordCall(
   f: Program,
   index: number,
@@ -328,6 +500,7 @@ function recordCall(
   check: boolean,
   backend: Backend,
   options: CheckpointOptions,
+  adj?: Float64Array,
 ): Residual {
   const call = f.calls[index] as LoopCall;
   const { loop, first } = call;
@@ -344,8 +517,13 @@ function recordCall(
     }
     // Σ_i ∇y_i starts untouched: a captured value no row's output reaches keeps an untouched adjoint.
     const g = new Float64Array(loop.captured).fill(UNTOUCHED);
-    // Rows that are expressions: each row's own gradient (n × width values).
-    const rows = reusable(rowStores, loop, loop.rowArgs ? n * loop.width : 0);
+    // Rows that are expressions: each row's own gradient (n × width values), where the backward sweep adds it:
+    // in the program's adjoints at the rows' nodes where nothing else writes there before it (directRun).
+    const at = adj === undefined ? -1 : directRun(f, call);
+    const rows =
+      at >= 0 && adj !== undefined
+        ? adj.subarray(at, at + n * loop.width)
+        : reusable(rowStores, loop, loop.rowArgs ? n * loop.width : 0);
     const r0 = in0 + rowInput(loop);
     const sweeps = bodySweeps(loop, check, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
@@ -355,6 +533,9 @@ function recordCall(
       adj[out] = 1;
     };
     if (n === 0) v[first] = 0;
+    // Whether a row's adjoint may be −0 (untouched): not after the driver's marks where output 0 reaches every
+    // row entry; the interpreter's rows are taken as they come.
+    let unmarked = true;
     // Over no rows the driver runs nothing, and its marks afterwards would set what no row touched.
     if (n > 0 && drivesLoop(call, check, backend)) {
       // The compiled backend's driver: the statements of the loop below, in one generated function.
@@ -374,10 +555,13 @@ function recordCall(
       }
       usage.bodyPrimals += n;
       usage.bodyBackwards += n;
+      unmarked = false;
       // The driver's sweep without zero tests does not mark what output 0 does not reach: mark it here.
       const reached = reachedInputs(body, Uint8Array.of(1));
       markSums(g, reached, capturedInput(loop));
       if (!rowsMarked) markRows(rows, reached, rowInput(loop), loop.width);
+      // The marks leave −0 exactly on the row entries output 0 does not reach.
+      for (let k = 0; k < loop.width; k++) if (reached[rowInput(loop) + k] !== 1) unmarked = true;
     } else
       for (let i = 0; i < n; i++) {
         setIteration(call, v, bv, in0, i);
@@ -387,7 +571,8 @@ function recordCall(
         for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
         if (loop.rowArgs) copy(badj, r0, rows, i * loop.width, loop.width);
       }
-    return { kind: 'gradient', g, rows };
+    const later = at >= 0 && !unmarked && (directRunOf(f, call) as DirectRun).alone;
+    return { kind: 'gradient', g, rows, direct: at >= 0 ? { at, held: true, later } : undefined };
   }
   const strategy = options.checkpoint ?? 'all';
   if (strategy !== 'all' && strategy !== 'sqrt' && strategy !== 'binomial') {
@@ -519,8 +704,15 @@ export function backwardCall(
   // A call none of whose outputs a seeded output reaches sends nothing; a reached zero adjoint still runs it
   // (against an infinite partial inside, 0·∞ is NaN, as in the unrolled program).
   for (let k = first; k < first + loop.outputs; k++) if (!isUntouched(adj[k] as number)) any = true;
-  if (!any) return;
   const residual = residualsOf(tape)[index];
+  if (residual?.kind === 'gradient' && residual.direct !== undefined) {
+    // The rows' adjoints kept in `adj` are read once: a second sweep on the recording would find them gone.
+    if (!residual.direct.held) throw new Error('difflab: a recording kept in the adjoints swept twice');
+    residual.direct.held = false;
+    // A call that sends nothing leaves its rows' adjoints untouched, as the zeroing would have.
+    if (!any) residual.rows.fill(UNTOUCHED);
+  }
+  if (!any) return;
   if (residual === undefined)
     throw new Error('difflab: a loop call was not recorded before its backward sweep');
   const in0 = body.inputStart;
@@ -550,8 +742,16 @@ export function backwardCall(
       const p = residual.g[k] as number;
       if (!isUntouched(p)) gCap[k] = ybar * p + 0;
     }
-    if (loop.rowArgs) addRowGradients(call, args, adj, residual.rows, ybar);
+    settleScale(adj);
+    const direct = residual.direct;
+    if (direct?.later === true) {
+      // Scaled in the derivatives' pass; no −0 among them, so reached now (noteReachedRun).
+      pendingScales.set(adj, { at: direct.at, count: residual.rows.length, ybar });
+      noteReachedRun(adj, direct.at, direct.at + residual.rows.length);
+    } else if (direct !== undefined) scaleRowGradients(adj, direct.at, residual.rows.length, ybar);
+    else if (loop.rowArgs) addRowGradients(call, args, adj, residual.rows, ybar);
   } else if (residual.kind === 'rows') {
+    settleScale(adj);
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
     loadCall(call, v, bv);
@@ -573,6 +773,9 @@ export function backwardCall(
       rowAdjoints(i, badj, r0, 1);
     }
   } else if (!(residual.finite && zeroScan(call, adj, gCap))) {
+    // zeroScan's marks (+0, and ±0 into the captured values' and carries' adjoints) change no entry of a reached
+    // run, scaled or not; anything else adds to adjoints, so a scaling left for later is done first.
+    settleScale(adj);
     const sweeps = bodySweeps(loop, false, backend, options);
     const { values: bv, adjoints: badj } = sweeps.tape;
     loadCall(call, v, bv);

@@ -14,10 +14,10 @@ import {
   OP_DEFS,
   type Program,
 } from '../../ir/index.js';
-import { isUntouched, UNTOUCHED } from '../../ir/ops.js';
+import { isUntouched } from '../../ir/ops.js';
 import { sweepsFor } from '../backend.js';
 import { activity } from '../compiled/index.js';
-import { backwardCall, type CheckpointOptions, forgetReachedRuns, recordWithLoops } from './adjoint-loop.js';
+import { backwardCall, type CheckpointOptions, recordWithLoops, zeroAdjoints } from './adjoint-loop.js';
 import { primalSweep, throwNonFiniteDerivative } from './primal.js';
 
 type Rule = (x: number, y: number, z: number) => number;
@@ -43,7 +43,8 @@ export function tapeFor(f: Program): Tape {
 
 /**
  * The forward sweep: records every node's value on the tape. The compiled backend (without `check`) records
- * only the values a backward sweep reads, and what they are computed from.
+ * only the values a backward sweep reads, and what they are computed from. `oneSweep`: the caller runs one
+ * backward sweep on this recording, no more (a loop may then keep what it sends back in the tape's adjoints).
  */
 export function record(
   f: Program,
@@ -52,8 +53,9 @@ export function record(
   check = false,
   backend: Backend = 'interpret',
   options: CheckpointOptions = {},
+  oneSweep = false,
 ): void {
-  if (f.calls.length > 0) recordWithLoops(f, x, tape, check, backend, options);
+  if (f.calls.length > 0) recordWithLoops(f, x, tape, check, backend, options, oneSweep);
   else primalSweep(f, x, tape.values, check, backend, true);
 }
 
@@ -93,8 +95,7 @@ export function interpretAdjoint(
   check = false,
 ): void {
   const { values: v, adjoints: adj } = tape;
-  adj.fill(UNTOUCHED);
-  forgetReachedRuns(adj);
+  zeroAdjoints(tape);
   seed(adj);
   const { op, a, b, args } = f;
   // Constants (indices below inputStart) get no adjoint: no one reads it.
