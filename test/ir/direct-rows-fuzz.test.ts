@@ -314,3 +314,38 @@ describe('fuzz: the gradient of summed maps kept in the program adjoints', () =>
     expect(cases).toBe(Number(process.env.FUZZ_N ?? 250) * 5 * 2);
   });
 });
+
+describe("a logsumexp map's seed ȳ·e^(y − z) + 0: a zero weight under a negative ȳ is reached, as the unrolled node's", () => {
+  it('lse(xᵢ·y)·2y at y < 0 and x₀ = ∞: ∂/∂y = 0·∞ = NaN, as unrolled, in the gradient, vjp and Jacobian', () => {
+    // x₀·y = −∞ weighs e^(−∞ − z) = 0, times ȳ = 2y < 0: −0 without the + 0, which left the row untouched.
+    const f = withGraph(() => {
+      const y = variable('y');
+      const xs = Array.from({ length: 3 }, (_, k) => variable(`x${k}`));
+      const l = mapReduce(
+        xs.map((x) => [x]),
+        ([x]) => (x as Expr).mul(y),
+        { reduce: 'logsumexp' },
+      );
+      return program(l.mul(y.mul(2)), { variables: [y, ...xs] });
+    });
+    const u = unroll(f);
+    for (const x of [
+      [-0.859375, Number.POSITIVE_INFINITY, 1.984375, 1.765625],
+      [0.5, Number.NEGATIVE_INFINITY, 1, 2],
+      [-0.5, 1, Number.POSITIVE_INFINITY, 2],
+      [-0.5, 1, 2, 3],
+    ]) {
+      for (const backend of BACKENDS) {
+        const want = methods.reverse.gradient(u, x, { backend }).value;
+        const g = methods.reverse.gradient(f, x, { backend }).value;
+        expect(sameBits(g, want), `${backend} at ${show(x)}: ${show(g)} against unrolled ${show(want)}`).toBe(
+          true,
+        );
+        const v = methods.reverse.vjp(f, x, [1], { backend }).value;
+        expect(sameBits(v, methods.reverse.vjp(u, x, [1], { backend }).value), `vjp ${backend}`).toBe(true);
+        const J = methods.reverse.jacobian(f, x, { backend }).value[0] as Float64Array;
+        expect(sameBits(J, methods.reverse.jacobian(u, x, { backend }).value[0] as Float64Array)).toBe(true);
+      }
+    }
+  });
+});
