@@ -433,7 +433,8 @@ function settleScale(adj: Float64Array): void {
 /**
  * The inputs' derivatives after a gradient's backward sweep (asDerivative of each input's adjoint) into `to`,
  * a run of rows' adjoints whose scaling was left for later scaled in the same pass (scaledDerivativesInto):
- * one pass over them, where scaling in place and then writing out took two. `tape` is `f`'s.
+ * one pass over them, where scaling in place and then writing out took two. `tape` is `f`'s; that run of its
+ * adjoints stays unscaled (the next sweep zeroes it).
  */
 export function inputDerivativesInto(f: Program, tape: Tape, to: Float64Array): void {
   const adj = tape.adjoints;
