@@ -38,6 +38,7 @@ interface MapSpec {
   /** 'y', an input's index, 'prev' (the previous map's or the scan's value), or 'none'. */
   readonly captured: 'y' | 'prev' | 'none' | number;
   readonly outer: number;
+  readonly before: boolean;
 }
 
 interface ExtraSpec {
@@ -55,6 +56,8 @@ interface Spec {
   readonly maps: readonly MapSpec[];
   readonly extras: readonly ExtraSpec[];
   readonly join: readonly ('add' | 'mul')[];
+  /** The order the terms are joined in (a permutation), so an extra term may sit above a map or below it. */
+  readonly order: readonly number[];
 }
 
 const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
@@ -84,7 +87,15 @@ function randomSpec(rng: Rng): Spec {
           ? [0, width === 2 ? n - (n % 2) : n]
           : run(rng, n, width);
     const captured = pick(rng, ['y', 'prev', 'none', int(rng, 0, n - 1)] as const);
-    maps.push({ from, to, width, body: int(rng, 0, 11), captured, outer: int(rng, 0, 6) });
+    maps.push({
+      from,
+      to,
+      width,
+      body: int(rng, 0, 11),
+      captured,
+      outer: int(rng, 0, 6),
+      before: rng() < 0.5,
+    });
   }
   const extras: ExtraSpec[] = [];
   for (let e = 0; e < int(rng, 0, 3); e++) {
@@ -100,7 +111,12 @@ function randomSpec(rng: Rng): Spec {
   const join = Array.from({ length: maps.length + extras.length }, (): 'add' | 'mul' =>
     rng() < 0.7 ? 'add' : 'mul',
   );
-  return { n, gap: int(rng, 0, n), maps, extras, join };
+  const order = Array.from({ length: join.length }, (_, k) => k);
+  for (let k = order.length - 1; k > 0; k--) {
+    const j = int(rng, 0, k);
+    [order[k], order[j]] = [order[j] as number, order[k] as number];
+  }
+  return { n, gap: int(rng, 0, n), maps, extras, join, order };
 }
 
 /** A map's body on row entries r (one or two) and captured value c. */
@@ -212,12 +228,12 @@ function build(spec: Spec): Program<number> {
       const s = mapReduce(rows, (r) => body(m.body, r, c, y));
       const e = outer(m.outer, s, y);
       prev = s;
-      terms.push({ e, before: false });
+      terms.push({ e, before: m.before });
     }
     // Joined in a random order: a term `before` goes first in its operation, so its nodes come before the rest.
-    let total = (terms[0] as { e: Expr }).e;
+    let total = (terms[spec.order[0] as number] as { e: Expr }).e;
     for (let k = 1; k < terms.length; k++) {
-      const { e, before } = terms[k] as { e: Expr; before: boolean };
+      const { e, before } = terms[spec.order[k] as number] as { e: Expr; before: boolean };
       const op = spec.join[k];
       total = before
         ? op === 'add'
