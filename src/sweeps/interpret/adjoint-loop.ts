@@ -760,10 +760,11 @@ export function backwardCall(
         const ybar = adj[first + k] as number;
         if (isUntouched(ybar)) continue;
         const o = outs[k] as number;
-        // logsumexp: ∂z/∂y_i = e^(y_i − z)
+        // logsumexp: ∂z/∂y_i = e^(y_i − z), sent as the unrolled node's partials are (ȳ·p + 0): a row whose weight
+        // is 0 (y_i = −∞) under a negative ȳ is reached (+0), not left untouched by −0.
         sa[o] =
           (sa[o] as number) +
-          (loop.reduce === 'sum' ? ybar : ybar * Math.exp((bv[o] as number) - (v[first + k] as number)));
+          (loop.reduce === 'sum' ? ybar : ybar * Math.exp((bv[o] as number) - (v[first + k] as number)) + 0);
       }
     };
     for (let i = 0; i < n; i++) {
