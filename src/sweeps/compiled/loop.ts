@@ -729,10 +729,13 @@ s += l${out};
 ${lines(loop.captured, sum)}
 ${rows}`;
   const blocks = dots.size > 0 ? rowBlocks(loop, [...dots], local, row) : '';
-  // `gs`: the generated statements use `g` for the adjoint at hand.
+  // `gs`: the generated statements use `g` for the adjoint at hand. R starts at −0, a double (−0 + u is u, and
+  // R feeds only the test): the priming runs no row, and from R = 0, a small integer, V8 took `R − R` after the
+  // loop for one, so the optimised code deoptimised there in the first real calls (lse at n = 40,000: three
+  // times, `node --trace-deopt`).
   const run =
     src.build<PrimedMapGradient>(`function mapGradient(v, bv, adj, gs, rows, slow, count = ${loop.n}) {
-let bad = 0, s = -0, g, p, b = 0, R = 0;
+let bad = 0, s = -0, g, p, b = 0, R = -0;
 ${local.inputs}
 ${each((j) => `let G${j} = gs[${j}];`)}
 ${blocks}
