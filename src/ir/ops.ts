@@ -835,7 +835,9 @@ export function asDerivativesInto(from: Float64Array, to: Float64Array): void {
  * {@link asDerivative}(s·p + 0) of every entry p of `from`, written into `to` (of the same length, not `from`),
  * where no p is −0: a scaling and the derivatives written out in one pass. s·p + 0 is never −0, so it is its
  * own asDerivative wherever it is finite; the running sums test that as {@link asDerivativesInto}'s do, and
- * only where one is NaN a pass of asDerivative itself follows.
+ * only where one is NaN a pass of asDerivative itself follows. At s = 1 it gives asDerivativesInto's bits, but
+ * asDerivativesInto stays a loop of its own: the multiplication cost 11–13% over 1.28M entries (1.24–1.26 against
+ * 1.10–1.13 ms a pass, the two alternated in one process), about the same over 40,000.
  */
 export function scaledDerivativesInto(from: Float64Array, s: number, to: Float64Array): void {
   const n = from.length;
