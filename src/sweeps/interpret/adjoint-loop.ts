@@ -378,19 +378,13 @@ const directRuns = new WeakMap<LoopCall, DirectRun>();
  * between the recording and this call's backward sweep nothing adds to their adjoints (the seed sets outputs',
  * the sweeps above reach other nodes), where the zeroing would have left −0. The zeroing leaves them alone
  * ({@link zeroAdjoints}), and the backward sweep scales them in place ({@link scaleRowGradients}): a pass over
- * the rows' adjoints fewer, and one that writes nothing on the zeroing's.
+ * the rows' adjoints fewer, and one that writes nothing on the zeroing's. `alone`: whether the operation nodes
+ * below the call and its own captured values read none of the rows (only loop calls below do, lse's max): then
+ * the map's backward sweep may leave its scaling to the derivatives' pass, since a loop call's backward sweep
+ * that adds to those adjoints does it first ({@link settleScale}), and the interpreter's sweep over the other
+ * nodes never touches them.
  */
-function directRun(f: Program, call: LoopCall): number {
-  return directRunOf(f, call).at;
-}
-
-/**
- * {@link directRun}, and whether the operation nodes below the call and its own captured values read none of
- * the rows (only loop calls below do, lse's max): then the map's backward sweep may leave its scaling to the
- * derivatives' pass, since a loop call's backward sweep that adds to those adjoints does it first
- * ({@link settleScale}), and the interpreter's sweep over the other nodes never touches them.
- */
-function directRunOf(f: Program, call: LoopCall): DirectRun {
+function directRun(f: Program, call: LoopCall): DirectRun {
   return cachedFor(directRuns, call, () => {
     const { loop } = call;
     const count = loop.n * loop.width;
@@ -519,10 +513,11 @@ function recordCall(
     const g = new Float64Array(loop.captured).fill(UNTOUCHED);
     // Rows that are expressions: each row's own gradient (n × width values), where the backward sweep adds it:
     // in the program's adjoints at the rows' nodes where nothing else writes there before it (directRun).
-    const at = adj === undefined ? -1 : directRun(f, call);
+    const run = adj === undefined ? undefined : directRun(f, call);
+    const at = run?.at ?? -1;
     const rows =
-      at >= 0 && adj !== undefined
-        ? adj.subarray(at, at + n * loop.width)
+      run !== undefined && at >= 0
+        ? (adj as Float64Array).subarray(at, at + n * loop.width)
         : reusable(rowStores, loop, loop.rowArgs ? n * loop.width : 0);
     const r0 = in0 + rowInput(loop);
     const sweeps = bodySweeps(loop, check, backend, options);
@@ -533,8 +528,8 @@ function recordCall(
       adj[out] = 1;
     };
     if (n === 0) v[first] = 0;
-    // Whether a row's adjoint may be −0 (untouched): not after the driver's marks where output 0 reaches every
-    // row entry; the interpreter's rows are taken as they come.
+    // Whether a row's adjoint may be −0 (untouched): the interpreter's rows are taken as they come; after the
+    // driver's marks, only where output 0 does not reach some row entry.
     let unmarked = true;
     // Over no rows the driver runs nothing, and its marks afterwards would set what no row touched.
     if (n > 0 && drivesLoop(call, check, backend)) {
@@ -555,13 +550,12 @@ function recordCall(
       }
       usage.bodyPrimals += n;
       usage.bodyBackwards += n;
-      unmarked = false;
       // The driver's sweep without zero tests does not mark what output 0 does not reach: mark it here.
       const reached = reachedInputs(body, Uint8Array.of(1));
       markSums(g, reached, capturedInput(loop));
       if (!rowsMarked) markRows(rows, reached, rowInput(loop), loop.width);
       // The marks leave −0 exactly on the row entries output 0 does not reach.
-      for (let k = 0; k < loop.width; k++) if (reached[rowInput(loop) + k] !== 1) unmarked = true;
+      unmarked = reached.subarray(rowInput(loop), rowInput(loop) + loop.width).some((r) => r !== 1);
     } else
       for (let i = 0; i < n; i++) {
         setIteration(call, v, bv, in0, i);
@@ -571,7 +565,7 @@ function recordCall(
         for (let k = 0; k < g.length; k++) g[k] = (g[k] as number) + (badj[cap + k] as number);
         if (loop.rowArgs) copy(badj, r0, rows, i * loop.width, loop.width);
       }
-    const later = at >= 0 && !unmarked && (directRunOf(f, call) as DirectRun).alone;
+    const later = at >= 0 && !unmarked && run?.alone === true;
     return { kind: 'gradient', g, rows, direct: at >= 0 ? { at, held: true, later } : undefined };
   }
   const strategy = options.checkpoint ?? 'all';
@@ -1015,7 +1009,7 @@ function noteReachedRun(adj: Float64Array, from: number, to: number): void {
 }
 
 /** Forgets what {@link noteReachedRun} noted on `adj`: called where a backward sweep zeroes it. */
-export function forgetReachedRuns(adj: Float64Array): void {
+function forgetReachedRuns(adj: Float64Array): void {
   reachedRuns.delete(adj);
 }
 
@@ -1032,10 +1026,11 @@ function markRows0(call: LoopCall, adj: Float64Array, reached: Uint8Array, r: nu
   const start = rowArg(loop, 0);
   // Consecutive argument nodes (lse's inputs): at their place, without the argument table.
   const at = rowRun(call);
+  // Rows a map's backward sweep already reached hold no −0 to mark.
+  if (at >= 0 && reachedRun(adj, at, at + count * w)) return;
   for (let k = 0; k < w; k++) {
     if (reached[r + k] !== 1) continue;
     if (at >= 0) {
-      if (reachedRun(adj, at, at + count * w)) continue;
       for (let j = at + k; j < at + count * w; j += w) adj[j] = (adj[j] as number) + 0;
       continue;
     }
