@@ -648,16 +648,14 @@ function callBackward(call: LoopCall, s: DualArrays, backend: Backend): void {
     // The compiled lean sparse sweep leaves the operation nodes' adjoints untouched for the next iteration.
     const ops = lean && kernels !== undefined && i < n - 1 ? body.opStart : body.size;
     if (direct) {
-      // The captured values' adjoints carry their sums from one iteration to the next (kmeans' lean sweeps
-      // fill nothing here: the calls are left out).
-      if (unread < cap) {
-        bs.adj.fill(UNTOUCHED, unread, cap);
-        bs.adjDot.fill(UNTOUCHED, unread, cap);
+      // The captured values' adjoints carry their sums from one iteration to the next; the inputs' before them
+      // were zeroed once before the loop where nothing reads them back (unread).
+      if (unread === 0) {
+        bs.adj.fill(UNTOUCHED, 0, cap);
+        bs.adjDot.fill(UNTOUCHED, 0, cap);
       }
-      if (ops > body.opStart) {
-        bs.adj.fill(UNTOUCHED, body.opStart, ops);
-        bs.adjDot.fill(UNTOUCHED, body.opStart, ops);
-      }
+      bs.adj.fill(UNTOUCHED, body.opStart, ops);
+      bs.adjDot.fill(UNTOUCHED, body.opStart, ops);
     } else {
       bs.adj.fill(UNTOUCHED, 0, ops);
       bs.adjDot.fill(UNTOUCHED, 0, ops);
