@@ -477,6 +477,7 @@ function unitGates(f: Program, start: number, period: number, reps: number): Uni
     return { own, args };
   });
   const xs: string[] = [];
+  const nextFlags: string[] = [];
   const ws: string[] = [];
   const ys: string[] = [];
   for (let p = 0; p < period; p++) {
@@ -484,6 +485,7 @@ function unitGates(f: Program, start: number, period: number, reps: number): Uni
     if (hasSame(p)) ws.push(`W${p} = false`);
     if (hasNext(p)) {
       xs.push(`X${p} = true`);
+      nextFlags.push(`X${p}`);
       ys.push(`Y${p} = X${p}`);
       ws.push(`X${p} = false`);
     }
@@ -493,7 +495,6 @@ function unitGates(f: Program, start: number, period: number, reps: number): Uni
     .filter((w) => w.startsWith('X'))
     .map((w) => `${w};`)
     .join(' ')}`;
-  const nextFlags = xs.map((x) => x.split(' ')[0] as string);
   return { gates, before, head, next: nextFlags };
 }
 

@@ -824,12 +824,8 @@ function localScanPrimal(call: LoopCall, bv: Float64Array): ScanPrimal | undefin
   const loops: (ScanLoop | undefined)[] = [];
   const run: ScanPrimal = (v, b, from, to, outputs, keep) => {
     const use = scanUse(loop, outputs, keep);
-    let fn = loops[use];
-    if (fn === undefined) {
-      fn = scanLoop(src, call, local, use, bv);
-      loops[use] = fn;
-    }
-    return fn(v, b, from, to, keep?.snaps, keep?.stride ?? 1, keep?.tapes);
+    loops[use] ??= scanLoop(src, call, local, use, bv);
+    return loops[use](v, b, from, to, keep?.snaps, keep?.stride ?? 1, keep?.tapes);
   };
   if (loop.rowArgs) rowTesting.add(run);
   return run;
