@@ -413,27 +413,42 @@ function objectiveProgram(
   }
   // Per correspondence: its vertices' posed positions (gathered), then the point and u (data).
   const per = complicated ? 3 : 1;
-  const parts = Array.from({ length: per }, (_, k) => ({
-    table: posed,
-    width: 3,
-    index: Int32Array.from(groups.vertices, (vs) => slot[vs[k] as number] as number),
-  }));
+  const parts = vertexParts(posed, groups, slot, per);
   const uw = complicated ? 2 : 0;
   const data = new Float64Array(c * (3 + uw));
   for (let i = 0; i < c; i++) {
     data.set(m.points.subarray(3 * i, 3 * i + 3), i * (3 + uw));
     if (complicated) data.set(m.us.subarray(2 * i, 2 * i + 2), i * (3 + uw) + 3);
   }
-  const residuals = mapRows(gather(...parts, { table: data, width: 3 + uw }), (row) => {
-    const vertex = (k: number): V[] => row.slice(3 * k, 3 * k + 3);
-    const d = row.slice(3 * per, 3 * per + 3);
-    return interpolatedResidual(
-      complicated ? [vertex(0), vertex(1), vertex(2)] : [vertex(0)],
-      d,
-      complicated ? row.slice(3 * per + 3) : undefined,
-    ).map(asExpr);
-  });
+  const residuals = mapRows(gather(...parts, { table: data, width: 3 + uw }), (row) =>
+    rowResidual(row, per, 3 * per, complicated ? 3 * per + 3 : undefined),
+  );
   return program(residuals.flat(), { variables: theta });
+}
+
+/**
+ * The gathered tables that begin each correspondence's row: its `per` vertices' posed positions (3 each; three
+ * vertices complicated, one simple), read from `posed` at each vertex's slot.
+ */
+function vertexParts(posed: readonly Expr[], groups: Groups, slot: Int32Array, per: number) {
+  return Array.from({ length: per }, (_, k) => ({
+    table: posed,
+    width: 3,
+    index: Int32Array.from(groups.vertices, (vs) => slot[vs[k] as number] as number),
+  }));
+}
+
+/**
+ * A correspondence's residual from its gathered row: its `per` vertices' positions first ({@link vertexParts}),
+ * its point at `dAt`, its u at `uAt` (complicated only).
+ */
+function rowResidual(row: readonly V[], per: number, dAt: number, uAt: number | undefined): Expr[] {
+  const vertex = (k: number): V[] => row.slice(3 * k, 3 * k + 3);
+  return interpolatedResidual(
+    per === 3 ? [vertex(0), vertex(1), vertex(2)] : [vertex(0)],
+    row.slice(dAt, dAt + 3),
+    uAt === undefined ? undefined : row.slice(uAt, uAt + 2),
+  ).map(asExpr);
 }
 
 /** One correspondence's residual as a program of u (complicated), θ and its data, posing only `bones`. */
@@ -585,21 +600,12 @@ function chainPrograms(m: HtInput, complicated: boolean, groups: Groups, sk: Ski
   const per = complicated ? 3 : 1;
   const posed = variables('v', 3 * sk.used);
   const us = variables('u', complicated ? 2 * c : 0);
-  const parts = Array.from({ length: per }, (_, k) => ({
-    table: posed,
-    width: 3,
-    index: Int32Array.from(groups.vertices, (vs) => sk.slot[vs[k] as number] as number),
-  }));
+  const parts = vertexParts(posed, groups, sk.slot, per);
+  const uw = complicated ? 2 : 0;
   const uPart = complicated ? [{ table: us, width: 2 }] : [];
-  const rows = mapRows(gather(...parts, ...uPart, { table: m.points, width: 3 }), (row) => {
-    const vertex = (k: number): V[] => row.slice(3 * k, 3 * k + 3);
-    const d = row.slice(3 * per + 2 * uPart.length, 3 * per + 2 * uPart.length + 3);
-    return interpolatedResidual(
-      complicated ? [vertex(0), vertex(1), vertex(2)] : [vertex(0)],
-      d,
-      complicated ? row.slice(3 * per, 3 * per + 2) : undefined,
-    ).map(asExpr);
-  });
+  const rows = mapRows(gather(...parts, ...uPart, { table: m.points, width: 3 }), (row) =>
+    rowResidual(row, per, 3 * per + uw, complicated ? 3 * per : undefined),
+  );
   return {
     pose: program(poseValues, { variables: theta }),
     skins,
