@@ -581,17 +581,22 @@ function linear(f: Program, ms: readonly number[]): boolean {
   );
 }
 
+/** An index as source: `base` in repetition 0, `next` in repetition 1 (undefined or equal: the same in every one). */
+function strided(base: number, next: number | undefined): string {
+  return next === undefined || next === base ? String(base) : `${base} + r * ${next - base}`;
+}
+
+/** The operator of a lazy node's operation (add, sub or mul: {@link linear}). */
+const infixOf = (code: number): string => (code === ADD ? '+' : code === SUB ? '-' : '*');
+
 /**
  * The value of a node that {@link lazyValues} flags, as source, from its nodes in repetitions 0 and 1 (`m1`
  * undefined: a straight run): its forward step's operation.
  */
 function lazyValueSource(f: Program, m0: number, m1: number | undefined): string {
-  const at = (base: number, next: number | undefined) =>
-    next === undefined || next === base ? String(base) : `${base} + r * ${next - base}`;
-  const x = at(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
-  const y = at(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
-  const infix = f.op[m0] === ADD ? '+' : f.op[m0] === SUB ? '-' : '*';
-  return `(val[${x}] ${infix} val[${y}])`;
+  const x = strided(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
+  const y = strided(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
+  return `(val[${x}] ${infixOf(f.op[m0] as number)} val[${y}])`;
 }
 
 /** Node n's site in a straight run. */
@@ -629,14 +634,12 @@ function lazyStepSource(f: Program, ms: readonly number[]): string | undefined {
   const moves = ms.every((m, r) => m === m0 + r * ((m1 ?? m0) - m0));
   if (!moves || !linear(f, ms) || !ms.every((m) => lazy[m] === 1 && values[m] === values[m0]))
     return undefined;
-  const at = (base: number, next: number | undefined) =>
-    next === undefined || next === base ? String(base) : `${base} + r * ${next - base}`;
-  const i = at(m0, m1);
-  const x = at(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
-  const y = at(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
+  const i = strided(m0, m1);
+  const x = strided(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
+  const y = strided(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
   const code = f.op[m0] as number;
   const [px, py] = code === MUL ? ['y', 'x'] : ['1', code === ADD ? '1' : '-1'];
-  const value = values[m0] === 1 ? `val[${i}] = x ${code === ADD ? '+' : code === SUB ? '-' : '*'} y;` : '';
+  const value = values[m0] === 1 ? `val[${i}] = x ${infixOf(code)} y;` : '';
   return `{ const x = val[${x}], y = val[${y}], tx = tan[${x}], ty = tan[${y}]; ${value} let t = -0;
   ${accumulateInto('t', px, 'tx')} ${accumulateInto('t', py, 'ty')} tan[${i}] = t; }`;
 }
