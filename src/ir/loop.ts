@@ -143,7 +143,7 @@ export function mapReduce(
   }
   let single = false;
   const traced = trace(g, 0, data.width, (_carry, row, i) => {
-    const out = body(row as never, i);
+    const out = data.unknownWidth ? bodyOverNoRows(body, row, i) : body(row as never, i);
     single = !Array.isArray(out);
     if (!single && (out as readonly Operand[]).length === 0) {
       throw new DifflabError('invalid-argument', 'mapReduce: the body returned no values');
@@ -173,6 +173,8 @@ export function mapRows<const R extends Rows>(
 ): Expr[][] {
   const g = currentGraph();
   const data = readRows(g, rows, 'mapRows');
+  // No rows, no outputs: the body never runs (and its row's width is unknown, so it is not traced).
+  if (data.unknownWidth) return [];
   const traced = trace(g, 0, data.width, (_carry, row, i) => {
     const out = body(row as never, i);
     const list = Array.isArray(out) ? (out as readonly Operand[]) : [out as Operand];
@@ -184,6 +186,21 @@ export function mapRows<const R extends Rows>(
   return Array.from({ length: data.n }, (_, i) =>
     Array.from({ length: traced.perStep }, (_, k) => new Expr(g, first + i * traced.perStep + k)),
   );
+}
+
+/**
+ * A map's body traced over rows given as [] (no rows, so the row's width is unknown and the body gets an empty
+ * row): a body that reads its row fails there, with an error that says so instead of the reader's TypeError.
+ */
+function bodyOverNoRows<T>(body: (row: Expr[], i: Expr) => T, row: Expr[], i: Expr): T {
+  try {
+    return body(row, i);
+  } catch (e) {
+    throw new DifflabError(
+      'invalid-argument',
+      `mapReduce: no rows ([]), so the body's row has no values and the body failed on it (${e instanceof Error ? e.message : String(e)}); give no rows of width w as { data: new Float64Array(0), width: w }`,
+    );
+  }
 }
 
 /** A call's arguments: a scan's initial carry, the captured values, the rows when they are expressions. */
@@ -226,7 +243,8 @@ export interface ScanResult<C> {
 /**
  * A loop with a carried state, after JAX's `lax.scan`: `carry_{i+1} = body(carry_i, row_i, i)`, the body
  * traced once. The carry is one expression or an array of them; the body may also return per-iteration
- * outputs as `{ carry, out }`.
+ * outputs as `{ carry, out }`. Over no rows given as `[]` (whose width is unknown) the body is not traced and
+ * the carry is the initial one.
  *
  * @example
  * // the logistic map x ← r·x·(1 − x), 100 steps
@@ -255,6 +273,12 @@ export function scan(
   const initIds = initList.map((o) => operandId(g, o, 'scan'));
   const c = initIds.length;
   if (c === 0) throw new DifflabError('invalid-argument', 'scan: the initial carry has no values');
+  // Over no rows given as [] (width unknown, so the body is not traced) the carry stays the initial one, as in
+  // JAX's lax.scan over a length-0 axis; rows of a known width ({ data, width }) trace the body as usual.
+  if (data.unknownWidth) {
+    const carry = initIds.map((id) => new Expr(g, id));
+    return { carry: single ? (carry[0] as Expr) : carry, out: [] };
+  }
   const traced = trace(g, c, data.width, (carry, row, i) => {
     const step = body((single ? carry[0] : carry) as never, row, i);
     const isStep =
@@ -308,7 +332,7 @@ function readRows(
   g: Graph,
   rows: Rows,
   who: string,
-): { n: number; width: number; rows: Float64Array; ids: Int32Array | undefined } {
+): { n: number; width: number; rows: Float64Array; ids: Int32Array | undefined; unknownWidth?: true } {
   if (typeof rows === 'object' && rows !== null && 'gather' in rows) return gatherRows(g, rows, who);
   if (typeof rows === 'number') {
     if (!Number.isInteger(rows) || rows < 0) {
@@ -321,7 +345,9 @@ function readRows(
   }
   if (Array.isArray(rows)) {
     const list = rows as readonly (readonly Operand[])[];
-    const width = list.length > 0 ? (list[0] as readonly Operand[]).length : 0;
+    if (list.length === 0)
+      return { n: 0, width: 0, rows: new Float64Array(0), ids: undefined, unknownWidth: true };
+    const width = (list[0] as readonly Operand[]).length;
     const flat = new Float64Array(list.length * width);
     let exprs = false;
     list.forEach((row, i) => {

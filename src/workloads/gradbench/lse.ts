@@ -36,12 +36,9 @@ export const lse = scalarEval<LseInput>({
   build({ x }) {
     const xs = variables('x', x.length);
     const rows = xs.map((xi) => [xi]);
-    // A = max xᵢ as a scan of max over x₁ … x_{n−1} (x₀ itself when n = 1: a scan over no rows has no row
-    // to trace its body on); Σ exp(xᵢ − A) as a map over every xᵢ.
-    const a =
-      xs.length === 1
-        ? (xs[0] as Expr)
-        : scan(xs[0] as Expr, rows.slice(1), (m, [xi]) => m.max(xi as Expr)).carry;
+    // A = max xᵢ as a scan of max over x₁ … x_{n−1} (over no rows when n = 1, so A = x₀); Σ exp(xᵢ − A) as a
+    // map over every xᵢ.
+    const a = scan(xs[0] as Expr, rows.slice(1), (m, [xi]) => m.max(xi as Expr)).carry;
     const s = mapReduce(rows, ([xi]) => (xi as Expr).sub(a).exp());
     return { f: program(a.add(s.log()), { variables: xs }), x: x.slice() };
   },
