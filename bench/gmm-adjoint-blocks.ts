@@ -7,7 +7,11 @@
  * - `points B`: B points per pass over l, each l entry's value and adjoint loaded once for the B points, which
  *   add their terms in point order (so the same sums, checked below);
  * - `slots B`: B points per component, one after the other (l_c's 16 KB stays in L1 across them: the same
- *   loads and stores, only fewer from memory).
+ *   loads and stores, only fewer from memory);
+ * - `after B`: per point only z's adjoints (each l value loaded, no l adjoint), and after every B points a pass
+ *   adding their terms to l's adjoints in point order (each l adjoint loaded and stored once for them);
+ * - `z points B`, `z copies B`: z's adjoints alone, B points per pass, each l value loaded once for the B
+ *   points, or once per point from a copy of l of its own (as rows whose values each hold the captured l).
  */
 import { median } from '../src/report/harness.js';
 
@@ -51,36 +55,120 @@ p -= s;
 }`;
 }
 
-function variant(name: string, blocked: number, slots: number) {
+/**
+ * `source`'s loop with z's adjoints alone (`zOnly`, B points' l reads from `l` or, with `copies`, from their own
+ * copies `lb{b}`) or l's alone (the B points' terms added to each l adjoint in point order).
+ */
+function partSource(part: 'z' | 'l', blocked: number, copies = false): string {
+  const bs = Array.from({ length: blocked }, (_, b) => b);
+  const js = [0, 1, 2, 3];
+  const at = (b: number) => `((p + ${b}) % ${POINTS}) * ${k * d} + zc`;
+  const lOf = (b: number) => (copies ? `lc[${b}]` : 'l');
+  const zTerm = (j: number) =>
+    copies
+      ? bs.map((b) => `a${b} += g${j}_${b} * ${lOf(b)}[li0 - ${j}];`).join(' ')
+      : `{ const v = l[li0 - ${j}]; ${bs.map((b) => `a${b} += g${j}_${b} * v;`).join(' ')} }`;
+  const lTerm = (j: number) =>
+    `{ const li = li0 - ${j}; let u = la[li]; ${bs.map((b) => `u += g${j}_${b} * e${b};`).join(' ')} la[li] = u; }`;
+  const inner =
+    part === 'z'
+      ? `${bs.map((b) => `let a${b} = za[${at(b)} + cc];`).join(' ')}
+${js.map(zTerm).join('\n')}
+${bs.map((b) => `za[${at(b)} + cc] = a${b};`).join(' ')}`
+      : `${bs.map((b) => `const e${b} = z[${at(b)} + cc];`).join(' ')}
+${js.map(lTerm).join('\n')}`;
+  return `${copies ? 'const lc = [l, ...copies];' : ''}
+for (let c = 0; c < ${k}; c++) {
+const lb = c * ${nl}, zc = c * ${d};
+for (let r0 = ${d - 1}; r0 >= 4; r0 -= 4) {
+${js.map((j) => bs.map((b) => `const g${j}_${b} = gu[${at(b)} + r0 - ${j}];`).join(' ')).join('\n')}
+for (let cc = 0; cc < r0 - 3; cc++) {
+const li0 = lb + cc * ${d} - (cc * (cc + 1)) / 2 + r0 - cc - 1;
+${inner}
+}
+}
+}`;
+}
+
+type PartPass = (
+  p: number,
+  l: Float64Array,
+  la: Float64Array,
+  z: Float64Array,
+  za: Float64Array,
+  gu: Float64Array,
+  copies: readonly Float64Array[],
+) => void;
+
+/** A pass over `step` points: its name, the pass, and which adjoints it computes (l's and z's, or z's). */
+interface Variant {
+  readonly name: string;
+  readonly step: number;
+  readonly pass: PartPass;
+  readonly zOnly: boolean;
+  readonly times: number[];
+}
+
+function variant(name: string, blocked: number, slots: number): Variant {
   const pass = new Function('p', 'l', 'la', 'z', 'za', 'gu', source(blocked, slots)) as Pass;
-  return { name, step: blocked * slots, pass, times: [] as number[] };
+  return { name, step: blocked * slots, pass, zOnly: false, times: [] };
+}
+
+function partPass(part: 'z' | 'l', blocked: number, copies = false): PartPass {
+  const params = ['p', 'l', 'la', 'z', 'za', 'gu', 'copies'];
+  return new Function(...params, partSource(part, blocked, copies)) as PartPass;
+}
+
+/** Per point z's adjoints, and l's after every `blocked` points. */
+function after(blocked: number): Variant {
+  const zPass = partPass('z', 1);
+  const lPass = partPass('l', blocked);
+  const pass: PartPass = (p, l, la, z, za, gu, copies) => {
+    for (let b = 0; b < blocked; b++) zPass(p + b, l, la, z, za, gu, copies);
+    lPass(p, l, la, z, za, gu, copies);
+  };
+  return { name: `after ${blocked}`, step: blocked, pass, zOnly: false, times: [] };
+}
+
+function zPoints(blocked: number, copies: boolean): Variant {
+  const name = `z ${copies ? 'copies' : 'points'} ${blocked}`;
+  return { name, step: blocked, pass: partPass('z', blocked, copies), zOnly: true, times: [] };
 }
 
 const random = (size: number) => Float64Array.from({ length: size }, () => Math.random());
 const l = random(k * nl);
 const z = random(POINTS * k * d);
 const gu = random(POINTS * k * d);
-const variants = [1, 2, 4, 8].flatMap((b) => [
-  variant(`points ${b}`, b, 1),
-  ...(b > 1 ? [variant(`slots ${b}`, 1, b)] : []),
-]);
+// Each point's own copy of l (for `z copies`), equal to it.
+const copies = Array.from({ length: 3 }, () => l.slice());
+const variants = [
+  ...[1, 2, 4, 8].flatMap((b) => [
+    variant(`points ${b}`, b, 1),
+    ...(b > 1 ? [variant(`slots ${b}`, 1, b)] : []),
+  ]),
+  ...[2, 4, 8].map(after),
+  ...[1, 2, 4, 8].map((b) => zPoints(b, false)),
+  zPoints(4, true),
+];
 
-/** l's adjoints after the n points, and the CPU ms it took. */
-function run(v: (typeof variants)[number]): [Float64Array, number] {
+/** l's and z's adjoints after the n points (l's all zero for z's alone), and the CPU ms it took. */
+function run(v: Variant): [Float64Array, Float64Array, number] {
   const la = new Float64Array(k * nl);
   const za = new Float64Array(POINTS * k * d);
   const start = process.cpuUsage();
-  for (let p = 0; p < n; p += v.step) v.pass(p, l, la, z, za, gu);
+  for (let p = 0; p < n; p += v.step) v.pass(p, l, la, z, za, gu, copies);
   const t = process.cpuUsage(start);
-  return [la, (t.user + t.system) / 1000];
+  return [la, za, (t.user + t.system) / 1000];
 }
 
 for (const v of variants) run(v);
-const [reference] = run(variants[0] as (typeof variants)[number]);
+const [reference, zReference] = run(variants[0] as Variant);
+const differs = (a: Float64Array, b: Float64Array) => a.some((u, i) => !Object.is(u, b[i]));
 for (let round = 0; round < rounds; round++) {
   for (const v of variants) {
-    const [la, ms] = run(v);
-    if (la.some((u, i) => !Object.is(u, reference[i]))) throw new Error(`${v.name}: l's adjoints differ`);
+    const [la, za, ms] = run(v);
+    if (!v.zOnly && differs(la, reference)) throw new Error(`${v.name}: l's adjoints differ`);
+    if (differs(za, zReference)) throw new Error(`${v.name}: z's adjoints differ`);
     v.times.push(ms);
   }
 }
