@@ -90,15 +90,8 @@ ${inner}
 }`;
 }
 
-type PartPass = (
-  p: number,
-  l: Float64Array,
-  la: Float64Array,
-  z: Float64Array,
-  za: Float64Array,
-  gu: Float64Array,
-  copies: readonly Float64Array[],
-) => void;
+/** A pass with, last, each point's copy of l (the `z copies` variant). */
+type PartPass = (...args: [...Parameters<Pass>, copies: readonly Float64Array[]]) => void;
 
 /** A pass over `step` points: its name, the pass, and which adjoints it computes (l's and z's, or z's). */
 interface Variant {
