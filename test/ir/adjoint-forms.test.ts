@@ -47,6 +47,8 @@ const BODIES: readonly [string, (x: Expr, c: Expr) => Expr][] = [
   ['−(c − x)', (x, c) => c.sub(x).neg()],
   // The row entry itself: its adjoint the seed, 1.
   ['x', (x) => x],
+  // x used twice, c not read: the adjoint sweep runs for x's alone.
+  ['exp(x · x)', (x) => x.mul(x).exp()],
   // c used twice: its sum row by row, as before.
   ['exp(x − c) · c', (x, c) => x.sub(c).exp().mul(c)],
 ];
