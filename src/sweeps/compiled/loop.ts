@@ -11,11 +11,11 @@
 import { cachedFor } from '../../ir/differentiator.js';
 import { capturedInput, indexInput, type Loop, rowArg, rowInput } from '../../ir/loop.js';
 import { accumulate, FIXED_VALUE, NUMERIC_PARTIALS, OP_ARITY, OP_CODE } from '../../ir/ops.js';
-import type { LoopCall } from '../../ir/program.js';
+import type { LoopCall, Program } from '../../ir/program.js';
 import { reachedInputs } from '../zero-factor.js';
-import { literal, localSource, useCounts } from './emit.js';
+import { literal, localSource, partialExprs, useCounts } from './emit.js';
 import { activity, compiled, type Kernels } from './index.js';
-import { partialBindings } from './partials.js';
+import { partialBindings, partialSource } from './partials.js';
 
 /** A map's primal: writes a sum's outputs into `v` (at least one row), or a logsumexp's rows' values into `ys`. */
 export type MapPrimal = (v: Float64Array, bv: Float64Array, ys: Float64Array) => void;
@@ -651,6 +651,69 @@ ${sums.join('\n')}
 }
 
 /**
+ * What a body node's adjoint in {@link localMapGradient}'s sweep is, read from the body's structure: `sign`
+ * times the constant 1 (`node` −1) or times node `node`'s value, but for the sign of a zero.
+ */
+interface AdjointForm {
+  readonly sign: 1 | -1;
+  readonly node: number;
+}
+
+/** Op `code`'s partial in argument `k` as the local sweep computes it: ±1, z (the op's value), or undefined. */
+function partialForm(code: number, k: number): 1 | -1 | 'z' | undefined {
+  const p = partialExprs(code, { square: false })[k];
+  if (p === '1') return 1;
+  if (p === '-1') return -1;
+  return p === `P${code}_${k}(x, y, z)` && partialSource(code, k, 'P')?.isValue === true ? 'z' : undefined;
+}
+
+/**
+ * The {@link AdjointForm} of each body node's adjoint local (by node; undefined where it has none) after the
+ * local adjoint sweep seeded with 1 on output `out`. Output `out` read by no node has the seed alone, 1. An
+ * active node with one use, a fixed-arity node c's argument, gets 0 + g_c·p (or 0 ± g_c where p is ±1):
+ * with g_c = ±1 and p = z that is ±z_c, and with g_c = ±z_m and p = ±1 it is ±z_m, each but for the sign of a
+ * zero (1·x is x, and 0 + x is x but at x = −0); NaN and ±∞ stay as they are. The sweep declares each such
+ * local 0 and adds one term to it, so none of them is ever −0. (lse's body, exp(x − A): x's adjoint is z, A's
+ * −z, z the output's value.) Nodes with two uses, an n-ary use or an inactive one have none.
+ */
+function adjointForms(body: Program, active: Uint8Array, out: number): (AdjointForm | undefined)[] {
+  const uses = new Uint8Array(body.size);
+  const user = new Int32Array(body.size);
+  const position = new Uint8Array(body.size);
+  for (let c = body.opStart; c < body.size; c++) {
+    const arity = OP_ARITY[body.op[c] as number] as number;
+    if (arity === 0) {
+      body.forEachArg(c, (arg) => {
+        uses[arg] = 2;
+      });
+      continue;
+    }
+    const args = arity === 2 ? [body.a[c] as number, body.b[c] as number] : [body.a[c] as number];
+    args.forEach((arg, k) => {
+      uses[arg] = Math.min(2, (uses[arg] as number) + 1);
+      user[arg] = c;
+      position[arg] = k;
+    });
+  }
+  const forms: (AdjointForm | undefined)[] = new Array(body.size).fill(undefined);
+  for (let n = body.size - 1; n >= body.inputStart; n--) {
+    if (active[n] !== 1) continue;
+    if (n === out) {
+      if (uses[n] === 0) forms[n] = { sign: 1, node: -1 };
+      continue;
+    }
+    if (uses[n] !== 1) continue;
+    const c = user[n] as number;
+    const g = forms[c];
+    const p = partialForm(body.op[c] as number, position[n] as number);
+    if (g === undefined || p === undefined) continue;
+    if (p !== 'z') forms[n] = { sign: p === g.sign ? 1 : -1, node: g.node };
+    else if (g.node === -1) forms[n] = { sign: g.sign, node: c };
+  }
+  return forms;
+}
+
+/**
  * The unnoted recording driver of a one-output sum map with the body's values and adjoints in locals
  * ({@link localBody}), or undefined. The same statements in the same order as {@link mapGradient}'s, the sum
  * and the captured values' adjoint sums kept in locals across rows too. lse's gradient, whose body is x − A
@@ -687,15 +750,36 @@ function localMapGradient(call: LoopCall, bv: Float64Array): MapGradient | undef
   const in0 = body.inputStart;
   const cap = in0 + capturedInput(loop);
   const r0 = in0 + rowInput(loop);
+  // Adjoints that are ± the output's value or ±1 (adjointForms): a captured value's sum then follows from the
+  // output's sum s after the last row, and a row entry's adjoint is stored from the value, its test being s's.
+  // lse's gradient at n = 40,000 lost its two running sums beside s (R and A's): 602 → 545 µs
+  // of CPU a call (docs/loops.md). Not with dots.
+  const forms = dots.size === 0 ? adjointForms(body, activity(body, passiveInputs(loop)), out) : [];
+  const fromSum = (j: number) =>
+    dotted[cap + j] !== 1 && local.used[cap + j] === 1 && forms[cap + j]?.node === out;
+  let testSum = false;
   // A captured value's sum: from its local adjoint, or + 0 for one no node reads (as the array driver adds
   // its zeroed adjoint); a dot's own add to `gs` directly. Each sum is tested for NaN and ±∞ once after the
   // last row, as a dot's are (capturedRowDotEnd): a NaN or ±∞ added to it stays in it, and a sum of finite
   // terms that overflows records the call again with each store tested, to the same numbers.
   const sum = (j: number) => {
-    if (dotted[cap + j] === 1) return '';
+    if (dotted[cap + j] === 1 || fromSum(j)) return '';
     if (local.used[cap + j] === 1) return `G${j} += g${cap + j};`;
     return `G${j} += 0;`;
   };
+  // A captured value whose adjoint is σ·z (z the output's value) in every row, from −0 (as recordCall starts
+  // the sums): its terms are 0 + σ·z, never −0, so their sum is σ·s where s is not zero (rounding to nearest
+  // is symmetric in sign: fl(−a − b) = −fl(a + b)), and +0 where s is (both sums are zero after the same rows,
+  // and a sum of terms none of which is −0 is not −0): σ·s + 0 (0 − s for σ = −1) in both cases. NaN or ±∞
+  // where s is, tested below as the sums are. A sum that does not start at −0 goes to the noted driver. Each
+  // test and operation runs in the priming too (no rows), so that V8 has their feedback (one not run
+  // deoptimised the first long calls).
+  const derived = (j: number) => {
+    const sign = (forms[cap + j] as AdjointForm).sign;
+    return `{ const from = G${j} === 0 && 1 / G${j} < 0, t = ${sign > 0 ? 's + 0' : '0 - s'};
+G${j} = count === 0 ? G${j} : from ? t : NaN; }`;
+  };
+
   // The captured values whose sums the driver keeps in locals `G{j}` (a dot's go to `gs` at once).
   const each = (text: (j: number) => string) =>
     lines(loop.captured, (j) => (dotted[cap + j] !== 1 ? text(j) : ''));
@@ -709,6 +793,17 @@ function localMapGradient(call: LoopCall, bv: Float64Array): MapGradient | undef
         const at = `rows[i * ${w} + ${j}]`;
         const on = reached[rowInput(loop) + j] === 1;
         const mark = on ? 'u + 0' : '-0';
+        const form = forms[r0 + j];
+        if (on && local.used[r0 + j] === 1 && form !== undefined) {
+          // u + 0 for u = ±1 or ±z but for the sign of a zero: ±1, z + 0 or 0 − z. A NaN or ±∞ in the output's
+          // value z leaves s NaN or ±∞ for the rest of the rows, tested after them as R is.
+          if (form.node === -1) return `${at} = ${form.sign};`;
+          if (form.node === out) {
+            testSum = true;
+            const z = local.value(out);
+            return `${at} = ${form.sign > 0 ? `${z} + 0` : `0 - ${z}`};`;
+          }
+        }
         // An unreached entry's adjoint is still tested: a NaN there hands the call to the noted driver, as before.
         if (local.used[r0 + j] === 1) return `{ const u = g${r0 + j}; R += u; ${at} = ${mark}; }`;
         return `${at} = ${on ? '0' : '-0'};`;
@@ -742,7 +837,9 @@ ${blocks}
 for (let i = b; i < count; i++) {
 ${row(local.primal, local.adjoint)}
 }
+${each((j) => (fromSum(j) ? derived(j) : ''))}
 bad += R - R;
+${testSum ? 'bad += s - s;' : ''}
 ${each((j) => (local.used[cap + j] === 1 ? `bad += G${j} - G${j};` : ''))}
 if (bad !== bad) return false;
 ${loop.n > 0 ? `v[${first}] = s;` : ''}

@@ -20,6 +20,8 @@ import {
 export interface PartialSource {
   readonly source: string;
   readonly calls: ReadonlySet<number>;
+  /** Whether it returns z, the op's value, itself (exp's). */
+  readonly isValue: boolean;
 }
 
 /** Source that evaluates to exactly `c` (a rule's constant). */
@@ -132,7 +134,9 @@ function makePartial(code: number, k: number, name: string): PartialSource | und
     `'use strict'; return (x, y, z) => { ${body.replace(/\bV(\d+)\(/g, 'V[$1](')} };`,
   )(FIXED_VALUE) as Numeric;
   const want = (NUMERIC_PARTIALS[code] as readonly Numeric[])[k] as Numeric;
-  return agrees(code, fn, want) ? { source, calls: text.calls } : undefined;
+  return agrees(code, fn, want)
+    ? { source, calls: text.calls, isValue: result === 'z' && text.lines.length === 0 }
+    : undefined;
 }
 
 /**
