@@ -52,6 +52,11 @@ interface Spec {
   /** The map alone, beside a second (of another body or the same), inside a scan, or reduced by logsumexp. */
   readonly context: 'alone' | 'two' | 'twoSame' | 'scan' | 'lse';
   readonly data: readonly number[];
+  /**
+   * The variables' order: w, v, then the row inputs; those first; between w and v; or the row inputs alone (w
+   * and v constants). The rows' run of inputs then starts at the first, ends at the last, or is all of them.
+   */
+  readonly order: 'wvx' | 'xwv' | 'wxv' | 'x';
 }
 
 const leaf = fc.constantFrom<Leaf>('r0', 'r0', 'r1', 'c', 'c', 'd', 'k').map((l): Tree => ({ leaf: l }));
@@ -187,6 +192,7 @@ const spec: fc.Arbitrary<Spec> = fc.record({
     'lse' as const,
   ),
   data: fc.array(number, { minLength: 18, maxLength: 18 }),
+  order: fc.constantFrom('wvx' as const, 'xwv' as const, 'wxv' as const, 'x' as const),
 });
 
 /** The tree's expression, iteratively (a stack of the nodes still to build). */
@@ -241,13 +247,16 @@ function readOnce(s: Spec): boolean {
   return [...count.values()].every((k) => k <= 1);
 }
 
-const variablesOf = (s: Spec) => 2 + (s.rows === 'data' ? 0 : s.n * s.width);
+/** Whether w and v are the program's variables (else constants): not where nothing else would be. */
+const wv = (s: Spec) => s.order !== 'x' || s.rows === 'data' || s.n === 0;
+const rowInputs = (s: Spec) => (s.rows === 'data' ? 0 : s.n * s.width);
+const variablesOf = (s: Spec) => (wv(s) ? 2 : 0) + rowInputs(s);
 
 function build(s: Spec): Program<number> {
   return withGraph(() => {
-    const w = variable('w');
-    const v = variable('v');
-    const xs = Array.from({ length: variablesOf(s) - 2 }, (_, k) => variable(`x${k}`));
+    const w = wv(s) ? variable('w') : constant(0.75);
+    const v = wv(s) ? variable('v') : constant(-0.25);
+    const xs = Array.from({ length: rowInputs(s) }, (_, k) => variable(`x${k}`));
     const entries = s.rows === 'exprs' ? xs.map((x) => x.sub(v)) : xs;
     const rows =
       s.rows === 'data'
@@ -285,7 +294,14 @@ function build(s: Spec): Program<number> {
           .add(carry),
       ).carry;
     else y = outer(map(s.body, c));
-    return program(y, { variables: [w, v, ...xs] });
+    const variables = !wv(s)
+      ? xs
+      : s.order === 'xwv'
+        ? [...xs, w, v]
+        : s.order === 'wxv'
+          ? [w, ...xs, v]
+          : [w, v, ...xs];
+    return program(y, { variables });
   });
 }
 
