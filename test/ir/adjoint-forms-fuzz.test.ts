@@ -40,8 +40,8 @@ type Tree =
 interface Spec {
   readonly n: number;
   readonly width: 1 | 2;
-  /** The rows: the program's inputs, data, or expressions of the inputs (x − v). */
-  readonly rows: 'inputs' | 'data' | 'exprs';
+  /** The rows: the program's inputs, data, expressions of the inputs (x − v), or x₀ and x₁ in turn. */
+  readonly rows: 'inputs' | 'data' | 'exprs' | 'repeat';
   /** Captured value c: w, √w or w·v. */
   readonly c: 'w' | 'sqrt' | 'wv';
   /** Captured value d: c itself (one captured value read twice), v, v − w, or the first input x₀ (a row entry too). */
@@ -177,7 +177,7 @@ const spec: fc.Arbitrary<Spec> = fc.record({
     { arbitrary: fc.integer({ min: 4, max: 9 }), weight: 1 },
   ),
   width: fc.constantFrom(1 as const, 2 as const),
-  rows: fc.constantFrom('inputs' as const, 'data' as const, 'exprs' as const),
+  rows: fc.constantFrom('inputs' as const, 'data' as const, 'exprs' as const, 'repeat' as const),
   c: fc.constantFrom('w' as const, 'sqrt' as const, 'wv' as const),
   d: fc.constantFrom('c' as const, 'v' as const, 'vw' as const, 'x0' as const),
   body,
@@ -249,7 +249,8 @@ function readOnce(s: Spec): boolean {
 
 /** Whether w and v are the program's variables (else constants): not where nothing else would be. */
 const wv = (s: Spec) => s.order !== 'x' || s.rows === 'data' || s.n === 0;
-const rowInputs = (s: Spec) => (s.rows === 'data' ? 0 : s.n * s.width);
+const rowInputs = (s: Spec) =>
+  s.rows === 'data' ? 0 : s.rows === 'repeat' ? Math.min(2, s.n * s.width) : s.n * s.width;
 const variablesOf = (s: Spec) => (wv(s) ? 2 : 0) + rowInputs(s);
 
 function build(s: Spec): Program<number> {
@@ -257,7 +258,12 @@ function build(s: Spec): Program<number> {
     const w = wv(s) ? variable('w') : constant(0.75);
     const v = wv(s) ? variable('v') : constant(-0.25);
     const xs = Array.from({ length: rowInputs(s) }, (_, k) => variable(`x${k}`));
-    const entries = s.rows === 'exprs' ? xs.map((x) => x.sub(v)) : xs;
+    const entries =
+      s.rows === 'exprs'
+        ? xs.map((x) => x.sub(v))
+        : s.rows === 'repeat'
+          ? Array.from({ length: s.n * s.width }, (_, k) => xs[k % 2] as Expr)
+          : xs;
     const rows =
       s.rows === 'data'
         ? { data: Float64Array.from(s.data.slice(0, s.n * s.width)), width: s.width }
@@ -348,6 +354,7 @@ function checkAt(s: Spec, f: Program<number>, x: readonly number[], ybar: number
   if (
     s.n <= 1 &&
     s.rows !== 'exprs' &&
+    s.rows !== 'repeat' &&
     s.outer === 's' &&
     s.context !== 'scan' &&
     s.context !== 'two' &&
