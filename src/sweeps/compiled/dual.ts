@@ -586,6 +586,14 @@ function strided(base: number, next: number | undefined): string {
   return next === undefined || next === base ? String(base) : `${base} + r * ${next - base}`;
 }
 
+/** A lazy node's two arguments as {@link strided} indices, from its nodes in repetitions 0 and 1. */
+function operands(f: Program, m0: number, m1: number | undefined): [string, string] {
+  return [
+    strided(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number)),
+    strided(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number)),
+  ];
+}
+
 /** The operator of a lazy node's operation (add, sub or mul: {@link linear}). */
 const infixOf = (code: number): string => (code === ADD ? '+' : code === SUB ? '-' : '*');
 
@@ -594,8 +602,7 @@ const infixOf = (code: number): string => (code === ADD ? '+' : code === SUB ? '
  * undefined: a straight run): its forward step's operation.
  */
 function lazyValueSource(f: Program, m0: number, m1: number | undefined): string {
-  const x = strided(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
-  const y = strided(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
+  const [x, y] = operands(f, m0, m1);
   return `(val[${x}] ${infixOf(f.op[m0] as number)} val[${y}])`;
 }
 
@@ -635,8 +642,7 @@ function lazyStepSource(f: Program, ms: readonly number[]): string | undefined {
   if (!moves || !linear(f, ms) || !ms.every((m) => lazy[m] === 1 && values[m] === values[m0]))
     return undefined;
   const i = strided(m0, m1);
-  const x = strided(f.a[m0] as number, m1 === undefined ? undefined : (f.a[m1] as number));
-  const y = strided(f.b[m0] as number, m1 === undefined ? undefined : (f.b[m1] as number));
+  const [x, y] = operands(f, m0, m1);
   const code = f.op[m0] as number;
   const [px, py] = code === MUL ? ['y', 'x'] : ['1', code === ADD ? '1' : '-1'];
   const value = values[m0] === 1 ? `val[${i}] = x ${infixOf(code)} y;` : '';
