@@ -836,9 +836,10 @@ export function asDerivativesInto(from: Float64Array, to: Float64Array): void {
  * the pass after a NaN reads `from` again): a scaling and the derivatives written out in one pass. s·p + 0 is
  * never −0, so it is its own asDerivative wherever it is finite; the running sums test that as
  * {@link asDerivativesInto}'s do, and only where one is NaN a pass of asDerivative itself follows. (Its caller
- * uses it where no p is −0, an untouched adjoint, which a scaling in place would have left as it is.) At s = 1 it gives asDerivativesInto's bits, but
- * asDerivativesInto stays a loop of its own: the multiplication cost 11–13% over 1.28M entries (1.24–1.26 against
- * 1.10–1.13 ms a pass, the two alternated in one process), about the same over 40,000.
+ * uses it where no p is −0, an untouched adjoint, which a scaling in place would have left as it is.) At s = 1
+ * it gives asDerivativesInto's bits, but asDerivativesInto stays a loop of its own: the multiplication cost
+ * 11–13% over 1.28M entries (1.24–1.26 against 1.10–1.13 ms a pass, the two alternated in one process), about
+ * the same over 40,000.
  */
 export function scaledDerivativesInto(from: Float64Array, s: number, to: Float64Array): void {
   const n = from.length;

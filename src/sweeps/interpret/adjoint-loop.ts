@@ -519,7 +519,7 @@ function recordCall(
     const run = adj === undefined ? undefined : directRun(f, call);
     const at = run?.at ?? -1;
     const rows =
-      run !== undefined && at >= 0
+      at >= 0
         ? (adj as Float64Array).subarray(at, at + n * loop.width)
         : reusable(rowStores, loop, loop.rowArgs ? n * loop.width : 0);
     const r0 = in0 + rowInput(loop);
