@@ -659,12 +659,15 @@ interface AdjointForm {
   readonly node: number;
 }
 
-/** Op `code`'s partial in argument `k` as the local sweep computes it: ±1, z (the op's value), or undefined. */
+/**
+ * Op `code`'s partial in argument `k` as the local sweep computes it: ±1 (add, sub, neg, written out by
+ * partialExprs), z where the op's partial function returns its value (exp's), or undefined.
+ */
 function partialForm(code: number, k: number): 1 | -1 | 'z' | undefined {
   const p = partialExprs(code, { square: false })[k];
   if (p === '1') return 1;
   if (p === '-1') return -1;
-  return p === `P${code}_${k}(x, y, z)` && partialSource(code, k, 'P')?.isValue === true ? 'z' : undefined;
+  return partialSource(code, k, 'P')?.isValue === true ? 'z' : undefined;
 }
 
 /**
