@@ -29,7 +29,7 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
-import { close, sameBits } from './support/close.js';
+import { close, sameBits, show } from './support/close.js';
 
 type Leaf = 'r0' | 'r1' | 'c' | 'd' | 'k';
 type Tree =
@@ -310,8 +310,6 @@ function build(s: Spec): Program<number> {
     return program(y, { variables });
   });
 }
-
-const show = (g: ArrayLike<number>) => `[${Array.from(g, (x) => (Object.is(x, -0) ? '-0' : String(x)))}]`;
 
 let cases = 0;
 const shapes = new Map<string, number>();

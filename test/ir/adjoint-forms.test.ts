@@ -17,7 +17,7 @@ import {
   withGraph,
 } from '../../src/index.js';
 import { loopUsage, resetLoopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
-import { sameBits } from './support/close.js';
+import { sameBits, show } from './support/close.js';
 
 /** Σ body(xᵢ, √w) over n inputs xᵢ, then `outer` of the sum; variables w, x₀ … x_{n−1}. */
 function mapOf(n: number, body: (x: Expr, c: Expr) => Expr, outer: (s: Expr) => Expr): Program<number> {
@@ -92,13 +92,15 @@ describe("the recording driver's adjoints read off the body", () => {
             const interpreted = methods.reverse.gradient(f, x, { backend: 'interpret' }).value;
             const vjp = methods.reverse.vjp(f, x, [1], { backend: 'compile' }).value;
             const vjpInterpreted = methods.reverse.vjp(f, x, [1], { backend: 'interpret' }).value;
-            const at = `${outerName} of Σ ${name}, n = ${n}, at [${x.slice(0, 4)}…]`;
-            expect(sameBits(compiled, interpreted), `${at}: [${compiled}] against [${interpreted}]`).toBe(
-              true,
-            );
-            expect(sameBits(vjp, vjpInterpreted), `${at}, vjp: [${vjp}] against [${vjpInterpreted}]`).toBe(
-              true,
-            );
+            const at = `${outerName} of Σ ${name}, n = ${n}, at ${show(x.slice(0, 4))}…`;
+            expect(
+              sameBits(compiled, interpreted),
+              `${at}: ${show(compiled)} against ${show(interpreted)}`,
+            ).toBe(true);
+            expect(
+              sameBits(vjp, vjpInterpreted),
+              `${at}, vjp: ${show(vjp)} against ${show(vjpInterpreted)}`,
+            ).toBe(true);
           }
         }
       }

@@ -25,7 +25,7 @@ import {
   withGraph,
 } from '../../src/index.js';
 import { asDerivatives } from '../../src/ir/ops.js';
-import { close, sameBits } from './support/close.js';
+import { close, sameBits, show } from './support/close.js';
 import { type Rng, seeded } from './support/random.js';
 
 const BACKENDS: readonly Backend[] = ['interpret', 'compile'];
@@ -269,8 +269,6 @@ function randomPoint(rng: Rng, size: number): number[] {
   else for (let k = 0; k < size; k++) if (rng() < 0.4) x[k] = pick(rng, SPECIAL);
   return x;
 }
-
-const show = (g: ArrayLike<number>) => `[${Array.from(g, (v) => (Object.is(v, -0) ? '-0' : String(v)))}]`;
 
 describe('fuzz: the gradient of summed maps kept in the program adjoints', () => {
   it("the vjp's bits on a program built apart, both backends equal, the unrolled program's numbers", () => {

@@ -20,7 +20,7 @@ import {
 } from '../../src/index.js';
 import { asDerivative, asDerivatives, scaledDerivativesInto } from '../../src/ir/ops.js';
 import { loopUsage } from '../../src/sweeps/interpret/adjoint-loop.js';
-import { close, sameBits } from './support/close.js';
+import { close, sameBits, show } from './support/close.js';
 
 const BACKENDS: readonly Backend[] = ['interpret', 'compile'];
 
@@ -319,9 +319,7 @@ describe("the summed map's recording with locals tests its sums once, after the 
       // program's scaled terms do not): the interpreter's loop code, which tests nothing, is the reference.
       const want = methods.reverse.gradient(f, x, { backend: 'interpret' }).value;
       const g = methods.reverse.gradient(f, x, { backend: 'compile' }).value;
-      expect(sameBits(g, want), `at [${x}]: [${Array.from(g)}], interpreted [${Array.from(want)}]`).toBe(
-        true,
-      );
+      expect(sameBits(g, want), `at ${show(x)}: ${show(g)}, interpreted ${show(want)}`).toBe(true);
       const apart = asDerivatives(methods.reverse.vjp(f, x, [1], { backend: 'compile' }).value);
       expect(sameBits(g, apart)).toBe(true);
     }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Backend,
-  DifflabError,
+  type Expr,
   evaluate,
   gradient,
   type Method,
@@ -19,6 +19,7 @@ import {
   variable,
   withGraph,
 } from '../../src/index.js';
+import { expectDifflabError } from './support/errors.js';
 
 const NONE = { data: new Float64Array(0), width: 1 };
 /** No rows, as a list of rows. */
@@ -40,7 +41,7 @@ describe('loops over no rows', () => {
         const { carry, out } = scan([x.mul(2), y], rows, ([a, b], [r]) => [a.max(r as never), b.mul(a)]);
         expect(out).toEqual([]);
         // f = 2x·y + x, ∂f/∂x = 2y + 1, ∂f/∂y = 2x
-        return program((carry[0] as ReturnType<typeof variable>).mul(carry[1] as never).add(x));
+        return program((carry[0] as Expr).mul(carry[1] as never).add(x));
       });
       for (const { method, backend } of runs) {
         expect(evaluate(f, [3, 5], { backend })).toBe(33);
@@ -62,7 +63,7 @@ describe('loops over no rows', () => {
   it('mapRows over [] gives no rows', () => {
     withGraph(() => {
       const x = variable('x');
-      expect(mapRows(EMPTY, ([r]) => (r as never as typeof x).mul(x))).toEqual([]);
+      expect(mapRows(EMPTY, ([r]) => (r as Expr).mul(x))).toEqual([]);
     });
   });
 
@@ -80,24 +81,14 @@ describe('loops over no rows', () => {
   it('mapReduce over [] whose body reads its row says how to give no rows of a known width', () => {
     withGraph(() => {
       const x = variable('x');
-      for (const body of [
-        ([r]: ReturnType<typeof variable>[]) => (r as ReturnType<typeof variable>).mul(x),
-        ([r]: ReturnType<typeof variable>[]) => x.mul(r as never),
-      ]) {
-        let err: unknown;
-        try {
-          mapReduce([], body as never);
-        } catch (e) {
-          err = e;
-        }
-        expect(err).toBeInstanceOf(DifflabError);
-        expect((err as DifflabError).code).toBe('invalid-argument');
-        expect((err as Error).message).toMatch(
+      for (const body of [([r]: Expr[]) => (r as Expr).mul(x), ([r]: Expr[]) => x.mul(r as never)]) {
+        const err = expectDifflabError(() => mapReduce([], body as never), 'invalid-argument');
+        expect(err.message).toMatch(
           /mapReduce: no rows \(\[\]\).*\{ data: new Float64Array\(0\), width: w \}/,
         );
       }
       // The same body over no rows of a known width sums nothing.
-      const f = program(x.add(mapReduce(NONE, ([r]) => (r as ReturnType<typeof variable>).mul(x))));
+      const f = program(x.add(mapReduce(NONE, ([r]) => (r as Expr).mul(x))));
       expect([...gradient(f, [2])]).toEqual([1]);
     });
   });

@@ -19,3 +19,7 @@ export function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
   return true;
 }
+
+/** The entries as a list for a failure message, −0 written as such (String(−0) is "0"). */
+export const show = (g: ArrayLike<number>): string =>
+  `[${Array.from(g, (v) => (Object.is(v, -0) ? '-0' : String(v)))}]`;
